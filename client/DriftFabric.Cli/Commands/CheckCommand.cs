@@ -1,0 +1,98 @@
+using System.CommandLine;
+using DriftFabric.Cli.Reports;
+using DriftFabric.Engine;
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Parsing;
+using DriftFabric.Engine.Policy;
+
+namespace DriftFabric.Cli.Commands;
+
+/// <summary><c>driftfabric check</c>: desired state against a live snapshot, offline (spec/cli-contract.md).</summary>
+internal static class CheckCommand
+{
+    public const int InSync = 0;
+    public const int Untrusted = 1;
+    public const int Drifted = 2;
+
+    public static Command Create()
+    {
+        var desired = new Option<string[]>("--desired")
+        {
+            Description = "Desired state: a YAML/JSON file or a directory read recursively (repeatable)",
+            Required = true,
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var live = new Option<string[]>("--live")
+        {
+            Description = "Live state: a file or directory of `kubectl get -o json|yaml` output (repeatable)",
+            Required = true,
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var fleet = new Option<string?>("--fleet") { Description = "Fleet spec (driftfabric.yaml) with ignore rules, managers and severity overrides" };
+        var format = new Option<string?>("--format") { Description = "table (default on a terminal), json (default otherwise), sarif or junit" };
+        format.AcceptOnlyFromAmong(ReportFormats.Names);
+        var failOn = new Option<string>("--fail-on")
+        {
+            Description = "Lowest severity that fails the run with exit status 2",
+            DefaultValueFactory = _ => "low",
+        };
+        failOn.AcceptOnlyFromAmong("low", "medium", "high", "critical");
+
+        var command = new Command("check", "Compare desired state with a live snapshot. Exit 0: in sync, 2: drift, 1: the run could not be trusted.")
+        {
+            desired, live, fleet, format, failOn,
+        };
+        command.SetAction(parse =>
+        {
+            var options = new CheckOptions(
+                parse.GetRequiredValue(desired),
+                parse.GetRequiredValue(live),
+                parse.GetValue(fleet),
+                parse.GetValue(format) ?? (Console.IsOutputRedirected ? "json" : "table"),
+                DriftNames.TryParseSeverity(parse.GetValue(failOn), out var severity) ? severity : Severity.Low);
+            return Run(options, Console.Out);
+        });
+        return command;
+    }
+
+    public static int Run(CheckOptions options, TextWriter output)
+    {
+        var errors = new List<ManifestError>();
+        var policy = DriftPolicy.Default;
+        if (options.Fleet is not null)
+        {
+            var spec = FleetSpecReader.Load(options.Fleet);
+            errors.AddRange(spec.Errors);
+            policy = spec.Policy;
+        }
+
+        var desired = Load(options.Desired, ParseLimits.Default);
+        var live = Load(options.Live, ParseLimits.Default);
+        errors.AddRange(desired.Errors);
+        errors.AddRange(live.Errors);
+
+        var result = new DriftEngine(policy).Check(desired.Manifests, live.Manifests);
+        errors.AddRange(result.Errors);
+
+        var report = new CheckReport(result.Drifts, errors, result.Resources);
+        ReportFormats.Create(options.Format).Write(report, output);
+        return ExitCode(report, options.FailOn);
+    }
+
+    public static int ExitCode(CheckReport report, Severity failOn) =>
+        report.Errors.Count > 0 ? Untrusted : report.Drifts.Any(d => d.Severity >= failOn) ? Drifted : InSync;
+
+    private static ManifestSet Load(IEnumerable<string> paths, ParseLimits limits)
+    {
+        var set = new ManifestSet();
+        foreach (var path in paths)
+        {
+            ManifestLoader.LoadPathInto(path, set, limits);
+        }
+
+        return set;
+    }
+}
+
+internal sealed record CheckOptions(IReadOnlyList<string> Desired, IReadOnlyList<string> Live, string? Fleet, string Format, Severity FailOn);

@@ -1,0 +1,69 @@
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Model;
+
+namespace DriftFabric.Engine.Comparison;
+
+/// <summary>
+/// The part of an object that is compared: identity (apiVersion, kind, name, namespace),
+/// <c>status</c> and system metadata are dropped; a desired Secret's <c>stringData</c> is folded
+/// into <c>data</c> as the API server does.
+/// </summary>
+internal static class ObjectShape
+{
+    private static readonly string[] IgnoredRootFields = ["apiVersion", "kind", "status"];
+
+    private static readonly string[] SystemMetadata =
+    [
+        "name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
+        "deletionTimestamp", "deletionGracePeriodSeconds",
+    ];
+
+    public static MapNode Comparable(MapNode root, bool isDesired)
+    {
+        var isSecret = root.GetString("kind") == "Secret" && ResourceKey.GroupOf(root.GetString("apiVersion") ?? string.Empty) == ResourceKey.CoreGroup;
+        var result = root;
+        foreach (var field in IgnoredRootFields)
+        {
+            result = result.Without(field);
+        }
+
+        if (result.GetMap("metadata") is { } metadata)
+        {
+            var stripped = metadata;
+            foreach (var field in SystemMetadata)
+            {
+                stripped = stripped.Without(field);
+            }
+
+            if (!ReferenceEquals(stripped, metadata))
+            {
+                result = result.With("metadata", stripped);
+            }
+        }
+
+        return isSecret ? FoldStringData(result, isDesired) : result;
+    }
+
+    private static MapNode FoldStringData(MapNode secret, bool isDesired)
+    {
+        if (secret["stringData"] is not { } stringData)
+        {
+            return secret;
+        }
+
+        var withoutStringData = secret.Without("stringData");
+        if (!isDesired || stringData is not MapNode plain || plain.Count == 0)
+        {
+            return withoutStringData;
+        }
+
+        var data = secret["data"] as MapNode ?? MapNode.Empty;
+        foreach (var (key, value) in plain.Entries)
+        {
+            var text = value is ScalarNode s && s.Kind != NodeKind.Null ? s.Text : string.Empty;
+            data = data.With(key, ScalarNode.String(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text)), value.Line));
+        }
+
+        return withoutStringData.With("data", data);
+    }
+}

@@ -1,0 +1,133 @@
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Ownership;
+using DriftFabric.Engine.Policy;
+
+namespace DriftFabric.Engine;
+
+/// <summary>The verdict over a whole desired and live state.</summary>
+public sealed class CheckResult
+{
+    public required IReadOnlyList<Drift> Drifts { get; init; }
+
+    /// <summary>Inputs that could not be used (duplicate declarations and the like).</summary>
+    public required IReadOnlyList<ManifestError> Errors { get; init; }
+
+    /// <summary>Every resource that took part: desired ones and in-scope unmanaged live ones.</summary>
+    public required IReadOnlyList<CheckedResource> Resources { get; init; }
+}
+
+/// <summary>A resource that was checked, where its desired side was declared (if anywhere).</summary>
+public sealed record CheckedResource(ResourceKey Key, SourceLocation? Desired);
+
+/// <summary>
+/// The drift engine: compares desired and live Kubernetes objects under the drift semantics
+/// and a <see cref="DriftPolicy"/>. Stateless and thread-safe; no I/O.
+/// </summary>
+public sealed class DriftEngine(DriftPolicy? policy = null)
+{
+    public DriftPolicy Policy { get; } = policy ?? DriftPolicy.Default;
+
+    /// <summary>Compares the desired and live sides of one resource (either may be absent).</summary>
+    public IReadOnlyList<Drift> CompareResource(ResourceKey key, Manifest? desired, Manifest? live)
+    {
+        var drifts = new List<Drift>();
+        CompareInto(key, desired, live, drifts);
+        drifts.Sort(DriftOrder.Instance);
+        return drifts;
+    }
+
+    public CheckResult Check(IReadOnlyList<Manifest> desired, IReadOnlyList<Manifest> live)
+    {
+        var scopes = new KindScopes();
+        scopes.LearnFrom(desired, live: false);
+        scopes.LearnFrom(live, live: true);
+
+        var errors = new List<ManifestError>();
+        var desiredByKey = Index(desired, scopes, errors, "declared");
+        var liveByKey = Index(live, scopes, errors, "listed");
+        var scope = new UnmanagedScope(desiredByKey.Keys);
+
+        var drifts = new List<Drift>();
+        var resources = new List<CheckedResource>();
+        foreach (var (key, manifest) in desiredByKey)
+        {
+            if (Policy.IgnoresResource(key))
+            {
+                continue;
+            }
+
+            resources.Add(new CheckedResource(key, manifest.Location));
+            CompareInto(key, manifest, liveByKey.GetValueOrDefault(key), drifts);
+        }
+
+        foreach (var (key, manifest) in liveByKey)
+        {
+            if (!desiredByKey.ContainsKey(key) && !Policy.IgnoresResource(key) && scope.Contains(key, manifest))
+            {
+                resources.Add(new CheckedResource(key, null));
+                CompareInto(key, null, manifest, drifts);
+            }
+        }
+
+        drifts.Sort(DriftOrder.Instance);
+        resources.Sort((a, b) => string.CompareOrdinal(a.Key.ToString(), b.Key.ToString()));
+        return new CheckResult { Drifts = drifts, Errors = errors, Resources = resources };
+    }
+
+    private Dictionary<ResourceKey, Manifest> Index(IReadOnlyList<Manifest> manifests, KindScopes scopes, List<ManifestError> errors, string verb)
+    {
+        var byKey = new Dictionary<ResourceKey, Manifest>();
+        foreach (var manifest in manifests)
+        {
+            var key = manifest.KeyIn(scopes, Policy.DefaultNamespace);
+            if (!byKey.TryAdd(key, manifest))
+            {
+                errors.Add(new ManifestError(manifest.Location.Source, manifest.Location.Line, $"{key} is {verb} twice (first at {byKey[key].Location})"));
+            }
+        }
+
+        return byKey;
+    }
+
+    private void CompareInto(ResourceKey key, Manifest? desired, Manifest? live, List<Drift> drifts)
+    {
+        if (Policy.IgnoresResource(key))
+        {
+            return;
+        }
+
+        if (desired is not null && live is not null)
+        {
+            ResourceComparer.Compare(key, desired, live, Policy, drifts);
+        }
+        else if (desired is not null)
+        {
+            drifts.Add(WholeResource(key, DriftKind.Missing, null, desired.Location));
+        }
+        else if (live is not null)
+        {
+            drifts.Add(WholeResource(key, DriftKind.Unmanaged, FieldOwnership.From(live.Root, Policy.Managers)?.Creator, null));
+        }
+    }
+
+    private Drift WholeResource(ResourceKey key, DriftKind kind, ManagedFieldsEntry? creator, SourceLocation? source) =>
+        new(key, string.Empty, kind, Policy.SeverityOf(key, kind, []), null, null, creator?.Manager, creator?.Time, source);
+
+    private sealed class DriftOrder : IComparer<Drift>
+    {
+        public static readonly DriftOrder Instance = new();
+
+        public int Compare(Drift? x, Drift? y)
+        {
+            var byResource = string.CompareOrdinal(x!.Resource.ToString(), y!.Resource.ToString());
+            if (byResource != 0)
+            {
+                return byResource;
+            }
+
+            var byPath = string.CompareOrdinal(x.Path, y.Path);
+            return byPath != 0 ? byPath : x.Kind.CompareTo(y.Kind);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+namespace DriftFabric.Engine;
+
+/// <summary>Matches names against patterns where <c>*</c> stands for any run of characters.</summary>
+public static class Glob
+{
+    public static bool IsMatch(string pattern, string text)
+    {
+        if (!pattern.Contains('*', StringComparison.Ordinal))
+        {
+            return string.Equals(pattern, text, StringComparison.Ordinal);
+        }
+
+        return Match(pattern.AsSpan(), text.AsSpan());
+    }
+
+    private static bool Match(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text)
+    {
+        int p = 0, t = 0, star = -1, mark = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = t;
+            }
+            else if (p < pattern.Length && pattern[p] == text[t])
+            {
+                p++;
+                t++;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                t = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+}

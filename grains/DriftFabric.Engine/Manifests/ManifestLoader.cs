@@ -1,0 +1,208 @@
+using DriftFabric.Engine.Model;
+using DriftFabric.Engine.Parsing;
+
+namespace DriftFabric.Engine.Manifests;
+
+/// <summary>Manifests read from files, with every input that could not be used.</summary>
+public sealed class ManifestSet
+{
+    public List<Manifest> Manifests { get; } = [];
+
+    public List<ManifestError> Errors { get; } = [];
+}
+
+/// <summary>
+/// Reads Kubernetes objects from YAML/JSON files and directories: multi-document YAML,
+/// concatenated JSON and <c>kind: List</c> are unpacked. A bad file or document becomes a
+/// <see cref="ManifestError"/> naming file and line; everything else is still read.
+/// </summary>
+public static class ManifestLoader
+{
+    private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
+
+    /// <summary>API groups whose documents configure tools rather than declare cluster objects.</summary>
+    private static readonly string[] ToolGroups = ["kustomize.config.k8s.io", "driftfabric.io", "config.kubernetes.io"];
+
+    public static ManifestSet LoadPath(string path, ParseLimits? limits = null)
+    {
+        var set = new ManifestSet();
+        LoadPathInto(path, set, limits ?? ParseLimits.Default);
+        return set;
+    }
+
+    public static void LoadPathInto(string path, ManifestSet set, ParseLimits limits)
+    {
+        if (Directory.Exists(path))
+        {
+            foreach (var file in EnumerateFiles(path))
+            {
+                LoadFileInto(file, set, limits);
+            }
+        }
+        else if (File.Exists(path))
+        {
+            LoadFileInto(path, set, limits);
+        }
+        else
+        {
+            set.Errors.Add(new ManifestError(path, 0, "no such file or directory"));
+        }
+    }
+
+    /// <summary>Manifest files below a directory, sorted, skipping hidden files and folders (<c>.git</c>).</summary>
+    public static IEnumerable<string> EnumerateFiles(string directory)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden, IgnoreInaccessible = false };
+        return Directory.EnumerateFiles(directory, "*", options)
+            .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+            .Where(f => !Path.GetRelativePath(directory, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
+            .Order(StringComparer.Ordinal);
+    }
+
+    public static void LoadFileInto(string file, ManifestSet set, ParseLimits limits)
+    {
+        byte[] bytes;
+        try
+        {
+            var length = new FileInfo(file).Length;
+            var json = IsJsonFile(file, null);
+            var max = json ? limits.MaxJsonFileBytes : limits.MaxYamlFileBytes;
+            if (length > max)
+            {
+                set.Errors.Add(new ManifestError(file, 1, $"file is {YamlReader.FormatSize(length)}, over the {YamlReader.FormatSize(max)} limit"));
+                return;
+            }
+
+            bytes = File.ReadAllBytes(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            set.Errors.Add(new ManifestError(file, 0, "cannot read: " + e.Message));
+            return;
+        }
+
+        LoadBytesInto(file, bytes, set, limits);
+    }
+
+    public static void LoadBytesInto(string source, ReadOnlySpan<byte> bytes, ManifestSet set, ParseLimits? limits = null)
+    {
+        limits ??= ParseLimits.Default;
+        if (IsJsonFile(source, bytes))
+        {
+            try
+            {
+                foreach (var value in JsonReader.ReadValues(bytes, limits))
+                {
+                    AddObject(value, new SourceLocation(source, value.Line), set);
+                }
+            }
+            catch (ParseException e)
+            {
+                set.Errors.Add(new ManifestError(source, e.Line, e.Message));
+            }
+
+            return;
+        }
+
+        LoadYamlInto(source, System.Text.Encoding.UTF8.GetString(bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes), set, limits);
+    }
+
+    public static void LoadYamlInto(string source, string text, ManifestSet set, ParseLimits? limits = null)
+    {
+        foreach (var doc in YamlReader.ReadDocuments(text, limits))
+        {
+            if (doc.Error is { } error)
+            {
+                set.Errors.Add(new ManifestError(source, error.Line, error.Message));
+            }
+            else if (doc.Root is { } root)
+            {
+                AddObject(root, new SourceLocation(source, doc.Line), set);
+            }
+        }
+    }
+
+    private static bool IsJsonFile(string source, ReadOnlySpan<byte> bytes)
+    {
+        var extension = Path.GetExtension(source);
+        if (extension.Equals(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (extension.Equals(".yaml", StringComparison.OrdinalIgnoreCase) || extension.Equals(".yml", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var trimmed = bytes.TrimStart(" \t\r\n"u8);
+        return trimmed.Length > 0 && (trimmed[0] == (byte)'{' || trimmed[0] == (byte)'[');
+    }
+
+    private static void AddObject(Node value, SourceLocation location, ManifestSet set)
+    {
+        switch (value)
+        {
+            case ScalarNode { Kind: NodeKind.Null }:
+                return;
+            case ListNode list:
+                foreach (var item in list.Items)
+                {
+                    AddObject(item, location.AtLine(item.Line), set);
+                }
+
+                return;
+            case MapNode map:
+                AddMap(map, location, set);
+                return;
+            default:
+                set.Errors.Add(new ManifestError(location.Source, value.Line, "document is a scalar, not a Kubernetes object"));
+                return;
+        }
+    }
+
+    private static void AddMap(MapNode map, SourceLocation location, ManifestSet set)
+    {
+        var apiVersion = map.GetString("apiVersion");
+        var kind = map.GetString("kind");
+        if (kind is not null && kind.EndsWith("List", StringComparison.Ordinal) && map["items"] is { } items)
+        {
+            if (items is ListNode list)
+            {
+                foreach (var item in list.Items)
+                {
+                    AddObject(item, location.AtLine(item.Line), set);
+                }
+            }
+            else if (!items.IsEmpty)
+            {
+                set.Errors.Add(new ManifestError(location.Source, items.Line, "'items' of a List must be a list"));
+            }
+
+            return;
+        }
+
+        if (string.IsNullOrEmpty(apiVersion) || string.IsNullOrEmpty(kind))
+        {
+            set.Errors.Add(new ManifestError(location.Source, location.Line, "not a Kubernetes object: 'apiVersion' and 'kind' are required"));
+            return;
+        }
+
+        if (Array.Exists(ToolGroups, g => apiVersion.StartsWith(g + "/", StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        var metadata = map["metadata"] as MapNode;
+        if (metadata?.GetString("name") is not { Length: > 0 })
+        {
+            var reason = metadata?.GetString("generateName") is { Length: > 0 }
+                ? "objects named by 'generateName' cannot be tracked; give it a 'metadata.name'"
+                : "'metadata.name' is required";
+            set.Errors.Add(new ManifestError(location.Source, (metadata ?? (Node)map).Line, $"{kind}: {reason}"));
+            return;
+        }
+
+        set.Manifests.Add(new Manifest(map, location));
+    }
+}

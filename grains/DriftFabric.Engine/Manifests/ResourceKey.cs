@@ -1,0 +1,37 @@
+namespace DriftFabric.Engine.Manifests;
+
+/// <summary>
+/// <c>group/Kind/namespace/name</c>: the identity of a Kubernetes object across API versions.
+/// The core group is written <c>core</c>; cluster-scoped objects use <c>_</c> as namespace.
+/// </summary>
+public readonly record struct ResourceKey(string Group, string Kind, string Namespace, string Name)
+{
+    public const string CoreGroup = "core";
+    public const string ClusterScope = "_";
+
+    public bool IsClusterScoped => Namespace == ClusterScope;
+
+    /// <summary><c>group/Kind</c>, the part that names the kind.</summary>
+    public string GroupKind => Group + "/" + Kind;
+
+    public static string GroupOf(string apiVersion)
+    {
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? CoreGroup : apiVersion[..slash];
+    }
+
+    public static bool TryParse(string text, out ResourceKey key)
+    {
+        var parts = text.Split('/');
+        if (parts.Length == 4 && Array.TrueForAll(parts, p => p.Length > 0))
+        {
+            key = new ResourceKey(parts[0], parts[1], parts[2], parts[3]);
+            return true;
+        }
+
+        key = default;
+        return false;
+    }
+
+    public override string ToString() => $"{Group}/{Kind}/{Namespace}/{Name}";
+}

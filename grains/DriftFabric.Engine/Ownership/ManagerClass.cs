@@ -1,0 +1,75 @@
+namespace DriftFabric.Engine.Ownership;
+
+/// <summary>The three kinds of field manager that decide whether a live field is drift.</summary>
+public enum ManagerClass
+{
+    /// <summary>The IaC pipeline: what it wrote came from code.</summary>
+    Applier,
+
+    /// <summary>Automation that is expected to write (HPA, kubelet, status writers): never drift.</summary>
+    Controller,
+
+    /// <summary>Anything else: a change that skipped review.</summary>
+    OutOfBand,
+}
+
+/// <summary>
+/// Sorts field managers into <see cref="ManagerClass"/> by the rules of the drift semantics,
+/// extended by the fleet spec. Patterns may use <c>*</c> as a wildcard.
+/// </summary>
+public sealed class ManagerClassifier
+{
+    private static readonly string[] BuiltInAppliers =
+    [
+        "kubectl-client-side-apply", "argocd-controller", "argocd-application-controller", "kustomize-controller",
+        "helm-controller", "helm", "terraform*", "pulumi*", "driftfabric",
+    ];
+
+    private static readonly string[] BuiltInControllers = ["kube-controller-manager", "kube-scheduler", "kubelet", "kube-apiserver"];
+    private static readonly string[] ControllerSuffixes = ["-controller", "-controller-manager", "-operator"];
+
+    // Declared after the lists it reads: static initializers run in textual order.
+    public static readonly ManagerClassifier Default = new([], []);
+
+    private readonly string[] _appliers;
+    private readonly string[] _controllers;
+
+    public ManagerClassifier(IEnumerable<string> extraAppliers, IEnumerable<string> extraControllers)
+    {
+        _appliers = [.. BuiltInAppliers, .. extraAppliers];
+        _controllers = [.. BuiltInControllers, .. extraControllers];
+    }
+
+    public ManagerClass Classify(string manager, string? operation, string? subresource)
+    {
+        if (subresource == "status")
+        {
+            return ManagerClass.Controller;
+        }
+
+        if (Matches(_appliers, manager) || (manager == "kubectl" && operation == "Apply"))
+        {
+            return ManagerClass.Applier;
+        }
+
+        if (Matches(_controllers, manager) || Array.Exists(ControllerSuffixes, s => manager.EndsWith(s, StringComparison.Ordinal)))
+        {
+            return ManagerClass.Controller;
+        }
+
+        return ManagerClass.OutOfBand;
+    }
+
+    private static bool Matches(string[] patterns, string manager)
+    {
+        foreach (var pattern in patterns)
+        {
+            if (Glob.IsMatch(pattern, manager))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

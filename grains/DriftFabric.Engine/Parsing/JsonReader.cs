@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using DriftFabric.Engine.Model;
+
+namespace DriftFabric.Engine.Parsing;
+
+/// <summary>
+/// Reads JSON (one value, or several concatenated as <c>kubectl get -o json</c> may print them)
+/// into <see cref="Node"/> trees with line numbers, refusing duplicate keys, deep nesting and
+/// objects larger than <see cref="ParseLimits.MaxObjectBytes"/> (a <c>List</c> may be larger;
+/// each of its items may not).
+/// </summary>
+public static class JsonReader
+{
+    public static IReadOnlyList<Node> ReadValues(ReadOnlySpan<byte> utf8, ParseLimits? limits = null)
+    {
+        limits ??= ParseLimits.Default;
+        if (utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            utf8 = utf8[3..];
+        }
+
+        var lines = new LineIndex(utf8);
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions
+        {
+            CommentHandling = JsonCommentHandling.Skip,
+            MaxDepth = limits.MaxDepth,
+            AllowMultipleValues = true,
+        });
+        var values = new List<Node>();
+        try
+        {
+            while (reader.Read())
+            {
+                values.Add(ReadValue(ref reader, lines, limits));
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new ParseException(CleanMessage(e.Message), (int)(e.LineNumber ?? 0) + 1);
+        }
+
+        return values;
+    }
+
+    private static string CleanMessage(string message)
+    {
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        var text = (cut > 0 ? message[..cut] : message).Trim().TrimEnd('.');
+        return text.Length == 0 ? "invalid JSON" : char.ToLowerInvariant(text[0]) + text[1..];
+    }
+
+    private static Node ReadValue(ref Utf8JsonReader reader, LineIndex lines, ParseLimits limits)
+    {
+        var line = lines.LineOf(reader.TokenStartIndex);
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                return ReadObject(ref reader, lines, limits, line);
+            case JsonTokenType.StartArray:
+                var items = new List<Node>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    items.Add(ReadValue(ref reader, lines, limits));
+                }
+
+                return new ListNode([.. items], line);
+            case JsonTokenType.String:
+                return ScalarNode.String(reader.GetString()!, line);
+            case JsonTokenType.Number:
+                return ReadNumber(ref reader, line);
+            case JsonTokenType.True:
+                return ScalarNode.Bool(true, line);
+            case JsonTokenType.False:
+                return ScalarNode.Bool(false, line);
+            case JsonTokenType.Null:
+                return ScalarNode.NullAt(line);
+            default:
+                throw new ParseException($"unexpected {reader.TokenType}", line);
+        }
+    }
+
+    private static MapNode ReadObject(ref Utf8JsonReader reader, LineIndex lines, ParseLimits limits, int line)
+    {
+        var start = reader.TokenStartIndex;
+        var depth = reader.CurrentDepth;
+        var keys = new List<string>();
+        var values = new List<Node>();
+        HashSet<string>? seen = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var key = reader.GetString()!;
+            var keyLine = lines.LineOf(reader.TokenStartIndex);
+            seen ??= new HashSet<string>(StringComparer.Ordinal);
+            if (!seen.Add(key))
+            {
+                throw new ParseException($"duplicate key '{key}' in an object", keyLine);
+            }
+
+            reader.Read();
+            keys.Add(key);
+            values.Add(ReadValue(ref reader, lines, limits));
+        }
+
+        var map = new MapNode([.. keys], [.. values], line);
+        var bytes = reader.BytesConsumed - start;
+        if (depth <= 2 && bytes > limits.MaxObjectBytes && !IsList(map))
+        {
+            throw new ParseException(
+                $"object is {YamlReader.FormatSize(bytes)}, over the {YamlReader.FormatSize(limits.MaxObjectBytes)} limit for one object", line);
+        }
+
+        return map;
+    }
+
+    private static bool IsList(MapNode map) => map["items"] is ListNode && map.GetString("kind") is { } kind && kind.EndsWith("List", StringComparison.Ordinal);
+
+    private static ScalarNode ReadNumber(ref Utf8JsonReader reader, int line)
+    {
+        if (reader.TryGetDecimal(out var exact))
+        {
+            return ScalarNode.Number(exact, line);
+        }
+
+        var raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan.ToArray();
+        var text = System.Text.Encoding.UTF8.GetString(raw);
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var approx)
+            ? ScalarNode.Number(approx, line)
+            : throw new ParseException($"number '{text}' is out of range", line);
+    }
+
+    /// <summary>Maps byte offsets to 1-based line numbers.</summary>
+    private sealed class LineIndex
+    {
+        private readonly int[] _lineStarts;
+
+        public LineIndex(ReadOnlySpan<byte> utf8)
+        {
+            var starts = new List<int> { 0 };
+            var offset = 0;
+            while (true)
+            {
+                var next = utf8[offset..].IndexOf((byte)'\n');
+                if (next < 0)
+                {
+                    break;
+                }
+
+                offset += next + 1;
+                starts.Add(offset);
+            }
+
+            _lineStarts = [.. starts];
+        }
+
+        public int LineOf(long offset)
+        {
+            var i = Array.BinarySearch(_lineStarts, (int)Math.Min(offset, int.MaxValue));
+            return (i >= 0 ? i : ~i - 1) + 1;
+        }
+    }
+}
