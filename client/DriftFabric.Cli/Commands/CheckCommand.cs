@@ -50,7 +50,11 @@ internal static class CheckCommand
                 parse.GetRequiredValue(live),
                 parse.GetValue(fleet),
                 parse.GetValue(format) ?? (Console.IsOutputRedirected ? "json" : "table"),
-                DriftNames.TryParseSeverity(parse.GetValue(failOn), out var severity) ? severity : Severity.Low);
+                DriftNames.TryParseSeverity(parse.GetValue(failOn), out var severity) ? severity : Severity.Low)
+            {
+                Terminal = !Console.IsOutputRedirected,
+                Width = Console.IsOutputRedirected ? 160 : Math.Max(80, Console.WindowWidth),
+            };
             return Run(options, Console.Out);
         });
         return command;
@@ -76,7 +80,7 @@ internal static class CheckCommand
         errors.AddRange(result.Errors);
 
         var report = new CheckReport(result.Drifts, errors, result.Resources);
-        ReportFormats.Create(options.Format).Write(report, output);
+        ReportFormats.Create(options.Format, options.Terminal, options.Width).Write(report, output);
         return ExitCode(report, options.FailOn);
     }
 
@@ -95,4 +99,10 @@ internal static class CheckCommand
     }
 }
 
-internal sealed record CheckOptions(IReadOnlyList<string> Desired, IReadOnlyList<string> Live, string? Fleet, string Format, Severity FailOn);
+internal sealed record CheckOptions(IReadOnlyList<string> Desired, IReadOnlyList<string> Live, string? Fleet, string Format, Severity FailOn)
+{
+    /// <summary>True when stdout is a terminal: the table is coloured and fitted to its width.</summary>
+    public bool Terminal { get; init; }
+
+    public int Width { get; init; } = 160;
+}

@@ -31,9 +31,14 @@ public sealed class KindScopes
 
     public void AddClusterScoped(string group, string kind) => _clusterScoped.Add(group + "/" + kind);
 
-    /// <summary>Learns from CRDs (<c>spec.scope</c>) and from live objects that carry no namespace.</summary>
+    /// <summary>
+    /// Learns from CRDs (<c>spec.scope</c>) and from live kinds none of whose objects carry a
+    /// namespace (one malformed object does not flip a namespaced kind).
+    /// </summary>
     public void LearnFrom(IEnumerable<Manifest> manifests, bool live)
     {
+        var withNamespace = new HashSet<string>(StringComparer.Ordinal);
+        var withoutNamespace = new HashSet<(string Group, string Kind)>();
         foreach (var manifest in manifests)
         {
             if (manifest.Kind == "CustomResourceDefinition" && manifest.Root.GetMap("spec") is { } spec
@@ -45,7 +50,19 @@ public sealed class KindScopes
 
             if (live && manifest.Namespace is null)
             {
-                AddClusterScoped(manifest.Group, manifest.Kind);
+                withoutNamespace.Add((manifest.Group, manifest.Kind));
+            }
+            else if (live)
+            {
+                withNamespace.Add(manifest.GroupKind);
+            }
+        }
+
+        foreach (var (group, kind) in withoutNamespace)
+        {
+            if (!withNamespace.Contains(group + "/" + kind))
+            {
+                AddClusterScoped(group, kind);
             }
         }
     }
