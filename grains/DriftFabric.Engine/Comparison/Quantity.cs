@@ -123,7 +123,7 @@ public readonly record struct Quantity(decimal Value, QuantityFormat Format)
                 var unit = Pow(2, power);
                 if (Math.Abs(Value) >= unit && Value % unit == 0)
                 {
-                    return (Value / unit).ToString(CultureInfo.InvariantCulture) + name;
+                    return (Value / unit).ToString("0", CultureInfo.InvariantCulture) + name;
                 }
             }
 

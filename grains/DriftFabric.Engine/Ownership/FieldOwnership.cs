@@ -258,20 +258,25 @@ internal sealed class OwnershipNode
     }
 }
 
-/// <summary>A position in the ownership trie while walking a live object, with the leaf owner inherited from above.</summary>
+/// <summary>
+/// A position in the ownership trie while walking a live object, with the leaf owner inherited
+/// from above. <c>default</c> is a cursor where nobody owns anything.
+/// </summary>
 public readonly struct OwnerCursor
 {
     private readonly OwnershipNode? _node;
-    private readonly int _inherited;
+
+    // Rank + 1, so that default(OwnerCursor) means "no owner" rather than rank 0.
+    private readonly int _inheritedPlusOne;
 
     internal OwnerCursor(OwnershipNode? node, int inherited)
     {
         _node = node;
-        _inherited = node is null ? inherited : Math.Max(inherited, node.Leaf);
+        _inheritedPlusOne = (node is null ? inherited : Math.Max(inherited, node.Leaf)) + 1;
     }
 
     /// <summary>Rank of the owner of this field, or -1 when nobody owns it.</summary>
-    public int Owner => _node is { Named: >= 0 } n ? n.Named : _inherited;
+    public int Owner => _node is { Named: >= 0 } n ? n.Named : Inherited;
 
     /// <summary>Rank of the owner of this list element itself (<c>"."</c>), else of the element as a field.</summary>
     public int ElementOwner => _node is { Self: >= 0 } n ? n.Self : Owner;
@@ -281,9 +286,11 @@ public readonly struct OwnerCursor
 
     public bool HasKeyedChildren => _node?.HasKeyedChildren ?? false;
 
-    public OwnerCursor Field(string name) => new(_node?.Field(name), _inherited);
+    private int Inherited => _inheritedPlusOne - 1;
 
-    public OwnerCursor Element(MapNode liveElement) => new(_node?.Element(liveElement), _inherited);
+    public OwnerCursor Field(string name) => new(_node?.Field(name), Inherited);
 
-    public OwnerCursor Value(Node liveValue) => new(_node?.Value(liveValue), _inherited);
+    public OwnerCursor Element(MapNode liveElement) => new(_node?.Element(liveElement), Inherited);
+
+    public OwnerCursor Value(Node liveValue) => new(_node?.Value(liveValue), Inherited);
 }

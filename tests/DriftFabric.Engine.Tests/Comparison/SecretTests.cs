@@ -1,0 +1,109 @@
+using DriftFabric.Engine.Comparison;
+
+namespace DriftFabric.Engine.Tests.Comparison;
+
+public class SecretTests
+{
+    private const string Desired = """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: db
+          namespace: shop
+        type: Opaque
+        stringData:
+          username: app
+          password: correct-horse-battery
+        """;
+
+    private static string Live(string data, string editedField = "password") => """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: db
+          namespace: shop
+          annotations:
+            kubectl.kubernetes.io/last-applied-configuration: '{"stringData":{"password":"correct-horse-battery","username":"app"}}'
+          managedFields:
+          - manager: kubectl-client-side-apply
+            operation: Update
+            time: "2026-10-01T09:00:00Z"
+            fieldsV1:
+              f:metadata:
+                f:annotations:
+                  f:kubectl.kubernetes.io/last-applied-configuration: {}
+              f:type: {}
+              f:data:
+                f:username: {}
+          - manager: kubectl-edit
+            operation: Update
+            time: "2026-11-02T03:12:44Z"
+            fieldsV1:
+              f:data:
+                f:EDITED: {}
+        type: Opaque
+        DATA
+        """.Replace("EDITED", editedField, StringComparison.Ordinal).Replace("DATA", data, StringComparison.Ordinal);
+
+    private static string Base64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+
+    [Fact]
+    public void String_data_equals_live_data_holding_its_base64()
+    {
+        var live = Live($"data: {{username: {Base64("app")}, password: {Base64("correct-horse-battery")}}}");
+        Assert.Empty(Drifts.Of(Desired, live));
+    }
+
+    [Fact]
+    public void Rotated_key_is_critical_at_its_data_path_and_shows_only_digests()
+    {
+        var live = Live($"data: {{username: {Base64("app")}, password: {Base64("rotated-77")}}}");
+
+        var drift = Drifts.Single(Desired, live);
+
+        Assert.Equal(("/data/password", DriftKind.Modified, Severity.Critical, "kubectl-edit"), (drift.Path, drift.Kind, drift.Severity, drift.Manager));
+        Assert.Equal($"\"{SecretValues.DigestOfText("correct-horse-battery")}\"", drift.Desired!.ToJson());
+        Assert.Equal($"\"{SecretValues.DigestOfText("rotated-77")}\"", drift.Live!.ToJson());
+        Assert.Matches("^\"sha256:[0-9a-f]{8}\"$", drift.Live.ToJson());
+    }
+
+    [Fact]
+    public void Each_key_is_missing_on_its_own_when_live_has_no_data()
+    {
+        var drifts = Drifts.Of(Desired, Live(string.Empty));
+        Assert.Equal(["/data/password", "/data/username"], drifts.Select(d => d.Path));
+        Assert.All(drifts, d => Assert.Equal(DriftKind.Missing, d.Kind));
+        Assert.All(drifts, d => Assert.StartsWith("\"sha256:", d.Desired!.ToJson(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Key_added_by_hand_is_added_at_its_own_path_with_a_digest()
+    {
+        var live = Live($"data: {{username: {Base64("app")}, password: {Base64("correct-horse-battery")}, token: {Base64("s3cr3t-token")}}}", editedField: "token");
+
+        var drift = Drifts.Single(Desired, live);
+
+        Assert.Equal(("/data/token", DriftKind.Added), (drift.Path, drift.Kind));
+        Assert.Equal($"\"{SecretValues.DigestOfText("s3cr3t-token")}\"", drift.Live!.ToJson());
+    }
+
+    [Fact]
+    public void No_secret_value_appears_in_any_drift_even_the_last_applied_annotation()
+    {
+        // Someone re-annotated the Secret by hand: the annotation holds the plaintext values.
+        var live = Live($"data: {{username: {Base64("app")}, password: {Base64("rotated-77")}}}")
+            .Swap("        f:password: {}", "        f:password: {}\n      f:metadata: {f:annotations: {f:kubectl.kubernetes.io/last-applied-configuration: {}}}");
+        var desired = Desired.Swap("  namespace: shop\n", "  namespace: shop\n  annotations: {kubectl.kubernetes.io/last-applied-configuration: '{\"stringData\":{\"password\":\"hunter2\"}}'}\n");
+
+        var drifts = Drifts.Of(desired, live);
+        var text = string.Join('\n', drifts.Select(d => $"{d.Desired} {d.Live}"));
+
+        Assert.Contains(drifts, d => d.Path == "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration");
+
+        Assert.Contains("sha256:", text, StringComparison.Ordinal);
+        foreach (var secret in new[] { "correct-horse-battery", "rotated-77", "hunter2", Base64("rotated-77"), Base64("correct-horse-battery") })
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+        }
+    }
+}
