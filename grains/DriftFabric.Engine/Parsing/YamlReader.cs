@@ -32,14 +32,17 @@ public static partial class YamlReader
             try
             {
                 var root = ParseOne(text.AsMemory(start, length), firstLine - 1, limits);
-                if (root is not null)
+                if (root is not null and not ScalarNode { Kind: NodeKind.Null })
                 {
                     documents.Add(new YamlDocument(root, root.Line == 0 ? firstLine : root.Line, null));
                 }
             }
             catch (ParseException e)
             {
-                documents.Add(new YamlDocument(null, e.Line, e));
+                // An error found at the end of the input belongs to the document's last line.
+                var lastLine = firstLine + text.AsSpan(start, length).TrimEnd('\n').Count('\n');
+                var line = Math.Clamp(e.Line, firstLine, lastLine);
+                documents.Add(new YamlDocument(null, line, line == e.Line ? e : new ParseException(e.Message, line)));
             }
         }
 

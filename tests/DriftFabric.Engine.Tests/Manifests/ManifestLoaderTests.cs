@@ -1,0 +1,85 @@
+using DriftFabric.Engine.Manifests;
+
+namespace DriftFabric.Engine.Tests.Manifests;
+
+public sealed class ManifestLoaderTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("driftfabric-loader-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private string Write(string relative, string text)
+    {
+        var path = Path.Combine(_dir.FullName, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void Directories_are_read_recursively_skipping_hidden_folders_and_other_files()
+    {
+        Write("a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
+        Write("sub/b.yml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n");
+        Write("sub/c.json", "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"}}");
+        Write(".git/config.yaml", "not: [valid");
+        Write("notes.txt", "ignored");
+
+        var set = ManifestLoader.LoadPath(_dir.FullName);
+
+        Assert.Empty(set.Errors);
+        Assert.Equal(["a", "b", "c"], set.Manifests.Select(m => m.Name));
+    }
+
+    [Fact]
+    public void Lists_in_yaml_and_json_are_unpacked_with_item_lines()
+    {
+        var json = Write("live.json", "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[\n{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"}},\n{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"y\"}}]}");
+        var yaml = Write("desired.yaml", "apiVersion: v1\nkind: ConfigMapList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: z}\n");
+
+        var fromJson = ManifestLoader.LoadPath(json);
+        var fromYaml = ManifestLoader.LoadPath(yaml);
+
+        Assert.Equal([("ConfigMap", 2), ("Service", 3)], fromJson.Manifests.Select(m => (m.Kind, m.Location.Line)));
+        Assert.Equal(4, Assert.Single(fromYaml.Manifests).Location.Line);
+    }
+
+    [Fact]
+    public void Bad_document_is_an_error_with_file_and_line_and_the_rest_of_the_file_is_read()
+    {
+        var path = Write("app.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+
+        var set = ManifestLoader.LoadPath(path);
+
+        var error = Assert.Single(set.Errors);
+        Assert.Equal(path, error.Source);
+        Assert.InRange(error.Line, 8, 9);
+        Assert.Equal(["a", "c"], set.Manifests.Select(m => m.Name));
+    }
+
+    [Theory]
+    [InlineData("kind: ConfigMap\nmetadata: {name: a}\n", "'apiVersion' and 'kind' are required")]
+    [InlineData("apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: a-}\n", "generateName")]
+    [InlineData("apiVersion: v1\nkind: ConfigMap\n", "'metadata.name' is required")]
+    [InlineData("just a string\n", "scalar")]
+    public void Documents_that_are_not_trackable_objects_are_errors(string yaml, string message)
+    {
+        var set = ManifestLoader.LoadPath(Write("x.yaml", yaml));
+        Assert.Contains(message, Assert.Single(set.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tool_configuration_is_not_a_cluster_object()
+    {
+        var set = ManifestLoader.LoadPath(Write("kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n"));
+        Assert.Empty(set.Errors);
+        Assert.Empty(set.Manifests);
+    }
+
+    [Fact]
+    public void Missing_path_is_an_error_naming_it()
+    {
+        var missing = Path.Combine(_dir.FullName, "nope");
+        Assert.Equal(missing, Assert.Single(ManifestLoader.LoadPath(missing).Errors).Source);
+    }
+}
