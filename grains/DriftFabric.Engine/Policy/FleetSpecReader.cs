@@ -131,11 +131,11 @@ public static class FleetSpecReader
 
     private static IgnoreRule? ReadIgnoreRule(MapNode item, string name, Reader reader)
     {
-        reader.CheckFields(item, IgnoreFields, name);
         var errors = reader.Errors.Count;
+        reader.CheckFields(item, IgnoreFields, name);
         var selector = ReadSelector(item, name, reader);
         var path = reader.OptionalPath(item, "path", name + ".path") ?? PathPattern.Parse(string.Empty);
-        if (path.IsRoot && selector == ResourceSelector.All)
+        if (path.IsRoot && selector == ResourceSelector.All && reader.Errors.Count == errors)
         {
             reader.Error(item, name, "an ignore rule needs a 'path', or a 'kind', 'namespace' or 'resource' to ignore whole resources");
         }
@@ -146,8 +146,8 @@ public static class FleetSpecReader
 
     private static SeverityOverride? ReadSeverityOverride(MapNode item, string name, Reader reader)
     {
-        reader.CheckFields(item, SeverityFields, name);
         var errors = reader.Errors.Count;
+        reader.CheckFields(item, SeverityFields, name);
         var selector = ReadSelector(item, name, reader);
         var path = reader.OptionalPath(item, "path", name + ".path");
         DriftKind? kind = null;

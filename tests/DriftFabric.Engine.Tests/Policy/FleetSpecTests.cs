@@ -1,0 +1,85 @@
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Ownership;
+using DriftFabric.Engine.Policy;
+
+namespace DriftFabric.Engine.Tests.Policy;
+
+public class FleetSpecTests
+{
+    private const string Valid = """
+        apiVersion: driftfabric.io/v1alpha1
+        kind: Fleet
+        defaultNamespace: shop
+        managers:
+          appliers: [ci-deployer, "flux-*"]
+          controllers: [pilot-discovery]
+        ignore:
+        - path: /spec/replicas
+          kind: apps/Deployment
+          reason: HPA owns replicas
+        - resource: core/ConfigMap/*/tmp-*
+        severity:
+        - kind: ConfigMap
+          path: /data
+          severity: low
+        - namespace: payments
+          driftKind: Added
+          severity: critical
+        """;
+
+    [Fact]
+    public void A_valid_spec_builds_the_policy()
+    {
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", Valid);
+
+        Assert.Empty(spec.Errors);
+        Assert.Equal("shop", spec.Policy.DefaultNamespace);
+        Assert.Equal(2, spec.Policy.Ignore.Count);
+        Assert.Equal("HPA owns replicas", spec.Policy.Ignore[0].Reason);
+        Assert.Equal(2, spec.Policy.SeverityOverrides.Count);
+        Assert.Equal(ManagerClass.Applier, spec.Policy.Managers.Classify("flux-image-automation", "Update", null));
+        Assert.Equal(ManagerClass.Controller, spec.Policy.Managers.Classify("pilot-discovery", "Update", null));
+        Assert.Equal(ManagerClass.OutOfBand, spec.Policy.Managers.Classify("kubectl-edit", "Update", null));
+    }
+
+    [Theory]
+    [InlineData("ignore:\n- path: spec/replicas\n", 2, "ignore[0].path: 'spec/replicas' is not a drift path")]
+    [InlineData("ignore:\n- pth: /spec/replicas\n", 2, "ignore[0].pth: unknown field")]
+    [InlineData("ignore:\n- path: /a\n  kind: a/b/c\n", 3, "ignore[0].kind: 'a/b/c' is not Kind or group/Kind")]
+    [InlineData("ignore:\n- reason: nothing to ignore\n", 2, "ignore[0]: an ignore rule needs a 'path'")]
+    [InlineData("severity:\n- kind: Secret\n  severity: urgent\n", 3, "severity[0].severity: 'urgent' is not one of")]
+    [InlineData("severity:\n- kind: Secret\n", 2, "severity[0].severity: is required")]
+    [InlineData("severity:\n- driftKind: Changed\n  severity: low\n", 2, "severity[0].driftKind: 'Changed' is not one of")]
+    [InlineData("managers:\n  appliers: ci\n", 2, "managers.appliers: must be a list")]
+    [InlineData("kind: Cluster\n", 1, "kind: must be 'Fleet'")]
+    [InlineData("tenats: []\n", 1, "tenats: unknown field")]
+    [InlineData("ignore: [\n", 1, "")]
+    public void Invalid_specs_name_file_line_and_field(string yaml, int line, string message)
+    {
+        var spec = FleetSpecReader.Parse("fleet/driftfabric.yaml", yaml);
+
+        var error = Assert.Single(spec.Errors);
+        Assert.Equal("fleet/driftfabric.yaml", error.Source);
+        Assert.Equal(line, error.Line);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Invalid_rules_are_dropped_and_valid_ones_kept()
+    {
+        var spec = FleetSpecReader.Parse("f.yaml", "ignore:\n- path: bad\n- path: /spec/replicas\n");
+        Assert.Single(spec.Errors);
+        Assert.Equal("/spec/replicas", Assert.Single(spec.Policy.Ignore).Path.Text);
+    }
+
+    [Fact]
+    public void Extra_appliers_make_their_changes_part_of_the_code()
+    {
+        var spec = FleetSpecReader.Parse("f.yaml", "managers:\n  appliers: [ci-deployer]\n");
+        var live = Fixtures.LiveDeployment(Fixtures.Entry("ci-deployer", "f:spec:\n  f:minReadySeconds: {}"))
+            .Swap("  progressDeadlineSeconds: 600", "  progressDeadlineSeconds: 600\n  minReadySeconds: 30");
+
+        Assert.Single(Drifts.Of(Fixtures.DesiredDeployment, live));
+        Assert.Empty(Drifts.Of(Fixtures.DesiredDeployment, live, spec.Policy));
+    }
+}
