@@ -31,9 +31,11 @@ internal sealed class TableReportWriter(bool colour, int width) : IReportWriter
             foreach (var drift in group)
             {
                 var path = ReportText.PathOrWhole(drift);
+                var since = ReportText.Since(drift);
+                var who = since.Length == 0 ? drift.Manager ?? "-" : $"{(drift.Manager ?? "-").PadRight(widths[3])}  {since}";
                 console.MarkupLine(
                     $"  [{Style(drift.Severity)}]{drift.Severity.ToText().PadRight(widths[0])}[/]  {drift.Kind.ToString().PadRight(widths[1])}  "
-                    + $"{Markup.Escape(path.PadRight(widths[2]))}  [dim]{Markup.Escape((drift.Manager ?? "-").PadRight(widths[3]))}  {ReportText.Since(drift)}[/]");
+                    + $"{Markup.Escape(path.PadRight(widths[2]))}  [dim]{Markup.Escape(who)}[/]");
                 console.MarkupLine(indent + Change(drift, Math.Max(20, (width - indent.Length - 4) / 2)));
             }
 

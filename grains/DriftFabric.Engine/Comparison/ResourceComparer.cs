@@ -41,11 +41,11 @@ internal sealed class ResourceComparer
         comparer.CompareMap(desiredRoot, liveRoot, ownership?.Cursor ?? default, quantity: false);
     }
 
-    private void CompareValue(Node desired, Node live, OwnerCursor cursor, bool quantity)
+    private void CompareValue(Node desired, Node live, OwnerCursor cursor, bool quantity, MapNode liveParent)
     {
         if (desired.IsEmpty)
         {
-            ReportLiveOnly(live, cursor, quantity);
+            ReportLiveOnly(live, cursor, quantity, liveParent);
             return;
         }
 
@@ -91,7 +91,7 @@ internal sealed class ResourceComparer
             }
             else if (hasLive)
             {
-                CompareValue(d, l, cursor.Field(key), q);
+                CompareValue(d, l, cursor.Field(key), q, live);
             }
             else if (!d.IsEmpty)
             {
@@ -116,7 +116,7 @@ internal sealed class ResourceComparer
             }
             else
             {
-                ReportLiveOnly(live.ValueAt(i), cursor.Field(key), quantity || Quantity.IsContextKey(key));
+                ReportLiveOnly(live.ValueAt(i), cursor.Field(key), quantity || Quantity.IsContextKey(key), live);
             }
 
             _path.RemoveAt(_path.Count - 1);
@@ -149,7 +149,7 @@ internal sealed class ResourceComparer
             if (desired.IndexOf(key) < 0)
             {
                 _path.Add(PathStep.Field(key));
-                ReportLiveOnly(l, cursor.Field(key), quantity: false);
+                ReportLiveOnly(l, cursor.Field(key), quantity: false, live);
                 _path.RemoveAt(_path.Count - 1);
             }
         }
@@ -252,14 +252,14 @@ internal sealed class ResourceComparer
     /// A live subtree absent from desired is drift only through its owners: reported at the
     /// shallowest paths whose owned fields all belong to out-of-band managers.
     /// </summary>
-    private void ReportLiveOnly(Node live, OwnerCursor cursor, bool quantity)
+    private void ReportLiveOnly(Node live, OwnerCursor cursor, bool quantity, MapNode? liveParent)
     {
         if (_ownership is null || live.IsEmpty)
         {
             return;
         }
 
-        var owners = CollectOwners(live, cursor, []);
+        var owners = CollectOwners(live, cursor, [], liveParent);
         if (owners.Count == 0)
         {
             return;
@@ -282,7 +282,7 @@ internal sealed class ResourceComparer
             {
                 var key = map.KeyAt(i);
                 _path.Add(PathStep.Field(key));
-                ReportLiveOnly(map.ValueAt(i), cursor.Field(key), quantity || Quantity.IsContextKey(key));
+                ReportLiveOnly(map.ValueAt(i), cursor.Field(key), quantity || Quantity.IsContextKey(key), map);
                 _path.RemoveAt(_path.Count - 1);
             }
         }
@@ -292,36 +292,42 @@ internal sealed class ResourceComparer
             {
                 var element = (MapNode)item;
                 _path.Add(PathStep.Element(keyField, KeyedLists.KeyText(element, keyField)));
-                ReportLiveOnly(element, cursor.Element(element), quantity);
+                ReportLiveOnly(element, cursor.Element(element), quantity, null);
                 _path.RemoveAt(_path.Count - 1);
             }
         }
     }
 
-    /// <summary>Ranks of the owners of every owned leaf (and owned element) in a live subtree.</summary>
-    private static List<int> CollectOwners(Node live, OwnerCursor cursor, List<int> ranks)
+    /// <summary>
+    /// Ranks of the owners of every owned leaf (and owned element) in a live subtree at the
+    /// current path. Leaves holding the server's default take no part, whoever wrote them.
+    /// </summary>
+    private List<int> CollectOwners(Node live, OwnerCursor cursor, List<int> ranks, MapNode? parent = null)
     {
         AddRank(ranks, cursor.SelfOwner);
+        if (live is not MapNode && ServerDefaults.IsDefault(_key, _path, live, parent))
+        {
+            return ranks;
+        }
+
         switch (live)
         {
             case MapNode { Count: > 0 } map:
                 for (var i = 0; i < map.Count; i++)
                 {
-                    CollectOwners(map.ValueAt(i), cursor.Field(map.KeyAt(i)), ranks);
+                    _path.Add(PathStep.Field(map.KeyAt(i)));
+                    CollectOwners(map.ValueAt(i), cursor.Field(map.KeyAt(i)), ranks, map);
+                    _path.RemoveAt(_path.Count - 1);
                 }
 
                 break;
-            case ListNode { Count: > 0 } list when cursor.HasKeyedChildren:
+            case ListNode { Count: > 0 } list when KeyedLists.KeyFieldOf(_key, _path, ListNode.Empty, list) is { } keyField:
                 foreach (var item in list.Items)
                 {
-                    if (item is MapNode element)
-                    {
-                        CollectOwners(element, cursor.Element(element), ranks);
-                    }
-                    else
-                    {
-                        AddRank(ranks, cursor.Owner);
-                    }
+                    var element = (MapNode)item;
+                    _path.Add(PathStep.Element(keyField, KeyedLists.KeyText(element, keyField)));
+                    CollectOwners(element, cursor.Element(element), ranks);
+                    _path.RemoveAt(_path.Count - 1);
                 }
 
                 break;

@@ -149,4 +149,82 @@ public class DefaultsAndOwnersTests
             Drifts.Lines(drifts));
         Assert.All(drifts, d => Assert.Null(d.Manager));
     }
+
+    [Fact]
+    public void Server_defaults_are_not_drift_even_when_an_out_of_band_manager_wrote_them()
+    {
+        // Created with `kubectl create`, then put into Git: kubectl-create owns every default.
+        var live = LiveDeployment().Swap("- manager: kubectl-client-side-apply", "- manager: kubectl-create")
+            .Swap("              f:terminationMessagePath: {}", "              f:terminationMessagePath: {}\n              f:terminationMessagePolicy: {}\n            f:dnsPolicy: {}\n            f:restartPolicy: {}\n            f:schedulerName: {}\n            f:terminationGracePeriodSeconds: {}\n        f:progressDeadlineSeconds: {}\n        f:revisionHistoryLimit: {}\n        f:strategy:\n          f:type: {}\n          f:rollingUpdate:\n            f:maxSurge: {}\n            f:maxUnavailable: {}");
+
+        Assert.Empty(Drifts.Of(DesiredDeployment, live));
+    }
+
+    [Fact]
+    public void Values_that_differ_from_the_default_are_added_by_their_out_of_band_owner()
+    {
+        var live = LiveDeployment(Entry("kubectl-edit", "f:spec:\n  f:template:\n    f:spec:\n      f:dnsPolicy: {}\n      f:containers:\n        k:{\"name\":\"web\"}:\n          f:imagePullPolicy: {}"))
+            .Swap("dnsPolicy: ClusterFirst", "dnsPolicy: Default")
+            .Swap("imagePullPolicy: IfNotPresent", "imagePullPolicy: Always");
+
+        Assert.Equal(
+            ["apps/Deployment/shop/web /spec/template/spec/containers[name=web]/imagePullPolicy Added", "apps/Deployment/shop/web /spec/template/spec/dnsPolicy Added"],
+            Drifts.Lines(Drifts.Of(DesiredDeployment, live)));
+    }
+
+    [Fact]
+    public void Service_created_by_hand_keeps_its_allocated_and_defaulted_fields_out_of_the_report()
+    {
+        const string desired = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: shop}
+            spec:
+              selector: {app: web}
+              ports:
+              - {name: http, port: 80}
+            """;
+        const string live = """
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: web
+              namespace: shop
+              managedFields:
+              - manager: kubectl-create
+                operation: Update
+                time: "2026-10-01T09:00:00Z"
+                fieldsV1:
+                  f:spec:
+                    f:selector: {}
+                    f:type: {}
+                    f:sessionAffinity: {}
+                    f:clusterIP: {}
+                    f:clusterIPs: {}
+                    f:ipFamilies: {}
+                    f:ipFamilyPolicy: {}
+                    f:internalTrafficPolicy: {}
+                    f:ports:
+                      k:{"port":80,"protocol":"TCP"}:
+                        .: {}
+                        f:name: {}
+                        f:port: {}
+                        f:protocol: {}
+                        f:targetPort: {}
+            spec:
+              selector: {app: web}
+              type: ClusterIP
+              sessionAffinity: None
+              clusterIP: 10.96.4.4
+              clusterIPs: [10.96.4.4]
+              ipFamilies: [IPv4]
+              ipFamilyPolicy: SingleStack
+              internalTrafficPolicy: Cluster
+              ports:
+              - {name: http, port: 80, protocol: TCP, targetPort: 80}
+            """;
+
+        Assert.Empty(Drifts.Of(desired, live));
+        Assert.Equal("/spec/ports[port=80]/targetPort", Drifts.Single(desired, live.Swap("targetPort: 80", "targetPort: 8080")).Path);
+    }
 }
