@@ -17,6 +17,11 @@ public sealed class UnmanagedScope
         "core/ServiceAccount/*/default",
         "core/ConfigMap/*/kube-root-ca.crt",
         "core/ConfigMap/*/istio-ca-root-cert",
+        "core/ConfigMap/*/openshift-service-ca.crt",
+        "rbac.authorization.k8s.io/ClusterRole/_/system:*",
+        "rbac.authorization.k8s.io/ClusterRoleBinding/_/system:*",
+        "rbac.authorization.k8s.io/Role/*/system:*",
+        "rbac.authorization.k8s.io/RoleBinding/*/system:*",
         "core/Service/default/kubernetes",
         "core/Namespace/_/default",
         "core/Namespace/_/kube-system",
@@ -56,6 +61,14 @@ public sealed class UnmanagedScope
         }
 
         var text = key.ToString();
-        return !Array.Exists(DefaultObjects, pattern => Glob.IsMatch(pattern, text));
+        return !Array.Exists(DefaultObjects, pattern => Glob.IsMatch(pattern, text)) && !IsBookkeeping(live);
     }
+
+    /// <summary>
+    /// Objects that tools keep for themselves: the API server's bootstrap RBAC, service account
+    /// token Secrets of older clusters, and Helm's release records.
+    /// </summary>
+    private static bool IsBookkeeping(Manifest live) =>
+        live.Metadata?.GetMap("labels")?.GetString("kubernetes.io/bootstrapping") == "rbac-defaults"
+        || (live.Kind == "Secret" && live.Root.GetString("type") is "kubernetes.io/service-account-token" or "helm.sh/release.v1");
 }

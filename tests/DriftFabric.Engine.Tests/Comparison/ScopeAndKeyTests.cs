@@ -60,6 +60,26 @@ public class ScopeAndKeyTests
         Assert.Empty(Drifts.Of(DesiredConfig, LiveDesired + LiveConfig(name, ns, extraMetadata)));
     }
 
+    [Theory]
+    [InlineData("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: \"system:aggregate-to-view\"}\n")]
+    [InlineData("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: view, labels: {kubernetes.io/bootstrapping: rbac-defaults}}\n")]
+    public void Built_in_cluster_objects_are_not_unmanaged(string live)
+    {
+        const string desired = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\nrules: []\n";
+        Assert.Empty(Drifts.Of(desired, desired + "---\n" + live));
+    }
+
+    [Theory]
+    [InlineData("helm.sh/release.v1", false)]
+    [InlineData("kubernetes.io/service-account-token", false)]
+    [InlineData("Opaque", true)]
+    public void Secrets_that_tools_keep_for_themselves_are_not_unmanaged(string type, bool unmanaged)
+    {
+        const string desired = "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\ndata: {a: YQ==}\n";
+        var live = desired + $"---\napiVersion: v1\nkind: Secret\nmetadata: {{name: other, namespace: shop}}\ntype: {type}\n";
+        Assert.Equal(unmanaged, Drifts.Of(desired, live).Any(d => d.Kind == DriftKind.Unmanaged));
+    }
+
     [Fact]
     public void Kinds_the_desired_state_does_not_use_are_out_of_scope()
     {
