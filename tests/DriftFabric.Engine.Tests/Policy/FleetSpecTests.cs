@@ -82,4 +82,16 @@ public class FleetSpecTests
         Assert.Single(Drifts.Of(Fixtures.DesiredDeployment, live));
         Assert.Empty(Drifts.Of(Fixtures.DesiredDeployment, live, spec.Policy));
     }
+
+    [Fact]
+    public void The_example_fleet_spec_in_deploy_is_valid()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "examples", "driftfabric.yaml");
+
+        var spec = FleetSpecReader.Load(path);
+
+        Assert.Empty(spec.Errors);
+        Assert.Equal(4, spec.Policy.Ignore.Count);
+        Assert.Equal(2, spec.Policy.SeverityOverrides.Count);
+    }
 }
