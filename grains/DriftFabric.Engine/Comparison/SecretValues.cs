@@ -12,20 +12,69 @@ public static class SecretValues
 {
     public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 
+    private const string SealPrefix = "sha256:";
+    private const int SealLength = 7 + 64;
+
     public static bool DataEquals(Node desired, Node live) =>
-        desired is ScalarNode d && live is ScalarNode l && Decode(d.Text).AsSpan().SequenceEqual(Decode(l.Text));
+        desired is ScalarNode d && live is ScalarNode l && FullDigestOfData(d.Text) == FullDigestOfData(l.Text);
 
-    /// <summary>The digest of a <c>data</c> value (base64), taken over the decoded bytes.</summary>
-    public static string DigestOfData(string base64) => Digest(Decode(base64));
+    /// <summary>The short digest of a <c>data</c> value (base64), taken over the decoded bytes.</summary>
+    public static string DigestOfData(string base64) => Short(FullDigestOfData(base64));
 
-    public static string DigestOfText(string text) => Digest(Encoding.UTF8.GetBytes(text));
+    public static string DigestOfText(string text) => Short(IsSealed(text) ? text : FullDigest(Encoding.UTF8.GetBytes(text)));
 
-    public static string Digest(ReadOnlySpan<byte> value)
+    public static string Digest(ReadOnlySpan<byte> value) => Short(FullDigest(value));
+
+    /// <summary>
+    /// A Secret with every value replaced by its full digest (<c>sha256:</c> and 64 hex digits,
+    /// over the decoded bytes), <c>stringData</c> folded into <c>data</c> first. Sealed Secrets
+    /// compare exactly as the originals do, so the fabric keeps, sends and stores only these.
+    /// </summary>
+    public static MapNode Seal(MapNode secret)
+    {
+        var data = secret["data"] as MapNode ?? MapNode.Empty;
+        foreach (var (key, value) in data.Entries)
+        {
+            data = data.With(key, ScalarNode.String(FullDigestOfData(value is ScalarNode s ? s.Text : string.Empty), value.Line));
+        }
+
+        if (secret["stringData"] is MapNode plain)
+        {
+            foreach (var (key, value) in plain.Entries)
+            {
+                var text = value is ScalarNode { Kind: not NodeKind.Null } s ? s.Text : string.Empty;
+                data = data.With(key, ScalarNode.String(FullDigest(Encoding.UTF8.GetBytes(text)), value.Line));
+            }
+        }
+
+        var sealedSecret = secret.Without("stringData");
+        if (data.Count > 0 || secret["data"] is not null)
+        {
+            sealedSecret = sealedSecret.With("data", data);
+        }
+
+        if (sealedSecret.GetMap("metadata") is { } metadata && metadata.GetMap("annotations") is { } annotations
+            && annotations[LastAppliedAnnotation] is ScalarNode lastApplied)
+        {
+            var digest = ScalarNode.String(FullDigest(Encoding.UTF8.GetBytes(lastApplied.Text)), lastApplied.Line);
+            sealedSecret = sealedSecret.With("metadata", metadata.With("annotations", annotations.With(LastAppliedAnnotation, digest)));
+        }
+
+        return sealedSecret;
+    }
+
+    private static string FullDigestOfData(string base64) => IsSealed(base64) ? base64 : FullDigest(Decode(base64));
+
+    private static string FullDigest(ReadOnlySpan<byte> value)
     {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(value, hash);
-        return "sha256:" + Convert.ToHexStringLower(hash[..4]);
+        return SealPrefix + Convert.ToHexStringLower(hash);
     }
+
+    private static string Short(string fullDigest) => fullDigest[..(SealPrefix.Length + 8)];
+
+    private static bool IsSealed(string text) => text.Length == SealLength && text.StartsWith(SealPrefix, StringComparison.Ordinal);
 
     private static byte[] Decode(string text)
     {

@@ -7,8 +7,31 @@ using DriftFabric.Engine.Paths;
 
 namespace DriftFabric.Engine.Policy;
 
-/// <summary>A fleet spec as read: the policy built from its valid parts, and an error for each invalid one.</summary>
-public sealed record FleetSpec(DriftPolicy Policy, IReadOnlyList<ManifestError> Errors);
+/// <summary>A fleet spec as read: the policy and tenants built from its valid parts, and an error for each invalid one.</summary>
+public sealed record FleetSpec(DriftPolicy Policy, IReadOnlyList<ManifestError> Errors)
+{
+    public IReadOnlyList<TenantSpec> Tenants { get; init; } = [];
+
+    /// <summary>Labels that name the service an object belongs to, in order; the object's name is the last resort.</summary>
+    public IReadOnlyList<string> ServiceLabels { get; init; } = FleetSpecReader.DefaultServiceLabels;
+}
+
+/// <summary>A tenant of the fleet and its clusters.</summary>
+public sealed record TenantSpec(string Name, IReadOnlyList<ClusterSpec> Clusters, SourceLocation Location);
+
+/// <summary>
+/// A cluster: where its desired state lives (a directory of the IaC repo) and its live state
+/// (a snapshot file or directory of <c>kubectl get -o json</c> output). Paths are absolute,
+/// resolved against the fleet spec's folder.
+/// </summary>
+public sealed record ClusterSpec(
+    string Name,
+    string DesiredPath,
+    string LivePath,
+    string DefaultNamespace,
+    IReadOnlyList<string> ServiceLabels,
+    TimeSpan PollInterval,
+    SourceLocation Location);
 
 /// <summary>
 /// Reads <c>driftfabric.yaml</c>: ignore rules, extra appliers and controllers, severity
@@ -21,7 +44,12 @@ public static class FleetSpecReader
     public const string ApiVersion = "driftfabric.io/v1alpha1";
     public const string Kind = "Fleet";
 
-    private static readonly string[] TopLevelFields = ["apiVersion", "kind", "defaultNamespace", "managers", "ignore", "severity"];
+    public static readonly IReadOnlyList<string> DefaultServiceLabels = ["app.kubernetes.io/name", "app"];
+
+    private static readonly string[] TopLevelFields = ["apiVersion", "kind", "defaultNamespace", "serviceLabels", "managers", "ignore", "severity", "tenants"];
+    private static readonly string[] TenantFields = ["name", "clusters"];
+    private static readonly string[] ClusterFields = ["name", "desired", "live", "defaultNamespace", "serviceLabels", "pollInterval"];
+    private static readonly string[] LiveFields = ["snapshot"];
     private static readonly string[] ManagerFields = ["appliers", "controllers"];
     private static readonly string[] SelectorFields = ["kind", "namespace", "resource"];
     private static readonly string[] IgnoreFields = [.. SelectorFields, "path", "reason"];
@@ -39,10 +67,11 @@ public static class FleetSpecReader
             return new FleetSpec(DriftPolicy.Default, [new ManifestError(path, 0, "cannot read fleet spec: " + e.Message)]);
         }
 
-        return Parse(path, text);
+        return Parse(path, text, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
-    public static FleetSpec Parse(string source, string text)
+    /// <param name="baseDirectory">Folder that relative cluster paths are resolved against, and checked to exist in; null to leave them unchecked.</param>
+    public static FleetSpec Parse(string source, string text, string? baseDirectory = null)
     {
         var reader = new Reader(source);
         Node? root;
@@ -76,7 +105,93 @@ public static class FleetSpecReader
             Ignore = ReadList(map, "ignore", reader, ReadIgnoreRule),
             SeverityOverrides = ReadList(map, "severity", reader, ReadSeverityOverride),
         };
-        return new FleetSpec(policy, reader.Errors);
+        var serviceLabels = Reader.Has(map, "serviceLabels") ? reader.StringList(map, "serviceLabels", "serviceLabels") : [.. DefaultServiceLabels];
+        var defaults = new ClusterDefaults(policy.DefaultNamespace, serviceLabels, baseDirectory);
+        var tenants = ReadList(map, "tenants", reader, (item, name, r) => ReadTenant(item, name, r, defaults));
+        CheckUnique(tenants.Select(t => (t.Name, t.Location)), "tenants", "tenant", reader);
+        return new FleetSpec(policy, reader.Errors) { Tenants = tenants, ServiceLabels = serviceLabels };
+    }
+
+    private sealed record ClusterDefaults(string Namespace, IReadOnlyList<string> ServiceLabels, string? BaseDirectory);
+
+    private static TenantSpec? ReadTenant(MapNode item, string name, Reader reader, ClusterDefaults defaults)
+    {
+        var errors = reader.Errors.Count;
+        reader.CheckFields(item, TenantFields, name);
+        var tenant = reader.RequiredName(item, "name", name + ".name");
+        var clusters = ReadList(item, "clusters", reader, (c, n, r) => ReadCluster(c, $"{name}.{n}", r, defaults));
+        if (clusters.Count == 0 && reader.Errors.Count == errors)
+        {
+            reader.Error(item, name + ".clusters", "a tenant needs at least one cluster");
+        }
+
+        CheckUnique(clusters.Select(c => (c.Name, c.Location)), name + ".clusters", "cluster", reader);
+        return reader.Errors.Count > errors || tenant is null ? null : new TenantSpec(tenant, clusters, reader.Location(item));
+    }
+
+    private static ClusterSpec? ReadCluster(MapNode item, string name, Reader reader, ClusterDefaults defaults)
+    {
+        var errors = reader.Errors.Count;
+        reader.CheckFields(item, ClusterFields, name);
+        var cluster = reader.RequiredName(item, "name", name + ".name");
+        var desired = reader.RequiredPath(item, "desired", name + ".desired", defaults.BaseDirectory);
+        string? live = null;
+        switch (item["live"])
+        {
+            case MapNode liveMap:
+                reader.CheckFields(liveMap, LiveFields, name + ".live");
+                live = reader.RequiredPath(liveMap, "snapshot", name + ".live.snapshot", defaults.BaseDirectory);
+                break;
+            case null:
+                reader.Error(item, name + ".live", "is required (live: { snapshot: PATH })");
+                break;
+            case { } other:
+                reader.Error(other, name + ".live", "must be a mapping (live: { snapshot: PATH })");
+                break;
+        }
+
+        var poll = TimeSpan.FromSeconds(1);
+        if (reader.OptionalString(item, "pollInterval", name + ".pollInterval") is { } pollText)
+        {
+            if (!TryParseDuration(pollText, out poll) || poll < TimeSpan.FromMilliseconds(100))
+            {
+                reader.Error(item["pollInterval"]!, name + ".pollInterval", $"'{pollText}' is not a duration of at least 100ms (e.g. 500ms, 2s, 1m)");
+            }
+        }
+
+        var labels = Reader.Has(item, "serviceLabels") ? reader.StringList(item, "serviceLabels", name + ".serviceLabels") : defaults.ServiceLabels;
+        var ns = reader.OptionalString(item, "defaultNamespace", name + ".defaultNamespace") ?? defaults.Namespace;
+        return reader.Errors.Count > errors || cluster is null || desired is null || live is null
+            ? null
+            : new ClusterSpec(cluster, desired, live, ns, labels, poll, reader.Location(item));
+    }
+
+    private static void CheckUnique(IEnumerable<(string Name, SourceLocation Location)> items, string field, string what, Reader reader)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, location) in items)
+        {
+            if (!seen.Add(name))
+            {
+                reader.Errors.Add(new ManifestError(location.Source, location.Line, $"{field}: {what} '{name}' is declared twice"));
+            }
+        }
+    }
+
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
+            : text.EndsWith('s') ? (text[..^1], 1.0)
+            : text.EndsWith('m') ? (text[..^1], 60.0)
+            : (text, double.NaN);
+        if (double.IsNaN(unit) || !double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < 0)
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromSeconds(value * unit);
+        return true;
     }
 
     private static ManagerClassifier ReadManagers(MapNode root, Reader reader)
@@ -224,6 +339,54 @@ public static class FleetSpecReader
                 Error(map[key]!, key, $"must be '{expected}', not '{value}'");
             }
         }
+
+        public static bool Has(MapNode map, string key) => map[key] is { } value && value is not ScalarNode { Kind: NodeKind.Null };
+
+        /// <summary>A name usable in grain keys and paths: lowercase letters, digits and '-'.</summary>
+        public string? RequiredName(MapNode map, string key, string field)
+        {
+            if (map[key] is null)
+            {
+                Error(map, field, "is required");
+                return null;
+            }
+
+            var name = OptionalString(map, key, field);
+            if (name is not null && !IsDnsLabel(name))
+            {
+                Error(map[key]!, field, $"'{name}' must be lowercase letters, digits and '-', starting with a letter (at most 63)");
+                return null;
+            }
+
+            return name;
+        }
+
+        public string? RequiredPath(MapNode map, string key, string field, string? baseDirectory)
+        {
+            if (map[key] is null)
+            {
+                Error(map, field, "is required");
+                return null;
+            }
+
+            if (OptionalString(map, key, field) is not { } text)
+            {
+                return null;
+            }
+
+            var path = baseDirectory is null ? text : Path.GetFullPath(Path.Combine(baseDirectory, text));
+            if (baseDirectory is not null && !File.Exists(path) && !Directory.Exists(path))
+            {
+                Error(map[key]!, field, $"'{text}' does not exist (looked for {path})");
+                return null;
+            }
+
+            return path;
+        }
+
+        private static bool IsDnsLabel(string name) =>
+            name.Length is > 0 and <= 63 && char.IsAsciiLetterLower(name[0]) && name[^1] != '-'
+            && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
 
         public string? OptionalString(MapNode map, string key, string field)
         {

@@ -93,5 +93,85 @@ public class FleetSpecTests
         Assert.Empty(spec.Errors);
         Assert.Equal(4, spec.Policy.Ignore.Count);
         Assert.Equal(2, spec.Policy.SeverityOverrides.Count);
+        Assert.Equal(["acme", "globex"], spec.Tenants.Select(t => t.Name));
+        Assert.Equal(3, spec.Tenants.Sum(t => t.Clusters.Count));
+        Assert.All(spec.Tenants.SelectMany(t => t.Clusters), c => Assert.True(Directory.Exists(c.DesiredPath) && File.Exists(c.LivePath)));
+    }
+
+    private const string Topology = """
+        tenants:
+        - name: acme
+          clusters:
+          - name: prod
+            desired: repo/prod
+            live: { snapshot: live.json }
+            pollInterval: 500ms
+            serviceLabels: [team]
+          - name: dev
+            desired: repo/prod
+            live: { snapshot: live.json }
+            defaultNamespace: dev
+        """;
+
+    [Fact]
+    public void Tenants_and_clusters_resolve_paths_against_the_spec_folder()
+    {
+        var dir = Directory.CreateTempSubdirectory("driftfabric-fleet-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "repo", "prod"));
+            File.WriteAllText(Path.Combine(dir.FullName, "live.json"), "{}");
+
+            var spec = FleetSpecReader.Parse("driftfabric.yaml", "defaultNamespace: shop\n" + Topology, dir.FullName);
+
+            Assert.Empty(spec.Errors);
+            var tenant = Assert.Single(spec.Tenants);
+            Assert.Equal(["prod", "dev"], tenant.Clusters.Select(c => c.Name));
+            var prod = tenant.Clusters[0];
+            Assert.Equal(Path.Combine(dir.FullName, "repo", "prod"), prod.DesiredPath);
+            Assert.Equal(Path.Combine(dir.FullName, "live.json"), prod.LivePath);
+            Assert.Equal(TimeSpan.FromMilliseconds(500), prod.PollInterval);
+            Assert.Equal(["team"], prod.ServiceLabels);
+            Assert.Equal("shop", prod.DefaultNamespace);
+            Assert.Equal("dev", tenant.Clusters[1].DefaultNamespace);
+            Assert.Equal(["app.kubernetes.io/name", "app"], tenant.Clusters[1].ServiceLabels);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("tenants:\n- name: Acme\n  clusters: []\n", 2, "tenants[0].name: 'Acme' must be lowercase")]
+    [InlineData("tenants:\n- name: acme\n", 2, "tenants[0].clusters: a tenant needs at least one cluster")]
+    [InlineData("tenants:\n- name: acme\n  clusters:\n  - name: prod\n    live: { snapshot: x }\n", 4, "tenants[0].clusters[0].desired: is required")]
+    [InlineData("tenants:\n- name: acme\n  clusters:\n  - name: prod\n    desired: d\n", 4, "tenants[0].clusters[0].live: is required")]
+    [InlineData("tenants:\n- name: acme\n  clusters:\n  - name: prod\n    desired: d\n    live: { snapshot: s, watch: true }\n", 6, "tenants[0].clusters[0].live.watch: unknown field")]
+    [InlineData("tenants:\n- name: acme\n  clusters:\n  - name: prod\n    desired: d\n    live: { snapshot: s }\n    pollInterval: often\n", 7, "tenants[0].clusters[0].pollInterval: 'often' is not a duration")]
+    [InlineData("tenants:\n- name: acme\n  clusters:\n  - name: prod\n    desired: d\n    live: { snapshot: s }\n  - name: prod\n    desired: d\n    live: { snapshot: s }\n", 7, "tenants[0].clusters: cluster 'prod' is declared twice")]
+    public void Invalid_topology_names_file_line_and_field(string yaml, int line, string message)
+    {
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", yaml);
+
+        var error = Assert.Single(spec.Errors);
+        Assert.Equal(line, error.Line);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cluster_paths_that_do_not_exist_are_errors_naming_the_field()
+    {
+        var dir = Directory.CreateTempSubdirectory("driftfabric-fleet-");
+        try
+        {
+            var spec = FleetSpecReader.Parse("driftfabric.yaml", Topology, dir.FullName);
+            Assert.Contains(spec.Errors, e => e.Line == 5 && e.Message.StartsWith("tenants[0].clusters[0].desired: 'repo/prod' does not exist", StringComparison.Ordinal));
+            Assert.Contains(spec.Errors, e => e.Line == 6 && e.Message.StartsWith("tenants[0].clusters[0].live.snapshot: 'live.json' does not exist", StringComparison.Ordinal));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 }

@@ -1,0 +1,92 @@
+namespace DriftFabric.Abstractions;
+
+[GenerateSerializer, Alias("driftfabric.DriftSeverity")]
+public enum DriftSeverity
+{
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+[GenerateSerializer, Alias("driftfabric.DriftEventType")]
+public enum DriftEventType
+{
+    Opened,
+    Changed,
+    Resolved,
+}
+
+/// <summary>
+/// One current drift as the fabric keeps and streams it. Values are JSON text, already
+/// normalized by the engine (Secret values only as <c>sha256:</c> digests).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.DriftRecord")]
+public sealed record DriftRecord(
+    [property: Id(0)] string Resource,
+    [property: Id(1)] string Path,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] DriftSeverity Severity,
+    [property: Id(4)] string? Desired,
+    [property: Id(5)] string? Live,
+    [property: Id(6)] string? Manager,
+    [property: Id(7)] DateTimeOffset? ChangedAt,
+    [property: Id(8)] DateTimeOffset OnsetAt,
+    [property: Id(9)] string? Source)
+{
+    /// <summary>Identity across detections: the same field drifting the same way.</summary>
+    public string Id => $"{Resource}|{Path}|{Kind}";
+
+    /// <summary>True when everything but the onset time is the same (no <c>changed</c> event).</summary>
+    public bool SameAs(DriftRecord other) =>
+        Id == other.Id && Severity == other.Severity && Desired == other.Desired && Live == other.Live
+        && Manager == other.Manager && ChangedAt == other.ChangedAt && Source == other.Source;
+}
+
+/// <summary>A transition of one drift, in a tenant's event stream, numbered per tenant.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.DriftEvent")]
+public sealed record DriftEvent(
+    [property: Id(0)] string Tenant,
+    [property: Id(1)] long Sequence,
+    [property: Id(2)] DriftEventType Type,
+    [property: Id(3)] ServiceId Service,
+    [property: Id(4)] DriftRecord Drift,
+    [property: Id(5)] DateTimeOffset At);
+
+/// <summary>A transition before the tenant numbers it.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.DriftTransition")]
+public sealed record DriftTransition(
+    [property: Id(0)] DriftEventType Type,
+    [property: Id(1)] DriftRecord Drift,
+    [property: Id(2)] DateTimeOffset At);
+
+/// <summary>Counts that roll up from services to clusters to tenants.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.DriftSummary")]
+public sealed record DriftSummary(
+    [property: Id(0)] int Resources,
+    [property: Id(1)] int DriftedResources,
+    [property: Id(2)] int Critical,
+    [property: Id(3)] int High,
+    [property: Id(4)] int Medium,
+    [property: Id(5)] int Low,
+    [property: Id(6)] int Services,
+    [property: Id(7)] int DriftedServices)
+{
+    public static readonly DriftSummary Empty = new(0, 0, 0, 0, 0, 0, 0, 0);
+
+    public int Drifts => Critical + High + Medium + Low;
+
+    public DriftSeverity? Worst => Critical > 0 ? DriftSeverity.Critical : High > 0 ? DriftSeverity.High : Medium > 0 ? DriftSeverity.Medium : Low > 0 ? DriftSeverity.Low : null;
+
+    public static DriftSummary operator +(DriftSummary a, DriftSummary b) => new(
+        a.Resources + b.Resources, a.DriftedResources + b.DriftedResources, a.Critical + b.Critical, a.High + b.High,
+        a.Medium + b.Medium, a.Low + b.Low, a.Services + b.Services, a.DriftedServices + b.DriftedServices);
+
+    public static DriftSummary operator -(DriftSummary a, DriftSummary b) => new(
+        a.Resources - b.Resources, a.DriftedResources - b.DriftedResources, a.Critical - b.Critical, a.High - b.High,
+        a.Medium - b.Medium, a.Low - b.Low, a.Services - b.Services, a.DriftedServices - b.DriftedServices);
+
+    public static DriftSummary Add(DriftSummary left, DriftSummary right) => left + right;
+
+    public static DriftSummary Subtract(DriftSummary left, DriftSummary right) => left - right;
+}

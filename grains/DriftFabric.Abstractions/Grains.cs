@@ -1,0 +1,93 @@
+using Orleans.Runtime;
+
+namespace DriftFabric.Abstractions;
+
+/// <summary>Counts of state-changing calls a service grain has taken (none for an unchanged reload).</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.ServiceUpdateCounts")]
+public sealed record ServiceUpdateCounts([property: Id(0)] long DesiredUpdates, [property: Id(1)] long LiveUpdates);
+
+/// <summary>New state for a service; a null part is unchanged. Live objects replace the previous set (snapshot semantics).</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.ServiceUpdate")]
+public sealed record ServiceUpdate(
+    [property: Id(0)] IReadOnlyList<ResourceDocument>? Desired,
+    [property: Id(1)] PolicySource? Policy,
+    [property: Id(2)] IReadOnlyList<ResourceDocument>? Live);
+
+/// <summary>A service's roll-up line in its cluster.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.ServiceSummary")]
+public sealed record ServiceSummary([property: Id(0)] ServiceId Service, [property: Id(1)] DriftSummary Summary);
+
+/// <summary>A cluster's roll-up line in its tenant.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.ClusterSummary")]
+public sealed record ClusterSummary([property: Id(0)] string Cluster, [property: Id(1)] DriftSummary Summary, [property: Id(2)] SourceStatus Status);
+
+[GenerateSerializer, Immutable, Alias("driftfabric.TenantSummary")]
+public sealed record TenantSummary([property: Id(0)] string Tenant, [property: Id(1)] DriftSummary Summary, [property: Id(2)] IReadOnlyList<ClusterSummary> Clusters, [property: Id(3)] long LastSequence);
+
+/// <summary>One service: its desired documents, the live objects routed to it, its current drift set.</summary>
+[Alias("driftfabric.IServiceGrain")]
+public interface IServiceGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Replaces what changed (desired documents with their policy, live objects, or both) and
+    /// recomputes the drift set once; returns the new summary.
+    /// </summary>
+    [Alias("Update")]
+    Task<DriftSummary> Update(ServiceUpdate update);
+
+    [Alias("GetDrifts")]
+    Task<IReadOnlyList<DriftRecord>> GetDrifts();
+
+    [Alias("GetSummary")]
+    Task<DriftSummary> GetSummary();
+
+    [Alias("GetUpdateCounts")]
+    Task<ServiceUpdateCounts> GetUpdateCounts();
+}
+
+/// <summary>One cluster: reads its desired and live sources, routes each service its own objects, rolls services up.</summary>
+[Alias("driftfabric.IClusterGrain")]
+public interface IClusterGrain : IGrainWithStringKey
+{
+    /// <summary>Applies the configuration and loads both sources once; later changes on disk are picked up by polling.</summary>
+    [Alias("Configure")]
+    Task<ClusterSummary> Configure(ClusterConfig config);
+
+    /// <summary>Reads both sources now and sends each changed service its new state.</summary>
+    [Alias("Reload")]
+    Task<ClusterSummary> Reload();
+
+    [Alias("GetSummary")]
+    Task<ClusterSummary> GetSummary();
+
+    [Alias("GetServices")]
+    Task<IReadOnlyList<ServiceSummary>> GetServices();
+}
+
+/// <summary>One tenant: its clusters' roll-ups, and the numbering and publishing of its drift events.</summary>
+[Alias("driftfabric.ITenantGrain")]
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>Numbers the transitions of one service in order and publishes them on the tenant's stream.</summary>
+    [Alias("Publish")]
+    Task Publish(ServiceId service, IReadOnlyList<DriftTransition> transitions);
+
+    [Alias("ReportCluster")]
+    Task ReportCluster(ClusterSummary cluster);
+
+    /// <summary>Forgets clusters that the fleet spec no longer declares.</summary>
+    [Alias("RetainClusters")]
+    Task RetainClusters(IReadOnlyList<string> clusters);
+
+    [Alias("GetSummary")]
+    Task<TenantSummary> GetSummary();
+}
+
+/// <summary>Where drift events are streamed: one stream per tenant.</summary>
+public static class DriftStreams
+{
+    public const string ProviderName = "driftfabric";
+    public const string Namespace = "drift-events";
+
+    public static StreamId For(string tenant) => StreamId.Create(Namespace, tenant);
+}

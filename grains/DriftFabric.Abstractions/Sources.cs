@@ -1,0 +1,48 @@
+namespace DriftFabric.Abstractions;
+
+/// <summary>One Kubernetes object as compact JSON, with its resource key and where it was declared.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.ResourceDocument")]
+public sealed record ResourceDocument(
+    [property: Id(0)] string Key,
+    [property: Id(1)] string Json,
+    [property: Id(2)] string? Source,
+    [property: Id(3)] int Line);
+
+/// <summary>The drift policy a service is judged by: the fleet spec text, identified by its hash.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.PolicySource")]
+public sealed record PolicySource(
+    [property: Id(0)] string Source,
+    [property: Id(1)] string Text,
+    [property: Id(2)] string Hash)
+{
+    public static readonly PolicySource Default = new("(built-in)", string.Empty, "default");
+}
+
+/// <summary>How one cluster of a tenant is watched, as the fleet spec declares it.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.ClusterConfig")]
+public sealed record ClusterConfig(
+    [property: Id(0)] string Tenant,
+    [property: Id(1)] string Cluster,
+    [property: Id(2)] string DesiredPath,
+    [property: Id(3)] string LivePath,
+    [property: Id(4)] string DefaultNamespace,
+    [property: Id(5)] IReadOnlyList<string> ServiceLabels,
+    [property: Id(6)] PolicySource Policy,
+    [property: Id(7)] TimeSpan PollInterval);
+
+[GenerateSerializer, Alias("driftfabric.SourceState")]
+public enum SourceState
+{
+    Pending,
+    Ok,
+    Degraded,
+    Failed,
+}
+
+/// <summary>What a cluster's sources last did: when, whether they could be read, and every input error.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.SourceStatus")]
+public sealed record SourceStatus(
+    [property: Id(0)] SourceState State,
+    [property: Id(1)] DateTimeOffset? LoadedAt,
+    [property: Id(2)] IReadOnlyList<string> Errors,
+    [property: Id(3)] DateTimeOffset? Since);

@@ -1,0 +1,54 @@
+using DriftFabric.Abstractions;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Policy;
+
+namespace DriftFabric.Grains.Fleet;
+
+/// <summary>What loading a fleet spec did: the spec's own errors and each tenant's summary after the first load.</summary>
+public sealed record FleetLoadResult(string Path, IReadOnlyList<ManifestError> Errors, IReadOnlyList<TenantSummary> Tenants);
+
+/// <summary>
+/// Reads a fleet spec and configures a cluster grain per declared cluster (which loads its own
+/// sources and keeps watching them), then returns each tenant's roll-up.
+/// </summary>
+public sealed class FleetLoader(IGrainFactory grains)
+{
+    public async Task<FleetLoadResult> LoadAsync(string fleetPath, CancellationToken cancellationToken = default)
+    {
+        var path = Path.GetFullPath(fleetPath);
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(path, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new FleetLoadResult(path, [new ManifestError(path, 0, "cannot read fleet spec: " + e.Message)], []);
+        }
+
+        var spec = FleetSpecReader.Parse(path, text, Path.GetDirectoryName(path));
+        var policy = PolicyCache.SourceOf(path, text);
+        var configure = new List<Task>();
+        foreach (var tenant in spec.Tenants)
+        {
+            foreach (var cluster in tenant.Clusters)
+            {
+                var config = new ClusterConfig(
+                    tenant.Name, cluster.Name, cluster.DesiredPath, cluster.LivePath, cluster.DefaultNamespace, [.. cluster.ServiceLabels], policy, cluster.PollInterval);
+                configure.Add(grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant.Name, cluster.Name)).Configure(config));
+            }
+        }
+
+        await Task.WhenAll(configure);
+
+        var tenants = new List<TenantSummary>();
+        foreach (var tenant in spec.Tenants)
+        {
+            var grain = grains.GetGrain<ITenantGrain>(tenant.Name);
+            await grain.RetainClusters([.. tenant.Clusters.Select(c => c.Name)]);
+            tenants.Add(await grain.GetSummary());
+        }
+
+        return new FleetLoadResult(path, spec.Errors, tenants);
+    }
+}

@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using DriftFabric.Abstractions;
+using DriftFabric.Engine;
+using DriftFabric.Engine.Policy;
+
+namespace DriftFabric.Grains.Fleet;
+
+/// <summary>
+/// Drift policies travel as the fleet spec's text (a <see cref="PolicySource"/>); each silo parses a
+/// given text once and shares the engine built from it.
+/// </summary>
+public static class PolicyCache
+{
+    private static readonly ConcurrentDictionary<(string Hash, string Namespace), DriftEngine> Engines = new();
+
+    public static PolicySource SourceOf(string source, string text) =>
+        new(source, text, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16]);
+
+    /// <summary>The engine for a policy, with desired objects that name no namespace placed in <paramref name="defaultNamespace"/>.</summary>
+    public static DriftEngine EngineFor(PolicySource policy, string defaultNamespace) =>
+        Engines.GetOrAdd((policy.Hash, defaultNamespace), static (key, p) =>
+        {
+            var basePolicy = p.Text.Length == 0 ? DriftPolicy.Default : FleetSpecReader.Parse(p.Source, p.Text).Policy;
+            return new DriftEngine(new DriftPolicy
+            {
+                DefaultNamespace = key.Namespace,
+                Managers = basePolicy.Managers,
+                Ignore = basePolicy.Ignore,
+                SeverityOverrides = basePolicy.SeverityOverrides,
+            });
+        }, policy);
+}

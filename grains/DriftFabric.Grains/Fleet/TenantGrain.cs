@@ -1,0 +1,79 @@
+using DriftFabric.Abstractions;
+using Orleans.Streams;
+
+namespace DriftFabric.Grains.Fleet;
+
+[GenerateSerializer, Alias("driftfabric.TenantState")]
+public sealed class TenantState
+{
+    [Id(0)]
+    public long Sequence { get; set; }
+
+    [Id(1)]
+    public Dictionary<string, ClusterSummary> Clusters { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// One tenant: numbers its drift transitions (one sequence per tenant, in the order each service
+/// reports them), publishes them on the tenant's stream, and holds its clusters' roll-ups.
+/// </summary>
+[GrainType("driftfabric.tenant")]
+public sealed class TenantGrain(
+    [PersistentState("tenant", StorageNames.Grains)] IPersistentState<TenantState> state) : Grain, ITenantGrain
+{
+    private IAsyncStream<DriftEvent>? _stream;
+
+    private IAsyncStream<DriftEvent> Stream =>
+        _stream ??= this.GetStreamProvider(DriftStreams.ProviderName).GetStream<DriftEvent>(DriftStreams.For(this.GetPrimaryKeyString()));
+
+    public async Task Publish(ServiceId service, IReadOnlyList<DriftTransition> transitions)
+    {
+        var tenant = this.GetPrimaryKeyString();
+        var events = new List<DriftEvent>(transitions.Count);
+        foreach (var transition in transitions)
+        {
+            events.Add(new DriftEvent(tenant, ++state.State.Sequence, transition.Type, service, transition.Drift, transition.At));
+        }
+
+        await state.WriteStateAsync();
+        foreach (var e in events)
+        {
+            await Stream.OnNextAsync(e);
+        }
+    }
+
+    public async Task ReportCluster(ClusterSummary cluster)
+    {
+        if (state.State.Clusters.GetValueOrDefault(cluster.Cluster) != cluster)
+        {
+            state.State.Clusters[cluster.Cluster] = cluster;
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task RetainClusters(IReadOnlyList<string> clusters)
+    {
+        var removed = state.State.Clusters.Keys.Except(clusters, StringComparer.Ordinal).ToList();
+        foreach (var cluster in removed)
+        {
+            state.State.Clusters.Remove(cluster);
+        }
+
+        if (removed.Count > 0)
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<TenantSummary> GetSummary()
+    {
+        var clusters = state.State.Clusters.Values.OrderBy(c => c.Cluster, StringComparer.Ordinal).ToList();
+        var total = DriftSummary.Empty;
+        foreach (var cluster in clusters)
+        {
+            total += cluster.Summary;
+        }
+
+        return Task.FromResult(new TenantSummary(this.GetPrimaryKeyString(), total, clusters, state.State.Sequence));
+    }
+}

@@ -1,0 +1,192 @@
+using DriftFabric.Abstractions;
+using DriftFabric.Engine;
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Model;
+using DriftFabric.Engine.Parsing;
+using DriftFabric.Grains.Fleet;
+using Microsoft.Extensions.Logging;
+
+namespace DriftFabric.Grains.Services;
+
+[GenerateSerializer, Alias("driftfabric.ServiceState")]
+public sealed class ServiceState
+{
+    [Id(0)]
+    public List<ResourceDocument> Desired { get; set; } = [];
+
+    [Id(1)]
+    public List<ResourceDocument> Live { get; set; } = [];
+
+    [Id(2)]
+    public PolicySource Policy { get; set; } = PolicySource.Default;
+
+    [Id(3)]
+    public Dictionary<string, DriftRecord> Drifts { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(4)]
+    public DriftSummary Summary { get; set; } = DriftSummary.Empty;
+
+    [Id(5)]
+    public long DesiredUpdates { get; set; }
+
+    [Id(6)]
+    public long LiveUpdates { get; set; }
+}
+
+/// <summary>
+/// One service of one cluster (key <c>tenant/cluster/namespace/service</c>): holds its desired
+/// documents and live objects, compares them with the engine on every change, keeps the current
+/// drift set with onset times, and publishes each transition to its tenant.
+/// </summary>
+[GrainType("driftfabric.service")]
+public sealed partial class ServiceGrain(
+    [PersistentState("service", StorageNames.Grains)] IPersistentState<ServiceState> state,
+    TimeProvider time,
+    ILogger<ServiceGrain> logger) : Grain, IServiceGrain
+{
+    private ServiceId _id = null!;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _id = ServiceId.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public async Task<DriftSummary> Update(ServiceUpdate update)
+    {
+        if (update.Desired is not null)
+        {
+            state.State.Desired = [.. update.Desired];
+            state.State.Policy = update.Policy ?? state.State.Policy;
+            state.State.DesiredUpdates++;
+        }
+
+        if (update.Live is not null)
+        {
+            state.State.Live = [.. update.Live];
+            state.State.LiveUpdates++;
+        }
+
+        var transitions = Recompute();
+        await state.WriteStateAsync();
+        if (transitions.Count > 0)
+        {
+            LogTransitions(logger, _id.Key, transitions.Count);
+            await GrainFactory.GetGrain<ITenantGrain>(_id.Tenant).Publish(_id, transitions);
+        }
+
+        return state.State.Summary;
+    }
+
+    public Task<IReadOnlyList<DriftRecord>> GetDrifts() =>
+        Task.FromResult<IReadOnlyList<DriftRecord>>([.. state.State.Drifts.Values.OrderBy(d => d.Resource, StringComparer.Ordinal).ThenBy(d => d.Path, StringComparer.Ordinal)]);
+
+    public Task<DriftSummary> GetSummary() => Task.FromResult(state.State.Summary);
+
+    public Task<ServiceUpdateCounts> GetUpdateCounts() => Task.FromResult(new ServiceUpdateCounts(state.State.DesiredUpdates, state.State.LiveUpdates));
+
+    /// <summary>Compares every resource of the service and turns the difference from the last drift set into transitions.</summary>
+    private List<DriftTransition> Recompute()
+    {
+        var now = time.GetUtcNow();
+        var engine = PolicyCache.EngineFor(state.State.Policy, _id.Namespace);
+        var desired = Parse(state.State.Desired);
+        var live = Parse(state.State.Live);
+
+        var current = new Dictionary<string, DriftRecord>(StringComparer.Ordinal);
+        foreach (var key in desired.Keys.Union(live.Keys).Order(StringComparer.Ordinal))
+        {
+            if (!ResourceKey.TryParse(key, out var resource))
+            {
+                continue;
+            }
+
+            foreach (var drift in engine.CompareResource(resource, desired.GetValueOrDefault(key), live.GetValueOrDefault(key)))
+            {
+                var record = ToRecord(drift, now);
+                current[record.Id] = record;
+            }
+        }
+
+        var transitions = new List<DriftTransition>();
+        var previous = state.State.Drifts;
+        foreach (var (id, record) in current)
+        {
+            if (!previous.TryGetValue(id, out var before))
+            {
+                transitions.Add(new DriftTransition(DriftEventType.Opened, record, now));
+            }
+            else
+            {
+                // A drift keeps the onset it opened with, whatever changes later.
+                var kept = record with { OnsetAt = before.OnsetAt };
+                current[id] = kept;
+                if (!kept.SameAs(before))
+                {
+                    transitions.Add(new DriftTransition(DriftEventType.Changed, kept, now));
+                }
+            }
+        }
+
+        foreach (var (id, before) in previous)
+        {
+            if (!current.ContainsKey(id))
+            {
+                transitions.Add(new DriftTransition(DriftEventType.Resolved, before, now));
+            }
+        }
+
+        state.State.Drifts = current;
+        state.State.Summary = Summarize(desired.Keys.Union(live.Keys).Count(), current.Values);
+        return transitions;
+    }
+
+    private static Dictionary<string, Manifest> Parse(List<ResourceDocument> documents)
+    {
+        var result = new Dictionary<string, Manifest>(StringComparer.Ordinal);
+        foreach (var doc in documents)
+        {
+            if (JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(doc.Json)) is [MapNode root])
+            {
+                result[doc.Key] = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
+            }
+        }
+
+        return result;
+    }
+
+    private static DriftRecord ToRecord(Drift drift, DateTimeOffset now) => new(
+        drift.Resource.ToString(),
+        drift.Path,
+        drift.Kind.ToString(),
+        (DriftSeverity)(int)drift.Severity,
+        drift.Desired?.ToJson(),
+        drift.Live?.ToJson(),
+        drift.Manager,
+        drift.ChangedAt,
+        drift.ChangedAt ?? now,
+        drift.Source?.ToString());
+
+    private static DriftSummary Summarize(int resources, IEnumerable<DriftRecord> drifts)
+    {
+        int critical = 0, high = 0, medium = 0, low = 0;
+        var drifted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var drift in drifts)
+        {
+            drifted.Add(drift.Resource);
+            switch (drift.Severity)
+            {
+                case DriftSeverity.Critical: critical++; break;
+                case DriftSeverity.High: high++; break;
+                case DriftSeverity.Medium: medium++; break;
+                default: low++; break;
+            }
+        }
+
+        return new DriftSummary(resources, drifted.Count, critical, high, medium, low, resources > 0 ? 1 : 0, drifted.Count > 0 ? 1 : 0);
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Service {Service} has {Count} drift transitions")]
+    private static partial void LogTransitions(ILogger logger, string service, int count);
+}

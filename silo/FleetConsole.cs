@@ -1,0 +1,126 @@
+using System.Globalization;
+using DriftFabric.Abstractions;
+using DriftFabric.Grains.Fleet;
+using Microsoft.Extensions.Hosting;
+using Orleans.Streams;
+
+namespace DriftFabric.Silo;
+
+/// <summary>
+/// The embedded main job: once the silo is up, loads the fleet, prints a per-tenant and
+/// per-cluster summary, then prints every drift transition as it happens until stopped.
+/// </summary>
+internal sealed class FleetConsole(SiloOptions options, FleetLoader loader, IClusterClient client, IHostApplicationLifetime lifetime) : BackgroundService
+{
+    private readonly List<StreamSubscriptionHandle<DriftEvent>> _subscriptions = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await WhenStarted(stoppingToken);
+        var result = await loader.LoadAsync(options.FleetPath, stoppingToken);
+        Console.WriteLine($"DriftFabric embedded silo: fleet {Relative(result.Path)} ({ConsoleText.Plural(result.Tenants.Count, "tenant")}, "
+            + $"{ConsoleText.Plural(result.Tenants.Sum(t => t.Clusters.Count), "cluster")})");
+        foreach (var error in result.Errors)
+        {
+            Console.WriteLine($"  error {error}");
+        }
+
+        if (result.Tenants.Count == 0)
+        {
+            Console.WriteLine("No tenant to watch; fix the fleet spec and start again.");
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+            return;
+        }
+
+        Console.WriteLine();
+        foreach (var tenant in result.Tenants)
+        {
+            await PrintTenant(tenant);
+        }
+
+        foreach (var tenant in result.Tenants)
+        {
+            var stream = client.GetStreamProvider(DriftStreams.ProviderName).GetStream<DriftEvent>(DriftStreams.For(tenant.Tenant));
+            _subscriptions.Add(await stream.SubscribeAsync((e, _) =>
+            {
+                Console.WriteLine(ConsoleText.Event(e));
+                return Task.CompletedTask;
+            }));
+        }
+
+        Console.WriteLine("Watching desired and live sources for changes; Ctrl+C stops.");
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var subscription in _subscriptions)
+        {
+            await subscription.UnsubscribeAsync();
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+
+    private async Task PrintTenant(TenantSummary tenant)
+    {
+        Console.WriteLine($"tenant {tenant.Tenant,-22} {ConsoleText.Counts(tenant.Summary)}");
+        foreach (var cluster in tenant.Clusters)
+        {
+            var state = cluster.Status.State.ToString().ToLowerInvariant();
+            Console.WriteLine($"  cluster {cluster.Cluster,-18} {state,-8} {ConsoleText.Counts(cluster.Summary)}");
+            foreach (var error in cluster.Status.Errors)
+            {
+                Console.WriteLine($"      error {error}");
+            }
+
+            var services = await client.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant.Tenant, cluster.Cluster)).GetServices();
+            foreach (var service in services.Where(s => s.Summary.Drifts > 0))
+            {
+                var name = $"{service.Service.Namespace}/{service.Service.Name}";
+                Console.WriteLine($"    {name,-30} {ConsoleText.Worst(service.Summary),-8} {ConsoleText.Plural(service.Summary.Drifts, "drift")}");
+            }
+        }
+
+        Console.WriteLine();
+    }
+
+    private Task WhenStarted(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
+        return started.Task;
+    }
+
+    private static string Relative(string path)
+    {
+        var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), path);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
+    }
+}
+
+/// <summary>Plain-text renderings for the console.</summary>
+internal static class ConsoleText
+{
+    public static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
+
+    public static string Worst(DriftSummary summary) => summary.Worst?.ToString().ToLowerInvariant() ?? "in sync";
+
+    public static string Counts(DriftSummary s) =>
+        $"{Plural(s.Resources, "resource"),-14} {s.DriftedResources,4} drifted  "
+        + $"critical {s.Critical,-3} high {s.High,-3} medium {s.Medium,-3} low {s.Low,-3}";
+
+    public static string Event(DriftEvent e)
+    {
+        var d = e.Drift;
+        var at = e.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+        var path = d.Path.Length == 0 ? "(whole resource)" : d.Path;
+        var change = e.Type == DriftEventType.Resolved ? "resolved" : $"{d.Desired ?? "(absent)"} -> {d.Live ?? "(absent)"}";
+        var who = d.Manager is null ? string.Empty : $" by {d.Manager}";
+        return $"{at} #{e.Sequence} {e.Tenant}/{e.Service.Cluster} {e.Type.ToString().ToLowerInvariant(),-8} {d.Severity.ToString().ToLowerInvariant(),-8} "
+            + $"{d.Kind,-9} {d.Resource} {path}: {Shorten(change)}{who}";
+    }
+
+    private static string Shorten(string text) => text.Length <= 160 ? text : string.Concat(text.AsSpan(0, 80), "…", text.AsSpan(text.Length - 79));
+}

@@ -1,0 +1,28 @@
+using DriftFabric.Abstractions;
+using DriftFabric.Grains;
+using DriftFabric.Grains.Fleet;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace DriftFabric.Silo.Hosting;
+
+public static class DriftFabricHostingExtensions
+{
+    /// <summary>
+    /// The embedded fabric: grain state and stream subscriptions in memory, drift events on
+    /// memory streams. Fine for one process; a silo's death loses them.
+    /// </summary>
+    public static ISiloBuilder AddDriftFabricEmbedded(this ISiloBuilder silo)
+    {
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton<FleetLoader>();
+        return silo
+            .AddMemoryGrainStorage(StorageNames.Grains)
+            .AddMemoryGrainStorage(StorageNames.PubSub)
+            .AddMemoryStreams(DriftStreams.ProviderName);
+    }
+
+    /// <summary>What a client of the embedded fabric needs to subscribe to drift events.</summary>
+    public static IClientBuilder AddDriftFabricEmbeddedClient(this IClientBuilder client) =>
+        client.AddMemoryStreams(DriftStreams.ProviderName);
+}

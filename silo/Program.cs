@@ -1,0 +1,26 @@
+using DriftFabric.Silo;
+using DriftFabric.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+if (!SiloOptions.TryParse(args, out var options, out var error))
+{
+    Console.Error.WriteLine(error);
+    Console.Error.WriteLine(SiloOptions.Usage);
+    return 1;
+}
+
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddSingleton(options);
+builder.UseOrleans(silo => silo
+    .UseLocalhostClustering(options.SiloPort, options.GatewayPort)
+    .AddDriftFabricEmbedded());
+builder.Services.AddHostedService<FleetConsole>();
+
+using var host = builder.Build();
+await host.RunAsync();
+return Environment.ExitCode;
