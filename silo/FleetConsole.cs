@@ -18,6 +18,9 @@ internal sealed class FleetConsole(SiloOptions options, FleetLoader loader, IClu
     {
         await WhenStarted(stoppingToken);
         var result = await loader.LoadAsync(options.FleetPath, stoppingToken);
+
+        // The first load's transitions are the summary below; print only what happens after it.
+        var printedUpTo = result.Tenants.ToDictionary(t => t.Tenant, t => t.LastSequence, StringComparer.Ordinal);
         Console.WriteLine($"DriftFabric embedded silo: fleet {Relative(result.Path)} ({ConsoleText.Plural(result.Tenants.Count, "tenant")}, "
             + $"{ConsoleText.Plural(result.Tenants.Sum(t => t.Clusters.Count), "cluster")})");
         foreach (var error in result.Errors)
@@ -44,7 +47,11 @@ internal sealed class FleetConsole(SiloOptions options, FleetLoader loader, IClu
             var stream = client.GetStreamProvider(DriftStreams.ProviderName).GetStream<DriftEvent>(DriftStreams.For(tenant.Tenant));
             _subscriptions.Add(await stream.SubscribeAsync((e, _) =>
             {
-                Console.WriteLine(ConsoleText.Event(e));
+                if (e.Sequence > printedUpTo.GetValueOrDefault(e.Tenant))
+                {
+                    Console.WriteLine(ConsoleText.Event(e));
+                }
+
                 return Task.CompletedTask;
             }));
         }
@@ -109,14 +116,20 @@ internal static class ConsoleText
 
     public static string Counts(DriftSummary s) =>
         $"{Plural(s.Resources, "resource"),-14} {s.DriftedResources,4} drifted  "
-        + $"critical {s.Critical,-3} high {s.High,-3} medium {s.Medium,-3} low {s.Low,-3}";
+        + $"critical {s.Critical,-3} high {s.High,-3} medium {s.Medium,-3} low {s.Low}";
 
     public static string Event(DriftEvent e)
     {
         var d = e.Drift;
         var at = e.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
         var path = d.Path.Length == 0 ? "(whole resource)" : d.Path;
-        var change = e.Type == DriftEventType.Resolved ? "resolved" : $"{d.Desired ?? "(absent)"} -> {d.Live ?? "(absent)"}";
+        var change = (e.Type, d.Kind) switch
+        {
+            (DriftEventType.Resolved, _) => "back in line with the code",
+            (_, "Missing") when d.Path.Length == 0 => "declared, not in the cluster",
+            (_, "Unmanaged") => "in the cluster, not declared",
+            _ => $"{d.Desired ?? "(absent)"} -> {d.Live ?? "(absent)"}",
+        };
         var who = d.Manager is null ? string.Empty : $" by {d.Manager}";
         return $"{at} #{e.Sequence} {e.Tenant}/{e.Service.Cluster} {e.Type.ToString().ToLowerInvariant(),-8} {d.Severity.ToString().ToLowerInvariant(),-8} "
             + $"{d.Kind,-9} {d.Resource} {path}: {Shorten(change)}{who}";

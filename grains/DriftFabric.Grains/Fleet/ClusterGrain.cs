@@ -54,7 +54,7 @@ public sealed partial class ClusterGrain(
 
     public async Task<ClusterSummary> Configure(ClusterConfig config)
     {
-        var changed = state.State.Config != config;
+        var changed = state.State.Config is not { } previous || !SameJudgement(previous, config);
         state.State.Config = config;
         if (changed)
         {
@@ -66,6 +66,11 @@ public sealed partial class ClusterGrain(
         StartPolling(config.PollInterval);
         return await Reload();
     }
+
+    /// <summary>True when both configurations read the same sources and judge them the same way.</summary>
+    private static bool SameJudgement(ClusterConfig a, ClusterConfig b) =>
+        a.DesiredPath == b.DesiredPath && a.LivePath == b.LivePath && a.DefaultNamespace == b.DefaultNamespace
+        && a.Policy.Hash == b.Policy.Hash && a.ServiceLabels.SequenceEqual(b.ServiceLabels);
 
     public async Task<ClusterSummary> Reload()
     {

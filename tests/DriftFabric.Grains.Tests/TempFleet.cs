@@ -1,0 +1,60 @@
+using System.Text;
+
+namespace DriftFabric.Grains.Tests;
+
+/// <summary>A fleet on disk for one test: a spec, and per cluster a desired folder and a live snapshot.</summary>
+public sealed class TempFleet : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("driftfabric-fleet-");
+
+    public string Root => _dir.FullName;
+
+    public string SpecPath => Path.Combine(Root, "driftfabric.yaml");
+
+    /// <summary>A copy of deploy/examples (two tenants, three clusters).</summary>
+    public static TempFleet FromExamples()
+    {
+        var fleet = new TempFleet();
+        var source = Path.Combine(AppContext.BaseDirectory, "examples");
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(fleet.Root, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        return fleet;
+    }
+
+    /// <summary>A one-tenant, one-cluster fleet; sources are written with <see cref="Write"/>.</summary>
+    public static TempFleet Single(string tenant, string cluster = "prod", string extraSpec = "")
+    {
+        var fleet = new TempFleet();
+        fleet.Write("desired/app.yaml", string.Empty);
+        fleet.Write("live.json", "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[]}");
+        fleet.Write("driftfabric.yaml", $"""
+            apiVersion: driftfabric.io/v1alpha1
+            kind: Fleet
+            {extraSpec}
+            tenants:
+            - name: {tenant}
+              clusters:
+              - name: {cluster}
+                desired: desired
+                live: {"{"} snapshot: live.json {"}"}
+                pollInterval: 10m
+            """);
+        return fleet;
+    }
+
+    public void Write(string relative, string text)
+    {
+        var path = Path.Combine(Root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text, new UTF8Encoding(false));
+    }
+
+    public string Read(string relative) => File.ReadAllText(Path.Combine(Root, relative));
+
+    public void Dispose() => _dir.Delete(recursive: true);
+}
