@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace DriftFabric.Silo.Tests;
+
+public sealed class EmbeddedSiloTests : IDisposable
+{
+    private readonly DirectoryInfo _fleet = Directory.CreateTempSubdirectory("driftfabric-silo-");
+
+    public EmbeddedSiloTests()
+    {
+        var source = Path.Combine(AppContext.BaseDirectory, "examples");
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(_fleet.FullName, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private string Spec => Path.Combine(_fleet.FullName, "driftfabric.yaml");
+
+    public void Dispose() => _fleet.Delete(recursive: true);
+
+    [Fact]
+    public async Task Silo_starts_reports_the_fleet_prints_transitions_and_stops_on_ctrl_c()
+    {
+        await using var silo = SiloProcess.Start("--fleet", Spec);
+
+        await silo.WaitForLineAsync("(2 tenants, 3 clusters)");
+        var acme = await silo.WaitForLineAsync("tenant acme");
+        var prod = await silo.WaitForLineAsync("cluster prod-eu");
+        await silo.WaitForLineAsync("tenant globex");
+        await silo.WaitForLineAsync("Watching desired and live sources");
+        Assert.Contains("26 resources", acme, StringComparison.Ordinal);
+        Assert.Contains("critical 2", acme, StringComparison.Ordinal);
+        Assert.Contains("ok", prod, StringComparison.Ordinal);
+        Assert.Contains(silo.Seen, line => line.Contains("shop/checkout", StringComparison.Ordinal) && line.Contains("critical", StringComparison.Ordinal));
+
+        // Someone puts the cart back to two replicas: the drift resolves, and the silo says so.
+        var live = Path.Combine(_fleet.FullName, "acme", "prod-eu", "live.json");
+        var list = JsonNode.Parse(await File.ReadAllTextAsync(live))!;
+        var cart = list["items"]!.AsArray().Single(i => (string?)i!["kind"] == "Deployment" && (string?)i["metadata"]!["name"] == "cart")!;
+        cart["spec"]!["replicas"] = 2;
+        await File.WriteAllTextAsync(live, list.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+        var resolved = await silo.WaitForLineAsync("resolved");
+        Assert.Contains("apps/Deployment/shop/cart /spec/replicas", resolved, StringComparison.Ordinal);
+
+        Assert.Equal(0, await silo.InterruptAsync());
+    }
+
+    [Fact]
+    public async Task A_fleet_without_tenants_is_refused_with_its_errors()
+    {
+        await File.WriteAllTextAsync(Spec, "apiVersion: driftfabric.io/v1alpha1\nkind: Fleet\ntenants:\n- name: Bad_Name\n  clusters: []\n");
+        await using var silo = SiloProcess.Start("--fleet", Spec);
+
+        var error = await silo.WaitForLineAsync("error");
+
+        Assert.Contains("driftfabric.yaml:4: tenants[0].name", error, StringComparison.Ordinal);
+        Assert.Equal(1, await silo.ExitCodeAsync());
+    }
+
+    [Fact]
+    public async Task Unknown_options_are_refused()
+    {
+        await using var silo = SiloProcess.Start("--flee", Spec);
+
+        await silo.WaitForLineAsync("unknown or incomplete option '--flee'");
+
+        Assert.Equal(1, await silo.ExitCodeAsync());
+    }
+}
