@@ -4,17 +4,11 @@ namespace DriftFabric.Engine.Tests.Manifests;
 
 public sealed class ManifestLoaderTests : IDisposable
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("driftfabric-loader-");
+    private readonly TempDirectory _dir = new();
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => _dir.Dispose();
 
-    private string Write(string relative, string text)
-    {
-        var path = Path.Combine(_dir.FullName, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Write(string relative, string text) => _dir.Write(relative, text);
 
     [Fact]
     public void Directories_are_read_recursively_skipping_hidden_folders_and_other_files()
@@ -25,7 +19,7 @@ public sealed class ManifestLoaderTests : IDisposable
         Write(".git/config.yaml", "not: [valid");
         Write("notes.txt", "ignored");
 
-        var set = ManifestLoader.LoadPath(_dir.FullName);
+        var set = ManifestLoader.LoadPath(_dir.Path);
 
         Assert.Empty(set.Errors);
         Assert.Equal(["a", "b", "c"], set.Manifests.Select(m => m.Name));
@@ -79,7 +73,7 @@ public sealed class ManifestLoaderTests : IDisposable
     [Fact]
     public void Missing_path_is_an_error_naming_it()
     {
-        var missing = Path.Combine(_dir.FullName, "nope");
+        var missing = Path.Combine(_dir.Path, "nope");
         Assert.Equal(missing, Assert.Single(ManifestLoader.LoadPath(missing).Errors).Source);
     }
 }

@@ -80,34 +80,27 @@ public class HostileInputTests
     [Fact]
     public void Fifty_megabyte_document_is_an_error_naming_the_file_and_others_are_still_read()
     {
-        var dir = Directory.CreateTempSubdirectory("driftfabric-hostile-");
-        try
+        using var dir = new TempDirectory();
+        var big = Path.Combine(dir.Path, "big.yaml");
+        using (var writer = new StreamWriter(big))
         {
-            var big = Path.Combine(dir.FullName, "big.yaml");
-            using (var writer = new StreamWriter(big))
+            writer.Write("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  blob: ");
+            var chunk = new string('x', 1 << 20);
+            for (var i = 0; i < 50; i++)
             {
-                writer.Write("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  blob: ");
-                var chunk = new string('x', 1 << 20);
-                for (var i = 0; i < 50; i++)
-                {
-                    writer.Write(chunk);
-                }
+                writer.Write(chunk);
             }
-
-            File.WriteAllText(Path.Combine(dir.FullName, "ok.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n");
-
-            var set = ManifestLoader.LoadPath(dir.FullName);
-
-            var error = Assert.Single(set.Errors);
-            Assert.Equal(big, error.Source);
-            Assert.Equal(1, error.Line);
-            Assert.Contains("limit", error.Message, StringComparison.Ordinal);
-            Assert.Equal("ok", Assert.Single(set.Manifests).Name);
         }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+
+        dir.Write("ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n");
+
+        var set = ManifestLoader.LoadPath(dir.Path);
+
+        var error = Assert.Single(set.Errors);
+        Assert.Equal(big, error.Source);
+        Assert.Equal(1, error.Line);
+        Assert.Contains("limit", error.Message, StringComparison.Ordinal);
+        Assert.Equal("ok", Assert.Single(set.Manifests).Name);
     }
 
     [Fact]

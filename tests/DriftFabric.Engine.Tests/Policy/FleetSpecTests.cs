@@ -116,30 +116,23 @@ public class FleetSpecTests
     [Fact]
     public void Tenants_and_clusters_resolve_paths_against_the_spec_folder()
     {
-        var dir = Directory.CreateTempSubdirectory("driftfabric-fleet-");
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(dir.FullName, "repo", "prod"));
-            File.WriteAllText(Path.Combine(dir.FullName, "live.json"), "{}");
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(Path.Combine(dir.Path, "repo", "prod"));
+        dir.Write("live.json", "{}");
 
-            var spec = FleetSpecReader.Parse("driftfabric.yaml", "defaultNamespace: shop\n" + Topology, dir.FullName);
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", "defaultNamespace: shop\n" + Topology, dir.Path);
 
-            Assert.Empty(spec.Errors);
-            var tenant = Assert.Single(spec.Tenants);
-            Assert.Equal(["prod", "dev"], tenant.Clusters.Select(c => c.Name));
-            var prod = tenant.Clusters[0];
-            Assert.Equal(Path.Combine(dir.FullName, "repo", "prod"), prod.DesiredPath);
-            Assert.Equal(Path.Combine(dir.FullName, "live.json"), prod.LivePath);
-            Assert.Equal(TimeSpan.FromMilliseconds(500), prod.PollInterval);
-            Assert.Equal(["team"], prod.ServiceLabels);
-            Assert.Equal("shop", prod.DefaultNamespace);
-            Assert.Equal("dev", tenant.Clusters[1].DefaultNamespace);
-            Assert.Equal(["app.kubernetes.io/name", "app"], tenant.Clusters[1].ServiceLabels);
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        Assert.Empty(spec.Errors);
+        var tenant = Assert.Single(spec.Tenants);
+        Assert.Equal(["prod", "dev"], tenant.Clusters.Select(c => c.Name));
+        var prod = tenant.Clusters[0];
+        Assert.Equal(Path.Combine(dir.Path, "repo", "prod"), prod.DesiredPath);
+        Assert.Equal(Path.Combine(dir.Path, "live.json"), prod.LivePath);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), prod.PollInterval);
+        Assert.Equal(["team"], prod.ServiceLabels);
+        Assert.Equal("shop", prod.DefaultNamespace);
+        Assert.Equal("dev", tenant.Clusters[1].DefaultNamespace);
+        Assert.Equal(["app.kubernetes.io/name", "app"], tenant.Clusters[1].ServiceLabels);
     }
 
     [Theory]
@@ -162,16 +155,11 @@ public class FleetSpecTests
     [Fact]
     public void Cluster_paths_that_do_not_exist_are_errors_naming_the_field()
     {
-        var dir = Directory.CreateTempSubdirectory("driftfabric-fleet-");
-        try
-        {
-            var spec = FleetSpecReader.Parse("driftfabric.yaml", Topology, dir.FullName);
-            Assert.Contains(spec.Errors, e => e.Line == 5 && e.Message.StartsWith("tenants[0].clusters[0].desired: 'repo/prod' does not exist", StringComparison.Ordinal));
-            Assert.Contains(spec.Errors, e => e.Line == 6 && e.Message.StartsWith("tenants[0].clusters[0].live.snapshot: 'live.json' does not exist", StringComparison.Ordinal));
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        using var dir = new TempDirectory();
+
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", Topology, dir.Path);
+
+        Assert.Contains(spec.Errors, e => e.Line == 5 && e.Message.StartsWith("tenants[0].clusters[0].desired: 'repo/prod' does not exist", StringComparison.Ordinal));
+        Assert.Contains(spec.Errors, e => e.Line == 6 && e.Message.StartsWith("tenants[0].clusters[0].live.snapshot: 'live.json' does not exist", StringComparison.Ordinal));
     }
 }
