@@ -106,4 +106,33 @@ public class SecretTests
             Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void Sealed_secrets_compare_and_report_exactly_as_the_originals()
+    {
+        var live = Live($"data: {{username: {Base64("app")}, password: {Base64("rotated-77")}}}");
+        var desired = Drifts.Load("desired.yaml", Desired).Manifests;
+        var actual = Drifts.Load("live.yaml", live).Manifests;
+        AssertSealingHidesValues(desired);
+        AssertSealingHidesValues(actual);
+
+        var plain = Drifts.Single(Desired, live);
+        var sealedResult = new DriftEngine().Check(
+            [.. desired.Select(m => new Engine.Manifests.Manifest(SecretValues.Seal(m.Root), m.Location))],
+            [.. actual.Select(m => new Engine.Manifests.Manifest(SecretValues.Seal(m.Root), m.Location))]);
+
+        var drift = Assert.Single(sealedResult.Drifts);
+        Assert.Equal((plain.Path, plain.Kind, plain.Desired!.ToJson(), plain.Live!.ToJson()), (drift.Path, drift.Kind, drift.Desired!.ToJson(), drift.Live!.ToJson()));
+    }
+
+    private static void AssertSealingHidesValues(List<Engine.Manifests.Manifest> manifests)
+    {
+        foreach (var manifest in manifests)
+        {
+            var text = SecretValues.Seal(manifest.Root).ToJson();
+            Assert.DoesNotContain("correct-horse-battery", text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Base64("rotated-77"), text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Base64("app"), text, StringComparison.Ordinal);
+        }
+    }
 }
