@@ -75,6 +75,8 @@ internal static class ServerDefaults
         },
         ["batch/Job"] = new(StringComparer.Ordinal)
         {
+            ["/spec/selector"] = Any,
+            ["/spec/manualSelector"] = Is(false),
             ["/spec/backoffLimit"] = Is(6),
             ["/spec/completions"] = Is(1),
             ["/spec/parallelism"] = Is(1),
@@ -101,6 +103,10 @@ internal static class ServerDefaults
             ["/spec/healthCheckNodePort"] = Any,
             ["/spec/allocateLoadBalancerNodePorts"] = Is(true),
         },
+        ["core/Namespace"] = new(StringComparer.Ordinal)
+        {
+            ["/spec/finalizers"] = (value, _) => value is ListNode { Count: 1 } list && list[0] is ScalarNode { Text: "kubernetes" },
+        },
         ["core/PersistentVolumeClaim"] = new(StringComparer.Ordinal)
         {
             ["/spec/volumeMode"] = Is("Filesystem"),
@@ -118,6 +124,11 @@ internal static class ServerDefaults
         }
 
         var field = path[^1].Name;
+        if (IsGeneratedLabel(resource, path, value))
+        {
+            return true;
+        }
+
         if (ByKind.TryGetValue(resource.GroupKind, out var rules) && rules.TryGetValue(PathStep.Format(path), out var rule) && rule(value, parent))
         {
             return true;
@@ -161,6 +172,27 @@ internal static class ServerDefaults
             5 when Probes.Contains(path[podSpec + 2].Name) && path[podSpec + 3].Name == "httpGet" => field == "scheme" && Is("HTTP")(value, parent),
             _ => false,
         };
+    }
+
+    /// <summary>
+    /// Labels the API server or a controller's admission stamps on: a namespace's own name, and
+    /// the selector labels of a Job's pods.
+    /// </summary>
+    private static bool IsGeneratedLabel(ResourceKey resource, IReadOnlyList<PathStep> path, Node value)
+    {
+        if (path.Count < 3 || path[^2] != PathStep.Field("labels") || value is not ScalarNode label)
+        {
+            return false;
+        }
+
+        var name = path[^1].Name;
+        if (resource.GroupKind == "core/Namespace" && path.Count == 3 && name == "kubernetes.io/metadata.name")
+        {
+            return label.Text == resource.Name;
+        }
+
+        return resource.GroupKind == "batch/Job" && path.Count == 5 && path[0] == PathStep.Field("spec") && path[1] == PathStep.Field("template")
+            && name is "controller-uid" or "batch.kubernetes.io/controller-uid" or "job-name" or "batch.kubernetes.io/job-name";
     }
 
     /// <summary>Index just past the pod spec in <paramref name="path"/>, or -1 when the path is not inside one.</summary>

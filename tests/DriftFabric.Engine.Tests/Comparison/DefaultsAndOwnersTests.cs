@@ -227,4 +227,35 @@ public class DefaultsAndOwnersTests
         Assert.Empty(Drifts.Of(desired, live));
         Assert.Equal("/spec/ports[port=80]/targetPort", Drifts.Single(desired, live.Swap("targetPort: 80", "targetPort: 8080")).Path);
     }
+
+    [Fact]
+    public void Labels_and_finalizers_the_api_server_stamps_on_a_namespace_are_not_drift()
+    {
+        const string desired = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {team: retail}\n";
+        const string live = """
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: shop
+              labels: {team: retail, kubernetes.io/metadata.name: shop}
+              managedFields:
+              - manager: kubectl-create
+                operation: Update
+                time: "2026-10-01T09:00:00Z"
+                fieldsV1:
+                  f:metadata:
+                    f:labels:
+                      .: {}
+                      f:kubernetes.io/metadata.name: {}
+                      f:team: {}
+                  f:spec:
+                    f:finalizers: {}
+            spec:
+              finalizers: [kubernetes]
+            status: {phase: Active}
+            """;
+
+        Assert.Empty(Drifts.Of(desired, live));
+        Assert.Equal("/metadata/labels/kubernetes.io~1metadata.name", Drifts.Single(desired, live.Swap("kubernetes.io/metadata.name: shop}", "kubernetes.io/metadata.name: other}")).Path);
+    }
 }
