@@ -1,0 +1,515 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DriftFabric.Testing;
+
+/// <summary>
+/// A Kubernetes API server in-process (Kestrel on 127.0.0.1) that speaks the real protocol to the
+/// real KubernetesClient: discovery, lists with a resourceVersion, chunked watch streams with
+/// ADDED/MODIFIED/DELETED/BOOKMARK/ERROR events, 410 Gone for compacted versions, server-set
+/// managedFields, and fault injection (drop watches, stall, fail requests, expire versions).
+/// Objects change through its methods, as an operator's kubectl would change them.
+/// </summary>
+public sealed class KubeApiServer : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(string Type, string Namespace, string Name), JsonObject> _objects = [];
+    private readonly List<StoredEvent> _log = [];
+    private readonly Dictionary<string, KubeResourceType> _typesByKey;
+    private readonly WebApplication _app;
+    private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource _dropWatches = new();
+    private TaskCompletionSource? _stall;
+    private long _resourceVersion = 1000;
+    private long _compactedBelow;
+    private int _failNext;
+    private int _openWatches;
+    private int _requests;
+
+    private KubeApiServer(WebApplication app, IEnumerable<KubeResourceType> types)
+    {
+        _app = app;
+        _typesByKey = types.ToDictionary(t => TypeKey(t.Group, t.Kind), StringComparer.Ordinal);
+    }
+
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>How often an idle watch that asked for bookmarks gets one.</summary>
+    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public long ResourceVersion => Interlocked.Read(ref _resourceVersion);
+
+    public int OpenWatches => Volatile.Read(ref _openWatches);
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    public IReadOnlyCollection<KubeResourceType> Types => _typesByKey.Values;
+
+    public static async Task<KubeApiServer> StartAsync(IEnumerable<KubeResourceType>? types = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var server = new KubeApiServer(app, types ?? KubeResourceType.Defaults);
+        app.Run(server.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUri = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        return server;
+    }
+
+    /// <summary>A kubeconfig file content that points a context at this server.</summary>
+    public string KubeConfig(string context = "test") => $"""
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: {context}
+          cluster:
+            server: {BaseUri.ToString().TrimEnd('/')}
+        users:
+        - name: {context}
+          user:
+            token: test-token
+        contexts:
+        - name: {context}
+          context:
+            cluster: {context}
+            user: {context}
+            namespace: default
+        current-context: {context}
+        """;
+
+    // ---- changes, as an operator or a controller makes them ----
+
+    /// <summary>Creates or replaces an object (YAML-free: JSON text), owned by <paramref name="manager"/>.</summary>
+    public JsonObject Put(string json, string manager = "kubectl-client-side-apply", DateTimeOffset? at = null) =>
+        Put(ManagedFieldsTracker.Parse(json), manager, null, at);
+
+    /// <summary>Changes an existing object in place; the fields it changes move to <paramref name="manager"/>.</summary>
+    public JsonObject Edit(string apiVersion, string kind, string? ns, string name, Action<JsonObject> edit, string manager, string? subresource = null, DateTimeOffset? at = null)
+    {
+        JsonObject copy;
+        lock (_lock)
+        {
+            var key = (TypeOf(apiVersion, kind), ns ?? string.Empty, name);
+            copy = _objects.TryGetValue(key, out var existing)
+                ? existing.DeepClone().AsObject()
+                : throw new InvalidOperationException($"{kind} {ns}/{name} does not exist");
+        }
+
+        edit(copy);
+        return Put(copy, manager, subresource, at);
+    }
+
+    public bool Delete(string apiVersion, string kind, string? ns, string name)
+    {
+        lock (_lock)
+        {
+            var type = TypeOf(apiVersion, kind);
+            if (!_objects.Remove((type, ns ?? string.Empty, name), out var existing))
+            {
+                return false;
+            }
+
+            var rv = ++_resourceVersion;
+            existing = existing.DeepClone().AsObject();
+            existing["metadata"]!["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
+            Append(new StoredEvent(rv, "DELETED", type, ns ?? string.Empty, existing.ToJsonString()));
+            return true;
+        }
+    }
+
+    public JsonObject? Get(string apiVersion, string kind, string? ns, string name)
+    {
+        lock (_lock)
+        {
+            return _objects.TryGetValue((TypeOf(apiVersion, kind), ns ?? string.Empty, name), out var o) ? o.DeepClone().AsObject() : null;
+        }
+    }
+
+    // ---- faults ----
+
+    /// <summary>Cuts every open watch connection, as a load balancer or an API server restart does.</summary>
+    public void DropWatches()
+    {
+        var old = Interlocked.Exchange(ref _dropWatches, new CancellationTokenSource());
+        old.Cancel();
+        old.Dispose();
+    }
+
+    /// <summary>Compacts history: any watch or list from a resourceVersion before now gets 410 Gone.</summary>
+    public void ExpireResourceVersions()
+    {
+        lock (_lock)
+        {
+            _compactedBelow = _resourceVersion + 1;
+            _log.Clear();
+        }
+
+        DropWatches();
+    }
+
+    /// <summary>The next <paramref name="count"/> requests answer with <paramref name="status"/>.</summary>
+    public void FailNextRequests(int count, int status = 500)
+    {
+        _failStatus = status;
+        Interlocked.Exchange(ref _failNext, count);
+    }
+
+    private int _failStatus = 500;
+
+    /// <summary>Holds every request until the returned handle is disposed.</summary>
+    public IDisposable Stall()
+    {
+        var stall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _stall = stall;
+        return new Releaser(() =>
+        {
+            _stall = null;
+            stall.TrySetResult();
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stall?.TrySetResult();
+        DropWatches();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    // ---- HTTP ----
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _requests);
+        if (_stall is { } stall)
+        {
+            await stall.Task.WaitAsync(context.RequestAborted);
+        }
+
+        if (Interlocked.Decrement(ref _failNext) >= 0)
+        {
+            await WriteStatus(context, _failStatus, "InternalError", "injected failure");
+            return;
+        }
+
+        Interlocked.Exchange(ref _failNext, Math.Max(0, Volatile.Read(ref _failNext)));
+        var segments = context.Request.Path.Value!.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (context.Request.Method != "GET")
+        {
+            await WriteStatus(context, 405, "MethodNotAllowed", "only reads are served over HTTP");
+            return;
+        }
+
+        switch (segments)
+        {
+            case ["api"]:
+                await WriteJson(context, new JsonObject { ["kind"] = "APIVersions", ["versions"] = new JsonArray("v1") });
+                return;
+            case ["apis"]:
+                await WriteJson(context, GroupList());
+                return;
+            case ["api", var version]:
+                await WriteJson(context, ResourceList(string.Empty, version));
+                return;
+            case ["apis", var group, var version]:
+                await WriteJson(context, ResourceList(group, version));
+                return;
+        }
+
+        var (group2, version2, rest) = segments switch
+        {
+            ["api", var v, .. var r] => (string.Empty, v, r),
+            ["apis", var g, var v, .. var r] => (g, v, r),
+            _ => (string.Empty, string.Empty, Array.Empty<string>()),
+        };
+        var (plural, ns, name) = rest switch
+        {
+            ["namespaces", var n, var p] => (p, n, (string?)null),
+            ["namespaces", var n, var p, var o] => (p, n, o),
+            [var p] => (p, null, null),
+            [var p, var o] => (p, null, o),
+            _ => (string.Empty, null, null),
+        };
+        var type = _typesByKey.Values.FirstOrDefault(t => t.Group == group2 && t.Version == version2 && t.Plural == plural);
+        if (type is null)
+        {
+            await WriteStatus(context, 404, "NotFound", $"the server could not find the requested resource ({context.Request.Path})");
+            return;
+        }
+
+        if (name is not null)
+        {
+            var obj = Get(type.ApiVersion, type.Kind, ns, name);
+            await (obj is null ? WriteStatus(context, 404, "NotFound", $"{type.Plural} \"{name}\" not found") : WriteJson(context, obj));
+            return;
+        }
+
+        var query = context.Request.Query;
+        var rv = query["resourceVersion"].ToString();
+        if (query["watch"] is var watch && (watch == "true" || watch == "1"))
+        {
+            var bookmarks = query["allowWatchBookmarks"] == "true";
+            var timeout = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
+            await WatchAsync(context, type, ns, rv, bookmarks, timeout);
+        }
+        else
+        {
+            await ListAsync(context, type, ns);
+        }
+    }
+
+    private async Task ListAsync(HttpContext context, KubeResourceType type, string? ns)
+    {
+        var typeKey = TypeKey(type.Group, type.Kind);
+        var list = new JsonArray();
+        long rv;
+        lock (_lock)
+        {
+            rv = _resourceVersion;
+            foreach (var ((t, n, _), obj) in _objects.OrderBy(o => o.Key.Namespace, StringComparer.Ordinal).ThenBy(o => o.Key.Name, StringComparer.Ordinal))
+            {
+                if (t == typeKey && (ns is null || n == ns))
+                {
+                    list.Add(obj.DeepClone());
+                }
+            }
+        }
+
+        await WriteJson(context, new JsonObject
+        {
+            ["kind"] = type.Kind + "List",
+            ["apiVersion"] = type.ApiVersion,
+            ["metadata"] = new JsonObject { ["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture) },
+            ["items"] = list,
+        });
+    }
+
+    private async Task WatchAsync(HttpContext context, KubeResourceType type, string? ns, string rvText, bool bookmarks, TimeSpan timeout)
+    {
+        var typeKey = TypeKey(type.Group, type.Kind);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _dropWatches.Token);
+        ended.CancelAfter(timeout);
+        Interlocked.Increment(ref _openWatches);
+        try
+        {
+            long position;
+            var initial = new List<string>();
+            lock (_lock)
+            {
+                if (rvText.Length == 0 || rvText == "0")
+                {
+                    foreach (var ((t, n, _), obj) in _objects)
+                    {
+                        if (t == typeKey && (ns is null || n == ns))
+                        {
+                            initial.Add(EventLine("ADDED", obj.ToJsonString()));
+                        }
+                    }
+
+                    position = _resourceVersion;
+                }
+                else if (!long.TryParse(rvText, NumberStyles.None, CultureInfo.InvariantCulture, out position) || position < _compactedBelow - 1)
+                {
+                    initial.Add(EventLine("ERROR", Status(410, "Expired", $"too old resource version: {rvText} ({_compactedBelow - 1})").ToJsonString()));
+                    position = -1;
+                }
+            }
+
+            foreach (var line in initial)
+            {
+                await context.Response.WriteAsync(line, ended.Token);
+            }
+
+            await context.Response.Body.FlushAsync(ended.Token);
+            if (position < 0)
+            {
+                return;
+            }
+
+            var lastBookmark = DateTime.UtcNow;
+            while (!ended.IsCancellationRequested)
+            {
+                Task pulse;
+                var pending = new List<string>();
+                lock (_lock)
+                {
+                    pulse = _pulse.Task;
+                    foreach (var e in _log)
+                    {
+                        if (e.ResourceVersion > position && e.Type == typeKey && (ns is null || e.Namespace == ns))
+                        {
+                            pending.Add(EventLine(e.Kind, e.Json));
+                        }
+                    }
+
+                    position = Math.Max(position, _resourceVersion);
+                }
+
+                foreach (var line in pending)
+                {
+                    await context.Response.WriteAsync(line, ended.Token);
+                }
+
+                if (bookmarks && DateTime.UtcNow - lastBookmark >= BookmarkInterval)
+                {
+                    var bookmark = new JsonObject
+                    {
+                        ["kind"] = type.Kind,
+                        ["apiVersion"] = type.ApiVersion,
+                        ["metadata"] = new JsonObject { ["resourceVersion"] = position.ToString(CultureInfo.InvariantCulture) },
+                    };
+                    await context.Response.WriteAsync(EventLine("BOOKMARK", bookmark.ToJsonString()), ended.Token);
+                    lastBookmark = DateTime.UtcNow;
+                }
+
+                await context.Response.Body.FlushAsync(ended.Token);
+                await Task.WhenAny(pulse, Task.Delay(BookmarkInterval, ended.Token));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _openWatches);
+            if (_dropWatches.IsCancellationRequested || ended.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+            {
+                context.Abort();
+            }
+        }
+    }
+
+    private JsonObject Put(JsonObject obj, string manager, string? subresource, DateTimeOffset? at)
+    {
+        var apiVersion = obj["apiVersion"]?.GetValue<string>() ?? throw new ArgumentException("apiVersion is required");
+        var kind = obj["kind"]?.GetValue<string>() ?? throw new ArgumentException("kind is required");
+        var metadata = obj["metadata"] as JsonObject ?? throw new ArgumentException("metadata is required");
+        var name = metadata["name"]!.GetValue<string>();
+        var type = TypeOf(apiVersion, kind);
+        var resourceType = _typesByKey[type];
+        var ns = resourceType.Namespaced ? metadata["namespace"]?.GetValue<string>() ?? "default" : string.Empty;
+        var now = at ?? DateTimeOffset.UtcNow;
+        lock (_lock)
+        {
+            _objects.TryGetValue((type, ns, name), out var previous);
+            var rv = ++_resourceVersion;
+            if (resourceType.Namespaced)
+            {
+                metadata["namespace"] = ns;
+            }
+
+            metadata["uid"] = previous?["metadata"]?["uid"]?.DeepClone() ?? Guid.NewGuid().ToString();
+            metadata["creationTimestamp"] = previous?["metadata"]?["creationTimestamp"]?.DeepClone() ?? now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            metadata["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
+            var generation = previous?["metadata"]?["generation"]?.GetValue<long>() ?? 0;
+            metadata["generation"] = subresource == "status" ? generation : generation + 1;
+            if (previous?["metadata"]?["managedFields"] is { } fields && metadata["managedFields"] is null)
+            {
+                metadata["managedFields"] = fields.DeepClone();
+            }
+
+            ManagedFieldsTracker.Record(previous, obj, manager, subresource, now);
+            _objects[(type, ns, name)] = obj;
+            Append(new StoredEvent(rv, previous is null ? "ADDED" : "MODIFIED", type, ns, obj.ToJsonString()));
+            return obj.DeepClone().AsObject();
+        }
+    }
+
+    private void Append(StoredEvent e)
+    {
+        _log.Add(e);
+        var pulse = _pulse;
+        _pulse = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pulse.TrySetResult();
+    }
+
+    private string TypeOf(string apiVersion, string kind)
+    {
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        var key = TypeKey(slash < 0 ? string.Empty : apiVersion[..slash], kind);
+        return _typesByKey.ContainsKey(key) ? key : throw new ArgumentException($"the server does not serve {apiVersion} {kind}");
+    }
+
+    private static string TypeKey(string group, string kind) => group + "/" + kind;
+
+    private JsonObject GroupList()
+    {
+        var groups = new JsonArray();
+        foreach (var group in _typesByKey.Values.Where(t => t.Group.Length > 0).GroupBy(t => t.Group).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var versions = new JsonArray();
+            foreach (var version in group.Select(t => t.Version).Distinct())
+            {
+                versions.Add(new JsonObject { ["groupVersion"] = $"{group.Key}/{version}", ["version"] = version });
+            }
+
+            groups.Add(new JsonObject { ["name"] = group.Key, ["versions"] = versions, ["preferredVersion"] = versions[0]!.DeepClone() });
+        }
+
+        return new JsonObject { ["kind"] = "APIGroupList", ["apiVersion"] = "v1", ["groups"] = groups };
+    }
+
+    private JsonObject ResourceList(string group, string version)
+    {
+        var resources = new JsonArray();
+        foreach (var type in _typesByKey.Values.Where(t => t.Group == group && t.Version == version))
+        {
+            resources.Add(new JsonObject
+            {
+                ["name"] = type.Plural,
+                ["singularName"] = type.Kind.ToLowerInvariant(),
+                ["namespaced"] = type.Namespaced,
+                ["kind"] = type.Kind,
+                ["verbs"] = new JsonArray("get", "list", "watch", "create", "update", "patch", "delete"),
+            });
+        }
+
+        return new JsonObject { ["kind"] = "APIResourceList", ["apiVersion"] = "v1", ["groupVersion"] = group.Length == 0 ? version : $"{group}/{version}", ["resources"] = resources };
+    }
+
+    private static JsonObject Status(int code, string reason, string message) => new()
+    {
+        ["kind"] = "Status",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new JsonObject(),
+        ["status"] = "Failure",
+        ["message"] = message,
+        ["reason"] = reason,
+        ["code"] = code,
+    };
+
+    private static string EventLine(string type, string objectJson) => $"{{\"type\":\"{type}\",\"object\":{objectJson}}}\n";
+
+    private static async Task WriteJson(HttpContext context, JsonNode body)
+    {
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString(), Encoding.UTF8);
+    }
+
+    private static Task WriteStatus(HttpContext context, int code, string reason, string message)
+    {
+        context.Response.StatusCode = code;
+        return WriteJson(context, Status(code, reason, message));
+    }
+
+    private sealed record StoredEvent(long ResourceVersion, string Kind, string Type, string Namespace, string Json);
+
+    private sealed class Releaser(Action release) : IDisposable
+    {
+        public void Dispose() => release();
+    }
+}

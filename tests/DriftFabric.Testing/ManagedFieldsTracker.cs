@@ -1,0 +1,224 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace DriftFabric.Testing;
+
+/// <summary>
+/// Keeps <c>metadata.managedFields</c> the way the API server does for Update operations: the
+/// fields a write sets or changes move to its manager (with the write's time), fields it removes
+/// leave every manager. Lists of containers, env, ports, volumes and mounts are keyed; other lists
+/// are owned whole.
+/// </summary>
+internal static class ManagedFieldsTracker
+{
+    private const char Separator = '\u0001';
+    private static readonly string[] Ignored = ["apiVersion", "kind", "status"];
+    private static readonly string[] SystemMetadata = ["name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink"];
+
+    public static void Record(JsonObject? previous, JsonObject next, string manager, string? subresource, DateTimeOffset at)
+    {
+        var entries = ReadEntries(previous);
+        var before = previous is null ? new Dictionary<string, string>() : Leaves(previous, subresource);
+        var after = Leaves(next, subresource);
+
+        var changed = after.Where(kv => !before.TryGetValue(kv.Key, out var old) || old != kv.Value).Select(kv => kv.Key).ToHashSet();
+        var removed = before.Keys.Where(k => !after.ContainsKey(k)).ToHashSet();
+        foreach (var entry in entries)
+        {
+            if (entry.Subresource == subresource)
+            {
+                entry.Fields.ExceptWith(changed);
+            }
+
+            entry.Fields.ExceptWith(removed);
+        }
+
+        if (changed.Count > 0)
+        {
+            var mine = entries.FirstOrDefault(e => e.Manager == manager && e.Subresource == subresource);
+            if (mine is null)
+            {
+                mine = new Entry(manager, subresource, [], at);
+                entries.Add(mine);
+            }
+
+            mine.Fields.UnionWith(changed);
+            mine.Time = at;
+        }
+
+        entries.RemoveAll(e => e.Fields.Count == 0);
+        var list = new JsonArray();
+        foreach (var entry in entries)
+        {
+            var json = new JsonObject
+            {
+                ["manager"] = entry.Manager,
+                ["operation"] = "Update",
+                ["apiVersion"] = next["apiVersion"]?.GetValue<string>(),
+                ["time"] = entry.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                ["fieldsType"] = "FieldsV1",
+                ["fieldsV1"] = ToTree(entry.Fields),
+            };
+            if (entry.Subresource is not null)
+            {
+                json["subresource"] = entry.Subresource;
+            }
+
+            list.Add(json);
+        }
+
+        ((JsonObject)next["metadata"]!)["managedFields"] = list;
+    }
+
+    private sealed class Entry(string manager, string? subresource, HashSet<string> fields, DateTimeOffset time)
+    {
+        public string Manager { get; } = manager;
+
+        public string? Subresource { get; } = subresource;
+
+        public HashSet<string> Fields { get; } = fields;
+
+        public DateTimeOffset Time { get; set; } = time;
+    }
+
+    private static List<Entry> ReadEntries(JsonObject? obj)
+    {
+        var entries = new List<Entry>();
+        if (obj?["metadata"]?["managedFields"] is not JsonArray list)
+        {
+            return entries;
+        }
+
+        foreach (var item in list.OfType<JsonObject>())
+        {
+            var fields = new HashSet<string>();
+            if (item["fieldsV1"] is JsonObject tree)
+            {
+                FromTree(tree, string.Empty, fields);
+            }
+
+            var time = DateTimeOffset.Parse(item["time"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+            entries.Add(new Entry(item["manager"]!.GetValue<string>(), item["subresource"]?.GetValue<string>(), fields, time));
+        }
+
+        return entries;
+    }
+
+    /// <summary>Every owned leaf as a path of fieldsV1 keys, with its value's JSON.</summary>
+    private static Dictionary<string, string> Leaves(JsonObject obj, string? subresource)
+    {
+        var leaves = new Dictionary<string, string>();
+        foreach (var (key, value) in obj)
+        {
+            var isStatus = key == "status";
+            if (subresource == "status" ? !isStatus : Array.IndexOf(Ignored, key) >= 0)
+            {
+                continue;
+            }
+
+            if (key == "metadata" && value is JsonObject metadata)
+            {
+                foreach (var (mk, mv) in metadata)
+                {
+                    if (Array.IndexOf(SystemMetadata, mk) < 0)
+                    {
+                        Walk(mv, "f:metadata" + Separator + "f:" + mk, mk, leaves);
+                    }
+                }
+
+                continue;
+            }
+
+            Walk(value, "f:" + key, key, leaves);
+        }
+
+        return leaves;
+    }
+
+    private static void Walk(JsonNode? value, string path, string name, Dictionary<string, string> leaves)
+    {
+        switch (value)
+        {
+            case JsonObject map when map.Count > 0:
+                foreach (var (key, child) in map)
+                {
+                    Walk(child, path + Separator + "f:" + key, key, leaves);
+                }
+
+                break;
+            case JsonArray list when list.Count > 0 && KeyOf(name, list) is { } keyFields:
+                foreach (var element in list.OfType<JsonObject>())
+                {
+                    var key = new JsonObject();
+                    foreach (var field in keyFields)
+                    {
+                        key[field] = field == "protocol" ? element[field]?.DeepClone() ?? "TCP" : element[field]?.DeepClone();
+                    }
+
+                    var elementPath = path + Separator + "k:" + key.ToJsonString();
+                    leaves[elementPath + Separator + "."] = string.Empty;
+                    foreach (var (field, child) in element)
+                    {
+                        Walk(child, elementPath + Separator + "f:" + field, field, leaves);
+                    }
+                }
+
+                break;
+            default:
+                leaves[path] = value?.ToJsonString() ?? "null";
+                break;
+        }
+    }
+
+    private static string[]? KeyOf(string name, JsonArray list)
+    {
+        var keys = name switch
+        {
+            "containers" or "initContainers" or "env" or "volumes" or "imagePullSecrets" => new[] { "name" },
+            "volumeMounts" => ["mountPath"],
+            "ports" when list.All(e => e is JsonObject o && o.ContainsKey("containerPort")) => ["containerPort", "protocol"],
+            "ports" when list.All(e => e is JsonObject o && o.ContainsKey("port")) => ["port", "protocol"],
+            _ => null,
+        };
+        return keys is not null && list.All(e => e is JsonObject o && o.ContainsKey(keys[0])) ? keys : null;
+    }
+
+    private static JsonObject ToTree(HashSet<string> fields)
+    {
+        var root = new JsonObject();
+        foreach (var path in fields.Order(StringComparer.Ordinal))
+        {
+            var node = root;
+            foreach (var segment in path.Split(Separator))
+            {
+                if (node[segment] is not JsonObject child)
+                {
+                    child = new JsonObject();
+                    node[segment] = child;
+                }
+
+                node = child;
+            }
+        }
+
+        return root;
+    }
+
+    private static void FromTree(JsonObject tree, string prefix, HashSet<string> fields)
+    {
+        foreach (var (key, child) in tree)
+        {
+            var path = prefix.Length == 0 ? key : prefix + Separator + key;
+            if (child is JsonObject sub && sub.Count > 0)
+            {
+                FromTree(sub, path, fields);
+            }
+            else
+            {
+                fields.Add(path);
+            }
+        }
+    }
+
+    public static JsonObject Parse(string json) => JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 128 })!.AsObject();
+}
