@@ -13,6 +13,10 @@ public sealed record ServiceUpdate(
     [property: Id(1)] PolicySource? Policy,
     [property: Id(2)] IReadOnlyList<ResourceDocument>? Live);
 
+/// <summary>A watched live object that changed (<see cref="Document"/> set) or was deleted (null).</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.LiveDocumentChange")]
+public sealed record LiveDocumentChange([property: Id(0)] string Key, [property: Id(1)] ResourceDocument? Document);
+
 /// <summary>A service's roll-up line in its cluster.</summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.ServiceSummary")]
 public sealed record ServiceSummary([property: Id(0)] ServiceId Service, [property: Id(1)] DriftSummary Summary);
@@ -35,8 +39,16 @@ public interface IServiceGrain : IGrainWithStringKey
     [Alias("Update")]
     Task<DriftSummary> Update(ServiceUpdate update);
 
+    /// <summary>Applies watched changes: live objects that appeared or changed, and keys that were deleted.</summary>
+    [Alias("ApplyLive")]
+    Task<DriftSummary> ApplyLive(IReadOnlyList<ResourceDocument> upserts, IReadOnlyList<string> deletes);
+
     [Alias("GetDrifts")]
     Task<IReadOnlyList<DriftRecord>> GetDrifts();
+
+    /// <summary>The most recent transitions, oldest first (bounded: the latest <c>ServiceHistory.Capacity</c>).</summary>
+    [Alias("GetHistory")]
+    Task<IReadOnlyList<DriftTransition>> GetHistory();
 
     [Alias("GetSummary")]
     Task<DriftSummary> GetSummary();
@@ -56,6 +68,14 @@ public interface IClusterGrain : IGrainWithStringKey
     /// <summary>Reads both sources now and sends each changed service its new state.</summary>
     [Alias("Reload")]
     Task<ClusterSummary> Reload();
+
+    /// <summary>Changes seen by the cluster's watch: each is routed to the service it belongs to.</summary>
+    [Alias("ObserveLive")]
+    Task ObserveLive(IReadOnlyList<LiveDocumentChange> changes);
+
+    /// <summary>The watch lost (an error) or regained (null) its API server.</summary>
+    [Alias("ReportLiveHealth")]
+    Task ReportLiveHealth(string? problem);
 
     [Alias("GetSummary")]
     Task<ClusterSummary> GetSummary();

@@ -28,7 +28,24 @@ public sealed record ClusterConfig(
     [property: Id(4)] string DefaultNamespace,
     [property: Id(5)] IReadOnlyList<string> ServiceLabels,
     [property: Id(6)] PolicySource Policy,
-    [property: Id(7)] TimeSpan PollInterval);
+    [property: Id(7)] TimeSpan PollInterval)
+{
+    /// <summary>The live Kubernetes API to watch instead of a snapshot; null for a snapshot cluster.</summary>
+    [Id(8)]
+    public KubeEndpoint? Kube { get; init; }
+}
+
+/// <summary>
+/// Where a cluster's API server is: a kubeconfig context, or the pod's own service account
+/// (<see cref="InCluster"/>), with the request budget DriftFabric keeps to.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.KubeEndpoint")]
+public sealed record KubeEndpoint(
+    [property: Id(0)] string? Kubeconfig,
+    [property: Id(1)] string? Context,
+    [property: Id(2)] bool InCluster,
+    [property: Id(3)] int Qps,
+    [property: Id(4)] int Burst);
 
 [GenerateSerializer, Alias("driftfabric.SourceState")]
 public enum SourceState
@@ -37,6 +54,7 @@ public enum SourceState
     Ok,
     Degraded,
     Failed,
+    Unreachable,
 }
 
 /// <summary>What a cluster's sources last did: when, whether they could be read, and every input error.</summary>

@@ -28,6 +28,9 @@ public sealed class KubeApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource _dropWatches = new();
+    private CancellationTokenSource _endWatches = new();
+    private int _gone;
+    private int _silentWatches;
     private TaskCompletionSource? _stall;
     private long _resourceVersion = 1000;
     private long _compactedBelow;
@@ -51,6 +54,22 @@ public sealed class KubeApiServer : IAsyncDisposable
     public int OpenWatches => Volatile.Read(ref _openWatches);
 
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> watches are open and each has sent a line (an
+    /// event or a bookmark). KubernetesClient fails a watch that ends before its first line.
+    /// </summary>
+    public async Task WhenWatchesSpokeAsync(int count, TimeSpan? patience = null)
+    {
+        using var timeout = new CancellationTokenSource(patience ?? TimeSpan.FromSeconds(30));
+        while (OpenWatches < count || Volatile.Read(ref _silentWatches) > 0)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
+    /// <summary>How many watches were refused with 410 Gone.</summary>
+    public int GoneResponses => Volatile.Read(ref _gone);
 
     public IReadOnlyCollection<KubeResourceType> Types => _typesByKey.Values;
 
@@ -147,7 +166,18 @@ public sealed class KubeApiServer : IAsyncDisposable
         old.Dispose();
     }
 
-    /// <summary>Compacts history: any watch or list from a resourceVersion before now gets 410 Gone.</summary>
+    /// <summary>Ends every open watch cleanly, as its timeout would; clients re-watch from their last version.</summary>
+    public void EndWatches()
+    {
+        var old = Interlocked.Exchange(ref _endWatches, new CancellationTokenSource());
+        old.Cancel();
+        old.Dispose();
+    }
+
+    /// <summary>
+    /// Compacts history: a watch from any resourceVersion before now gets 410 Gone. Open watches
+    /// carry on, as they do on a real API server.
+    /// </summary>
     public void ExpireResourceVersions()
     {
         lock (_lock)
@@ -155,8 +185,6 @@ public sealed class KubeApiServer : IAsyncDisposable
             _compactedBelow = _resourceVersion + 1;
             _log.Clear();
         }
-
-        DropWatches();
     }
 
     /// <summary>The next <paramref name="count"/> requests answer with <paramref name="status"/>.</summary>
@@ -184,6 +212,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     {
         _stall?.TrySetResult();
         DropWatches();
+        EndWatches();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
@@ -301,9 +330,16 @@ public sealed class KubeApiServer : IAsyncDisposable
         var typeKey = TypeKey(type.Group, type.Kind);
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _dropWatches.Token);
-        ended.CancelAfter(timeout);
+        // Dropping aborts the connection mid-stream; ending (or the watch's timeout) finishes the
+        // response cleanly between events, so the client re-watches from its last version.
+        var dropped = _dropWatches.Token;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, dropped);
+        using var finish = CancellationTokenSource.CreateLinkedTokenSource(_endWatches.Token);
+        finish.CancelAfter(timeout);
+        var finished = Task.Delay(Timeout.Infinite, finish.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         Interlocked.Increment(ref _openWatches);
+        Interlocked.Increment(ref _silentWatches);
+        var silent = true;
         try
         {
             long position;
@@ -325,6 +361,7 @@ public sealed class KubeApiServer : IAsyncDisposable
                 else if (!long.TryParse(rvText, NumberStyles.None, CultureInfo.InvariantCulture, out position) || position < _compactedBelow - 1)
                 {
                     initial.Add(EventLine("ERROR", Status(410, "Expired", $"too old resource version: {rvText} ({_compactedBelow - 1})").ToJsonString()));
+                    Interlocked.Increment(ref _gone);
                     position = -1;
                 }
             }
@@ -332,6 +369,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             foreach (var line in initial)
             {
                 await context.Response.WriteAsync(line, ended.Token);
+                Spoke(ref silent);
             }
 
             await context.Response.Body.FlushAsync(ended.Token);
@@ -341,7 +379,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             }
 
             var lastBookmark = DateTime.UtcNow;
-            while (!ended.IsCancellationRequested)
+            while (!ended.IsCancellationRequested && !finish.IsCancellationRequested)
             {
                 Task pulse;
                 var pending = new List<string>();
@@ -362,6 +400,7 @@ public sealed class KubeApiServer : IAsyncDisposable
                 foreach (var line in pending)
                 {
                     await context.Response.WriteAsync(line, ended.Token);
+                    Spoke(ref silent);
                 }
 
                 if (bookmarks && DateTime.UtcNow - lastBookmark >= BookmarkInterval)
@@ -373,11 +412,12 @@ public sealed class KubeApiServer : IAsyncDisposable
                         ["metadata"] = new JsonObject { ["resourceVersion"] = position.ToString(CultureInfo.InvariantCulture) },
                     };
                     await context.Response.WriteAsync(EventLine("BOOKMARK", bookmark.ToJsonString()), ended.Token);
+                    Spoke(ref silent);
                     lastBookmark = DateTime.UtcNow;
                 }
 
                 await context.Response.Body.FlushAsync(ended.Token);
-                await Task.WhenAny(pulse, Task.Delay(BookmarkInterval, ended.Token));
+                await Task.WhenAny(pulse, Task.Delay(BookmarkInterval, ended.Token), finished);
             }
         }
         catch (OperationCanceledException)
@@ -386,7 +426,8 @@ public sealed class KubeApiServer : IAsyncDisposable
         finally
         {
             Interlocked.Decrement(ref _openWatches);
-            if (_dropWatches.IsCancellationRequested || ended.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+            Spoke(ref silent);
+            if (dropped.IsCancellationRequested)
             {
                 context.Abort();
             }
@@ -426,6 +467,15 @@ public sealed class KubeApiServer : IAsyncDisposable
             _objects[(type, ns, name)] = obj;
             Append(new StoredEvent(rv, previous is null ? "ADDED" : "MODIFIED", type, ns, obj.ToJsonString()));
             return obj.DeepClone().AsObject();
+        }
+    }
+
+    private void Spoke(ref bool silent)
+    {
+        if (silent)
+        {
+            silent = false;
+            Interlocked.Decrement(ref _silentWatches);
         }
     }
 

@@ -8,7 +8,7 @@ namespace DriftFabric.Engine.Comparison;
 /// <c>status</c> and system metadata are dropped; a desired Secret's <c>stringData</c> is folded
 /// into <c>data</c> as the API server does.
 /// </summary>
-internal static class ObjectShape
+public static class ObjectShape
 {
     private static readonly string[] IgnoredRootFields = ["apiVersion", "kind", "status"];
 
@@ -17,6 +17,29 @@ internal static class ObjectShape
         "name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
         "deletionTimestamp", "deletionGracePeriodSeconds",
     ];
+
+    /// <summary>
+    /// A hash of what a comparison of this live object can see: its comparable shape and its
+    /// non-status managedFields. A status-only update leaves it unchanged, so it costs nothing.
+    /// </summary>
+    public static string ProjectionHash(MapNode live)
+    {
+        var owners = new List<Node>();
+        if (live.GetMap("metadata")?["managedFields"] is ListNode entries)
+        {
+            foreach (var entry in entries.Items)
+            {
+                if (entry is MapNode map && map.GetString("subresource") != "status")
+                {
+                    owners.Add(map);
+                }
+            }
+        }
+
+        var projection = new MapNode(["shape", "owners"], [Comparable(live, isDesired: false), new ListNode([.. owners], 0)], 0);
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(projection.ToJson()));
+        return Convert.ToHexStringLower(hash.AsSpan(0, 16));
+    }
 
     public static MapNode Comparable(MapNode root, bool isDesired)
     {

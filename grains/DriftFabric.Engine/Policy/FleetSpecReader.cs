@@ -31,7 +31,14 @@ public sealed record ClusterSpec(
     string DefaultNamespace,
     IReadOnlyList<string> ServiceLabels,
     TimeSpan PollInterval,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>The cluster's API server, when live state is watched rather than read from a snapshot.</summary>
+    public KubeSourceSpec? Kube { get; init; }
+}
+
+/// <summary>A kubeconfig context (or the pod's own service account) and the request budget for it.</summary>
+public sealed record KubeSourceSpec(string? Kubeconfig, string? Context, bool InCluster, int Qps, int Burst);
 
 /// <summary>
 /// Reads <c>driftfabric.yaml</c>: ignore rules, extra appliers and controllers, severity
@@ -49,7 +56,7 @@ public static class FleetSpecReader
     private static readonly string[] TopLevelFields = ["apiVersion", "kind", "defaultNamespace", "serviceLabels", "managers", "ignore", "severity", "tenants"];
     private static readonly string[] TenantFields = ["name", "clusters"];
     private static readonly string[] ClusterFields = ["name", "desired", "live", "defaultNamespace", "serviceLabels", "pollInterval"];
-    private static readonly string[] LiveFields = ["snapshot"];
+    private static readonly string[] LiveFields = ["snapshot", "kubeconfig", "context", "inCluster", "qps", "burst"];
     private static readonly string[] ManagerFields = ["appliers", "controllers"];
     private static readonly string[] SelectorFields = ["kind", "namespace", "resource"];
     private static readonly string[] IgnoreFields = [.. SelectorFields, "path", "reason"];
@@ -136,17 +143,37 @@ public static class FleetSpecReader
         var cluster = reader.RequiredName(item, "name", name + ".name");
         var desired = reader.RequiredPath(item, "desired", name + ".desired", defaults.BaseDirectory);
         string? live = null;
+        KubeSourceSpec? kube = null;
+        const string LiveForms = "live: { snapshot: PATH }, live: { kubeconfig: PATH, context: NAME } or live: { inCluster: true }";
         switch (item["live"])
         {
             case MapNode liveMap:
                 reader.CheckFields(liveMap, LiveFields, name + ".live");
-                live = reader.RequiredPath(liveMap, "snapshot", name + ".live.snapshot", defaults.BaseDirectory);
+                var inCluster = liveMap["inCluster"] is ScalarNode { Kind: NodeKind.Bool, BoolValue: true };
+                var forms = (Reader.Has(liveMap, "snapshot") ? 1 : 0) + (Reader.Has(liveMap, "kubeconfig") ? 1 : 0) + (inCluster ? 1 : 0);
+                if (forms != 1)
+                {
+                    reader.Error(liveMap, name + ".live", $"needs exactly one of {LiveForms}");
+                }
+                else if (Reader.Has(liveMap, "snapshot"))
+                {
+                    live = reader.RequiredPath(liveMap, "snapshot", name + ".live.snapshot", defaults.BaseDirectory);
+                }
+                else
+                {
+                    var kubeconfig = inCluster ? null : reader.RequiredPath(liveMap, "kubeconfig", name + ".live.kubeconfig", defaults.BaseDirectory);
+                    var qps = reader.OptionalCount(liveMap, "qps", name + ".live.qps") ?? 20;
+                    var burst = reader.OptionalCount(liveMap, "burst", name + ".live.burst") ?? qps * 2;
+                    kube = new KubeSourceSpec(kubeconfig, reader.OptionalString(liveMap, "context", name + ".live.context"), inCluster, qps, burst);
+                    live = string.Empty;
+                }
+
                 break;
             case null:
-                reader.Error(item, name + ".live", "is required (live: { snapshot: PATH })");
+                reader.Error(item, name + ".live", $"is required ({LiveForms})");
                 break;
             case { } other:
-                reader.Error(other, name + ".live", "must be a mapping (live: { snapshot: PATH })");
+                reader.Error(other, name + ".live", $"must be a mapping ({LiveForms})");
                 break;
         }
 
@@ -163,7 +190,7 @@ public static class FleetSpecReader
         var ns = reader.OptionalString(item, "defaultNamespace", name + ".defaultNamespace") ?? defaults.Namespace;
         return reader.Errors.Count > errors || cluster is null || desired is null || live is null
             ? null
-            : new ClusterSpec(cluster, desired, live, ns, labels, poll, reader.Location(item));
+            : new ClusterSpec(cluster, desired, live, ns, labels, poll, reader.Location(item)) { Kube = kube };
     }
 
     private static void CheckUnique(IEnumerable<(string Name, SourceLocation Location)> items, string field, string what, Reader reader)
@@ -398,6 +425,20 @@ public static class FleetSpecReader
                     return s.Text;
                 case { } other:
                     Error(other, field, "must be a non-empty string");
+                    return null;
+            }
+        }
+
+        public int? OptionalCount(MapNode map, string key, string field)
+        {
+            switch (map[key])
+            {
+                case null or ScalarNode { Kind: NodeKind.Null }:
+                    return null;
+                case ScalarNode { Kind: NodeKind.Number, Exact: { } n } when n >= 1 && n <= 100_000 && decimal.Truncate(n) == n:
+                    return (int)n;
+                case { } other:
+                    Error(other, field, "must be a whole number from 1 to 100000");
                     return null;
             }
         }

@@ -1,4 +1,7 @@
 using DriftFabric.Abstractions;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Grains.Kubernetes;
+using k8s;
 using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Grains.Fleet;
@@ -40,6 +43,10 @@ public sealed partial class ClusterGrain(
 {
     private IGrainTimer? _poll;
     private string _key = string.Empty;
+    private KubernetesLiveSource? _source;
+    private IKubernetes? _client;
+    private LiveRouter? _router;
+    private readonly Dictionary<string, string> _liveRoutes = new(StringComparer.Ordinal);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -70,13 +77,19 @@ public sealed partial class ClusterGrain(
     /// <summary>True when both configurations read the same sources and judge them the same way.</summary>
     private static bool SameJudgement(ClusterConfig a, ClusterConfig b) =>
         a.DesiredPath == b.DesiredPath && a.LivePath == b.LivePath && a.DefaultNamespace == b.DefaultNamespace
-        && a.Policy.Hash == b.Policy.Hash && a.ServiceLabels.SequenceEqual(b.ServiceLabels);
+        && a.Policy.Hash == b.Policy.Hash && a.ServiceLabels.SequenceEqual(b.ServiceLabels) && a.Kube == b.Kube;
 
     public async Task<ClusterSummary> Reload()
     {
         var config = state.State.Config ?? throw new InvalidOperationException($"cluster {_key} is not configured");
         var fingerprint = ClusterSources.Fingerprint(config);
-        var load = await Task.Run(() => ClusterSources.Load(config));
+        LiveRouter router = null!;
+        var load = await Task.Run(() => ClusterSources.Load(config, out router));
+        if (config.Kube is { } kube && load.DesiredUsable)
+        {
+            await SyncLive(config, kube, load, router);
+        }
+
         var sent = await Route(config, load);
         var status = StatusAfter(load);
         var dirty = sent > 0 || fingerprint != state.State.Fingerprint || status != state.State.Status;
@@ -169,13 +182,177 @@ public sealed partial class ClusterGrain(
     private async Task<(string, DriftSummary)> Send(string service, ServiceUpdate update) =>
         (service, await GrainFactory.GetGrain<IServiceGrain>(service).Update(update));
 
+    /// <summary>
+    /// Starts (or keeps) the cluster's watch. A new or changed set of kinds and namespaces means
+    /// discovery, a full list of every target (a complete live state, sent with snapshot
+    /// semantics), then one watch per target whose changes come back through <see cref="ObserveLive"/>.
+    /// </summary>
+    private async Task SyncLive(ClusterConfig config, KubeEndpoint kube, ClusterLoad load, LiveRouter router)
+    {
+        _router = router;
+        if (_source is not null && SameScope(_source, router))
+        {
+            load.LiveUsable = false;
+            load.LiveUnchanged = true;
+            return;
+        }
+
+        await StopWatching();
+        try
+        {
+            _client ??= new k8s.Kubernetes(ClientConfiguration(kube));
+            var client = _client;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var (targets, errors) = await Task.Run(() => KubeDiscovery.ResolveAsync(client, router.Kinds, router.Namespaces, timeout.Token));
+            load.Errors.AddRange(errors.Select(e => "live " + e));
+            var source = new KubernetesLiveSource(client, targets, new LiveSourceOptions(kube.Qps, kube.Burst), logger);
+            var objects = await Task.Run(() => source.SyncAllAsync(timeout.Token));
+            _liveRoutes.Clear();
+            foreach (var (key, obj) in objects)
+            {
+                var manifest = new Manifest(obj, new SourceLocation(config.Cluster, 0));
+                if (ResourceKey.TryParse(key, out var resource) && router.Route(resource, manifest) is { } service)
+                {
+                    _liveRoutes[key] = service;
+                    ClusterSources.Add(load.Live, service, resource, manifest);
+                }
+            }
+
+            load.LiveUsable = true;
+            var self = this.AsReference<IClusterGrain>();
+            source.StartWatching(changes => self.ObserveLive(Documents(config, changes)), problem => self.ReportLiveHealth(problem));
+            _source = source;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or k8s.Autorest.HttpOperationException or k8s.Exceptions.KubeConfigException
+            or OperationCanceledException or InvalidDataException or k8s.KubernetesException)
+        {
+            load.LiveUsable = false;
+            load.LiveUnreachable = true;
+            load.Errors.Add($"live {config.Cluster}: unreachable: {e.Message}");
+            LogUnreachable(logger, e, _key);
+        }
+    }
+
+    private static bool SameScope(KubernetesLiveSource source, LiveRouter router) =>
+        source.Targets.Select(t => (t.Group.Length == 0 ? "core" : t.Group, t.Kind)).Distinct().Order().SequenceEqual(router.Kinds.Order())
+        && source.Targets.Where(t => t.Namespace is not null).Select(t => t.Namespace!).Distinct().Order(StringComparer.Ordinal)
+            .SequenceEqual(router.Namespaces.Order(StringComparer.Ordinal));
+
+    private static KubernetesClientConfiguration ClientConfiguration(KubeEndpoint kube) => kube.InCluster
+        ? KubernetesClientConfiguration.InClusterConfig()
+        : KubernetesClientConfiguration.BuildConfigFromConfigFile(kube.Kubeconfig, currentContext: kube.Context);
+
+    private static List<LiveDocumentChange> Documents(ClusterConfig config, IReadOnlyList<LiveChange> changes) =>
+        [.. changes.Select(c => new LiveDocumentChange(c.Key, c.Object is { } obj && ResourceKey.TryParse(c.Key, out var key)
+            ? ClusterSources.Document(key, new Manifest(obj, new SourceLocation(config.Cluster, 0)))
+            : null))];
+
+    public async Task ObserveLive(IReadOnlyList<LiveDocumentChange> changes)
+    {
+        if (_router is null || state.State.Config is not { } config)
+        {
+            return;
+        }
+
+        var byService = new Dictionary<string, (List<ResourceDocument> Upserts, List<string> Deletes)>(StringComparer.Ordinal);
+        foreach (var change in changes)
+        {
+            string? service;
+            if (change.Document is { } doc && ResourceKey.TryParse(change.Key, out var key)
+                && Engine.Parsing.JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(doc.Json)) is [Engine.Model.MapNode root])
+            {
+                service = _router.Route(key, new Manifest(root, new SourceLocation(config.Cluster, 0)));
+                var previous = _liveRoutes.GetValueOrDefault(change.Key);
+                if (previous is not null && previous != service)
+                {
+                    Changes(byService, previous).Deletes.Add(change.Key);
+                }
+
+                if (service is null)
+                {
+                    _liveRoutes.Remove(change.Key);
+                    continue;
+                }
+
+                _liveRoutes[change.Key] = service;
+                Changes(byService, service).Upserts.Add(doc);
+            }
+            else if (_liveRoutes.Remove(change.Key, out service))
+            {
+                Changes(byService, service).Deletes.Add(change.Key);
+            }
+        }
+
+        var calls = byService.Select(async kv => (kv.Key, await GrainFactory.GetGrain<IServiceGrain>(kv.Key).ApplyLive(kv.Value.Upserts, kv.Value.Deletes))).ToList();
+        foreach (var (service, summary) in await Task.WhenAll(calls))
+        {
+            // What the service holds now is no longer what its last full sync sent.
+            state.State.LiveHashes.Remove(service);
+            if (summary.Services == 0)
+            {
+                state.State.Services.Remove(service);
+            }
+            else
+            {
+                state.State.Services[service] = summary;
+            }
+        }
+
+        if (calls.Count > 0)
+        {
+            await state.WriteStateAsync();
+            await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(Summary());
+        }
+    }
+
+    public async Task ReportLiveHealth(string? problem)
+    {
+        var status = state.State.Status;
+        var now = time.GetUtcNow();
+        var next = problem is null
+            ? (status.State == SourceState.Unreachable ? new SourceStatus(SourceState.Ok, now, [], now) : status)
+            : new SourceStatus(SourceState.Unreachable, now, [problem], status.State == SourceState.Unreachable ? status.Since : now);
+        if (next != status)
+        {
+            state.State.Status = next;
+            await state.WriteStateAsync();
+            if (state.State.Config is { } config)
+            {
+                await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(Summary());
+            }
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await StopWatching();
+
+    private async Task StopWatching()
+    {
+        if (_source is { } source)
+        {
+            _source = null;
+            await source.DisposeAsync();
+        }
+    }
+
+    private static (List<ResourceDocument> Upserts, List<string> Deletes) Changes(Dictionary<string, (List<ResourceDocument>, List<string>)> byService, string service)
+    {
+        if (!byService.TryGetValue(service, out var changes))
+        {
+            changes = ([], []);
+            byService[service] = changes;
+        }
+
+        return changes;
+    }
+
     private SourceStatus StatusAfter(ClusterLoad load)
     {
         var previous = state.State.Status;
         var now = time.GetUtcNow();
-        var next = (load.DesiredUsable, load.LiveUsable) switch
+        var next = (load.DesiredUsable, load.LiveUsable || load.LiveUnchanged) switch
         {
             (true, true) => SourceState.Ok,
+            (true, false) when load.LiveUnreachable => SourceState.Unreachable,
             (false, false) => SourceState.Failed,
             _ => state.State.DesiredHashes.Count == 0 ? SourceState.Failed : SourceState.Degraded,
         };
@@ -213,7 +390,7 @@ public sealed partial class ClusterGrain(
 
         try
         {
-            if (ClusterSources.Fingerprint(config) != state.State.Fingerprint)
+            if (ClusterSources.Fingerprint(config) != state.State.Fingerprint || (config.Kube is not null && _source is null))
             {
                 await Reload();
             }
@@ -226,6 +403,9 @@ public sealed partial class ClusterGrain(
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Cluster {Cluster} reloaded: {Sent} services updated, {Errors} input errors")]
     private static partial void LogReloaded(ILogger logger, string cluster, int sent, int errors);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Cluster {Cluster}: the API server is unreachable")]
+    private static partial void LogUnreachable(ILogger logger, Exception exception, string cluster);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not check its sources for changes")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string cluster);

@@ -24,32 +24,71 @@ public sealed class ClusterLoad
 
     public bool LiveUsable { get; set; } = true;
 
+    /// <summary>The live source could not be reached at all (an API server down), rather than read wrong.</summary>
+    public bool LiveUnreachable { get; set; }
+
+    /// <summary>The watch is already running: live state is as the services hold it.</summary>
+    public bool LiveUnchanged { get; set; }
+
     public IEnumerable<string> Services => Desired.Keys.Union(Live.Keys, StringComparer.Ordinal);
+}
+
+/// <summary>
+/// Decides which service each object belongs to: a declared object goes to the service of its
+/// desired document; an in-scope live object nobody declares goes to the service it would belong
+/// to, else to its namespace's catch-all; anything else is out of scope (null).
+/// </summary>
+public sealed class LiveRouter(ClusterConfig config, Dictionary<ResourceKey, string> owners, HashSet<string> declared)
+{
+    private readonly UnmanagedScope _scope = new(owners.Keys);
+
+    public IReadOnlyCollection<(string Group, string Kind)> Kinds { get; } = [.. owners.Keys.Select(k => (k.Group, k.Kind)).Distinct()];
+
+    public IReadOnlyCollection<string> Namespaces { get; } = [.. owners.Keys.Where(k => !k.IsClusterScoped).Select(k => k.Namespace).Distinct(StringComparer.Ordinal)];
+
+    public string? Route(ResourceKey key, Manifest live)
+    {
+        if (owners.TryGetValue(key, out var service))
+        {
+            return service;
+        }
+
+        if (!_scope.Contains(key, live))
+        {
+            return null;
+        }
+
+        var own = ClusterSources.ServiceOf(config, key, live);
+        return declared.Contains(own.Key) ? own.Key : (own with { Name = ServiceId.Unmanaged }).Key;
+    }
 }
 
 public static class ClusterSources
 {
-    public static ClusterLoad Load(ClusterConfig config)
+    /// <summary>Reads both sources of a snapshot cluster (the live one only when it is a snapshot).</summary>
+    public static ClusterLoad Load(ClusterConfig config) => Load(config, out _);
+
+    public static ClusterLoad Load(ClusterConfig config, out LiveRouter router)
     {
         var load = new ClusterLoad();
         var desired = ManifestLoader.LoadPath(config.DesiredPath);
-        var live = ManifestLoader.LoadPath(config.LivePath);
         load.Errors.AddRange(desired.Errors.Select(e => "desired " + e));
-        load.Errors.AddRange(live.Errors.Select(e => "live " + e));
         load.DesiredUsable = desired.Errors.Count == 0;
-        load.LiveUsable = live.Errors.Count == 0;
+        var live = config.Kube is null ? ManifestLoader.LoadPath(config.LivePath) : new ManifestSet();
+        load.Errors.AddRange(live.Errors.Select(e => "live " + e));
+        load.LiveUsable = config.Kube is null && live.Errors.Count == 0;
 
         var scopes = new KindScopes();
         scopes.LearnFrom(desired.Manifests, live: false);
         scopes.LearnFrom(live.Manifests, live: true);
 
-        var owner = new Dictionary<ResourceKey, string>();
+        var owners = new Dictionary<ResourceKey, string>();
         var declared = new HashSet<string>(StringComparer.Ordinal);
         foreach (var manifest in desired.Manifests)
         {
             var key = manifest.KeyIn(scopes, config.DefaultNamespace);
             var service = ServiceOf(config, key, manifest);
-            if (!owner.TryAdd(key, service.Key))
+            if (!owners.TryAdd(key, service.Key))
             {
                 load.Errors.Add($"desired {manifest.Location}: {key} is declared twice");
                 continue;
@@ -59,26 +98,14 @@ public static class ClusterSources
             Add(load.Desired, service.Key, key, manifest);
         }
 
-        var scope = new UnmanagedScope(owner.Keys);
+        router = new LiveRouter(config, owners, declared);
         var seen = new HashSet<ResourceKey>();
         foreach (var manifest in live.Manifests)
         {
             var key = manifest.KeyIn(scopes, config.DefaultNamespace);
-            if (!seen.Add(key))
+            if (seen.Add(key) && router.Route(key, manifest) is { } service)
             {
-                continue;
-            }
-
-            if (owner.TryGetValue(key, out var serviceKey))
-            {
-                Add(load.Live, serviceKey, key, manifest);
-            }
-            else if (scope.Contains(key, manifest))
-            {
-                // Unmanaged: to the service it would belong to, else the namespace's catch-all.
-                var service = ServiceOf(config, key, manifest);
-                var target = declared.Contains(service.Key) ? service : service with { Name = ServiceId.Unmanaged };
-                Add(load.Live, target.Key, key, manifest);
+                Add(load.Live, service, key, manifest);
             }
         }
 
@@ -124,7 +151,7 @@ public static class ClusterSources
     public static string Fingerprint(ClusterConfig config)
     {
         var sb = new StringBuilder();
-        foreach (var path in new[] { config.DesiredPath, config.LivePath })
+        foreach (var path in config.Kube is null ? new[] { config.DesiredPath, config.LivePath } : [config.DesiredPath])
         {
             var files = Directory.Exists(path) ? ManifestLoader.EnumerateFiles(path) : [path];
             foreach (var file in files)
@@ -137,7 +164,7 @@ public static class ClusterSources
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..32];
     }
 
-    private static void Add(Dictionary<string, List<ResourceDocument>> into, string service, ResourceKey key, Manifest manifest)
+    public static void Add(Dictionary<string, List<ResourceDocument>> into, string service, ResourceKey key, Manifest manifest)
     {
         if (!into.TryGetValue(service, out var docs))
         {
@@ -145,10 +172,13 @@ public static class ClusterSources
             into[service] = docs;
         }
 
-        // Secret values never leave this method: the grains keep, send and store only digests.
-        var root = manifest.Kind == "Secret" && manifest.Group == ResourceKey.CoreGroup ? SecretValues.Seal(manifest.Root) : manifest.Root;
-        docs.Add(new ResourceDocument(key.ToString(), Compact(root), manifest.Location.Source, manifest.Location.Line));
+        docs.Add(Document(key, manifest));
     }
 
-    private static string Compact(MapNode root) => root.ToJson();
+    /// <summary>The document a grain receives. Secret values never pass: the grains keep, send and store only digests.</summary>
+    public static ResourceDocument Document(ResourceKey key, Manifest manifest)
+    {
+        var root = manifest.Kind == "Secret" && manifest.Group == ResourceKey.CoreGroup ? SecretValues.Seal(manifest.Root) : manifest.Root;
+        return new ResourceDocument(key.ToString(), root.ToJson(), manifest.Location.Source, manifest.Location.Line);
+    }
 }

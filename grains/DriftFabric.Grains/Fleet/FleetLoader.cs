@@ -34,7 +34,10 @@ public sealed class FleetLoader(IGrainFactory grains)
             foreach (var cluster in tenant.Clusters)
             {
                 var config = new ClusterConfig(
-                    tenant.Name, cluster.Name, cluster.DesiredPath, cluster.LivePath, cluster.DefaultNamespace, [.. cluster.ServiceLabels], policy, cluster.PollInterval);
+                    tenant.Name, cluster.Name, cluster.DesiredPath, cluster.LivePath, cluster.DefaultNamespace, [.. cluster.ServiceLabels], policy, cluster.PollInterval)
+                {
+                    Kube = cluster.Kube is { } kube ? new KubeEndpoint(kube.Kubeconfig, kube.Context, kube.InCluster, kube.Qps, kube.Burst) : null,
+                };
                 configure.Add(grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant.Name, cluster.Name)).Configure(config));
             }
         }

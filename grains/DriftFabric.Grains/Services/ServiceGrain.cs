@@ -32,6 +32,15 @@ public sealed class ServiceState
 
     [Id(6)]
     public long LiveUpdates { get; set; }
+
+    [Id(7)]
+    public List<DriftTransition> History { get; set; } = [];
+}
+
+public static class ServiceHistory
+{
+    /// <summary>How many transitions a service remembers; older ones fall off.</summary>
+    public const int Capacity = 200;
 }
 
 /// <summary>
@@ -68,7 +77,42 @@ public sealed partial class ServiceGrain(
             state.State.LiveUpdates++;
         }
 
+        return await CommitAsync();
+    }
+
+    public async Task<DriftSummary> ApplyLive(IReadOnlyList<ResourceDocument> upserts, IReadOnlyList<string> deletes)
+    {
+        var live = state.State.Live.ToDictionary(d => d.Key, StringComparer.Ordinal);
+        foreach (var key in deletes)
+        {
+            live.Remove(key);
+        }
+
+        foreach (var doc in upserts)
+        {
+            live[doc.Key] = doc;
+        }
+
+        state.State.Live = [.. live.Values.OrderBy(d => d.Key, StringComparer.Ordinal)];
+        state.State.LiveUpdates++;
+        return await CommitAsync();
+    }
+
+    public Task<IReadOnlyList<DriftTransition>> GetHistory() => Task.FromResult<IReadOnlyList<DriftTransition>>([.. state.State.History]);
+
+    private async Task<DriftSummary> CommitAsync()
+    {
         var transitions = Recompute();
+        if (transitions.Count > 0)
+        {
+            var history = state.State.History;
+            history.AddRange(transitions);
+            if (history.Count > ServiceHistory.Capacity)
+            {
+                history.RemoveRange(0, history.Count - ServiceHistory.Capacity);
+            }
+        }
+
         await state.WriteStateAsync();
         if (transitions.Count > 0)
         {

@@ -74,6 +74,25 @@ public sealed class KubeApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ended_watches_finish_cleanly_after_their_first_line()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Exception? error = null;
+        var watch = Task.Run(async () =>
+        {
+            await foreach (var _ in _client.CoreV1.WatchListNamespacedConfigMapAsync("shop", resourceVersion: "0", allowWatchBookmarks: true, onError: e => error = e, cancellationToken: cancel.Token))
+            {
+            }
+        });
+        await _server.WhenWatchesSpokeAsync(1);
+
+        _server.EndWatches();
+
+        await watch.WaitAsync(cancel.Token);
+        Assert.Null(error);
+    }
+
+    [Fact]
     public async Task Idle_watches_get_bookmarks()
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));

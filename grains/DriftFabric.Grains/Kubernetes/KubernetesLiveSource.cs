@@ -1,0 +1,262 @@
+using System.Threading.RateLimiting;
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Model;
+using k8s;
+using k8s.Autorest;
+using Microsoft.Extensions.Logging;
+
+namespace DriftFabric.Grains.Kubernetes;
+
+/// <summary>A live object that appeared or changed (<see cref="Object"/> set) or was deleted (null).</summary>
+public sealed record LiveChange(string Key, MapNode? Object);
+
+/// <summary>How hard one cluster's API server may be asked, and how errors back off.</summary>
+public sealed record LiveSourceOptions(int Qps = 20, int Burst = 40)
+{
+    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// The live state of one cluster through its API server: lists every target, then watches each
+/// from the list's resourceVersion with bookmarks. On 410 Gone or a dropped connection it
+/// re-lists and reconciles (objects deleted meanwhile become deletions), backing off with
+/// jitter on errors, within a per-cluster QPS/burst budget. A change reaches the sink only when
+/// the object's compared projection changed: a status-only update costs nothing.
+/// </summary>
+public sealed partial class KubernetesLiveSource : IAsyncDisposable
+{
+    private readonly IKubernetes _client;
+    private readonly IReadOnlyList<KubeTarget> _targets;
+    private readonly LiveSourceOptions _options;
+    private readonly ILogger _logger;
+    private readonly TokenBucketRateLimiter _limiter;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<KubeTarget, TargetState> _states = [];
+    private readonly List<Task> _loops = [];
+
+    public KubernetesLiveSource(IKubernetes client, IReadOnlyList<KubeTarget> targets, LiveSourceOptions options, ILogger logger)
+    {
+        _client = client;
+        _targets = targets;
+        _options = options;
+        _logger = logger;
+        _limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(1, options.Burst),
+            TokensPerPeriod = Math.Max(1, options.Qps),
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = int.MaxValue,
+            AutoReplenishment = true,
+        });
+        foreach (var target in targets)
+        {
+            _states[target] = new TargetState();
+        }
+    }
+
+    public IReadOnlyList<KubeTarget> Targets => _targets;
+
+    /// <summary>Lists every target once; the objects are the cluster's complete live state in scope.</summary>
+    public async Task<List<(string Key, MapNode Object)>> SyncAllAsync(CancellationToken ct)
+    {
+        var all = new List<(string, MapNode)>();
+        foreach (var target in _targets)
+        {
+            var state = _states[target];
+            await Acquire(ct);
+            var (items, rv) = await KubeReader.ListAsync(_client, target, ct);
+            state.Known.Clear();
+            foreach (var item in items)
+            {
+                var key = KeyOf(target, item);
+                state.Known[key] = ObjectShape.ProjectionHash(item);
+                all.Add((key, item));
+            }
+
+            state.ResourceVersion = rv;
+        }
+
+        return all;
+    }
+
+    /// <summary>Starts one watch loop per target, from where <see cref="SyncAllAsync"/> left off.</summary>
+    public void StartWatching(Func<IReadOnlyList<LiveChange>, Task> onChanges, Func<string?, Task> onHealth)
+    {
+        foreach (var target in _targets)
+        {
+            _loops.Add(Task.Run(() => RunAsync(target, _states[target], onChanges, onHealth, _stop.Token)));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_loops);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+        _limiter.Dispose();
+    }
+
+    private async Task RunAsync(KubeTarget target, TargetState state, Func<IReadOnlyList<LiveChange>, Task> onChanges, Func<string?, Task> onHealth, CancellationToken ct)
+    {
+        var backoff = _options.MinBackoff;
+        var failing = false;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (state.NeedsRelist)
+                {
+                    await Acquire(ct);
+                    var (items, rv) = await KubeReader.ListAsync(_client, target, ct);
+                    var changes = Reconcile(target, state, items);
+                    state.ResourceVersion = rv;
+                    state.NeedsRelist = false;
+                    LogRelisted(_logger, target, items.Count, changes.Count);
+                    if (changes.Count > 0)
+                    {
+                        await onChanges(changes);
+                    }
+                }
+
+                Exception? watchError = null;
+                await Acquire(ct);
+                await foreach (var (type, obj) in KubeReader.WatchAsync(_client, target, state.ResourceVersion, e => watchError = e, ct))
+                {
+                    if (failing)
+                    {
+                        failing = false;
+                        await onHealth(null);
+                    }
+
+                    backoff = _options.MinBackoff;
+                    state.ResourceVersion = obj.GetMap("metadata")?.GetString("resourceVersion") ?? state.ResourceVersion;
+                    var change = Apply(target, state, type, obj);
+                    if (change is not null)
+                    {
+                        await onChanges([change]);
+                    }
+                }
+
+                if (watchError is KubernetesException { Status.Code: 410 })
+                {
+                    LogExpired(_logger, target, state.ResourceVersion);
+                    state.NeedsRelist = true;
+                }
+                else if (watchError is not null)
+                {
+                    throw watchError;
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or HttpOperationException or KubernetesException or InvalidDataException or TimeoutException or OperationCanceledException)
+            {
+                LogWatchFailed(_logger, e, target, backoff);
+                failing = true;
+                await onHealth($"{target}: {Describe(e)}");
+                state.NeedsRelist = true;
+                var jitter = Random.Shared.NextDouble() * 0.5 + 0.75;
+                await Task.Delay(backoff * jitter, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+                backoff = TimeSpan.FromTicks(Math.Min(_options.MaxBackoff.Ticks, backoff.Ticks * 2));
+            }
+        }
+    }
+
+    private static LiveChange? Apply(KubeTarget target, TargetState state, WatchEventType type, MapNode obj)
+    {
+        if (type is WatchEventType.Bookmark or WatchEventType.Error)
+        {
+            return null;
+        }
+
+        var key = KeyOf(target, obj);
+        if (type == WatchEventType.Deleted)
+        {
+            return state.Known.Remove(key) ? new LiveChange(key, null) : null;
+        }
+
+        var hash = ObjectShape.ProjectionHash(obj);
+        if (state.Known.TryGetValue(key, out var known) && known == hash)
+        {
+            return null;
+        }
+
+        state.Known[key] = hash;
+        return new LiveChange(key, obj);
+    }
+
+    /// <summary>After a re-list: what changed or appeared, and what disappeared while nobody watched.</summary>
+    private static List<LiveChange> Reconcile(KubeTarget target, TargetState state, List<MapNode> items)
+    {
+        var changes = new List<LiveChange>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            var key = KeyOf(target, item);
+            seen.Add(key);
+            var hash = ObjectShape.ProjectionHash(item);
+            if (!state.Known.TryGetValue(key, out var known) || known != hash)
+            {
+                state.Known[key] = hash;
+                changes.Add(new LiveChange(key, item));
+            }
+        }
+
+        foreach (var gone in state.Known.Keys.Where(k => !seen.Contains(k)).ToList())
+        {
+            state.Known.Remove(gone);
+            changes.Add(new LiveChange(gone, null));
+        }
+
+        return changes;
+    }
+
+    public static string KeyOf(KubeTarget target, MapNode obj)
+    {
+        var metadata = obj.GetMap("metadata");
+        var ns = target.Namespaced ? metadata?.GetString("namespace") ?? target.Namespace ?? "default" : ResourceKey.ClusterScope;
+        return new ResourceKey(target.Group.Length == 0 ? ResourceKey.CoreGroup : target.Group, target.Kind, ns, metadata?.GetString("name") ?? string.Empty).ToString();
+    }
+
+    private async Task Acquire(CancellationToken ct)
+    {
+        using var lease = await _limiter.AcquireAsync(1, ct);
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        HttpOperationException http => $"HTTP {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}",
+        KubernetesException k => $"{k.Status?.Code} {k.Status?.Reason}: {k.Status?.Message}",
+        _ => e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message,
+    };
+
+    private sealed class TargetState
+    {
+        public string ResourceVersion { get; set; } = string.Empty;
+
+        public bool NeedsRelist { get; set; }
+
+        public Dictionary<string, string> Known { get; } = new(StringComparer.Ordinal);
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Re-listed {Target}: {Items} objects, {Changes} changes")]
+    private static partial void LogRelisted(ILogger logger, KubeTarget target, int items, int changes);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Watch of {Target} expired at resourceVersion {ResourceVersion}; re-listing")]
+    private static partial void LogExpired(ILogger logger, KubeTarget target, string resourceVersion);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Watch of {Target} failed; retrying in about {Backoff}")]
+    private static partial void LogWatchFailed(ILogger logger, Exception exception, KubeTarget target, TimeSpan backoff);
+}

@@ -1,0 +1,161 @@
+using System.Text.Json.Nodes;
+using DriftFabric.Abstractions;
+using DriftFabric.Grains.Fleet;
+using DriftFabric.Testing;
+
+namespace DriftFabric.Grains.Tests.Kubernetes;
+
+/// <summary>Clusters watched through the real KubernetesClient against in-process API servers.</summary>
+[Collection(FabricTests.Name)]
+public sealed class LiveWatchTests(FabricFixture fabric) : IAsyncLifetime
+{
+    private KubeApiServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await KubeApiServer.StartAsync();
+        _server.BookmarkInterval = TimeSpan.FromMilliseconds(200);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private static string Desired => Objects.DesiredDeployment("web", "shop", 2, "web:1") + Objects.DesiredConfigMap("web-config", "shop", "web");
+
+    /// <summary>A one-cluster fleet watching <see cref="_server"/>, with the cluster already applied as the code says.</summary>
+    private async Task<(TempFleet Fleet, EventCollector Events, IClusterGrain Cluster)> StartAsync(string tenant)
+    {
+        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
+        _server.Put(Objects.ConfigMap("web-config", "shop", "web", manager: Objects.Applied));
+        var fleet = TempFleet.Single(tenant);
+        fleet.Write("desired/app.yaml", Desired);
+        fleet.Write("kube.yaml", _server.KubeConfig());
+        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+        var events = await EventCollector.SubscribeAsync(fabric.Client, tenant);
+        var result = await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        Assert.Empty(result.Errors);
+        Assert.Equal(SourceState.Ok, result.Tenants[0].Clusters[0].Status.State);
+        Assert.Equal(0, result.Tenants[0].Summary.Drifts);
+        return (fleet, events, fabric.Client.GetGrain<IClusterGrain>($"{tenant}/prod"));
+    }
+
+    [Fact]
+    public async Task A_kubectl_edit_reaches_a_subscriber_as_a_drift_event_and_putting_it_back_resolves_it()
+    {
+        var (fleet, events, _) = await StartAsync("watch-edit");
+        using var _ = fleet;
+        await using var __ = events;
+
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 5, "kubectl-edit");
+        var opened = await events.ReadOneAsync();
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 2, "kubectl-edit");
+        var resolved = await events.ReadOneAsync();
+
+        Assert.Equal((DriftEventType.Opened, "/spec/replicas", "2", "5", "kubectl-edit"), (opened.Type, opened.Drift.Path, opened.Drift.Desired, opened.Drift.Live, opened.Drift.Manager));
+        Assert.Equal((DriftEventType.Resolved, "/spec/replicas"), (resolved.Type, resolved.Drift.Path));
+        var history = await fabric.Client.GetGrain<IServiceGrain>("watch-edit/prod/shop/web").GetHistory();
+        Assert.Equal([DriftEventType.Opened, DriftEventType.Resolved], history.Select(h => h.Type));
+    }
+
+    [Fact]
+    public async Task Objects_deleted_or_created_by_hand_are_missing_or_unmanaged_until_put_back()
+    {
+        var (fleet, events, _) = await StartAsync("watch-create");
+        using var _ = fleet;
+        await using var __ = events;
+
+        _server.Delete("v1", "ConfigMap", "shop", "web-config");
+        var missing = await events.ReadOneAsync();
+        _server.Put(Objects.ConfigMap("debug-flags", "shop", "web"), manager: "kubectl-create");
+        var unmanaged = await events.ReadOneAsync();
+        _server.Put(Objects.ConfigMap("web-config", "shop", "web", manager: Objects.Applied));
+        _server.Delete("v1", "ConfigMap", "shop", "debug-flags");
+        var resolved = new[] { await events.ReadOneAsync(), await events.ReadOneAsync() };
+
+        Assert.Equal(("core/ConfigMap/shop/web-config", "Missing", DriftEventType.Opened), (missing.Drift.Resource, missing.Drift.Kind, missing.Type));
+        Assert.Equal(("core/ConfigMap/shop/debug-flags", "Unmanaged", "kubectl-create"), (unmanaged.Drift.Resource, unmanaged.Drift.Kind, unmanaged.Drift.Manager));
+        Assert.All(resolved, e => Assert.Equal(DriftEventType.Resolved, e.Type));
+    }
+
+    [Fact]
+    public async Task A_status_only_update_costs_no_grain_call()
+    {
+        var (fleet, events, _) = await StartAsync("watch-status");
+        using var _ = fleet;
+        await using var __ = events;
+        var service = fabric.Client.GetGrain<IServiceGrain>("watch-status/prod/shop/web");
+        var before = await service.GetUpdateCounts();
+
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["status"] = new JsonObject { ["readyReplicas"] = 2 }, "kube-controller-manager", subresource: "status");
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 3, "kubectl-scale");
+        var e = await events.ReadOneAsync();
+
+        // Only the scale reached the service: the status update before it was dropped at the source.
+        Assert.Equal("/spec/replicas", e.Drift.Path);
+        Assert.Equal(before.LiveUpdates + 1, (await service.GetUpdateCounts()).LiveUpdates);
+    }
+
+    [Fact]
+    public async Task After_410_gone_the_watch_relists_and_reconciles_deletions_made_while_it_was_away()
+    {
+        var (fleet, events, _) = await StartAsync("watch-gone");
+        using var _ = fleet;
+        await using var __ = events;
+
+        // The watches end and cannot come back while the server stalls; meanwhile objects change
+        // and history is compacted, so the re-watch from the old version meets 410 Gone.
+        await _server.WhenWatchesSpokeAsync(2);
+        using (_server.Stall())
+        {
+            _server.EndWatches();
+            _server.Delete("v1", "ConfigMap", "shop", "web-config");
+            _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = "web:2-hotfix", "kubectl-set");
+            _server.ExpireResourceVersions();
+        }
+
+        var seen = new[] { await events.ReadOneAsync(), await events.ReadOneAsync() }.Select(e => $"{e.Type} {e.Drift.Resource}{e.Drift.Path} {e.Drift.Kind}").Order(StringComparer.Ordinal);
+        Assert.Equal(["Opened apps/Deployment/shop/web/spec/template/spec/containers[name=web]/image Modified", "Opened core/ConfigMap/shop/web-config Missing"], seen);
+        Assert.True(_server.GoneResponses > 0);
+    }
+
+    [Fact]
+    public async Task A_dropped_connection_relists_and_catches_up()
+    {
+        var (fleet, events, _) = await StartAsync("watch-drop");
+        using var _ = fleet;
+        await using var __ = events;
+
+        using (_server.Stall())
+        {
+            _server.DropWatches();
+            _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 7, "kubectl-scale");
+        }
+
+        var e = await events.ReadOneAsync();
+        Assert.Equal(("/spec/replicas", "7"), (e.Drift.Path, e.Drift.Live));
+    }
+
+    [Fact]
+    public async Task An_unreachable_cluster_shows_its_error_and_since_when_and_slows_no_other_cluster()
+    {
+        var (fleet, events, cluster) = await StartAsync("watch-down");
+        using var _ = fleet;
+        await using var __ = events;
+        var dead = TempFleet.Single("watch-dead");
+        using var ___ = dead;
+        dead.Write("desired/app.yaml", Desired);
+        dead.Write("kube.yaml", _server.KubeConfig().Replace(_server.BaseUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "1", StringComparison.Ordinal));
+        dead.Write("driftfabric.yaml", dead.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+
+        var down = await new FleetLoader(fabric.Client).LoadAsync(dead.SpecPath);
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 4, "kubectl-scale");
+        var e = await events.ReadOneAsync();
+
+        var status = down.Tenants[0].Clusters[0].Status;
+        Assert.Equal(SourceState.Unreachable, status.State);
+        Assert.Contains("unreachable", Assert.Single(status.Errors), StringComparison.Ordinal);
+        Assert.NotNull(status.Since);
+        Assert.Equal(0, down.Tenants[0].Summary.Drifts);
+        Assert.Equal("/spec/replicas", e.Drift.Path);
+        Assert.Equal(SourceState.Ok, (await cluster.GetSummary()).Status.State);
+    }
+}
