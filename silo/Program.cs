@@ -20,6 +20,8 @@ builder.UseOrleans(silo => silo
     .UseLocalhostClustering(options.SiloPort, options.GatewayPort)
     .AddDriftFabricEmbedded());
 builder.Services.AddHostedService<FleetConsole>();
+builder.Services.AddSingleton(new WatchdogOptions(options.FleetPath, TimeSpan.FromSeconds(5)));
+builder.Services.AddHostedService<FleetWatchdog>();
 
 using var host = builder.Build();
 await host.RunAsync();

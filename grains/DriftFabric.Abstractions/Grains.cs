@@ -65,6 +65,13 @@ public interface IClusterGrain : IGrainWithStringKey
     [Alias("Configure")]
     Task<ClusterSummary> Configure(ClusterConfig config);
 
+    /// <summary>
+    /// The watchdog's call: configures the cluster unless this activation already watches it with
+    /// this configuration. After a silo's death it brings the cluster back, re-listing its live state.
+    /// </summary>
+    [Alias("EnsureWatching")]
+    Task<ClusterSummary> EnsureWatching(ClusterConfig config);
+
     /// <summary>Reads both sources now and sends each changed service its new state.</summary>
     [Alias("Reload")]
     Task<ClusterSummary> Reload();

@@ -74,6 +74,14 @@ public sealed partial class ClusterGrain(
         return await Reload();
     }
 
+    public Task<ClusterSummary> EnsureWatching(ClusterConfig config)
+    {
+        var watching = _poll is not null && (config.Kube is null || _source is not null);
+        return watching && state.State.Config is { } current && SameJudgement(current, config) && current.PollInterval == config.PollInterval
+            ? Task.FromResult(Summary())
+            : Configure(config);
+    }
+
     /// <summary>True when both configurations read the same sources and judge them the same way.</summary>
     private static bool SameJudgement(ClusterConfig a, ClusterConfig b) =>
         a.DesiredPath == b.DesiredPath && a.LivePath == b.LivePath && a.DefaultNamespace == b.DefaultNamespace

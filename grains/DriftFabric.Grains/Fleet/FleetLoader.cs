@@ -13,7 +13,14 @@ public sealed record FleetLoadResult(string Path, IReadOnlyList<ManifestError> E
 /// </summary>
 public sealed class FleetLoader(IGrainFactory grains)
 {
-    public async Task<FleetLoadResult> LoadAsync(string fleetPath, CancellationToken cancellationToken = default)
+    public Task<FleetLoadResult> LoadAsync(string fleetPath, CancellationToken cancellationToken = default) =>
+        ApplyAsync(fleetPath, (grain, config) => grain.Configure(config), cancellationToken);
+
+    /// <summary>What the watchdog does: brings back every cluster that is not being watched, and touches nothing else.</summary>
+    public Task<FleetLoadResult> EnsureAsync(string fleetPath, CancellationToken cancellationToken = default) =>
+        ApplyAsync(fleetPath, (grain, config) => grain.EnsureWatching(config), cancellationToken);
+
+    private async Task<FleetLoadResult> ApplyAsync(string fleetPath, Func<IClusterGrain, ClusterConfig, Task<ClusterSummary>> apply, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(fleetPath);
         string text;
@@ -38,7 +45,7 @@ public sealed class FleetLoader(IGrainFactory grains)
                 {
                     Kube = cluster.Kube is { } kube ? new KubeEndpoint(kube.Kubeconfig, kube.Context, kube.InCluster, kube.Qps, kube.Burst) : null,
                 };
-                configure.Add(grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant.Name, cluster.Name)).Configure(config));
+                configure.Add(apply(grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant.Name, cluster.Name)), config));
             }
         }
 

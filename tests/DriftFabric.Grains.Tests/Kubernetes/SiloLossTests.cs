@@ -1,0 +1,67 @@
+using DriftFabric.Abstractions;
+using DriftFabric.Grains.Fleet;
+using DriftFabric.Silo;
+using DriftFabric.Silo.Hosting;
+using DriftFabric.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace DriftFabric.Grains.Tests.Kubernetes;
+
+/// <summary>A cluster's watch outlives the silo that hosted it: the watchdog brings it back on a survivor.</summary>
+public sealed class SiloLossTests
+{
+    [Fact]
+    public async Task When_the_silo_hosting_a_cluster_stops_its_watch_resumes_on_another_from_a_relist()
+    {
+        await using var server = await KubeApiServer.StartAsync();
+        server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
+        using var fleet = TempFleet.Single("silo-loss");
+        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        fleet.Write("kube.yaml", server.KubeConfig());
+        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+
+        var builder = new InProcessTestClusterBuilder(3);
+        builder.ConfigureSilo((_, silo) => silo.AddDriftFabricEmbedded());
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Services.AddSingleton(new WatchdogOptions(fleet.SpecPath, TimeSpan.FromMilliseconds(300)));
+            host.Services.AddHostedService<FleetWatchdog>();
+        });
+        builder.ConfigureClient(client => client.AddDriftFabricEmbeddedClient());
+        await using var cluster = builder.Build();
+        await cluster.DeployAsync();
+        var client = cluster.Client;
+        await new FleetLoader(client).LoadAsync(fleet.SpecPath);
+        var clusterGrain = client.GetGrain<IClusterGrain>("silo-loss/prod");
+        var host = HostOf(cluster, clusterGrain);
+
+        await cluster.StopSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
+        server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 9, "kubectl-scale");
+
+        var drift = await EventuallyAsync(async () => (await client.GetGrain<IServiceGrain>("silo-loss/prod/shop/web").GetDrifts()).SingleOrDefault());
+        Assert.Equal(("/spec/replicas", "9", "kubectl-scale"), (drift.Path, drift.Live, drift.Manager));
+        Assert.NotEqual(host, HostOf(cluster, clusterGrain));
+    }
+
+    private static SiloAddress HostOf(InProcessTestCluster cluster, IClusterGrain grain) =>
+        cluster.TryGetGrainContext(grain.GetGrainId(), out var context) && context.Address.SiloAddress is { } silo
+            ? silo
+            : throw new InvalidOperationException("the cluster grain is not active");
+
+    /// <summary>Waits for a condition the fabric reaches on its own; fails only if it never does.</summary>
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
+        where T : class
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+}
