@@ -31,6 +31,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     private CancellationTokenSource _endWatches = new();
     private int _gone;
     private int _silentWatches;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(DateTime At, string Request)> _requestLog = new();
     private TaskCompletionSource? _stall;
     private long _resourceVersion = 1000;
     private long _compactedBelow;
@@ -54,6 +55,9 @@ public sealed class KubeApiServer : IAsyncDisposable
     public int OpenWatches => Volatile.Read(ref _openWatches);
 
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Every request as it arrived: when, and its path and query.</summary>
+    public IReadOnlyCollection<(DateTime At, string Request)> RequestLog => _requestLog;
 
     /// <summary>
     /// Waits until at least <paramref name="count"/> watches are open and each has sent a line (an
@@ -222,6 +226,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
+        _requestLog.Enqueue((DateTime.UtcNow, context.Request.Path + context.Request.QueryString));
         if (_stall is { } stall)
         {
             await stall.Task.WaitAsync(context.RequestAborted);

@@ -158,4 +158,55 @@ public sealed class LiveWatchTests(FabricFixture fabric) : IAsyncLifetime
         Assert.Equal("/spec/replicas", e.Drift.Path);
         Assert.Equal(SourceState.Ok, (await cluster.GetSummary()).Status.State);
     }
+
+    [Fact]
+    public async Task Several_clusters_are_watched_at_once_each_by_its_own_grain()
+    {
+        await using var second = await KubeApiServer.StartAsync();
+        await using var third = await KubeApiServer.StartAsync();
+        KubeApiServer[] servers = [_server, second, third];
+        using var fleet = TempFleet.Single("watch-many");
+        fleet.Write("desired/app.yaml", Desired);
+        var clusters = new System.Text.StringBuilder();
+        for (var i = 0; i < servers.Length; i++)
+        {
+            servers[i].Put(Objects.Deployment("web", "shop", 2, "web:1"));
+            servers[i].Put(Objects.ConfigMap("web-config", "shop", "web", manager: Objects.Applied));
+            fleet.Write($"kube{i}.yaml", servers[i].KubeConfig());
+            clusters.Append($"  - name: c{i}\n    desired: desired\n    live: {{ kubeconfig: kube{i}.yaml, context: test }}\n");
+        }
+
+        fleet.Write("driftfabric.yaml", $"apiVersion: driftfabric.io/v1alpha1\nkind: Fleet\ntenants:\n- name: watch-many\n  clusters:\n{clusters}");
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, "watch-many");
+        var loaded = await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        Assert.Equal(3, loaded.Tenants[0].Clusters.Count(c => c.Status.State == SourceState.Ok));
+
+        for (var i = 0; i < servers.Length; i++)
+        {
+            var replicas = 10 + i;
+            servers[i].Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = replicas, "kubectl-scale");
+        }
+
+        var received = new[] { await events.ReadOneAsync(), await events.ReadOneAsync(), await events.ReadOneAsync() };
+        Assert.Equal(["c0 10", "c1 11", "c2 12"], received.Select(e => $"{e.Service.Cluster} {e.Drift.Live}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Requests_to_an_api_server_keep_to_the_clusters_qps_and_burst()
+    {
+        var namespaces = Enumerable.Range(0, 12).Select(i => $"ns{i}").ToList();
+        using var fleet = TempFleet.Single("watch-qps");
+        fleet.Write("desired/app.yaml", string.Concat(namespaces.Select(ns => Objects.DesiredConfigMap("cfg", ns, "cfg"))));
+        fleet.Write("kube.yaml", _server.KubeConfig());
+        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test, qps: 4, burst: 4 }", StringComparison.Ordinal));
+
+        var loaded = await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        await _server.WhenWatchesSpokeAsync(namespaces.Count);
+
+        Assert.Equal(SourceState.Ok, loaded.Tenants[0].Clusters[0].Status.State);
+        var reads = _server.RequestLog.Where(r => r.Request.Contains("/namespaces/", StringComparison.Ordinal)).Select(r => r.At).Order().ToList();
+        Assert.Equal(2 * namespaces.Count, reads.Count);
+        var busiestSecond = reads.Max(start => reads.Count(t => t >= start && t < start.AddSeconds(1)));
+        Assert.True(busiestSecond <= 4 + 4, $"{busiestSecond} list/watch requests within one second (burst 4, qps 4)");
+    }
 }
