@@ -3,11 +3,18 @@ using DriftFabric.Grains;
 using DriftFabric.Grains.Fleet;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
 
 namespace DriftFabric.Silo.Hosting;
 
 public static class DriftFabricHostingExtensions
 {
+    /// <summary>
+    /// How often stream pulling agents look for new events. Orleans' default (100 ms) would add
+    /// up to that much to every event's delivery; detection is meant to take milliseconds.
+    /// </summary>
+    public static readonly TimeSpan EventPollPeriod = TimeSpan.FromMilliseconds(5);
+
     /// <summary>
     /// The embedded fabric: grain state and stream subscriptions in memory, drift events on
     /// memory streams. Fine for one process; a silo's death loses them.
@@ -19,7 +26,8 @@ public static class DriftFabricHostingExtensions
         return silo
             .AddMemoryGrainStorage(StorageNames.Grains)
             .AddMemoryGrainStorage(StorageNames.PubSub)
-            .AddMemoryStreams(DriftStreams.ProviderName);
+            .AddMemoryStreams(DriftStreams.ProviderName, streams => streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+                o.GetQueueMsgsTimerPeriod = EventPollPeriod)));
     }
 
     /// <summary>What a client of the embedded fabric needs to subscribe to drift events.</summary>

@@ -5,16 +5,27 @@ using DriftFabric.Benchmarks;
 using DriftFabric.Engine;
 using DriftFabric.Engine.Manifests;
 
-// `engine [--copies N]`: one timed pass that prints a JSON line last.
-// Anything else goes to BenchmarkDotNet (e.g. `--filter *EngineBenchmarks*`).
+// `engine [--copies N]` and `latency --resources N --changes-per-second R [--seconds S]`:
+// timed runs that print a JSON line last. Anything else goes to BenchmarkDotNet
+// (e.g. `--filter *EngineBenchmarks*`).
 if (args.Length > 0 && args[0] == "engine")
 {
-    var copies = args.Length > 2 && args[1] == "--copies" ? int.Parse(args[2], CultureInfo.InvariantCulture) : 250;
-    return EngineRun(copies);
+    return EngineRun(Option(args, "--copies", 250));
+}
+
+if (args.Length > 0 && args[0] == "latency")
+{
+    return await LatencyBenchmark.RunAsync(Option(args, "--resources", 10_000), Option(args, "--changes-per-second", 100), Option(args, "--seconds", 30));
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(EngineBenchmarks).Assembly).Run(args);
 return 0;
+
+static int Option(string[] args, string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
 
 static int EngineRun(int copies)
 {

@@ -26,7 +26,8 @@ public sealed class KubeApiServer : IAsyncDisposable
     private readonly List<StoredEvent> _log = [];
     private readonly Dictionary<string, KubeResourceType> _typesByKey;
     private readonly WebApplication _app;
-    private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<(string Type, string? Namespace), TaskCompletionSource> _pulses = [];
+    private long _logGeneration;
     private CancellationTokenSource _dropWatches = new();
     private CancellationTokenSource _endWatches = new();
     private int _gone;
@@ -188,6 +189,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         {
             _compactedBelow = _resourceVersion + 1;
             _log.Clear();
+            _logGeneration++;
         }
     }
 
@@ -384,15 +386,24 @@ public sealed class KubeApiServer : IAsyncDisposable
             }
 
             var lastBookmark = DateTime.UtcNow;
+            var cursor = 0;
+            var generation = -1L;
             while (!ended.IsCancellationRequested && !finish.IsCancellationRequested)
             {
                 Task pulse;
                 var pending = new List<string>();
                 lock (_lock)
                 {
-                    pulse = _pulse.Task;
-                    foreach (var e in _log)
+                    pulse = PulseFor(typeKey, ns).Task;
+                    if (generation != _logGeneration)
                     {
+                        generation = _logGeneration;
+                        cursor = 0;
+                    }
+
+                    for (; cursor < _log.Count; cursor++)
+                    {
+                        var e = _log[cursor];
                         if (e.ResourceVersion > position && e.Type == typeKey && (ns is null || e.Namespace == ns))
                         {
                             pending.Add(EventLine(e.Kind, e.Json));
@@ -484,12 +495,28 @@ public sealed class KubeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Wakes only the watches that can see the event: its type in its namespace, or in all namespaces.</summary>
     private void Append(StoredEvent e)
     {
         _log.Add(e);
-        var pulse = _pulse;
-        _pulse = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        pulse.TrySetResult();
+        foreach (var key in new[] { (e.Type, (string?)e.Namespace), (e.Type, null) })
+        {
+            if (_pulses.Remove(key, out var pulse))
+            {
+                pulse.TrySetResult();
+            }
+        }
+    }
+
+    private TaskCompletionSource PulseFor(string type, string? ns)
+    {
+        if (!_pulses.TryGetValue((type, ns), out var pulse))
+        {
+            pulse = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pulses[(type, ns)] = pulse;
+        }
+
+        return pulse;
     }
 
     private string TypeOf(string apiVersion, string kind)
