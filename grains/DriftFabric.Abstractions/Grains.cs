@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Orleans.Runtime;
 
 namespace DriftFabric.Abstractions;
@@ -76,7 +77,12 @@ public interface IClusterGrain : IGrainWithStringKey
     [Alias("Reload")]
     Task<ClusterSummary> Reload();
 
-    /// <summary>Changes seen by the cluster's watch: each is routed to the service it belongs to.</summary>
+    /// <summary>
+    /// Changes seen by the cluster's watch: each is routed to the service it belongs to. Calls
+    /// interleave, so that one slow service never holds up the changes of the others; each watch
+    /// still sends its changes one at a time, so one object's changes stay in order.
+    /// </summary>
+    [AlwaysInterleave]
     [Alias("ObserveLive")]
     Task ObserveLive(IReadOnlyList<LiveDocumentChange> changes);
 

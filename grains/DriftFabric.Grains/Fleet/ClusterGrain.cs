@@ -47,6 +47,9 @@ public sealed partial class ClusterGrain(
     private IKubernetes? _client;
     private LiveRouter? _router;
     private readonly Dictionary<string, string> _liveRoutes = new(StringComparer.Ordinal);
+    private IGrainTimer? _persist;
+    private bool _dirty;
+    private ClusterSummary? _reported;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -308,8 +311,24 @@ public sealed partial class ClusterGrain(
 
         if (calls.Count > 0)
         {
-            await state.WriteStateAsync();
-            await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(Summary());
+            // Watched changes come many a second: the roll-up is persisted once a second, not per change.
+            _dirty = true;
+            _persist ??= this.RegisterGrainTimer(PersistAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(1), Period = TimeSpan.FromSeconds(1), Interleave = true });
+            var summary = Summary();
+            if (summary != _reported)
+            {
+                _reported = summary;
+                await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(summary);
+            }
+        }
+    }
+
+    private async Task PersistAsync(CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            _dirty = false;
+            await state.WriteStateAsync(cancellationToken);
         }
     }
 
@@ -331,7 +350,11 @@ public sealed partial class ClusterGrain(
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await StopWatching();
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await StopWatching();
+        await PersistAsync(cancellationToken);
+    }
 
     private async Task StopWatching()
     {

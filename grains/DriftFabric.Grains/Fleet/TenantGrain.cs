@@ -21,24 +21,59 @@ public sealed class TenantState
 public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Grains)] IPersistentState<TenantState> state) : Grain, ITenantGrain
 {
+    private readonly Queue<DriftEvent> _outbox = new();
     private IAsyncStream<DriftEvent>? _stream;
+    private Task? _flushing;
 
     private IAsyncStream<DriftEvent> Stream =>
         _stream ??= this.GetStreamProvider(DriftStreams.ProviderName).GetStream<DriftEvent>(DriftStreams.For(this.GetPrimaryKeyString()));
 
-    public async Task Publish(ServiceId service, IReadOnlyList<DriftTransition> transitions)
+    /// <summary>
+    /// Numbers the transitions and queues them; one flush loop publishes the queue in order, in
+    /// batches, so a busy stream never holds up detection in the services.
+    /// </summary>
+    public Task Publish(ServiceId service, IReadOnlyList<DriftTransition> transitions)
     {
         var tenant = this.GetPrimaryKeyString();
-        var events = new List<DriftEvent>(transitions.Count);
         foreach (var transition in transitions)
         {
-            events.Add(new DriftEvent(tenant, ++state.State.Sequence, transition.Type, service, transition.Drift, transition.At));
+            _outbox.Enqueue(new DriftEvent(tenant, ++state.State.Sequence, transition.Type, service, transition.Drift, transition.At));
         }
 
-        await state.WriteStateAsync();
-        foreach (var e in events)
+        _flushing ??= FlushAsync();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_flushing is { } flushing)
         {
-            await Stream.OnNextAsync(e);
+            await flushing;
+        }
+    }
+
+    private async Task FlushAsync()
+    {
+        try
+        {
+            while (_outbox.Count > 0)
+            {
+                var batch = new List<DriftEvent>(_outbox.Count);
+                while (_outbox.TryDequeue(out var e))
+                {
+                    batch.Add(e);
+                }
+
+                await state.WriteStateAsync();
+                foreach (var e in batch)
+                {
+                    await Stream.OnNextAsync(e);
+                }
+            }
+        }
+        finally
+        {
+            _flushing = null;
         }
     }
 

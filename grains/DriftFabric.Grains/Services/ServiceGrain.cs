@@ -56,6 +56,9 @@ public sealed partial class ServiceGrain(
 {
     private ServiceId _id = null!;
 
+    // Parsed documents by key, reused while the document's text is unchanged.
+    private readonly Dictionary<string, (string Json, Manifest Manifest)> _parsed = new(StringComparer.Ordinal);
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = ServiceId.Parse(this.GetPrimaryKeyString());
@@ -135,8 +138,8 @@ public sealed partial class ServiceGrain(
     {
         var now = time.GetUtcNow();
         var engine = PolicyCache.EngineFor(state.State.Policy, _id.Namespace);
-        var desired = Parse(state.State.Desired);
-        var live = Parse(state.State.Live);
+        var desired = Parse(state.State.Desired, "d:");
+        var live = Parse(state.State.Live, "l:");
 
         var current = new Dictionary<string, DriftRecord>(StringComparer.Ordinal);
         foreach (var key in desired.Keys.Union(live.Keys).Order(StringComparer.Ordinal))
@@ -186,15 +189,27 @@ public sealed partial class ServiceGrain(
         return transitions;
     }
 
-    private static Dictionary<string, Manifest> Parse(List<ResourceDocument> documents)
+    private Dictionary<string, Manifest> Parse(List<ResourceDocument> documents, string side)
     {
         var result = new Dictionary<string, Manifest>(StringComparer.Ordinal);
         foreach (var doc in documents)
         {
-            if (JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(doc.Json)) is [MapNode root])
+            var cacheKey = side + doc.Key;
+            if (_parsed.TryGetValue(cacheKey, out var cached) && cached.Json == doc.Json)
             {
-                result[doc.Key] = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
+                result[doc.Key] = cached.Manifest;
             }
+            else if (JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(doc.Json)) is [MapNode root])
+            {
+                var manifest = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
+                _parsed[cacheKey] = (doc.Json, manifest);
+                result[doc.Key] = manifest;
+            }
+        }
+
+        foreach (var stale in _parsed.Keys.Where(k => k.StartsWith(side, StringComparison.Ordinal) && !result.ContainsKey(k[side.Length..])).ToList())
+        {
+            _parsed.Remove(stale);
         }
 
         return result;
