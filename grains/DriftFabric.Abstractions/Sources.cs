@@ -63,4 +63,11 @@ public sealed record SourceStatus(
     [property: Id(0)] SourceState State,
     [property: Id(1)] DateTimeOffset? LoadedAt,
     [property: Id(2)] IReadOnlyList<string> Errors,
-    [property: Id(3)] DateTimeOffset? Since);
+    [property: Id(3)] DateTimeOffset? Since)
+{
+    /// <summary>Equal when everything is, the errors compared one by one.</summary>
+    public bool Equals(SourceStatus? other) =>
+        other is not null && State == other.State && LoadedAt == other.LoadedAt && Since == other.Since && Errors.SequenceEqual(other.Errors);
+
+    public override int GetHashCode() => HashCode.Combine(State, LoadedAt, Since, Errors.Count);
+}

@@ -4,6 +4,7 @@ using DriftFabric.Grains.Fleet;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using Orleans.Storage;
 
 namespace DriftFabric.Silo.Hosting;
 
@@ -23,6 +24,15 @@ public static class DriftFabricHostingExtensions
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<FleetLoader>();
+
+        // Grain state is written with Orleans' own serializer (the codecs its [GenerateSerializer]
+        // types already have), not the default JSON one, which cannot read back positional records.
+        foreach (var name in new[] { StorageNames.Grains, StorageNames.PubSub })
+        {
+            silo.Services.AddOptions<MemoryGrainStorageOptions>(name)
+                .Configure<Orleans.Serialization.Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        }
+
         return silo
             .AddMemoryGrainStorage(StorageNames.Grains)
             .AddMemoryGrainStorage(StorageNames.PubSub)

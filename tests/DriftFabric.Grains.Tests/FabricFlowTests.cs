@@ -19,19 +19,43 @@ public sealed class FabricFlowTests(FabricFixture fabric)
         var acme = Assert.Single(result.Tenants, t => t.Tenant == "acme");
         Assert.Equal(["prod-eu", "staging"], acme.Clusters.Select(c => c.Cluster));
         Assert.All(acme.Clusters, c => Assert.Equal(SourceState.Ok, c.Status.State));
-        Assert.Equal((26, 8, 2, 4, 2, 0), (acme.Summary.Resources, acme.Summary.DriftedResources, acme.Summary.Critical, acme.Summary.High, acme.Summary.Medium, acme.Summary.Low));
+        var services = string.Join("; ", await Task.WhenAll(acme.Clusters.Select(async c =>
+            $"{c.Cluster}: {string.Join(", ", (await fabric.Client.GetGrain<IClusterGrain>($"acme/{c.Cluster}").GetServices()).Select(s => $"{s.Service.Name}={s.Summary.Resources}"))}")));
+        Assert.True(
+            (26, 8, 2, 4, 2, 0) == (acme.Summary.Resources, acme.Summary.DriftedResources, acme.Summary.Critical, acme.Summary.High, acme.Summary.Medium, acme.Summary.Low),
+            $"acme: {acme.Summary} from {string.Join(", ", acme.Clusters.Select(c => $"{c.Cluster} {c.Summary}"))}; services {services}");
         var globex = Assert.Single(result.Tenants, t => t.Tenant == "globex");
         Assert.Equal((11, 3), (globex.Summary.Resources, globex.Summary.DriftedResources));
 
-        var services = await fabric.Client.GetGrain<IClusterGrain>("acme/prod-eu").GetServices();
-        Assert.Equal(["cart", "catalog", "checkout", "frontend", "recommendations", "shop-mesh"], services.Select(s => s.Service.Name));
-        var total = services.Aggregate(DriftSummary.Empty, (sum, s) => sum + s.Summary);
+        var prod = await fabric.Client.GetGrain<IClusterGrain>("acme/prod-eu").GetServices();
+        Assert.Equal(["cart", "catalog", "checkout", "frontend", "recommendations", "shop-mesh"], prod.Select(s => s.Service.Name));
+        var total = prod.Aggregate(DriftSummary.Empty, (sum, s) => sum + s.Summary);
         Assert.Equal(acme.Clusters[0].Summary, total);
 
         var cart = await fabric.Client.GetGrain<IServiceGrain>("acme/prod-eu/shop/cart").GetDrifts();
         Assert.Equal(
             ["apps/Deployment/shop/cart /spec/replicas Modified", "core/ConfigMap/shop/debug-flags  Unmanaged"],
             cart.Select(d => $"{d.Resource} {d.Path} {d.Kind}"));
+    }
+
+    [Fact]
+    public async Task Grain_state_survives_deactivation()
+    {
+        using var fleet = TempFleet.FromExamples();
+        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("- name: acme", "- name: acme-again", StringComparison.Ordinal).Replace("- name: globex", "- name: globex-again", StringComparison.Ordinal));
+        var loaded = await Loader.LoadAsync(fleet.SpecPath);
+        var tenant = fabric.Client.GetGrain<ITenantGrain>("acme-again");
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("acme-again/prod-eu");
+        var service = fabric.Client.GetGrain<IServiceGrain>("acme-again/prod-eu/shop/cart");
+        var drifts = await service.GetDrifts();
+
+        await fabric.Cluster.DeactivateAsync(service);
+        await fabric.Cluster.DeactivateAsync(cluster);
+        await fabric.Cluster.DeactivateAsync(tenant);
+
+        Assert.Equal(drifts, await service.GetDrifts());
+        Assert.Equal(loaded.Tenants.Single(t => t.Tenant == "acme-again").Clusters[0], await cluster.GetSummary());
+        Assert.Equal(loaded.Tenants.Single(t => t.Tenant == "acme-again").Summary, (await tenant.GetSummary()).Summary);
     }
 
     [Fact]

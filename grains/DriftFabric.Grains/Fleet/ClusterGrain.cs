@@ -48,6 +48,8 @@ public sealed partial class ClusterGrain(
     private LiveRouter? _router;
     private readonly Dictionary<string, string> _liveRoutes = new(StringComparer.Ordinal);
     private IGrainTimer? _persist;
+    private bool _retry;
+    private bool _resync;
     private bool _dirty;
     private ClusterSummary? _reported;
 
@@ -93,6 +95,7 @@ public sealed partial class ClusterGrain(
     public async Task<ClusterSummary> Reload()
     {
         var config = state.State.Config ?? throw new InvalidOperationException($"cluster {_key} is not configured");
+        _retry = false;
         var fingerprint = ClusterSources.Fingerprint(config);
         LiveRouter router = null!;
         var load = await Task.Run(() => ClusterSources.Load(config, out router));
@@ -109,7 +112,7 @@ public sealed partial class ClusterGrain(
         var summary = Summary();
         if (dirty)
         {
-            await state.WriteStateAsync();
+            await state.WriteAsync();
             await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(summary);
         }
 
@@ -136,7 +139,7 @@ public sealed partial class ClusterGrain(
         }
 
         var services = load.Services.Union(state.State.Services.Keys, StringComparer.Ordinal).ToList();
-        var calls = new List<Task<(string Service, DriftSummary Summary)>>();
+        var calls = new List<Task<(string Service, DriftSummary? Summary, Exception? Error)>>();
         foreach (var service in services)
         {
             var update = ChangesFor(config, load, service);
@@ -146,9 +149,18 @@ public sealed partial class ClusterGrain(
             }
         }
 
-        foreach (var (service, summary) in await Task.WhenAll(calls))
+        foreach (var (service, summary, error) in await Task.WhenAll(calls))
         {
-            if (summary.Services == 0)
+            if (error is not null)
+            {
+                // Not sent: forget what it was sent, so the next reload (soon: see Poll) sends it again.
+                state.State.DesiredHashes.Remove(service);
+                state.State.LiveHashes.Remove(service);
+                load.Errors.Add($"service {service} could not be updated: {error.Message}");
+                load.SendFailed = true;
+                _retry = true;
+            }
+            else if (summary!.Services == 0)
             {
                 state.State.Services.Remove(service);
             }
@@ -190,8 +202,18 @@ public sealed partial class ClusterGrain(
         return desired is null && live is null ? null : new ServiceUpdate(desired, desired is null ? null : config.Policy, live);
     }
 
-    private async Task<(string, DriftSummary)> Send(string service, ServiceUpdate update) =>
-        (service, await GrainFactory.GetGrain<IServiceGrain>(service).Update(update));
+    private async Task<(string, DriftSummary?, Exception?)> Send(string service, ServiceUpdate update)
+    {
+        try
+        {
+            return (service, await GrainFactory.GetGrain<IServiceGrain>(service).Update(update), null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogServiceFailed(logger, e, service);
+            return (service, null, e);
+        }
+    }
 
     /// <summary>
     /// Starts (or keeps) the cluster's watch. A new or changed set of kinds and namespaces means
@@ -201,7 +223,9 @@ public sealed partial class ClusterGrain(
     private async Task SyncLive(ClusterConfig config, KubeEndpoint kube, ClusterLoad load, LiveRouter router)
     {
         _router = router;
-        if (_source is not null && SameScope(_source, router))
+        var resync = _resync;
+        _resync = false;
+        if (_source is not null && !resync && SameScope(_source, router))
         {
             load.LiveUsable = false;
             load.LiveUnchanged = true;
@@ -294,12 +318,29 @@ public sealed partial class ClusterGrain(
             }
         }
 
-        var calls = byService.Select(async kv => (kv.Key, await GrainFactory.GetGrain<IServiceGrain>(kv.Key).ApplyLive(kv.Value.Upserts, kv.Value.Deletes))).ToList();
+        var calls = byService.Select(async kv =>
+        {
+            try
+            {
+                return (kv.Key, await GrainFactory.GetGrain<IServiceGrain>(kv.Key).ApplyLive(kv.Value.Upserts, kv.Value.Deletes));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogServiceFailed(logger, e, kv.Key);
+                return (kv.Key, (DriftSummary?)null);
+            }
+        }).ToList();
         foreach (var (service, summary) in await Task.WhenAll(calls))
         {
             // What the service holds now is no longer what its last full sync sent.
             state.State.LiveHashes.Remove(service);
-            if (summary.Services == 0)
+            if (summary is null)
+            {
+                // A change it never got: the next poll re-lists the cluster and sends it its whole state.
+                _resync = true;
+                _retry = true;
+            }
+            else if (summary.Services == 0)
             {
                 state.State.Services.Remove(service);
             }
@@ -328,7 +369,7 @@ public sealed partial class ClusterGrain(
         if (_dirty)
         {
             _dirty = false;
-            await state.WriteStateAsync(cancellationToken);
+            await state.WriteAsync(cancellationToken);
         }
     }
 
@@ -342,7 +383,7 @@ public sealed partial class ClusterGrain(
         if (next != status)
         {
             state.State.Status = next;
-            await state.WriteStateAsync();
+            await state.WriteAsync();
             if (state.State.Config is { } config)
             {
                 await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(Summary());
@@ -382,6 +423,7 @@ public sealed partial class ClusterGrain(
         var now = time.GetUtcNow();
         var next = (load.DesiredUsable, load.LiveUsable || load.LiveUnchanged) switch
         {
+            (true, true) when load.SendFailed => SourceState.Degraded,
             (true, true) => SourceState.Ok,
             (true, false) when load.LiveUnreachable => SourceState.Unreachable,
             (false, false) => SourceState.Failed,
@@ -421,7 +463,7 @@ public sealed partial class ClusterGrain(
 
         try
         {
-            if (ClusterSources.Fingerprint(config) != state.State.Fingerprint || (config.Kube is not null && _source is null))
+            if (_retry || ClusterSources.Fingerprint(config) != state.State.Fingerprint || (config.Kube is not null && _source is null))
             {
                 await Reload();
             }
@@ -434,6 +476,9 @@ public sealed partial class ClusterGrain(
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Cluster {Cluster} reloaded: {Sent} services updated, {Errors} input errors")]
     private static partial void LogReloaded(ILogger logger, string cluster, int sent, int errors);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Service {Service} could not be updated; it will be sent its state again")]
+    private static partial void LogServiceFailed(ILogger logger, Exception exception, string service);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Cluster {Cluster}: the API server is unreachable")]
     private static partial void LogUnreachable(ILogger logger, Exception exception, string cluster);

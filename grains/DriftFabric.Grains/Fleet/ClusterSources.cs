@@ -27,6 +27,9 @@ public sealed class ClusterLoad
     /// <summary>The live source could not be reached at all (an API server down), rather than read wrong.</summary>
     public bool LiveUnreachable { get; set; }
 
+    /// <summary>A service could not be sent its new state (it is sent again on the next poll).</summary>
+    public bool SendFailed { get; set; }
+
     /// <summary>The watch is already running: live state is as the services hold it.</summary>
     public bool LiveUnchanged { get; set; }
 

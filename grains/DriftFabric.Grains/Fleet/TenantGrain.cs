@@ -1,4 +1,5 @@
 using DriftFabric.Abstractions;
+using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 
 namespace DriftFabric.Grains.Fleet;
@@ -18,8 +19,9 @@ public sealed class TenantState
 /// reports them), publishes them on the tenant's stream, and holds its clusters' roll-ups.
 /// </summary>
 [GrainType("driftfabric.tenant")]
-public sealed class TenantGrain(
-    [PersistentState("tenant", StorageNames.Grains)] IPersistentState<TenantState> state) : Grain, ITenantGrain
+public sealed partial class TenantGrain(
+    [PersistentState("tenant", StorageNames.Grains)] IPersistentState<TenantState> state,
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
     private readonly Queue<DriftEvent> _outbox = new();
     private IAsyncStream<DriftEvent>? _stream;
@@ -52,24 +54,32 @@ public sealed class TenantGrain(
         }
     }
 
+    /// <summary>
+    /// Publishes the outbox in order. The sequence is stored before the events it numbers go out;
+    /// an event leaves the outbox only once published, and a failure retries a second later.
+    /// </summary>
     private async Task FlushAsync()
     {
         try
         {
             while (_outbox.Count > 0)
             {
-                var batch = new List<DriftEvent>(_outbox.Count);
-                while (_outbox.TryDequeue(out var e))
-                {
-                    batch.Add(e);
-                }
-
-                await state.WriteStateAsync();
-                foreach (var e in batch)
+                await state.WriteAsync();
+                while (_outbox.TryPeek(out var e))
                 {
                     await Stream.OnNextAsync(e);
+                    _outbox.Dequeue();
                 }
             }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogPublishFailed(logger, e, this.GetPrimaryKeyString(), _outbox.Count);
+            this.RegisterGrainTimer(() =>
+            {
+                _flushing ??= FlushAsync();
+                return Task.CompletedTask;
+            }, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(1), Period = Timeout.InfiniteTimeSpan });
         }
         finally
         {
@@ -82,7 +92,7 @@ public sealed class TenantGrain(
         if (state.State.Clusters.GetValueOrDefault(cluster.Cluster) != cluster)
         {
             state.State.Clusters[cluster.Cluster] = cluster;
-            await state.WriteStateAsync();
+            await state.WriteAsync();
         }
     }
 
@@ -96,7 +106,7 @@ public sealed class TenantGrain(
 
         if (removed.Count > 0)
         {
-            await state.WriteStateAsync();
+            await state.WriteAsync();
         }
     }
 
@@ -111,4 +121,7 @@ public sealed class TenantGrain(
 
         return Task.FromResult(new TenantSummary(this.GetPrimaryKeyString(), total, clusters, state.State.Sequence));
     }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not publish its events ({Pending} waiting); retrying")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string tenant, int pending);
 }

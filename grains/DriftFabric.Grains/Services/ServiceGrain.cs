@@ -116,7 +116,7 @@ public sealed partial class ServiceGrain(
             }
         }
 
-        await state.WriteStateAsync();
+        await state.WriteAsync();
         if (transitions.Count > 0)
         {
             LogTransitions(logger, _id.Key, transitions.Count);

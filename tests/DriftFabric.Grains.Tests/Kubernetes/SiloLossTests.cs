@@ -39,7 +39,9 @@ public sealed class SiloLossTests
         await cluster.StopSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
         server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 9, "kubectl-scale");
 
-        var drift = await EventuallyAsync(async () => (await client.GetGrain<IServiceGrain>("silo-loss/prod/shop/web").GetDrifts()).SingleOrDefault());
+        var drift = await EventuallyAsync(
+            async () => (await client.GetGrain<IServiceGrain>("silo-loss/prod/shop/web").GetDrifts()).SingleOrDefault(),
+            async () => $"cluster {await clusterGrain.GetSummary()}, watches open {server.OpenWatches}, requests {server.Requests}");
         Assert.Equal(("/spec/replicas", "9", "kubectl-scale"), (drift.Path, drift.Live, drift.Manager));
         Assert.NotEqual(host, HostOf(cluster, clusterGrain));
     }
@@ -50,18 +52,20 @@ public sealed class SiloLossTests
             : throw new InvalidOperationException("the cluster grain is not active");
 
     /// <summary>Waits for a condition the fabric reaches on its own; fails only if it never does.</summary>
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, Func<Task<string>> describe)
         where T : class
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
         {
             if (await probe() is { } value)
             {
                 return value;
             }
 
-            await Task.Delay(50, timeout.Token);
+            await Task.Delay(50);
         }
+
+        throw new Xunit.Sdk.XunitException("the fabric never got there: " + await describe());
     }
 }
