@@ -49,6 +49,7 @@ public sealed partial class ClusterGrain(
     private readonly Dictionary<string, string> _liveRoutes = new(StringComparer.Ordinal);
     private IGrainTimer? _persist;
     private bool _retry;
+    private DriftSummary? _total;
     private bool _resync;
     private bool _dirty;
     private ClusterSummary? _reported;
@@ -162,11 +163,11 @@ public sealed partial class ClusterGrain(
             }
             else if (summary!.Services == 0)
             {
-                state.State.Services.Remove(service);
+                SetService(service, null);
             }
             else
             {
-                state.State.Services[service] = summary;
+                SetService(service, summary);
             }
         }
 
@@ -342,11 +343,11 @@ public sealed partial class ClusterGrain(
             }
             else if (summary.Services == 0)
             {
-                state.State.Services.Remove(service);
+                SetService(service, null);
             }
             else
             {
-                state.State.Services[service] = summary;
+                SetService(service, summary);
             }
         }
 
@@ -435,17 +436,27 @@ public sealed partial class ClusterGrain(
             : new SourceStatus(next, now, [.. load.Errors], since);
     }
 
-    private ClusterSummary Summary()
+    /// <summary>Replaces one service's line of the roll-up, keeping the cluster total current without re-adding every service.</summary>
+    private void SetService(string service, DriftSummary? summary)
     {
-        var total = DriftSummary.Empty;
-        foreach (var summary in state.State.Services.Values)
+        var total = Total;
+        if (state.State.Services.Remove(service, out var old))
         {
+            total -= old;
+        }
+
+        if (summary is not null)
+        {
+            state.State.Services[service] = summary;
             total += summary;
         }
 
-        var cluster = state.State.Config?.Cluster ?? _key;
-        return new ClusterSummary(cluster, total, state.State.Status);
+        _total = total;
     }
+
+    private DriftSummary Total => _total ??= state.State.Services.Values.Aggregate(DriftSummary.Empty, (sum, s) => sum + s);
+
+    private ClusterSummary Summary() => new(state.State.Config?.Cluster ?? _key, Total, state.State.Status);
 
     private void StartPolling(TimeSpan interval)
     {

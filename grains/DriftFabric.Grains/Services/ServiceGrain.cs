@@ -98,14 +98,14 @@ public sealed partial class ServiceGrain(
 
         state.State.Live = [.. live.Values.OrderBy(d => d.Key, StringComparer.Ordinal)];
         state.State.LiveUpdates++;
-        return await CommitAsync();
+        return await CommitAsync([.. deletes, .. upserts.Select(u => u.Key)]);
     }
 
     public Task<IReadOnlyList<DriftTransition>> GetHistory() => Task.FromResult<IReadOnlyList<DriftTransition>>([.. state.State.History]);
 
-    private async Task<DriftSummary> CommitAsync()
+    private async Task<DriftSummary> CommitAsync(HashSet<string>? changed = null)
     {
-        var transitions = Recompute();
+        var transitions = Recompute(changed);
         if (transitions.Count > 0)
         {
             var history = state.State.History;
@@ -134,7 +134,8 @@ public sealed partial class ServiceGrain(
     public Task<ServiceUpdateCounts> GetUpdateCounts() => Task.FromResult(new ServiceUpdateCounts(state.State.DesiredUpdates, state.State.LiveUpdates));
 
     /// <summary>Compares every resource of the service and turns the difference from the last drift set into transitions.</summary>
-    private List<DriftTransition> Recompute()
+    /// <param name="changed">The only resources that can have changed (watched changes), or null to judge them all.</param>
+    private List<DriftTransition> Recompute(HashSet<string>? changed = null)
     {
         var now = time.GetUtcNow();
         var engine = PolicyCache.EngineFor(state.State.Policy, _id.Namespace);
@@ -142,7 +143,19 @@ public sealed partial class ServiceGrain(
         var live = Parse(state.State.Live, "l:");
 
         var current = new Dictionary<string, DriftRecord>(StringComparer.Ordinal);
-        foreach (var key in desired.Keys.Union(live.Keys).Order(StringComparer.Ordinal))
+        if (changed is not null)
+        {
+            // Drifts of resources that did not change stand as they are.
+            foreach (var (id, record) in state.State.Drifts)
+            {
+                if (!changed.Contains(record.Resource))
+                {
+                    current[id] = record;
+                }
+            }
+        }
+
+        foreach (var key in (changed ?? desired.Keys.Union(live.Keys)).Order(StringComparer.Ordinal))
         {
             if (!ResourceKey.TryParse(key, out var resource))
             {
