@@ -16,6 +16,9 @@ public static class DriftFabricHostingExtensions
     /// </summary>
     public static readonly TimeSpan EventPollPeriod = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>How long a call may take before it fails: long enough for the first load of a large cluster.</summary>
+    public static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>
     /// The embedded fabric: grain state and stream subscriptions in memory, drift events on
     /// memory streams. Fine for one process; a silo's death loses them.
@@ -33,6 +36,10 @@ public static class DriftFabricHostingExtensions
                 .Configure<Orleans.Serialization.Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         }
 
+        // Loading a large cluster (a full list of 100,000 objects, every service judged) is one
+        // call that can take longer than Orleans' default 30 s.
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = LoadTimeout);
+
         return silo
             .AddMemoryGrainStorage(StorageNames.Grains)
             .AddMemoryGrainStorage(StorageNames.PubSub)
@@ -41,6 +48,9 @@ public static class DriftFabricHostingExtensions
     }
 
     /// <summary>What a client of the embedded fabric needs to subscribe to drift events.</summary>
-    public static IClientBuilder AddDriftFabricEmbeddedClient(this IClientBuilder client) =>
-        client.AddMemoryStreams(DriftStreams.ProviderName);
+    public static IClientBuilder AddDriftFabricEmbeddedClient(this IClientBuilder client)
+    {
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = LoadTimeout);
+        return client.AddMemoryStreams(DriftStreams.ProviderName);
+    }
 }
