@@ -40,9 +40,12 @@ public interface IServiceGrain : IGrainWithStringKey
     [Alias("Update")]
     Task<DriftSummary> Update(ServiceUpdate update);
 
-    /// <summary>Applies watched changes: live objects that appeared or changed, and keys that were deleted.</summary>
+    /// <summary>
+    /// Applies watched changes in order (objects that appeared or changed, keys that were
+    /// deleted), judging after each one so every intermediate state has its transitions.
+    /// </summary>
     [Alias("ApplyLive")]
-    Task<DriftSummary> ApplyLive(IReadOnlyList<ResourceDocument> upserts, IReadOnlyList<string> deletes);
+    Task<DriftSummary> ApplyLive(IReadOnlyList<LiveDocumentChange> changes);
 
     [Alias("GetDrifts")]
     Task<IReadOnlyList<DriftRecord>> GetDrifts();

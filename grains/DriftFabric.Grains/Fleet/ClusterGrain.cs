@@ -290,7 +290,8 @@ public sealed partial class ClusterGrain(
             return;
         }
 
-        var byService = new Dictionary<string, (List<ResourceDocument> Upserts, List<string> Deletes)>(StringComparer.Ordinal);
+        // Per service, in the order they happened.
+        var byService = new Dictionary<string, List<LiveDocumentChange>>(StringComparer.Ordinal);
         foreach (var change in changes)
         {
             string? service;
@@ -301,7 +302,7 @@ public sealed partial class ClusterGrain(
                 var previous = _liveRoutes.GetValueOrDefault(change.Key);
                 if (previous is not null && previous != service)
                 {
-                    Changes(byService, previous).Deletes.Add(change.Key);
+                    ChangesOf(byService, previous).Add(change with { Document = null });
                 }
 
                 if (service is null)
@@ -311,11 +312,11 @@ public sealed partial class ClusterGrain(
                 }
 
                 _liveRoutes[change.Key] = service;
-                Changes(byService, service).Upserts.Add(doc);
+                ChangesOf(byService, service).Add(change);
             }
             else if (_liveRoutes.Remove(change.Key, out service))
             {
-                Changes(byService, service).Deletes.Add(change.Key);
+                ChangesOf(byService, service).Add(change with { Document = null });
             }
         }
 
@@ -323,7 +324,7 @@ public sealed partial class ClusterGrain(
         {
             try
             {
-                return (kv.Key, await GrainFactory.GetGrain<IServiceGrain>(kv.Key).ApplyLive(kv.Value.Upserts, kv.Value.Deletes));
+                return (kv.Key, await GrainFactory.GetGrain<IServiceGrain>(kv.Key).ApplyLive(kv.Value));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -407,11 +408,11 @@ public sealed partial class ClusterGrain(
         }
     }
 
-    private static (List<ResourceDocument> Upserts, List<string> Deletes) Changes(Dictionary<string, (List<ResourceDocument>, List<string>)> byService, string service)
+    private static List<LiveDocumentChange> ChangesOf(Dictionary<string, List<LiveDocumentChange>> byService, string service)
     {
         if (!byService.TryGetValue(service, out var changes))
         {
-            changes = ([], []);
+            changes = [];
             byService[service] = changes;
         }
 

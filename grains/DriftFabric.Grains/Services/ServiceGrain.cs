@@ -83,29 +83,36 @@ public sealed partial class ServiceGrain(
         return await CommitAsync();
     }
 
-    public async Task<DriftSummary> ApplyLive(IReadOnlyList<ResourceDocument> upserts, IReadOnlyList<string> deletes)
+    public async Task<DriftSummary> ApplyLive(IReadOnlyList<LiveDocumentChange> changes)
     {
         var live = state.State.Live.ToDictionary(d => d.Key, StringComparer.Ordinal);
-        foreach (var key in deletes)
+        var transitions = new List<DriftTransition>();
+        foreach (var change in changes)
         {
-            live.Remove(key);
-        }
+            if (change.Document is { } doc)
+            {
+                live[change.Key] = doc;
+            }
+            else
+            {
+                live.Remove(change.Key);
+            }
 
-        foreach (var doc in upserts)
-        {
-            live[doc.Key] = doc;
+            state.State.Live = [.. live.Values];
+            transitions.AddRange(Recompute([change.Key]));
         }
 
         state.State.Live = [.. live.Values.OrderBy(d => d.Key, StringComparer.Ordinal)];
         state.State.LiveUpdates++;
-        return await CommitAsync([.. deletes, .. upserts.Select(u => u.Key)]);
+        return await CommitAsync(transitions);
     }
 
     public Task<IReadOnlyList<DriftTransition>> GetHistory() => Task.FromResult<IReadOnlyList<DriftTransition>>([.. state.State.History]);
 
-    private async Task<DriftSummary> CommitAsync(HashSet<string>? changed = null)
+    private Task<DriftSummary> CommitAsync() => CommitAsync(Recompute());
+
+    private async Task<DriftSummary> CommitAsync(List<DriftTransition> transitions)
     {
-        var transitions = Recompute(changed);
         if (transitions.Count > 0)
         {
             var history = state.State.History;
