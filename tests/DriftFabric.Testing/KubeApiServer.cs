@@ -22,7 +22,9 @@ namespace DriftFabric.Testing;
 public sealed class KubeApiServer : IAsyncDisposable
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<(string Type, string Namespace, string Name), JsonObject> _objects = [];
+    // Objects as JSON text: a hundred thousand of them as node trees would weigh on the very
+    // process the latency benchmark measures.
+    private readonly Dictionary<(string Type, string Namespace, string Name), string> _objects = [];
     private readonly List<StoredEvent> _log = [];
     private readonly Dictionary<string, KubeResourceType> _typesByKey;
     private readonly WebApplication _app;
@@ -127,7 +129,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         {
             var key = (TypeOf(apiVersion, kind), ns ?? string.Empty, name);
             copy = _objects.TryGetValue(key, out var existing)
-                ? existing.DeepClone().AsObject()
+                ? ManagedFieldsTracker.Parse(existing)
                 : throw new InvalidOperationException($"{kind} {ns}/{name} does not exist");
         }
 
@@ -140,13 +142,13 @@ public sealed class KubeApiServer : IAsyncDisposable
         lock (_lock)
         {
             var type = TypeOf(apiVersion, kind);
-            if (!_objects.Remove((type, ns ?? string.Empty, name), out var existing))
+            if (!_objects.Remove((type, ns ?? string.Empty, name), out var existingJson))
             {
                 return false;
             }
 
             var rv = ++_resourceVersion;
-            existing = existing.DeepClone().AsObject();
+            var existing = ManagedFieldsTracker.Parse(existingJson);
             existing["metadata"]!["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
             Append(new StoredEvent(rv, "DELETED", type, ns ?? string.Empty, existing.ToJsonString()));
             return true;
@@ -157,7 +159,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     {
         lock (_lock)
         {
-            return _objects.TryGetValue((TypeOf(apiVersion, kind), ns ?? string.Empty, name), out var o) ? o.DeepClone().AsObject() : null;
+            return _objects.TryGetValue((TypeOf(apiVersion, kind), ns ?? string.Empty, name), out var o) ? ManagedFieldsTracker.Parse(o) : null;
         }
     }
 
@@ -309,7 +311,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     private async Task ListAsync(HttpContext context, KubeResourceType type, string? ns)
     {
         var typeKey = TypeKey(type.Group, type.Kind);
-        var list = new JsonArray();
+        var items = new List<string>();
         long rv;
         lock (_lock)
         {
@@ -318,18 +320,15 @@ public sealed class KubeApiServer : IAsyncDisposable
             {
                 if (t == typeKey && (ns is null || n == ns))
                 {
-                    list.Add(obj.DeepClone());
+                    items.Add(obj);
                 }
             }
         }
 
-        await WriteJson(context, new JsonObject
-        {
-            ["kind"] = type.Kind + "List",
-            ["apiVersion"] = type.ApiVersion,
-            ["metadata"] = new JsonObject { ["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture) },
-            ["items"] = list,
-        });
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(
+            $"{{\"kind\":\"{type.Kind}List\",\"apiVersion\":\"{type.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\"{rv.ToString(CultureInfo.InvariantCulture)}\"}},\"items\":[{string.Join(',', items)}]}}",
+            Encoding.UTF8);
     }
 
     private async Task WatchAsync(HttpContext context, KubeResourceType type, string? ns, string rvText, bool bookmarks, TimeSpan timeout)
@@ -359,7 +358,7 @@ public sealed class KubeApiServer : IAsyncDisposable
                     {
                         if (t == typeKey && (ns is null || n == ns))
                         {
-                            initial.Add(EventLine("ADDED", obj.ToJsonString()));
+                            initial.Add(EventLine("ADDED", obj));
                         }
                     }
 
@@ -462,7 +461,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var now = at ?? DateTimeOffset.UtcNow;
         lock (_lock)
         {
-            _objects.TryGetValue((type, ns, name), out var previous);
+            var previous = _objects.TryGetValue((type, ns, name), out var previousJson) ? ManagedFieldsTracker.Parse(previousJson) : null;
             var rv = ++_resourceVersion;
             if (resourceType.Namespaced)
             {
@@ -480,9 +479,10 @@ public sealed class KubeApiServer : IAsyncDisposable
             }
 
             ManagedFieldsTracker.Record(previous, obj, manager, subresource, now);
-            _objects[(type, ns, name)] = obj;
-            Append(new StoredEvent(rv, previous is null ? "ADDED" : "MODIFIED", type, ns, obj.ToJsonString()));
-            return obj.DeepClone().AsObject();
+            var json = obj.ToJsonString();
+            _objects[(type, ns, name)] = json;
+            Append(new StoredEvent(rv, previous is null ? "ADDED" : "MODIFIED", type, ns, json));
+            return obj;
         }
     }
 

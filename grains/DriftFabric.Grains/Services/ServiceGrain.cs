@@ -56,8 +56,6 @@ public sealed partial class ServiceGrain(
 {
     private ServiceId _id = null!;
 
-    // Parsed documents by key, reused while the document's text is unchanged.
-    private readonly Dictionary<string, (string Json, Manifest Manifest)> _parsed = new(StringComparer.Ordinal);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -146,8 +144,10 @@ public sealed partial class ServiceGrain(
     {
         var now = time.GetUtcNow();
         var engine = PolicyCache.EngineFor(state.State.Policy, _id.Namespace);
-        var desired = Parse(state.State.Desired, "d:");
-        var live = Parse(state.State.Live, "l:");
+        // Only the documents being judged are parsed: parsed trees are not kept between calls,
+        // so a service holds its compact JSON and nothing more.
+        var desired = Parse(state.State.Desired, changed);
+        var live = Parse(state.State.Live, changed);
 
         var current = new Dictionary<string, DriftRecord>(StringComparer.Ordinal);
         if (changed is not null)
@@ -205,31 +205,21 @@ public sealed partial class ServiceGrain(
         }
 
         state.State.Drifts = current;
-        state.State.Summary = Summarize(desired.Keys.Union(live.Keys).Count(), current.Values);
+        var resources = state.State.Desired.Select(d => d.Key).Union(state.State.Live.Select(d => d.Key), StringComparer.Ordinal).Count();
+        state.State.Summary = Summarize(resources, current.Values);
         return transitions;
     }
 
-    private Dictionary<string, Manifest> Parse(List<ResourceDocument> documents, string side)
+    private static Dictionary<string, Manifest> Parse(List<ResourceDocument> documents, HashSet<string>? only)
     {
         var result = new Dictionary<string, Manifest>(StringComparer.Ordinal);
         foreach (var doc in documents)
         {
-            var cacheKey = side + doc.Key;
-            if (_parsed.TryGetValue(cacheKey, out var cached) && cached.Json == doc.Json)
+            if ((only is null || only.Contains(doc.Key))
+                && JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(doc.Json)) is [MapNode root])
             {
-                result[doc.Key] = cached.Manifest;
+                result[doc.Key] = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
             }
-            else if (JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(doc.Json)) is [MapNode root])
-            {
-                var manifest = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
-                _parsed[cacheKey] = (doc.Json, manifest);
-                result[doc.Key] = manifest;
-            }
-        }
-
-        foreach (var stale in _parsed.Keys.Where(k => k.StartsWith(side, StringComparison.Ordinal) && !result.ContainsKey(k[side.Length..])).ToList())
-        {
-            _parsed.Remove(stale);
         }
 
         return result;
