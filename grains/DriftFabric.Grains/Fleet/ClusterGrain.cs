@@ -41,6 +41,8 @@ public sealed partial class ClusterGrain(
     TimeProvider time,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain
 {
+    private static readonly TimeSpan PersistPeriod = TimeSpan.FromSeconds(10);
+
     private IGrainTimer? _poll;
     private string _key = string.Empty;
     private KubernetesLiveSource? _source;
@@ -354,9 +356,10 @@ public sealed partial class ClusterGrain(
 
         if (calls.Count > 0)
         {
-            // Watched changes come many a second: the roll-up is persisted once a second, not per change.
+            // Watched changes come many a second: the roll-up is persisted every few seconds, not per change
+            // (it can be rebuilt from the services; persisting a large cluster takes milliseconds of its turn).
             _dirty = true;
-            _persist ??= this.RegisterGrainTimer(PersistAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(1), Period = TimeSpan.FromSeconds(1), Interleave = true });
+            _persist ??= this.RegisterGrainTimer(PersistAsync, new GrainTimerCreationOptions { DueTime = PersistPeriod, Period = PersistPeriod, Interleave = true });
             var summary = Summary();
             if (summary != _reported)
             {

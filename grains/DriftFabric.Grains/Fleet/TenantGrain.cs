@@ -25,7 +25,10 @@ public sealed partial class TenantGrain(
 {
     private readonly Queue<DriftEvent> _outbox = new();
     private IAsyncStream<DriftEvent>? _stream;
+    private static readonly TimeSpan PersistPeriod = TimeSpan.FromSeconds(10);
     private Task? _flushing;
+    private IGrainTimer? _persist;
+    private bool _dirty;
 
     private IAsyncStream<DriftEvent> Stream =>
         _stream ??= this.GetStreamProvider(DriftStreams.ProviderName).GetStream<DriftEvent>(DriftStreams.For(this.GetPrimaryKeyString()));
@@ -52,6 +55,8 @@ public sealed partial class TenantGrain(
         {
             await flushing;
         }
+
+        await PersistAsync(cancellationToken);
     }
 
     /// <summary>
@@ -64,6 +69,7 @@ public sealed partial class TenantGrain(
         {
             while (_outbox.Count > 0)
             {
+                _dirty = false;
                 await state.WriteAsync();
                 while (_outbox.TryPeek(out var e))
                 {
@@ -87,12 +93,28 @@ public sealed partial class TenantGrain(
         }
     }
 
-    public async Task ReportCluster(ClusterSummary cluster)
+    /// <summary>
+    /// Takes a cluster's new roll-up. It is stored with the next batch of events or within ten
+    /// seconds: roll-ups change with every drift, and each cluster can send its own again.
+    /// </summary>
+    public Task ReportCluster(ClusterSummary cluster)
     {
         if (state.State.Clusters.GetValueOrDefault(cluster.Cluster) != cluster)
         {
             state.State.Clusters[cluster.Cluster] = cluster;
-            await state.WriteAsync();
+            _dirty = true;
+            _persist ??= this.RegisterGrainTimer(PersistAsync, new GrainTimerCreationOptions { DueTime = PersistPeriod, Period = PersistPeriod, Interleave = true });
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task PersistAsync(CancellationToken cancellationToken)
+    {
+        if (_dirty && _flushing is null)
+        {
+            _dirty = false;
+            await state.WriteAsync(cancellationToken);
         }
     }
 
