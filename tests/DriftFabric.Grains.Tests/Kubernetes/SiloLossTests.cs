@@ -11,8 +11,10 @@ namespace DriftFabric.Grains.Tests.Kubernetes;
 /// <summary>A cluster's watch outlives the silo that hosted it: the watchdog brings it back on a survivor.</summary>
 public sealed class SiloLossTests
 {
-    [Fact]
-    public async Task When_the_silo_hosting_a_cluster_stops_its_watch_resumes_on_another_from_a_relist()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task When_the_silo_hosting_a_cluster_stops_or_dies_its_watch_resumes_on_another_from_a_relist(bool graceful)
     {
         await using var server = await KubeApiServer.StartAsync();
         server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
@@ -36,7 +38,8 @@ public sealed class SiloLossTests
         var clusterGrain = client.GetGrain<IClusterGrain>("silo-loss/prod");
         var host = HostOf(cluster, clusterGrain);
 
-        await cluster.StopSiloAsync(cluster.Silos.Single(s => s.SiloAddress.Equals(host)));
+        var hosting = cluster.Silos.Single(s => s.SiloAddress.Equals(host));
+        await (graceful ? cluster.StopSiloAsync(hosting) : cluster.KillSiloAsync(hosting));
         server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 9, "kubectl-scale");
 
         var drift = await EventuallyAsync(
