@@ -39,7 +39,7 @@ public sealed class FabricFlowTests(FabricFixture fabric)
     }
 
     [Fact]
-    public async Task Grain_state_survives_deactivation()
+    public async Task Grain_state_survives_deactivation_and_a_cluster_rebuilds_its_roll_up()
     {
         using var fleet = TempFleet.FromExamples();
         fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("- name: acme", "- name: acme-again", StringComparison.Ordinal).Replace("- name: globex", "- name: globex-again", StringComparison.Ordinal));
@@ -54,7 +54,10 @@ public sealed class FabricFlowTests(FabricFixture fabric)
         await fabric.Cluster.DeactivateAsync(tenant);
 
         Assert.Equal(drifts, await service.GetDrifts());
-        Assert.Equal(loaded.Tenants.Single(t => t.Tenant == "acme-again").Clusters[0], await cluster.GetSummary());
+        var before = loaded.Tenants.Single(t => t.Tenant == "acme-again").Clusters[0];
+        var after = await cluster.GetSummary();
+        Assert.Equal((before.Summary, before.Status.State), (after.Summary, after.Status.State));
+        Assert.Equal(before.Status.Errors, after.Status.Errors);
         Assert.Equal(loaded.Tenants.Single(t => t.Tenant == "acme-again").Summary, (await tenant.GetSummary()).Summary);
     }
 

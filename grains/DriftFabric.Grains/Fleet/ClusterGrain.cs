@@ -12,22 +12,26 @@ public sealed class ClusterState
     [Id(0)]
     public ClusterConfig? Config { get; set; }
 
-    /// <summary>Per service: the hash of the desired documents and policy it was last sent.</summary>
-    [Id(1)]
-    public Dictionary<string, string> DesiredHashes { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>Per service: the hash of the live objects it was last sent.</summary>
-    [Id(2)]
-    public Dictionary<string, string> LiveHashes { get; set; } = new(StringComparer.Ordinal);
-
-    [Id(3)]
-    public Dictionary<string, DriftSummary> Services { get; set; } = new(StringComparer.Ordinal);
-
     [Id(4)]
     public SourceStatus Status { get; set; } = new(SourceState.Pending, null, [], null);
 
     [Id(5)]
     public string? Fingerprint { get; set; }
+}
+
+/// <summary>
+/// What a cluster knows while it is active: per service the hashes of what it was last sent and
+/// its summary. Not stored: a large cluster's tables would stall its watch every time they were
+/// written, and an activation rebuilds them by loading its sources once (services that are sent
+/// what they already hold change nothing).
+/// </summary>
+internal sealed class ClusterTables
+{
+    public Dictionary<string, string> DesiredHashes { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, string> LiveHashes { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, DriftSummary> Services { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -41,30 +45,27 @@ public sealed partial class ClusterGrain(
     TimeProvider time,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain
 {
-    private static readonly TimeSpan PersistPeriod = TimeSpan.FromSeconds(10);
-
+    private readonly ClusterTables _tables = new();
     private IGrainTimer? _poll;
     private string _key = string.Empty;
     private KubernetesLiveSource? _source;
     private IKubernetes? _client;
     private LiveRouter? _router;
     private readonly Dictionary<string, string> _liveRoutes = new(StringComparer.Ordinal);
-    private IGrainTimer? _persist;
     private bool _retry;
     private DriftSummary? _total;
     private bool _resync;
-    private bool _dirty;
     private ClusterSummary? _reported;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = this.GetPrimaryKeyString();
         if (state.State.Config is { } config)
         {
+            // Back after a deactivation or a silo's death: load (and re-list) once to rebuild the tables.
             StartPolling(config.PollInterval);
+            await Reload();
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task<ClusterSummary> Configure(ClusterConfig config)
@@ -74,8 +75,8 @@ public sealed partial class ClusterGrain(
         if (changed)
         {
             // A new policy or source: every service is judged again.
-            state.State.DesiredHashes.Clear();
-            state.State.LiveHashes.Clear();
+            _tables.DesiredHashes.Clear();
+            _tables.LiveHashes.Clear();
         }
 
         StartPolling(config.PollInterval);
@@ -126,7 +127,7 @@ public sealed partial class ClusterGrain(
     public Task<ClusterSummary> GetSummary() => Task.FromResult(Summary());
 
     public Task<IReadOnlyList<ServiceSummary>> GetServices() =>
-        Task.FromResult<IReadOnlyList<ServiceSummary>>([.. state.State.Services
+        Task.FromResult<IReadOnlyList<ServiceSummary>>([.. _tables.Services
             .Where(s => s.Value.Services > 0)
             .OrderBy(s => s.Key, StringComparer.Ordinal)
             .Select(s => new ServiceSummary(ServiceId.Parse(s.Key), s.Value))]);
@@ -135,13 +136,13 @@ public sealed partial class ClusterGrain(
     private async Task<int> Route(ClusterConfig config, ClusterLoad load)
     {
         // Before the first usable live snapshot, desired state alone would read as "everything missing".
-        var firstLoad = state.State.LiveHashes.Count == 0 && state.State.DesiredHashes.Count == 0;
+        var firstLoad = _tables.LiveHashes.Count == 0 && _tables.DesiredHashes.Count == 0;
         if (firstLoad && !(load.DesiredUsable && load.LiveUsable))
         {
             return 0;
         }
 
-        var services = load.Services.Union(state.State.Services.Keys, StringComparer.Ordinal).ToList();
+        var services = load.Services.Union(_tables.Services.Keys, StringComparer.Ordinal).ToList();
         var calls = new List<Task<(string Service, DriftSummary? Summary, Exception? Error)>>();
         foreach (var service in services)
         {
@@ -157,8 +158,8 @@ public sealed partial class ClusterGrain(
             if (error is not null)
             {
                 // Not sent: forget what it was sent, so the next reload (soon: see Poll) sends it again.
-                state.State.DesiredHashes.Remove(service);
-                state.State.LiveHashes.Remove(service);
+                _tables.DesiredHashes.Remove(service);
+                _tables.LiveHashes.Remove(service);
                 load.Errors.Add($"service {service} could not be updated: {error.Message}");
                 load.SendFailed = true;
                 _retry = true;
@@ -184,10 +185,10 @@ public sealed partial class ClusterGrain(
         {
             var docs = load.Desired.GetValueOrDefault(service) ?? [];
             var hash = ClusterSources.Hash(docs, config.Policy.Hash);
-            if (state.State.DesiredHashes.GetValueOrDefault(service) != hash)
+            if (_tables.DesiredHashes.GetValueOrDefault(service) != hash)
             {
                 desired = docs;
-                state.State.DesiredHashes[service] = hash;
+                _tables.DesiredHashes[service] = hash;
             }
         }
 
@@ -195,10 +196,10 @@ public sealed partial class ClusterGrain(
         {
             var docs = load.Live.GetValueOrDefault(service) ?? [];
             var hash = ClusterSources.Hash(docs);
-            if (state.State.LiveHashes.GetValueOrDefault(service) != hash)
+            if (_tables.LiveHashes.GetValueOrDefault(service) != hash)
             {
                 live = docs;
-                state.State.LiveHashes[service] = hash;
+                _tables.LiveHashes[service] = hash;
             }
         }
 
@@ -337,7 +338,7 @@ public sealed partial class ClusterGrain(
         foreach (var (service, summary) in await Task.WhenAll(calls))
         {
             // What the service holds now is no longer what its last full sync sent.
-            state.State.LiveHashes.Remove(service);
+            _tables.LiveHashes.Remove(service);
             if (summary is null)
             {
                 // A change it never got: the next poll re-lists the cluster and sends it its whole state.
@@ -356,10 +357,6 @@ public sealed partial class ClusterGrain(
 
         if (calls.Count > 0)
         {
-            // Watched changes come many a second: the roll-up is persisted every few seconds, not per change
-            // (it can be rebuilt from the services; persisting a large cluster takes milliseconds of its turn).
-            _dirty = true;
-            _persist ??= this.RegisterGrainTimer(PersistAsync, new GrainTimerCreationOptions { DueTime = PersistPeriod, Period = PersistPeriod, Interleave = true });
             var summary = Summary();
             if (summary != _reported)
             {
@@ -369,14 +366,6 @@ public sealed partial class ClusterGrain(
         }
     }
 
-    private async Task PersistAsync(CancellationToken cancellationToken)
-    {
-        if (_dirty)
-        {
-            _dirty = false;
-            await state.WriteAsync(cancellationToken);
-        }
-    }
 
     public async Task ReportLiveHealth(string? problem)
     {
@@ -396,11 +385,7 @@ public sealed partial class ClusterGrain(
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        await StopWatching();
-        await PersistAsync(cancellationToken);
-    }
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await StopWatching();
 
     private async Task StopWatching()
     {
@@ -432,7 +417,7 @@ public sealed partial class ClusterGrain(
             (true, true) => SourceState.Ok,
             (true, false) when load.LiveUnreachable => SourceState.Unreachable,
             (false, false) => SourceState.Failed,
-            _ => state.State.DesiredHashes.Count == 0 ? SourceState.Failed : SourceState.Degraded,
+            _ => _tables.DesiredHashes.Count == 0 ? SourceState.Failed : SourceState.Degraded,
         };
         var since = next == previous.State && previous.Since is not null ? previous.Since : now;
         return next == previous.State && previous.Errors.SequenceEqual(load.Errors)
@@ -444,21 +429,21 @@ public sealed partial class ClusterGrain(
     private void SetService(string service, DriftSummary? summary)
     {
         var total = Total;
-        if (state.State.Services.Remove(service, out var old))
+        if (_tables.Services.Remove(service, out var old))
         {
             total -= old;
         }
 
         if (summary is not null)
         {
-            state.State.Services[service] = summary;
+            _tables.Services[service] = summary;
             total += summary;
         }
 
         _total = total;
     }
 
-    private DriftSummary Total => _total ??= state.State.Services.Values.Aggregate(DriftSummary.Empty, (sum, s) => sum + s);
+    private DriftSummary Total => _total ??= _tables.Services.Values.Aggregate(DriftSummary.Empty, (sum, s) => sum + s);
 
     private ClusterSummary Summary() => new(state.State.Config?.Cluster ?? _key, Total, state.State.Status);
 
