@@ -1,5 +1,6 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
+using DriftFabric.Grains.Services;
 
 namespace DriftFabric.Grains.Tests;
 
@@ -152,6 +153,31 @@ public sealed class FabricFlowTests(FabricFixture fabric)
         var resolved = await events.ReadThroughAsync((await tenant.GetSummary()).LastSequence);
         Assert.Equal(["4 Resolved", "5 Resolved"], resolved.Select(e => $"{e.Sequence} {e.Type}"));
         Assert.Equal(0, (await tenant.GetSummary()).Summary.Drifts);
+    }
+
+    [Fact]
+    public async Task A_service_remembers_its_latest_transitions_and_no_more()
+    {
+        using var fleet = TempFleet.Single("history");
+        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 2, "web:1")));
+        await Loader.LoadAsync(fleet.SpecPath);
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("history/prod");
+
+        // Scaled by hand and back, again and again: two transitions a round.
+        const int Rounds = 110;
+        for (var round = 0; round < Rounds; round++)
+        {
+            fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 3 + round, "web:1", manager: "kubectl-scale")));
+            await cluster.Reload();
+            fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 2, "web:1")));
+            await cluster.Reload();
+        }
+
+        var history = await fabric.Client.GetGrain<IServiceGrain>("history/prod/shop/web").GetHistory();
+        Assert.Equal(ServiceHistory.Capacity, history.Count);
+        Assert.Equal(DriftEventType.Resolved, history[^1].Type);
+        Assert.Equal(("Opened", "kubectl-scale", $"{2 + Rounds}"), (history[^2].Type.ToString(), history[^2].Drift.Manager, history[^2].Drift.Live));
     }
 
     [Fact]
