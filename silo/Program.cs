@@ -15,6 +15,10 @@ var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+// Orleans' own watchdog warns once at start-up about a check "not completed" for as long as the
+// machine has been up; it is not about this process.
+builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
 builder.Services.AddSingleton(options);
 builder.UseOrleans(silo => silo
     .UseLocalhostClustering(options.SiloPort, options.GatewayPort)
