@@ -13,8 +13,6 @@ public sealed record ServiceId(
 
     public string Key => $"{Tenant}/{Cluster}/{Namespace}/{Name}";
 
-    public string ClusterKey => $"{Tenant}/{Cluster}";
-
     public static ServiceId Parse(string key)
     {
         var parts = key.Split('/');
@@ -27,10 +25,4 @@ public sealed record ServiceId(
 public static class ClusterKeys
 {
     public static string Of(string tenant, string cluster) => $"{tenant}/{cluster}";
-
-    public static (string Tenant, string Cluster) Parse(string key)
-    {
-        var slash = key.IndexOf('/', StringComparison.Ordinal);
-        return slash > 0 ? (key[..slash], key[(slash + 1)..]) : throw new FormatException($"'{key}' is not tenant/cluster");
-    }
 }

@@ -109,8 +109,6 @@ internal sealed class OwnershipNode
     /// <summary>Most recent entry that owns this element or map itself (<c>"."</c>).</summary>
     public int Self { get; private set; } = -1;
 
-    public bool HasKeyedChildren => _keyed is { Count: > 0 };
-
     public OwnershipNode? Field(string name) => _fields is not null && _fields.TryGetValue(name, out var child) ? child : null;
 
     public OwnershipNode? Element(MapNode liveElement)
@@ -283,8 +281,6 @@ public readonly struct OwnerCursor
 
     /// <summary>Rank of the entry that owns this map or element itself, or -1.</summary>
     public int SelfOwner => _node?.Self ?? -1;
-
-    public bool HasKeyedChildren => _node?.HasKeyedChildren ?? false;
 
     private int Inherited => _inheritedPlusOne - 1;
 

@@ -96,11 +96,16 @@ public sealed partial class ClusterGrain(
         a.DesiredPath == b.DesiredPath && a.LivePath == b.LivePath && a.DefaultNamespace == b.DefaultNamespace
         && a.Policy.Hash == b.Policy.Hash && a.ServiceLabels.SequenceEqual(b.ServiceLabels) && a.Kube == b.Kube;
 
-    public async Task<ClusterSummary> Reload()
+    public Task<ClusterSummary> Reload()
     {
         var config = state.State.Config ?? throw new InvalidOperationException($"cluster {_key} is not configured");
+        return ReloadAsync(config, ClusterSources.Fingerprint(config));
+    }
+
+    /// <param name="fingerprint">The sources' fingerprint, taken before they are read.</param>
+    private async Task<ClusterSummary> ReloadAsync(ClusterConfig config, string fingerprint)
+    {
         _retry = false;
-        var fingerprint = ClusterSources.Fingerprint(config);
         LiveRouter router = null!;
         var load = await Task.Run(() => ClusterSources.Load(config, out router));
         if (config.Kube is { } kube && load.DesiredUsable)
@@ -463,9 +468,10 @@ public sealed partial class ClusterGrain(
 
         try
         {
-            if (_retry || ClusterSources.Fingerprint(config) != state.State.Fingerprint || (config.Kube is not null && _source is null))
+            var fingerprint = ClusterSources.Fingerprint(config);
+            if (_retry || fingerprint != state.State.Fingerprint || (config.Kube is not null && _source is null))
             {
-                await Reload();
+                await ReloadAsync(config, fingerprint);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
