@@ -2,7 +2,7 @@ using System.Globalization;
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
 using Microsoft.Extensions.Hosting;
-using Orleans.Streams;
+using DriftFabric.Grains;
 
 namespace DriftFabric.Silo;
 
@@ -10,18 +10,17 @@ namespace DriftFabric.Silo;
 /// The embedded main job: once the silo is up, loads the fleet, prints a per-tenant and
 /// per-cluster summary, then prints every drift transition as it happens until stopped.
 /// </summary>
-internal sealed class FleetConsole(SiloOptions options, FleetLoader loader, IClusterClient client, IHostApplicationLifetime lifetime) : BackgroundService
+internal sealed class FleetConsole(SiloOptions options, FleetLoader loader, IClusterClient client, FabricHealth health, IHostApplicationLifetime lifetime) : BackgroundService
 {
-    private readonly List<StreamSubscriptionHandle<DriftEvent>> _subscriptions = [];
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await WhenStarted(stoppingToken);
+        health.Changed += e => Console.WriteLine(e.Healthy ? $"health: {e.Component} ok" : $"health: {e.Component} unhealthy: {e.Problem}");
         var result = await loader.LoadAsync(options.FleetPath, stoppingToken);
 
         // The first load's transitions are the summary below; print only what happens after it.
         var printedUpTo = result.Tenants.ToDictionary(t => t.Tenant, t => t.LastSequence, StringComparer.Ordinal);
-        Console.WriteLine($"DriftFabric embedded silo: fleet {Relative(result.Path)} ({ConsoleText.Plural(result.Tenants.Count, "tenant")}, "
+        Console.WriteLine($"DriftFabric {(options.Redis is null ? "embedded silo" : "silo on Redis " + options.Redis.Split(',')[0])}: fleet {Relative(result.Path)} ({ConsoleText.Plural(result.Tenants.Count, "tenant")}, "
             + $"{ConsoleText.Plural(result.Tenants.Sum(t => t.Clusters.Count), "cluster")})");
         foreach (var error in result.Errors)
         {
@@ -42,31 +41,28 @@ internal sealed class FleetConsole(SiloOptions options, FleetLoader loader, IClu
             await PrintTenant(tenant);
         }
 
-        foreach (var tenant in result.Tenants)
-        {
-            var stream = client.GetStreamProvider(DriftStreams.ProviderName).GetStream<DriftEvent>(DriftStreams.For(tenant.Tenant));
-            _subscriptions.Add(await stream.SubscribeAsync((e, _) =>
-            {
-                if (e.Sequence > printedUpTo.GetValueOrDefault(e.Tenant))
-                {
-                    Console.WriteLine(ConsoleText.Event(e));
-                }
-
-                return Task.CompletedTask;
-            }));
-        }
-
         Console.WriteLine("Watching desired and live sources for changes; Ctrl+C stops.");
+
+        // Tail each tenant's log from where the summary left off: resumes by itself after failures.
+        await Task.WhenAll(result.Tenants.Select(tenant => Tail(tenant.Tenant, printedUpTo.GetValueOrDefault(tenant.Tenant), stoppingToken)));
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    private async Task Tail(string tenant, long after, CancellationToken stoppingToken)
     {
-        foreach (var subscription in _subscriptions)
+        try
         {
-            await subscription.UnsubscribeAsync();
+            await foreach (var e in client.ReadEventsAsync(tenant, after, cancellationToken: stoppingToken))
+            {
+                Console.WriteLine(ConsoleText.Event(e));
+            }
         }
-
-        await base.StopAsync(cancellationToken);
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (DriftEventsTrimmedException e)
+        {
+            Console.WriteLine($"error {e.Message}");
+        }
     }
 
     private async Task PrintTenant(TenantSummary tenant)

@@ -20,9 +20,26 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 // machine has been up; it is not about this process.
 builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
 builder.Services.AddSingleton(options);
-builder.UseOrleans(silo => silo
-    .UseLocalhostClustering(options.SiloPort, options.GatewayPort)
-    .AddDriftFabricEmbedded());
+builder.UseOrleans(silo =>
+{
+    if (options.Redis is { } redis)
+    {
+        if (options.Address is { } address)
+        {
+            silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort);
+        }
+        else
+        {
+            silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort);
+        }
+
+        silo.AddDriftFabricRedis(redis);
+    }
+    else
+    {
+        silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort).AddDriftFabricEmbedded();
+    }
+});
 builder.Services.AddHostedService<FleetConsole>();
 builder.Services.AddSingleton(new WatchdogOptions(options.FleetPath, TimeSpan.FromSeconds(5)));
 builder.Services.AddHostedService<FleetWatchdog>();

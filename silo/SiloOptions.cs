@@ -5,7 +5,15 @@ namespace DriftFabric.Silo;
 /// <summary>Command-line options of the silo.</summary>
 public sealed record SiloOptions(string FleetPath, int SiloPort, int GatewayPort)
 {
-    public const string Usage = "usage: driftfabric-silo [--fleet PATH] [--silo-port N] [--gateway-port N]";
+    public const string Usage = "usage: driftfabric-silo [--fleet PATH] [--silo-port N] [--gateway-port N] [--redis HOST:PORT] [--address IP]\n"
+        + "  --redis (or DRIFTFABRIC__REDIS): Redis-backed fabric (clustering, grain state, reminders, durable event log)\n"
+        + "  --address: the IP other silos and clients reach this silo on (Redis fabric; default: this host's address)";
+
+    /// <summary>The Redis configuration (<c>host:port</c>) for a fleet-scale fabric; null for the embedded default.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>The address this silo advertises to the others; null for Orleans' choice.</summary>
+    public System.Net.IPAddress? Address { get; init; }
 
     /// <summary>The example fleet shipped in the repository, found from the working directory or the binary upwards.</summary>
     public static string? FindExampleFleet()
@@ -25,9 +33,15 @@ public sealed record SiloOptions(string FleetPath, int SiloPort, int GatewayPort
         return null;
     }
 
-    public static bool TryParse(string[] args, out SiloOptions options, out string? error)
+    public static bool TryParse(string[] args, out SiloOptions options, out string? error) =>
+        TryParse(args, Environment.GetEnvironmentVariable("DRIFTFABRIC__REDIS"), out options, out error);
+
+    /// <param name="redisFromEnvironment">The value of <c>DRIFTFABRIC__REDIS</c>; <c>--redis</c> wins over it.</param>
+    public static bool TryParse(string[] args, string? redisFromEnvironment, out SiloOptions options, out string? error)
     {
         string? fleet = null;
+        var redis = string.IsNullOrWhiteSpace(redisFromEnvironment) ? null : redisFromEnvironment.Trim();
+        System.Net.IPAddress? address = null;
         int siloPort = 11111, gatewayPort = 30000;
         error = null;
         options = null!;
@@ -46,6 +60,13 @@ public sealed record SiloOptions(string FleetPath, int SiloPort, int GatewayPort
                 case "--gateway-port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out gatewayPort):
                     i++;
                     break;
+                case "--redis" when !string.IsNullOrWhiteSpace(value):
+                    redis = value;
+                    i++;
+                    break;
+                case "--address" when System.Net.IPAddress.TryParse(value, out address):
+                    i++;
+                    break;
                 default:
                     error = $"unknown or incomplete option '{args[i]}'";
                     return false;
@@ -59,7 +80,7 @@ public sealed record SiloOptions(string FleetPath, int SiloPort, int GatewayPort
             return false;
         }
 
-        options = new SiloOptions(Path.GetFullPath(fleet), siloPort, gatewayPort);
+        options = new SiloOptions(Path.GetFullPath(fleet), siloPort, gatewayPort) { Redis = redis, Address = address };
         return true;
     }
 }

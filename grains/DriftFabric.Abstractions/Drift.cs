@@ -90,3 +90,13 @@ public sealed record DriftSummary(
 
     public static DriftSummary Subtract(DriftSummary left, DriftSummary right) => left - right;
 }
+
+/// <summary>
+/// A page of a tenant's event log: events in order, the oldest sequence the log still holds
+/// (events before it were trimmed by retention) and the newest it has appended.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.EventPage")]
+public sealed record EventPage(
+    [property: Id(0)] IReadOnlyList<DriftEvent> Events,
+    [property: Id(1)] long FirstAvailable,
+    [property: Id(2)] long Last);

@@ -100,13 +100,24 @@ public interface IClusterGrain : IGrainWithStringKey
     Task<IReadOnlyList<ServiceSummary>> GetServices();
 }
 
-/// <summary>One tenant: its clusters' roll-ups, and the numbering and publishing of its drift events.</summary>
+/// <summary>One tenant: its clusters' roll-ups, and the numbering, logging and publishing of its drift events.</summary>
 [Alias("driftfabric.ITenantGrain")]
 public interface ITenantGrain : IGrainWithStringKey
 {
-    /// <summary>Numbers the transitions of one service in order and publishes them on the tenant's stream.</summary>
-    [Alias("Publish")]
-    Task Publish(ServiceId service, IReadOnlyList<DriftTransition> transitions);
+    /// <summary>
+    /// Logs one service's transitions, numbered by the service from <paramref name="firstServiceSequence"/>,
+    /// and completes once they are in the tenant's log. Transitions the log already holds (a
+    /// service re-sending after a failure) are not logged twice.
+    /// </summary>
+    [Alias("Publish"), AlwaysInterleave]
+    Task Publish(ServiceId service, long firstServiceSequence, IReadOnlyList<DriftTransition> transitions);
+
+    /// <summary>
+    /// Up to <paramref name="max"/> events after <paramref name="afterSequence"/>; when there are
+    /// none yet, waits up to <paramref name="wait"/> for the next one.
+    /// </summary>
+    [Alias("ReadEvents"), AlwaysInterleave]
+    Task<EventPage> ReadEvents(long afterSequence, int max, TimeSpan wait);
 
     [Alias("ReportCluster")]
     Task ReportCluster(ClusterSummary cluster);
@@ -114,6 +125,10 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Forgets clusters that the fleet spec no longer declares.</summary>
     [Alias("RetainClusters")]
     Task RetainClusters(IReadOnlyList<string> clusters);
+
+    /// <summary>How many events the tenant's log keeps, and for how long.</summary>
+    [Alias("SetRetention")]
+    Task SetRetention(int maxLength, TimeSpan maxAge);
 
     [Alias("GetSummary")]
     Task<TenantSummary> GetSummary();

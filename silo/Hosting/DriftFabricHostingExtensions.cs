@@ -1,10 +1,14 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Grains;
+using DriftFabric.Grains.Events;
 using DriftFabric.Grains.Fleet;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Persistence;
 using Orleans.Storage;
+using StackExchange.Redis;
 
 namespace DriftFabric.Silo.Hosting;
 
@@ -19,14 +23,25 @@ public static class DriftFabricHostingExtensions
     /// <summary>How long a call may take before it fails: long enough for the first load of a large cluster.</summary>
     public static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>The Orleans cluster and service IDs: fixed, since Redis keys of grain state are made from the service ID.</summary>
+    public const string FabricId = "driftfabric";
+
     /// <summary>
-    /// The embedded fabric: grain state and stream subscriptions in memory, drift events on
-    /// memory streams. Fine for one process; a silo's death loses them.
+    /// The embedded fabric: grain state, stream subscriptions, reminders and the event log in
+    /// memory, drift events on memory streams. Fine for one process; a silo's death loses them.
     /// </summary>
-    public static ISiloBuilder AddDriftFabricEmbedded(this ISiloBuilder silo)
+    /// <param name="sharedLog">One log for several silos in one process (in-process test clusters); by default each silo has its own.</param>
+    public static ISiloBuilder AddDriftFabricEmbedded(this ISiloBuilder silo, MemoryDriftEventLog? sharedLog = null)
     {
-        silo.Services.TryAddSingleton(TimeProvider.System);
-        silo.Services.TryAddSingleton<FleetLoader>();
+        AddCommon(silo);
+        if (sharedLog is not null)
+        {
+            silo.Services.AddSingleton<IDriftEventLog>(sharedLog);
+        }
+        else
+        {
+            silo.Services.TryAddSingleton<IDriftEventLog, MemoryDriftEventLog>();
+        }
 
         // Grain state is written with Orleans' own serializer (the codecs its [GenerateSerializer]
         // types already have), not the default JSON one, which cannot read back positional records.
@@ -36,15 +51,68 @@ public static class DriftFabricHostingExtensions
                 .Configure<Orleans.Serialization.Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         }
 
-        // Loading a large cluster (a full list of 100,000 objects, every service judged) is one
-        // call that can take longer than Orleans' default 30 s.
-        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = LoadTimeout);
-
         return silo
             .AddMemoryGrainStorage(StorageNames.Grains)
             .AddMemoryGrainStorage(StorageNames.PubSub)
-            .AddMemoryStreams(DriftStreams.ProviderName, streams => streams.ConfigurePullingAgent(agent => agent.Configure(o =>
-                o.GetQueueMsgsTimerPeriod = EventPollPeriod)));
+            .UseInMemoryReminderService();
+    }
+
+    /// <summary>
+    /// The fabric at fleet scale: Redis for membership, grain state, reminders (the watchdogs of
+    /// cluster watches) and the durable per-tenant event log; any number of silos.
+    /// </summary>
+    /// <param name="redis">A StackExchange.Redis configuration string, e.g. <c>host:6379</c>.</param>
+    public static ISiloBuilder AddDriftFabricRedis(this ISiloBuilder silo, string redis)
+    {
+        var options = RedisOptions(redis);
+        AddCommon(silo);
+        silo.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options.Clone()));
+        silo.Services.AddSingleton<IDriftEventLog>(sp => new RedisDriftEventLog(sp.GetRequiredService<IConnectionMultiplexer>(), FabricId + ":"));
+        silo.Services.AddHostedService<RedisHealthMonitor>();
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = FabricId;
+            o.ServiceId = FabricId;
+        });
+
+        foreach (var name in new[] { StorageNames.Grains, StorageNames.PubSub })
+        {
+            silo.AddRedisGrainStorage(name, builder => builder.Configure<Orleans.Serialization.Serializer>((o, serializer) =>
+            {
+                o.ConfigurationOptions = options.Clone();
+                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
+        }
+
+        return silo
+            .UseRedisClustering(o => o.ConfigurationOptions = options.Clone())
+            .UseRedisReminderService(o => o.ConfigurationOptions = options.Clone());
+    }
+
+    /// <summary>A Redis configuration that keeps retrying while Redis is down instead of failing start-up.</summary>
+    public static ConfigurationOptions RedisOptions(string redis)
+    {
+        var options = ConfigurationOptions.Parse(redis);
+        options.AbortOnConnectFail = false;
+        options.ConnectRetry = 3;
+        options.ConnectTimeout = 2000;
+        options.SyncTimeout = 5000;
+        options.AsyncTimeout = 5000;
+        return options;
+    }
+
+    private static void AddCommon(ISiloBuilder silo)
+    {
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton<FleetLoader>();
+        silo.Services.TryAddSingleton<FabricHealth>();
+        silo.Services.AddPlacementDirector<WatchPlacementStrategy, WatchPlacementDirector>();
+
+        // Loading a large cluster (a full list of 100,000 objects, every service judged) is one
+        // call that can take longer than Orleans' default 30 s.
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = LoadTimeout);
+        silo.AddMemoryStreams(DriftStreams.ProviderName, streams => streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+            o.GetQueueMsgsTimerPeriod = EventPollPeriod)));
     }
 
     /// <summary>What a client of the embedded fabric needs to subscribe to drift events.</summary>
@@ -52,5 +120,40 @@ public static class DriftFabricHostingExtensions
     {
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = LoadTimeout);
         return client.AddMemoryStreams(DriftStreams.ProviderName);
+    }
+
+    /// <summary>A client of a Redis-backed fabric: finds the silos' gateways through Redis.</summary>
+    public static IClientBuilder AddDriftFabricRedisClient(this IClientBuilder client, string redis)
+    {
+        var options = RedisOptions(redis);
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = FabricId;
+            o.ServiceId = FabricId;
+        });
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = LoadTimeout);
+        return client.UseRedisClustering(o => o.ConfigurationOptions = options).AddMemoryStreams(DriftStreams.ProviderName);
+    }
+}
+
+/// <summary>Pings Redis every second and reports it to <see cref="FabricHealth"/> as component <c>redis</c>.</summary>
+internal sealed class RedisHealthMonitor(IConnectionMultiplexer redis, FabricHealth health) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        do
+        {
+            try
+            {
+                await redis.GetDatabase().PingAsync();
+                health.Report("redis", null);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                health.Report("redis", $"redis {redis.Configuration.Split(',')[0]} unreachable: {e.Message}");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }

@@ -14,10 +14,22 @@ public sealed record FleetSpec(DriftPolicy Policy, IReadOnlyList<ManifestError> 
 
     /// <summary>Labels that name the service an object belongs to, in order; the object's name is the last resort.</summary>
     public IReadOnlyList<string> ServiceLabels { get; init; } = FleetSpecReader.DefaultServiceLabels;
+
+    /// <summary>How much of each tenant's event log is kept unless the tenant says otherwise.</summary>
+    public EventLogSpec Events { get; init; } = EventLogSpec.Default;
+}
+
+/// <summary>A tenant's event log keeps its newest <see cref="MaxLength"/> events, none older than <see cref="MaxAge"/>.</summary>
+public sealed record EventLogSpec(int MaxLength, TimeSpan MaxAge)
+{
+    public static readonly EventLogSpec Default = new(100_000, TimeSpan.FromDays(7));
 }
 
 /// <summary>A tenant of the fleet and its clusters.</summary>
-public sealed record TenantSpec(string Name, IReadOnlyList<ClusterSpec> Clusters, SourceLocation Location);
+public sealed record TenantSpec(string Name, IReadOnlyList<ClusterSpec> Clusters, SourceLocation Location)
+{
+    public EventLogSpec Events { get; init; } = EventLogSpec.Default;
+}
 
 /// <summary>
 /// A cluster: where its desired state lives (a directory of the IaC repo) and its live state
@@ -53,8 +65,9 @@ public static class FleetSpecReader
 
     public static readonly IReadOnlyList<string> DefaultServiceLabels = ["app.kubernetes.io/name", "app"];
 
-    private static readonly string[] TopLevelFields = ["apiVersion", "kind", "defaultNamespace", "serviceLabels", "managers", "ignore", "severity", "tenants"];
-    private static readonly string[] TenantFields = ["name", "clusters"];
+    private static readonly string[] TopLevelFields = ["apiVersion", "kind", "defaultNamespace", "serviceLabels", "managers", "ignore", "severity", "tenants", "events"];
+    private static readonly string[] TenantFields = ["name", "clusters", "events"];
+    private static readonly string[] EventFields = ["maxLength", "maxAge"];
     private static readonly string[] ClusterFields = ["name", "desired", "live", "defaultNamespace", "serviceLabels", "pollInterval"];
     private static readonly string[] LiveFields = ["snapshot", "kubeconfig", "context", "inCluster", "qps", "burst"];
     private static readonly string[] ManagerFields = ["appliers", "controllers"];
@@ -113,13 +126,47 @@ public static class FleetSpecReader
             SeverityOverrides = ReadList(map, "severity", reader, ReadSeverityOverride),
         };
         var serviceLabels = Reader.Has(map, "serviceLabels") ? reader.StringList(map, "serviceLabels", "serviceLabels") : [.. DefaultServiceLabels];
-        var defaults = new ClusterDefaults(policy.DefaultNamespace, serviceLabels, baseDirectory);
+        var events = ReadEvents(map, "events", reader, EventLogSpec.Default);
+        var defaults = new ClusterDefaults(policy.DefaultNamespace, serviceLabels, baseDirectory, events);
         var tenants = ReadList(map, "tenants", reader, (item, name, r) => ReadTenant(item, name, r, defaults));
         CheckUnique(tenants.Select(t => (t.Name, t.Location)), "tenants", "tenant", reader);
-        return new FleetSpec(policy, reader.Errors) { Tenants = tenants, ServiceLabels = serviceLabels };
+        return new FleetSpec(policy, reader.Errors) { Tenants = tenants, ServiceLabels = serviceLabels, Events = events };
     }
 
-    private sealed record ClusterDefaults(string Namespace, IReadOnlyList<string> ServiceLabels, string? BaseDirectory);
+    private sealed record ClusterDefaults(string Namespace, IReadOnlyList<string> ServiceLabels, string? BaseDirectory, EventLogSpec Events);
+
+    /// <summary><c>events: { maxLength: 100000, maxAge: 7d }</c>; either may be left out to keep the default.</summary>
+    private static EventLogSpec ReadEvents(MapNode parent, string field, Reader reader, EventLogSpec defaults)
+    {
+        switch (parent["events"])
+        {
+            case null:
+                return defaults;
+            case MapNode events:
+                reader.CheckFields(events, EventFields, field);
+                var length = reader.OptionalCount(events, "maxLength", field + ".maxLength") ?? defaults.MaxLength;
+                var age = defaults.MaxAge;
+                if (reader.OptionalString(events, "maxAge", field + ".maxAge") is { } ageText)
+                {
+                    if (!TryParseDuration(ageText, out age) || age <= TimeSpan.Zero)
+                    {
+                        reader.Error(events["maxAge"]!, field + ".maxAge", $"'{ageText}' is not a positive duration (e.g. 12h, 7d)");
+                        age = defaults.MaxAge;
+                    }
+                }
+
+                if (length < 1)
+                {
+                    reader.Error(events["maxLength"]!, field + ".maxLength", "must be at least 1");
+                    length = defaults.MaxLength;
+                }
+
+                return new EventLogSpec(length, age);
+            case { } other:
+                reader.Error(other, field, "must be a mapping ({ maxLength: N, maxAge: DURATION })");
+                return defaults;
+        }
+    }
 
     private static TenantSpec? ReadTenant(MapNode item, string name, Reader reader, ClusterDefaults defaults)
     {
@@ -133,7 +180,8 @@ public static class FleetSpecReader
         }
 
         CheckUnique(clusters.Select(c => (c.Name, c.Location)), name + ".clusters", "cluster", reader);
-        return reader.Errors.Count > errors || tenant is null ? null : new TenantSpec(tenant, clusters, reader.Location(item));
+        var events = ReadEvents(item, name + ".events", reader, defaults.Events);
+        return reader.Errors.Count > errors || tenant is null ? null : new TenantSpec(tenant, clusters, reader.Location(item)) { Events = events };
     }
 
     private static ClusterSpec? ReadCluster(MapNode item, string name, Reader reader, ClusterDefaults defaults)
@@ -211,6 +259,8 @@ public static class FleetSpecReader
         var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
             : text.EndsWith('s') ? (text[..^1], 1.0)
             : text.EndsWith('m') ? (text[..^1], 60.0)
+            : text.EndsWith('h') ? (text[..^1], 3600.0)
+            : text.EndsWith('d') ? (text[..^1], 86400.0)
             : (text, double.NaN);
         if (double.IsNaN(unit) || !double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < 0)
         {

@@ -39,12 +39,19 @@ internal sealed class ClusterTables
 /// grain only its own documents and only when they changed, and rolls the services' summaries
 /// up to the tenant. It holds hashes and counts, never the documents themselves.
 /// </summary>
-[GrainType("driftfabric.cluster")]
+[GrainType("driftfabric.cluster"), WatchPlacement]
 public sealed partial class ClusterGrain(
     [PersistentState("cluster", StorageNames.Grains)] IPersistentState<ClusterState> state,
+    IClusterMembershipService membership,
     TimeProvider time,
-    ILogger<ClusterGrain> logger) : Grain, IClusterGrain
+    ILogger<ClusterGrain> logger) : Grain, IClusterGrain, IRemindable
 {
+    /// <summary>The durable watchdog: fires on some silo even if every silo that knew this cluster died.</summary>
+    private const string WatchdogReminder = "watchdog";
+    private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMinutes(1);
+    private MembershipVersion _membershipSeen = MembershipVersion.MinValue;
+    private bool _reminderRegistered;
+
     private readonly ClusterTables _tables = new();
     private IGrainTimer? _poll;
     private string _key = string.Empty;
@@ -80,15 +87,104 @@ public sealed partial class ClusterGrain(
         }
 
         StartPolling(config.PollInterval);
+        await RegisterWatchdog();
         return await Reload();
     }
 
-    public Task<ClusterSummary> EnsureWatching(ClusterConfig config)
+    public async Task<ClusterSummary> EnsureWatching(ClusterConfig config)
     {
+        if (MoveToOwner())
+        {
+            return Summary();
+        }
+
+        await RecoverServicesAfterMembershipChange();
         var watching = _poll is not null && (config.Kube is null || _source is not null);
         return watching && state.State.Config is { } current && SameJudgement(current, config) && current.PollInterval == config.PollInterval
-            ? Task.FromResult(Summary())
-            : Configure(config);
+            ? Summary()
+            : await Configure(config);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // Activation alone brings the watch back (OnActivateAsync); this also moves it to its owner.
+        _reminderRegistered = true;
+        if (state.State.Config is { } config)
+        {
+            await EnsureWatching(config);
+        }
+    }
+
+    private async Task RegisterWatchdog()
+    {
+        if (_reminderRegistered)
+        {
+            return;
+        }
+
+        try
+        {
+            await this.RegisterOrUpdateReminder(WatchdogReminder, WatchdogPeriod, WatchdogPeriod);
+            _reminderRegistered = true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The silo watchdogs still bring the cluster back; the next configure tries again.
+            LogReminderFailed(logger, e, _key);
+        }
+    }
+
+    /// <summary>
+    /// When the active silos changed and another one now owns this cluster (a silo joined), the
+    /// grain moves there once idle: it stops watching here and re-lists there.
+    /// </summary>
+    private bool MoveToOwner()
+    {
+        var active = ActiveSilos();
+        if (active.Count > 1 && !WatchOwners.Owner(this.GetGrainId().Key.ToString()!, active).Equals(GrainContext.Address.SiloAddress))
+        {
+            LogMoving(logger, _key);
+            this.MigrateOnIdle();
+            return true;
+        }
+
+        return false;
+    }
+
+    private List<SiloAddress> ActiveSilos() =>
+        [.. membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress)];
+
+    /// <summary>
+    /// After a silo left, some of this cluster's services may have lost their activation with
+    /// transitions stored but unconfirmed in the tenant's log: touching each one reactivates it,
+    /// and a reactivated service sends what it holds.
+    /// </summary>
+    private async Task RecoverServicesAfterMembershipChange()
+    {
+        var snapshot = membership.CurrentSnapshot;
+        if (snapshot.Version == _membershipSeen)
+        {
+            return;
+        }
+
+        var first = _membershipSeen == MembershipVersion.MinValue;
+        _membershipSeen = snapshot.Version;
+        if (first || !snapshot.Members.Values.Any(m => m.Status == SiloStatus.Dead))
+        {
+            return;
+        }
+
+        await Task.WhenAll(_tables.Services.Keys.Select(async service =>
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IServiceGrain>(service).GetSummary();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogServiceFailed(logger, e, service);
+            }
+        }));
     }
 
     /// <summary>True when both configurations read the same sources and judge them the same way.</summary>
@@ -479,6 +575,12 @@ public sealed partial class ClusterGrain(
             LogPollFailed(logger, e, _key);
         }
     }
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not register its watchdog reminder")]
+    private static partial void LogReminderFailed(ILogger logger, Exception exception, string cluster);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Cluster {Cluster} belongs to another silo now; moving there")]
+    private static partial void LogMoving(ILogger logger, string cluster);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Cluster {Cluster} reloaded: {Sent} services updated, {Errors} input errors")]
     private static partial void LogReloaded(ILogger logger, string cluster, int sent, int errors);

@@ -56,6 +56,7 @@ public sealed class FleetLoader(IGrainFactory grains)
         {
             var grain = grains.GetGrain<ITenantGrain>(tenant.Name);
             await grain.RetainClusters([.. tenant.Clusters.Select(c => c.Name)]);
+            await grain.SetRetention(tenant.Events.MaxLength, tenant.Events.MaxAge);
             tenants.Add(await grain.GetSummary());
         }
 

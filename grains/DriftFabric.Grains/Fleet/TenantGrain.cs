@@ -1,4 +1,5 @@
 using DriftFabric.Abstractions;
+using DriftFabric.Grains.Events;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 
@@ -7,46 +8,176 @@ namespace DriftFabric.Grains.Fleet;
 [GenerateSerializer, Alias("driftfabric.TenantState")]
 public sealed class TenantState
 {
+    /// <summary>The last sequence number the tenant's log gave (the log itself is the authority).</summary>
     [Id(0)]
     public long Sequence { get; set; }
 
     [Id(1)]
     public Dictionary<string, ClusterSummary> Clusters { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(2)]
+    public EventRetention Retention { get; set; } = EventRetention.Default;
 }
 
 /// <summary>
-/// One tenant: numbers its drift transitions (one sequence per tenant, in the order each service
-/// reports them), publishes them on the tenant's stream, and holds its clusters' roll-ups.
+/// One tenant: appends its services' drift transitions to the tenant's event log (which numbers
+/// them), serves the log to resuming readers, publishes new events on the tenant's stream, and
+/// holds its clusters' roll-ups. It receives roll-ups and transitions, never resources.
 /// </summary>
 [GrainType("driftfabric.tenant")]
 public sealed partial class TenantGrain(
     [PersistentState("tenant", StorageNames.Grains)] IPersistentState<TenantState> state,
+    IDriftEventLog log,
+    FabricHealth health,
+    TimeProvider time,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
-    private readonly Queue<DriftEvent> _outbox = new();
-    private IAsyncStream<DriftEvent>? _stream;
+    /// <summary>Batches of several services go to the log in one append, up to this many.</summary>
+    private const int MaxBatches = 256;
+
     private static readonly TimeSpan PersistPeriod = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan TrimPeriod = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
+
+    private readonly List<(EventBatch Batch, TaskCompletionSource Done)> _pending = [];
+    private TaskCompletionSource _appended = NewSignal();
+    private IAsyncStream<DriftEvent>? _stream;
     private Task? _flushing;
     private IGrainTimer? _persist;
     private bool _dirty;
 
+    private string Tenant => this.GetPrimaryKeyString();
+
     private IAsyncStream<DriftEvent> Stream =>
-        _stream ??= this.GetStreamProvider(DriftStreams.ProviderName).GetStream<DriftEvent>(DriftStreams.For(this.GetPrimaryKeyString()));
+        _stream ??= this.GetStreamProvider(DriftStreams.ProviderName).GetStream<DriftEvent>(DriftStreams.For(Tenant));
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(TrimAsync, new GrainTimerCreationOptions { DueTime = TrimPeriod, Period = TrimPeriod, Interleave = true });
+        try
+        {
+            // The log numbers events; what this grain stored may be behind it after a silo died.
+            var page = await log.ReadAsync(Tenant, state.State.Sequence, 1, cancellationToken);
+            state.State.Sequence = Math.Max(state.State.Sequence, page.Last);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogLogUnavailable(logger, e, Tenant);
+        }
+    }
 
     /// <summary>
-    /// Numbers the transitions and queues them; one flush loop publishes the queue in order, in
-    /// batches, so a busy stream never holds up detection in the services.
+    /// Queues the batch; one flush loop appends everything queued in one go (so a busy tenant
+    /// costs a round trip per burst, not per service) and completes each caller once its
+    /// transitions are in the log.
     /// </summary>
-    public Task Publish(ServiceId service, IReadOnlyList<DriftTransition> transitions)
+    public Task Publish(ServiceId service, long firstServiceSequence, IReadOnlyList<DriftTransition> transitions)
     {
-        var tenant = this.GetPrimaryKeyString();
-        foreach (var transition in transitions)
+        if (transitions.Count == 0)
         {
-            _outbox.Enqueue(new DriftEvent(tenant, ++state.State.Sequence, transition.Type, service, transition.Drift, transition.At));
+            return Task.CompletedTask;
         }
 
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending.Add((new EventBatch(service, firstServiceSequence, transitions), done));
         _flushing ??= FlushAsync();
-        return Task.CompletedTask;
+        return done.Task;
+    }
+
+    private async Task FlushAsync()
+    {
+        try
+        {
+            while (_pending.Count > 0)
+            {
+                var take = Math.Min(_pending.Count, MaxBatches);
+                var batch = _pending.GetRange(0, take);
+                _pending.RemoveRange(0, take);
+                IReadOnlyList<DriftEvent> appended;
+                try
+                {
+                    appended = await log.AppendAsync(Tenant, [.. batch.Select(b => b.Batch)], state.State.Retention);
+                    health.Report("event-log", null);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Nothing is lost: each service keeps its transitions until a publish succeeds.
+                    health.Report("event-log", $"tenant {Tenant}: cannot append to the event log: {e.Message}");
+                    LogAppendFailed(logger, e, Tenant, batch.Count);
+                    var error = new InvalidOperationException($"tenant {Tenant}: the event log is unavailable: {e.Message}");
+                    batch.ForEach(b => b.Done.TrySetException(error));
+                    continue;
+                }
+
+                batch.ForEach(b => b.Done.TrySetResult());
+                if (appended.Count > 0)
+                {
+                    state.State.Sequence = appended[^1].Sequence;
+                    _dirty = true;
+                    EnsurePersisting();
+                    var signal = _appended;
+                    _appended = NewSignal();
+                    signal.TrySetResult();
+                    await PublishLive(appended);
+                }
+            }
+        }
+        finally
+        {
+            _flushing = null;
+        }
+    }
+
+    /// <summary>The tenant's Orleans stream: a live feed for subscribers in the fabric. The log is the record.</summary>
+    private async Task PublishLive(IReadOnlyList<DriftEvent> events)
+    {
+        try
+        {
+            foreach (var e in events)
+            {
+                await Stream.OnNextAsync(e);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogStreamFailed(logger, e, Tenant, events.Count);
+        }
+    }
+
+    public async Task<EventPage> ReadEvents(long afterSequence, int max, TimeSpan wait)
+    {
+        max = Math.Clamp(max, 1, 10_000);
+        var appended = _appended.Task;
+        var page = await log.ReadAsync(Tenant, afterSequence, max);
+        if (page.Events.Count > 0 || wait <= TimeSpan.Zero)
+        {
+            return page;
+        }
+
+        await Task.WhenAny(appended, Task.Delay(wait < MaxWait ? wait : MaxWait));
+        return await log.ReadAsync(Tenant, afterSequence, max);
+    }
+
+    public async Task SetRetention(int maxLength, TimeSpan maxAge)
+    {
+        var retention = new EventRetention(maxLength, maxAge);
+        if (retention != state.State.Retention)
+        {
+            state.State.Retention = retention;
+            await state.WriteAsync();
+        }
+    }
+
+    private async Task TrimAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await log.TrimAsync(Tenant, state.State.Retention, time.GetUtcNow(), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogLogUnavailable(logger, e, Tenant);
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -60,42 +191,8 @@ public sealed partial class TenantGrain(
     }
 
     /// <summary>
-    /// Publishes the outbox in order. The sequence is stored before the events it numbers go out;
-    /// an event leaves the outbox only once published, and a failure retries a second later.
-    /// </summary>
-    private async Task FlushAsync()
-    {
-        try
-        {
-            while (_outbox.Count > 0)
-            {
-                _dirty = false;
-                await state.WriteAsync();
-                while (_outbox.TryPeek(out var e))
-                {
-                    await Stream.OnNextAsync(e);
-                    _outbox.Dequeue();
-                }
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogPublishFailed(logger, e, this.GetPrimaryKeyString(), _outbox.Count);
-            this.RegisterGrainTimer(() =>
-            {
-                _flushing ??= FlushAsync();
-                return Task.CompletedTask;
-            }, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(1), Period = Timeout.InfiniteTimeSpan });
-        }
-        finally
-        {
-            _flushing = null;
-        }
-    }
-
-    /// <summary>
-    /// Takes a cluster's new roll-up. It is stored with the next batch of events or within ten
-    /// seconds: roll-ups change with every drift, and each cluster can send its own again.
+    /// Takes a cluster's new roll-up. It is stored within ten seconds: roll-ups change with every
+    /// drift, and each cluster can send its own again.
     /// </summary>
     public Task ReportCluster(ClusterSummary cluster)
     {
@@ -103,18 +200,29 @@ public sealed partial class TenantGrain(
         {
             state.State.Clusters[cluster.Cluster] = cluster;
             _dirty = true;
-            _persist ??= this.RegisterGrainTimer(PersistAsync, new GrainTimerCreationOptions { DueTime = PersistPeriod, Period = PersistPeriod, Interleave = true });
+            EnsurePersisting();
         }
 
         return Task.CompletedTask;
     }
 
+    private void EnsurePersisting() =>
+        _persist ??= this.RegisterGrainTimer(PersistAsync, new GrainTimerCreationOptions { DueTime = PersistPeriod, Period = PersistPeriod, Interleave = true });
+
     private async Task PersistAsync(CancellationToken cancellationToken)
     {
-        if (_dirty && _flushing is null)
+        if (_dirty)
         {
             _dirty = false;
-            await state.WriteAsync(cancellationToken);
+            try
+            {
+                await state.WriteAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _dirty = true;
+                LogPersistFailed(logger, e, Tenant);
+            }
         }
     }
 
@@ -141,9 +249,20 @@ public sealed partial class TenantGrain(
             total += cluster.Summary;
         }
 
-        return Task.FromResult(new TenantSummary(this.GetPrimaryKeyString(), total, clusters, state.State.Sequence));
+        return Task.FromResult(new TenantSummary(Tenant, total, clusters, state.State.Sequence));
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not publish its events ({Pending} waiting); retrying")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception, string tenant, int pending);
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not append {Batches} batches of events to its log; their services will send them again")]
+    private static partial void LogAppendFailed(ILogger logger, Exception exception, string tenant, int batches);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not publish {Count} logged events on its stream (they stay readable from the log)")]
+    private static partial void LogStreamFailed(ILogger logger, Exception exception, string tenant, int count);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not read or trim its event log")]
+    private static partial void LogLogUnavailable(ILogger logger, Exception exception, string tenant);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not store its roll-up; it retries")]
+    private static partial void LogPersistFailed(ILogger logger, Exception exception, string tenant);
 }

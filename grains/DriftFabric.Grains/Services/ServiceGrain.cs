@@ -35,6 +35,21 @@ public sealed class ServiceState
 
     [Id(7)]
     public List<DriftTransition> History { get; set; } = [];
+
+    /// <summary>The number the service gave its last transition (its own sequence, for idempotent logging).</summary>
+    [Id(8)]
+    public long EventSequence { get; set; }
+
+    /// <summary>
+    /// Transitions stored but not yet confirmed in the tenant's log, the first numbered
+    /// <see cref="OutboxFirst"/>. Stored before they are sent, so a silo's death loses none; the
+    /// log skips any it already holds.
+    /// </summary>
+    [Id(9)]
+    public List<DriftTransition> Outbox { get; set; } = [];
+
+    [Id(10)]
+    public long OutboxFirst { get; set; }
 }
 
 public static class ServiceHistory
@@ -54,12 +69,19 @@ public sealed partial class ServiceGrain(
     TimeProvider time,
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain
 {
+    private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
     private ServiceId _id = null!;
-
+    private IGrainTimer? _retry;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = ServiceId.Parse(this.GetPrimaryKeyString());
+        if (state.State.Outbox.Count > 0)
+        {
+            // Stored transitions whose publishing this service never saw confirmed (its silo may have died).
+            ScheduleRetry(TimeSpan.Zero);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -119,17 +141,50 @@ public sealed partial class ServiceGrain(
             {
                 history.RemoveRange(0, history.Count - ServiceHistory.Capacity);
             }
+
+            if (state.State.Outbox.Count == 0)
+            {
+                state.State.OutboxFirst = state.State.EventSequence + 1;
+            }
+
+            state.State.Outbox.AddRange(transitions);
+            state.State.EventSequence += transitions.Count;
+            LogTransitions(logger, _id.Key, transitions.Count);
         }
 
         await state.WriteAsync();
-        if (transitions.Count > 0)
+        if (state.State.Outbox.Count > 0 && _retry is null)
         {
-            LogTransitions(logger, _id.Key, transitions.Count);
-            await GrainFactory.GetGrain<ITenantGrain>(_id.Tenant).Publish(_id, transitions);
+            await SendOutboxAsync();
         }
 
         return state.State.Summary;
     }
+
+    /// <summary>
+    /// Sends the outbox to the tenant's log. On failure the transitions stay (stored) and are sent
+    /// again every second; detection goes on meanwhile. A confirmed outbox is emptied in memory and
+    /// stored empty with the next write: one sent twice is skipped by the log.
+    /// </summary>
+    private async Task SendOutboxAsync()
+    {
+        var outbox = state.State.Outbox;
+        try
+        {
+            await GrainFactory.GetGrain<ITenantGrain>(_id.Tenant).Publish(_id, state.State.OutboxFirst, [.. outbox]);
+            outbox.Clear();
+            _retry?.Dispose();
+            _retry = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogPublishFailed(logger, e, _id.Key, outbox.Count);
+            ScheduleRetry(RetryPeriod);
+        }
+    }
+
+    private void ScheduleRetry(TimeSpan due) =>
+        _retry ??= this.RegisterGrainTimer(SendOutboxAsync, new GrainTimerCreationOptions { DueTime = due, Period = RetryPeriod, KeepAlive = true });
 
     public Task<IReadOnlyList<DriftRecord>> GetDrifts() =>
         Task.FromResult<IReadOnlyList<DriftRecord>>([.. state.State.Drifts.Values.OrderBy(d => d.Resource, StringComparer.Ordinal).ThenBy(d => d.Path, StringComparer.Ordinal)]);
@@ -255,6 +310,9 @@ public sealed partial class ServiceGrain(
 
         return new DriftSummary(resources, drifted.Count, critical, high, medium, low, resources > 0 ? 1 : 0, drifted.Count > 0 ? 1 : 0);
     }
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Service {Service} could not publish {Count} transitions; they are kept and sent again")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string service, int count);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Service {Service} has {Count} drift transitions")]
     private static partial void LogTransitions(ILogger logger, string service, int count);

@@ -1,0 +1,34 @@
+using System.IO.Hashing;
+using System.Text;
+using Orleans.Placement;
+using Orleans.Runtime.Placement;
+
+namespace DriftFabric.Grains.Fleet;
+
+/// <summary>
+/// Places cluster grains (and so the watches they own) by rendezvous hashing of the grain's key
+/// over the active silos: every silo agrees on where a cluster belongs, the watches spread
+/// evenly, and a silo that joins or leaves moves only its own share.
+/// </summary>
+[GenerateSerializer, Immutable, SuppressReferenceTracking, Alias("driftfabric.WatchPlacement")]
+public sealed class WatchPlacementStrategy : PlacementStrategy
+{
+    public static WatchPlacementStrategy Instance { get; } = new();
+}
+
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+public sealed class WatchPlacementAttribute() : PlacementAttribute(WatchPlacementStrategy.Instance);
+
+public sealed class WatchPlacementDirector : IPlacementDirector
+{
+    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context) =>
+        Task.FromResult(WatchOwners.Owner(target.GrainIdentity.Key.ToString()!, context.GetCompatibleSilos(target)));
+}
+
+public static class WatchOwners
+{
+    /// <summary>The silo a key belongs to: the one with the highest hash of (key, silo).</summary>
+    public static SiloAddress Owner(string key, IEnumerable<SiloAddress> silos) =>
+        silos.MaxBy(s => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(key + "|" + s.ToParsableString())))
+        ?? throw new InvalidOperationException("no silo to place " + key + " on");
+}
