@@ -18,6 +18,7 @@ public static class DriftEventFeed
 {
     private const int PageSize = 1000;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan CallSlack = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -42,7 +43,9 @@ public static class DriftEventFeed
             EventPage page;
             try
             {
-                page = await grains.GetGrain<ITenantGrain>(tenant).ReadEvents(cursor, PageSize, Wait).WaitAsync(cancellationToken);
+                // A call to a silo that just died can hang until Orleans declares it dead: give up on
+                // it a little after the long poll would have returned, and ask again.
+                page = await grains.GetGrain<ITenantGrain>(tenant).ReadEvents(cursor, PageSize, Wait).WaitAsync(Wait + CallSlack, cancellationToken);
                 backoff = TimeSpan.FromMilliseconds(100);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -98,6 +98,10 @@ public interface IClusterGrain : IGrainWithStringKey
 
     [Alias("GetServices")]
     Task<IReadOnlyList<ServiceSummary>> GetServices();
+
+    /// <summary>The silo this cluster's watch runs on (its Orleans silo address): where to look when a watch misbehaves.</summary>
+    [Alias("GetSilo"), AlwaysInterleave]
+    Task<string> GetSilo();
 }
 
 /// <summary>One tenant: its clusters' roll-ups, and the numbering, logging and publishing of its drift events.</summary>

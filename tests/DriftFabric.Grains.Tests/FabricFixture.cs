@@ -13,7 +13,8 @@ public sealed class FabricFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder();
-        builder.ConfigureSilo((_, silo) => silo.AddDriftFabricEmbedded());
+        var log = new DriftFabric.Grains.Events.MemoryDriftEventLog(TimeProvider.System);
+        builder.ConfigureSilo((_, silo) => silo.AddDriftFabricEmbedded(log));
         builder.ConfigureClient(client => client.AddDriftFabricEmbeddedClient());
         Cluster = builder.Build();
         await Cluster.DeployAsync();

@@ -156,6 +156,39 @@ public sealed class FabricFlowTests(FabricFixture fabric)
     }
 
     [Fact]
+    public async Task A_reader_resumes_from_its_cursor_and_a_waiting_reader_wakes_on_the_next_event()
+    {
+        using var fleet = TempFleet.Single("feed");
+        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 2, "web:1")));
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("feed/prod");
+        await Loader.LoadAsync(fleet.SpecPath);
+        foreach (var replicas in new[] { 3, 4, 2 })
+        {
+            fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", replicas, "web:1", manager: "kubectl-scale")));
+            await cluster.Reload();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var all = await fabric.Client.ReadEventsAsync("feed", 0, cancellationToken: timeout.Token).Take(3).ToListAsync(timeout.Token);
+        Assert.Equal(["1 Opened 3", "2 Changed 4", "3 Resolved 4"], all.Select(e => $"{e.Sequence} {e.Type} {e.Drift.Live}"));
+
+        // A consumer that stopped after event 1 picks up at 2, and then waits for what comes next.
+        await using var resumed = fabric.Client.ReadEventsAsync("feed", 1, cancellationToken: timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await resumed.MoveNextAsync());
+        Assert.Equal(2, resumed.Current.Sequence);
+        Assert.True(await resumed.MoveNextAsync());
+        Assert.Equal(3, resumed.Current.Sequence);
+        var next = resumed.MoveNextAsync().AsTask();
+        await Task.Delay(200);
+        Assert.False(next.IsCompleted);
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 5, "web:1", manager: "kubectl-scale")));
+        await cluster.Reload();
+        Assert.True(await next);
+        Assert.Equal("4 Opened 5", $"{resumed.Current.Sequence} {resumed.Current.Type} {resumed.Current.Drift.Live}");
+    }
+
+    [Fact]
     public async Task A_service_remembers_its_latest_transitions_and_no_more()
     {
         using var fleet = TempFleet.Single("history");

@@ -144,7 +144,7 @@ public static class FleetSpecReader
                 return defaults;
             case MapNode events:
                 reader.CheckFields(events, EventFields, field);
-                var length = reader.OptionalCount(events, "maxLength", field + ".maxLength") ?? defaults.MaxLength;
+                var length = reader.OptionalCount(events, "maxLength", field + ".maxLength", max: 100_000_000) ?? defaults.MaxLength;
                 var age = defaults.MaxAge;
                 if (reader.OptionalString(events, "maxAge", field + ".maxAge") is { } ageText)
                 {
@@ -153,12 +153,6 @@ public static class FleetSpecReader
                         reader.Error(events["maxAge"]!, field + ".maxAge", $"'{ageText}' is not a positive duration (e.g. 12h, 7d)");
                         age = defaults.MaxAge;
                     }
-                }
-
-                if (length < 1)
-                {
-                    reader.Error(events["maxLength"]!, field + ".maxLength", "must be at least 1");
-                    length = defaults.MaxLength;
                 }
 
                 return new EventLogSpec(length, age);
@@ -479,16 +473,16 @@ public static class FleetSpecReader
             }
         }
 
-        public int? OptionalCount(MapNode map, string key, string field)
+        public int? OptionalCount(MapNode map, string key, string field, int max = 100_000)
         {
             switch (map[key])
             {
                 case null or ScalarNode { Kind: NodeKind.Null }:
                     return null;
-                case ScalarNode { Kind: NodeKind.Number, Exact: { } n } when n >= 1 && n <= 100_000 && decimal.Truncate(n) == n:
+                case ScalarNode { Kind: NodeKind.Number, Exact: { } n } when n >= 1 && n <= max && decimal.Truncate(n) == n:
                     return (int)n;
                 case { } other:
-                    Error(other, field, "must be a whole number from 1 to 100000");
+                    Error(other, field, $"must be a whole number from 1 to {max}");
                     return null;
             }
         }

@@ -24,7 +24,7 @@ public sealed class RedisDriftEventLog(IConnectionMultiplexer redis, string pref
           local last = tonumber(redis.call('HGET', KEYS[2], service) or '0')
           if s > last then
             seq = seq + 1
-            redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], seq .. '-0', 'e', ARGV[i + 2], 't', ARGV[2])
+            redis.call('XADD', KEYS[1], 'MAXLEN', '=', ARGV[1], seq .. '-0', 'e', ARGV[i + 2], 't', ARGV[2])
             redis.call('HSET', KEYS[2], service, s)
             out[#out + 1] = (i - 3) / 3
             out[#out + 1] = seq

@@ -227,6 +227,8 @@ public sealed partial class ClusterGrain(
 
     public Task<ClusterSummary> GetSummary() => Task.FromResult(Summary());
 
+    public Task<string> GetSilo() => Task.FromResult(GrainContext.Address.SiloAddress?.ToString() ?? "unknown");
+
     public Task<IReadOnlyList<ServiceSummary>> GetServices() =>
         Task.FromResult<IReadOnlyList<ServiceSummary>>([.. _tables.Services
             .Where(s => s.Value.Services > 0)

@@ -162,4 +162,33 @@ public class FleetSpecTests
         Assert.Contains(spec.Errors, e => e.Line == 5 && e.Message.StartsWith("tenants[0].clusters[0].desired: 'repo/prod' does not exist", StringComparison.Ordinal));
         Assert.Contains(spec.Errors, e => e.Line == 6 && e.Message.StartsWith("tenants[0].clusters[0].live.snapshot: 'live.json' does not exist", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Event_log_retention_comes_from_the_spec_and_a_tenant_can_override_it()
+    {
+        var yaml = "events: { maxLength: 5000, maxAge: 12h }\n"
+            + "tenants:\n- name: acme\n  clusters:\n  - name: prod\n    desired: d\n    live: { snapshot: s }\n"
+            + "- name: globex\n  events: { maxAge: 30d }\n  clusters:\n  - name: prod\n    desired: d\n    live: { snapshot: s }\n";
+
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", yaml);
+
+        Assert.Empty(spec.Errors);
+        Assert.Equal(new EventLogSpec(5000, TimeSpan.FromHours(12)), spec.Tenants[0].Events);
+        Assert.Equal(new EventLogSpec(5000, TimeSpan.FromDays(30)), spec.Tenants[1].Events);
+        Assert.Equal(EventLogSpec.Default, FleetSpecReader.Parse("driftfabric.yaml", Topology).Tenants[0].Events);
+    }
+
+    [Theory]
+    [InlineData("events: { maxAge: forever }\n", 1, "events.maxAge: 'forever' is not a positive duration")]
+    [InlineData("events: { maxLength: 0 }\n", 1, "events.maxLength: must be a whole number from 1 to 100000000")]
+    [InlineData("events: { keep: 10 }\n", 1, "events.keep: unknown field")]
+    [InlineData("events: 100\n", 1, "events: must be a mapping")]
+    public void Invalid_event_retention_names_line_and_field(string yaml, int line, string message)
+    {
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", yaml);
+
+        var error = Assert.Single(spec.Errors);
+        Assert.Equal(line, error.Line);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
 }

@@ -24,7 +24,8 @@ public sealed class SiloLossTests
         fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
 
         var builder = new InProcessTestClusterBuilder(3);
-        builder.ConfigureSilo((_, silo) => silo.AddDriftFabricEmbedded());
+        var log = new DriftFabric.Grains.Events.MemoryDriftEventLog(TimeProvider.System);
+        builder.ConfigureSilo((_, silo) => silo.AddDriftFabricEmbedded(log));
         builder.ConfigureSiloHost((_, host) =>
         {
             host.Services.AddSingleton(new WatchdogOptions(fleet.SpecPath, TimeSpan.FromMilliseconds(300)));

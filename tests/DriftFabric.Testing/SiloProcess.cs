@@ -3,25 +3,50 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 
-namespace DriftFabric.Silo.Tests;
+namespace DriftFabric.Testing;
 
-/// <summary>The real silo as a child process on free loopback ports, with its console output line by line.</summary>
+/// <summary>
+/// The real silo (<c>driftfabric-silo.dll</c>, next to the test assembly) as a child process on
+/// free loopback ports, with its console output line by line.
+/// </summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly List<string> _seen = [];
+    private readonly List<string> _all = [];
 
-    private SiloProcess(Process process)
+    private SiloProcess(Process process, int siloPort)
     {
         _process = process;
+        SiloPort = siloPort;
     }
 
+    /// <summary>Lines read so far by <see cref="WaitForLineAsync"/>.</summary>
     public IReadOnlyList<string> Seen => _seen;
+
+    /// <summary>Every line the process wrote so far, read or not.</summary>
+    public IReadOnlyList<string> Output
+    {
+        get
+        {
+            lock (_all)
+            {
+                return [.. _all];
+            }
+        }
+    }
+
+    public int SiloPort { get; }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
 
     public static SiloProcess Start(params string[] arguments)
     {
+        var siloPort = FreePort();
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
@@ -29,13 +54,13 @@ public sealed class SiloProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "driftfabric-silo.dll"));
-        foreach (var argument in arguments.Concat(["--silo-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        foreach (var argument in arguments.Concat(["--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             start.ArgumentList.Add(argument);
         }
 
         var process = new Process { StartInfo = start };
-        var silo = new SiloProcess(process);
+        var silo = new SiloProcess(process, siloPort);
         process.OutputDataReceived += (_, e) => silo.Receive(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Receive(e.Data);
         process.Start();
@@ -60,10 +85,25 @@ public sealed class SiloProcess : IAsyncDisposable
                 }
             }
         }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            throw new InvalidOperationException($"the silo exited before a line with '{text}'; its output:\n{string.Join('\n', _seen)}");
+        }
         catch (OperationCanceledException)
         {
-            throw new Xunit.Sdk.XunitException($"no line with '{text}' within {Patience}; output so far:\n{string.Join('\n', _seen)}");
+            throw new TimeoutException($"no line with '{text}' within {Patience}; output so far:\n{string.Join('\n', _seen)}");
         }
+    }
+
+    /// <summary><c>kill -9</c>: the process dies on the spot, with no chance to leave the cluster or flush anything.</summary>
+    public async Task KillHardAsync()
+    {
+        using (var kill = Process.Start("kill", ["-KILL", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await ExitCodeAsync();
     }
 
     /// <summary>Ctrl+C: SIGINT, then the exit status.</summary>
@@ -103,6 +143,11 @@ public sealed class SiloProcess : IAsyncDisposable
         }
         else
         {
+            lock (_all)
+            {
+                _all.Add(line);
+            }
+
             _lines.Writer.TryWrite(line);
         }
     }

@@ -1,7 +1,7 @@
-namespace DriftFabric.Grains.Tests;
+namespace DriftFabric.Testing;
 
 /// <summary>Live objects as `kubectl get -o json` returns them, built small.</summary>
-internal static class Objects
+public static class Objects
 {
     public const string Applied = "kubectl-client-side-apply";
 

@@ -1,0 +1,235 @@
+using System.Globalization;
+using System.Text;
+using DriftFabric.Abstractions;
+using DriftFabric.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DriftFabric.Silo.Tests;
+
+/// <summary>
+/// A Redis-backed fabric of real processes: a redis-server, silo processes started with
+/// <c>--redis</c>, and one in-process Kubernetes API server per cluster of tenant
+/// <see cref="Tenant"/>, each with <see cref="Deployments"/> Deployments (one service each) as
+/// Git declares them. The test talks to it through an Orleans client, as any consumer would.
+/// </summary>
+internal sealed class FabricRig : IAsyncDisposable
+{
+    public const string Tenant = "acme";
+    public const int Deployments = 3;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("driftfabric-rig-");
+    private IHost? _clientHost;
+
+    private FabricRig(RedisServer redis, IReadOnlyList<KubeApiServer> apis)
+    {
+        Redis = redis;
+        Apis = apis;
+    }
+
+    public RedisServer Redis { get; }
+
+    public IReadOnlyList<KubeApiServer> Apis { get; }
+
+    public List<SiloProcess> Silos { get; } = [];
+
+    public IClusterClient Client { get; private set; } = null!;
+
+    public string Spec => Path.Combine(_dir.FullName, "driftfabric.yaml");
+
+    public static string Cluster(int i) => "c" + i.ToString(CultureInfo.InvariantCulture);
+
+    public static string Deployment(int d) => "web-" + d.ToString(CultureInfo.InvariantCulture);
+
+    public static string ServiceKey(int cluster, int d) => $"{Tenant}/{Cluster(cluster)}/shop/{Deployment(d)}";
+
+    public static async Task<FabricRig> StartAsync(int clusters, int silos)
+    {
+        var redis = await RedisServer.StartAsync();
+        var apis = new List<KubeApiServer>();
+        for (var i = 0; i < clusters; i++)
+        {
+            apis.Add(await KubeApiServer.StartAsync());
+        }
+
+        var rig = new FabricRig(redis, apis);
+        try
+        {
+            await rig.StartSilosAndClientAsync(clusters, silos);
+            return rig;
+        }
+        catch
+        {
+            await rig.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartSilosAndClientAsync(int clusters, int silos)
+    {
+        var rig = this;
+        var apis = Apis;
+        var spec = new StringBuilder("""
+            apiVersion: driftfabric.io/v1alpha1
+            kind: Fleet
+            tenants:
+            - name: acme
+              clusters:
+
+            """);
+        for (var i = 0; i < clusters; i++)
+        {
+            var desired = new StringBuilder();
+            for (var d = 0; d < Deployments; d++)
+            {
+                apis[i].Put(Objects.Deployment(Deployment(d), "shop", 2, "web:1", Deployment(d)));
+                desired.Append(Objects.DesiredDeployment(Deployment(d), "shop", 2, "web:1"));
+            }
+
+            rig.Write($"{Cluster(i)}/desired/app.yaml", desired.ToString());
+            rig.Write($"{Cluster(i)}/kube.yaml", apis[i].KubeConfig());
+            spec.Append(CultureInfo.InvariantCulture, $"  - name: {Cluster(i)}\n    desired: {Cluster(i)}/desired\n    live: {{ kubeconfig: {Cluster(i)}/kube.yaml, context: test }}\n    pollInterval: 500ms\n");
+        }
+
+        rig.Write("driftfabric.yaml", spec.ToString());
+        await Task.WhenAll(Enumerable.Range(0, silos).Select(_ => rig.AddSiloAsync()));
+
+        var host = Host.CreateApplicationBuilder();
+        host.Logging.ClearProviders();
+        host.UseOrleansClient(client => client.AddDriftFabricRedisClient(Redis.Endpoint));
+        _clientHost = host.Build();
+        await _clientHost.StartAsync();
+        Client = _clientHost.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>Starts one more silo process on the fabric and waits until it has loaded the fleet.</summary>
+    public async Task<SiloProcess> AddSiloAsync()
+    {
+        var silo = SiloProcess.Start("--fleet", Spec, "--redis", Redis.Endpoint, "--address", "127.0.0.1");
+        lock (Silos)
+        {
+            Silos.Add(silo);
+        }
+
+        await silo.WaitForLineAsync("Watching desired and live sources");
+        return silo;
+    }
+
+    public IClusterGrain ClusterGrain(int i) => Client.GetGrain<IClusterGrain>($"{Tenant}/{Cluster(i)}");
+
+    /// <summary>The silo process a cluster's watch runs on (by the silo port in its address).</summary>
+    public async Task<SiloProcess> HostOfAsync(int cluster)
+    {
+        var address = await ClusterGrain(cluster).GetSilo();
+        return Silos.Single(s => address.Contains($":{s.SiloPort.ToString(CultureInfo.InvariantCulture)}@", StringComparison.Ordinal)
+            || address.Contains($":{s.SiloPort.ToString(CultureInfo.InvariantCulture)}:", StringComparison.Ordinal));
+    }
+
+    /// <summary>Changes a Deployment's replicas on a cluster's API server, as <c>kubectl scale</c> would.</summary>
+    public void Scale(int cluster, int deployment, int replicas) =>
+        Apis[cluster].Edit("apps/v1", "Deployment", "shop", Deployment(deployment), o => o["spec"]!["replicas"] = replicas, "kubectl-scale");
+
+    /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="describe"/> when it never does.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, Func<Task<string>> describe, TimeSpan? patience = null)
+    {
+        var deadline = DateTime.UtcNow + (patience ?? Patience);
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+            {
+                last = e;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new Xunit.Sdk.XunitException($"the fabric never got there: {await describe()}{(last is null ? string.Empty : "; last error: " + last.Message)}");
+    }
+
+    /// <summary>The drifted services of the tenant as the service grains hold them: key to the replicas they see live.</summary>
+    public async Task<Dictionary<string, string>> DriftsAsync()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < Apis.Count; i++)
+        {
+            for (var d = 0; d < Deployments; d++)
+            {
+                foreach (var drift in await Client.GetGrain<IServiceGrain>(ServiceKey(i, d)).GetDrifts())
+                {
+                    result[ServiceKey(i, d)] = drift.Live ?? "-";
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads the tenant's log through the client from <paramref name="after"/> up to its last event at the time of the call.</summary>
+    public async Task<List<DriftEvent>> ReadLogAsync(long after, Action<Exception>? onError = null)
+    {
+        var last = (await Client.GetGrain<ITenantGrain>(Tenant).ReadEvents(long.MaxValue - 1, 1, TimeSpan.Zero)).Last;
+        var events = new List<DriftEvent>();
+        if (last <= after)
+        {
+            return events;
+        }
+
+        using var timeout = new CancellationTokenSource(Patience);
+        await foreach (var e in Client.ReadEventsAsync(Tenant, after, onError, timeout.Token))
+        {
+            events.Add(e);
+            if (e.Sequence >= last)
+            {
+                break;
+            }
+        }
+
+        return events;
+    }
+
+    public void Write(string relative, string text)
+    {
+        var path = Path.Combine(_dir.FullName, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text, new UTF8Encoding(false));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_clientHost is not null)
+        {
+            try
+            {
+                await _clientHost.StopAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+            {
+            }
+
+            _clientHost.Dispose();
+        }
+
+        foreach (var silo in Silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        foreach (var api in Apis)
+        {
+            await api.DisposeAsync();
+        }
+
+        await Redis.DisposeAsync();
+        _dir.Delete(recursive: true);
+    }
+}
