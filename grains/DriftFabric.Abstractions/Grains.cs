@@ -93,6 +93,13 @@ public interface IClusterGrain : IGrainWithStringKey
     [Alias("ReportLiveHealth")]
     Task ReportLiveHealth(string? problem);
 
+    /// <summary>
+    /// A full resync: reads both sources afresh (a re-list for a watched cluster) and has every
+    /// service judge its whole state again, whether or not anything changed.
+    /// </summary>
+    [Alias("Resync")]
+    Task<ClusterSummary> Resync();
+
     [Alias("GetSummary")]
     Task<ClusterSummary> GetSummary();
 

@@ -5,10 +5,35 @@ using DriftFabric.Benchmarks;
 using DriftFabric.Engine;
 using DriftFabric.Engine.Manifests;
 
-// `engine [--copies N]` and `latency --resources N --changes-per-second R [--seconds S]`:
-// timed runs that print a JSON line last. Anything else goes to BenchmarkDotNet
-// (e.g. `--filter *EngineBenchmarks*`).
+// `engine`, `engine-check [--copies N]`, `latency --resources N --changes-per-second R [--seconds S]`,
+// `fleet --tenants T --clusters C --resources N [--silos S]`, `serializers`: runs that print a
+// JSON line last. Anything else goes to BenchmarkDotNet (e.g. `--filter *DocumentBenchmarks*`).
 if (args.Length > 0 && args[0] == "engine")
+{
+    return DocumentRun.Run();
+}
+
+if (args.Length > 0 && args[0] == "fleet")
+{
+    var share = Array.IndexOf(args, "--drift-share") is var at and >= 0 && at + 1 < args.Length ? double.Parse(args[at + 1], CultureInfo.InvariantCulture) : 0.05;
+    return await FleetBenchmark.RunAsync(Option(args, "--tenants", 10), Option(args, "--clusters", 100), Option(args, "--resources", 100_000), Option(args, "--silos", 1), share);
+}
+
+if (args.Length > 0 && args[0] == "engine-profile")
+{
+    var work = DocumentWorkload.Create(50);
+    work.Profile(50);
+    var (parseNs, compareNs) = work.Profile(200);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"engine-profile\",\"engine_parse_ns\":{parseNs:0},\"compare_ns\":{compareNs:0}}}"));
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "serializers")
+{
+    return SerializerComparison.Run();
+}
+
+if (args.Length > 0 && args[0] == "engine-check")
 {
     return EngineRun(Option(args, "--copies", 250));
 }

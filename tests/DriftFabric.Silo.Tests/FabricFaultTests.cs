@@ -59,7 +59,7 @@ public sealed class FabricFaultTests
         var drifted = expected.Where(e => e.Value != 2).ToDictionary(e => e.Key, e => e.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
         await FabricRig.EventuallyAsync(
             async () => (await rig.DriftsAsync()).OrderBy(d => d.Key, StringComparer.Ordinal).SequenceEqual(drifted.OrderBy(d => d.Key, StringComparer.Ordinal)),
-            async () => $"drifts {string.Join(", ", await rig.DriftsAsync())}; expected {string.Join(", ", drifted)}");
+            async () => $"drifts {string.Join(", ", await rig.DriftsAsync())}; expected {string.Join(", ", drifted)}; silos {await rig.MembershipAsync()}");
         foreach (var i in Enumerable.Range(0, rig.Apis.Count))
         {
             Assert.NotSame(victim, await rig.HostOfAsync(i));

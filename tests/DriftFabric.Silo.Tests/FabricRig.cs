@@ -127,6 +127,21 @@ internal sealed class FabricRig : IAsyncDisposable
             || address.Contains($":{s.SiloPort.ToString(CultureInfo.InvariantCulture)}:", StringComparison.Ordinal));
     }
 
+    /// <summary>Each silo the fabric knows of, with its status (for failure messages).</summary>
+    public async Task<string> MembershipAsync()
+    {
+        try
+        {
+            var hosts = await Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: false);
+            return string.Join(", ", hosts.Select(h => $"{h.Key} {h.Value}")) + "; victims/killed: "
+                + string.Join(", ", Silos.Where(s => s.HasExited).Select(s => s.SiloPort));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return "unknown (" + e.Message + ")";
+        }
+    }
+
     /// <summary>Changes a Deployment's replicas on a cluster's API server, as <c>kubectl scale</c> would.</summary>
     public void Scale(int cluster, int deployment, int replicas) =>
         Apis[cluster].Edit("apps/v1", "Deployment", "shop", Deployment(deployment), o => o["spec"]!["replicas"] = replicas, "kubectl-scale");
@@ -206,30 +221,45 @@ internal sealed class FabricRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_clientHost is not null)
+        // Each step is bounded: a stuck shutdown must not hold up the rest of the suite.
+        if (_clientHost is { } clientHost)
         {
-            try
+            await Bounded("client", async () =>
             {
-                await _clientHost.StopAsync(TimeSpan.FromSeconds(5));
-            }
-            catch (Exception e) when (e is OperationCanceledException or TimeoutException)
-            {
-            }
-
-            _clientHost.Dispose();
+                await clientHost.StopAsync(TimeSpan.FromSeconds(5));
+                clientHost.Dispose();
+            });
         }
 
         foreach (var silo in Silos)
         {
-            await silo.DisposeAsync();
+            await Bounded("silo", () => silo.DisposeAsync().AsTask());
         }
 
         foreach (var api in Apis)
         {
-            await api.DisposeAsync();
+            await Bounded("api server", () => api.DisposeAsync().AsTask());
         }
 
-        await Redis.DisposeAsync();
-        _dir.Delete(recursive: true);
+        await Bounded("redis", () => Redis.DisposeAsync().AsTask());
+        try
+        {
+            _dir.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static async Task Bounded(string what, Func<Task> step)
+    {
+        try
+        {
+            await step().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"rig: stopping the {what} took too long; moving on ({e.Message})");
+        }
     }
 }

@@ -192,6 +192,14 @@ public sealed partial class ClusterGrain(
         a.DesiredPath == b.DesiredPath && a.LivePath == b.LivePath && a.DefaultNamespace == b.DefaultNamespace
         && a.Policy.Hash == b.Policy.Hash && a.ServiceLabels.SequenceEqual(b.ServiceLabels) && a.Kube == b.Kube;
 
+    public Task<ClusterSummary> Resync()
+    {
+        _tables.DesiredHashes.Clear();
+        _tables.LiveHashes.Clear();
+        _resync = true;
+        return Reload();
+    }
+
     public Task<ClusterSummary> Reload()
     {
         var config = state.State.Config ?? throw new InvalidOperationException($"cluster {_key} is not configured");

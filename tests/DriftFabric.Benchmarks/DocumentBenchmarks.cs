@@ -1,0 +1,152 @@
+using System.Text;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using DriftFabric.Engine;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Model;
+using DriftFabric.Engine.Parsing;
+
+namespace DriftFabric.Benchmarks;
+
+/// <summary>
+/// The hot path at the level of one live document: what a watch event costs. The same live
+/// documents are parsed alone with <see cref="JsonDocument.Parse(ReadOnlyMemory{byte}, JsonDocumentOptions)"/>
+/// (the floor: reading the bytes at all), and parsed by the engine and compared with desired
+/// state that matches them (in sync) or differs in one field (drifted).
+/// </summary>
+[MemoryDiagnoser]
+public class DocumentBenchmarks
+{
+    private DocumentWorkload _work = null!;
+
+    [GlobalSetup]
+    public void Setup() => _work = DocumentWorkload.Create(apps: 50);
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = DocumentWorkload.OperationsFor50Apps)]
+    public int ParseOnly() => _work.ParseOnly();
+
+    [Benchmark(OperationsPerInvoke = DocumentWorkload.OperationsFor50Apps)]
+    public int ParseAndCompareInSync() => _work.ParseAndCompare(_work.InSync);
+
+    [Benchmark(OperationsPerInvoke = DocumentWorkload.OperationsFor50Apps)]
+    public int ParseAndCompareDrifted() => _work.ParseAndCompare(_work.Drifted);
+}
+
+/// <summary>Live documents as a watch delivers them (one JSON object each), with two desired sides.</summary>
+public sealed class DocumentWorkload
+{
+    public const int OperationsFor50Apps = 50 * FleetGenerator.ResourcesPerApp;
+
+    private readonly DriftEngine _engine = new();
+
+    private DocumentWorkload(List<byte[]> live, List<ResourceKey> keys, List<Manifest> inSync, List<Manifest> drifted)
+    {
+        Live = live;
+        Keys = keys;
+        InSync = inSync;
+        Drifted = drifted;
+    }
+
+    public List<byte[]> Live { get; }
+
+    public List<ResourceKey> Keys { get; }
+
+    public List<Manifest> InSync { get; }
+
+    public List<Manifest> Drifted { get; }
+
+    public static DocumentWorkload Create(int apps)
+    {
+        var live = new List<byte[]>();
+        var keys = new List<ResourceKey>();
+        var inSync = new List<Manifest>();
+        var drifted = new List<Manifest>();
+        for (var a = 0; a < apps; a++)
+        {
+            foreach (var r in FleetGenerator.App("shop", $"app-{a}", a % 7, _ => false))
+            {
+                live.Add(Encoding.UTF8.GetBytes(r.LiveJson));
+                var desired = Desired(r.DesiredYaml);
+                inSync.Add(desired);
+                drifted.Add(Desired(DriftOneField(r.DesiredYaml)));
+                keys.Add(new ResourceKey(desired.Group.Length == 0 ? "core" : desired.Group, desired.Kind, desired.Namespace ?? "default", desired.Name));
+            }
+        }
+
+        var work = new DocumentWorkload(live, keys, inSync, drifted);
+        if (work.ParseAndCompare(inSync) != 0 || work.ParseAndCompare(drifted) < live.Count)
+        {
+            throw new InvalidOperationException($"workload is off: {work.ParseAndCompare(inSync)} drifts in sync, {work.ParseAndCompare(drifted)} drifted for {live.Count} documents");
+        }
+
+        return work;
+    }
+
+    /// <summary>Where the time of one pass goes: the engine's own parse, and the compare of parsed documents.</summary>
+    public (double ParseNs, double CompareNs) Profile(int rounds)
+    {
+        var parsed = Live.Select(d => new Manifest((MapNode)JsonReader.ReadValues(d)[0], new SourceLocation("live", 0))).ToList();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (var r = 0; r < rounds; r++)
+        {
+            foreach (var doc in Live)
+            {
+                JsonReader.ReadValues(doc);
+            }
+        }
+
+        var parse = watch.Elapsed.TotalNanoseconds / rounds / Live.Count;
+        watch.Restart();
+        for (var r = 0; r < rounds; r++)
+        {
+            for (var i = 0; i < Live.Count; i++)
+            {
+                _engine.CompareResource(Keys[i], InSync[i], parsed[i]);
+            }
+        }
+
+        return (parse, watch.Elapsed.TotalNanoseconds / rounds / Live.Count);
+    }
+
+    /// <summary>The floor: System.Text.Json reading every document.</summary>
+    public int ParseOnly()
+    {
+        var n = 0;
+        foreach (var doc in Live)
+        {
+            using var parsed = JsonDocument.Parse(doc);
+            n += parsed.RootElement.GetPropertyCount();
+        }
+
+        return n;
+    }
+
+    /// <summary>What a service does per watched change: parse the live object, compare it with desired.</summary>
+    public int ParseAndCompare(List<Manifest> desired)
+    {
+        var drifts = 0;
+        for (var i = 0; i < Live.Count; i++)
+        {
+            var root = (MapNode)JsonReader.ReadValues(Live[i])[0];
+            drifts += _engine.CompareResource(Keys[i], desired[i], new Manifest(root, new SourceLocation("live", 0))).Count;
+        }
+
+        return drifts;
+    }
+
+    private static Manifest Desired(string yaml)
+    {
+        var set = new ManifestSet();
+        ManifestLoader.LoadBytesInto("desired.yaml", Encoding.UTF8.GetBytes(yaml), set);
+        return set.Errors.Count == 0 ? set.Manifests.Single() : throw new InvalidOperationException(string.Join("; ", set.Errors));
+    }
+
+    /// <summary>One field of each kind's desired state changed, as a commit would change it.</summary>
+    private static string DriftOneField(string yaml) => yaml
+        .Replace("replicas: 3", "replicas: 4", StringComparison.Ordinal)
+        .Replace("targetPort: 8080", "targetPort: 8081", StringComparison.Ordinal)
+        .Replace("ttl: 30s", "ttl: 60s", StringComparison.Ordinal)
+        .Replace("api-key: k-", "api-key: new-", StringComparison.Ordinal)
+        .Replace("weight: 90", "weight: 80", StringComparison.Ordinal)
+        .Replace("mode: ISTIO_MUTUAL", "mode: SIMPLE", StringComparison.Ordinal);
+}
