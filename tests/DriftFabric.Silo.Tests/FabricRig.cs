@@ -127,14 +127,29 @@ internal sealed class FabricRig : IAsyncDisposable
             || address.Contains($":{s.SiloPort.ToString(CultureInfo.InvariantCulture)}:", StringComparison.Ordinal));
     }
 
-    /// <summary>Each silo the fabric knows of, with its status (for failure messages).</summary>
+    /// <summary>Each silo the fabric knows of with its status, where each cluster is, and the silos' warnings (for failure messages).</summary>
     public async Task<string> MembershipAsync()
     {
         try
         {
             var hosts = await Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: false);
-            return string.Join(", ", hosts.Select(h => $"{h.Key} {h.Value}")) + "; victims/killed: "
-                + string.Join(", ", Silos.Where(s => s.HasExited).Select(s => s.SiloPort));
+            var clusters = new List<string>();
+            for (var i = 0; i < Apis.Count; i++)
+            {
+                try
+                {
+                    clusters.Add($"{Cluster(i)} on {await ClusterGrain(i).GetSilo().WaitAsync(TimeSpan.FromSeconds(5))} ({Apis[i].OpenWatches} watches)");
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    clusters.Add($"{Cluster(i)}: {e.GetType().Name} {e.Message}");
+                }
+            }
+
+            var warnings = Silos.Where(s => !s.HasExited).SelectMany(s => s.Output.Where(l => l.Contains("warn", StringComparison.Ordinal) || l.Contains("fail", StringComparison.Ordinal)).TakeLast(15).Select(l => $"[{s.SiloPort}] {l}"));
+            return string.Join(", ", hosts.Select(h => $"{h.Key} {h.Value}")) + "; killed: "
+                + string.Join(", ", Silos.Where(s => s.HasExited).Select(s => s.SiloPort)) + "\nclusters: " + string.Join("; ", clusters)
+                + "\nwarnings:\n" + string.Join('\n', warnings);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

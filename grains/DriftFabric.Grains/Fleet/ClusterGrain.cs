@@ -63,6 +63,7 @@ public sealed partial class ClusterGrain(
     private DriftSummary? _total;
     private bool _resync;
     private ClusterSummary? _reported;
+    private bool _reportPending;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -226,7 +227,7 @@ public sealed partial class ClusterGrain(
         if (dirty)
         {
             await state.WriteAsync();
-            await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(summary);
+            await ReportToTenant(config, summary);
         }
 
         LogReloaded(logger, _key, sent, load.Errors.Count);
@@ -234,6 +235,24 @@ public sealed partial class ClusterGrain(
     }
 
     public Task<ClusterSummary> GetSummary() => Task.FromResult(Summary());
+
+    /// <summary>
+    /// Sends the roll-up to the tenant. A failure (the tenant's silo just died) never aborts the
+    /// work around it: the next poll sends the roll-up again.
+    /// </summary>
+    private async Task ReportToTenant(ClusterConfig config, ClusterSummary summary)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(summary);
+            _reportPending = false;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _reportPending = true;
+            LogReportFailed(logger, e, _key);
+        }
+    }
 
     public Task<string> GetSilo() => Task.FromResult(GrainContext.Address.SiloAddress?.ToString() ?? "unknown");
 
@@ -268,9 +287,11 @@ public sealed partial class ClusterGrain(
         {
             if (error is not null)
             {
-                // Not sent: forget what it was sent, so the next reload (soon: see Poll) sends it again.
+                // Not sent: forget what it was sent, so the next reload (soon: see Poll) sends it
+                // again. A watched cluster keeps no documents, so that reload re-lists.
                 _tables.DesiredHashes.Remove(service);
                 _tables.LiveHashes.Remove(service);
+                _resync = true;
                 load.Errors.Add($"service {service} could not be updated: {error.Message}");
                 load.SendFailed = true;
                 _retry = true;
@@ -472,7 +493,7 @@ public sealed partial class ClusterGrain(
             if (summary != _reported)
             {
                 _reported = summary;
-                await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(summary);
+                await ReportToTenant(config, summary);
             }
         }
     }
@@ -491,7 +512,7 @@ public sealed partial class ClusterGrain(
             await state.WriteAsync();
             if (state.State.Config is { } config)
             {
-                await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(Summary());
+                await ReportToTenant(config, Summary());
             }
         }
     }
@@ -579,12 +600,21 @@ public sealed partial class ClusterGrain(
             {
                 await ReloadAsync(config, fingerprint);
             }
+            else if (_reportPending)
+            {
+                await ReportToTenant(config, Summary());
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Whatever failed (a file, storage, another silo), the next poll tries again.
+            _retry = true;
             LogPollFailed(logger, e, _key);
         }
     }
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not report its roll-up to its tenant; it will again")]
+    private static partial void LogReportFailed(ILogger logger, Exception exception, string cluster);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not register its watchdog reminder")]
     private static partial void LogReminderFailed(ILogger logger, Exception exception, string cluster);
@@ -601,6 +631,6 @@ public sealed partial class ClusterGrain(
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Cluster {Cluster}: the API server is unreachable")]
     private static partial void LogUnreachable(ILogger logger, Exception exception, string cluster);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not check its sources for changes")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not check or reload its sources; it tries again at the next poll")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string cluster);
 }

@@ -19,10 +19,21 @@ public sealed class WatchPlacementStrategy : PlacementStrategy
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class WatchPlacementAttribute() : PlacementAttribute(WatchPlacementStrategy.Instance);
 
-public sealed class WatchPlacementDirector : IPlacementDirector
+/// <summary>
+/// Places by rendezvous hashing over the silos that are both compatible and active in the
+/// membership table. The compatible list alone can still hold a silo that was just declared dead
+/// (it follows the cluster manifest, which catches up later); hashing onto it would place the
+/// grain on the dead silo again and again.
+/// </summary>
+public sealed class WatchPlacementDirector(IClusterMembershipService membership) : IPlacementDirector
 {
-    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context) =>
-        Task.FromResult(WatchOwners.Owner(target.GrainIdentity.Key.ToString()!, context.GetCompatibleSilos(target)));
+    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        var compatible = context.GetCompatibleSilos(target);
+        var members = membership.CurrentSnapshot.Members;
+        var active = compatible.Where(s => members.TryGetValue(s, out var m) && m.Status == SiloStatus.Active).ToList();
+        return Task.FromResult(WatchOwners.Owner(target.GrainIdentity.Key.ToString()!, active.Count > 0 ? active : compatible));
+    }
 }
 
 public static class WatchOwners
