@@ -78,6 +78,11 @@ internal static class FleetBenchmark
             var heap = GC.GetTotalMemory(forceFullCollection: true);
             var redisUsed = await redis.UsedMemoryAsync();
             var redisPeak = long.Parse(InfoField(await redis.CommandAsync("INFO", "memory"), "used_memory_peak"), CultureInfo.InvariantCulture);
+            var sample = $"driftfabric/state/driftfabric.service/{Tenant(0)}/{Cluster(0)}/shop-0/app-0/service";
+            Console.Error.WriteLine($"redis keys {await redis.CommandAsync("DBSIZE")}; a service's state ({FleetGenerator.ResourcesPerApp} resources): {await redis.CommandAsync("MEMORY", "USAGE", sample)} bytes; "
+                + $"type {await redis.CommandAsync("TYPE", sample)}");
+            var info = await redis.CommandAsync("INFO", "memory");
+            Console.Error.WriteLine(string.Join(", ", new[] { "used_memory_dataset", "used_memory_overhead", "mem_aof_buffer", "mem_clients_normal", "allocator_frag_bytes" }.Select(f => f + "=" + InfoField(info, f))));
             Console.Error.WriteLine($"tracked {tracked} resources; heap {heap / 1048576} MiB (peak {peakHeap / 1048576} MiB), redis {redisUsed / 1048576} MiB (peak {redisPeak / 1048576} MiB); busiest grain {busiest}");
 
             foreach (var host in hosts)

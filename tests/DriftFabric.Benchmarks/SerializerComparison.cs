@@ -75,8 +75,8 @@ internal static class SerializerComparison
         foreach (var r in FleetGenerator.App("shop", "checkout", 1, i => i == 0))
         {
             var key = $"{(r.Kind is "Deployment" ? "apps" : r.Kind is "VirtualService" or "DestinationRule" ? "networking.istio.io" : "core")}/{r.Kind}/shop/checkout";
-            state.Desired.Add(new ResourceDocument(key, DesiredJson(r.DesiredYaml), "repo/checkout.yaml", 1));
-            state.Live.Add(new ResourceDocument(key, r.LiveJson, null, 0));
+            state.Desired.Add(StoredDocument.From(new ResourceDocument(key, DesiredJson(r.DesiredYaml), "repo/checkout.yaml", 1)));
+            state.Live.Add(StoredDocument.From(new ResourceDocument(key, System.Text.Json.Nodes.JsonNode.Parse(r.LiveJson)!.ToJsonString(), null, 0)));
         }
 
         var drift = new DriftRecord("apps/Deployment/shop/checkout", "/spec/replicas", "Modified", DriftSeverity.Medium, "3", "7", "kubectl-scale", at, at, "repo/checkout.yaml:9");

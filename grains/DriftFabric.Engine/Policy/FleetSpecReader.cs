@@ -75,6 +75,39 @@ public static class FleetSpecReader
     private static readonly string[] IgnoreFields = [.. SelectorFields, "path", "reason"];
     private static readonly string[] SeverityFields = [.. SelectorFields, "path", "driftKind", "severity"];
 
+    /// <summary>
+    /// The spec's drift policy alone (every section but <c>tenants</c> and <c>events</c>), as JSON:
+    /// what a service needs to judge its resources, without the fleet's topology, which grows
+    /// with every cluster and would otherwise be copied into every service. Text that does not
+    /// parse is returned as it is (its errors were reported when the spec was loaded).
+    /// </summary>
+    public static string PolicyText(string text)
+    {
+        try
+        {
+            if (YamlReader.ReadSingle(text) is MapNode map)
+            {
+                var keys = new List<string>();
+                var values = new List<Node>();
+                foreach (var (key, value) in map.Entries)
+                {
+                    if (key is not ("tenants" or "events"))
+                    {
+                        keys.Add(key);
+                        values.Add(value);
+                    }
+                }
+
+                return new MapNode([.. keys], [.. values], 1).ToJson();
+            }
+        }
+        catch (ParseException)
+        {
+        }
+
+        return text;
+    }
+
     public static FleetSpec Load(string path)
     {
         string text;

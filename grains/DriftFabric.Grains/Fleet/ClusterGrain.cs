@@ -207,8 +207,28 @@ public sealed partial class ClusterGrain(
         return ReloadAsync(config, ClusterSources.Fingerprint(config));
     }
 
+    /// <summary>
+    /// How many clusters of one silo read and route their sources at once. A full read holds the
+    /// cluster's parsed sources until its services have them; a thousand clusters loading at
+    /// once would hold them all, so the silo's peak memory would be many times its steady state.
+    /// </summary>
+    private static readonly SemaphoreSlim LoadGate = new(Math.Max(2, Environment.ProcessorCount));
+
     /// <param name="fingerprint">The sources' fingerprint, taken before they are read.</param>
     private async Task<ClusterSummary> ReloadAsync(ClusterConfig config, string fingerprint)
+    {
+        await LoadGate.WaitAsync();
+        try
+        {
+            return await ReloadGatedAsync(config, fingerprint);
+        }
+        finally
+        {
+            LoadGate.Release();
+        }
+    }
+
+    private async Task<ClusterSummary> ReloadGatedAsync(ClusterConfig config, string fingerprint)
     {
         _retry = false;
         LiveRouter router = null!;

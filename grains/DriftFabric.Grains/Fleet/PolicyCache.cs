@@ -15,8 +15,12 @@ public static class PolicyCache
 {
     private static readonly ConcurrentDictionary<(string Hash, string Namespace), DriftEngine> Engines = new();
 
-    public static PolicySource SourceOf(string source, string text) =>
-        new(source, text, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16]);
+    /// <summary>The policy of a fleet spec: its policy sections only (see <see cref="FleetSpecReader.PolicyText"/>), identified by their hash.</summary>
+    public static PolicySource SourceOf(string source, string specText)
+    {
+        var text = FleetSpecReader.PolicyText(specText);
+        return new(source, text, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16]);
+    }
 
     /// <summary>The engine for a policy, with desired objects that name no namespace placed in <paramref name="defaultNamespace"/>.</summary>
     public static DriftEngine EngineFor(PolicySource policy, string defaultNamespace) =>

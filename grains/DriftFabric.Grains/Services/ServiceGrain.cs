@@ -12,11 +12,13 @@ namespace DriftFabric.Grains.Services;
 [GenerateSerializer, Alias("driftfabric.ServiceState")]
 public sealed class ServiceState
 {
-    [Id(0)]
-    public List<ResourceDocument> Desired { get; set; } = [];
+    /// <summary>Desired documents, compressed (see <see cref="StoredDocument"/>).</summary>
+    [Id(11)]
+    public List<StoredDocument> Desired { get; set; } = [];
 
-    [Id(1)]
-    public List<ResourceDocument> Live { get; set; } = [];
+    /// <summary>Live documents, compressed, ordered by key.</summary>
+    [Id(12)]
+    public List<StoredDocument> Live { get; set; } = [];
 
     [Id(2)]
     public PolicySource Policy { get; set; } = PolicySource.Default;
@@ -89,14 +91,14 @@ public sealed partial class ServiceGrain(
     {
         if (update.Desired is not null)
         {
-            state.State.Desired = [.. update.Desired];
+            state.State.Desired = [.. update.Desired.Select(StoredDocument.From)];
             state.State.Policy = update.Policy ?? state.State.Policy;
             state.State.DesiredUpdates++;
         }
 
         if (update.Live is not null)
         {
-            state.State.Live = [.. update.Live];
+            state.State.Live = [.. update.Live.Select(StoredDocument.From)];
             state.State.LiveUpdates++;
         }
 
@@ -111,7 +113,7 @@ public sealed partial class ServiceGrain(
         {
             if (change.Document is { } doc)
             {
-                live[change.Key] = doc;
+                live[change.Key] = StoredDocument.From(doc);
             }
             else
             {
@@ -265,13 +267,13 @@ public sealed partial class ServiceGrain(
         return transitions;
     }
 
-    private static Dictionary<string, Manifest> Parse(List<ResourceDocument> documents, HashSet<string>? only)
+    private static Dictionary<string, Manifest> Parse(List<StoredDocument> documents, HashSet<string>? only)
     {
         var result = new Dictionary<string, Manifest>(StringComparer.Ordinal);
         foreach (var doc in documents)
         {
             if ((only is null || only.Contains(doc.Key))
-                && JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(doc.Json)) is [MapNode root])
+                && JsonReader.ReadValues(doc.Json()) is [MapNode root])
             {
                 result[doc.Key] = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
             }

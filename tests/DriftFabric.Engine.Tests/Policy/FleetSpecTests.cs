@@ -191,4 +191,26 @@ public class FleetSpecTests
         Assert.Equal(line, error.Line);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_policy_text_keeps_the_policy_and_leaves_the_fleet_topology_out()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "examples", "driftfabric.yaml");
+        var text = File.ReadAllText(path);
+
+        var policyText = FleetSpecReader.PolicyText(text);
+        var policy = FleetSpecReader.Parse("policy", policyText);
+
+        Assert.Empty(policy.Errors);
+        Assert.Empty(policy.Tenants);
+        Assert.DoesNotContain("tenants", policyText, StringComparison.Ordinal);
+        var full = FleetSpecReader.Parse(path, text).Policy;
+        Assert.Equal(full.Ignore.Count, policy.Policy.Ignore.Count);
+        Assert.Equal(full.SeverityOverrides.Count, policy.Policy.SeverityOverrides.Count);
+        Assert.Equal(full.DefaultNamespace, policy.Policy.DefaultNamespace);
+
+        // Adding a cluster changes the topology, not the policy.
+        var grown = text + "  - name: extra\n    desired: acme/prod-eu/desired\n    live: { snapshot: acme/prod-eu/live.json }\n";
+        Assert.Equal(policyText, FleetSpecReader.PolicyText(grown));
+    }
 }
