@@ -28,6 +28,10 @@ public static class FleetGenerator
         yield return DestinationRule(ns, app, drifted(5));
     }
 
+    /// <summary>The opening every desired document shares: kind, name, namespace and the app's labels.</summary>
+    private static string Header(string apiVersion, string kind) =>
+        $"apiVersion: {apiVersion}\nkind: {kind}\nmetadata:\n  name: @APP\n  namespace: @NS\n  labels:\n    app.kubernetes.io/name: @APP\n    team: shop\n";
+
     private static string Fill(string template, string ns, string app, string variant = "0") => template
         .Replace("@NS", ns, StringComparison.Ordinal)
         .Replace("@APP", app, StringComparison.Ordinal)
@@ -54,15 +58,7 @@ public static class FleetGenerator
 
     private static GeneratedResource Deployment(string ns, string app, string v, bool drifted)
     {
-        var desired = Fill("""
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: @APP
-              namespace: @NS
-              labels:
-                app.kubernetes.io/name: @APP
-                team: shop
+        var desired = Fill(Header("apps/v1", "Deployment") + """
             spec:
               replicas: 3
               selector:
@@ -137,15 +133,7 @@ public static class FleetGenerator
 
     private static GeneratedResource Service(string ns, string app, bool drifted)
     {
-        var desired = Fill("""
-            apiVersion: v1
-            kind: Service
-            metadata:
-              name: @APP
-              namespace: @NS
-              labels:
-                app.kubernetes.io/name: @APP
-                team: shop
+        var desired = Fill(Header("v1", "Service") + """
             spec:
               selector:
                 app.kubernetes.io/name: @APP
@@ -170,15 +158,7 @@ public static class FleetGenerator
 
     private static GeneratedResource ConfigMap(string ns, string app, string v, bool drifted)
     {
-        var desired = Fill("""
-            apiVersion: v1
-            kind: ConfigMap
-            metadata:
-              name: @APP
-              namespace: @NS
-              labels:
-                app.kubernetes.io/name: @APP
-                team: shop
+        var desired = Fill(Header("v1", "ConfigMap") + """
             data:
               config.yaml: |
                 cache:
@@ -200,15 +180,7 @@ public static class FleetGenerator
 
     private static GeneratedResource Secret(string ns, string app, string v, bool drifted)
     {
-        var desired = Fill("""
-            apiVersion: v1
-            kind: Secret
-            metadata:
-              name: @APP
-              namespace: @NS
-              labels:
-                app.kubernetes.io/name: @APP
-                team: shop
+        var desired = Fill(Header("v1", "Secret") + """
             type: Opaque
             stringData:
               api-key: k-@APP-@V
@@ -226,15 +198,7 @@ public static class FleetGenerator
 
     private static GeneratedResource VirtualService(string ns, string app, bool drifted)
     {
-        var desired = Fill("""
-            apiVersion: networking.istio.io/v1beta1
-            kind: VirtualService
-            metadata:
-              name: @APP
-              namespace: @NS
-              labels:
-                app.kubernetes.io/name: @APP
-                team: shop
+        var desired = Fill(Header("networking.istio.io/v1beta1", "VirtualService") + """
             spec:
               hosts:
               - @APP
@@ -264,15 +228,7 @@ public static class FleetGenerator
 
     private static GeneratedResource DestinationRule(string ns, string app, bool drifted)
     {
-        var desired = Fill("""
-            apiVersion: networking.istio.io/v1beta1
-            kind: DestinationRule
-            metadata:
-              name: @APP
-              namespace: @NS
-              labels:
-                app.kubernetes.io/name: @APP
-                team: shop
+        var desired = Fill(Header("networking.istio.io/v1beta1", "DestinationRule") + """
             spec:
               host: @APP
               trafficPolicy:
