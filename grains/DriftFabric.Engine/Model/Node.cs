@@ -161,7 +161,7 @@ public sealed class MapNode : Node
     private const int IndexThreshold = 8;
     private readonly string[] _keys;
     private readonly Node[] _values;
-    private readonly Dictionary<string, int>? _index;
+    private Dictionary<string, int>? _index;
     private readonly int _size;
 
     /// <summary>Creates a map; keys must be unique (the parsers guarantee it).</summary>
@@ -182,14 +182,6 @@ public sealed class MapNode : Node
         }
 
         _size = size;
-        if (keys.Length > IndexThreshold)
-        {
-            _index = new Dictionary<string, int>(keys.Length, StringComparer.Ordinal);
-            for (var i = 0; i < keys.Length; i++)
-            {
-                _index[keys[i]] = i;
-            }
-        }
     }
 
     public override NodeKind Kind => NodeKind.Map;
@@ -230,9 +222,12 @@ public sealed class MapNode : Node
 
     public int IndexOf(string key)
     {
-        if (_index is not null)
+        if (_keys.Length > IndexThreshold)
         {
-            return _index.TryGetValue(key, out var i) ? i : -1;
+            // Built on the first lookup, not at parse time: most maps of a live object are never
+            // looked up by key. Two threads racing build the same index; either one will do.
+            var index = _index ??= BuildIndex(_keys);
+            return index.TryGetValue(key, out var i) ? i : -1;
         }
 
         for (var i = 0; i < _keys.Length; i++)
@@ -244,6 +239,17 @@ public sealed class MapNode : Node
         }
 
         return -1;
+    }
+
+    private static Dictionary<string, int> BuildIndex(string[] keys)
+    {
+        var index = new Dictionary<string, int>(keys.Length, StringComparer.Ordinal);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            index[keys[i]] = i;
+        }
+
+        return index;
     }
 
     public string? GetString(string key) => this[key] is ScalarNode { Kind: NodeKind.String } s ? s.Text : null;

@@ -67,7 +67,7 @@ public static class JsonReader
 
                 return new ListNode([.. items], line);
             case JsonTokenType.String:
-                return ScalarNode.String(reader.GetString()!, line);
+                return ScalarNode.String(Keys.ReadShortValue(ref reader), line);
             case JsonTokenType.Number:
                 return ReadNumber(ref reader, line);
             case JsonTokenType.True:
@@ -90,12 +90,13 @@ public static class JsonReader
         HashSet<string>? seen = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var key = reader.GetString()!;
-            var keyLine = lines.LineOf(reader.TokenStartIndex);
-            seen ??= new HashSet<string>(StringComparer.Ordinal);
-            if (!seen.Add(key))
+            var key = Keys.Read(ref reader);
+
+            // Most objects have a handful of keys: a scan beats a set until they have many.
+            var duplicate = keys.Count < 16 ? keys.Contains(key) : !(seen ??= new HashSet<string>(keys, StringComparer.Ordinal)).Add(key);
+            if (duplicate)
             {
-                throw new ParseException($"duplicate key '{key}' in an object", keyLine);
+                throw new ParseException($"duplicate key '{key}' in an object", lines.LineOf(reader.TokenStartIndex));
             }
 
             reader.Read();
@@ -112,6 +113,54 @@ public static class JsonReader
         }
 
         return map;
+    }
+
+    /// <summary>
+    /// Object keys repeat across every document of a kind (<c>metadata</c>, <c>f:spec</c>,
+    /// <c>containerPort</c>): each thread keeps the strings it has seen and hands out the same
+    /// instance again instead of allocating a new one per key.
+    /// </summary>
+    private static class Keys
+    {
+        private const int MaxKeyLength = 128;
+        private const int MaxCached = 16_384;
+
+        [ThreadStatic]
+        private static Dictionary<string, string>? t_cache;
+
+        private const int MaxValueLength = 24;
+
+        /// <summary>Short string values repeat as keys do (<c>TCP</c>, <c>FieldsV1</c>, <c>Update</c>); longer ones rarely.</summary>
+        public static string ReadShortValue(ref Utf8JsonReader reader) =>
+            (reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length) > MaxValueLength
+                ? reader.GetString()!
+                : Read(ref reader);
+
+        public static string Read(ref Utf8JsonReader reader)
+        {
+            var length = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+            if (length > MaxKeyLength)
+            {
+                return reader.GetString()!;
+            }
+
+            Span<char> buffer = stackalloc char[MaxKeyLength];
+            var chars = buffer[..reader.CopyString(buffer)];
+            var cache = t_cache ??= new Dictionary<string, string>(StringComparer.Ordinal);
+            var lookup = cache.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (lookup.TryGetValue(chars, out var key))
+            {
+                return key;
+            }
+
+            key = new string(chars);
+            if (cache.Count < MaxCached)
+            {
+                cache[key] = key;
+            }
+
+            return key;
+        }
     }
 
     private static bool IsList(MapNode map) => map["items"] is ListNode && map.GetString("kind") is { } kind && kind.EndsWith("List", StringComparison.Ordinal);

@@ -89,20 +89,32 @@ public sealed partial class ServiceGrain(
 
     public async Task<DriftSummary> Update(ServiceUpdate update)
     {
+        // A resync sends what the service already holds: nothing is compressed again, and when
+        // the judgement finds nothing new, nothing is written either.
+        var unchanged = true;
         if (update.Desired is not null)
         {
-            state.State.Desired = [.. update.Desired.Select(StoredDocument.From)];
-            state.State.Policy = update.Policy ?? state.State.Policy;
+            state.State.Desired = StoredDocument.FromAll(update.Desired, state.State.Desired, out var same);
+            var policy = update.Policy ?? state.State.Policy;
+            unchanged &= same && policy.Hash == state.State.Policy.Hash;
+            state.State.Policy = policy;
             state.State.DesiredUpdates++;
         }
 
         if (update.Live is not null)
         {
-            state.State.Live = [.. update.Live.Select(StoredDocument.From)];
+            state.State.Live = StoredDocument.FromAll(update.Live, state.State.Live, out var same);
+            unchanged &= same;
             state.State.LiveUpdates++;
         }
 
-        return await CommitAsync();
+        var transitions = Recompute();
+        if (unchanged && transitions.Count == 0 && state.State.Outbox.Count == 0)
+        {
+            return state.State.Summary;
+        }
+
+        return await CommitAsync(transitions);
     }
 
     public async Task<DriftSummary> ApplyLive(IReadOnlyList<LiveDocumentChange> changes)
@@ -130,8 +142,6 @@ public sealed partial class ServiceGrain(
     }
 
     public Task<IReadOnlyList<DriftTransition>> GetHistory() => Task.FromResult<IReadOnlyList<DriftTransition>>([.. state.State.History]);
-
-    private Task<DriftSummary> CommitAsync() => CommitAsync(Recompute());
 
     private async Task<DriftSummary> CommitAsync(List<DriftTransition> transitions)
     {

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Text;
 using DriftFabric.Abstractions;
 
@@ -15,12 +17,46 @@ public sealed record StoredDocument(
     [property: Id(0)] string Key,
     [property: Id(1)] byte[] Body,
     [property: Id(2)] string? Source,
-    [property: Id(3)] int Line)
+    [property: Id(3)] int Line,
+    [property: Id(4)] ulong Hash)
 {
     private const int Quality = 1;
     private const int Window = 22;
 
-    public static StoredDocument From(ResourceDocument document) => new(document.Key, Compress(document.Json), document.Source, document.Line);
+    public static StoredDocument From(ResourceDocument document) => From(document, null);
+
+    /// <summary>The stored form of a document; <paramref name="held"/> itself when it holds the same text (nothing is compressed again).</summary>
+    public static StoredDocument From(ResourceDocument document, StoredDocument? held)
+    {
+        var hash = XxHash64.HashToUInt64(MemoryMarshal.AsBytes(document.Json.AsSpan()));
+        return held is not null && held.Hash == hash && held.Key == document.Key && held.Source == document.Source && held.Line == document.Line
+            ? held
+            : new(document.Key, Compress(document.Json), document.Source, document.Line, hash);
+    }
+
+    /// <summary>
+    /// The stored forms of <paramref name="documents"/>, reusing what <paramref name="held"/> already
+    /// holds; <paramref name="same"/> is true when the result is exactly <paramref name="held"/>.
+    /// </summary>
+    public static List<StoredDocument> FromAll(IReadOnlyList<ResourceDocument> documents, List<StoredDocument> held, out bool same)
+    {
+        var byKey = new Dictionary<string, StoredDocument>(held.Count, StringComparer.Ordinal);
+        foreach (var doc in held)
+        {
+            byKey[doc.Key] = doc;
+        }
+
+        var result = new List<StoredDocument>(documents.Count);
+        same = documents.Count == held.Count;
+        for (var i = 0; i < documents.Count; i++)
+        {
+            var stored = From(documents[i], byKey.GetValueOrDefault(documents[i].Key));
+            same &= i < held.Count && ReferenceEquals(stored, held[i]);
+            result.Add(stored);
+        }
+
+        return result;
+    }
 
     /// <summary>The document's UTF-8 JSON.</summary>
     public byte[] Json()
