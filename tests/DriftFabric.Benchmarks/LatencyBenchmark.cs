@@ -62,8 +62,10 @@ public static class LatencyBenchmark
             var detection = new ConcurrentBag<double>();
             var sentAt = new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal);
             var stream = client.GetStreamProvider(DriftStreams.ProviderName).GetStream<DriftEvent>(DriftStreams.For("bench"));
+            var received = new ConcurrentDictionary<DriftEventType, int>();
             var handle = await stream.SubscribeAsync((e, _) =>
             {
+                received.AddOrUpdate(e.Type, 1, (_, n) => n + 1);
                 var id = $"{e.Drift.Resource}={e.Drift.Live}";
                 if (e.Type != DriftEventType.Resolved && sent.TryRemove(id, out var at))
                 {
@@ -96,6 +98,7 @@ public static class LatencyBenchmark
             }
 
             double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+            Console.Error.WriteLine("events received: " + string.Join(", ", received.Select(kv => $"{kv.Key} {kv.Value}")));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{{\"bench\":\"latency\",\"resources\":{resources},\"changes\":{changes},\"p50_ms\":{Percentile(0.50):0.0},\"p99_ms\":{Percentile(0.99):0.0},\"max_ms\":{(sorted.Length == 0 ? double.NaN : sorted[^1]):0.0},\"lost\":{sent.Count}}}"));
             return sent.IsEmpty ? 0 : 1;
@@ -173,6 +176,11 @@ public static class LatencyBenchmark
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("DRIFTFABRIC_BENCH_LOG") is not null)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter("Orleans", LogLevel.Error).SetMinimumLevel(LogLevel.Warning);
+        }
+
         builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddDriftFabricEmbedded());
         return builder.Build();
     }

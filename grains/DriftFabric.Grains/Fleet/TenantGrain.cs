@@ -1,6 +1,7 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Events;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 using Orleans.Streams;
 
 namespace DriftFabric.Grains.Fleet;
@@ -23,8 +24,10 @@ public sealed class TenantState
 /// One tenant: appends its services' drift transitions to the tenant's event log (which numbers
 /// them), serves the log to resuming readers, publishes new events on the tenant's stream, and
 /// holds its clusters' roll-ups. It receives roll-ups and transitions, never resources.
+/// Reentrant: a publish waits for its append, and roll-ups and queries must not queue behind a
+/// steady stream of publishes; its state changes between awaits only, and writes go one at a time.
 /// </summary>
-[GrainType("driftfabric.tenant")]
+[GrainType("driftfabric.tenant"), Reentrant]
 public sealed partial class TenantGrain(
     [PersistentState("tenant", StorageNames.Grains)] IPersistentState<TenantState> state,
     IDriftEventLog log,
@@ -40,9 +43,14 @@ public sealed partial class TenantGrain(
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
 
     private readonly List<(EventBatch Batch, TaskCompletionSource Done)> _pending = [];
+    private Task _lastWrite = Task.CompletedTask;
+    private readonly Queue<DriftEvent> _streamBacklog = new();
+    private IGrainTimer? _streamRetry;
+    private static readonly TimeSpan StreamRetryPeriod = TimeSpan.FromMilliseconds(200);
     private TaskCompletionSource _appended = NewSignal();
     private IAsyncStream<DriftEvent>? _stream;
     private Task? _flushing;
+    private bool _flushRunning;
     private IGrainTimer? _persist;
     private bool _dirty;
 
@@ -80,7 +88,13 @@ public sealed partial class TenantGrain(
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending.Add((new EventBatch(service, firstServiceSequence, transitions), done));
-        _flushing ??= FlushAsync();
+        if (!_flushRunning)
+        {
+            // The flag, not the task: a flush can finish before FlushAsync even returns its task
+            // (the memory log answers at once), and a stale task would stop every later flush.
+            _flushRunning = true;
+            _flushing = FlushAsync();
+        }
         return done.Task;
     }
 
@@ -124,24 +138,47 @@ public sealed partial class TenantGrain(
         }
         finally
         {
-            _flushing = null;
+            _flushRunning = false;
         }
     }
 
-    /// <summary>The tenant's Orleans stream: a live feed for subscribers in the fabric. The log is the record.</summary>
+    /// <summary>
+    /// The tenant's Orleans stream: a live feed for subscribers in the fabric (the log is the
+    /// record). Events leave the backlog only once the stream took them; when it refuses (its
+    /// queue is full, its silo just died) the rest is tried again shortly, in order.
+    /// </summary>
     private async Task PublishLive(IReadOnlyList<DriftEvent> events)
     {
+        foreach (var e in events)
+        {
+            _streamBacklog.Enqueue(e);
+        }
+
+        if (_streamRetry is not null)
+        {
+            return;
+        }
+
         try
         {
-            foreach (var e in events)
+            while (_streamBacklog.TryPeek(out var next))
             {
-                await Stream.OnNextAsync(e);
+                await Stream.OnNextAsync(next);
+                _streamBacklog.Dequeue();
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogStreamFailed(logger, e, Tenant, events.Count);
+            LogStreamFailed(logger, e, Tenant, _streamBacklog.Count);
+            _streamRetry = this.RegisterGrainTimer(RetryStreamAsync, new GrainTimerCreationOptions { DueTime = StreamRetryPeriod, Period = Timeout.InfiniteTimeSpan, Interleave = true });
         }
+    }
+
+    private async Task RetryStreamAsync(CancellationToken cancellationToken)
+    {
+        _streamRetry?.Dispose();
+        _streamRetry = null;
+        await PublishLive([]);
     }
 
     public async Task<EventPage> ReadEvents(long afterSequence, int max, TimeSpan wait)
@@ -164,7 +201,7 @@ public sealed partial class TenantGrain(
         if (retention != state.State.Retention)
         {
             state.State.Retention = retention;
-            await state.WriteAsync();
+            await WriteStateAsync();
         }
     }
 
@@ -182,7 +219,7 @@ public sealed partial class TenantGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_flushing is { } flushing)
+        if (_flushRunning && _flushing is { } flushing)
         {
             await flushing;
         }
@@ -216,7 +253,7 @@ public sealed partial class TenantGrain(
             _dirty = false;
             try
             {
-                await state.WriteAsync(cancellationToken);
+                await WriteStateAsync(cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -236,7 +273,7 @@ public sealed partial class TenantGrain(
 
         if (removed.Count > 0)
         {
-            await state.WriteAsync();
+            await WriteStateAsync();
         }
     }
 
@@ -252,12 +289,29 @@ public sealed partial class TenantGrain(
         return Task.FromResult(new TenantSummary(Tenant, total, clusters, state.State.Sequence));
     }
 
+    /// <summary>One write at a time: two overlapping writes of the same state would conflict on its etag.</summary>
+    private Task WriteStateAsync(CancellationToken cancellationToken = default) => _lastWrite = WriteAfterAsync(_lastWrite, cancellationToken);
+
+    private async Task WriteAfterAsync(Task previous, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await previous;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The previous write's caller has its failure; this write goes on regardless.
+        }
+
+        await state.WriteAsync(cancellationToken);
+    }
+
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not append {Batches} batches of events to its log; their services will send them again")]
     private static partial void LogAppendFailed(ILogger logger, Exception exception, string tenant, int batches);
 
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not publish {Count} logged events on its stream (they stay readable from the log)")]
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not publish on its stream; {Count} logged events wait and are tried again")]
     private static partial void LogStreamFailed(ILogger logger, Exception exception, string tenant, int count);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not read or trim its event log")]

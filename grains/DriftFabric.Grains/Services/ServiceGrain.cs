@@ -74,6 +74,7 @@ public sealed partial class ServiceGrain(
     private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
     private ServiceId _id = null!;
     private IGrainTimer? _retry;
+    private bool _sending;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -165,38 +166,68 @@ public sealed partial class ServiceGrain(
         }
 
         await state.WriteAsync();
-        if (state.State.Outbox.Count > 0 && _retry is null)
-        {
-            await SendOutboxAsync();
-        }
-
+        StartSending();
         return state.State.Summary;
     }
 
     /// <summary>
-    /// Sends the outbox to the tenant's log. On failure the transitions stay (stored) and are sent
-    /// again every second; detection goes on meanwhile. A confirmed outbox is emptied in memory and
-    /// stored empty with the next write: one sent twice is skipped by the log.
+    /// Sends the outbox to the tenant's log in the background: the caller (a cluster delivering a
+    /// watch batch) has its answer as soon as the transitions are stored, and does not wait for
+    /// the log. One send loop at a time takes everything the outbox holds, in order; what comes in
+    /// meanwhile goes with the next round. On failure the transitions stay (stored) and are sent
+    /// again every second. A confirmed outbox is emptied in memory and stored empty with the next
+    /// write: one sent twice is skipped by the log.
     /// </summary>
-    private async Task SendOutboxAsync()
+    private void StartSending()
     {
-        var outbox = state.State.Outbox;
-        try
+        if (!_sending && _retry is null && state.State.Outbox.Count > 0)
         {
-            await GrainFactory.GetGrain<ITenantGrain>(_id.Tenant).Publish(_id, state.State.OutboxFirst, [.. outbox]);
-            outbox.Clear();
-            _retry?.Dispose();
-            _retry = null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogPublishFailed(logger, e, _id.Key, outbox.Count);
-            ScheduleRetry(RetryPeriod);
+            // The flag is cleared when the loop ends, even if it ends before this call returns.
+            _sending = true;
+            _ = SendOutboxAsync();
         }
     }
 
+    private async Task SendOutboxAsync()
+    {
+        try
+        {
+            var outbox = state.State.Outbox;
+            while (outbox.Count > 0)
+            {
+                var first = state.State.OutboxFirst;
+                var batch = outbox.ToList();
+                try
+                {
+                    await GrainFactory.GetGrain<ITenantGrain>(_id.Tenant).Publish(_id, first, batch);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogPublishFailed(logger, e, _id.Key, outbox.Count);
+                    ScheduleRetry(RetryPeriod);
+                    return;
+                }
+
+                outbox.RemoveRange(0, batch.Count);
+                state.State.OutboxFirst = first + batch.Count;
+            }
+        }
+        finally
+        {
+            _sending = false;
+        }
+    }
+
+    private Task RetrySendingAsync()
+    {
+        _retry?.Dispose();
+        _retry = null;
+        StartSending();
+        return Task.CompletedTask;
+    }
+
     private void ScheduleRetry(TimeSpan due) =>
-        _retry ??= this.RegisterGrainTimer(SendOutboxAsync, new GrainTimerCreationOptions { DueTime = due, Period = RetryPeriod, KeepAlive = true });
+        _retry ??= this.RegisterGrainTimer(RetrySendingAsync, new GrainTimerCreationOptions { DueTime = due, Period = RetryPeriod, KeepAlive = true });
 
     public Task<IReadOnlyList<DriftRecord>> GetDrifts() =>
         Task.FromResult<IReadOnlyList<DriftRecord>>([.. state.State.Drifts.Values.OrderBy(d => d.Resource, StringComparer.Ordinal).ThenBy(d => d.Path, StringComparer.Ordinal)]);
