@@ -68,10 +68,13 @@ public sealed class FabricFaultTests
 
         // The consumer that lived through the kill, and a new one resuming from its cursor halfway,
         // both see 1..N once each, and replaying the log gives exactly the drifts that are open now.
-        var last = (await rig.Client.GetGrain<ITenantGrain>(FabricRig.Tenant).ReadEvents(long.MaxValue - 1, 1, TimeSpan.Zero)).Last;
-        await FabricRig.EventuallyAsync(() => Task.FromResult(Count(consumed) >= last), () => Task.FromResult($"consumer has {Count(consumed)} of {last}"));
+        // (Services send to the log in the background: wait until what the consumer saw adds up.)
+        await FabricRig.EventuallyAsync(
+            () => Task.FromResult(Snapshot(consumed) is var seen && SameDrifts(Replay(seen), drifted)),
+            () => Task.FromResult($"consumer has {Count(consumed)} events; replayed {string.Join(", ", Replay(Snapshot(consumed)))}"));
         await stopConsumer.CancelAsync();
         await consumer;
+        var last = (await rig.Client.GetGrain<ITenantGrain>(FabricRig.Tenant).ReadEvents(long.MaxValue - 1, 1, TimeSpan.Zero)).Last;
         Assert.Equal(Enumerable.Range(1, (int)last).Select(i => (long)i), consumed.Select(e => e.Sequence));
 
         var cursor = last / 2;
@@ -103,9 +106,13 @@ public sealed class FabricFaultTests
         await FabricRig.EventuallyAsync(
             async () => (await rig.DriftsAsync()) is { Count: 2 } drifts && drifts[FabricRig.ServiceKey(1, 1)] == "7",
             async () => string.Join(", ", await rig.DriftsAsync()));
+        string[] opened = ["acme/c0/shop/web-0", "acme/c1/shop/web-1"];
+        await FabricRig.EventuallyAsync(
+            async () => (await rig.ReadLogAsync(0)).Count(e => e.Type == DriftEventType.Opened) >= opened.Length,
+            async () => string.Join(", ", (await rig.ReadLogAsync(0)).Select(e => $"{e.Sequence} {e.Type} {e.Service.Key}")));
         var events = await rig.ReadLogAsync(0);
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Sequence));
-        Assert.Equal(["acme/c0/shop/web-0", "acme/c1/shop/web-1"], events.Where(e => e.Type == DriftEventType.Opened).Select(e => e.Service.Key));
+        Assert.Equal(opened, events.Where(e => e.Type == DriftEventType.Opened).Select(e => e.Service.Key));
         Assert.All(rig.Silos, s => Assert.False(s.HasExited));
     }
 
@@ -146,6 +153,17 @@ public sealed class FabricFaultTests
             async () => (await rig.DriftsAsync()).GetValueOrDefault(FabricRig.ServiceKey(moved, 2)) == "4",
             async () => string.Join(", ", await rig.DriftsAsync()));
     }
+
+    private static List<DriftEvent> Snapshot(List<DriftEvent> events)
+    {
+        lock (events)
+        {
+            return [.. events];
+        }
+    }
+
+    private static bool SameDrifts(Dictionary<string, string> open, Dictionary<string, string> expected) =>
+        open.Count == expected.Count && expected.All(e => open.GetValueOrDefault(e.Key) == e.Value);
 
     private static int Count(List<DriftEvent> events)
     {
