@@ -75,6 +75,7 @@ public sealed partial class ServiceGrain(
     private ServiceId _id = null!;
     private IGrainTimer? _retry;
     private bool _sending;
+    private Task _sendLoop = Task.CompletedTask;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -115,7 +116,11 @@ public sealed partial class ServiceGrain(
             return state.State.Summary;
         }
 
-        return await CommitAsync(transitions);
+        // A load or reload answers once its transitions are in the log, so the summary a loader
+        // reads next counts them; a watched change (ApplyLive) does not wait for the log.
+        var summary = await CommitAsync(transitions);
+        await _sendLoop;
+        return summary;
     }
 
     public async Task<DriftSummary> ApplyLive(IReadOnlyList<LiveDocumentChange> changes)
@@ -184,7 +189,7 @@ public sealed partial class ServiceGrain(
         {
             // The flag is cleared when the loop ends, even if it ends before this call returns.
             _sending = true;
-            _ = SendOutboxAsync();
+            _sendLoop = SendOutboxAsync();
         }
     }
 
