@@ -69,11 +69,7 @@ public static class DriftFabricHostingExtensions
         silo.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options.Clone()));
         silo.Services.AddSingleton<IDriftEventLog>(sp => new RedisDriftEventLog(sp.GetRequiredService<IConnectionMultiplexer>(), FabricId + ":"));
         silo.Services.AddHostedService<RedisHealthMonitor>();
-        silo.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = FabricId;
-            o.ServiceId = FabricId;
-        });
+        silo.Configure<ClusterOptions>(UseFabricIds);
 
         foreach (var name in new[] { StorageNames.Grains, StorageNames.PubSub })
         {
@@ -101,6 +97,12 @@ public static class DriftFabricHostingExtensions
         return options;
     }
 
+    private static void UseFabricIds(ClusterOptions options)
+    {
+        options.ClusterId = FabricId;
+        options.ServiceId = FabricId;
+    }
+
     private static void AddCommon(ISiloBuilder silo)
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
@@ -126,11 +128,7 @@ public static class DriftFabricHostingExtensions
     public static IClientBuilder AddDriftFabricRedisClient(this IClientBuilder client, string redis)
     {
         var options = RedisOptions(redis);
-        client.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = FabricId;
-            o.ServiceId = FabricId;
-        });
+        client.Configure<ClusterOptions>(UseFabricIds);
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = LoadTimeout);
         return client.UseRedisClustering(o => o.ConfigurationOptions = options).AddMemoryStreams(DriftStreams.ProviderName);
     }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
@@ -183,7 +182,7 @@ internal static class FleetBenchmark
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo =>
         {
-            silo.ConfigureEndpoints(IPAddress.Loopback, FreePort(), FreePort());
+            silo.ConfigureEndpoints(IPAddress.Loopback, LoopbackPorts.Free(), LoopbackPorts.Free());
             silo.AddDriftFabricRedis(redis);
             silo.AddIncomingGrainCallFilter(async context =>
             {
@@ -194,12 +193,6 @@ internal static class FleetBenchmark
         return builder.Build();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Calls per grain while counting is on.</summary>
     private sealed class CallCounter

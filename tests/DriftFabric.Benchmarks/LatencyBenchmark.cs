@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
@@ -181,14 +179,7 @@ public static class LatencyBenchmark
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter("Orleans", LogLevel.Error).SetMinimumLevel(LogLevel.Warning);
         }
 
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddDriftFabricEmbedded());
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(LoopbackPorts.Free(), LoopbackPorts.Free()).AddDriftFabricEmbedded());
         return builder.Build();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -29,7 +29,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(FreePort(), Directory.CreateTempSubdirectory("driftfabric-redis-"));
+        var server = new RedisServer(LoopbackPorts.Free(), Directory.CreateTempSubdirectory("driftfabric-redis-"));
         await server.LaunchAsync();
         return server;
     }
@@ -186,12 +186,5 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         throw new InvalidOperationException("redis-server is not installed: run ./test.sh, which installs it (apt-get install redis-server)");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Threading.Channels;
 
 namespace DriftFabric.Testing;
@@ -46,7 +44,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public static SiloProcess Start(params string[] arguments)
     {
-        var siloPort = FreePort();
+        var siloPort = LoopbackPorts.Free();
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
@@ -54,7 +52,7 @@ public sealed class SiloProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "driftfabric-silo.dll"));
-        foreach (var argument in arguments.Concat(["--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        foreach (var argument in arguments.Concat(["--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             start.ArgumentList.Add(argument);
         }
@@ -150,12 +148,5 @@ public sealed class SiloProcess : IAsyncDisposable
 
             _lines.Writer.TryWrite(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -141,7 +141,7 @@ public sealed partial class ClusterGrain(
     /// </summary>
     private bool MoveToOwner()
     {
-        var active = ActiveSilos();
+        var active = WatchOwners.Active(membership.CurrentSnapshot);
         if (active.Count > 1 && !WatchOwners.Owner(this.GetGrainId().Key.ToString()!, active).Equals(GrainContext.Address.SiloAddress))
         {
             LogMoving(logger, _key);
@@ -151,9 +151,6 @@ public sealed partial class ClusterGrain(
 
         return false;
     }
-
-    private List<SiloAddress> ActiveSilos() =>
-        [.. membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress)];
 
     /// <summary>
     /// After a silo left, some of this cluster's services may have lost their activation with

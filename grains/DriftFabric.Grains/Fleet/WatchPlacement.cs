@@ -30,14 +30,18 @@ public sealed class WatchPlacementDirector(IClusterMembershipService membership)
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var compatible = context.GetCompatibleSilos(target);
-        var members = membership.CurrentSnapshot.Members;
-        var active = compatible.Where(s => members.TryGetValue(s, out var m) && m.Status == SiloStatus.Active).ToList();
-        return Task.FromResult(WatchOwners.Owner(target.GrainIdentity.Key.ToString()!, active.Count > 0 ? active : compatible));
+        var active = WatchOwners.Active(membership.CurrentSnapshot);
+        var candidates = compatible.Where(active.Contains).ToList();
+        return Task.FromResult(WatchOwners.Owner(target.GrainIdentity.Key.ToString()!, candidates.Count > 0 ? candidates : compatible));
     }
 }
 
 public static class WatchOwners
 {
+    /// <summary>The silos the membership table holds active: the only ones a watch is placed on.</summary>
+    public static HashSet<SiloAddress> Active(ClusterMembershipSnapshot snapshot) =>
+        [.. snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress)];
+
     /// <summary>The silo a key belongs to: the one with the highest hash of (key, silo).</summary>
     public static SiloAddress Owner(string key, IEnumerable<SiloAddress> silos) =>
         silos.MaxBy(s => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(key + "|" + s.ToParsableString())))

@@ -43,15 +43,15 @@ public sealed class ServiceState
     public long EventSequence { get; set; }
 
     /// <summary>
-    /// Transitions stored but not yet confirmed in the tenant's log, the first numbered
-    /// <see cref="OutboxFirst"/>. Stored before they are sent, so a silo's death loses none; the
-    /// log skips any it already holds.
+    /// The latest transitions, stored but not yet confirmed in the tenant's log (so the last of
+    /// them is numbered <see cref="EventSequence"/>). Stored before they are sent, so a silo's
+    /// death loses none; the log skips any it already holds.
     /// </summary>
     [Id(9)]
     public List<DriftTransition> Outbox { get; set; } = [];
 
-    [Id(10)]
-    public long OutboxFirst { get; set; }
+    /// <summary>The number of the outbox's first transition.</summary>
+    public long OutboxFirst => EventSequence - Outbox.Count + 1;
 }
 
 public static class ServiceHistory
@@ -160,11 +160,6 @@ public sealed partial class ServiceGrain(
                 history.RemoveRange(0, history.Count - ServiceHistory.Capacity);
             }
 
-            if (state.State.Outbox.Count == 0)
-            {
-                state.State.OutboxFirst = state.State.EventSequence + 1;
-            }
-
             state.State.Outbox.AddRange(transitions);
             state.State.EventSequence += transitions.Count;
             LogTransitions(logger, _id.Key, transitions.Count);
@@ -200,11 +195,10 @@ public sealed partial class ServiceGrain(
             var outbox = state.State.Outbox;
             while (outbox.Count > 0)
             {
-                var first = state.State.OutboxFirst;
                 var batch = outbox.ToList();
                 try
                 {
-                    await GrainFactory.GetGrain<ITenantGrain>(_id.Tenant).Publish(_id, first, batch);
+                    await GrainFactory.GetGrain<ITenantGrain>(_id.Tenant).Publish(_id, state.State.OutboxFirst, batch);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -214,7 +208,6 @@ public sealed partial class ServiceGrain(
                 }
 
                 outbox.RemoveRange(0, batch.Count);
-                state.State.OutboxFirst = first + batch.Count;
             }
         }
         finally
