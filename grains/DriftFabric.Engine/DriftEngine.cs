@@ -107,7 +107,7 @@ public sealed class DriftEngine(DriftPolicy? policy = null)
         }
         else if (live is not null)
         {
-            drifts.Add(WholeResource(key, DriftKind.Unmanaged, FieldOwnership.From(live.Root, Policy.Managers)?.Creator, null));
+            drifts.Add(WholeResource(key, DriftKind.Unmanaged, FieldOwnership.From(live.Json, Policy.Managers)?.Creator, null));
         }
     }
 

@@ -55,7 +55,7 @@ public sealed class DocumentWorkload
 
     public List<Manifest> Drifted { get; }
 
-    public static DocumentWorkload Create(int apps)
+    public static DocumentWorkload Create(int apps, string? kind = null)
     {
         var live = new List<byte[]>();
         var keys = new List<ResourceKey>();
@@ -63,7 +63,7 @@ public sealed class DocumentWorkload
         var drifted = new List<Manifest>();
         for (var a = 0; a < apps; a++)
         {
-            foreach (var r in FleetGenerator.App("shop", $"app-{a}", a % 7, _ => false))
+            foreach (var r in FleetGenerator.App("shop", $"app-{a}", a % 7, _ => false).Where(r => kind is null || r.Kind == kind))
             {
                 live.Add(Encoding.UTF8.GetBytes(r.LiveJson));
                 var desired = Desired(r.DesiredYaml);
@@ -83,15 +83,16 @@ public sealed class DocumentWorkload
     }
 
     /// <summary>Where the time of one pass goes: the engine's own parse, and the compare of parsed documents.</summary>
-    public (double ParseNs, double CompareNs) Profile(int rounds)
+    public (double ParseNs, double CompareNs) Profile(int rounds, bool drifted = false)
     {
-        var parsed = Live.Select(d => new Manifest((MapNode)JsonReader.ReadValues(d)[0], new SourceLocation("live", 0))).ToList();
+        var documents = Live.Select(d => JsonDocument.Parse(d)).ToList();
+        var parsed = documents.Select(d => new Manifest(d.RootElement, new SourceLocation("live", 0))).ToList();
         var watch = System.Diagnostics.Stopwatch.StartNew();
         for (var r = 0; r < rounds; r++)
         {
             foreach (var doc in Live)
             {
-                JsonReader.ReadValues(doc);
+                using var _ = JsonDocument.Parse(doc);
             }
         }
 
@@ -101,11 +102,50 @@ public sealed class DocumentWorkload
         {
             for (var i = 0; i < Live.Count; i++)
             {
-                _engine.CompareResource(Keys[i], InSync[i], parsed[i]);
+                _engine.CompareResource(Keys[i], drifted ? Drifted[i] : InSync[i], parsed[i]);
             }
         }
 
-        return (parse, watch.Elapsed.TotalNanoseconds / rounds / Live.Count);
+        var compare = watch.Elapsed.TotalNanoseconds / rounds / Live.Count;
+        if (Environment.GetEnvironmentVariable("DRIFTFABRIC_BENCH_KINDS") == "1")
+        {
+            foreach (var group in Enumerable.Range(0, Live.Count).GroupBy(i => Keys[i].Kind))
+            {
+                watch.Restart();
+                for (var r = 0; r < rounds; r++)
+                {
+                    foreach (var i in group)
+                    {
+                        _engine.CompareResource(Keys[i], InSync[i], parsed[i]);
+                    }
+                }
+
+                var inSync = watch.Elapsed.TotalNanoseconds / rounds / group.Count();
+                watch.Restart();
+                for (var r = 0; r < rounds; r++)
+                {
+                    foreach (var i in group)
+                    {
+                        _engine.CompareResource(Keys[i], Drifted[i], parsed[i]);
+                    }
+                }
+
+                var driftedNs = watch.Elapsed.TotalNanoseconds / rounds / group.Count();
+                watch.Restart();
+                for (var r = 0; r < rounds; r++)
+                {
+                    foreach (var i in group)
+                    {
+                        using var _ = JsonDocument.Parse(Live[i]);
+                    }
+                }
+
+                Console.WriteLine($"{group.Key}: parse {watch.Elapsed.TotalNanoseconds / rounds / group.Count():0} in sync {inSync:0} drifted {driftedNs:0} ns, {Live[group.First()].Length} bytes");
+            }
+        }
+
+        documents.ForEach(d => d.Dispose());
+        return (parse, compare);
     }
 
     /// <summary>The floor: System.Text.Json reading every document.</summary>
@@ -127,8 +167,8 @@ public sealed class DocumentWorkload
         var drifts = 0;
         for (var i = 0; i < Live.Count; i++)
         {
-            var root = (MapNode)JsonReader.ReadValues(Live[i])[0];
-            drifts += _engine.CompareResource(Keys[i], desired[i], new Manifest(root, new SourceLocation("live", 0))).Count;
+            using var live = JsonDocument.Parse(Live[i]);
+            drifts += _engine.CompareResource(Keys[i], desired[i], new Manifest(live.RootElement, new SourceLocation("live", 0))).Count;
         }
 
         return drifts;

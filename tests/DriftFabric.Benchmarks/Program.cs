@@ -21,10 +21,11 @@ if (args.Length > 0 && args[0] == "fleet")
 
 if (args.Length > 0 && args[0] == "engine-profile")
 {
-    var work = DocumentWorkload.Create(50);
-    work.Profile(50);
-    var (parseNs, compareNs) = work.Profile(200);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"engine-profile\",\"engine_parse_ns\":{parseNs:0},\"compare_ns\":{compareNs:0}}}"));
+    var work = DocumentWorkload.Create(50, Array.IndexOf(args, "--kind") is var k and >= 0 && k + 1 < args.Length ? args[k + 1] : null);
+    var drifted = args.Contains("--drifted");
+    work.Profile(50, drifted);
+    var (parseNs, compareNs) = work.Profile(Option(args, "--rounds", 200), drifted);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"engine-profile\",\"parse_ns\":{parseNs:0},\"compare_ns\":{compareNs:0}}}"));
     return 0;
 }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Paths;
@@ -11,14 +12,21 @@ internal static class KeyedLists
     /// The key field of the list at <paramref name="path"/>, or null when the list is atomic
     /// (also when an element lacks the key, which no keyed list of the API allows).
     /// </summary>
-    public static string? KeyFieldOf(ResourceKey resource, IReadOnlyList<PathStep> path, ListNode desired, ListNode live)
+    public static string? KeyFieldOf(ResourceKey resource, IReadOnlyList<PathStep> path, ListNode desired, ListNode live) =>
+        CandidateKeyField(resource, path) is { } keyField && AllKeyed(desired, keyField) && AllKeyed(live, keyField) ? keyField : null;
+
+    /// <summary>As the other overload, for a live list read in place from parsed JSON.</summary>
+    public static string? KeyFieldOf(ResourceKey resource, IReadOnlyList<PathStep> path, ListNode desired, JsonElement live) =>
+        CandidateKeyField(resource, path) is { } keyField && AllKeyed(desired, keyField) && AllKeyed(live, keyField) ? keyField : null;
+
+    private static string? CandidateKeyField(ResourceKey resource, IReadOnlyList<PathStep> path)
     {
         if (path.Count == 0 || path[^1].IsElement)
         {
             return null;
         }
 
-        var keyField = path[^1].Name switch
+        return path[^1].Name switch
         {
             "containers" or "initContainers" or "ephemeralContainers" or "env" or "volumes" or "imagePullSecrets" => "name",
             "volumeMounts" => "mountPath",
@@ -26,8 +34,6 @@ internal static class KeyedLists
             "ports" when path.Count == 2 && path[0] == PathStep.Field("spec") && resource is { Kind: "Service", Group: ResourceKey.CoreGroup } => "port",
             _ => null,
         };
-
-        return keyField is not null && AllKeyed(desired, keyField) && AllKeyed(live, keyField) ? keyField : null;
     }
 
     public static string KeyText(MapNode element, string keyField) => ((ScalarNode)element[keyField]!).Text;
@@ -40,6 +46,19 @@ internal static class KeyedLists
         foreach (var item in list.Items)
         {
             if (item is not MapNode map || map[keyField] is not ScalarNode { Kind: not NodeKind.Null })
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AllKeyed(JsonElement list, string keyField)
+    {
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty(keyField, out var key) || !JsonNodes.IsScalar(key) || key.ValueKind == JsonValueKind.Null)
             {
                 return false;
             }

@@ -41,6 +41,17 @@ public static class ObjectShape
         return Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
 
+    /// <summary>
+    /// True for a live field that <see cref="Comparable"/> drops: the same shape, read in place
+    /// from parsed JSON instead of copied.
+    /// </summary>
+    internal static bool IsDropped(IReadOnlyList<Paths.PathStep> parent, string name, bool isSecret) => parent.Count switch
+    {
+        0 => Array.IndexOf(IgnoredRootFields, name) >= 0 || (isSecret && name == "stringData"),
+        1 => parent[0] == Paths.PathStep.Field("metadata") && Array.IndexOf(SystemMetadata, name) >= 0,
+        _ => false,
+    };
+
     public static MapNode Comparable(MapNode root, bool isDesired)
     {
         var isSecret = root.GetString("kind") == "Secret" && ResourceKey.GroupOf(root.GetString("apiVersion") ?? string.Empty) == ResourceKey.CoreGroup;

@@ -18,8 +18,8 @@ internal static class ReportValues
             return value;
         }
 
-        var steps = new List<PathStep>(path);
-        return Walk(value, steps, quantity, isSecret);
+        // Walk adds and removes its own steps: the path is as it was when it returns.
+        return Walk(value, path, quantity, isSecret);
     }
 
     private static Node Walk(Node value, List<PathStep> steps, bool quantity, bool isSecret)
@@ -36,29 +36,61 @@ internal static class ReportValues
                     ? ScalarNode.String(q.ToString(), scalar.Line)
                     : scalar;
             case MapNode map:
-                var keys = new string[map.Count];
-                var values = new Node[map.Count];
+                // Subtrees with nothing to canonicalize or digest are kept as they are.
+                Node[]? values = null;
                 for (var i = 0; i < map.Count; i++)
                 {
-                    keys[i] = map.KeyAt(i);
-                    steps.Add(PathStep.Field(keys[i]));
-                    values[i] = Walk(map.ValueAt(i), steps, quantity || Quantity.IsContextKey(keys[i]), isSecret);
+                    var key = map.KeyAt(i);
+                    steps.Add(PathStep.Field(key));
+                    var walked = Walk(map.ValueAt(i), steps, quantity || Quantity.IsContextKey(key), isSecret);
                     steps.RemoveAt(steps.Count - 1);
+                    if (!ReferenceEquals(walked, map.ValueAt(i)))
+                    {
+                        values ??= CopyValues(map);
+                        values[i] = walked;
+                    }
                 }
 
-                return new MapNode(keys, values, map.Line);
+                return values is null ? map : new MapNode(KeysOf(map), values, map.Line);
             case ListNode list:
-                var items = new Node[list.Count];
+                Node[]? items = null;
                 for (var i = 0; i < list.Count; i++)
                 {
                     // Positions inside a value need no selector: only the prefix decides redaction.
-                    items[i] = Walk(list[i], steps, quantity, isSecret);
+                    var walked = Walk(list[i], steps, quantity, isSecret);
+                    if (!ReferenceEquals(walked, list[i]))
+                    {
+                        items ??= [.. list.Items];
+                        items[i] = walked;
+                    }
                 }
 
-                return new ListNode(items, list.Line);
+                return items is null ? list : new ListNode(items, list.Line);
             default:
                 return value;
         }
+    }
+
+    private static Node[] CopyValues(MapNode map)
+    {
+        var values = new Node[map.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = map.ValueAt(i);
+        }
+
+        return values;
+    }
+
+    private static string[] KeysOf(MapNode map)
+    {
+        var keys = new string[map.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = map.KeyAt(i);
+        }
+
+        return keys;
     }
 
     private enum SecretKind

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Ownership;
@@ -9,131 +10,290 @@ namespace DriftFabric.Engine.Comparison;
 /// <summary>
 /// Compares one desired object with its live counterpart under the drift semantics: keyed and
 /// atomic lists, quantities, numbers, empties, Secrets, and ownership from managedFields.
-/// One instance per comparison; not thread-safe.
 /// </summary>
+/// <remarks>
+/// The live object is read in place as parsed JSON, and desired state is walked once: a live
+/// object in sync allocates next to nothing. Ownership is looked up only where it decides
+/// something (a difference, or a field desired lacks while an out-of-band manager is around),
+/// and only there is a live subtree turned into nodes. One instance per comparison; not
+/// thread-safe.
+/// </remarks>
 internal sealed class ResourceComparer
 {
+    // Deep enough for a container's probe (/spec/template/spec/containers[name=x]/livenessProbe/httpGet/port).
+    private const int MaxUsualDepth = 12;
+
     private readonly ResourceKey _key;
     private readonly DriftPolicy _policy;
     private readonly FieldOwnership? _ownership;
     private readonly bool _isSecret;
+    private readonly bool _liveShaped;
     private readonly SourceLocation _source;
-    private readonly List<PathStep> _path = [];
+    private readonly List<PathStep> _path;
+
+    // The live element of each element step of _path (default for field steps): where the
+    // ownership of the current path is looked up, when it is.
+    private readonly List<JsonElement> _liveAt;
     private readonly List<Drift> _drifts;
 
-    private ResourceComparer(ResourceKey key, DriftPolicy policy, FieldOwnership? ownership, SourceLocation source, List<Drift> drifts)
+    // The live value of each desired key of the maps being compared (and the items of keyed
+    // lists), a frame per nesting level.
+    private JsonElement[] _slots;
+    private int _slotsUsed;
+
+    // Each thread keeps the buffers of its last comparison: a comparison in sync then allocates
+    // next to nothing, which on a busy silo is most of the cost of a watch event.
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+    private ResourceComparer(ResourceKey key, DriftPolicy policy, FieldOwnership? ownership, bool liveShaped, SourceLocation source, List<Drift> drifts, Scratch scratch)
     {
+        _path = scratch.Path;
+        _liveAt = scratch.LiveAt;
+        _slots = scratch.Slots;
         _key = key;
         _policy = policy;
         _ownership = ownership;
         _isSecret = key is { Kind: "Secret", Group: ResourceKey.CoreGroup };
+        _liveShaped = liveShaped;
         _source = source;
         _drifts = drifts;
     }
 
+    /// <summary>True when a live field that desired lacks can be drift at all: some out-of-band manager wrote to the object.</summary>
+    private bool LiveOnlyCounts => _ownership is { HasOutOfBand: true };
+
     public static void Compare(ResourceKey key, Manifest desired, Manifest live, DriftPolicy policy, List<Drift> into)
     {
-        var ownership = FieldOwnership.From(live.Root, policy.Managers);
         var ignored = policy.IgnoredPaths(key);
-        var desiredRoot = TreePruner.Prune(ObjectShape.Comparable(desired.Root, isDesired: true), ignored);
-        var liveRoot = TreePruner.Prune(ObjectShape.Comparable(live.Root, isDesired: false), ignored);
-        var comparer = new ResourceComparer(key, policy, ownership, desired.Location, into);
-        comparer.CompareMap(desiredRoot, liveRoot, ownership?.Cursor ?? default, quantity: false);
+        var desiredRoot = desired.ComparableDesired;
+        var liveRoot = live.Json;
+        var ownership = FieldOwnership.From(liveRoot, policy.Managers);
+        var liveShaped = false;
+        if (ignored.Count > 0)
+        {
+            // Ignored paths take no part at all: both sides are pruned (the live one as a tree).
+            desiredRoot = TreePruner.Prune(desiredRoot, ignored);
+            liveRoot = JsonNodes.ToElement(TreePruner.Prune(ObjectShape.Comparable(live.Root, isDesired: false), ignored));
+            liveShaped = true;
+        }
+
+        var scratch = t_scratch ?? new Scratch();
+        t_scratch = null;
+        var comparer = new ResourceComparer(key, policy, ownership, liveShaped, desired.Location, into, scratch);
+        try
+        {
+            comparer.CompareMap(desiredRoot, liveRoot, quantity: false);
+        }
+        finally
+        {
+            // Nothing of this object stays reachable from the buffers.
+            scratch.Path.Clear();
+            scratch.LiveAt.Clear();
+            Array.Clear(comparer._slots, 0, comparer._slotsUsed);
+            scratch.Slots = comparer._slots;
+            t_scratch = scratch;
+        }
     }
 
-    private void CompareValue(Node desired, Node live, OwnerCursor cursor, bool quantity, MapNode liveParent)
+    private sealed class Scratch
+    {
+        public List<PathStep> Path { get; } = new(MaxUsualDepth);
+
+        public List<JsonElement> LiveAt { get; } = new(MaxUsualDepth);
+
+        public JsonElement[] Slots { get; set; } = new JsonElement[64];
+    }
+
+    private void Push(PathStep step, JsonElement liveElement = default)
+    {
+        _path.Add(step);
+        _liveAt.Add(liveElement);
+    }
+
+    private void Pop()
+    {
+        _path.RemoveAt(_path.Count - 1);
+        _liveAt.RemoveAt(_liveAt.Count - 1);
+    }
+
+    /// <summary>The ownership cursor at the current path, found by walking from the root.</summary>
+    private OwnerCursor CursorHere()
+    {
+        var cursor = _ownership!.Cursor;
+        for (var i = 0; i < _path.Count; i++)
+        {
+            cursor = _path[i].IsElement ? cursor.Element(_liveAt[i]) : cursor.Field(_path[i].Name);
+        }
+
+        return cursor;
+    }
+
+    private int OwnerHere() => _ownership is null ? -1 : CursorHere().Owner;
+
+    private void CompareValue(Node desired, JsonElement live, bool quantity, JsonElement liveParent)
     {
         if (desired.IsEmpty)
         {
-            ReportLiveOnly(live, cursor, quantity, liveParent);
+            ReportLiveOnly(live, quantity, liveParent);
             return;
         }
 
-        if (live is ScalarNode { Kind: NodeKind.Null })
+        if (live.ValueKind == JsonValueKind.Null)
         {
             Emit(DriftKind.Missing, desired, null, -1, quantity);
             return;
         }
 
-        switch (desired, live)
+        switch (desired)
         {
-            case (MapNode d, MapNode l):
-                CompareMap(d, l, cursor, quantity);
+            case MapNode d when live.ValueKind == JsonValueKind.Object:
+                CompareMap(d, live, quantity);
                 break;
-            case (ListNode d, ListNode l):
-                CompareList(d, l, cursor, quantity);
+            case ListNode d when live.ValueKind == JsonValueKind.Array:
+                CompareList(d, live, quantity);
                 break;
-            case (ScalarNode d, ScalarNode l):
-                if (!ScalarEquals(d, l, quantity))
+            case ScalarNode d when JsonNodes.IsScalar(live):
+                if (!ScalarEquals(d, live, quantity))
                 {
-                    Modified(desired, live, cursor.Owner, quantity);
+                    Modified(desired, JsonNodes.ToNode(live), OwnerHere(), quantity);
                 }
 
                 break;
             default:
-                Modified(desired, live, cursor.Owner, quantity);
+                Modified(desired, JsonNodes.ToNode(live), OwnerHere(), quantity);
                 break;
         }
     }
 
-    private void CompareMap(MapNode desired, MapNode live, OwnerCursor cursor, bool quantity)
+    private void CompareMap(MapNode desired, JsonElement live, bool quantity)
     {
-        for (var i = 0; i < desired.Count; i++)
+        // One pass over the live object finds the value of every desired key: looking each one
+        // up would scan the object once per key.
+        var count = desired.Count;
+        var slots = TakeSlots(count);
+        var liveOnly = 0;
+        foreach (var property in live.EnumerateObject())
+        {
+            var index = IndexIn(desired, property);
+            if (index < 0)
+            {
+                liveOnly++;
+            }
+            else
+            {
+                _slots[slots + index] = property.Value;
+            }
+        }
+
+        for (var i = 0; i < count; i++)
         {
             var key = desired.KeyAt(i);
             var d = desired.ValueAt(i);
-            _path.Add(PathStep.Field(key));
+            var l = _slots[slots + i];
+            Push(PathStep.Field(key));
             var q = quantity || Quantity.IsContextKey(key);
-            var hasLive = live.TryGet(key, out var l) && l is not ScalarNode { Kind: NodeKind.Null };
+            var hasLive = l.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
             if (_isSecret && _path.Count == 1 && key == "data")
             {
-                CompareSecretData(d as MapNode ?? MapNode.Empty, hasLive ? l as MapNode ?? MapNode.Empty : MapNode.Empty, cursor.Field(key));
+                CompareSecretData(d as MapNode ?? MapNode.Empty, hasLive && l.ValueKind == JsonValueKind.Object ? l : default);
             }
             else if (hasLive)
             {
-                CompareValue(d, l, cursor.Field(key), q, live);
+                CompareValue(d, l, q, live);
             }
             else if (!d.IsEmpty)
             {
                 Emit(DriftKind.Missing, d, null, -1, q);
             }
 
-            _path.RemoveAt(_path.Count - 1);
+            Pop();
         }
 
-        for (var i = 0; i < live.Count; i++)
+        ReleaseSlots(slots, count);
+
+        // Fields desired lacks matter only through their owners, and only when one is out of band.
+        if (liveOnly == 0 || !LiveOnlyCounts)
         {
-            var key = live.KeyAt(i);
-            if (desired.IndexOf(key) >= 0)
+            return;
+        }
+
+        foreach (var property in live.EnumerateObject())
+        {
+            if (IndexIn(desired, property) >= 0)
             {
                 continue;
             }
 
-            _path.Add(PathStep.Field(key));
-            if (_isSecret && _path.Count == 1 && key == "data" && live.ValueAt(i) is MapNode liveData)
+            var key = property.Name;
+            if (!_liveShaped && ObjectShape.IsDropped(_path, key, _isSecret))
             {
-                CompareSecretData(MapNode.Empty, liveData, cursor.Field(key));
+                continue;
+            }
+
+            Push(PathStep.Field(key));
+            if (_isSecret && _path.Count == 1 && key == "data" && property.Value.ValueKind == JsonValueKind.Object)
+            {
+                CompareSecretData(MapNode.Empty, property.Value);
             }
             else
             {
-                ReportLiveOnly(live.ValueAt(i), cursor.Field(key), quantity || Quantity.IsContextKey(key), live);
+                ReportLiveOnly(property.Value, quantity || Quantity.IsContextKey(key), live);
             }
 
-            _path.RemoveAt(_path.Count - 1);
+            Pop();
         }
     }
 
-    /// <summary>Secret data is compared key by key on decoded bytes, and always reported at <c>/data/&lt;key&gt;</c>.</summary>
-    private void CompareSecretData(MapNode desired, MapNode live, OwnerCursor cursor)
+    /// <summary>Where a live member's name is among desired's keys, or -1.</summary>
+    private static int IndexIn(MapNode desired, JsonProperty property)
     {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property);
+        return raw.IndexOf((byte)'\\') < 0 ? desired.IndexOfUtf8(raw) : desired.IndexOf(property.Name);
+    }
+
+    /// <summary>Reserves <paramref name="count"/> cleared slots for live values on the comparer's stack of them.</summary>
+    private int TakeSlots(int count)
+    {
+        var start = _slotsUsed;
+        _slotsUsed += count;
+        if (_slotsUsed > _slots.Length)
+        {
+            Array.Resize(ref _slots, Math.Max(_slotsUsed, _slots.Length * 2));
+        }
+
+        return start;
+    }
+
+    private void ReleaseSlots(int start, int count)
+    {
+        Array.Clear(_slots, start, count);
+        _slotsUsed = start;
+    }
+
+    /// <summary>Secret data is compared key by key on decoded bytes, and always reported at <c>/data/&lt;key&gt;</c>.</summary>
+    /// <param name="live">The live <c>data</c> map, or <c>default</c> when there is none.</param>
+    private void CompareSecretData(MapNode desired, JsonElement live)
+    {
+        var hasLive = live.ValueKind == JsonValueKind.Object;
         foreach (var (key, d) in desired.Entries)
         {
-            _path.Add(PathStep.Field(key));
-            if (live.TryGet(key, out var l) && l is not ScalarNode { Kind: NodeKind.Null })
+            Push(PathStep.Field(key));
+            if (hasLive && live.TryGetProperty(key, out var l) && l.ValueKind != JsonValueKind.Null)
             {
-                if (!SecretValues.DataEquals(d, l))
+                // The same text is the same bytes; otherwise both are sealed once here, and a
+                // sealed value is reported by its digest without hashing it again.
+                if (d is ScalarNode { Kind: NodeKind.String } text && l.ValueKind == JsonValueKind.String && l.ValueEquals(text.Text))
                 {
-                    Modified(d, l, cursor.Field(key).Owner, quantity: false);
+                    Pop();
+                    continue;
+                }
+
+                var sealedDesired = SecretValues.SealData(d);
+                var sealedLive = SecretValues.SealData(JsonNodes.ToNode(l));
+                if (sealedDesired is not ScalarNode a || sealedLive is not ScalarNode b || !a.ValueEquals(b))
+                {
+                    Modified(sealedDesired, sealedLive, OwnerHere(), quantity: false);
                 }
             }
             else if (!d.IsEmpty)
@@ -141,75 +301,99 @@ internal sealed class ResourceComparer
                 Emit(DriftKind.Missing, d, null, -1, quantity: false);
             }
 
-            _path.RemoveAt(_path.Count - 1);
+            Pop();
         }
 
-        foreach (var (key, l) in live.Entries)
+        if (!hasLive || !LiveOnlyCounts)
         {
-            if (desired.IndexOf(key) < 0)
+            return;
+        }
+
+        foreach (var property in live.EnumerateObject())
+        {
+            if (IndexIn(desired, property) < 0)
             {
-                _path.Add(PathStep.Field(key));
-                ReportLiveOnly(l, cursor.Field(key), quantity: false, live);
-                _path.RemoveAt(_path.Count - 1);
+                Push(PathStep.Field(property.Name));
+                ReportLiveOnly(property.Value, quantity: false, live);
+                Pop();
             }
         }
     }
 
-    private void CompareList(ListNode desired, ListNode live, OwnerCursor cursor, bool quantity)
+    private void CompareList(ListNode desired, JsonElement live, bool quantity)
     {
         var keyField = KeyedLists.KeyFieldOf(_key, _path, desired, live);
         if (keyField is null)
         {
-            var owner = cursor.Owner;
+            // The owner decides strictness only when an out-of-band manager could be it.
+            var owner = LiveOnlyCounts ? OwnerHere() : -1;
             var strict = owner >= 0 && ClassOf(owner) == ManagerClass.OutOfBand;
             if (!AtomicEquals(desired, live, quantity, strict))
             {
-                Modified(desired, live, owner, quantity);
+                Modified(desired, JsonNodes.ToNode(live), LiveOnlyCounts ? owner : OwnerHere(), quantity);
             }
 
             return;
         }
 
-        var matched = new bool[live.Count];
+        var length = live.GetArrayLength();
+        var start = TakeSlots(length);
+        var n = 0;
+        foreach (var item in live.EnumerateArray())
+        {
+            _slots[start + n++] = item;
+        }
+
+        var matched = length <= 256 ? stackalloc bool[length] : new bool[length];
+        CompareElements(desired, keyField, start, matched, quantity);
+        ReleaseSlots(start, length);
+    }
+
+    private void CompareElements(ListNode desired, string keyField, int start, Span<bool> matched, bool quantity)
+    {
+        var items = _slots.AsSpan(start, matched.Length);
         foreach (var item in desired.Items)
         {
             var d = (MapNode)item;
             var keyText = KeyedLists.KeyText(d, keyField);
-            _path.Add(PathStep.Element(keyField, keyText));
-            var index = FindElement(live, keyField, keyText, matched);
+            var index = FindElement(items, keyField, (ScalarNode)d[keyField]!, keyText, matched);
+            var element = index >= 0 ? items[index] : default;
+            Push(PathStep.Element(keyField, keyText), element);
             if (index >= 0)
             {
                 matched[index] = true;
-                var l = (MapNode)live[index];
-                CompareMap(d, l, cursor.Element(l), quantity);
+
+                // Slots may move while the element is compared: it is held here, not by index.
+                CompareMap(d, element, quantity);
+                items = _slots.AsSpan(start, matched.Length);
             }
             else
             {
                 Emit(DriftKind.Missing, d, null, -1, quantity);
             }
 
-            _path.RemoveAt(_path.Count - 1);
+            Pop();
         }
 
-        for (var i = 0; i < live.Count; i++)
+        for (var i = 0; i < matched.Length; i++)
         {
-            if (matched[i])
+            if (!matched[i])
             {
-                continue;
+                var live = _slots[start + i];
+                var element = (MapNode)JsonNodes.ToNode(live);
+                Push(PathStep.Element(keyField, KeyedLists.KeyText(element, keyField)), live);
+                ReportAddedElement(element, quantity);
+                Pop();
             }
-
-            var l = (MapNode)live[i];
-            _path.Add(PathStep.Element(keyField, KeyedLists.KeyText(l, keyField)));
-            ReportAddedElement(l, cursor.Element(l), quantity);
-            _path.RemoveAt(_path.Count - 1);
         }
     }
 
-    private static int FindElement(ListNode live, string keyField, string keyText, bool[] matched)
+    private static int FindElement(ReadOnlySpan<JsonElement> live, string keyField, ScalarNode desiredKey, string keyText, Span<bool> matched)
     {
-        for (var i = 0; i < live.Count; i++)
+        for (var i = 0; i < live.Length; i++)
         {
-            if (!matched[i] && KeyedLists.KeyText((MapNode)live[i], keyField) == keyText)
+            // Keys match by their text (a port written "8080" is port 8080); equal values have equal texts.
+            if (!matched[i] && live[i].TryGetProperty(keyField, out var key) && (JsonNodes.ValueEquals(desiredKey, key) || JsonNodes.KeyTextEquals(key, keyText)))
             {
                 return i;
             }
@@ -218,8 +402,8 @@ internal sealed class ResourceComparer
         return -1;
     }
 
-    /// <summary>A live element of a keyed list that desired declares, missing from desired.</summary>
-    private void ReportAddedElement(MapNode live, OwnerCursor cursor, bool quantity)
+    /// <summary>A live element of a keyed list that desired declares, missing from desired (the current path is the element).</summary>
+    private void ReportAddedElement(MapNode live, bool quantity)
     {
         if (_ownership is null)
         {
@@ -227,6 +411,7 @@ internal sealed class ResourceComparer
             return;
         }
 
+        var cursor = CursorHere();
         var owner = cursor.ElementOwner;
         if (owner >= 0 && ClassOf(owner) == ManagerClass.OutOfBand)
         {
@@ -248,13 +433,24 @@ internal sealed class ResourceComparer
         DescendLiveOnly(live, cursor, quantity);
     }
 
+    /// <summary>A live value at the current path that desired lacks (or declares empty).</summary>
+    private void ReportLiveOnly(JsonElement live, bool quantity, JsonElement liveParent)
+    {
+        if (!LiveOnlyCounts || JsonNodes.IsEmpty(live))
+        {
+            return;
+        }
+
+        ReportLiveOnly(JsonNodes.ToNode(live), CursorHere(), quantity, (MapNode)JsonNodes.ToNode(liveParent));
+    }
+
     /// <summary>
     /// A live subtree absent from desired is drift only through its owners: reported at the
     /// shallowest paths whose owned fields all belong to out-of-band managers.
     /// </summary>
     private void ReportLiveOnly(Node live, OwnerCursor cursor, bool quantity, MapNode? liveParent)
     {
-        if (_ownership is null || live.IsEmpty)
+        if (!LiveOnlyCounts || live.IsEmpty)
         {
             return;
         }
@@ -281,9 +477,9 @@ internal sealed class ResourceComparer
             for (var i = 0; i < map.Count; i++)
             {
                 var key = map.KeyAt(i);
-                _path.Add(PathStep.Field(key));
+                Push(PathStep.Field(key));
                 ReportLiveOnly(map.ValueAt(i), cursor.Field(key), quantity || Quantity.IsContextKey(key), map);
-                _path.RemoveAt(_path.Count - 1);
+                Pop();
             }
         }
         else if (live is ListNode list && KeyedLists.KeyFieldOf(_key, _path, ListNode.Empty, list) is { } keyField)
@@ -291,9 +487,9 @@ internal sealed class ResourceComparer
             foreach (var item in list.Items)
             {
                 var element = (MapNode)item;
-                _path.Add(PathStep.Element(keyField, KeyedLists.KeyText(element, keyField)));
+                Push(PathStep.Element(keyField, KeyedLists.KeyText(element, keyField)));
                 ReportLiveOnly(element, cursor.Element(element), quantity, null);
-                _path.RemoveAt(_path.Count - 1);
+                Pop();
             }
         }
     }
@@ -315,9 +511,9 @@ internal sealed class ResourceComparer
             case MapNode { Count: > 0 } map:
                 for (var i = 0; i < map.Count; i++)
                 {
-                    _path.Add(PathStep.Field(map.KeyAt(i)));
+                    Push(PathStep.Field(map.KeyAt(i)));
                     CollectOwners(map.ValueAt(i), cursor.Field(map.KeyAt(i)), ranks, map);
-                    _path.RemoveAt(_path.Count - 1);
+                    Pop();
                 }
 
                 break;
@@ -325,9 +521,9 @@ internal sealed class ResourceComparer
                 foreach (var item in list.Items)
                 {
                     var element = (MapNode)item;
-                    _path.Add(PathStep.Element(keyField, KeyedLists.KeyText(element, keyField)));
+                    Push(PathStep.Element(keyField, KeyedLists.KeyText(element, keyField)));
                     CollectOwners(element, cursor.Element(element), ranks);
-                    _path.RemoveAt(_path.Count - 1);
+                    Pop();
                 }
 
                 break;
@@ -359,21 +555,21 @@ internal sealed class ResourceComparer
     /// Atomic lists match element by element under the same rules; when an out-of-band manager
     /// owns the list, live fields that desired lacks count as a mismatch too.
     /// </summary>
-    private static bool AtomicEquals(Node desired, Node live, bool quantity, bool strict)
+    private static bool AtomicEquals(Node desired, JsonElement live, bool quantity, bool strict)
     {
         if (desired.IsEmpty)
         {
-            return !strict || live.IsEmpty;
+            return !strict || JsonNodes.IsEmpty(live);
         }
 
-        switch (desired, live)
+        switch (desired)
         {
-            case (MapNode d, MapNode l):
+            case MapNode d when live.ValueKind == JsonValueKind.Object:
                 for (var i = 0; i < d.Count; i++)
                 {
                     var key = d.KeyAt(i);
                     var q = quantity || Quantity.IsContextKey(key);
-                    if (l.TryGet(key, out var lv) && lv is not ScalarNode { Kind: NodeKind.Null })
+                    if (live.TryGetProperty(key, out var lv) && lv.ValueKind != JsonValueKind.Null)
                     {
                         if (!AtomicEquals(d.ValueAt(i), lv, q, strict))
                         {
@@ -388,9 +584,9 @@ internal sealed class ResourceComparer
 
                 if (strict)
                 {
-                    for (var i = 0; i < l.Count; i++)
+                    foreach (var property in live.EnumerateObject())
                     {
-                        if (!l.ValueAt(i).IsEmpty && (d[l.KeyAt(i)]?.IsEmpty ?? true))
+                        if (!JsonNodes.IsEmpty(property.Value) && (d[property.Name]?.IsEmpty ?? true))
                         {
                             return false;
                         }
@@ -398,36 +594,37 @@ internal sealed class ResourceComparer
                 }
 
                 return true;
-            case (ListNode d, ListNode l):
-                if (d.Count != l.Count)
+            case ListNode d when live.ValueKind == JsonValueKind.Array:
+                if (d.Count != live.GetArrayLength())
                 {
                     return false;
                 }
 
-                for (var i = 0; i < d.Count; i++)
+                var index = 0;
+                foreach (var item in live.EnumerateArray())
                 {
-                    if (!AtomicEquals(d[i], l[i], quantity, strict))
+                    if (!AtomicEquals(d[index++], item, quantity, strict))
                     {
                         return false;
                     }
                 }
 
                 return true;
-            case (ScalarNode d, ScalarNode l):
-                return ScalarEquals(d, l, quantity);
+            case ScalarNode d when JsonNodes.IsScalar(live):
+                return ScalarEquals(d, live, quantity);
             default:
                 return false;
         }
     }
 
-    private static bool ScalarEquals(ScalarNode desired, ScalarNode live, bool quantity)
+    private static bool ScalarEquals(ScalarNode desired, JsonElement live, bool quantity)
     {
-        if (desired.ValueEquals(live))
+        if (JsonNodes.ValueEquals(desired, live))
         {
             return true;
         }
 
-        return quantity && Quantity.TryParse(desired, out var d) && Quantity.TryParse(live, out var l) && d.Value == l.Value;
+        return quantity && Quantity.TryParse(desired, out var d) && Quantity.TryParse(JsonNodes.ToScalar(live), out var l) && d.Value == l.Value;
     }
 
     private ManagerClass ClassOf(int rank) => _ownership!.Entries[rank].Class;

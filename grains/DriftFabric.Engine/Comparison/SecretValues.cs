@@ -18,6 +18,9 @@ public static class SecretValues
     public static bool DataEquals(Node desired, Node live) =>
         desired is ScalarNode d && live is ScalarNode l && FullDigestOfData(d.Text) == FullDigestOfData(l.Text);
 
+    /// <summary>A <c>data</c> value sealed (its full digest), or the value itself when it is not a scalar.</summary>
+    public static Node SealData(Node value) => value is ScalarNode s ? ScalarNode.String(FullDigestOfData(s.Text), s.Line) : value;
+
     /// <summary>The short digest of a <c>data</c> value (base64), taken over the decoded bytes.</summary>
     public static string DigestOfData(string base64) => Short(FullDigestOfData(base64));
 
@@ -76,16 +79,11 @@ public static class SecretValues
 
     private static bool IsSealed(string text) => text.Length == SealLength && text.StartsWith(SealPrefix, StringComparison.Ordinal);
 
+    /// <summary>The bytes a <c>data</c> value stands for; text that is not base64 stands for itself.</summary>
     private static byte[] Decode(string text)
     {
         var compact = text.Replace("\n", string.Empty, StringComparison.Ordinal).Replace("\r", string.Empty, StringComparison.Ordinal);
-        try
-        {
-            return Convert.FromBase64String(compact);
-        }
-        catch (FormatException)
-        {
-            return Encoding.UTF8.GetBytes(text);
-        }
+        var bytes = new byte[compact.Length * 3 / 4 + 3];
+        return Convert.TryFromBase64String(compact, bytes, out var written) ? bytes[..written] : Encoding.UTF8.GetBytes(text);
     }
 }

@@ -1,24 +1,59 @@
+using System.Text.Json;
+using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Model;
 
 namespace DriftFabric.Engine.Manifests;
 
-/// <summary>One Kubernetes object as read from a file or the API: its tree and where it came from.</summary>
+/// <summary>
+/// One Kubernetes object as read from a file or the API: its tree and where it came from.
+/// Desired objects are node trees (from YAML, with lines); live objects from the API are
+/// parsed JSON, compared as they are. Each form is built from the other only when asked for.
+/// </summary>
 public sealed class Manifest
 {
+    private MapNode? _root;
+
+    // A boxed JsonElement: a reference is published whole, so racing readers never see half a struct.
+    private object? _json;
+    private MapNode? _comparable;
+
     public Manifest(MapNode root, SourceLocation location)
     {
-        Root = root;
+        _root = root;
         Location = location;
         ApiVersion = root.GetString("apiVersion") ?? string.Empty;
         Kind = root.GetString("kind") ?? string.Empty;
-        Group = ResourceKey.GroupOf(ApiVersion);
         var metadata = root.GetMap("metadata");
         Name = metadata?.GetString("name") ?? string.Empty;
-        var ns = metadata?.GetString("namespace");
-        Namespace = string.IsNullOrEmpty(ns) ? null : ns;
+        Namespace = NullIfEmpty(metadata?.GetString("namespace"));
+        Group = ResourceKey.GroupOf(ApiVersion);
     }
 
-    public MapNode Root { get; }
+    /// <summary>
+    /// A live object as parsed JSON. The element is used in place: the caller keeps its
+    /// document alive (undisposed) for as long as it compares this manifest.
+    /// </summary>
+    public Manifest(JsonElement root, SourceLocation location)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new ArgumentException($"{location}: a Kubernetes object is a JSON object, not {root.ValueKind}", nameof(root));
+        }
+
+        _json = root;
+        Location = location;
+        ApiVersion = StringOf(root, "apiVersion"u8) ?? string.Empty;
+        Kind = StringOf(root, "kind"u8) ?? string.Empty;
+        var hasMetadata = root.TryGetProperty("metadata"u8, out var metadata) && metadata.ValueKind == JsonValueKind.Object;
+        Name = (hasMetadata ? StringOf(metadata, "name"u8) : null) ?? string.Empty;
+        Namespace = NullIfEmpty(hasMetadata ? StringOf(metadata, "namespace"u8) : null);
+        Group = ResourceKey.GroupOf(ApiVersion);
+    }
+
+    public MapNode Root => _root ??= (MapNode)JsonNodes.ToNode(Json);
+
+    /// <summary>The object as parsed JSON (built from the tree, once, for objects read from files).</summary>
+    public JsonElement Json => (JsonElement)(_json ??= JsonNodes.ToElement(_root!));
 
     public SourceLocation Location { get; }
 
@@ -37,9 +72,17 @@ public sealed class Manifest
 
     public MapNode? Metadata => Root.GetMap("metadata");
 
+    /// <summary>What of this desired object is compared (see <see cref="ObjectShape"/>); kept, as desired state is compared again and again.</summary>
+    internal MapNode ComparableDesired => _comparable ??= ObjectShape.Comparable(Root, isDesired: true);
+
     /// <summary>The key under the given scope rules: cluster-scoped kinds get <c>_</c>, others the written or default namespace.</summary>
     public ResourceKey KeyIn(KindScopes scopes, string defaultNamespace) =>
         new(Group, Kind, scopes.IsClusterScoped(Group, Kind) ? ResourceKey.ClusterScope : Namespace ?? defaultNamespace, Name);
 
     public override string ToString() => $"{GroupKind} {Namespace}/{Name} ({Location})";
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
+    private static string? StringOf(JsonElement map, ReadOnlySpan<byte> name) =>
+        map.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -162,6 +162,7 @@ public sealed class MapNode : Node
     private readonly string[] _keys;
     private readonly Node[] _values;
     private Dictionary<string, int>? _index;
+    private byte[][]? _utf8Keys;
     private readonly int _size;
 
     /// <summary>Creates a map; keys must be unique (the parsers guarantee it).</summary>
@@ -218,6 +219,25 @@ public sealed class MapNode : Node
 
         value = _values[i];
         return true;
+    }
+
+    /// <summary>
+    /// The index of the key whose UTF-8 form is <paramref name="utf8"/>, or -1: how a map held
+    /// for long (desired state) finds the keys of parsed JSON without making strings of them.
+    /// </summary>
+    public int IndexOfUtf8(ReadOnlySpan<byte> utf8)
+    {
+        // Built on first use; two threads racing build equal arrays, either will do.
+        var keys = _utf8Keys ??= Array.ConvertAll(_keys, System.Text.Encoding.UTF8.GetBytes);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (utf8.SequenceEqual(keys[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     public int IndexOf(string key)

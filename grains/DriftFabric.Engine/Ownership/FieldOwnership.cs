@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Parsing;
 
@@ -15,21 +15,43 @@ public sealed record ManagedFieldsEntry(string Manager, string? Operation, strin
 /// Who owns each live field, from <c>metadata.managedFields</c>. A field is owned by the most
 /// recent entry that names it; failing that, by the most recent entry that names one of its
 /// ancestors as a leaf (<c>{}</c>: atomic maps and lists are owned whole).
+/// The entries are read at once; their <c>fieldsV1</c> trees only along the paths asked about,
+/// so an object compared in sync costs no more than reading who its managers are.
 /// </summary>
 public sealed class FieldOwnership
 {
-    private FieldOwnership(ManagedFieldsEntry[] entriesByRank, OwnershipNode root)
+    private readonly JsonElement _list;
+    private readonly ManagerClassifier _classifier;
+    private ManagedFieldsEntry[]? _entries;
+    private JsonElement[]? _fieldsByRank;
+    private int _hasOutOfBand = -1;
+    private OwnershipNode? _root;
+
+    private FieldOwnership(JsonElement list, ManagerClassifier classifier)
     {
-        Entries = entriesByRank;
-        Root = root;
+        _list = list;
+        _classifier = classifier;
     }
 
     /// <summary>Entries indexed by rank: <c>Entries[rank]</c>, oldest first.</summary>
-    public IReadOnlyList<ManagedFieldsEntry> Entries { get; }
+    public IReadOnlyList<ManagedFieldsEntry> Entries => _entries ?? Read().Entries;
 
-    internal OwnershipNode Root { get; }
+    /// <summary>True when some entry is an out-of-band manager: only then can a field desired lacks be drift.</summary>
+    /// <remarks>Answered from the managers' names alone, without reading the entries any further.</remarks>
+    public bool HasOutOfBand
+    {
+        get
+        {
+            if (_hasOutOfBand < 0)
+            {
+                _hasOutOfBand = ScanForOutOfBand() ? 1 : 0;
+            }
 
-    public OwnerCursor Cursor => new(Root, -1);
+            return _hasOutOfBand == 1;
+        }
+    }
+
+    public OwnerCursor Cursor => new(_root ??= OwnershipNode.Root(_fieldsByRank ?? Read().Fields), -1);
 
     /// <summary>The entry that created the object: the oldest one that is not a status entry.</summary>
     public ManagedFieldsEntry? Creator
@@ -48,21 +70,58 @@ public sealed class FieldOwnership
         }
     }
 
-    /// <summary>Reads the live object's managedFields; null when it has none (a dump taken without them).</summary>
-    public static FieldOwnership? From(MapNode liveRoot, ManagerClassifier classifier)
+    /// <summary>The live object's managedFields; null when it has none (a dump taken without them).</summary>
+    public static FieldOwnership? From(JsonElement liveRoot, ManagerClassifier classifier) =>
+        liveRoot.ValueKind == JsonValueKind.Object
+        && liveRoot.TryGetProperty("metadata"u8, out var metadata) && metadata.ValueKind == JsonValueKind.Object
+        && metadata.TryGetProperty("managedFields"u8, out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0
+            ? new FieldOwnership(list, classifier)
+            : null;
+
+    private bool ScanForOutOfBand()
     {
-        if (liveRoot.GetMap("metadata")?["managedFields"] is not ListNode { Count: > 0 } list)
+        Span<char> buffer = stackalloc char[256];
+        foreach (var entry in _list.EnumerateArray())
         {
-            return null;
+            if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("manager"u8, out var manager) || manager.ValueKind != JsonValueKind.String)
+            {
+                continue;
+            }
+
+            var hasSubresource = entry.TryGetProperty("subresource"u8, out var subresource) && subresource.ValueKind == JsonValueKind.String;
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(manager);
+            ManagerClass managerClass;
+            if (!hasSubresource && !manager.ValueEquals("kubectl"u8) && raw.Length - 2 <= buffer.Length && raw.IndexOf((byte)'\\') < 0)
+            {
+                var chars = buffer[..System.Text.Encoding.UTF8.GetChars(raw[1..^1], buffer)];
+                managerClass = _classifier.ClassifyName(chars);
+            }
+            else
+            {
+                managerClass = _classifier.Classify(manager.GetString()!, StringOf(entry, "operation"u8), hasSubresource ? subresource.GetString() : null);
+            }
+
+            if (managerClass == ManagerClass.OutOfBand)
+            {
+                return true;
+            }
         }
 
-        var raw = new List<(MapNode Entry, DateTimeOffset? Time, int Index)>();
-        for (var i = 0; i < list.Count; i++)
+        return false;
+    }
+
+    private (ManagedFieldsEntry[] Entries, JsonElement[] Fields) Read()
+    {
+        var raw = new List<(JsonElement Entry, string Manager, DateTimeOffset? Time, int Index)>(_list.GetArrayLength());
+        var index = 0;
+        foreach (var entry in _list.EnumerateArray())
         {
-            if (list[i] is MapNode entry && entry.GetString("manager") is not null)
+            if (entry.ValueKind == JsonValueKind.Object && StringOf(entry, "manager"u8) is { } manager)
             {
-                raw.Add((entry, ParseTime(entry.GetString("time")), i));
+                raw.Add((entry, manager, TimeOf(entry), index));
             }
+
+            index++;
         }
 
         raw.Sort((a, b) =>
@@ -72,33 +131,56 @@ public sealed class FieldOwnership
         });
 
         var entries = new ManagedFieldsEntry[raw.Count];
-        var root = new OwnershipNode();
+        var fields = new JsonElement[raw.Count];
         for (var rank = 0; rank < raw.Count; rank++)
         {
-            var (entry, time, _) = raw[rank];
-            var manager = entry.GetString("manager")!;
-            var operation = entry.GetString("operation");
-            var subresource = entry.GetString("subresource");
-            entries[rank] = new ManagedFieldsEntry(manager, operation, subresource, time, classifier.Classify(manager, operation, subresource), rank);
-            if (entry["fieldsV1"] is MapNode fields)
-            {
-                root.Merge(fields, rank);
-            }
+            var (entry, manager, time, _) = raw[rank];
+            var operation = StringOf(entry, "operation"u8);
+            var subresource = StringOf(entry, "subresource"u8);
+            entries[rank] = new ManagedFieldsEntry(manager, operation, subresource, time, _classifier.Classify(manager, operation, subresource), rank);
+            fields[rank] = entry.TryGetProperty("fieldsV1"u8, out var f) ? f : default;
         }
 
-        return new FieldOwnership(entries, root);
+        // Both are written before either is read back; a racing reader computes the same.
+        _fieldsByRank = fields;
+        _entries = entries;
+        return (entries, fields);
     }
 
-    private static DateTimeOffset? ParseTime(string? text) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
+    private static string? StringOf(JsonElement entry, ReadOnlySpan<byte> name) =>
+        entry.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static DateTimeOffset? TimeOf(JsonElement entry)
+    {
+        if (!entry.TryGetProperty("time"u8, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        // Kubernetes writes UTC with a Z; a time without an offset is read as UTC too, not local.
+        if (System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value).EndsWith("Z\""u8) && value.TryGetDateTimeOffset(out var time))
+        {
+            return time;
+        }
+
+        return DateTimeOffset.TryParse(value.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out time)
+            ? time
+            : null;
+    }
 }
 
-/// <summary>A node of the merged fieldsV1 trie, with the best (most recent) rank naming it.</summary>
+/// <summary>
+/// A node of the merged fieldsV1 tries: the part of each entry's tree at one path, with the best
+/// (most recent) rank naming it. Children are found when asked for, never built ahead.
+/// </summary>
 internal sealed class OwnershipNode
 {
-    private Dictionary<string, OwnershipNode>? _fields;
-    private List<(MapNode Key, OwnershipNode Node)>? _keyed;
-    private List<(Node Value, OwnershipNode Node)>? _values;
+    // Entries whose fieldsV1 goes on below this node: (their object here, rank).
+    private readonly List<(JsonElement Fields, int Rank)> _sources = [];
+
+    private OwnershipNode()
+    {
+    }
 
     /// <summary>Most recent entry that names this node at all.</summary>
     public int Named { get; private set; } = -1;
@@ -109,122 +191,147 @@ internal sealed class OwnershipNode
     /// <summary>Most recent entry that owns this element or map itself (<c>"."</c>).</summary>
     public int Self { get; private set; } = -1;
 
-    public OwnershipNode? Field(string name) => _fields is not null && _fields.TryGetValue(name, out var child) ? child : null;
-
-    public OwnershipNode? Element(MapNode liveElement)
+    public static OwnershipNode Root(JsonElement[] fieldsByRank)
     {
-        if (_keyed is null)
+        var root = new OwnershipNode();
+        for (var rank = 0; rank < fieldsByRank.Length; rank++)
+        {
+            if (fieldsByRank[rank].ValueKind == JsonValueKind.Object)
+            {
+                root.AddBelow(fieldsByRank[rank], rank);
+            }
+        }
+
+        return root;
+    }
+
+    public OwnershipNode? Field(string name)
+    {
+        if (_sources.Count == 0)
         {
             return null;
         }
 
-        foreach (var (key, node) in _keyed)
+        var length = Encoding.UTF8.GetMaxByteCount(name.Length) + 2;
+        Span<byte> key = length <= 256 ? stackalloc byte[length] : new byte[length];
+        key[0] = (byte)'f';
+        key[1] = (byte)':';
+        key = key[..(2 + Encoding.UTF8.GetBytes(name, key[2..]))];
+        OwnershipNode? child = null;
+        foreach (var (fields, rank) in _sources)
         {
-            if (KeyMatches(key, liveElement))
+            if (fields.TryGetProperty(key, out var value))
             {
-                return node;
+                (child ??= new OwnershipNode()).Add(value, rank);
             }
         }
 
-        return null;
+        return child;
     }
 
-    public OwnershipNode? Value(Node liveValue)
+    /// <summary>The child for every <c>k:</c> member whose key the live element has (read in place: no strings).</summary>
+    public OwnershipNode? Element(JsonElement liveElement)
     {
-        if (_values is null || liveValue is not ScalarNode scalar)
+        OwnershipNode? child = null;
+        Span<byte> buffer = stackalloc byte[512];
+        foreach (var (fields, rank) in _sources)
         {
-            return null;
-        }
-
-        foreach (var (value, node) in _values)
-        {
-            if (value is ScalarNode s && s.ValueEquals(scalar))
+            foreach (var property in fields.EnumerateObject())
             {
-                return node;
+                var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property);
+                if (!raw.StartsWith("k:"u8))
+                {
+                    continue;
+                }
+
+                var matches = UnescapeQuotes(raw[2..], buffer) is var length and >= 0
+                    ? KeyMatches(buffer[..length], liveElement)
+                    : KeyMatches(Encoding.UTF8.GetBytes(property.Name[2..]), liveElement);
+                if (matches)
+                {
+                    (child ??= new OwnershipNode()).Add(property.Value, rank);
+                }
             }
         }
 
-        return null;
+        return child;
     }
 
-    public void Merge(MapNode fields, int rank)
+    /// <summary>
+    /// A member name as written in JSON, unescaped into <paramref name="target"/> when its only
+    /// escapes are <c>\"</c> and <c>\\</c> (as in every <c>k:</c> key); -1 otherwise.
+    /// </summary>
+    private static int UnescapeQuotes(ReadOnlySpan<byte> escaped, Span<byte> target)
     {
-        foreach (var (key, value) in fields.Entries)
+        var length = 0;
+        for (var i = 0; i < escaped.Length; i++)
         {
-            if (key == ".")
+            if (length == target.Length)
             {
-                Self = Math.Max(Self, rank);
-                continue;
+                return -1;
             }
 
-            var child = Child(key);
-            if (child is null)
+            var b = escaped[i];
+            if (b == (byte)'\\')
             {
-                continue;
+                if (i + 1 == escaped.Length || escaped[i + 1] is not ((byte)'"' or (byte)'\\'))
+                {
+                    return -1;
+                }
+
+                b = escaped[++i];
             }
 
-            child.Named = Math.Max(child.Named, rank);
-            if (value is MapNode sub && sub.Count > 0)
+            target[length++] = b;
+        }
+
+        return length;
+    }
+
+    public OwnershipNode? Element(MapNode liveElement) => Matching('k', key => ParseJson(key) is MapNode map && KeyMatches(map, liveElement));
+
+    public OwnershipNode? Value(Node liveValue) =>
+        liveValue is ScalarNode scalar ? Matching('v', value => ParseJson(value) is ScalarNode s && s.ValueEquals(scalar)) : null;
+
+    /// <summary>The child for every <c>k:</c> (or <c>v:</c>) member whose JSON after the prefix matches.</summary>
+    private OwnershipNode? Matching(char prefix, Func<string, bool> matches)
+    {
+        OwnershipNode? child = null;
+        ReadOnlySpan<byte> utf8Prefix = prefix == 'k' ? "k:"u8 : "v:"u8;
+        foreach (var (fields, rank) in _sources)
+        {
+            foreach (var property in fields.EnumerateObject())
             {
-                child.Merge(sub, rank);
+                if (System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property).StartsWith(utf8Prefix) && matches(property.Name[2..]))
+                {
+                    (child ??= new OwnershipNode()).Add(property.Value, rank);
+                }
             }
-            else
-            {
-                child.Leaf = Math.Max(child.Leaf, rank);
-            }
+        }
+
+        return child;
+    }
+
+    /// <summary>An entry names this node, as a leaf (<c>{}</c>) or with fields below.</summary>
+    private void Add(JsonElement value, int rank)
+    {
+        Named = Math.Max(Named, rank);
+        if (value.ValueKind == JsonValueKind.Object && value.GetPropertyCount() > 0)
+        {
+            AddBelow(value, rank);
+        }
+        else
+        {
+            Leaf = Math.Max(Leaf, rank);
         }
     }
 
-    private OwnershipNode? Child(string key)
+    private void AddBelow(JsonElement fields, int rank)
     {
-        if (key.Length < 2 || key[1] != ':')
+        _sources.Add((fields, rank));
+        if (fields.TryGetProperty("."u8, out _))
         {
-            return null;
-        }
-
-        var body = key[2..];
-        switch (key[0])
-        {
-            case 'f':
-                _fields ??= new Dictionary<string, OwnershipNode>(StringComparer.Ordinal);
-                if (!_fields.TryGetValue(body, out var field))
-                {
-                    field = new OwnershipNode();
-                    _fields[body] = field;
-                }
-
-                return field;
-            case 'k':
-                if (ParseJson(body) is not MapNode keyMap)
-                {
-                    return null;
-                }
-
-                _keyed ??= [];
-                foreach (var (existing, node) in _keyed)
-                {
-                    if (existing.Count == keyMap.Count && KeyMatches(existing, keyMap))
-                    {
-                        return node;
-                    }
-                }
-
-                var keyed = new OwnershipNode();
-                _keyed.Add((keyMap, keyed));
-                return keyed;
-            case 'v':
-                if (ParseJson(body) is not { } value)
-                {
-                    return null;
-                }
-
-                _values ??= [];
-                var valueNode = new OwnershipNode();
-                _values.Add((value, valueNode));
-                return valueNode;
-            default:
-                // i:<index> names positions in atomic lists; ownership of the list covers them.
-                return null;
+            Self = Math.Max(Self, rank);
         }
     }
 
@@ -254,6 +361,53 @@ internal sealed class OwnershipNode
 
         return true;
     }
+
+    /// <summary>As the other overload, reading the key's JSON in place (it is matched on every owner lookup in a list).</summary>
+    private static bool KeyMatches(ReadOnlySpan<byte> keyJson, JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(keyJson);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var found = reader.ValueIsEscaped
+                    ? element.TryGetProperty(reader.GetString()!, out var actual)
+                    : element.TryGetProperty(reader.ValueSpan, out actual);
+                if (!found || !reader.Read() || !ValueMatches(ref reader, actual))
+                {
+                    return false;
+                }
+            }
+
+            return reader.TokenType == JsonTokenType.EndObject;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool ValueMatches(ref Utf8JsonReader reader, JsonElement actual) => reader.TokenType switch
+    {
+        JsonTokenType.String => actual.ValueKind == JsonValueKind.String
+            && (reader.ValueIsEscaped ? actual.ValueEquals(reader.GetString()) : actual.ValueEquals(reader.ValueSpan)),
+        JsonTokenType.Number => actual.ValueKind == JsonValueKind.Number
+            && (reader.TryGetDecimal(out var expected) && actual.TryGetDecimal(out var live) ? expected == live : reader.GetDouble().Equals(actual.GetDouble())),
+        JsonTokenType.True => actual.ValueKind == JsonValueKind.True,
+        JsonTokenType.False => actual.ValueKind == JsonValueKind.False,
+        JsonTokenType.Null => actual.ValueKind == JsonValueKind.Null,
+        _ => false,
+    };
 }
 
 /// <summary>
@@ -287,6 +441,8 @@ public readonly struct OwnerCursor
     public OwnerCursor Field(string name) => new(_node?.Field(name), Inherited);
 
     public OwnerCursor Element(MapNode liveElement) => new(_node?.Element(liveElement), Inherited);
+
+    public OwnerCursor Element(JsonElement liveElement) => new(_node?.Element(liveElement), Inherited);
 
     public OwnerCursor Value(Node liveValue) => new(_node?.Value(liveValue), Inherited);
 }

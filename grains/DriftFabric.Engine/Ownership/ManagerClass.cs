@@ -60,6 +60,32 @@ public sealed class ManagerClassifier
         return ManagerClass.OutOfBand;
     }
 
+    private const int MaxCachedManagers = 1024;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ManagerClass> _byManager = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The class of an entry whose operation cannot change it (any manager but <c>kubectl</c>, no
+    /// subresource), from the manager's name as characters: managers repeat across every object,
+    /// so each is classified once.
+    /// </summary>
+    internal ManagerClass ClassifyName(ReadOnlySpan<char> manager)
+    {
+        var lookup = _byManager.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(manager, out var known))
+        {
+            return known;
+        }
+
+        var name = new string(manager);
+        var result = Classify(name, operation: null, subresource: null);
+        if (_byManager.Count < MaxCachedManagers)
+        {
+            _byManager.TryAdd(name, result);
+        }
+
+        return result;
+    }
+
     private static bool Matches(string[] patterns, string manager)
     {
         foreach (var pattern in patterns)

@@ -243,7 +243,8 @@ public sealed partial class ServiceGrain(
         // Only the documents being judged are parsed: parsed trees are not kept between calls,
         // so a service holds its compact JSON and nothing more.
         var desired = Parse(state.State.Desired, changed);
-        var live = Parse(state.State.Live, changed);
+        using var liveDocuments = ParseLive(state.State.Live, changed);
+        var live = liveDocuments.Manifests;
 
         var current = new Dictionary<string, DriftRecord>(StringComparer.Ordinal);
         if (changed is not null)
@@ -319,6 +320,39 @@ public sealed partial class ServiceGrain(
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Live documents are compared as parsed JSON, in place (desired ones are trees: their
+    /// lines name the source). The documents are pooled and returned when the judging is done;
+    /// no drift keeps a reference into them.
+    /// </summary>
+    private static LiveDocuments ParseLive(List<StoredDocument> documents, HashSet<string>? only)
+    {
+        var parsed = new LiveDocuments();
+        foreach (var doc in documents)
+        {
+            if (only is null || only.Contains(doc.Key))
+            {
+                var json = System.Text.Json.JsonDocument.Parse(doc.Json());
+                parsed.Documents.Add(json);
+                if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
+                {
+                    parsed.Manifests[doc.Key] = new Manifest(json.RootElement, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
+                }
+            }
+        }
+
+        return parsed;
+    }
+
+    private sealed class LiveDocuments : IDisposable
+    {
+        public List<System.Text.Json.JsonDocument> Documents { get; } = [];
+
+        public Dictionary<string, Manifest> Manifests { get; } = new(StringComparer.Ordinal);
+
+        public void Dispose() => Documents.ForEach(d => d.Dispose());
     }
 
     private static DriftRecord ToRecord(Drift drift, DateTimeOffset now) => new(

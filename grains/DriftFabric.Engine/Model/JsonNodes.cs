@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace DriftFabric.Engine.Model;
+
+/// <summary>
+/// The bridge between a parsed JSON document (<see cref="JsonElement"/>, what a live object is
+/// compared on) and the engine's <see cref="Node"/> trees (what desired state and reports are
+/// made of). Values compare under the same rules as <see cref="ScalarNode.ValueEquals"/>.
+/// </summary>
+public static class JsonNodes
+{
+    /// <summary>Builds the node tree of a JSON value (lines are unknown: 0).</summary>
+    public static Node ToNode(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var keys = new string[element.GetPropertyCount()];
+                var values = new Node[keys.Length];
+                var i = 0;
+                foreach (var property in element.EnumerateObject())
+                {
+                    keys[i] = property.Name;
+                    values[i] = ToNode(property.Value);
+                    i++;
+                }
+
+                return new MapNode(keys, values, 0);
+            case JsonValueKind.Array:
+                var items = new Node[element.GetArrayLength()];
+                var j = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    items[j++] = ToNode(item);
+                }
+
+                return new ListNode(items, 0);
+            default:
+                return ToScalar(element);
+        }
+    }
+
+    public static ScalarNode ToScalar(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => ScalarNode.String(element.GetString()!),
+        JsonValueKind.Number => element.TryGetDecimal(out var exact)
+            ? ScalarNode.Number(exact)
+            : ScalarNode.Number(double.Parse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture)),
+        JsonValueKind.True => ScalarNode.True,
+        JsonValueKind.False => ScalarNode.False,
+        JsonValueKind.Null => ScalarNode.Null,
+        _ => throw new ArgumentException($"a {element.ValueKind} is not a scalar", nameof(element)),
+    };
+
+    /// <summary>A parsed copy of a node tree that owns its memory (no document to dispose).</summary>
+    public static JsonElement ToElement(Node node)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            node.WriteTo(writer);
+        }
+
+        using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        return document.RootElement.Clone();
+    }
+
+    public static bool IsScalar(JsonElement element) =>
+        element.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null;
+
+    /// <summary><c>null</c>, <c>{}</c>, <c>[]</c> or <c>""</c>: equal to an absent field, as <see cref="Node.IsEmpty"/>.</summary>
+    public static bool IsEmpty(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => true,
+        JsonValueKind.String => element.ValueEquals(ReadOnlySpan<byte>.Empty),
+        JsonValueKind.Object => element.GetPropertyCount() == 0,
+        JsonValueKind.Array => element.GetArrayLength() == 0,
+        _ => false,
+    };
+
+    /// <summary>Scalar equality as <see cref="ScalarNode.ValueEquals"/> has it, without building the live node.</summary>
+    public static bool ValueEquals(ScalarNode node, JsonElement element) => node.Kind switch
+    {
+        NodeKind.String => element.ValueKind == JsonValueKind.String && element.ValueEquals(node.Text),
+        NodeKind.Bool => element.ValueKind == (node.BoolValue ? JsonValueKind.True : JsonValueKind.False),
+        NodeKind.Null => element.ValueKind == JsonValueKind.Null,
+        NodeKind.Number => element.ValueKind == JsonValueKind.Number
+            && (node.Exact is { } exact && element.TryGetDecimal(out var live) ? exact == live : node.ValueEquals(ToScalar(element))),
+        _ => false,
+    };
+
+    /// <summary>The text a keyed list's key has (strings as they are, numbers canonical).</summary>
+    public static bool KeyTextEquals(JsonElement element, string text) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.ValueEquals(text),
+        JsonValueKind.Null => false,
+        _ => ToScalar(element).Text == text,
+    };
+}
