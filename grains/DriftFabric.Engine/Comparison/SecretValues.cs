@@ -15,10 +15,10 @@ public static class SecretValues
     private const string SealPrefix = "sha256:";
     private const int SealLength = 7 + 64;
 
-    public static bool DataEquals(Node desired, Node live) =>
-        desired is ScalarNode d && live is ScalarNode l && FullDigestOfData(d.Text) == FullDigestOfData(l.Text);
-
-    /// <summary>A <c>data</c> value sealed (its full digest), or the value itself when it is not a scalar.</summary>
+    /// <summary>
+    /// A <c>data</c> value sealed (its full digest over the decoded bytes), or the value itself
+    /// when it is not a scalar: two values are the same data when their seals are equal.
+    /// </summary>
     public static Node SealData(Node value) => value is ScalarNode s ? ScalarNode.String(FullDigestOfData(s.Text), s.Line) : value;
 
     /// <summary>The short digest of a <c>data</c> value (base64), taken over the decoded bytes.</summary>

@@ -90,7 +90,7 @@ public static class JsonNodes
         _ => false,
     };
 
-    /// <summary>The text a keyed list's key has (strings as they are, numbers canonical).</summary>
+    /// <summary>True when a keyed list's key reads as <paramref name="text"/> (strings as they are, numbers canonical).</summary>
     public static bool KeyTextEquals(JsonElement element, string text) => element.ValueKind switch
     {
         JsonValueKind.String => element.ValueEquals(text),
