@@ -135,7 +135,8 @@ internal sealed class ResourceComparer
     {
         if (desired.IsEmpty)
         {
-            ReportLiveOnly(live, quantity, liveParent);
+            MapNode? parentNode = null;
+            ReportLiveOnly(live, quantity, liveParent, ref parentNode);
             return;
         }
 
@@ -218,6 +219,7 @@ internal sealed class ResourceComparer
             return;
         }
 
+        MapNode? liveNode = null;
         foreach (var property in live.EnumerateObject())
         {
             if (IndexIn(desired, property) >= 0)
@@ -238,7 +240,7 @@ internal sealed class ResourceComparer
             }
             else
             {
-                ReportLiveOnly(property.Value, quantity || Quantity.IsContextKey(key), live);
+                ReportLiveOnly(property.Value, quantity || Quantity.IsContextKey(key), live, ref liveNode);
             }
 
             Pop();
@@ -309,12 +311,13 @@ internal sealed class ResourceComparer
             return;
         }
 
+        MapNode? liveNode = null;
         foreach (var property in live.EnumerateObject())
         {
             if (IndexIn(desired, property) < 0)
             {
                 Push(PathStep.Field(property.Name));
-                ReportLiveOnly(property.Value, quantity: false, live);
+                ReportLiveOnly(property.Value, quantity: false, live, ref liveNode);
                 Pop();
             }
         }
@@ -434,14 +437,16 @@ internal sealed class ResourceComparer
     }
 
     /// <summary>A live value at the current path that desired lacks (or declares empty).</summary>
-    private void ReportLiveOnly(JsonElement live, bool quantity, JsonElement liveParent)
+    /// <param name="parentNode">The parent as nodes, made on first need and kept by the caller for its siblings.</param>
+    private void ReportLiveOnly(JsonElement live, bool quantity, JsonElement liveParent, ref MapNode? parentNode)
     {
         if (!LiveOnlyCounts || JsonNodes.IsEmpty(live))
         {
             return;
         }
 
-        ReportLiveOnly(JsonNodes.ToNode(live), CursorHere(), quantity, (MapNode)JsonNodes.ToNode(liveParent));
+        parentNode ??= (MapNode)JsonNodes.ToNode(liveParent);
+        ReportLiveOnly(JsonNodes.ToNode(live), CursorHere(), quantity, parentNode);
     }
 
     /// <summary>

@@ -42,11 +42,11 @@ public sealed class Manifest
 
         _json = root;
         Location = location;
-        ApiVersion = StringOf(root, "apiVersion"u8) ?? string.Empty;
-        Kind = StringOf(root, "kind"u8) ?? string.Empty;
+        ApiVersion = JsonNodes.StringOf(root, "apiVersion"u8) ?? string.Empty;
+        Kind = JsonNodes.StringOf(root, "kind"u8) ?? string.Empty;
         var hasMetadata = root.TryGetProperty("metadata"u8, out var metadata) && metadata.ValueKind == JsonValueKind.Object;
-        Name = (hasMetadata ? StringOf(metadata, "name"u8) : null) ?? string.Empty;
-        Namespace = NullIfEmpty(hasMetadata ? StringOf(metadata, "namespace"u8) : null);
+        Name = (hasMetadata ? JsonNodes.StringOf(metadata, "name"u8) : null) ?? string.Empty;
+        Namespace = NullIfEmpty(hasMetadata ? JsonNodes.StringOf(metadata, "namespace"u8) : null);
         Group = ResourceKey.GroupOf(ApiVersion);
     }
 
@@ -83,6 +83,4 @@ public sealed class Manifest
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
-    private static string? StringOf(JsonElement map, ReadOnlySpan<byte> name) =>
-        map.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -66,6 +66,10 @@ public static class JsonNodes
         return document.RootElement.Clone();
     }
 
+    /// <summary>The string member <paramref name="name"/> of an object, or null when it is absent or not a string.</summary>
+    public static string? StringOf(JsonElement map, ReadOnlySpan<byte> name) =>
+        map.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
     public static bool IsScalar(JsonElement element) =>
         element.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null;
 

@@ -98,7 +98,7 @@ public sealed class FieldOwnership
             }
             else
             {
-                managerClass = _classifier.Classify(manager.GetString()!, StringOf(entry, "operation"u8), hasSubresource ? subresource.GetString() : null);
+                managerClass = _classifier.Classify(manager.GetString()!, JsonNodes.StringOf(entry, "operation"u8), hasSubresource ? subresource.GetString() : null);
             }
 
             if (managerClass == ManagerClass.OutOfBand)
@@ -116,7 +116,7 @@ public sealed class FieldOwnership
         var index = 0;
         foreach (var entry in _list.EnumerateArray())
         {
-            if (entry.ValueKind == JsonValueKind.Object && StringOf(entry, "manager"u8) is { } manager)
+            if (entry.ValueKind == JsonValueKind.Object && JsonNodes.StringOf(entry, "manager"u8) is { } manager)
             {
                 raw.Add((entry, manager, TimeOf(entry), index));
             }
@@ -135,8 +135,8 @@ public sealed class FieldOwnership
         for (var rank = 0; rank < raw.Count; rank++)
         {
             var (entry, manager, time, _) = raw[rank];
-            var operation = StringOf(entry, "operation"u8);
-            var subresource = StringOf(entry, "subresource"u8);
+            var operation = JsonNodes.StringOf(entry, "operation"u8);
+            var subresource = JsonNodes.StringOf(entry, "subresource"u8);
             entries[rank] = new ManagedFieldsEntry(manager, operation, subresource, time, _classifier.Classify(manager, operation, subresource), rank);
             fields[rank] = entry.TryGetProperty("fieldsV1"u8, out var f) ? f : default;
         }
@@ -147,8 +147,6 @@ public sealed class FieldOwnership
         return (entries, fields);
     }
 
-    private static string? StringOf(JsonElement entry, ReadOnlySpan<byte> name) =>
-        entry.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static DateTimeOffset? TimeOf(JsonElement entry)
     {
