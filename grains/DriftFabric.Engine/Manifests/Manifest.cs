@@ -16,6 +16,7 @@ public sealed class Manifest
     // A boxed JsonElement: a reference is published whole, so racing readers never see half a struct.
     private object? _json;
     private MapNode? _comparable;
+    private readonly bool _readAsJson;
 
     public Manifest(MapNode root, SourceLocation location)
     {
@@ -41,6 +42,7 @@ public sealed class Manifest
         }
 
         _json = root;
+        _readAsJson = true;
         Location = location;
         ApiVersion = JsonNodes.StringOf(root, "apiVersion"u8) ?? string.Empty;
         Kind = JsonNodes.StringOf(root, "kind"u8) ?? string.Empty;
@@ -54,6 +56,9 @@ public sealed class Manifest
 
     /// <summary>The object as parsed JSON (built from the tree, once, for objects read from files).</summary>
     public JsonElement Json => (JsonElement)(_json ??= JsonNodes.ToElement(_root!));
+
+    /// <summary>The object as compact JSON text, written from the form it was read in (no tree is built for a JSON object).</summary>
+    public string ToJsonText() => _readAsJson ? JsonNodes.ToText(Json) : Root.ToJson();
 
     public SourceLocation Location { get; }
 

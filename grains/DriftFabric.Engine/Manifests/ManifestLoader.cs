@@ -3,12 +3,26 @@ using DriftFabric.Engine.Parsing;
 
 namespace DriftFabric.Engine.Manifests;
 
-/// <summary>Manifests read from files, with every input that could not be used.</summary>
-public sealed class ManifestSet
+/// <summary>
+/// Manifests read from files, with every input that could not be used. Objects read from JSON
+/// are used in place in their parsed documents, which the set holds: disposing it returns their
+/// memory to the pool (a set that is never disposed leaves that to the garbage collector).
+/// </summary>
+public sealed class ManifestSet : IDisposable
 {
+    private List<System.Text.Json.JsonDocument>? _documents;
+
     public List<Manifest> Manifests { get; } = [];
 
     public List<ManifestError> Errors { get; } = [];
+
+    internal void Own(List<System.Text.Json.JsonDocument> documents) => (_documents ??= []).AddRange(documents);
+
+    public void Dispose()
+    {
+        _documents?.ForEach(d => d.Dispose());
+        _documents = null;
+    }
 }
 
 /// <summary>
@@ -84,11 +98,17 @@ public static class ManifestLoader
         LoadBytesInto(file, bytes, set, limits);
     }
 
-    public static void LoadBytesInto(string source, ReadOnlySpan<byte> bytes, ManifestSet set, ParseLimits? limits = null)
+    public static void LoadBytesInto(string source, ReadOnlyMemory<byte> utf8, ManifestSet set, ParseLimits? limits = null)
     {
         limits ??= ParseLimits.Default;
+        var bytes = utf8.Span;
         if (IsJsonFile(source, bytes))
         {
+            if (JsonManifests.TryLoad(source, utf8, set, limits))
+            {
+                return;
+            }
+
             try
             {
                 foreach (var value in JsonReader.ReadValues(bytes, limits))
@@ -121,6 +141,10 @@ public static class ManifestLoader
             }
         }
     }
+
+    /// <summary>True for a document of a tool's own configuration (kustomize, DriftFabric), which declares no cluster object.</summary>
+    internal static bool IsToolDocument(string apiVersion) =>
+        Array.Exists(ToolGroups, g => apiVersion.Length > g.Length && apiVersion[g.Length] == '/' && apiVersion.StartsWith(g, StringComparison.Ordinal));
 
     private static bool IsJsonFile(string source, ReadOnlySpan<byte> bytes)
     {
@@ -188,7 +212,7 @@ public static class ManifestLoader
             return;
         }
 
-        if (Array.Exists(ToolGroups, g => apiVersion.StartsWith(g + "/", StringComparison.Ordinal)))
+        if (IsToolDocument(apiVersion))
         {
             return;
         }

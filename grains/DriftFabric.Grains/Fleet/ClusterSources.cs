@@ -1,3 +1,5 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using DriftFabric.Abstractions;
@@ -77,7 +79,7 @@ public static class ClusterSources
         var desired = ManifestLoader.LoadPath(config.DesiredPath);
         load.Errors.AddRange(desired.Errors.Select(e => "desired " + e));
         load.DesiredUsable = desired.Errors.Count == 0;
-        var live = config.Kube is null ? ManifestLoader.LoadPath(config.LivePath) : new ManifestSet();
+        using var live = config.Kube is null ? ManifestLoader.LoadPath(config.LivePath) : new ManifestSet();
         load.Errors.AddRange(live.Errors.Select(e => "live " + e));
         load.LiveUsable = config.Kube is null && live.Errors.Count == 0;
 
@@ -132,22 +134,34 @@ public static class ClusterSources
         return new ServiceId(config.Tenant, config.Cluster, key.Namespace, name);
     }
 
-    /// <summary>A stable hash of a service's documents (and policy), to send nothing when nothing changed.</summary>
+    /// <summary>
+    /// A hash of a service's documents (and policy), to send nothing when nothing changed. Kept in
+    /// memory only, so a fast non-cryptographic hash of the text as it is held will do.
+    /// </summary>
     public static string Hash(IReadOnlyList<ResourceDocument> documents, string salt = "")
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(Encoding.UTF8.GetBytes(salt));
+        var hash = new XxHash128();
+        Append(hash, salt);
+        Span<int> line = stackalloc int[1];
         foreach (var doc in documents)
         {
-            sha.AppendData(Encoding.UTF8.GetBytes(doc.Key));
-            sha.AppendData([0]);
-            sha.AppendData(Encoding.UTF8.GetBytes(doc.Json));
-            sha.AppendData([0]);
-            sha.AppendData(Encoding.UTF8.GetBytes($"{doc.Source}:{doc.Line}"));
-            sha.AppendData([0]);
+            Append(hash, doc.Key);
+            Append(hash, doc.Json);
+            Append(hash, doc.Source ?? string.Empty);
+            line[0] = doc.Line;
+            hash.Append(MemoryMarshal.AsBytes(line));
         }
 
-        return Convert.ToHexStringLower(sha.GetHashAndReset())[..32];
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
+    }
+
+    /// <summary>The text and then its length, so that no two lists of texts feed the hash the same bytes.</summary>
+    private static void Append(XxHash128 hash, string text)
+    {
+        hash.Append(MemoryMarshal.AsBytes(text.AsSpan()));
+        Span<int> length = stackalloc int[1];
+        length[0] = text.Length;
+        hash.Append(MemoryMarshal.AsBytes(length));
     }
 
     /// <summary>Size and modification time of every file of both sources: cheap to take, changes with any edit.</summary>
@@ -181,7 +195,7 @@ public static class ClusterSources
     /// <summary>The document a grain receives. Secret values never pass: the grains keep, send and store only digests.</summary>
     public static ResourceDocument Document(ResourceKey key, Manifest manifest)
     {
-        var root = manifest.Kind == "Secret" && manifest.Group == ResourceKey.CoreGroup ? SecretValues.Seal(manifest.Root) : manifest.Root;
-        return new ResourceDocument(key.ToString(), root.ToJson(), manifest.Location.Source, manifest.Location.Line);
+        var json = manifest.Kind == "Secret" && manifest.Group == ResourceKey.CoreGroup ? SecretValues.Seal(manifest.Root).ToJson() : manifest.ToJsonText();
+        return new ResourceDocument(key.ToString(), json, manifest.Location.Source, manifest.Location.Line);
     }
 }

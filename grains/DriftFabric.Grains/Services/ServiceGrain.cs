@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine;
 using DriftFabric.Engine.Comparison;
@@ -110,7 +112,8 @@ public sealed partial class ServiceGrain(
             state.State.LiveUpdates++;
         }
 
-        var transitions = Recompute();
+        // Judged from the text just received (what was stored is the same, compressed).
+        var transitions = Recompute(texts: new DocumentTexts(update.Desired, update.Live));
         if (unchanged && transitions.Count == 0 && state.State.Outbox.Count == 0)
         {
             return state.State.Summary;
@@ -236,14 +239,15 @@ public sealed partial class ServiceGrain(
 
     /// <summary>Compares every resource of the service and turns the difference from the last drift set into transitions.</summary>
     /// <param name="changed">The only resources that can have changed (watched changes), or null to judge them all.</param>
-    private List<DriftTransition> Recompute(HashSet<string>? changed = null)
+    /// <param name="texts">The documents as just received, one for each stored one, so they need not be decompressed.</param>
+    private List<DriftTransition> Recompute(HashSet<string>? changed = null, DocumentTexts texts = default)
     {
         var now = time.GetUtcNow();
         var engine = PolicyCache.EngineFor(state.State.Policy, _id.Namespace);
         // Only the documents being judged are parsed: parsed trees are not kept between calls,
         // so a service holds its compact JSON and nothing more.
-        var desired = Parse(state.State.Desired, changed);
-        using var liveDocuments = ParseLive(state.State.Live, changed);
+        var desired = Parse(state.State.Desired, texts.Desired, changed);
+        using var liveDocuments = ParseLive(state.State.Live, texts.Live, changed);
         var live = liveDocuments.Manifests;
 
         var current = new Dictionary<string, DriftRecord>(StringComparer.Ordinal);
@@ -307,13 +311,19 @@ public sealed partial class ServiceGrain(
         return transitions;
     }
 
-    private static Dictionary<string, Manifest> Parse(List<StoredDocument> documents, HashSet<string>? only)
+    private static Dictionary<string, Manifest> Parse(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
     {
         var result = new Dictionary<string, Manifest>(StringComparer.Ordinal);
-        foreach (var doc in documents)
+        var buffer = texts is null ? null : new ArrayBufferWriter<byte>();
+        for (var i = 0; i < documents.Count; i++)
         {
-            if ((only is null || only.Contains(doc.Key))
-                && JsonReader.ReadValues(doc.Json()) is [MapNode root])
+            var doc = documents[i];
+            if (only is not null && !only.Contains(doc.Key))
+            {
+                continue;
+            }
+
+            if (JsonReader.ReadValues(buffer is null ? doc.Json() : Utf8Of(texts![i].Json, buffer)) is [MapNode root])
             {
                 result[doc.Key] = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
             }
@@ -322,19 +332,31 @@ public sealed partial class ServiceGrain(
         return result;
     }
 
+    private static ReadOnlySpan<byte> Utf8Of(string text, ArrayBufferWriter<byte> buffer)
+    {
+        buffer.ResetWrittenCount();
+        var written = Encoding.UTF8.GetBytes(text, buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length)));
+        buffer.Advance(written);
+        return buffer.WrittenSpan;
+    }
+
+    /// <summary>Documents as a cluster just sent them, index for index with the stored ones; null where nothing was sent.</summary>
+    private readonly record struct DocumentTexts(IReadOnlyList<ResourceDocument>? Desired, IReadOnlyList<ResourceDocument>? Live);
+
     /// <summary>
     /// Live documents are compared as parsed JSON, in place (desired ones are trees: their
     /// lines name the source). The documents are pooled and returned when the judging is done;
     /// no drift keeps a reference into them.
     /// </summary>
-    private static LiveDocuments ParseLive(List<StoredDocument> documents, HashSet<string>? only)
+    private static LiveDocuments ParseLive(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
     {
         var parsed = new LiveDocuments();
-        foreach (var doc in documents)
+        for (var i = 0; i < documents.Count; i++)
         {
+            var doc = documents[i];
             if (only is null || only.Contains(doc.Key))
             {
-                var json = System.Text.Json.JsonDocument.Parse(doc.Json());
+                var json = texts is null ? System.Text.Json.JsonDocument.Parse(doc.Json()) : System.Text.Json.JsonDocument.Parse(texts[i].Json);
                 parsed.Documents.Add(json);
                 if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
                 {

@@ -76,4 +76,35 @@ public sealed class ManifestLoaderTests : IDisposable
         var missing = Path.Combine(_dir.Path, "nope");
         Assert.Equal(missing, Assert.Single(ManifestLoader.LoadPath(missing).Errors).Source);
     }
+
+    [Fact]
+    public void Json_objects_are_read_in_place_as_the_same_objects_the_trees_hold()
+    {
+        // Pretty-printed, a List and a plain object one after the other, a tool document skipped.
+        var text = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [\n    {\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\",\n     \"metadata\": {\"name\": \"x\", \"namespace\": \"a\"}, \"data\": {\"k\": \"<v>&\u00e9\"}}\n  ]\n}\n"
+            + "{\"apiVersion\": \"kustomize.config.k8s.io/v1beta1\", \"kind\": \"Kustomization\"}\n"
+            + "{\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\", \"metadata\": {\"name\": \"y\"}, \"spec\": {\"replicas\": 1.50}}\n";
+        using var set = ManifestLoader.LoadPath(Write("live.json", text));
+
+        Assert.Empty(set.Errors);
+        Assert.Equal([("ConfigMap", "x", 5), ("Deployment", "y", 10)], set.Manifests.Select(m => (m.Kind, m.Name, m.Location.Line)));
+        var configMap = set.Manifests[0];
+        Assert.Equal("a", configMap.Namespace);
+        Assert.Equal(configMap.Root.ToJson(), configMap.ToJsonText());
+        Assert.Equal("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\",\"namespace\":\"a\"},\"data\":{\"k\":\"<v>&é\"}}", configMap.ToJsonText());
+    }
+
+    [Theory]
+    [InlineData("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\",\"name\":\"b\"}}", "duplicate key 'name'")]
+    [InlineData("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{}}", "'metadata.name' is required")]
+    [InlineData("{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[1]}", "scalar")]
+    [InlineData("{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":{\"a\":1}}", "must be a list")]
+    [InlineData("[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}}, 7]", "scalar")]
+    [InlineData("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}", "")]
+    public void Json_that_is_not_a_plain_list_of_objects_is_read_as_before_with_its_errors(string json, string message)
+    {
+        using var set = ManifestLoader.LoadPath(Write("live.json", json));
+
+        Assert.Contains(message, Assert.Single(set.Errors).Message, StringComparison.Ordinal);
+    }
 }
