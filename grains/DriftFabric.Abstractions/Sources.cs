@@ -1,12 +1,19 @@
 namespace DriftFabric.Abstractions;
 
-/// <summary>One Kubernetes object as compact JSON, with its resource key and where it was declared.</summary>
+/// <summary>
+/// One Kubernetes object as compact UTF-8 JSON, with its resource key and where it was declared.
+/// The bytes are never changed once made: they are shared, not copied, between grains of a silo.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.ResourceDocument")]
 public sealed record ResourceDocument(
     [property: Id(0)] string Key,
-    [property: Id(1)] string Json,
+    [property: Id(1)] byte[] Json,
     [property: Id(2)] string? Source,
-    [property: Id(3)] int Line);
+    [property: Id(3)] int Line)
+{
+    /// <summary>The JSON as text (for tests and diagnostics; the fabric itself works on the bytes).</summary>
+    public string Text => System.Text.Encoding.UTF8.GetString(Json);
+}
 
 /// <summary>The drift policy a service is judged by: the fleet spec text, identified by its hash.</summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.PolicySource")]

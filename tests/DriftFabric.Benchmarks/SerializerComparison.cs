@@ -61,11 +61,11 @@ internal static class SerializerComparison
         return watch.Elapsed.TotalNanoseconds / N;
     }
 
-    private static string DesiredJson(string yaml)
+    private static byte[] DesiredJson(string yaml)
     {
         var set = new DriftFabric.Engine.Manifests.ManifestSet();
         DriftFabric.Engine.Manifests.ManifestLoader.LoadBytesInto("desired.yaml", System.Text.Encoding.UTF8.GetBytes(yaml), set);
-        return set.Manifests.Single().Root.ToJson();
+        return set.Manifests.Single().Root.ToUtf8Json();
     }
 
     private static ServiceState SampleState()
@@ -76,7 +76,7 @@ internal static class SerializerComparison
         {
             var key = $"{(r.Kind is "Deployment" ? "apps" : r.Kind is "VirtualService" or "DestinationRule" ? "networking.istio.io" : "core")}/{r.Kind}/shop/checkout";
             state.Desired.Add(StoredDocument.From(new ResourceDocument(key, DesiredJson(r.DesiredYaml), "repo/checkout.yaml", 1)));
-            state.Live.Add(StoredDocument.From(new ResourceDocument(key, System.Text.Json.Nodes.JsonNode.Parse(r.LiveJson)!.ToJsonString(), null, 0)));
+            state.Live.Add(StoredDocument.From(new ResourceDocument(key, System.Text.Encoding.UTF8.GetBytes(System.Text.Json.Nodes.JsonNode.Parse(r.LiveJson)!.ToJsonString()), null, 0)));
         }
 
         var drift = new DriftRecord("apps/Deployment/shop/checkout", "/spec/replicas", "Modified", DriftSeverity.Medium, "3", "7", "kubectl-scale", at, at, "repo/checkout.yaml:9");

@@ -233,7 +233,7 @@ public sealed class FabricFlowTests(FabricFixture fabric)
         var config = new ClusterConfig("secrets", "prod", Path.Combine(fleet.Root, "desired"), Path.Combine(fleet.Root, "live.json"), "default", ["app.kubernetes.io/name"], PolicySource.Default, TimeSpan.FromMinutes(1));
         var routed = ClusterSources.Load(config);
         var everything = string.Join('\n', drifts.Select(d => d.ToString()).Append(e.ToString())
-            .Concat(routed.Desired.Values.SelectMany(docs => docs).Concat(routed.Live.Values.SelectMany(docs => docs)).Select(d => d.Json)));
+            .Concat(routed.Desired.Values.SelectMany(docs => docs).Concat(routed.Live.Values.SelectMany(docs => docs)).Select(d => d.Text)));
 
         Assert.Equal(("/data/password", "Modified"), (e.Drift.Path, e.Drift.Kind));
         Assert.Matches("^\"sha256:[0-9a-f]{8}\"$", e.Drift.Live);

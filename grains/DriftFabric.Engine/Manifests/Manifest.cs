@@ -57,8 +57,8 @@ public sealed class Manifest
     /// <summary>The object as parsed JSON (built from the tree, once, for objects read from files).</summary>
     public JsonElement Json => (JsonElement)(_json ??= JsonNodes.ToElement(_root!));
 
-    /// <summary>The object as compact JSON text, written from the form it was read in (no tree is built for a JSON object).</summary>
-    public string ToJsonText() => _readAsJson ? JsonNodes.ToText(Json) : Root.ToJson();
+    /// <summary>The object as compact UTF-8 JSON, written from the form it was read in (no tree is built for a JSON object).</summary>
+    public byte[] ToUtf8Json() => _readAsJson ? JsonNodes.ToUtf8(Json) : Root.ToUtf8Json();
 
     public SourceLocation Location { get; }
 

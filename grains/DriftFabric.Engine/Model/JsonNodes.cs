@@ -67,27 +67,8 @@ public static class JsonNodes
         return document.RootElement.Clone();
     }
 
-    /// <summary>Compact JSON text of an element, escaped as <see cref="Node.ToJson"/> escapes it.</summary>
-    public static string ToText(JsonElement element)
-    {
-        var buffer = t_text ??= new ArrayBufferWriter<byte>(4096);
-        buffer.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            element.WriteTo(writer);
-        }
-
-        var text = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-        if (buffer.Capacity > 1 << 20)
-        {
-            t_text = null;
-        }
-
-        return text;
-    }
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_text;
+    /// <summary>Compact UTF-8 JSON of an element, escaped as <see cref="Node.ToJson"/> escapes it.</summary>
+    public static byte[] ToUtf8(JsonElement element) => Node.WriteUtf8(element.WriteTo);
 
     /// <summary>The string member <paramref name="name"/> of an object, or null when it is absent or not a string.</summary>
     public static string? StringOf(JsonElement map, ReadOnlySpan<byte> name) =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
@@ -39,6 +40,32 @@ public abstract class Node
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Compact UTF-8 JSON, escaped as <see cref="ToJson"/> escapes it.</summary>
+    public byte[] ToUtf8Json() => WriteUtf8(WriteTo);
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    /// <summary>What <paramref name="write"/> writes, as compact UTF-8 JSON, through one reused buffer per thread.</summary>
+    internal static byte[] WriteUtf8(Action<Utf8JsonWriter> write)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            write(writer);
+        }
+
+        var json = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > 1 << 20)
+        {
+            // One huge object does not pin a huge buffer to the thread.
+            t_buffer = null;
+        }
+
+        return json;
     }
 
     public override string ToString() => ToJson();

@@ -448,7 +448,7 @@ public sealed partial class ClusterGrain(
         {
             string? service;
             if (change.Document is { } doc && ResourceKey.TryParse(change.Key, out var key)
-                && Engine.Parsing.JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(doc.Json)) is [Engine.Model.MapNode root])
+                && Engine.Parsing.JsonReader.ReadValues(doc.Json) is [Engine.Model.MapNode root])
             {
                 service = _router.Route(key, new Manifest(root, new SourceLocation(config.Cluster, 0)));
                 var previous = _liveRoutes.GetValueOrDefault(change.Key);

@@ -146,7 +146,9 @@ public static class ClusterSources
         foreach (var doc in documents)
         {
             Append(hash, doc.Key);
-            Append(hash, doc.Json);
+            hash.Append(doc.Json);
+            line[0] = doc.Json.Length;
+            hash.Append(MemoryMarshal.AsBytes(line));
             Append(hash, doc.Source ?? string.Empty);
             line[0] = doc.Line;
             hash.Append(MemoryMarshal.AsBytes(line));
@@ -195,7 +197,7 @@ public static class ClusterSources
     /// <summary>The document a grain receives. Secret values never pass: the grains keep, send and store only digests.</summary>
     public static ResourceDocument Document(ResourceKey key, Manifest manifest)
     {
-        var json = manifest.Kind == "Secret" && manifest.Group == ResourceKey.CoreGroup ? SecretValues.Seal(manifest.Root).ToJson() : manifest.ToJsonText();
+        var json = manifest.Kind == "Secret" && manifest.Group == ResourceKey.CoreGroup ? SecretValues.Seal(manifest.Root).ToUtf8Json() : manifest.ToUtf8Json();
         return new ResourceDocument(key.ToString(), json, manifest.Location.Source, manifest.Location.Line);
     }
 }

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine;
 using DriftFabric.Engine.Comparison;
@@ -314,7 +312,6 @@ public sealed partial class ServiceGrain(
     private static Dictionary<string, Manifest> Parse(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
     {
         var result = new Dictionary<string, Manifest>(StringComparer.Ordinal);
-        var buffer = texts is null ? null : new ArrayBufferWriter<byte>();
         for (var i = 0; i < documents.Count; i++)
         {
             var doc = documents[i];
@@ -323,21 +320,13 @@ public sealed partial class ServiceGrain(
                 continue;
             }
 
-            if (JsonReader.ReadValues(buffer is null ? doc.Json() : Utf8Of(texts![i].Json, buffer)) is [MapNode root])
+            if (JsonReader.ReadValues(texts is null ? doc.Json() : texts[i].Json) is [MapNode root])
             {
                 result[doc.Key] = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
             }
         }
 
         return result;
-    }
-
-    private static ReadOnlySpan<byte> Utf8Of(string text, ArrayBufferWriter<byte> buffer)
-    {
-        buffer.ResetWrittenCount();
-        var written = Encoding.UTF8.GetBytes(text, buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length)));
-        buffer.Advance(written);
-        return buffer.WrittenSpan;
     }
 
     /// <summary>Documents as a cluster just sent them, index for index with the stored ones; null where nothing was sent.</summary>
@@ -356,7 +345,7 @@ public sealed partial class ServiceGrain(
             var doc = documents[i];
             if (only is null || only.Contains(doc.Key))
             {
-                var json = texts is null ? System.Text.Json.JsonDocument.Parse(doc.Json()) : System.Text.Json.JsonDocument.Parse(texts[i].Json);
+                var json = texts is null ? System.Text.Json.JsonDocument.Parse(doc.Json()) : System.Text.Json.JsonDocument.Parse(texts[i].Json.AsMemory());
                 parsed.Documents.Add(json);
                 if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
                 {

@@ -28,7 +28,7 @@ public sealed record StoredDocument(
     /// <summary>The stored form of a document; <paramref name="held"/> itself when it holds the same text (nothing is compressed again).</summary>
     public static StoredDocument From(ResourceDocument document, StoredDocument? held)
     {
-        var hash = XxHash64.HashToUInt64(MemoryMarshal.AsBytes(document.Json.AsSpan()));
+        var hash = XxHash64.HashToUInt64(document.Json);
         return held is not null && held.Hash == hash && held.Key == document.Key && held.Source == document.Source && held.Line == document.Line
             ? held
             : new(document.Key, Compress(document.Json), document.Source, document.Line, hash);
@@ -72,9 +72,8 @@ public sealed record StoredDocument(
     }
 
     /// <summary>Length (4 bytes, little-endian), then the Brotli stream.</summary>
-    private static byte[] Compress(string json)
+    private static byte[] Compress(byte[] utf8)
     {
-        var utf8 = Encoding.UTF8.GetBytes(json);
         var buffer = new byte[4 + BrotliEncoder.GetMaxCompressedLength(utf8.Length)];
         BinaryPrimitives.WriteInt32LittleEndian(buffer, utf8.Length);
         if (!BrotliEncoder.TryCompress(utf8, buffer.AsSpan(4), out var written, Quality, Window))

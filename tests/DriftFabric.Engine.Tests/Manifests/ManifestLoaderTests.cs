@@ -90,8 +90,8 @@ public sealed class ManifestLoaderTests : IDisposable
         Assert.Equal([("ConfigMap", "x", 5), ("Deployment", "y", 10)], set.Manifests.Select(m => (m.Kind, m.Name, m.Location.Line)));
         var configMap = set.Manifests[0];
         Assert.Equal("a", configMap.Namespace);
-        Assert.Equal(configMap.Root.ToJson(), configMap.ToJsonText());
-        Assert.Equal("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\",\"namespace\":\"a\"},\"data\":{\"k\":\"<v>&é\"}}", configMap.ToJsonText());
+        Assert.Equal(configMap.Root.ToUtf8Json(), configMap.ToUtf8Json());
+        Assert.Equal("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\",\"namespace\":\"a\"},\"data\":{\"k\":\"<v>&é\"}}", System.Text.Encoding.UTF8.GetString(configMap.ToUtf8Json()));
     }
 
     [Theory]

@@ -6,7 +6,7 @@ namespace DriftFabric.Grains.Tests.Services;
 
 public sealed class StoredDocumentTests
 {
-    private static ResourceDocument Doc(string key, string json, int line = 1) => new(key, json, "repo/app.yaml", line);
+    private static ResourceDocument Doc(string key, string json, int line = 1) => new(key, Encoding.UTF8.GetBytes(json), "repo/app.yaml", line);
 
     [Fact]
     public void A_document_is_kept_compressed_and_reads_back_to_the_same_json()
