@@ -1,3 +1,4 @@
+using System.Buffers;
 using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Parsing;
 
@@ -11,6 +12,7 @@ namespace DriftFabric.Engine.Manifests;
 public sealed class ManifestSet : IDisposable
 {
     private List<System.Text.Json.JsonDocument>? _documents;
+    private List<byte[]>? _buffers;
 
     public List<Manifest> Manifests { get; } = [];
 
@@ -18,10 +20,15 @@ public sealed class ManifestSet : IDisposable
 
     internal void Own(List<System.Text.Json.JsonDocument> documents) => (_documents ??= []).AddRange(documents);
 
+    /// <summary>A pooled buffer the documents read from; it goes back to the pool with them.</summary>
+    internal void Own(byte[] rented) => (_buffers ??= []).Add(rented);
+
     public void Dispose()
     {
         _documents?.ForEach(d => d.Dispose());
         _documents = null;
+        _buffers?.ForEach(b => System.Buffers.ArrayPool<byte>.Shared.Return(b));
+        _buffers = null;
     }
 }
 
@@ -73,21 +80,27 @@ public static class ManifestLoader
             .Order(StringComparer.Ordinal);
     }
 
+    /// <summary>Files up to this size are read into pooled buffers: a fleet re-reads its sources again and again.</summary>
+    private const int PooledFileBytes = 32 << 20;
+
     public static void LoadFileInto(string file, ManifestSet set, ParseLimits limits)
     {
         byte[] bytes;
+        int length;
         try
         {
-            var length = new FileInfo(file).Length;
+            using var handle = File.OpenHandle(file);
+            var size = RandomAccess.GetLength(handle);
             var json = IsJsonFile(file, null);
             var max = json ? limits.MaxJsonFileBytes : limits.MaxYamlFileBytes;
-            if (length > max)
+            if (size > max)
             {
-                set.Errors.Add(new ManifestError(file, 1, $"file is {YamlReader.FormatSize(length)}, over the {YamlReader.FormatSize(max)} limit"));
+                set.Errors.Add(new ManifestError(file, 1, $"file is {YamlReader.FormatSize(size)}, over the {YamlReader.FormatSize(max)} limit"));
                 return;
             }
 
-            bytes = File.ReadAllBytes(file);
+            bytes = size <= PooledFileBytes ? ArrayPool<byte>.Shared.Rent((int)size) : new byte[size];
+            length = ReadAll(handle, bytes.AsSpan(0, (int)size));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -95,18 +108,55 @@ public static class ManifestLoader
             return;
         }
 
-        LoadBytesInto(file, bytes, set, limits);
+        if (Load(file, bytes.AsMemory(0, length), set, limits) is BufferUse.Kept)
+        {
+            set.Own(bytes);
+        }
+        else if (bytes.Length <= PooledFileBytes)
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
     }
 
-    public static void LoadBytesInto(string source, ReadOnlyMemory<byte> utf8, ManifestSet set, ParseLimits? limits = null)
+    private static int ReadAll(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> into)
     {
-        limits ??= ParseLimits.Default;
+        var read = 0;
+        while (read < into.Length)
+        {
+            var n = RandomAccess.Read(handle, into[read..], read);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        return read;
+    }
+
+    /// <summary>Whether the manifests read still refer to the bytes they were read from.</summary>
+    private enum BufferUse
+    {
+        Released,
+        Kept,
+    }
+
+    /// <summary>
+    /// Reads the objects of one file's bytes. Objects read from JSON are used in place: the
+    /// bytes must stay as they are for as long as the set's manifests are used.
+    /// </summary>
+    public static void LoadBytesInto(string source, ReadOnlyMemory<byte> utf8, ManifestSet set, ParseLimits? limits = null) =>
+        Load(source, utf8, set, limits ?? ParseLimits.Default);
+
+    private static BufferUse Load(string source, ReadOnlyMemory<byte> utf8, ManifestSet set, ParseLimits limits)
+    {
         var bytes = utf8.Span;
         if (IsJsonFile(source, bytes))
         {
             if (JsonManifests.TryLoad(source, utf8, set, limits))
             {
-                return;
+                return BufferUse.Kept;
             }
 
             try
@@ -121,13 +171,32 @@ public static class ManifestLoader
                 set.Errors.Add(new ManifestError(source, e.Line, e.Message));
             }
 
-            return;
+            return BufferUse.Released;
         }
 
-        LoadYamlInto(source, System.Text.Encoding.UTF8.GetString(bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes), set, limits);
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            bytes = bytes[3..];
+        }
+
+        // Decoded into a pooled buffer: the trees read from it keep none of it.
+        var chars = ArrayPool<char>.Shared.Rent(Math.Max(1, System.Text.Encoding.UTF8.GetMaxCharCount(bytes.Length)));
+        try
+        {
+            var length = System.Text.Encoding.UTF8.GetChars(bytes, chars);
+            LoadYamlInto(source, chars.AsMemory(0, length), set, limits);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+
+        return BufferUse.Released;
     }
 
-    public static void LoadYamlInto(string source, string text, ManifestSet set, ParseLimits? limits = null)
+    public static void LoadYamlInto(string source, string text, ManifestSet set, ParseLimits? limits = null) => LoadYamlInto(source, text.AsMemory(), set, limits);
+
+    public static void LoadYamlInto(string source, ReadOnlyMemory<char> text, ManifestSet set, ParseLimits? limits = null)
     {
         foreach (var doc in YamlReader.ReadDocuments(text, limits))
         {

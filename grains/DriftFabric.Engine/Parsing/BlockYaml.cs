@@ -33,19 +33,25 @@ internal sealed class BlockYaml
     private const int MaxKeyLength = 128;
     private const int MaxCachedKeys = 16_384;
 
-    private readonly string _text;
+    [ThreadStatic]
+    private static char[]? t_text;
+
+    /// <summary>The document, copied into a buffer kept per thread (the caller's text may be pooled and large).</summary>
+    private readonly char[] _text;
     private readonly int[] _starts;
     private readonly int[] _ends;
     private readonly int _count;
+    private readonly int _length;
     private readonly int _lineOffset;
     private readonly ParseLimits _limits;
     private int _line;
     private int _nodes;
     private int _depth;
 
-    private BlockYaml(string text, int[] starts, int[] ends, int count, int lineOffset, ParseLimits limits)
+    private BlockYaml(char[] text, int[] starts, int[] ends, int count, int length, int lineOffset, ParseLimits limits)
     {
         _text = text;
+        _length = length;
         _starts = starts;
         _ends = ends;
         _count = count;
@@ -56,30 +62,37 @@ internal sealed class BlockYaml
     /// <summary>Thrown (and caught below) the moment the input leaves what this reader handles.</summary>
     private sealed class NotMine : Exception;
 
-    private static readonly NotMine Refuse = new();
+    /// <summary>A new refusal each time: an exception object is never shared between threads.</summary>
+    private static NotMine Refuse => new();
 
     /// <summary>
-    /// Parses the document in <paramref name="text"/> from <paramref name="start"/> for
-    /// <paramref name="length"/> characters (its first line is line <paramref name="lineOffset"/> + 1),
-    /// or returns false without a result.
+    /// Parses the one document in <paramref name="document"/> (its first line is line
+    /// <paramref name="lineOffset"/> + 1), or returns false without a result.
     /// </summary>
-    public static bool TryParse(string text, int start, int length, int lineOffset, ParseLimits limits, out Node? root)
+    public static bool TryParse(ReadOnlySpan<char> document, int lineOffset, ParseLimits limits, out Node? root)
     {
         root = null;
-        var span = text.AsSpan(start, length);
-        if (span.ContainsAny(Refused))
+        if (document.ContainsAny(Refused))
         {
             return false;
         }
 
-        var lines = span.Count('\n') + 1;
+        var text = t_text is { } held && held.Length >= document.Length ? held : new char[Math.Max(document.Length, 4096)];
+        if (text.Length <= 1 << 20)
+        {
+            t_text = text;
+        }
+
+        document.CopyTo(text);
+        var length = document.Length;
+        var lines = document.Count('\n') + 1;
         var starts = ArrayPool<int>.Shared.Rent(lines);
         var ends = ArrayPool<int>.Shared.Rent(lines);
         try
         {
             var count = 0;
-            var position = start;
-            var end = start + length;
+            var position = 0;
+            var end = length;
             while (position <= end)
             {
                 var newline = text.AsSpan(position, end - position).IndexOf('\n');
@@ -101,7 +114,7 @@ internal sealed class BlockYaml
                 position = lineEnd + 1;
             }
 
-            var reader = new BlockYaml(text, starts, ends, count, lineOffset, limits);
+            var reader = new BlockYaml(text, starts, ends, count, length, lineOffset, limits);
             try
             {
                 root = reader.ReadDocument();
@@ -825,7 +838,7 @@ internal sealed class BlockYaml
     /// <summary>True when a sequence entry (<c>-</c> then a space or the line's end) starts at <paramref name="at"/>.</summary>
     private bool IsEntry(int at, int end) => at < end && _text[at] == '-' && (at + 1 == end || _text[at + 1] == ' ');
 
-    private bool HasLineBreak(int line) => line < _count - 1 || _ends[line] < _text.Length && _text[_ends[line]] == '\n';
+    private bool HasLineBreak(int line) => line < _count - 1 || _ends[line] < _length;
 
     private int Indent(int line)
     {

@@ -16,14 +16,19 @@ public readonly record struct YamlDocument(Node? Root, int Line, ParseException?
 /// </summary>
 public static partial class YamlReader
 {
-    public static IReadOnlyList<YamlDocument> ReadDocuments(string text, ParseLimits? limits = null) => ReadDocuments(text, limits, fast: true);
+    public static IReadOnlyList<YamlDocument> ReadDocuments(string text, ParseLimits? limits = null) => ReadDocuments(text.AsMemory(), limits, fast: true);
+
+    /// <summary>Reads text held anywhere (a pooled buffer included); nothing returned refers to it.</summary>
+    public static IReadOnlyList<YamlDocument> ReadDocuments(ReadOnlyMemory<char> text, ParseLimits? limits = null) => ReadDocuments(text, limits, fast: true);
+
+    internal static IReadOnlyList<YamlDocument> ReadDocuments(string text, ParseLimits? limits, bool fast) => ReadDocuments(text.AsMemory(), limits, fast);
 
     /// <param name="fast">Whether documents in the block style of Kubernetes manifests are read by <see cref="BlockYaml"/> (the same trees, faster); false reads all with YamlDotNet.</param>
-    internal static IReadOnlyList<YamlDocument> ReadDocuments(string text, ParseLimits? limits, bool fast)
+    internal static IReadOnlyList<YamlDocument> ReadDocuments(ReadOnlyMemory<char> text, ParseLimits? limits, bool fast)
     {
         limits ??= ParseLimits.Default;
         var documents = new List<YamlDocument>();
-        foreach (var (start, length, firstLine) in SplitDocuments(text))
+        foreach (var (start, length, firstLine) in SplitDocuments(text.Span))
         {
             if (length > limits.MaxYamlDocumentBytes)
             {
@@ -34,9 +39,9 @@ public static partial class YamlReader
 
             try
             {
-                var root = fast && BlockYaml.TryParse(text, start, length, firstLine - 1, limits, out var read)
+                var root = fast && BlockYaml.TryParse(text.Span.Slice(start, length), firstLine - 1, limits, out var read)
                     ? read
-                    : ParseOne(text.AsMemory(start, length), firstLine - 1, limits);
+                    : ParseOne(text.Slice(start, length), firstLine - 1, limits);
                 if (root is not null and not ScalarNode { Kind: NodeKind.Null })
                 {
                     documents.Add(new YamlDocument(root, root.Line == 0 ? firstLine : root.Line, null));
@@ -45,7 +50,7 @@ public static partial class YamlReader
             catch (ParseException e)
             {
                 // An error found at the end of the input belongs to the document's last line.
-                var lastLine = firstLine + text.AsSpan(start, length).TrimEnd('\n').Count('\n');
+                var lastLine = firstLine + text.Span.Slice(start, length).TrimEnd('\n').Count('\n');
                 var line = Math.Clamp(e.Line, firstLine, lastLine);
                 documents.Add(new YamlDocument(null, line, line == e.Line ? e : new ParseException(e.Message, line)));
             }
@@ -80,19 +85,20 @@ public static partial class YamlReader
     /// Splits at <c>---</c> lines so that each document parses alone. A document marker is
     /// only a marker at column 0, where no block scalar of a Kubernetes object can reach.
     /// </summary>
-    private static IEnumerable<(int Start, int Length, int FirstLine)> SplitDocuments(string text)
+    private static List<(int Start, int Length, int FirstLine)> SplitDocuments(ReadOnlySpan<char> text)
     {
+        var documents = new List<(int Start, int Length, int FirstLine)>();
         var start = 0;
         var startLine = 1;
         var line = 1;
         var position = 0;
         while (position < text.Length)
         {
-            var end = text.IndexOf('\n', position);
-            var next = end < 0 ? text.Length : end + 1;
-            if (position > start && IsDocumentStart(text.AsSpan(position, next - position)))
+            var end = text[position..].IndexOf('\n');
+            var next = end < 0 ? text.Length : position + end + 1;
+            if (position > start && IsDocumentStart(text[position..next]))
             {
-                yield return (start, position - start, startLine);
+                documents.Add((start, position - start, startLine));
                 start = position;
                 startLine = line;
             }
@@ -103,8 +109,10 @@ public static partial class YamlReader
 
         if (text.Length > start)
         {
-            yield return (start, text.Length - start, startLine);
+            documents.Add((start, text.Length - start, startLine));
         }
+
+        return documents;
     }
 
     private static bool IsDocumentStart(ReadOnlySpan<char> line) =>

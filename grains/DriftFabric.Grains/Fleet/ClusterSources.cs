@@ -76,7 +76,7 @@ public static class ClusterSources
     public static ClusterLoad Load(ClusterConfig config, out LiveRouter router)
     {
         var load = new ClusterLoad();
-        var desired = ManifestLoader.LoadPath(config.DesiredPath);
+        using var desired = ManifestLoader.LoadPath(config.DesiredPath);
         load.Errors.AddRange(desired.Errors.Select(e => "desired " + e));
         load.DesiredUsable = desired.Errors.Count == 0;
         using var live = config.Kube is null ? ManifestLoader.LoadPath(config.LivePath) : new ManifestSet();

@@ -45,7 +45,7 @@ public class BlockYamlTests
             foreach (var part in text.Split("\n---\n"))
             {
                 documents++;
-                fast += BlockYaml.TryParse(part, 0, part.Length, 0, ParseLimits.Default, out _) ? 1 : 0;
+                fast += BlockYaml.TryParse(part, 0, ParseLimits.Default, out _) ? 1 : 0;
             }
         }
 
