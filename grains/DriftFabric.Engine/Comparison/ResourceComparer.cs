@@ -129,7 +129,7 @@ internal sealed class ResourceComparer
         return cursor;
     }
 
-    private int OwnerHere() => _ownership is null ? -1 : CursorHere().Owner;
+    private int OwnerHere() => _ownership?.OwnerOf(_path, _liveAt) ?? -1;
 
     private void CompareValue(Node desired, JsonElement live, bool quantity, JsonElement liveParent)
     {

@@ -53,6 +53,52 @@ public sealed class FieldOwnership
 
     public OwnerCursor Cursor => new(_root ??= OwnershipNode.Root(_fieldsByRank ?? Read().Fields), -1);
 
+    /// <summary>
+    /// Rank of the owner of the field at <paramref name="path"/> (list elements matched against
+    /// <paramref name="liveAt"/>, the live element at each step), or -1: what
+    /// <c>Cursor</c> walked along the path answers as <see cref="OwnerCursor.Owner"/>, found by
+    /// following each entry's fieldsV1 alone, newest first, without building the trie.
+    /// </summary>
+    internal int OwnerOf(IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt)
+    {
+        var fields = _fieldsByRank ?? Read().Fields;
+        var inherited = -1;
+        for (var rank = fields.Length - 1; rank >= 0; rank--)
+        {
+            var node = fields[rank];
+            if (node.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < path.Count; i++)
+            {
+                var step = path[i];
+                if (!(step.IsElement ? OwnershipNode.TryElement(node, liveAt[i], out var child) : OwnershipNode.TryField(node, step.Name, out child)))
+                {
+                    break;
+                }
+
+                if (i == path.Count - 1)
+                {
+                    // The newest entry that names the field owns it, whatever owns its parents.
+                    return rank;
+                }
+
+                if (child.ValueKind != JsonValueKind.Object || child.GetPropertyCount() == 0)
+                {
+                    // A leaf above the field: this entry owns it whole, unless some entry names the field itself.
+                    inherited = Math.Max(inherited, rank);
+                    break;
+                }
+
+                node = child;
+            }
+        }
+
+        return inherited;
+    }
+
     /// <summary>The entry that created the object: the oldest one that is not a status entry.</summary>
     public ManagedFieldsEntry? Creator
     {
@@ -112,32 +158,55 @@ public sealed class FieldOwnership
 
     private (ManagedFieldsEntry[] Entries, JsonElement[] Fields) Read()
     {
-        var raw = new List<(JsonElement Entry, string Manager, DateTimeOffset? Time, int Index)>(_list.GetArrayLength());
+        // A handful of entries: read in place, ordered by an insertion sort (stable: equal
+        // times keep the list's order), manager names and classes from the classifier's cache.
+        var found = new (JsonElement Entry, int Index)[_list.GetArrayLength()];
+        var count = 0;
         var index = 0;
         foreach (var entry in _list.EnumerateArray())
         {
-            if (entry.ValueKind == JsonValueKind.Object && JsonNodes.StringOf(entry, "manager"u8) is { } manager)
+            if (entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("manager"u8, out var manager) && manager.ValueKind == JsonValueKind.String)
             {
-                raw.Add((entry, manager, TimeOf(entry), index));
+                var at = count++;
+                while (at > 0 && CompareTimes(found[at - 1].Entry, entry) > 0)
+                {
+                    found[at] = found[at - 1];
+                    at--;
+                }
+
+                found[at] = (entry, index);
             }
 
             index++;
         }
 
-        raw.Sort((a, b) =>
+        var entries = new ManagedFieldsEntry[count];
+        var fields = new JsonElement[count];
+        Span<char> buffer = stackalloc char[256];
+        for (var rank = 0; rank < count; rank++)
         {
-            var byTime = Nullable.Compare(a.Time, b.Time);
-            return byTime != 0 ? byTime : a.Index.CompareTo(b.Index);
-        });
+            var entry = found[rank].Entry;
+            var managerValue = entry.GetProperty("manager"u8);
+            var operation = Known(entry, "operation"u8);
+            var subresource = Known(entry, "subresource"u8);
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(managerValue);
+            string manager;
+            ManagerClass managerClass;
+            if (raw.Length - 2 <= buffer.Length && raw.IndexOf((byte)'\\') < 0)
+            {
+                (manager, managerClass) = _classifier.Known(buffer[..Encoding.UTF8.GetChars(raw[1..^1], buffer)]);
+                if (subresource is not null || manager == "kubectl")
+                {
+                    managerClass = _classifier.Classify(manager, operation, subresource);
+                }
+            }
+            else
+            {
+                manager = managerValue.GetString()!;
+                managerClass = _classifier.Classify(manager, operation, subresource);
+            }
 
-        var entries = new ManagedFieldsEntry[raw.Count];
-        var fields = new JsonElement[raw.Count];
-        for (var rank = 0; rank < raw.Count; rank++)
-        {
-            var (entry, manager, time, _) = raw[rank];
-            var operation = JsonNodes.StringOf(entry, "operation"u8);
-            var subresource = JsonNodes.StringOf(entry, "subresource"u8);
-            entries[rank] = new ManagedFieldsEntry(manager, operation, subresource, time, _classifier.Classify(manager, operation, subresource), rank);
+            entries[rank] = new ManagedFieldsEntry(manager, operation, subresource, TimeOf(entry), managerClass, rank);
             fields[rank] = entry.TryGetProperty("fieldsV1"u8, out var f) ? f : default;
         }
 
@@ -147,6 +216,40 @@ public sealed class FieldOwnership
         return (entries, fields);
     }
 
+    /// <summary>A string member, as one shared string when it is one of the values Kubernetes writes there.</summary>
+    private static string? Known(JsonElement entry, ReadOnlySpan<byte> name)
+    {
+        if (!entry.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        return value.ValueEquals("Update"u8) ? "Update"
+            : value.ValueEquals("Apply"u8) ? "Apply"
+            : value.ValueEquals("status"u8) ? "status"
+            : value.ValueEquals("scale"u8) ? "scale"
+            : value.GetString();
+    }
+
+    /// <summary>
+    /// Orders two entries by time, an entry without one first. Kubernetes writes RFC 3339 in UTC
+    /// with a <c>Z</c>: two such texts of one length order as their times do, without parsing.
+    /// </summary>
+    private static int CompareTimes(JsonElement a, JsonElement b)
+    {
+        if (RawTime(a) is { Length: > 2 } x && RawTime(b) is { Length: > 2 } y && x.Length == y.Length
+            && x.EndsWith("Z\""u8) && y.EndsWith("Z\""u8) && x.IndexOf((byte)'\\') < 0 && y.IndexOf((byte)'\\') < 0)
+        {
+            return x.SequenceCompareTo(y);
+        }
+
+        return Nullable.Compare(TimeOf(a), TimeOf(b));
+    }
+
+    private static ReadOnlySpan<byte> RawTime(JsonElement entry) =>
+        entry.TryGetProperty("time"u8, out var value) && value.ValueKind == JsonValueKind.String
+            ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value)
+            : default;
 
     private static DateTimeOffset? TimeOf(JsonElement entry)
     {
@@ -205,20 +308,10 @@ internal sealed class OwnershipNode
 
     public OwnershipNode? Field(string name)
     {
-        if (_sources.Count == 0)
-        {
-            return null;
-        }
-
-        var length = Encoding.UTF8.GetMaxByteCount(name.Length) + 2;
-        Span<byte> key = length <= 256 ? stackalloc byte[length] : new byte[length];
-        key[0] = (byte)'f';
-        key[1] = (byte)':';
-        key = key[..(2 + Encoding.UTF8.GetBytes(name, key[2..]))];
         OwnershipNode? child = null;
         foreach (var (fields, rank) in _sources)
         {
-            if (fields.TryGetProperty(key, out var value))
+            if (TryField(fields, name, out var value))
             {
                 (child ??= new OwnershipNode()).Add(value, rank);
             }
@@ -227,25 +320,26 @@ internal sealed class OwnershipNode
         return child;
     }
 
+    /// <summary>The <c>f:</c> member for a field of one entry's fieldsV1 object.</summary>
+    internal static bool TryField(JsonElement fields, string name, out JsonElement value)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(name.Length) + 2;
+        Span<byte> key = length <= 256 ? stackalloc byte[length] : new byte[length];
+        key[0] = (byte)'f';
+        key[1] = (byte)':';
+        key = key[..(2 + Encoding.UTF8.GetBytes(name, key[2..]))];
+        return fields.TryGetProperty(key, out value);
+    }
+
     /// <summary>The child for every <c>k:</c> member whose key the live element has (read in place: no strings).</summary>
     public OwnershipNode? Element(JsonElement liveElement)
     {
         OwnershipNode? child = null;
-        Span<byte> buffer = stackalloc byte[512];
         foreach (var (fields, rank) in _sources)
         {
             foreach (var property in fields.EnumerateObject())
             {
-                var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property);
-                if (!raw.StartsWith("k:"u8))
-                {
-                    continue;
-                }
-
-                var matches = UnescapeQuotes(raw[2..], buffer) is var length and >= 0
-                    ? KeyMatches(buffer[..length], liveElement)
-                    : KeyMatches(Encoding.UTF8.GetBytes(property.Name[2..]), liveElement);
-                if (matches)
+                if (IsKeyOf(property, liveElement))
                 {
                     (child ??= new OwnershipNode()).Add(property.Value, rank);
                 }
@@ -253,6 +347,36 @@ internal sealed class OwnershipNode
         }
 
         return child;
+    }
+
+    /// <summary>The first <c>k:</c> member of one entry's fieldsV1 object whose key the live element has.</summary>
+    internal static bool TryElement(JsonElement fields, JsonElement liveElement, out JsonElement value)
+    {
+        foreach (var property in fields.EnumerateObject())
+        {
+            if (IsKeyOf(property, liveElement))
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    private static bool IsKeyOf(JsonProperty property, JsonElement liveElement)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property);
+        if (!raw.StartsWith("k:"u8))
+        {
+            return false;
+        }
+
+        Span<byte> buffer = stackalloc byte[512];
+        return UnescapeQuotes(raw[2..], buffer) is var length and >= 0
+            ? KeyMatches(buffer[..length], liveElement)
+            : KeyMatches(Encoding.UTF8.GetBytes(property.Name[2..]), liveElement);
     }
 
     /// <summary>

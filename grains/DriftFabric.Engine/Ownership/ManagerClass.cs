@@ -68,22 +68,25 @@ public sealed class ManagerClassifier
     /// subresource), from the manager's name as characters: managers repeat across every object,
     /// so each is classified once.
     /// </summary>
-    internal ManagerClass ClassifyName(ReadOnlySpan<char> manager)
+    internal ManagerClass ClassifyName(ReadOnlySpan<char> manager) => Known(manager).Class;
+
+    /// <summary>The manager's name as one shared string, and its class as <see cref="ClassifyName"/> gives it.</summary>
+    internal (string Name, ManagerClass Class) Known(ReadOnlySpan<char> manager)
     {
         var lookup = _byManager.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(manager, out var known))
+        if (lookup.TryGetValue(manager, out var name, out var known))
         {
-            return known;
+            return (name, known);
         }
 
-        var name = new string(manager);
+        name = new string(manager);
         var result = Classify(name, operation: null, subresource: null);
         if (_byManager.Count < MaxCachedManagers)
         {
             _byManager.TryAdd(name, result);
         }
 
-        return result;
+        return (name, result);
     }
 
     private static bool Matches(string[] patterns, string manager)

@@ -30,21 +30,48 @@ public readonly record struct PathStep(string Name, string? KeyField = null)
             return string.Empty;
         }
 
-        var sb = new StringBuilder();
+        // One builder per thread: a drift's path is formatted on every drift found.
+        var sb = t_builder ??= new StringBuilder(128);
+        sb.Clear();
         for (var i = 0; i < count; i++)
         {
             var step = steps[i];
             if (step.IsElement)
             {
-                sb.Append('[').Append(step.KeyField).Append('=').Append(Escape(step.Name)).Append(']');
+                sb.Append('[').Append(step.KeyField).Append('=');
+                AppendEscaped(sb, step.Name);
+                sb.Append(']');
             }
             else
             {
-                sb.Append('/').Append(Escape(step.Name));
+                sb.Append('/');
+                AppendEscaped(sb, step.Name);
             }
         }
 
-        return sb.ToString();
+        var text = sb.ToString();
+        if (sb.Capacity > 4096)
+        {
+            t_builder = null;
+        }
+
+        return text;
+    }
+
+    [ThreadStatic]
+    private static StringBuilder? t_builder;
+
+    private static void AppendEscaped(StringBuilder sb, string text)
+    {
+        foreach (var c in text)
+        {
+            _ = c switch
+            {
+                '~' => sb.Append("~0"),
+                '/' => sb.Append("~1"),
+                _ => sb.Append(c),
+            };
+        }
     }
 
     /// <summary>Parses a path in drift syntax. Returns null and a reason when it is malformed.</summary>
