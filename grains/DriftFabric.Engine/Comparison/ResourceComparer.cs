@@ -440,7 +440,8 @@ internal sealed class ResourceComparer
     /// <param name="parentNode">The parent as nodes, made on first need and kept by the caller for its siblings.</param>
     private void ReportLiveOnly(JsonElement live, bool quantity, JsonElement liveParent, ref MapNode? parentNode)
     {
-        if (!LiveOnlyCounts || JsonNodes.IsEmpty(live))
+        // Nothing out of band under this field: nothing of it can be drift, so it is not walked.
+        if (!LiveOnlyCounts || JsonNodes.IsEmpty(live) || !_ownership!.OutOfBandReaches(_path, _liveAt))
         {
             return;
         }

@@ -22,17 +22,18 @@ public sealed class Manifest
     {
         _root = root;
         Location = location;
-        ApiVersion = root.GetString("apiVersion") ?? string.Empty;
-        Kind = root.GetString("kind") ?? string.Empty;
         var metadata = root.GetMap("metadata");
-        Name = metadata?.GetString("name") ?? string.Empty;
-        Namespace = NullIfEmpty(metadata?.GetString("namespace"));
-        Group = ResourceKey.GroupOf(ApiVersion);
+        _identity = new Identity(
+            root.GetString("apiVersion") ?? string.Empty,
+            root.GetString("kind") ?? string.Empty,
+            metadata?.GetString("name") ?? string.Empty,
+            NullIfEmpty(metadata?.GetString("namespace")));
     }
 
     /// <summary>
     /// A live object as parsed JSON. The element is used in place: the caller keeps its
-    /// document alive (undisposed) for as long as it compares this manifest.
+    /// document alive (undisposed) for as long as it compares this manifest. Its kind, name
+    /// and namespace are read when first asked for (comparing needs none of them).
     /// </summary>
     public Manifest(JsonElement root, SourceLocation location)
     {
@@ -44,12 +45,26 @@ public sealed class Manifest
         _json = root;
         _readAsJson = true;
         Location = location;
-        ApiVersion = JsonNodes.StringOf(root, "apiVersion"u8) ?? string.Empty;
-        Kind = JsonNodes.StringOf(root, "kind"u8) ?? string.Empty;
+    }
+
+    private sealed record Identity(string ApiVersion, string Kind, string Name, string? Namespace)
+    {
+        public string Group { get; } = ResourceKey.GroupOf(ApiVersion);
+    }
+
+    // Set once, whole: racing readers read the same values.
+    private Identity? _identity;
+
+    private Identity Id => _identity ??= ReadIdentity(Json);
+
+    private static Identity ReadIdentity(JsonElement root)
+    {
         var hasMetadata = root.TryGetProperty("metadata"u8, out var metadata) && metadata.ValueKind == JsonValueKind.Object;
-        Name = (hasMetadata ? JsonNodes.StringOf(metadata, "name"u8) : null) ?? string.Empty;
-        Namespace = NullIfEmpty(hasMetadata ? JsonNodes.StringOf(metadata, "namespace"u8) : null);
-        Group = ResourceKey.GroupOf(ApiVersion);
+        return new Identity(
+            JsonNodes.StringOf(root, "apiVersion"u8) ?? string.Empty,
+            JsonNodes.StringOf(root, "kind"u8) ?? string.Empty,
+            (hasMetadata ? JsonNodes.StringOf(metadata, "name"u8) : null) ?? string.Empty,
+            NullIfEmpty(hasMetadata ? JsonNodes.StringOf(metadata, "namespace"u8) : null));
     }
 
     public MapNode Root => _root ??= (MapNode)JsonNodes.ToNode(Json);
@@ -62,16 +77,16 @@ public sealed class Manifest
 
     public SourceLocation Location { get; }
 
-    public string ApiVersion { get; }
+    public string ApiVersion => Id.ApiVersion;
 
-    public string Group { get; }
+    public string Group => Id.Group;
 
-    public string Kind { get; }
+    public string Kind => Id.Kind;
 
-    public string Name { get; }
+    public string Name => Id.Name;
 
     /// <summary>The namespace as written, or null when the object names none.</summary>
-    public string? Namespace { get; }
+    public string? Namespace => Id.Namespace;
 
     public string GroupKind => Group + "/" + Kind;
 

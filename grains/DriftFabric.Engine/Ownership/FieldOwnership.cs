@@ -6,9 +6,49 @@ using DriftFabric.Engine.Parsing;
 namespace DriftFabric.Engine.Ownership;
 
 /// <summary>One <c>metadata.managedFields</c> entry, ranked by recency (higher is newer).</summary>
-public sealed record ManagedFieldsEntry(string Manager, string? Operation, string? Subresource, DateTimeOffset? Time, ManagerClass Class, int Rank)
+public sealed class ManagedFieldsEntry
 {
+    private readonly JsonElement _entry;
+
+    // The time, boxed once read (a reference is published whole to racing readers), or null before.
+    private object? _time;
+
+    internal ManagedFieldsEntry(string manager, string? operation, string? subresource, JsonElement entry, ManagerClass managerClass, int rank)
+    {
+        Manager = manager;
+        Operation = operation;
+        Subresource = subresource;
+        _entry = entry;
+        Class = managerClass;
+        Rank = rank;
+    }
+
+    public string Manager { get; }
+
+    public string? Operation { get; }
+
+    public string? Subresource { get; }
+
+    /// <summary>When the manager last wrote, read from the entry when first asked for (only a drift's owner is asked).</summary>
+    public DateTimeOffset? Time
+    {
+        get
+        {
+            var time = _time ??= (object?)FieldOwnership.TimeOf(_entry) ?? NoTime.Instance;
+            return time is DateTimeOffset t ? t : null;
+        }
+    }
+
+    public ManagerClass Class { get; }
+
+    public int Rank { get; }
+
     public bool IsStatus => Subresource == "status";
+
+    private sealed class NoTime
+    {
+        public static readonly NoTime Instance = new();
+    }
 }
 
 /// <summary>
@@ -65,38 +105,82 @@ public sealed class FieldOwnership
         var inherited = -1;
         for (var rank = fields.Length - 1; rank >= 0; rank--)
         {
-            var node = fields[rank];
-            if (node.ValueKind != JsonValueKind.Object)
+            switch (Reach(fields[rank], path, liveAt))
             {
-                continue;
-            }
-
-            for (var i = 0; i < path.Count; i++)
-            {
-                var step = path[i];
-                if (!(step.IsElement ? OwnershipNode.TryElement(node, liveAt[i], out var child) : OwnershipNode.TryField(node, step.Name, out child)))
-                {
-                    break;
-                }
-
-                if (i == path.Count - 1)
-                {
+                case Reached.Field:
                     // The newest entry that names the field owns it, whatever owns its parents.
                     return rank;
-                }
-
-                if (child.ValueKind != JsonValueKind.Object || child.GetPropertyCount() == 0)
-                {
-                    // A leaf above the field: this entry owns it whole, unless some entry names the field itself.
+                case Reached.LeafAbove:
+                    // This entry owns the field whole, unless some entry names the field itself.
                     inherited = Math.Max(inherited, rank);
                     break;
-                }
-
-                node = child;
             }
         }
 
         return inherited;
+    }
+
+    /// <summary>
+    /// True when some out-of-band entry names the field at <paramref name="path"/>, something
+    /// below it, or owns one of its parents whole: only then can a live field that desired
+    /// lacks hold drift. False spares walking the field's live subtree for owners.
+    /// </summary>
+    internal bool OutOfBandReaches(IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt)
+    {
+        if (!HasOutOfBand)
+        {
+            return false;
+        }
+
+        var (entries, fields) = _entries is { } known ? (known, _fieldsByRank!) : Read();
+        for (var rank = 0; rank < entries.Length; rank++)
+        {
+            if (entries[rank].Class == ManagerClass.OutOfBand && Reach(fields[rank], path, liveAt) != Reached.Nothing)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private enum Reached
+    {
+        Nothing,
+        Field,
+        LeafAbove,
+    }
+
+    /// <summary>How far one entry's fieldsV1 goes along the path: to the field, to a leaf above it, or not there.</summary>
+    private static Reached Reach(JsonElement node, IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt)
+    {
+        if (node.ValueKind != JsonValueKind.Object)
+        {
+            return Reached.Nothing;
+        }
+
+        for (var i = 0; i < path.Count; i++)
+        {
+            var step = path[i];
+            if (!(step.IsElement ? OwnershipNode.TryElement(node, liveAt[i], out var child) : OwnershipNode.TryField(node, step.Name, out child)))
+            {
+                return Reached.Nothing;
+            }
+
+            if (i == path.Count - 1)
+            {
+                return Reached.Field;
+            }
+
+            if (child.ValueKind != JsonValueKind.Object || child.GetPropertyCount() == 0)
+            {
+                return Reached.LeafAbove;
+            }
+
+            node = child;
+        }
+
+        return Reached.Nothing;
     }
 
     /// <summary>The entry that created the object: the oldest one that is not a status entry.</summary>
@@ -206,7 +290,7 @@ public sealed class FieldOwnership
                 managerClass = _classifier.Classify(manager, operation, subresource);
             }
 
-            entries[rank] = new ManagedFieldsEntry(manager, operation, subresource, TimeOf(entry), managerClass, rank);
+            entries[rank] = new ManagedFieldsEntry(manager, operation, subresource, entry, managerClass, rank);
             fields[rank] = entry.TryGetProperty("fieldsV1"u8, out var f) ? f : default;
         }
 
@@ -251,7 +335,7 @@ public sealed class FieldOwnership
             ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value)
             : default;
 
-    private static DateTimeOffset? TimeOf(JsonElement entry)
+    internal static DateTimeOffset? TimeOf(JsonElement entry)
     {
         if (!entry.TryGetProperty("time"u8, out var value) || value.ValueKind != JsonValueKind.String)
         {
