@@ -303,9 +303,20 @@ public sealed partial class ServiceGrain(
             }
         }
 
-        state.State.Drifts = current;
+        // Unchanged drifts and summary keep their objects: a resync of a million resources would
+        // otherwise leave every service's old copies behind as long-lived garbage.
+        if (transitions.Count > 0 || current.Count != previous.Count)
+        {
+            state.State.Drifts = current;
+        }
+
         var resources = state.State.Desired.Select(d => d.Key).Union(state.State.Live.Select(d => d.Key), StringComparer.Ordinal).Count();
-        state.State.Summary = Summarize(resources, current.Values);
+        var summary = Summarize(resources, current.Values);
+        if (summary != state.State.Summary)
+        {
+            state.State.Summary = summary;
+        }
+
         return transitions;
     }
 

@@ -55,7 +55,8 @@ public sealed record StoredDocument(
             result.Add(stored);
         }
 
-        return result;
+        // The held list itself when nothing changed: the new one would only be garbage.
+        return same ? held : result;
     }
 
     /// <summary>The document's UTF-8 JSON.</summary>
