@@ -136,6 +136,35 @@ public sealed class DocumentWorkload
         return watch.Elapsed.TotalNanoseconds / rounds / documents.Count();
     }
 
+    /// <summary>
+    /// The three workloads of <see cref="DocumentBenchmarks"/> taken in turn, round after round,
+    /// so that a machine that slows down or speeds up moves all three alike; medians per document.
+    /// </summary>
+    public (double ParseNs, double InSyncNs, double DriftedNs) Interleaved(int rounds)
+    {
+        Func<int>[] runs = [ParseOnly, () => ParseAndCompare(InSync), () => ParseAndCompare(Drifted)];
+        var samples = runs.Select(_ => new List<double>()).ToArray();
+        for (var round = -5; round < rounds; round++)
+        {
+            for (var i = 0; i < runs.Length; i++)
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                for (var k = 0; k < 10; k++)
+                {
+                    runs[i]();
+                }
+
+                if (round >= 0)
+                {
+                    samples[i].Add(watch.Elapsed.TotalNanoseconds / 10 / Live.Count);
+                }
+            }
+        }
+
+        double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+        return (Median(samples[0]), Median(samples[1]), Median(samples[2]));
+    }
+
     /// <summary>The floor: System.Text.Json reading every document.</summary>
     public int ParseOnly()
     {

@@ -5,7 +5,7 @@ using DriftFabric.Benchmarks;
 using DriftFabric.Engine;
 using DriftFabric.Engine.Manifests;
 
-// `engine`, `engine-check [--copies N]`, `latency --resources N --changes-per-second R [--seconds S]`,
+// `engine`, `engine-interleaved [--rounds N]`, `engine-check [--copies N]`, `latency --resources N --changes-per-second R [--seconds S]`,
 // `fleet --tenants T --clusters C --resources N [--silos S]`, `serializers`: runs that print a
 // JSON line last. Anything else goes to BenchmarkDotNet (e.g. `--filter *DocumentBenchmarks*`).
 if (args.Length > 0 && args[0] == "engine")
@@ -26,6 +26,14 @@ if (args.Length > 0 && args[0] == "engine-profile")
     work.Profile(50, drifted);
     var (parseNs, compareNs) = work.Profile(Option(args, "--rounds", 200), drifted);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"engine-profile\",\"parse_ns\":{parseNs:0},\"compare_ns\":{compareNs:0}}}"));
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "engine-interleaved")
+{
+    var (parseNs, inSyncNs, driftedNs) = DocumentWorkload.Create(50).Interleaved(Option(args, "--rounds", 40));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{{\"bench\":\"engine-interleaved\",\"parse_ns\":{parseNs:0},\"insync_ns\":{inSyncNs:0},\"drifted_ns\":{driftedNs:0},\"ratio\":{Math.Max(inSyncNs, driftedNs) / parseNs:0.00}}}"));
     return 0;
 }
 
