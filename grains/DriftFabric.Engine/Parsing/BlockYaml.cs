@@ -28,12 +28,6 @@ internal sealed class BlockYaml
     private static readonly SearchValues<char> FlowPlainStops = SearchValues.Create(",[]{}#\"'");
 
     [ThreadStatic]
-    private static Dictionary<string, string>? t_keys;
-
-    private const int MaxKeyLength = 128;
-    private const int MaxCachedKeys = 16_384;
-
-    [ThreadStatic]
     private static char[]? t_text;
 
     /// <summary>The document, copied into a buffer kept per thread (the caller's text may be pooled and large).</summary>
@@ -814,25 +808,7 @@ internal sealed class BlockYaml
         }
 
         var text = _text.AsSpan(at, colon - at).TrimEnd(' ');
-        if (text.Length > MaxKeyLength)
-        {
-            return CheckedString(text);
-        }
-
-        var cache = t_keys ??= new Dictionary<string, string>(StringComparer.Ordinal);
-        var lookup = cache.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(text, out var key))
-        {
-            return key;
-        }
-
-        key = new string(text);
-        if (cache.Count < MaxCachedKeys)
-        {
-            cache[key] = key;
-        }
-
-        return key;
+        return text.Length > KeyStrings.MaxLength ? CheckedString(text) : KeyStrings.Of(text);
     }
 
     /// <summary>True when a sequence entry (<c>-</c> then a space or the line's end) starts at <paramref name="at"/>.</summary>

@@ -115,19 +115,9 @@ public static class JsonReader
         return map;
     }
 
-    /// <summary>
-    /// Object keys repeat across every document of a kind (<c>metadata</c>, <c>f:spec</c>,
-    /// <c>containerPort</c>): each thread keeps the strings it has seen and hands out the same
-    /// instance again instead of allocating a new one per key.
-    /// </summary>
+    /// <summary>Keys, and short string values (which repeat as keys do), as shared strings (see <see cref="KeyStrings"/>).</summary>
     private static class Keys
     {
-        private const int MaxKeyLength = 128;
-        private const int MaxCached = 16_384;
-
-        [ThreadStatic]
-        private static Dictionary<string, string>? t_cache;
-
         private const int MaxValueLength = 24;
 
         /// <summary>Short string values repeat as keys do (<c>TCP</c>, <c>FieldsV1</c>, <c>Update</c>); longer ones rarely.</summary>
@@ -139,27 +129,13 @@ public static class JsonReader
         public static string Read(ref Utf8JsonReader reader)
         {
             var length = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
-            if (length > MaxKeyLength)
+            if (length > KeyStrings.MaxLength)
             {
                 return reader.GetString()!;
             }
 
-            Span<char> buffer = stackalloc char[MaxKeyLength];
-            var chars = buffer[..reader.CopyString(buffer)];
-            var cache = t_cache ??= new Dictionary<string, string>(StringComparer.Ordinal);
-            var lookup = cache.GetAlternateLookup<ReadOnlySpan<char>>();
-            if (lookup.TryGetValue(chars, out var key))
-            {
-                return key;
-            }
-
-            key = new string(chars);
-            if (cache.Count < MaxCached)
-            {
-                cache[key] = key;
-            }
-
-            return key;
+            Span<char> buffer = stackalloc char[KeyStrings.MaxLength];
+            return KeyStrings.Of(buffer[..reader.CopyString(buffer)]);
         }
     }
 
