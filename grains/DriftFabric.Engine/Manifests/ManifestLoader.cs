@@ -27,7 +27,7 @@ public sealed class ManifestSet : IDisposable
     {
         _documents?.ForEach(d => d.Dispose());
         _documents = null;
-        _buffers?.ForEach(b => System.Buffers.ArrayPool<byte>.Shared.Return(b));
+        _buffers?.ForEach(b => System.Buffers.ArrayPool<byte>.Shared.Return(b, clearArray: true));
         _buffers = null;
     }
 }
@@ -80,7 +80,10 @@ public static class ManifestLoader
             .Order(StringComparer.Ordinal);
     }
 
-    /// <summary>Files up to this size are read into pooled buffers: a fleet re-reads its sources again and again.</summary>
+    /// <summary>
+    /// Files up to this size are read into pooled buffers: a fleet re-reads its sources again and
+    /// again. A buffer is cleared when it goes back (a source may hold Secret values).
+    /// </summary>
     private const int PooledFileBytes = 32 << 20;
 
     public static void LoadFileInto(string file, ManifestSet set, ParseLimits limits)
@@ -114,7 +117,7 @@ public static class ManifestLoader
         }
         else if (bytes.Length <= PooledFileBytes)
         {
-            ArrayPool<byte>.Shared.Return(bytes);
+            ArrayPool<byte>.Shared.Return(bytes, clearArray: true);
         }
     }
 
@@ -188,7 +191,7 @@ public static class ManifestLoader
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(chars);
+            ArrayPool<char>.Shared.Return(chars, clearArray: true);
         }
 
         return BufferUse.Released;
