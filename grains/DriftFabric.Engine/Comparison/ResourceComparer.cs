@@ -193,7 +193,7 @@ internal sealed class ResourceComparer
             var d = desired.ValueAt(i);
             var l = _slots[slots + i];
             Push(PathStep.Field(key));
-            var q = quantity || Quantity.IsContextKey(key);
+            var q = quantity || desired.IsQuantityKeyAt(i, Quantity.IsContextKey);
             var hasLive = l.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null);
             if (_isSecret && _path.Count == 1 && key == "data")
             {
@@ -574,7 +574,7 @@ internal sealed class ResourceComparer
                 for (var i = 0; i < d.Count; i++)
                 {
                     var key = d.KeyAt(i);
-                    var q = quantity || Quantity.IsContextKey(key);
+                    var q = quantity || d.IsQuantityKeyAt(i, Quantity.IsContextKey);
                     if (live.TryGetProperty(key, out var lv) && lv.ValueKind != JsonValueKind.Null)
                     {
                         if (!AtomicEquals(d.ValueAt(i), lv, q, strict))

@@ -190,6 +190,7 @@ public sealed class MapNode : Node
     private readonly Node[] _values;
     private Dictionary<string, int>? _index;
     private byte[][]? _utf8Keys;
+    private bool[]? _quantityKeys;
     private readonly int _size;
 
     /// <summary>Creates a map; keys must be unique (the parsers guarantee it).</summary>
@@ -252,6 +253,13 @@ public sealed class MapNode : Node
     /// The index of the key whose UTF-8 form is <paramref name="utf8"/>, or -1: how a map held
     /// for long (desired state) finds the keys of parsed JSON without making strings of them.
     /// </summary>
+    /// <summary>
+    /// Whether the value of the key at <paramref name="index"/> is read as a quantity (see
+    /// <c>Quantity.IsContextKey</c>): worked out once per map, as desired maps are compared again and again.
+    /// </summary>
+    internal bool IsQuantityKeyAt(int index, Func<string, bool> isQuantityKey) =>
+        (_quantityKeys ??= Array.ConvertAll(_keys, k => isQuantityKey(k)))[index];
+
     public int IndexOfUtf8(ReadOnlySpan<byte> utf8)
     {
         // Built on first use; two threads racing build equal arrays, either will do.
