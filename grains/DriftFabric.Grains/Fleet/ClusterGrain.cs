@@ -27,9 +27,9 @@ public sealed class ClusterState
 /// </summary>
 internal sealed class ClusterTables
 {
-    public Dictionary<string, string> DesiredHashes { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, UInt128> DesiredHashes { get; } = new(StringComparer.Ordinal);
 
-    public Dictionary<string, string> LiveHashes { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, UInt128> LiveHashes { get; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, DriftSummary> Services { get; } = new(StringComparer.Ordinal);
 }
@@ -334,7 +334,7 @@ public sealed partial class ClusterGrain(
         {
             var docs = load.Desired.GetValueOrDefault(service) ?? [];
             var hash = ClusterSources.Hash(docs, config.Policy.Hash);
-            if (_tables.DesiredHashes.GetValueOrDefault(service) != hash)
+            if (!_tables.DesiredHashes.TryGetValue(service, out var sent) || sent != hash)
             {
                 desired = docs;
                 _tables.DesiredHashes[service] = hash;
@@ -345,7 +345,7 @@ public sealed partial class ClusterGrain(
         {
             var docs = load.Live.GetValueOrDefault(service) ?? [];
             var hash = ClusterSources.Hash(docs);
-            if (_tables.LiveHashes.GetValueOrDefault(service) != hash)
+            if (!_tables.LiveHashes.TryGetValue(service, out var sent) || sent != hash)
             {
                 live = docs;
                 _tables.LiveHashes[service] = hash;

@@ -138,7 +138,7 @@ public static class ClusterSources
     /// A hash of a service's documents (and policy), to send nothing when nothing changed. Kept in
     /// memory only, so a fast non-cryptographic hash of the text as it is held will do.
     /// </summary>
-    public static string Hash(IReadOnlyList<ResourceDocument> documents, string salt = "")
+    public static UInt128 Hash(IReadOnlyList<ResourceDocument> documents, string salt = "")
     {
         var hash = new XxHash128();
         Append(hash, salt);
@@ -154,7 +154,7 @@ public static class ClusterSources
             hash.Append(MemoryMarshal.AsBytes(line));
         }
 
-        return Convert.ToHexStringLower(hash.GetCurrentHash());
+        return hash.GetCurrentHashAsUInt128();
     }
 
     /// <summary>The text and then its length, so that no two lists of texts feed the hash the same bytes.</summary>
