@@ -102,5 +102,4 @@ public sealed class Manifest
     public override string ToString() => $"{GroupKind} {Namespace}/{Name} ({Location})";
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
-
 }

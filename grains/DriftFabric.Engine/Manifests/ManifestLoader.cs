@@ -27,7 +27,7 @@ public sealed class ManifestSet : IDisposable
     {
         _documents?.ForEach(d => d.Dispose());
         _documents = null;
-        _buffers?.ForEach(b => System.Buffers.ArrayPool<byte>.Shared.Return(b, clearArray: true));
+        _buffers?.ForEach(b => ArrayPool<byte>.Shared.Return(b, clearArray: true));
         _buffers = null;
     }
 }

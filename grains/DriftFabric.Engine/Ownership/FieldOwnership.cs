@@ -76,6 +76,9 @@ public sealed class FieldOwnership
     /// <summary>Entries indexed by rank: <c>Entries[rank]</c>, oldest first.</summary>
     public IReadOnlyList<ManagedFieldsEntry> Entries => _entries ?? Read().Entries;
 
+    /// <summary>Each entry's fieldsV1, by rank (<c>default</c> where an entry has none).</summary>
+    private JsonElement[] FieldsByRank => _fieldsByRank ?? Read().Fields;
+
     /// <summary>True when some entry is an out-of-band manager: only then can a field desired lacks be drift.</summary>
     /// <remarks>Answered from the managers' names alone, without reading the entries any further.</remarks>
     public bool HasOutOfBand
@@ -91,7 +94,7 @@ public sealed class FieldOwnership
         }
     }
 
-    public OwnerCursor Cursor => new(_root ??= OwnershipNode.Root(_fieldsByRank ?? Read().Fields), -1);
+    public OwnerCursor Cursor => new(_root ??= OwnershipNode.Root(FieldsByRank), -1);
 
     /// <summary>
     /// Rank of the owner of the field at <paramref name="path"/> (list elements matched against
@@ -101,7 +104,7 @@ public sealed class FieldOwnership
     /// </summary>
     internal int OwnerOf(IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt)
     {
-        var fields = _fieldsByRank ?? Read().Fields;
+        var fields = FieldsByRank;
         var inherited = -1;
         for (var rank = fields.Length - 1; rank >= 0; rank--)
         {
@@ -132,8 +135,9 @@ public sealed class FieldOwnership
             return false;
         }
 
-        var (entries, fields) = _entries is { } known ? (known, _fieldsByRank!) : Read();
-        for (var rank = 0; rank < entries.Length; rank++)
+        var fields = FieldsByRank;
+        var entries = Entries;
+        for (var rank = 0; rank < fields.Length; rank++)
         {
             if (entries[rank].Class == ManagerClass.OutOfBand && Reach(fields[rank], path, liveAt) != Reached.Nothing)
             {
@@ -210,34 +214,40 @@ public sealed class FieldOwnership
 
     private bool ScanForOutOfBand()
     {
-        Span<char> buffer = stackalloc char[256];
         foreach (var entry in _list.EnumerateArray())
         {
-            if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("manager"u8, out var manager) || manager.ValueKind != JsonValueKind.String)
-            {
-                continue;
-            }
-
-            var hasSubresource = entry.TryGetProperty("subresource"u8, out var subresource) && subresource.ValueKind == JsonValueKind.String;
-            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(manager);
-            ManagerClass managerClass;
-            if (!hasSubresource && !manager.ValueEquals("kubectl"u8) && raw.Length - 2 <= buffer.Length && raw.IndexOf((byte)'\\') < 0)
-            {
-                var chars = buffer[..System.Text.Encoding.UTF8.GetChars(raw[1..^1], buffer)];
-                managerClass = _classifier.ClassifyName(chars);
-            }
-            else
-            {
-                managerClass = _classifier.Classify(manager.GetString()!, JsonNodes.StringOf(entry, "operation"u8), hasSubresource ? subresource.GetString() : null);
-            }
-
-            if (managerClass == ManagerClass.OutOfBand)
+            if (IsEntry(entry, out var manager) && ManagerOf(entry, manager, Known(entry, "subresource"u8)).Class == ManagerClass.OutOfBand)
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    private static bool IsEntry(JsonElement entry, out JsonElement manager)
+    {
+        manager = default;
+        return entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("manager"u8, out manager) && manager.ValueKind == JsonValueKind.String;
+    }
+
+    /// <summary>
+    /// An entry's manager, as one shared string, and its class: from the classifier's cache of
+    /// names where the operation and subresource cannot change it (any manager but
+    /// <c>kubectl</c>, no subresource), so no string is made for a manager seen before.
+    /// </summary>
+    private (string Name, ManagerClass Class) ManagerOf(JsonElement entry, JsonElement manager, string? subresource)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(manager);
+        Span<char> buffer = stackalloc char[256];
+        if (raw.Length - 2 <= buffer.Length && raw.IndexOf((byte)'\\') < 0)
+        {
+            var (name, byName) = _classifier.Known(buffer[..Encoding.UTF8.GetChars(raw[1..^1], buffer)]);
+            return subresource is null && name != "kubectl" ? (name, byName) : (name, _classifier.Classify(name, Known(entry, "operation"u8), subresource));
+        }
+
+        var text = manager.GetString()!;
+        return (text, _classifier.Classify(text, Known(entry, "operation"u8), subresource));
     }
 
     private (ManagedFieldsEntry[] Entries, JsonElement[] Fields) Read()
@@ -249,7 +259,7 @@ public sealed class FieldOwnership
         var index = 0;
         foreach (var entry in _list.EnumerateArray())
         {
-            if (entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("manager"u8, out var manager) && manager.ValueKind == JsonValueKind.String)
+            if (IsEntry(entry, out _))
             {
                 var at = count++;
                 while (at > 0 && CompareTimes(found[at - 1].Entry, entry) > 0)
@@ -266,31 +276,12 @@ public sealed class FieldOwnership
 
         var entries = new ManagedFieldsEntry[count];
         var fields = new JsonElement[count];
-        Span<char> buffer = stackalloc char[256];
         for (var rank = 0; rank < count; rank++)
         {
             var entry = found[rank].Entry;
-            var managerValue = entry.GetProperty("manager"u8);
-            var operation = Known(entry, "operation"u8);
             var subresource = Known(entry, "subresource"u8);
-            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(managerValue);
-            string manager;
-            ManagerClass managerClass;
-            if (raw.Length - 2 <= buffer.Length && raw.IndexOf((byte)'\\') < 0)
-            {
-                (manager, managerClass) = _classifier.Known(buffer[..Encoding.UTF8.GetChars(raw[1..^1], buffer)]);
-                if (subresource is not null || manager == "kubectl")
-                {
-                    managerClass = _classifier.Classify(manager, operation, subresource);
-                }
-            }
-            else
-            {
-                manager = managerValue.GetString()!;
-                managerClass = _classifier.Classify(manager, operation, subresource);
-            }
-
-            entries[rank] = new ManagedFieldsEntry(manager, operation, subresource, entry, managerClass, rank);
+            var (manager, managerClass) = ManagerOf(entry, entry.GetProperty("manager"u8), subresource);
+            entries[rank] = new ManagedFieldsEntry(manager, Known(entry, "operation"u8), subresource, entry, managerClass, rank);
             fields[rank] = entry.TryGetProperty("fieldsV1"u8, out var f) ? f : default;
         }
 

@@ -64,13 +64,10 @@ public sealed class ManagerClassifier
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ManagerClass> _byManager = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The class of an entry whose operation cannot change it (any manager but <c>kubectl</c>, no
-    /// subresource), from the manager's name as characters: managers repeat across every object,
-    /// so each is classified once.
+    /// The manager's name as one shared string, and its class for an entry whose operation cannot
+    /// change it (any manager but <c>kubectl</c>, no subresource), from the name as characters:
+    /// managers repeat across every object, so each is classified (and its string made) once.
     /// </summary>
-    internal ManagerClass ClassifyName(ReadOnlySpan<char> manager) => Known(manager).Class;
-
-    /// <summary>The manager's name as one shared string, and its class as <see cref="ClassifyName"/> gives it.</summary>
     internal (string Name, ManagerClass Class) Known(ReadOnlySpan<char> manager)
     {
         var lookup = _byManager.GetAlternateLookup<ReadOnlySpan<char>>();

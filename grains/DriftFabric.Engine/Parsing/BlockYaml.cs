@@ -30,7 +30,7 @@ internal sealed class BlockYaml
     [ThreadStatic]
     private static char[]? t_text;
 
-    /// <summary>The document, copied into a buffer kept per thread (the caller's text may be pooled and large).</summary>
+    /// <summary>The document, copied into an array kept per thread (the caller's text may be a string or a slice of a larger buffer).</summary>
     private readonly char[] _text;
     private readonly int[] _starts;
     private readonly int[] _ends;
@@ -338,7 +338,7 @@ internal sealed class BlockYaml
                 node = new MapNode([], [], Line(line));
                 break;
             default:
-                if (Indicators.Contains(c) || (c == '-' && (at + 1 == end || _text[at + 1] == ' ')))
+                if (Indicators.Contains(c) || IsEntry(at, end))
                 {
                     throw Refuse;
                 }
@@ -415,7 +415,7 @@ internal sealed class BlockYaml
             }
             else
             {
-                if (Indicators.Contains(c) || c == '-' && (position + 1 == end || _text[position + 1] == ' '))
+                if (Indicators.Contains(c) || IsEntry(position, end))
                 {
                     throw Refuse;
                 }
@@ -709,7 +709,7 @@ internal sealed class BlockYaml
         if (c is '"' or '\'')
         {
             var closing = c == '"' ? SkipDoubleQuoted(at, end) : SkipSingleQuoted(at, end);
-            if (closing < 0 || closing + 1 >= end + 1)
+            if (closing < 0)
             {
                 return -1;
             }
@@ -722,7 +722,7 @@ internal sealed class BlockYaml
         }
         else
         {
-            if (Indicators.Contains(c) || (c == '-' && (at + 1 == end || _text[at + 1] == ' ')))
+            if (Indicators.Contains(c) || IsEntry(at, end))
             {
                 return -1;
             }

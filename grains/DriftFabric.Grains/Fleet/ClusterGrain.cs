@@ -447,10 +447,8 @@ public sealed partial class ClusterGrain(
         foreach (var change in changes)
         {
             string? service;
-            if (change.Document is { } doc && ResourceKey.TryParse(change.Key, out var key)
-                && Engine.Parsing.JsonReader.ReadValues(doc.Json) is [Engine.Model.MapNode root])
+            if (change.Document is { } doc && ResourceKey.TryParse(change.Key, out var key) && TryRoute(key, doc, config, out service))
             {
-                service = _router.Route(key, new Manifest(root, new SourceLocation(config.Cluster, 0)));
                 var previous = _liveRoutes.GetValueOrDefault(change.Key);
                 if (previous is not null && previous != service)
                 {
@@ -543,6 +541,23 @@ public sealed partial class ClusterGrain(
             _source = null;
             await source.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// The service a watched object goes to (null: out of scope); false when the document is no
+    /// object. Read as parsed JSON in place: a declared object is routed by its key alone.
+    /// </summary>
+    private bool TryRoute(ResourceKey key, ResourceDocument document, ClusterConfig config, out string? service)
+    {
+        using var parsed = System.Text.Json.JsonDocument.Parse(document.Json);
+        if (parsed.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            service = null;
+            return false;
+        }
+
+        service = _router!.Route(key, new Manifest(parsed.RootElement, new SourceLocation(config.Cluster, 0)));
+        return true;
     }
 
     private static List<LiveDocumentChange> ChangesOf(Dictionary<string, List<LiveDocumentChange>> byService, string service)

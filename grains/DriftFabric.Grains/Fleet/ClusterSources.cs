@@ -141,30 +141,26 @@ public static class ClusterSources
     public static UInt128 Hash(IReadOnlyList<ResourceDocument> documents, string salt = "")
     {
         var hash = new XxHash128();
-        Append(hash, salt);
-        Span<int> line = stackalloc int[1];
+        Append(hash, MemoryMarshal.AsBytes(salt.AsSpan()));
         foreach (var doc in documents)
         {
-            Append(hash, doc.Key);
-            hash.Append(doc.Json);
-            line[0] = doc.Json.Length;
-            hash.Append(MemoryMarshal.AsBytes(line));
-            Append(hash, doc.Source ?? string.Empty);
-            line[0] = doc.Line;
-            hash.Append(MemoryMarshal.AsBytes(line));
+            Append(hash, MemoryMarshal.AsBytes(doc.Key.AsSpan()));
+            Append(hash, doc.Json);
+            Append(hash, MemoryMarshal.AsBytes((doc.Source ?? string.Empty).AsSpan()));
+            Append(hash, doc.Line);
         }
 
         return hash.GetCurrentHashAsUInt128();
     }
 
-    /// <summary>The text and then its length, so that no two lists of texts feed the hash the same bytes.</summary>
-    private static void Append(XxHash128 hash, string text)
+    /// <summary>The bytes and then their length, so that no two lists of texts feed the hash the same bytes.</summary>
+    private static void Append(XxHash128 hash, ReadOnlySpan<byte> bytes)
     {
-        hash.Append(MemoryMarshal.AsBytes(text.AsSpan()));
-        Span<int> length = stackalloc int[1];
-        length[0] = text.Length;
-        hash.Append(MemoryMarshal.AsBytes(length));
+        hash.Append(bytes);
+        Append(hash, bytes.Length);
     }
+
+    private static void Append(XxHash128 hash, int number) => hash.Append(MemoryMarshal.AsBytes(new ReadOnlySpan<int>(in number)));
 
     /// <summary>Size and modification time of every file of both sources: cheap to take, changes with any edit.</summary>
     public static string Fingerprint(ClusterConfig config)

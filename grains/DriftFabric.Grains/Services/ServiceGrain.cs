@@ -323,15 +323,9 @@ public sealed partial class ServiceGrain(
     private static Dictionary<string, Manifest> Parse(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
     {
         var result = new Dictionary<string, Manifest>(StringComparer.Ordinal);
-        for (var i = 0; i < documents.Count; i++)
+        foreach (var (doc, json) in ToJudge(documents, texts, only))
         {
-            var doc = documents[i];
-            if (only is not null && !only.Contains(doc.Key))
-            {
-                continue;
-            }
-
-            if (JsonReader.ReadValues(texts is null ? doc.Json() : texts[i].Json) is [MapNode root])
+            if (JsonReader.ReadValues(json) is [MapNode root])
             {
                 result[doc.Key] = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
             }
@@ -344,6 +338,22 @@ public sealed partial class ServiceGrain(
     private readonly record struct DocumentTexts(IReadOnlyList<ResourceDocument>? Desired, IReadOnlyList<ResourceDocument>? Live);
 
     /// <summary>
+    /// The stored documents to judge (all, or those in <paramref name="only"/>) with their JSON:
+    /// the text just received where there is one, else the stored copy decompressed.
+    /// </summary>
+    private static IEnumerable<(StoredDocument Doc, byte[] Json)> ToJudge(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
+    {
+        for (var i = 0; i < documents.Count; i++)
+        {
+            var doc = documents[i];
+            if (only is null || only.Contains(doc.Key))
+            {
+                yield return (doc, texts is null ? doc.Json() : texts[i].Json);
+            }
+        }
+    }
+
+    /// <summary>
     /// Live documents are compared as parsed JSON, in place (desired ones are trees: their
     /// lines name the source). The documents are pooled and returned when the judging is done;
     /// no drift keeps a reference into them.
@@ -351,17 +361,13 @@ public sealed partial class ServiceGrain(
     private static LiveDocuments ParseLive(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
     {
         var parsed = new LiveDocuments();
-        for (var i = 0; i < documents.Count; i++)
+        foreach (var (doc, json) in ToJudge(documents, texts, only))
         {
-            var doc = documents[i];
-            if (only is null || only.Contains(doc.Key))
+            var document = System.Text.Json.JsonDocument.Parse(json);
+            parsed.Documents.Add(document);
+            if (document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
             {
-                var json = texts is null ? System.Text.Json.JsonDocument.Parse(doc.Json()) : System.Text.Json.JsonDocument.Parse(texts[i].Json.AsMemory());
-                parsed.Documents.Add(json);
-                if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
-                {
-                    parsed.Manifests[doc.Key] = new Manifest(json.RootElement, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
-                }
+                parsed.Manifests[doc.Key] = new Manifest(document.RootElement, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
             }
         }
 

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
-using System.Runtime.InteropServices;
-using System.Text;
 using DriftFabric.Abstractions;
 
 namespace DriftFabric.Grains.Services;
