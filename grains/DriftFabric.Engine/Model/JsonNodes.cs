@@ -56,13 +56,7 @@ public static class JsonNodes
     /// <summary>A parsed copy of a node tree that owns its memory (no document to dispose).</summary>
     public static JsonElement ToElement(Node node)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            node.WriteTo(writer);
-        }
-
-        using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        using var document = JsonDocument.Parse(node.ToUtf8Json());
         return document.RootElement.Clone();
     }
 

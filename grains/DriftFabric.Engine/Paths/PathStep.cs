@@ -38,14 +38,11 @@ public readonly record struct PathStep(string Name, string? KeyField = null)
             var step = steps[i];
             if (step.IsElement)
             {
-                sb.Append('[').Append(step.KeyField).Append('=');
-                AppendEscaped(sb, step.Name);
-                sb.Append(']');
+                sb.Append('[').Append(step.KeyField).Append('=').Append(Escape(step.Name)).Append(']');
             }
             else
             {
-                sb.Append('/');
-                AppendEscaped(sb, step.Name);
+                sb.Append('/').Append(Escape(step.Name));
             }
         }
 
@@ -60,19 +57,6 @@ public readonly record struct PathStep(string Name, string? KeyField = null)
 
     [ThreadStatic]
     private static StringBuilder? t_builder;
-
-    private static void AppendEscaped(StringBuilder sb, string text)
-    {
-        foreach (var c in text)
-        {
-            _ = c switch
-            {
-                '~' => sb.Append("~0"),
-                '/' => sb.Append("~1"),
-                _ => sb.Append(c),
-            };
-        }
-    }
 
     /// <summary>Parses a path in drift syntax. Returns null and a reason when it is malformed.</summary>
     public static PathStep[]? Parse(string path, out string? error)
