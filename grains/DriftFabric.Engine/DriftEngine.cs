@@ -37,6 +37,48 @@ public sealed class DriftEngine(DriftPolicy? policy = null)
         return drifts;
     }
 
+    /// <summary>
+    /// Compares one resource whose live side is JSON as the API server sends it (one object).
+    /// An object in sync is settled in one read of its bytes (see <see cref="LiveScan"/>), without
+    /// parsing it into a document; the drifts are those the comparer finds in the whole object.
+    /// </summary>
+    /// <exception cref="System.Text.Json.JsonException">The live JSON does not read.</exception>
+    /// <exception cref="ArgumentException">The live JSON is not an object.</exception>
+    public IReadOnlyList<Drift> CompareResource(ResourceKey key, Manifest? desired, ReadOnlyMemory<byte> liveJson, SourceLocation liveSource)
+    {
+        var drifts = new List<Drift>();
+        if (desired is not null && !Policy.IgnoresResource(key) && Policy.IgnoredPaths(key).Count == 0)
+        {
+            var desiredRoot = desired.ComparableDesired;
+            var scan = LiveScan.Rent();
+            try
+            {
+                switch (scan.Run(liveJson.Span, desiredRoot, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, Policy.Managers))
+                {
+                    case LiveScan.Outcome.InSync:
+                        return drifts;
+                    case LiveScan.Outcome.Suspects:
+                        using (var suspects = scan.SuspectDocument(liveJson.Span))
+                        {
+                            ResourceComparer.Compare(key, scan.SuspectDesired(desiredRoot), desired.Location, suspects.RootElement, Policy, drifts);
+                        }
+
+                        drifts.Sort(DriftOrder.Instance);
+                        return drifts;
+                }
+            }
+            finally
+            {
+                scan.Return();
+            }
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(liveJson);
+        CompareInto(key, desired, new Manifest(document.RootElement, liveSource), drifts);
+        drifts.Sort(DriftOrder.Instance);
+        return drifts;
+    }
+
     public CheckResult Check(IReadOnlyList<Manifest> desired, IReadOnlyList<Manifest> live)
     {
         var scopes = new KindScopes();

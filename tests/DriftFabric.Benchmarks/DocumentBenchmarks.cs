@@ -178,18 +178,19 @@ public sealed class DocumentWorkload
         return n;
     }
 
-    /// <summary>What a service does per watched change: parse the live object, compare it with desired.</summary>
+    /// <summary>What a service does per watched change: hand the engine the live object's JSON and desired state.</summary>
     public int ParseAndCompare(List<Manifest> desired)
     {
         var drifts = 0;
         for (var i = 0; i < Live.Count; i++)
         {
-            using var live = JsonDocument.Parse(Live[i]);
-            drifts += _engine.CompareResource(Keys[i], desired[i], new Manifest(live.RootElement, new SourceLocation("live", 0))).Count;
+            drifts += _engine.CompareResource(Keys[i], desired[i], Live[i], LiveSource).Count;
         }
 
         return drifts;
     }
+
+    private static readonly SourceLocation LiveSource = new("live", 0);
 
     private static Manifest Desired(string yaml)
     {

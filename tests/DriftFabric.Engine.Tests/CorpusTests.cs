@@ -31,6 +31,7 @@ public class CorpusTests
 
         Assert.Empty(desired.Errors);
         Assert.Empty(live.Errors);
+        Drifts.LiveJsonAgrees(desired.Manifests, live.Manifests, result);
         var expectedDrifts = expected.RootElement.GetProperty("drifts").EnumerateArray().ToList();
         Assert.Equal(
             expectedDrifts.Select(d => $"{d.GetProperty("resource")} {d.GetProperty("path")} {d.GetProperty("kind")} {d.GetProperty("severity")}").Order(StringComparer.Ordinal),

@@ -78,9 +78,18 @@ internal sealed class ResourceComparer
             liveShaped = true;
         }
 
+        Compare(key, desiredRoot, desired.Location, liveRoot, ownership, liveShaped, policy, into);
+    }
+
+    /// <summary>Compares desired state with a live object read in place, with no ignored paths to prune.</summary>
+    public static void Compare(ResourceKey key, MapNode desiredRoot, SourceLocation source, JsonElement liveRoot, DriftPolicy policy, List<Drift> into) =>
+        Compare(key, desiredRoot, source, liveRoot, FieldOwnership.From(liveRoot, policy.Managers), liveShaped: false, policy, into);
+
+    private static void Compare(ResourceKey key, MapNode desiredRoot, SourceLocation source, JsonElement liveRoot, FieldOwnership? ownership, bool liveShaped, DriftPolicy policy, List<Drift> into)
+    {
         var scratch = t_scratch ?? new Scratch();
         t_scratch = null;
-        var comparer = new ResourceComparer(key, policy, ownership, liveShaped, desired.Location, into, scratch);
+        var comparer = new ResourceComparer(key, policy, ownership, liveShaped, source, into, scratch);
         try
         {
             comparer.CompareMap(desiredRoot, liveRoot, quantity: false);

@@ -21,7 +21,7 @@ public static class JsonNodes
                 var i = 0;
                 foreach (var property in element.EnumerateObject())
                 {
-                    keys[i] = property.Name;
+                    keys[i] = KeyOf(property);
                     values[i] = ToNode(property.Value);
                     i++;
                 }
@@ -41,9 +41,23 @@ public static class JsonNodes
         }
     }
 
+    /// <summary>A member's name, as the thread's shared string for it when it has no escapes (keys repeat across objects).</summary>
+    private static string KeyOf(JsonProperty property)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.Length > Parsing.KeyStrings.MaxLength || raw.IndexOf((byte)'\\') >= 0)
+        {
+            return property.Name;
+        }
+
+        Span<char> buffer = stackalloc char[Parsing.KeyStrings.MaxLength];
+        return Parsing.KeyStrings.Of(buffer[..System.Text.Encoding.UTF8.GetChars(raw, buffer)]);
+    }
+
     public static ScalarNode ToScalar(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.String => ScalarNode.String(element.GetString()!),
+        JsonValueKind.Number when element.TryGetInt64(out var integer) => ScalarNode.Number(integer),
         JsonValueKind.Number => element.TryGetDecimal(out var exact)
             ? ScalarNode.Number(exact)
             : ScalarNode.Number(double.Parse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture)),

@@ -125,6 +125,10 @@ public sealed class ScalarNode : Node
         return new(NodeKind.Number, normalized.ToString(CultureInfo.InvariantCulture), line, normalized, (double)normalized);
     }
 
+    /// <summary>An integer: exact, and already in canonical form (no division to strip zeros).</summary>
+    public static ScalarNode Number(long value, int line = 0) =>
+        new(NodeKind.Number, value.ToString(CultureInfo.InvariantCulture), line, value, value);
+
     public static ScalarNode Number(double value, int line = 0)
     {
         if (double.IsFinite(value) && Math.Abs(value) < 7.9e27)
@@ -250,16 +254,16 @@ public sealed class MapNode : Node
     }
 
     /// <summary>
-    /// The index of the key whose UTF-8 form is <paramref name="utf8"/>, or -1: how a map held
-    /// for long (desired state) finds the keys of parsed JSON without making strings of them.
-    /// </summary>
-    /// <summary>
     /// Whether the value of the key at <paramref name="index"/> is read as a quantity (see
     /// <c>Quantity.IsContextKey</c>): worked out once per map, as desired maps are compared again and again.
     /// </summary>
     internal bool IsQuantityKeyAt(int index, Func<string, bool> isQuantityKey) =>
         (_quantityKeys ??= Array.ConvertAll(_keys, k => isQuantityKey(k)))[index];
 
+    /// <summary>
+    /// The index of the key whose UTF-8 form is <paramref name="utf8"/>, or -1: how a map held
+    /// for long (desired state) finds the keys of parsed JSON without making strings of them.
+    /// </summary>
     public int IndexOfUtf8(ReadOnlySpan<byte> utf8)
     {
         // Built on first use; two threads racing build equal arrays, either will do.

@@ -245,8 +245,7 @@ public sealed partial class ServiceGrain(
         // Only the documents being judged are parsed: parsed trees are not kept between calls,
         // so a service holds its compact JSON and nothing more.
         var desired = Parse(state.State.Desired, texts.Desired, changed);
-        using var liveDocuments = ParseLive(state.State.Live, texts.Live, changed);
-        var live = liveDocuments.Manifests;
+        var live = LiveObjects(state.State.Live, texts.Live, changed);
 
         var current = new Dictionary<string, DriftRecord>(StringComparer.Ordinal);
         if (changed is not null)
@@ -268,7 +267,10 @@ public sealed partial class ServiceGrain(
                 continue;
             }
 
-            foreach (var drift in engine.CompareResource(resource, desired.GetValueOrDefault(key), live.GetValueOrDefault(key)))
+            var drifts = live.TryGetValue(key, out var liveObject)
+                ? engine.CompareResource(resource, desired.GetValueOrDefault(key), liveObject.Json, liveObject.Source)
+                : engine.CompareResource(resource, desired.GetValueOrDefault(key), live: null);
+            foreach (var drift in drifts)
             {
                 var record = ToRecord(drift, now);
                 current[record.Id] = record;
@@ -354,33 +356,21 @@ public sealed partial class ServiceGrain(
     }
 
     /// <summary>
-    /// Live documents are compared as parsed JSON, in place (desired ones are trees: their
-    /// lines name the source). The documents are pooled and returned when the judging is done;
-    /// no drift keeps a reference into them.
+    /// Live documents are handed to the engine as the JSON they are (desired ones are parsed into
+    /// trees: their lines name the source): an object in sync is settled in one read of its bytes.
     /// </summary>
-    private static LiveDocuments ParseLive(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
+    private static Dictionary<string, (byte[] Json, SourceLocation Source)> LiveObjects(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
     {
-        var parsed = new LiveDocuments();
+        var result = new Dictionary<string, (byte[] Json, SourceLocation Source)>(StringComparer.Ordinal);
         foreach (var (doc, json) in ToJudge(documents, texts, only))
         {
-            var document = System.Text.Json.JsonDocument.Parse(json);
-            parsed.Documents.Add(document);
-            if (document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
+            if (json.AsSpan().TrimStart(" \t\r\n"u8) is [(byte)'{', ..])
             {
-                parsed.Manifests[doc.Key] = new Manifest(document.RootElement, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
+                result[doc.Key] = (json, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
             }
         }
 
-        return parsed;
-    }
-
-    private sealed class LiveDocuments : IDisposable
-    {
-        public List<System.Text.Json.JsonDocument> Documents { get; } = [];
-
-        public Dictionary<string, Manifest> Manifests { get; } = new(StringComparer.Ordinal);
-
-        public void Dispose() => Documents.ForEach(d => d.Dispose());
+        return result;
     }
 
     private static DriftRecord ToRecord(Drift drift, DateTimeOffset now) => new(

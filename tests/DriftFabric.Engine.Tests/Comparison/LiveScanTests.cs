@@ -1,0 +1,272 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Ownership;
+
+namespace DriftFabric.Engine.Tests.Comparison;
+
+/// <summary>
+/// Live objects handed over as JSON bytes are first read by <see cref="LiveScan"/>, which settles
+/// objects in sync and sends the rest to the comparer. Whatever the scan decides, the drifts must
+/// be exactly those of comparing the whole parsed object: checked here on thousands of seeded
+/// mutations of every corpus object (values changed, fields removed and added, lists reordered,
+/// out-of-band managers, escaped and repeated names, broken JSON).
+/// </summary>
+public class LiveScanTests
+{
+    private static readonly SourceLocation LiveSource = new("live.json", 0);
+
+    [Fact]
+    public void Mutated_live_objects_get_the_drifts_of_a_whole_comparison()
+    {
+        var engine = new DriftEngine();
+        var outcomes = new Dictionary<LiveScan.Outcome, int>();
+        var random = new Random(20261124);
+        var pairs = CorpusPairs().ToList();
+        Assert.True(pairs.Count > 40, $"{pairs.Count} corpus objects");
+        foreach (var (key, desired, live) in pairs)
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                var json = i == 0 ? live : Mutate(live, random);
+                var outcome = Scan(key, desired, json);
+                outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+                Assert.Equal(Whole(engine, key, desired, json), Scanned(engine, key, desired, json));
+            }
+        }
+
+        // The mutations reach every way the scan can go, each many times.
+        Assert.All(Enum.GetValues<LiveScan.Outcome>(), outcome => Assert.True(outcomes.GetValueOrDefault(outcome) > 200, $"{outcome}: {outcomes.GetValueOrDefault(outcome)}"));
+    }
+
+    [Fact]
+    public void A_live_object_that_does_not_read_is_the_same_error_either_way()
+    {
+        var (key, desired, live) = CorpusPairs().First();
+        var engine = new DriftEngine();
+        foreach (var broken in new[] { live[..^1], [.. live, .. "{}"u8], "[1]"u8.ToArray(), "{\"a\":}"u8.ToArray() })
+        {
+            var whole = Record.Exception(() => Whole(engine, key, desired, broken));
+            var scanned = Record.Exception(() => Scanned(engine, key, desired, broken));
+            Assert.NotNull(whole);
+            Assert.Equal(whole.GetType(), scanned?.GetType());
+        }
+    }
+
+    private static LiveScan.Outcome Scan(ResourceKey key, Manifest desired, byte[] json)
+    {
+        var scan = LiveScan.Rent();
+        try
+        {
+            return scan.Run(json, desired.ComparableDesired, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, ManagerClassifier.Default);
+        }
+        finally
+        {
+            scan.Return();
+        }
+    }
+
+    private static string[] Whole(DriftEngine engine, ResourceKey key, Manifest desired, byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return [.. engine.CompareResource(key, desired, new Manifest(document.RootElement, LiveSource)).Select(Drifts.Describe)];
+    }
+
+    private static string[] Scanned(DriftEngine engine, ResourceKey key, Manifest desired, byte[] json) =>
+        [.. engine.CompareResource(key, desired, json, LiveSource).Select(Drifts.Describe)];
+
+    /// <summary>Each corpus object declared in Git with its live counterpart, as the API server's JSON.</summary>
+    private static IEnumerable<(ResourceKey Key, Manifest Desired, byte[] Live)> CorpusPairs()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.Combine(AppContext.BaseDirectory, "corpus")).Order(StringComparer.Ordinal))
+        {
+            var desired = ManifestLoader.LoadPath(Path.Combine(dir, "desired.yaml")).Manifests;
+            var live = ManifestLoader.LoadPath(Path.Combine(dir, "live.json")).Manifests;
+            var scopes = new KindScopes();
+            scopes.LearnFrom(desired, live: false);
+            scopes.LearnFrom(live, live: true);
+            foreach (var manifest in desired)
+            {
+                var key = manifest.KeyIn(scopes, "default");
+                if (live.SingleOrDefault(m => m.KeyIn(scopes, "default") == key) is { } match)
+                {
+                    yield return (key, manifest, match.ToUtf8Json());
+                }
+            }
+        }
+    }
+
+    private static byte[] Mutate(byte[] live, Random random)
+    {
+        var root = JsonNode.Parse(live)!.AsObject();
+        for (var n = random.Next(1, 4); n > 0; n--)
+        {
+            MutateOnce(root, random);
+        }
+
+        var json = root.ToJsonString();
+        switch (random.Next(12))
+        {
+            case 0:
+                // A member name written with an escape (the same name once parsed).
+                var at = json.IndexOf("\":", random.Next(json.Length), StringComparison.Ordinal);
+                var open = at > 0 ? json.LastIndexOf('"', at - 1) : -1;
+                if (open >= 0 && char.IsAsciiLetterLower(json[open + 1]))
+                {
+                    json = $"{json[..(open + 1)]}\\u{(int)json[open + 1]:x4}{json[(open + 2)..]}";
+                }
+
+                break;
+            case 1:
+                // A member written twice (the parser keeps the last).
+                var close = json.LastIndexOf('}');
+                var first = json.IndexOf("\"spec\":", StringComparison.Ordinal);
+                if (first > 0 && random.Next(2) == 0)
+                {
+                    json = $"{json[..close]},\"metadata\":{{\"labels\":{{\"x\":\"y\"}}}}}}";
+                }
+                else if (first > 0)
+                {
+                    json = $"{json[..close]},\"spec\":{{}}}}";
+                }
+
+                break;
+        }
+
+        return Encoding.UTF8.GetBytes(json);
+    }
+
+    private static void MutateOnce(JsonObject root, Random random)
+    {
+        var nodes = new List<JsonNode>();
+        Collect(root, nodes);
+        var target = nodes[random.Next(nodes.Count)];
+        switch (random.Next(10))
+        {
+            case 0:
+                Replace(target, target is JsonValue v && v.TryGetValue<string>(out var text) ? JsonValue.Create(text + "x") : JsonValue.Create(random.Next(100)));
+                break;
+            case 1:
+                Replace(target, target is JsonValue n && n.TryGetValue<decimal>(out var number) ? JsonValue.Create($"{number}") : JsonValue.Create(true));
+                break;
+            case 2:
+                Replace(target, null);
+                break;
+            case 3:
+                if (target.Parent is JsonObject parent)
+                {
+                    parent.Remove(target.GetPropertyName());
+                }
+                else if (target.Parent is JsonArray array)
+                {
+                    array.Remove(target);
+                }
+
+                break;
+            case 4:
+                if (target is JsonObject map && !map.ContainsKey("extra"))
+                {
+                    map["extra"] = random.Next(2) == 0 ? "added" : new JsonObject { ["deep"] = 1 };
+                }
+
+                break;
+            case 5:
+                if (target is JsonArray list && list.Count > 1)
+                {
+                    var items = list.Select(i => i?.DeepClone()).Reverse().ToList();
+                    list.Clear();
+                    items.ForEach(list.Add);
+                }
+                else if (target is JsonArray one && one.Count == 1)
+                {
+                    one.Add(one[0]?.DeepClone());
+                }
+
+                break;
+            case 6:
+                Replace(target, target is JsonObject ? new JsonArray() : new JsonObject());
+                break;
+            case 7:
+                AddManager(root, random.Next(3) switch { 0 => "kubectl-edit", 1 => "hpa-controller", _ => "argocd-controller" });
+                break;
+            case 8:
+                (root["metadata"] as JsonObject)?.Remove("managedFields");
+                break;
+            default:
+                Replace(target, target is JsonValue ? JsonValue.Create(string.Empty) : new JsonObject());
+                break;
+        }
+    }
+
+    private static void AddManager(JsonObject root, string manager)
+    {
+        if (root["metadata"] is not JsonObject metadata)
+        {
+            return;
+        }
+
+        var entries = metadata["managedFields"] as JsonArray ?? [];
+        metadata["managedFields"] = entries;
+        var fields = new JsonObject();
+        foreach (var (name, _) in root)
+        {
+            if (name is not ("apiVersion" or "kind" or "metadata" or "status"))
+            {
+                fields[$"f:{name}"] = new JsonObject();
+            }
+        }
+
+        entries.Add(new JsonObject
+        {
+            ["manager"] = manager,
+            ["operation"] = "Update",
+            ["time"] = "2026-11-24T02:00:00Z",
+            ["fieldsType"] = "FieldsV1",
+            ["fieldsV1"] = fields,
+        });
+    }
+
+    private static void Collect(JsonNode node, List<JsonNode> into)
+    {
+        switch (node)
+        {
+            case JsonObject map:
+                foreach (var (_, value) in map)
+                {
+                    if (value is not null)
+                    {
+                        into.Add(value);
+                        Collect(value, into);
+                    }
+                }
+
+                break;
+            case JsonArray list:
+                foreach (var item in list)
+                {
+                    if (item is not null)
+                    {
+                        into.Add(item);
+                        Collect(item, into);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private static void Replace(JsonNode target, JsonNode? value)
+    {
+        switch (target.Parent)
+        {
+            case JsonObject parent:
+                parent[target.GetPropertyName()] = value;
+                break;
+            case JsonArray array:
+                array[target.GetElementIndex()] = value;
+                break;
+        }
+    }
+}
