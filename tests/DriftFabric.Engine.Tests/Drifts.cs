@@ -26,21 +26,29 @@ internal static class Drifts
     public static void LiveJsonAgrees(IReadOnlyList<Manifest> desired, IReadOnlyList<Manifest> live, CheckResult result, DriftPolicy? policy = null)
     {
         var engine = new DriftEngine(policy);
+        foreach (var (key, desiredManifest, liveManifest) in Pairs(desired, live, engine.Policy.DefaultNamespace))
+        {
+            var expected = result.Drifts.Where(d => d.Resource == key).Select(Describe);
+            var actual = engine.CompareResource(key, desiredManifest, liveManifest.ToUtf8Json(), liveManifest.Location).Select(Describe);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    /// <summary>Each resource declared once in desired and listed once in live, with its key, as <see cref="DriftEngine.Check"/> pairs them.</summary>
+    public static IEnumerable<(ResourceKey Key, Manifest Desired, Manifest Live)> Pairs(IReadOnlyList<Manifest> desired, IReadOnlyList<Manifest> live, string defaultNamespace)
+    {
         var scopes = new KindScopes();
         scopes.LearnFrom(desired, live: false);
         scopes.LearnFrom(live, live: true);
-        var liveByKey = live.GroupBy(m => m.KeyIn(scopes, engine.Policy.DefaultNamespace)).Where(g => g.Count() == 1).ToDictionary(g => g.Key, g => g.Single());
-        foreach (var manifest in desired)
+        Dictionary<ResourceKey, Manifest> Single(IReadOnlyList<Manifest> manifests) => manifests
+            .GroupBy(m => m.KeyIn(scopes, defaultNamespace)).Where(g => g.Count() == 1).ToDictionary(g => g.Key, g => g.Single());
+        var liveByKey = Single(live);
+        foreach (var (key, manifest) in Single(desired))
         {
-            var key = manifest.KeyIn(scopes, engine.Policy.DefaultNamespace);
-            if (!liveByKey.TryGetValue(key, out var liveManifest) || desired.Count(m => m.KeyIn(scopes, engine.Policy.DefaultNamespace) == key) > 1)
+            if (liveByKey.TryGetValue(key, out var match))
             {
-                continue;
+                yield return (key, manifest, match);
             }
-
-            var expected = result.Drifts.Where(d => d.Resource == key).Select(Describe);
-            var actual = engine.CompareResource(key, manifest, liveManifest.ToUtf8Json(), liveManifest.Location).Select(Describe);
-            Assert.Equal(expected, actual);
         }
     }
 

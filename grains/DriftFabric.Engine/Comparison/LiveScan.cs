@@ -21,9 +21,9 @@ namespace DriftFabric.Engine.Comparison;
 /// </para>
 /// <para>
 /// Suspects go to <see cref="ResourceComparer"/>, the one place where the drift rules live: it
-/// judges a document holding only the suspects' live values (and the object's managedFields,
-/// for owners) against desired cut to the same keys, which is what it would have found in the
-/// whole object. An out-of-band manager, a member name written with escapes or written twice,
+/// judges a document holding only the suspects' live values (and the managedFields entries
+/// that can own them) against desired cut to the same keys, which is what it would have found
+/// in the whole object. An out-of-band manager, a member name written with escapes or written twice,
 /// or JSON that does not read makes the scan step aside: the object is parsed whole.
 /// </para>
 /// One instance per thread, reused; not thread-safe.
@@ -67,11 +67,18 @@ internal sealed class LiveScan
         Whole,
     }
 
+    /// <summary>What a map or value is, where the rules differ from the rest.</summary>
     private enum Level
     {
         Root,
         Metadata,
         Below,
+
+        /// <summary>A Secret's <c>data</c> map.</summary>
+        SecretDataMap,
+
+        /// <summary>A value in a Secret's <c>data</c>.</summary>
+        SecretData,
     }
 
     /// <summary>A desired key the scan could not settle, and where its live value is in the input (<c>Start</c> -1: absent).</summary>
@@ -142,8 +149,8 @@ internal sealed class LiveScan
 
     /// <summary>
     /// The live object cut to the suspects: their values as written, inside the maps that lead
-    /// to them, with <c>metadata.managedFields</c> as it was. It reads the scan's buffer: dispose
-    /// it before <see cref="Return"/>.
+    /// to them, with <c>metadata.managedFields</c> cut to what can own them. It reads the scan's
+    /// buffer: dispose it before <see cref="Return"/>.
     /// </summary>
     public JsonDocument SuspectDocument(ReadOnlySpan<byte> json)
     {
@@ -352,9 +359,15 @@ internal sealed class LiveScan
                 return;
             }
 
-            var isMetadata = level == Level.Root && reader.ValueTextEquals("metadata"u8);
+            var member = level switch
+            {
+                Level.SecretDataMap => Level.SecretData,
+                Level.Root when reader.ValueTextEquals("metadata"u8) => Level.Metadata,
+                Level.Root when _isSecret && reader.ValueTextEquals("data"u8) => Level.SecretDataMap,
+                _ => Level.Below,
+            };
+            var isMetadata = member == Level.Metadata;
             var isManagedFields = level == Level.Metadata && reader.ValueTextEquals("managedFields"u8);
-            var isSecretData = _isSecret && level == Level.Root && reader.ValueTextEquals("data"u8);
             var index = desired.IndexOfUtf8(reader.ValueSpan);
             reader.Read();
             if (isMetadata && _metadataSeen)
@@ -396,7 +409,7 @@ internal sealed class LiveScan
                 }
 
                 seen[index] = true;
-                ScanMember(desired, index, ref reader, parent, isMetadata ? Level.Metadata : Level.Below, isSecretData);
+                ScanMember(desired, index, ref reader, parent, member);
             }
             else if (isManagedFields)
             {
@@ -422,18 +435,28 @@ internal sealed class LiveScan
         }
     }
 
-    /// <summary>One desired key's live value (the reader on its first token).</summary>
-    private void ScanMember(MapNode desired, int index, ref Utf8JsonReader reader, int parent, Level below, bool isSecretData)
+    /// <summary>One desired key's live value (the reader on its first token); <paramref name="at"/> is where that value is.</summary>
+    private void ScanMember(MapNode desired, int index, ref Utf8JsonReader reader, int parent, Level at)
     {
         var value = desired.ValueAt(index);
         var start = (int)reader.TokenStartIndex;
-        if (isSecretData)
+        if (at == Level.SecretData)
         {
-            ScanSecretData(value, desired, index, ref reader, parent, start);
+            // Equal text is the same bytes; any other pair is for the comparer, which decodes and
+            // seals both (an empty desired value there is a value, not an absence).
+            var same = value is ScalarNode { Kind: NodeKind.String } text
+                ? reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(text.Text)
+                : reader.TokenType == JsonTokenType.Null && value.IsEmpty;
+            reader.Skip();
+            if (!same)
+            {
+                Add(desired, index, parent, start, (int)reader.BytesConsumed, descended: false);
+            }
+
             return;
         }
 
-        if (value.IsEmpty)
+        if (at == Level.SecretDataMap ? value is not MapNode { Count: > 0 } : value.IsEmpty)
         {
             // Equal to absent: only an out-of-band manager could make the live value drift.
             reader.Skip();
@@ -443,11 +466,11 @@ internal sealed class LiveScan
         switch (value)
         {
             case MapNode map when reader.TokenType == JsonTokenType.StartObject:
-                var at = Add(desired, index, parent, start, -1, descended: true);
-                ScanMap(map, ref reader, at, below);
-                if (!_whole && _suspects.Count == at + 1)
+                var record = Add(desired, index, parent, start, -1, descended: true);
+                ScanMap(map, ref reader, record, at);
+                if (!_whole && _suspects.Count == record + 1)
                 {
-                    _suspects.RemoveAt(at);
+                    _suspects.RemoveAt(record);
                 }
 
                 return;
@@ -465,75 +488,6 @@ internal sealed class LiveScan
                 }
 
                 return;
-        }
-    }
-
-    /// <summary>
-    /// A Secret's <c>data</c>: equal text is the same bytes; any other pair is for the comparer,
-    /// which decodes and seals both (an empty desired value there is a value, not an absence).
-    /// </summary>
-    private void ScanSecretData(Node value, MapNode desired, int index, ref Utf8JsonReader reader, int parent, int start)
-    {
-        if (value is not MapNode data || data.Count == 0)
-        {
-            reader.Skip();
-            return;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            Add(desired, index, parent, start, (int)reader.BytesConsumed, descended: false);
-            return;
-        }
-
-        var at = Add(desired, index, parent, start, -1, descended: true);
-        Span<bool> seen = data.Count <= 128 ? stackalloc bool[data.Count] : new bool[data.Count];
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueIsEscaped)
-            {
-                _whole = true;
-                return;
-            }
-
-            var key = data.IndexOfUtf8(reader.ValueSpan);
-            reader.Read();
-            var valueStart = (int)reader.TokenStartIndex;
-            if (key < 0)
-            {
-                reader.Skip();
-                continue;
-            }
-
-            if (seen[key])
-            {
-                _whole = true;
-                return;
-            }
-
-            seen[key] = true;
-            var same = data.ValueAt(key) is ScalarNode { Kind: NodeKind.String } text
-                ? reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(text.Text)
-                : reader.TokenType == JsonTokenType.Null && data.ValueAt(key).IsEmpty;
-            reader.Skip();
-            if (!same)
-            {
-                Add(data, key, at, valueStart, (int)reader.BytesConsumed, descended: false);
-            }
-        }
-
-        for (var i = 0; i < data.Count; i++)
-        {
-            if (!seen[i] && !data.ValueAt(i).IsEmpty)
-            {
-                Add(data, i, at, -1, -1, descended: false);
-            }
-        }
-
-        if (_suspects.Count == at + 1)
-        {
-            _suspects.RemoveAt(at);
         }
     }
 
@@ -621,7 +575,7 @@ internal sealed class LiveScan
             switch (field)
             {
                 case 1 when isString:
-                    (manager, byName) = ManagerName(ref reader);
+                    (manager, byName) = _managers.Known(reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan);
                     managerAt = at;
                     break;
                 case 2:
@@ -646,7 +600,7 @@ internal sealed class LiveScan
         }
 
         _entries.Add(new Entry(managerAt, operationAt, subresourceAt, timeAt, firstField, _topFields.Count - firstField));
-        return subresource is null && manager != "kubectl" ? byName : _managers.Classify(manager, operation, subresource);
+        return ManagerClassifier.ByNameAlone(manager, subresource) ? byName : _managers.Classify(manager, operation, subresource);
     }
 
     private const int Escaped = 32;
@@ -677,18 +631,6 @@ internal sealed class LiveScan
             _topFields.Add(name);
             _topFields.Add(new Range(start, (int)reader.BytesConsumed));
         }
-    }
-
-    private (string Name, ManagerClass Class) ManagerName(ref Utf8JsonReader reader)
-    {
-        Span<char> buffer = stackalloc char[256];
-        if (!reader.ValueIsEscaped && reader.ValueSpan.Length <= buffer.Length)
-        {
-            return _managers.Known(buffer[..Encoding.UTF8.GetChars(reader.ValueSpan, buffer)]);
-        }
-
-        var name = reader.GetString()!;
-        return (name, _managers.Classify(name, operation: null, subresource: null));
     }
 
     /// <summary>

@@ -45,13 +45,7 @@ public static class JsonNodes
     private static string KeyOf(JsonProperty property)
     {
         var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property);
-        if (raw.Length > Parsing.KeyStrings.MaxLength || raw.IndexOf((byte)'\\') >= 0)
-        {
-            return property.Name;
-        }
-
-        Span<char> buffer = stackalloc char[Parsing.KeyStrings.MaxLength];
-        return Parsing.KeyStrings.Of(buffer[..System.Text.Encoding.UTF8.GetChars(raw, buffer)]);
+        return raw.IndexOf((byte)'\\') < 0 ? Parsing.KeyStrings.Of(raw) : property.Name;
     }
 
     public static ScalarNode ToScalar(JsonElement element) => element.ValueKind switch

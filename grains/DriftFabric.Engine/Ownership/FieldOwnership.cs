@@ -239,15 +239,8 @@ public sealed class FieldOwnership
     private (string Name, ManagerClass Class) ManagerOf(JsonElement entry, JsonElement manager, string? subresource)
     {
         var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(manager);
-        Span<char> buffer = stackalloc char[256];
-        if (raw.Length - 2 <= buffer.Length && raw.IndexOf((byte)'\\') < 0)
-        {
-            var (name, byName) = _classifier.Known(buffer[..Encoding.UTF8.GetChars(raw[1..^1], buffer)]);
-            return subresource is null && name != "kubectl" ? (name, byName) : (name, _classifier.Classify(name, Known(entry, "operation"u8), subresource));
-        }
-
-        var text = manager.GetString()!;
-        return (text, _classifier.Classify(text, Known(entry, "operation"u8), subresource));
+        var (name, byName) = _classifier.Known(raw.IndexOf((byte)'\\') < 0 ? raw[1..^1] : Encoding.UTF8.GetBytes(manager.GetString()!));
+        return ManagerClassifier.ByNameAlone(name, subresource) ? (name, byName) : (name, _classifier.Classify(name, Known(entry, "operation"u8), subresource));
     }
 
     private (ManagedFieldsEntry[] Entries, JsonElement[] Fields) Read()

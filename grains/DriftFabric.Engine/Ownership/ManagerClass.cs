@@ -86,6 +86,28 @@ public sealed class ManagerClassifier
         return (name, result);
     }
 
+    /// <summary>
+    /// As <see cref="Known(ReadOnlySpan{char})"/>, the name given as its UTF-8 (without escapes);
+    /// a name too long to be cached is classified by name each time.
+    /// </summary>
+    internal (string Name, ManagerClass Class) Known(ReadOnlySpan<byte> manager)
+    {
+        Span<char> buffer = stackalloc char[256];
+        if (manager.Length <= buffer.Length)
+        {
+            return Known(buffer[..System.Text.Encoding.UTF8.GetChars(manager, buffer)]);
+        }
+
+        var name = System.Text.Encoding.UTF8.GetString(manager);
+        return (name, Classify(name, operation: null, subresource: null));
+    }
+
+    /// <summary>
+    /// True when an entry's class is its manager's class by name: only a subresource, or the
+    /// operation of a plain <c>kubectl</c>, can change it (see <see cref="Classify"/>).
+    /// </summary>
+    internal static bool ByNameAlone(string manager, string? subresource) => subresource is null && manager != "kubectl";
+
     private static bool Matches(string[] patterns, string manager)
     {
         foreach (var pattern in patterns)

@@ -15,6 +15,18 @@ internal static class KeyStrings
     [ThreadStatic]
     private static Dictionary<string, string>? t_cache;
 
+    /// <summary>As <see cref="Of(ReadOnlySpan{char})"/>, the key given as its UTF-8 (without escapes).</summary>
+    public static string Of(ReadOnlySpan<byte> key)
+    {
+        if (key.Length > MaxLength)
+        {
+            return System.Text.Encoding.UTF8.GetString(key);
+        }
+
+        Span<char> buffer = stackalloc char[MaxLength];
+        return Of(buffer[..System.Text.Encoding.UTF8.GetChars(key, buffer)]);
+    }
+
     public static string Of(ReadOnlySpan<char> key)
     {
         if (key.Length > MaxLength)

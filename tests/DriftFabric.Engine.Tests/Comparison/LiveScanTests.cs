@@ -84,16 +84,9 @@ public class LiveScanTests
         {
             var desired = ManifestLoader.LoadPath(Path.Combine(dir, "desired.yaml")).Manifests;
             var live = ManifestLoader.LoadPath(Path.Combine(dir, "live.json")).Manifests;
-            var scopes = new KindScopes();
-            scopes.LearnFrom(desired, live: false);
-            scopes.LearnFrom(live, live: true);
-            foreach (var manifest in desired)
+            foreach (var (key, manifest, match) in Drifts.Pairs(desired, live, "default"))
             {
-                var key = manifest.KeyIn(scopes, "default");
-                if (live.SingleOrDefault(m => m.KeyIn(scopes, "default") == key) is { } match)
-                {
-                    yield return (key, manifest, match.ToUtf8Json());
-                }
+                yield return (key, manifest, match.ToUtf8Json());
             }
         }
     }
