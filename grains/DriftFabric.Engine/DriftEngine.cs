@@ -53,14 +53,14 @@ public sealed class DriftEngine(DriftPolicy? policy = null)
             var scan = LiveScan.Rent();
             try
             {
-                switch (scan.Run(liveJson.Span, desiredRoot, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, Policy.Managers))
+                switch (scan.Run(liveJson, desiredRoot, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, Policy.Managers))
                 {
                     case LiveScan.Outcome.InSync:
                         return drifts;
                     case LiveScan.Outcome.Suspects:
                         using (var suspects = scan.SuspectDocument(liveJson.Span))
                         {
-                            ResourceComparer.Compare(key, scan.SuspectDesired(desiredRoot), desired.Location, suspects.RootElement, Policy, drifts);
+                            ResourceComparer.Compare(key, scan.SuspectDesired(desiredRoot), desired.Location, suspects.RootElement, scan.Ownership(), Policy, drifts);
                         }
 
                         drifts.Sort(DriftOrder.Instance);

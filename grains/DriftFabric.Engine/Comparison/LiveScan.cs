@@ -21,13 +21,14 @@ namespace DriftFabric.Engine.Comparison;
 /// </para>
 /// <para>
 /// Suspects go to <see cref="ResourceComparer"/>, the one place where the drift rules live: it
-/// judges a document holding only the suspects' live values (and the managedFields entries
-/// that can own them) against desired cut to the same keys, which is what it would have found
-/// in the whole object. An out-of-band manager, a member name written with escapes or written twice,
+/// judges a document holding only the suspects' live values against desired cut to the same
+/// keys, which is what it would have found in the whole object, with the ownership the scan
+/// read from managedFields on its way (their fieldsV1 read where an owner is asked for). An out-of-band manager, a member name written with escapes or written twice,
 /// or JSON that does not read makes the scan step aside: the object is parsed whole.
 /// </para>
 /// One instance per thread, reused; not thread-safe.
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "One scan per thread, for the thread's life; its writer holds nothing but the scan's own buffer.")]
 internal sealed class LiveScan
 {
     [ThreadStatic]
@@ -35,24 +36,24 @@ internal sealed class LiveScan
 
     private readonly List<Suspect> _suspects = [];
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly Utf8JsonWriter _writer;
     private ManagerClassifier _managers = ManagerClassifier.Default;
     private bool _isSecret;
     private bool _whole;
     private bool _metadataSeen;
-    private int _managedStart;
-    private int _managedEnd;
-    private bool _managedIsList;
-    private MapNode _desired = MapNode.Empty;
+    private bool _managedSeen;
 
-    // Where each managedFields entry's members are in the input, and the top-level members of
-    // its fieldsV1 (entry by entry, in order): what the suspect document keeps of them.
-    private readonly List<Entry> _entries = [];
-    private readonly List<Range> _topFields = [];
+    // How many items the managedFields list has (-1: it is not a list), and the entries among
+    // them, as the comparer's ownership reads them.
+    private int _managedItems;
+    private readonly List<ScannedEntry> _entries = [];
+    private readonly FieldsIndex _fields = new();
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private LiveScan()
     {
+        _writer = new Utf8JsonWriter(_buffer, WriterOptions);
     }
 
     public enum Outcome
@@ -86,9 +87,6 @@ internal sealed class LiveScan
     /// <param name="Descended">The values are both maps and were scanned key by key: the suspects inside are its children.</param>
     private record struct Suspect(MapNode Map, int Index, int Parent, int Start, int End, bool Descended);
 
-    /// <summary>The byte ranges of an entry's members (<c>default</c> where absent); its fieldsV1 members are <c>_topFields[FirstField..(FirstField + Fields)]</c>, name then value.</summary>
-    private record struct Entry(Range Manager, Range Operation, Range Subresource, Range Time, int FirstField, int Fields);
-
     /// <summary>The thread's scan, emptied; hand it back with <see cref="Return"/>.</summary>
     public static LiveScan Rent()
     {
@@ -102,28 +100,27 @@ internal sealed class LiveScan
     {
         _suspects.Clear();
         _entries.Clear();
-        _topFields.Clear();
-        _desired = MapNode.Empty;
+        _fields.Reset(default);
         _buffer.Clear();
+        _writer.Reset(_buffer);
 
         // One huge object does not pin a huge buffer to the thread.
         t_scan = _buffer.Capacity > 1 << 20 ? null : this;
     }
 
-    public Outcome Run(ReadOnlySpan<byte> json, MapNode desired, bool isSecret, ManagerClassifier managers)
+    /// <summary>Scans one live object; <paramref name="json"/> must stay as it is until the scan is returned.</summary>
+    public Outcome Run(ReadOnlyMemory<byte> json, MapNode desired, bool isSecret, ManagerClassifier managers)
     {
         _suspects.Clear();
         _entries.Clear();
-        _topFields.Clear();
-        _desired = desired;
-        _managedIsList = false;
+        _fields.Reset(json);
         _managers = managers;
         _isSecret = isSecret;
         _whole = false;
         _metadataSeen = false;
-        _managedStart = -1;
-        _managedEnd = -1;
-        var reader = new Utf8JsonReader(json);
+        _managedSeen = false;
+        _managedItems = -1;
+        var reader = new Utf8JsonReader(json.Span);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -149,78 +146,53 @@ internal sealed class LiveScan
 
     /// <summary>
     /// The live object cut to the suspects: their values as written, inside the maps that lead
-    /// to them, with <c>metadata.managedFields</c> cut to what can own them. It reads the scan's
-    /// buffer: dispose it before <see cref="Return"/>.
+    /// to them. It reads the scan's buffer: dispose it before <see cref="Return"/>.
     /// </summary>
     public JsonDocument SuspectDocument(ReadOnlySpan<byte> json)
     {
         _buffer.Clear();
-        using (var writer = new Utf8JsonWriter(_buffer, WriterOptions))
-        {
-            WriteSuspects(writer, json);
-        }
+        _writer.Reset(_buffer);
+        _writer.WriteStartObject();
+        WriteMembers(_writer, json, parent: -1);
+        _writer.WriteEndObject();
+        _writer.Flush();
 
         // Read in place: the document is disposed before the scan is returned and its buffer cleared.
         return JsonDocument.Parse(_buffer.WrittenMemory);
     }
 
-    private void WriteSuspects(Utf8JsonWriter writer, ReadOnlySpan<byte> json)
-    {
-        writer.WriteStartObject();
-        var wroteMetadata = false;
-        for (var i = 0; i < _suspects.Count; i++)
-        {
-            var suspect = _suspects[i];
-            if (suspect.Parent != -1 || suspect.Start < 0)
-            {
-                continue;
-            }
-
-            if (suspect.Descended && suspect.Map.KeyAt(suspect.Index) == "metadata")
-            {
-                wroteMetadata = true;
-                writer.WritePropertyName("metadata"u8);
-                writer.WriteStartObject();
-                WriteManagedFields(writer, json);
-                WriteMembers(writer, json, i);
-                writer.WriteEndObject();
-            }
-            else
-            {
-                WriteMember(writer, json, i);
-            }
-        }
-
-        if (!wroteMetadata && _managedStart >= 0)
-        {
-            writer.WritePropertyName("metadata"u8);
-            writer.WriteStartObject();
-            WriteManagedFields(writer, json);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
-    }
+    /// <summary>
+    /// Who owns the object's fields, from the managedFields entries read by the scan; null when
+    /// it has none. It reads the scan's index: use it before <see cref="Return"/>.
+    /// </summary>
+    public FieldOwnership? Ownership() => _managedItems > 0 ? FieldOwnership.FromScanned(_entries, _fields) : null;
 
     /// <summary>Desired state cut to the suspects' keys (the same nodes, so drifts keep their lines).</summary>
     public MapNode SuspectDesired(MapNode desired) => Cut(desired, -1);
 
     private MapNode Cut(MapNode map, int parent)
     {
-        var keys = new List<string>();
-        var values = new List<Node>();
+        var count = 0;
         for (var i = parent + 1; i < _suspects.Count && _suspects[i].Parent >= parent; i++)
+        {
+            count += _suspects[i].Parent == parent ? 1 : 0;
+        }
+
+        var keys = new string[count];
+        var values = new Node[count];
+        var n = 0;
+        for (var i = parent + 1; n < count; i++)
         {
             var suspect = _suspects[i];
             if (suspect.Parent == parent)
             {
-                keys.Add(map.KeyAt(suspect.Index));
+                keys[n] = map.KeyAt(suspect.Index);
                 var value = map.ValueAt(suspect.Index);
-                values.Add(suspect.Descended ? Cut((MapNode)value, i) : value);
+                values[n++] = suspect.Descended ? Cut((MapNode)value, i) : value;
             }
         }
 
-        return new MapNode([.. keys], [.. values], map.Line);
+        return new MapNode(keys, values, map.Line);
     }
 
     private void WriteMembers(Utf8JsonWriter writer, ReadOnlySpan<byte> json, int parent)
@@ -253,91 +225,6 @@ internal sealed class LiveScan
         {
             writer.WriteRawValue(json[suspect.Start..suspect.End], skipInputValidation: true);
         }
-    }
-
-    /// <summary>
-    /// managedFields as the comparer needs them for the suspects: each entry's manager,
-    /// operation, subresource and time, and only the top-level fields (<c>f:spec</c>...) of its
-    /// fieldsV1 under which a suspect is. An entry that names none of them cannot own a suspect
-    /// and is left out; the others keep their order, so each owner is the entry it was.
-    /// </summary>
-    private void WriteManagedFields(Utf8JsonWriter writer, ReadOnlySpan<byte> json)
-    {
-        if (_managedStart < 0)
-        {
-            return;
-        }
-
-        writer.WritePropertyName("managedFields"u8);
-        if (!_managedIsList)
-        {
-            writer.WriteRawValue(json[_managedStart.._managedEnd], skipInputValidation: true);
-            return;
-        }
-
-        writer.WriteStartArray();
-        foreach (var entry in _entries)
-        {
-            var wroteEntry = false;
-            for (var i = entry.FirstField; i < entry.FirstField + entry.Fields; i += 2)
-            {
-                if (!IsSuspectRoot(json[_topFields[i]]))
-                {
-                    continue;
-                }
-
-                if (!wroteEntry)
-                {
-                    wroteEntry = true;
-                    writer.WriteStartObject();
-                    WriteRange(writer, "manager"u8, entry.Manager, json);
-                    WriteRange(writer, "operation"u8, entry.Operation, json);
-                    WriteRange(writer, "subresource"u8, entry.Subresource, json);
-                    WriteRange(writer, "time"u8, entry.Time, json);
-                    writer.WritePropertyName("fieldsV1"u8);
-                    writer.WriteStartObject();
-                }
-
-                writer.WritePropertyName(json[_topFields[i]]);
-                writer.WriteRawValue(json[_topFields[i + 1]], skipInputValidation: true);
-            }
-
-            if (wroteEntry)
-            {
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            }
-        }
-
-        writer.WriteEndArray();
-    }
-
-    private static void WriteRange(Utf8JsonWriter writer, ReadOnlySpan<byte> name, Range range, ReadOnlySpan<byte> json)
-    {
-        if (!range.Equals(default))
-        {
-            writer.WritePropertyName(name);
-            writer.WriteRawValue(json[range], skipInputValidation: true);
-        }
-    }
-
-    /// <summary>True for <c>f:&lt;key&gt;</c> where a suspect is under the top-level desired key.</summary>
-    private bool IsSuspectRoot(ReadOnlySpan<byte> name)
-    {
-        if (!name.StartsWith("f:"u8) || _desired.IndexOfUtf8(name[2..]) is not (>= 0 and var index))
-        {
-            return false;
-        }
-
-        foreach (var suspect in _suspects)
-        {
-            if (suspect.Parent == -1 && suspect.Index == index)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private int Add(MapNode map, int index, int parent, int start, int end, bool descended)
@@ -497,18 +384,19 @@ internal sealed class LiveScan
     /// </summary>
     private void ReadManagers(ref Utf8JsonReader reader)
     {
-        if (_managedStart >= 0)
+        if (_managedSeen)
         {
             _whole = true;
             return;
         }
 
-        _managedStart = (int)reader.TokenStartIndex;
-        _managedIsList = reader.TokenType == JsonTokenType.StartArray;
-        if (_managedIsList)
+        _managedSeen = true;
+        if (reader.TokenType == JsonTokenType.StartArray)
         {
+            _managedItems = 0;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
+                _managedItems++;
                 if (reader.TokenType != JsonTokenType.StartObject)
                 {
                     reader.Skip();
@@ -524,8 +412,6 @@ internal sealed class LiveScan
         {
             reader.Skip();
         }
-
-        _managedEnd = (int)reader.BytesConsumed;
     }
 
     /// <summary>The class of one managedFields entry (the reader on its <c>{</c>), or null when it names no manager.</summary>
@@ -535,8 +421,8 @@ internal sealed class LiveScan
         var byName = ManagerClass.OutOfBand;
         string? operation = null;
         string? subresource = null;
-        Range managerAt = default, operationAt = default, subresourceAt = default, timeAt = default;
-        var firstField = _topFields.Count;
+        Range timeAt = default, fieldsAt = default;
+        int firstMember = -1, endMember = -1;
         var seen = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -563,31 +449,35 @@ internal sealed class LiveScan
 
             seen |= field;
             var start = (int)reader.TokenStartIndex;
-            if (field == 16)
+            if (field == 16 && reader.TokenType == JsonTokenType.StartObject)
             {
-                ReadTopFields(ref reader);
-                continue;
+                // Indexed on the way, for owners looked up if something drifts.
+                firstMember = _fields.Count;
+                _fields.Add(ref reader);
+                endMember = _fields.Count;
+            }
+            else
+            {
+                reader.Skip();
             }
 
-            reader.Skip();
-            var at = new Range(start, (int)reader.BytesConsumed);
             var isString = reader.TokenType == JsonTokenType.String;
             switch (field)
             {
                 case 1 when isString:
                     (manager, byName) = _managers.Known(reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan);
-                    managerAt = at;
                     break;
                 case 2:
                     operation = !isString ? null : reader.ValueTextEquals("Update"u8) ? "Update" : reader.ValueTextEquals("Apply"u8) ? "Apply" : reader.GetString();
-                    operationAt = at;
                     break;
                 case 4:
                     subresource = !isString ? null : reader.ValueTextEquals("status"u8) ? "status" : reader.GetString();
-                    subresourceAt = at;
                     break;
                 case 8:
-                    timeAt = at;
+                    timeAt = new Range(start, (int)reader.BytesConsumed);
+                    break;
+                case 16:
+                    fieldsAt = new Range(start, (int)reader.BytesConsumed);
                     break;
             }
         }
@@ -595,43 +485,15 @@ internal sealed class LiveScan
         if (manager is null)
         {
             // Not an entry to the comparer either.
-            _topFields.RemoveRange(firstField, _topFields.Count - firstField);
             return null;
         }
 
-        _entries.Add(new Entry(managerAt, operationAt, subresourceAt, timeAt, firstField, _topFields.Count - firstField));
-        return ManagerClassifier.ByNameAlone(manager, subresource) ? byName : _managers.Classify(manager, operation, subresource);
+        var managerClass = ManagerClassifier.ByNameAlone(manager, subresource) ? byName : _managers.Classify(manager, operation, subresource);
+        _entries.Add(new ScannedEntry(manager, operation, subresource, managerClass, timeAt, fieldsAt, firstMember, endMember));
+        return managerClass;
     }
 
     private const int Escaped = 32;
-
-    /// <summary>Keeps where each top-level member of a fieldsV1 object is (name, then value); anything else is skipped.</summary>
-    private void ReadTopFields(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueIsEscaped)
-            {
-                _whole = true;
-                return;
-            }
-
-            // The name without its quotes, then the value as written.
-            var nameStart = (int)reader.TokenStartIndex + 1;
-            var name = new Range(nameStart, nameStart + reader.ValueSpan.Length);
-            reader.Read();
-            var start = (int)reader.TokenStartIndex;
-            reader.Skip();
-            _topFields.Add(name);
-            _topFields.Add(new Range(start, (int)reader.BytesConsumed));
-        }
-    }
 
     /// <summary>
     /// Equality where desired is a subset of live, as the comparer has it for a value that is

@@ -81,9 +81,12 @@ internal sealed class ResourceComparer
         Compare(key, desiredRoot, desired.Location, liveRoot, ownership, liveShaped, policy, into);
     }
 
-    /// <summary>Compares desired state with a live object read in place, with no ignored paths to prune.</summary>
-    public static void Compare(ResourceKey key, MapNode desiredRoot, SourceLocation source, JsonElement liveRoot, DriftPolicy policy, List<Drift> into) =>
-        Compare(key, desiredRoot, source, liveRoot, FieldOwnership.From(liveRoot, policy.Managers), liveShaped: false, policy, into);
+    /// <summary>
+    /// Compares desired state with a live object read in place, with no ignored paths to prune,
+    /// and the ownership of the object it was taken from (the live side may be a part of it).
+    /// </summary>
+    public static void Compare(ResourceKey key, MapNode desiredRoot, SourceLocation source, JsonElement liveRoot, FieldOwnership? ownership, DriftPolicy policy, List<Drift> into) =>
+        Compare(key, desiredRoot, source, liveRoot, ownership, liveShaped: false, policy, into);
 
     private static void Compare(ResourceKey key, MapNode desiredRoot, SourceLocation source, JsonElement liveRoot, FieldOwnership? ownership, bool liveShaped, DriftPolicy policy, List<Drift> into)
     {
@@ -300,7 +303,7 @@ internal sealed class ResourceComparer
                     continue;
                 }
 
-                var sealedDesired = SecretValues.SealData(d);
+                var sealedDesired = SecretValues.SealDesiredData(d);
                 var sealedLive = SecretValues.SealData(JsonNodes.ToNode(l));
                 if (sealedDesired is not ScalarNode a || sealedLive is not ScalarNode b || !a.ValueEquals(b))
                 {

@@ -21,6 +21,15 @@ public static class SecretValues
     /// </summary>
     public static Node SealData(Node value) => value is ScalarNode s ? ScalarNode.String(FullDigestOfData(s.Text), s.Line) : value;
 
+    /// <summary>
+    /// <see cref="SealData"/> of a desired value, kept with the value: desired state is compared
+    /// with every change of its live object, and a digest costs more than the rest of a drift.
+    /// </summary>
+    internal static Node SealDesiredData(Node value) =>
+        value is ScalarNode s && !IsSealed(s.Text) ? DesiredSeals.GetValue(s, static v => SealData(v)) : value;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ScalarNode, Node> DesiredSeals = [];
+
     /// <summary>The short digest of a <c>data</c> value (base64), taken over the decoded bytes.</summary>
     public static string DigestOfData(string base64) => Short(FullDigestOfData(base64));
 

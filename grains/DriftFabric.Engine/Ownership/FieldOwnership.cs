@@ -8,7 +8,10 @@ namespace DriftFabric.Engine.Ownership;
 /// <summary>One <c>metadata.managedFields</c> entry, ranked by recency (higher is newer).</summary>
 public sealed class ManagedFieldsEntry
 {
+    // Where the time is read from: the parsed entry, or (for an entry read by a scan of the
+    // live JSON) the time member's value as written.
     private readonly JsonElement _entry;
+    private readonly ReadOnlyMemory<byte> _rawTime;
 
     // The time, boxed once read (a reference is published whole to racing readers), or null before.
     private object? _time;
@@ -19,6 +22,16 @@ public sealed class ManagedFieldsEntry
         Operation = operation;
         Subresource = subresource;
         _entry = entry;
+        Class = managerClass;
+        Rank = rank;
+    }
+
+    internal ManagedFieldsEntry(string manager, string? operation, string? subresource, ReadOnlyMemory<byte> rawTime, ManagerClass managerClass, int rank)
+    {
+        Manager = manager;
+        Operation = operation;
+        Subresource = subresource;
+        _rawTime = rawTime;
         Class = managerClass;
         Rank = rank;
     }
@@ -34,7 +47,7 @@ public sealed class ManagedFieldsEntry
     {
         get
         {
-            var time = _time ??= (object?)FieldOwnership.TimeOf(_entry) ?? NoTime.Instance;
+            var time = _time ??= (object?)(_entry.ValueKind == JsonValueKind.Undefined ? FieldOwnership.TimeOf(_rawTime.Span) : FieldOwnership.TimeOf(_entry)) ?? NoTime.Instance;
             return time is DateTimeOffset t ? t : null;
         }
     }
@@ -60,12 +73,20 @@ public sealed class ManagedFieldsEntry
 /// </summary>
 public sealed class FieldOwnership
 {
+    // The entries come from a parsed object (_list), or from a scan of the live JSON, which
+    // hands them over read (_entries) with their fieldsV1 indexed (_index, _roots) and where
+    // each is written (_rawFields).
     private readonly JsonElement _list;
-    private readonly ManagerClassifier _classifier;
+    private readonly ManagerClassifier? _classifier;
+    private readonly Range[]? _rawFields;
     private ManagedFieldsEntry[]? _entries;
     private JsonElement[]? _fieldsByRank;
     private int _hasOutOfBand = -1;
     private OwnershipNode? _root;
+
+    // Each rank's fieldsV1 members in the index: [First, End), First -1 where it is no object.
+    private FieldsIndex? _index;
+    private (int First, int End)[]? _roots;
 
     private FieldOwnership(JsonElement list, ManagerClassifier classifier)
     {
@@ -73,11 +94,19 @@ public sealed class FieldOwnership
         _classifier = classifier;
     }
 
+    private FieldOwnership(ManagedFieldsEntry[] entries, Range[] rawFields, FieldsIndex index, (int First, int End)[] roots)
+    {
+        _entries = entries;
+        _rawFields = rawFields;
+        _index = index;
+        _roots = roots;
+    }
+
     /// <summary>Entries indexed by rank: <c>Entries[rank]</c>, oldest first.</summary>
     public IReadOnlyList<ManagedFieldsEntry> Entries => _entries ?? Read().Entries;
 
     /// <summary>Each entry's fieldsV1, by rank (<c>default</c> where an entry has none).</summary>
-    private JsonElement[] FieldsByRank => _fieldsByRank ?? Read().Fields;
+    private JsonElement[] FieldsByRank => _fieldsByRank ??= _rawFields is null ? Read().Fields : ParseRawFields();
 
     /// <summary>True when some entry is an out-of-band manager: only then can a field desired lacks be drift.</summary>
     /// <remarks>Answered from the managers' names alone, without reading the entries any further.</remarks>
@@ -87,7 +116,7 @@ public sealed class FieldOwnership
         {
             if (_hasOutOfBand < 0)
             {
-                _hasOutOfBand = ScanForOutOfBand() ? 1 : 0;
+                _hasOutOfBand = (_rawFields is null ? ScanForOutOfBand() : Array.Exists(_entries!, e => e.Class == ManagerClass.OutOfBand)) ? 1 : 0;
             }
 
             return _hasOutOfBand == 1;
@@ -104,16 +133,15 @@ public sealed class FieldOwnership
     /// </summary>
     internal int OwnerOf(IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt)
     {
-        var fields = FieldsByRank;
         var inherited = -1;
-        for (var rank = fields.Length - 1; rank >= 0; rank--)
+        for (var rank = Entries.Count - 1; rank >= 0; rank--)
         {
-            switch (Reach(fields[rank], path, liveAt))
+            switch (Reach(rank, path, liveAt))
             {
-                case Reached.Field:
+                case FieldsIndex.Reached.Field:
                     // The newest entry that names the field owns it, whatever owns its parents.
                     return rank;
-                case Reached.LeafAbove:
+                case FieldsIndex.Reached.LeafAbove:
                     // This entry owns the field whole, unless some entry names the field itself.
                     inherited = Math.Max(inherited, rank);
                     break;
@@ -135,11 +163,10 @@ public sealed class FieldOwnership
             return false;
         }
 
-        var fields = FieldsByRank;
         var entries = Entries;
-        for (var rank = 0; rank < fields.Length; rank++)
+        for (var rank = 0; rank < entries.Count; rank++)
         {
-            if (entries[rank].Class == ManagerClass.OutOfBand && Reach(fields[rank], path, liveAt) != Reached.Nothing)
+            if (entries[rank].Class == ManagerClass.OutOfBand && Reach(rank, path, liveAt) != FieldsIndex.Reached.Nothing)
             {
                 return true;
             }
@@ -148,43 +175,62 @@ public sealed class FieldOwnership
         return false;
     }
 
-    private enum Reached
+    private FieldsIndex.Reached Reach(int rank, IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt)
     {
-        Nothing,
-        Field,
-        LeafAbove,
+        if (_roots is null)
+        {
+            IndexFields();
+        }
+
+        var (first, end) = _roots![rank];
+        return first < 0 ? FieldsIndex.Reached.Nothing : _index!.Reach(first, end, path, liveAt);
     }
 
-    /// <summary>How far one entry's fieldsV1 goes along the path: to the field, to a leaf above it, or not there.</summary>
-    private static Reached Reach(JsonElement node, IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt)
+    /// <summary>Indexes the parsed entries' fieldsV1, read as written, when an owner is first asked for.</summary>
+    private void IndexFields()
     {
-        if (node.ValueKind != JsonValueKind.Object)
+        var fields = FieldsByRank;
+        var raws = new byte[fields.Length][];
+        for (var rank = 0; rank < fields.Length; rank++)
         {
-            return Reached.Nothing;
+            raws[rank] = fields[rank].ValueKind == JsonValueKind.Object ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(fields[rank]).ToArray() : [];
         }
 
-        for (var i = 0; i < path.Count; i++)
+        var json = new byte[raws.Sum(r => r.Length)];
+        var index = new FieldsIndex();
+        index.Reset(json);
+        var roots = new (int First, int End)[fields.Length];
+        var offset = 0;
+        for (var rank = 0; rank < fields.Length; rank++)
         {
-            var step = path[i];
-            if (!(step.IsElement ? OwnershipNode.TryElement(node, liveAt[i], out var child) : OwnershipNode.TryField(node, step.Name, out child)))
+            if (raws[rank].Length == 0)
             {
-                return Reached.Nothing;
+                roots[rank] = (-1, -1);
+                continue;
             }
 
-            if (i == path.Count - 1)
-            {
-                return Reached.Field;
-            }
-
-            if (child.ValueKind != JsonValueKind.Object || child.GetPropertyCount() == 0)
-            {
-                return Reached.LeafAbove;
-            }
-
-            node = child;
+            raws[rank].CopyTo(json, offset);
+            var reader = new Utf8JsonReader(raws[rank]);
+            reader.Read();
+            var first = index.Count;
+            index.Add(ref reader, offset);
+            roots[rank] = (first, index.Count);
+            offset += raws[rank].Length;
         }
 
-        return Reached.Nothing;
+        _index = index;
+        _roots = roots;
+    }
+
+    private JsonElement[] ParseRawFields()
+    {
+        var fields = new JsonElement[_rawFields!.Length];
+        for (var rank = 0; rank < fields.Length; rank++)
+        {
+            fields[rank] = _rawFields[rank].Equals(default) ? default : JsonElement.Parse(_index!.Json.Span[_rawFields[rank]]);
+        }
+
+        return fields;
     }
 
     /// <summary>The entry that created the object: the oldest one that is not a status entry.</summary>
@@ -211,6 +257,44 @@ public sealed class FieldOwnership
         && metadata.TryGetProperty("managedFields"u8, out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0
             ? new FieldOwnership(list, classifier)
             : null;
+
+    /// <summary>
+    /// Ownership from entries a scan of the live JSON has read, in the list's order, ranked here
+    /// as <see cref="From"/> ranks them, with their fieldsV1 in <paramref name="index"/>. The
+    /// ranges are into the index's JSON; both must outlive this ownership.
+    /// </summary>
+    internal static FieldOwnership FromScanned(IReadOnlyList<ScannedEntry> scanned, FieldsIndex index)
+    {
+        var json = index.Json;
+        var order = new int[scanned.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            // An insertion sort, stable as Read's: equal times keep the list's order.
+            var at = i;
+            while (at > 0 && CompareTimes(Raw(json, scanned[order[at - 1]].Time).Span, Raw(json, scanned[i].Time).Span) > 0)
+            {
+                order[at] = order[at - 1];
+                at--;
+            }
+
+            order[at] = i;
+        }
+
+        var entries = new ManagedFieldsEntry[order.Length];
+        var fields = new Range[order.Length];
+        var roots = new (int First, int End)[order.Length];
+        for (var rank = 0; rank < order.Length; rank++)
+        {
+            var entry = scanned[order[rank]];
+            entries[rank] = new ManagedFieldsEntry(entry.Manager, entry.Operation, entry.Subresource, Raw(json, entry.Time), entry.Class, rank);
+            fields[rank] = entry.Fields;
+            roots[rank] = (entry.FirstMember, entry.EndMember);
+        }
+
+        return new FieldOwnership(entries, fields, index, roots);
+    }
+
+    private static ReadOnlyMemory<byte> Raw(ReadOnlyMemory<byte> json, Range range) => range.Equals(default) ? default : json[range];
 
     private bool ScanForOutOfBand()
     {
@@ -239,7 +323,7 @@ public sealed class FieldOwnership
     private (string Name, ManagerClass Class) ManagerOf(JsonElement entry, JsonElement manager, string? subresource)
     {
         var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(manager);
-        var (name, byName) = _classifier.Known(raw.IndexOf((byte)'\\') < 0 ? raw[1..^1] : Encoding.UTF8.GetBytes(manager.GetString()!));
+        var (name, byName) = _classifier!.Known(raw.IndexOf((byte)'\\') < 0 ? raw[1..^1] : Encoding.UTF8.GetBytes(manager.GetString()!));
         return ManagerClassifier.ByNameAlone(name, subresource) ? (name, byName) : (name, _classifier.Classify(name, Known(entry, "operation"u8), subresource));
     }
 
@@ -255,7 +339,7 @@ public sealed class FieldOwnership
             if (IsEntry(entry, out _))
             {
                 var at = count++;
-                while (at > 0 && CompareTimes(found[at - 1].Entry, entry) > 0)
+                while (at > 0 && CompareTimes(RawTime(found[at - 1].Entry), RawTime(entry)) > 0)
                 {
                     found[at] = found[at - 1];
                     at--;
@@ -300,43 +384,54 @@ public sealed class FieldOwnership
     }
 
     /// <summary>
-    /// Orders two entries by time, an entry without one first. Kubernetes writes RFC 3339 in UTC
-    /// with a <c>Z</c>: two such texts of one length order as their times do, without parsing.
+    /// Orders two entries by their times as written (empty: none), an entry without one first.
+    /// Kubernetes writes RFC 3339 in UTC with a <c>Z</c>: two such texts of one length order as
+    /// their times do, without parsing.
     /// </summary>
-    private static int CompareTimes(JsonElement a, JsonElement b)
+    private static int CompareTimes(ReadOnlySpan<byte> x, ReadOnlySpan<byte> y)
     {
-        if (RawTime(a) is { Length: > 2 } x && RawTime(b) is { Length: > 2 } y && x.Length == y.Length
-            && x.EndsWith("Z\""u8) && y.EndsWith("Z\""u8) && x.IndexOf((byte)'\\') < 0 && y.IndexOf((byte)'\\') < 0)
+        if (x.Length > 2 && x.Length == y.Length && x.EndsWith("Z\""u8) && y.EndsWith("Z\""u8) && x.IndexOf((byte)'\\') < 0 && y.IndexOf((byte)'\\') < 0)
         {
             return x.SequenceCompareTo(y);
         }
 
-        return Nullable.Compare(TimeOf(a), TimeOf(b));
+        return Nullable.Compare(TimeOf(x), TimeOf(y));
     }
 
     private static ReadOnlySpan<byte> RawTime(JsonElement entry) =>
-        entry.TryGetProperty("time"u8, out var value) && value.ValueKind == JsonValueKind.String
-            ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value)
-            : default;
+        entry.TryGetProperty("time"u8, out var value) ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value) : default;
 
-    internal static DateTimeOffset? TimeOf(JsonElement entry)
+    internal static DateTimeOffset? TimeOf(JsonElement entry) => TimeOf(RawTime(entry));
+
+    /// <summary>The time an entry's <c>time</c> member holds, given as written (empty when there is none); null unless it is a string that reads as a time.</summary>
+    internal static DateTimeOffset? TimeOf(ReadOnlySpan<byte> raw)
     {
-        if (!entry.TryGetProperty("time"u8, out var value) || value.ValueKind != JsonValueKind.String)
+        if (raw.IsEmpty || raw[0] != (byte)'"')
         {
             return null;
         }
 
+        var reader = new Utf8JsonReader(raw);
+        reader.Read();
+
         // Kubernetes writes UTC with a Z; a time without an offset is read as UTC too, not local.
-        if (System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value).EndsWith("Z\""u8) && value.TryGetDateTimeOffset(out var time))
+        if (raw.EndsWith("Z\""u8) && reader.TryGetDateTimeOffset(out var time))
         {
             return time;
         }
 
-        return DateTimeOffset.TryParse(value.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out time)
+        return DateTimeOffset.TryParse(reader.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out time)
             ? time
             : null;
     }
 }
+
+/// <summary>
+/// A managedFields entry as a scan of the live JSON read it: its manager, where its time and
+/// fieldsV1 are (<c>default</c>: absent), and its fieldsV1 members in the scan's
+/// <see cref="FieldsIndex"/> (<c>FirstMember</c> -1 when fieldsV1 is no object).
+/// </summary>
+internal readonly record struct ScannedEntry(string Manager, string? Operation, string? Subresource, ManagerClass Class, Range Time, Range Fields, int FirstMember, int EndMember);
 
 /// <summary>
 /// A node of the merged fieldsV1 tries: the part of each entry's tree at one path, with the best
@@ -415,22 +510,6 @@ internal sealed class OwnershipNode
         }
 
         return child;
-    }
-
-    /// <summary>The first <c>k:</c> member of one entry's fieldsV1 object whose key the live element has.</summary>
-    internal static bool TryElement(JsonElement fields, JsonElement liveElement, out JsonElement value)
-    {
-        foreach (var property in fields.EnumerateObject())
-        {
-            if (IsKeyOf(property, liveElement))
-            {
-                value = property.Value;
-                return true;
-            }
-        }
-
-        value = default;
-        return false;
     }
 
     private static bool IsKeyOf(JsonProperty property, JsonElement liveElement)
@@ -553,7 +632,7 @@ internal sealed class OwnershipNode
     }
 
     /// <summary>As the other overload, reading the key's JSON in place (it is matched on every owner lookup in a list).</summary>
-    private static bool KeyMatches(ReadOnlySpan<byte> keyJson, JsonElement element)
+    internal static bool KeyMatches(ReadOnlySpan<byte> keyJson, JsonElement element)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {

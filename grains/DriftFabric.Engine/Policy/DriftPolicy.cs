@@ -58,8 +58,10 @@ public sealed class DriftPolicy
     /// <summary>True when an ignore rule without a path drops the whole resource.</summary>
     public bool IgnoresResource(ResourceKey key)
     {
-        foreach (var rule in Ignore)
+        // Indexed loops: asked on every comparison, where an enumerator would be an allocation.
+        for (var i = 0; i < Ignore.Count; i++)
         {
+            var rule = Ignore[i];
             if (rule.Path.IsRoot && rule.Selector.Matches(key))
             {
                 return true;
@@ -73,8 +75,9 @@ public sealed class DriftPolicy
     public IReadOnlyList<PathPattern> IgnoredPaths(ResourceKey key)
     {
         List<PathPattern>? paths = null;
-        foreach (var rule in Ignore)
+        for (var i = 0; i < Ignore.Count; i++)
         {
+            var rule = Ignore[i];
             if (!rule.Path.IsRoot && rule.Selector.Matches(key))
             {
                 (paths ??= []).Add(rule.Path);
@@ -86,11 +89,11 @@ public sealed class DriftPolicy
 
     public Severity SeverityOf(ResourceKey resource, DriftKind kind, IReadOnlyList<PathStep> path)
     {
-        foreach (var rule in SeverityOverrides)
+        for (var i = 0; i < SeverityOverrides.Count; i++)
         {
-            if (rule.Matches(resource, kind, path))
+            if (SeverityOverrides[i].Matches(resource, kind, path))
             {
-                return rule.Severity;
+                return SeverityOverrides[i].Severity;
             }
         }
 

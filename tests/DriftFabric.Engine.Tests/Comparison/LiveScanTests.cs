@@ -12,7 +12,7 @@ namespace DriftFabric.Engine.Tests.Comparison;
 /// objects in sync and sends the rest to the comparer. Whatever the scan decides, the drifts must
 /// be exactly those of comparing the whole parsed object: checked here on thousands of seeded
 /// mutations of every corpus object (values changed, fields removed and added, lists reordered,
-/// out-of-band managers, escaped and repeated names, broken JSON).
+/// out-of-band managers, escaped and repeated names, repeated fieldsV1 members, broken JSON).
 /// </summary>
 public class LiveScanTests
 {
@@ -53,6 +53,44 @@ public class LiveScanTests
             Assert.NotNull(whole);
             Assert.Equal(whole.GetType(), scanned?.GetType());
         }
+    }
+
+    [Theory]
+    [InlineData("""{"f:spec":{"f:replicas":{}},"f:spec":{"f:paused":{}}}""", "/spec/replicas", true)]
+    [InlineData("""{"f:spec":{"f:paused":{}},"f:spec":{"f:replicas":{}}}""", "/spec/replicas", false)]
+    [InlineData("""{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{"f:image":{}},"k:{\"name\":\"web\"}":{"f:env":{}}}}}}}""", "/image", false)]
+    [InlineData("""{"f:spec":{"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{"f:env":{}},"k:{\"name\":\"web\"}":{"f:image":{}}}}}}}""", "/image", true)]
+    public void Repeated_fieldsV1_members_count_as_the_parser_counts_them(string controllerFields, string pathEnd, bool reported)
+    {
+        // A controller's entry hides the drifts of fields it owns: which of two repeated members
+        // counts decides whether replicas (an f: member, the last counts) or the image (a k:
+        // member, the first counts) is the controller's.
+        var set = new ManifestSet();
+        ManifestLoader.LoadYamlInto("desired.yaml", """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: shop}
+            spec:
+              replicas: 3
+              template:
+                spec:
+                  containers:
+                  - name: web
+                    image: web:2
+            """, set);
+        var desired = Assert.Single(set.Manifests);
+        var live = Encoding.UTF8.GetBytes("""
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop","managedFields":[
+              {"manager":"kubectl-client-side-apply","operation":"Update","time":"2026-11-01T00:00:00Z","fieldsV1":{"f:spec":{"f:replicas":{},"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{".":{},"f:image":{}}}}}}}},
+              {"manager":"rollout-controller","operation":"Update","time":"2026-11-20T00:00:00Z","fieldsV1":@FIELDS}]},
+             "spec":{"replicas":5,"template":{"spec":{"containers":[{"name":"web","image":"web:1"}]}}}}
+            """.Replace("@FIELDS", controllerFields, StringComparison.Ordinal));
+        var key = new ResourceKey("apps", "Deployment", "shop", "web");
+        var engine = new DriftEngine();
+        var scanned = Scanned(engine, key, desired, live);
+        Assert.Equal(Whole(engine, key, desired, live), scanned);
+        Assert.Equal(reported, scanned.Any(d => d.Split(' ')[1].EndsWith(pathEnd, StringComparison.Ordinal)));
+        Assert.Equal(LiveScan.Outcome.Suspects, Scan(key, desired, live));
     }
 
     private static LiveScan.Outcome Scan(ResourceKey key, Manifest desired, byte[] json)
@@ -100,7 +138,7 @@ public class LiveScanTests
         }
 
         var json = root.ToJsonString();
-        switch (random.Next(12))
+        switch (random.Next(14))
         {
             case 0:
                 // A member name written with an escape (the same name once parsed).
@@ -123,6 +161,16 @@ public class LiveScanTests
                 else if (first > 0)
                 {
                     json = $"{json[..close]},\"spec\":{{}}}}";
+                }
+
+                break;
+            case 2:
+                // A fieldsV1 member written twice, the first as a leaf: the parser keeps the second.
+                var named = json.IndexOf("\"f:", random.Next(json.Length), StringComparison.Ordinal);
+                var end = named >= 0 ? json.IndexOf("\":", named + 1, StringComparison.Ordinal) : -1;
+                if (end > 0)
+                {
+                    json = $"{json[..named]}{json[named..(end + 2)]}{{}},{json[named..]}";
                 }
 
                 break;
