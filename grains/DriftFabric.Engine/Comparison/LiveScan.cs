@@ -48,6 +48,7 @@ internal sealed class LiveScan
     private int _managedItems;
     private readonly List<ScannedEntry> _entries = [];
     private readonly FieldsIndex _fields = new();
+    private readonly List<ResourceComparer.ScalarField> _scalarFields = [];
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -100,6 +101,7 @@ internal sealed class LiveScan
     {
         _suspects.Clear();
         _entries.Clear();
+        _scalarFields.Clear();
         _fields.Reset(default);
         _buffer.Clear();
         _writer.Reset(_buffer);
@@ -166,6 +168,75 @@ internal sealed class LiveScan
     /// it has none. It reads the scan's index: use it before <see cref="Return"/>.
     /// </summary>
     public FieldOwnership? Ownership() => _managedItems > 0 ? FieldOwnership.FromScanned(_entries, _fields) : null;
+
+    /// <summary>
+    /// The suspects as fields for <see cref="ResourceComparer.CompareScalarFields"/>, when each
+    /// is a desired scalar whose live value is absent or a scalar, with only maps above it; null
+    /// otherwise (compare <see cref="SuspectDocument"/>).
+    /// </summary>
+    public IReadOnlyList<ResourceComparer.ScalarField>? ScalarFields(ReadOnlySpan<byte> json)
+    {
+        _scalarFields.Clear();
+        for (var i = 0; i < _suspects.Count; i++)
+        {
+            var suspect = _suspects[i];
+            if (suspect.Descended)
+            {
+                continue;
+            }
+
+            if (suspect.Map.ValueAt(suspect.Index) is not ScalarNode desired)
+            {
+                return null;
+            }
+
+            ScalarNode? live = null;
+            if (suspect.Start >= 0)
+            {
+                var reader = new Utf8JsonReader(json[suspect.Start..suspect.End]);
+                reader.Read();
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    return null;
+                }
+
+                live = JsonNodes.ReadScalar(ref reader);
+            }
+
+            var path = PathOf(i, out var quantity);
+            var secretData = _isSecret && path[0] == "data";
+            if (secretData && path.Length != 2)
+            {
+                // A Secret's data that is no map: the comparer's whole rules for it.
+                return null;
+            }
+
+            _scalarFields.Add(new ResourceComparer.ScalarField(path, desired, live, quantity, secretData));
+        }
+
+        return _scalarFields;
+    }
+
+    /// <summary>The names from the root down to a suspect, and whether one of them makes its value a quantity.</summary>
+    private string[] PathOf(int at, out bool quantity)
+    {
+        var depth = 0;
+        for (var r = at; r >= 0; r = _suspects[r].Parent)
+        {
+            depth++;
+        }
+
+        var path = new string[depth];
+        quantity = false;
+        for (var r = at; r >= 0; r = _suspects[r].Parent)
+        {
+            var suspect = _suspects[r];
+            path[--depth] = suspect.Map.KeyAt(suspect.Index);
+            quantity |= suspect.Map.IsQuantityKeyAt(suspect.Index, Quantity.IsContextKey);
+        }
+
+        return path;
+    }
 
     /// <summary>Desired state cut to the suspects' keys (the same nodes, so drifts keep their lines).</summary>
     public MapNode SuspectDesired(MapNode desired) => Cut(desired, -1);

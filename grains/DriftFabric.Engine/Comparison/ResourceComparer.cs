@@ -108,6 +108,54 @@ internal sealed class ResourceComparer
         }
     }
 
+    /// <summary>
+    /// Judges desired scalars against what live holds at the same paths of fields, each as
+    /// <see cref="CompareMap"/> judges a scalar field it reaches (a value of a Secret's data as
+    /// <see cref="CompareSecretData"/> does): how the live scan hands over values it could not
+    /// settle when no list stands between them and the root.
+    /// </summary>
+    public static void CompareScalarFields(ResourceKey key, SourceLocation source, FieldOwnership? ownership, DriftPolicy policy, List<Drift> into, IReadOnlyList<ScalarField> fields)
+    {
+        var scratch = t_scratch ?? new Scratch();
+        t_scratch = null;
+        var comparer = new ResourceComparer(key, policy, ownership, liveShaped: false, source, into, scratch);
+        try
+        {
+            foreach (var field in fields)
+            {
+                foreach (var name in field.Path)
+                {
+                    comparer.Push(PathStep.Field(name));
+                }
+
+                if (field.SecretData)
+                {
+                    comparer.CompareSecretValue(field.Desired, field.Live);
+                }
+                else
+                {
+                    comparer.CompareScalarField(field.Desired, field.Live, field.Quantity);
+                }
+                comparer._path.Clear();
+                comparer._liveAt.Clear();
+            }
+        }
+        finally
+        {
+            // Nothing of this object stays reachable from the buffers.
+            scratch.Path.Clear();
+            scratch.LiveAt.Clear();
+            Array.Clear(comparer._slots, 0, comparer._slotsUsed);
+            scratch.Slots = comparer._slots;
+            t_scratch = scratch;
+        }
+    }
+
+    /// <summary>A desired scalar, the live value at its path (null: absent), and whether it is read as a quantity.</summary>
+    /// <param name="Path">The names of the fields from the root down to the value.</param>
+    /// <param name="SecretData">The value is one of a Secret's <c>data</c>.</param>
+    public readonly record struct ScalarField(string[] Path, ScalarNode Desired, ScalarNode? Live, bool Quantity, bool SecretData);
+
     private sealed class Scratch
     {
         public List<PathStep> Path { get; } = new(MaxUsualDepth);
@@ -176,6 +224,22 @@ internal sealed class ResourceComparer
             default:
                 Modified(desired, JsonNodes.ToNode(live), OwnerHere(), quantity);
                 break;
+        }
+    }
+
+    /// <summary>A scalar field as <see cref="CompareMap"/> and <see cref="CompareValue"/> judge it, the live side read as a node.</summary>
+    private void CompareScalarField(ScalarNode desired, ScalarNode? live, bool quantity)
+    {
+        if (live is null || live.Kind == NodeKind.Null)
+        {
+            if (!desired.IsEmpty)
+            {
+                Emit(DriftKind.Missing, desired, null, -1, quantity);
+            }
+        }
+        else if (!desired.IsEmpty && !ScalarEquals(desired, live, quantity))
+        {
+            Modified(desired, live, OwnerHere(), quantity);
         }
     }
 
@@ -295,24 +359,15 @@ internal sealed class ResourceComparer
             Push(PathStep.Field(key));
             if (hasLive && live.TryGetProperty(key, out var l) && l.ValueKind != JsonValueKind.Null)
             {
-                // The same text is the same bytes; otherwise both are sealed once here, and a
-                // sealed value is reported by its digest without hashing it again.
-                if (d is ScalarNode { Kind: NodeKind.String } text && l.ValueKind == JsonValueKind.String && l.ValueEquals(text.Text))
+                // The same text is the same bytes, and needs no node.
+                if (d is not ScalarNode { Kind: NodeKind.String } text || l.ValueKind != JsonValueKind.String || !l.ValueEquals(text.Text))
                 {
-                    Pop();
-                    continue;
-                }
-
-                var sealedDesired = SecretValues.SealDesiredData(d);
-                var sealedLive = SecretValues.SealData(JsonNodes.ToNode(l));
-                if (sealedDesired is not ScalarNode a || sealedLive is not ScalarNode b || !a.ValueEquals(b))
-                {
-                    Modified(sealedDesired, sealedLive, OwnerHere(), quantity: false);
+                    CompareSecretValue(d, JsonNodes.ToNode(l));
                 }
             }
-            else if (!d.IsEmpty)
+            else
             {
-                Emit(DriftKind.Missing, d, null, -1, quantity: false);
+                CompareSecretValue(d, null);
             }
 
             Pop();
@@ -332,6 +387,36 @@ internal sealed class ResourceComparer
                 ReportLiveOnly(property.Value, quantity: false, live, ref liveNode);
                 Pop();
             }
+        }
+    }
+
+    /// <summary>
+    /// One value of a Secret's data (the current path is its key), <paramref name="live"/> null
+    /// when absent: the same text is the same bytes; otherwise both are sealed once here, and a
+    /// sealed value is reported by its digest without hashing it again.
+    /// </summary>
+    private void CompareSecretValue(Node desired, Node? live)
+    {
+        if (live is null || live.Kind == NodeKind.Null)
+        {
+            if (!desired.IsEmpty)
+            {
+                Emit(DriftKind.Missing, desired, null, -1, quantity: false);
+            }
+
+            return;
+        }
+
+        if (desired is ScalarNode { Kind: NodeKind.String } text && live is ScalarNode { Kind: NodeKind.String } value && string.Equals(text.Text, value.Text, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var sealedDesired = SecretValues.SealDesiredData(desired);
+        var sealedLive = SecretValues.SealData(live);
+        if (sealedDesired is not ScalarNode a || sealedLive is not ScalarNode b || !a.ValueEquals(b))
+        {
+            Modified(sealedDesired, sealedLive, OwnerHere(), quantity: false);
         }
     }
 
@@ -644,6 +729,11 @@ internal sealed class ResourceComparer
 
         return quantity && Quantity.TryParse(desired, out var d) && Quantity.TryParse(JsonNodes.ToScalar(live), out var l) && d.Value == l.Value;
     }
+
+    /// <summary>As the other overload, for a live value read as a node.</summary>
+    private static bool ScalarEquals(ScalarNode desired, ScalarNode live, bool quantity) =>
+        JsonNodes.ValueEquals(desired, live)
+        || (quantity && Quantity.TryParse(desired, out var d) && Quantity.TryParse(live, out var l) && d.Value == l.Value);
 
     private ManagerClass ClassOf(int rank) => _ownership!.Entries[rank].Class;
 

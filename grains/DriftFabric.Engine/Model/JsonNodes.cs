@@ -99,6 +99,30 @@ public static class JsonNodes
         _ => false,
     };
 
+    /// <summary>As the other overload, for a live scalar read as a node (<see cref="ToScalar(JsonElement)"/> or <see cref="ReadScalar"/>).</summary>
+    public static bool ValueEquals(ScalarNode node, ScalarNode live) => node.Kind switch
+    {
+        NodeKind.String => live.Kind == NodeKind.String && string.Equals(live.Text, node.Text, StringComparison.Ordinal),
+        NodeKind.Bool => live.Kind == NodeKind.Bool && live.BoolValue == node.BoolValue,
+        NodeKind.Null => live.Kind == NodeKind.Null,
+        NodeKind.Number => live.Kind == NodeKind.Number && (node.Exact is { } exact && live.Exact is { } value ? exact == value : node.ValueEquals(live)),
+        _ => false,
+    };
+
+    /// <summary>The scalar a reader is on, as <see cref="ToScalar(JsonElement)"/> makes it of the same JSON.</summary>
+    public static ScalarNode ReadScalar(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => ScalarNode.String(reader.GetString()!),
+        JsonTokenType.Number when reader.TryGetInt64(out var integer) => ScalarNode.Number(integer),
+        JsonTokenType.Number => reader.TryGetDecimal(out var exact)
+            ? ScalarNode.Number(exact)
+            : ScalarNode.Number(double.Parse(reader.ValueSpan, NumberStyles.Float, CultureInfo.InvariantCulture)),
+        JsonTokenType.True => ScalarNode.True,
+        JsonTokenType.False => ScalarNode.False,
+        JsonTokenType.Null => ScalarNode.Null,
+        _ => throw new ArgumentException($"a {reader.TokenType} is not a scalar", nameof(reader)),
+    };
+
     /// <summary>True when a keyed list's key reads as <paramref name="text"/> (strings as they are, numbers canonical).</summary>
     public static bool KeyTextEquals(JsonElement element, string text) => element.ValueKind switch
     {

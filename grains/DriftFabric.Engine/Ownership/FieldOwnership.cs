@@ -266,7 +266,7 @@ public sealed class FieldOwnership
     internal static FieldOwnership FromScanned(IReadOnlyList<ScannedEntry> scanned, FieldsIndex index)
     {
         var json = index.Json;
-        var order = new int[scanned.Count];
+        Span<int> order = scanned.Count <= 16 ? stackalloc int[scanned.Count] : new int[scanned.Count];
         for (var i = 0; i < order.Length; i++)
         {
             // An insertion sort, stable as Read's: equal times keep the list's order.
@@ -411,6 +411,11 @@ public sealed class FieldOwnership
             return null;
         }
 
+        if (TryReadSecondsUtc(raw, out var seconds))
+        {
+            return seconds;
+        }
+
         var reader = new Utf8JsonReader(raw);
         reader.Read();
 
@@ -423,6 +428,50 @@ public sealed class FieldOwnership
         return DateTimeOffset.TryParse(reader.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out time)
             ? time
             : null;
+    }
+
+    /// <summary>
+    /// <c>"2026-09-01T10:00:00Z"</c>, the form Kubernetes writes (seconds, UTC), read without a
+    /// JSON reader; false for anything else, which the general path reads.
+    /// </summary>
+    private static bool TryReadSecondsUtc(ReadOnlySpan<byte> raw, out DateTimeOffset time)
+    {
+        time = default;
+        if (raw.Length != 22 || raw[5] != '-' || raw[8] != '-' || raw[11] != 'T' || raw[14] != ':' || raw[17] != ':' || raw[20] != 'Z' || raw[21] != '"')
+        {
+            return false;
+        }
+
+        var year = Digits(raw.Slice(1, 4));
+        var month = Digits(raw.Slice(6, 2));
+        var day = Digits(raw.Slice(9, 2));
+        var hour = Digits(raw.Slice(12, 2));
+        var minute = Digits(raw.Slice(15, 2));
+        var second = Digits(raw.Slice(18, 2));
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour is < 0 or > 23 || minute is < 0 or > 59 || second is < 0 or > 59)
+        {
+            return false;
+        }
+
+        time = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
+        return true;
+    }
+
+    /// <summary>The number the ASCII digits stand for, or -1 when one is not a digit.</summary>
+    private static int Digits(ReadOnlySpan<byte> digits)
+    {
+        var value = 0;
+        foreach (var digit in digits)
+        {
+            if (digit is < (byte)'0' or > (byte)'9')
+            {
+                return -1;
+            }
+
+            value = (value * 10) + digit - '0';
+        }
+
+        return value;
     }
 }
 

@@ -22,13 +22,13 @@ public class LiveScanTests
     public void Mutated_live_objects_get_the_drifts_of_a_whole_comparison()
     {
         var engine = new DriftEngine();
-        var outcomes = new Dictionary<LiveScan.Outcome, int>();
+        var outcomes = new Dictionary<string, int>();
         var random = new Random(20261124);
         var pairs = CorpusPairs().ToList();
         Assert.True(pairs.Count > 40, $"{pairs.Count} corpus objects");
         foreach (var (key, desired, live) in pairs)
         {
-            for (var i = 0; i < 60; i++)
+            for (var i = 0; i < 90; i++)
             {
                 var json = i == 0 ? live : Mutate(live, random);
                 var outcome = Scan(key, desired, json);
@@ -37,8 +37,11 @@ public class LiveScanTests
             }
         }
 
-        // The mutations reach every way the scan can go, each many times.
-        Assert.All(Enum.GetValues<LiveScan.Outcome>(), outcome => Assert.True(outcomes.GetValueOrDefault(outcome) > 200, $"{outcome}: {outcomes.GetValueOrDefault(outcome)}"));
+        // The mutations reach every way the scan can go, each many times: in sync, scalar fields
+        // judged where they are, a suspect document, the whole object.
+        Assert.All(
+            [.. Enum.GetNames<LiveScan.Outcome>(), ScalarFields],
+            outcome => Assert.True(outcomes.GetValueOrDefault(outcome) > 200, $"{outcome}: {outcomes.GetValueOrDefault(outcome)}"));
     }
 
     [Fact]
@@ -90,15 +93,38 @@ public class LiveScanTests
         var scanned = Scanned(engine, key, desired, live);
         Assert.Equal(Whole(engine, key, desired, live), scanned);
         Assert.Equal(reported, scanned.Any(d => d.Split(' ')[1].EndsWith(pathEnd, StringComparison.Ordinal)));
-        Assert.Equal(LiveScan.Outcome.Suspects, Scan(key, desired, live));
+        Assert.Equal(nameof(LiveScan.Outcome.Suspects), Scan(key, desired, live));
     }
 
-    private static LiveScan.Outcome Scan(ResourceKey key, Manifest desired, byte[] json)
+    [Theory]
+    [InlineData("1.5e300", "15e299", false)]
+    [InlineData("1.5e300", "1.6e300", true)]
+    [InlineData("\"abc\"", "\"a\\u0062d\"", true)]
+    public void Values_written_otherwise_in_live_json_compare_by_value(string desired, string live, bool drifts)
+    {
+        // The texts differ, so the scan cannot settle them: the comparer judges them as fields.
+        var set = new ManifestSet();
+        const string Widget = """{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w","namespace":"shop"},"spec":{"value":@}}""";
+        ManifestLoader.LoadBytesInto("desired.json", Encoding.UTF8.GetBytes(Widget.Replace("@", desired, StringComparison.Ordinal)), set);
+        var json = Encoding.UTF8.GetBytes(Widget.Replace("@", live, StringComparison.Ordinal));
+        var key = new ResourceKey("example.com", "Widget", "shop", "w");
+        var engine = new DriftEngine();
+        var scanned = Scanned(engine, key, Assert.Single(set.Manifests), json);
+        Assert.Equal(Whole(engine, key, set.Manifests[0], json), scanned);
+        Assert.Equal(drifts, scanned.Length == 1);
+        Assert.Equal(ScalarFields, Scan(key, set.Manifests[0], json));
+    }
+
+    private const string ScalarFields = "ScalarFields";
+
+    /// <summary>The way the scan goes: an <see cref="LiveScan.Outcome"/>, or <see cref="ScalarFields"/> for suspects judged without a document.</summary>
+    private static string Scan(ResourceKey key, Manifest desired, byte[] json)
     {
         var scan = LiveScan.Rent();
         try
         {
-            return scan.Run(json, desired.ComparableDesired, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, ManagerClassifier.Default);
+            var outcome = scan.Run(json, desired.ComparableDesired, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, ManagerClassifier.Default);
+            return outcome == LiveScan.Outcome.Suspects && scan.ScalarFields(json) is not null ? ScalarFields : outcome.ToString();
         }
         finally
         {

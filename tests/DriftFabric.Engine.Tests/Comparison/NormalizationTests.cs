@@ -102,6 +102,32 @@ public class NormalizationTests
         Assert.Equal(NodeKind.Map, drift.Desired!.Kind);
     }
 
+    [Theory]
+    [InlineData("1Gi", "1024Mi", null)]
+    [InlineData("1Gi", "2Gi", "\"2Gi\"")]
+    [InlineData("0.5Gi", "536870912", null)]
+    public void Quantities_reached_through_maps_alone_compare_by_value(string desired, string live, string? reported)
+    {
+        // No list above the value: the live scan hands it to the comparer as a field, not a document.
+        const string Claim = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: shop}\nspec:\n  resources:\n    requests:\n      storage: \"@\"\n";
+        var drifts = Drifts.Of(Claim.Replace("@", desired, StringComparison.Ordinal), Claim.Replace("@", live, StringComparison.Ordinal));
+        Assert.Equal(reported, drifts.SingleOrDefault()?.Live?.ToJson());
+    }
+
+    [Theory]
+    [InlineData("1.5e300", "1.5e300", false)]
+    [InlineData("1.5e300", "2.5e300", true)]
+    [InlineData("1.5e300", "15e299", false)]
+    [InlineData("0.1", "0.10", false)]
+    [InlineData("true", "true", false)]
+    [InlineData("true", "false", true)]
+    [InlineData("\"on\"", "true", true)]
+    public void Scalars_reached_through_maps_alone_compare_as_anywhere_else(string desired, string live, bool drifts)
+    {
+        const string Widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: shop}\nspec:\n  tuning:\n    value: @\n";
+        Assert.Equal(drifts, Drifts.Of(Widget.Replace("@", desired, StringComparison.Ordinal), Widget.Replace("@", live, StringComparison.Ordinal)).Count == 1);
+    }
+
     [Fact]
     public void Type_change_is_modified_where_the_types_differ()
     {

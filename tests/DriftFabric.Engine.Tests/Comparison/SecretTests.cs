@@ -55,6 +55,16 @@ public class SecretTests
     }
 
     [Fact]
+    public void Data_written_as_other_base64_text_of_the_same_bytes_is_not_drift()
+    {
+        // Wrapped base64 reads as the same bytes: the texts differ, the values do not.
+        var wrapped = Base64("correct-horse-battery").Insert(8, "\\n");
+        var live = $"apiVersion: v1\nkind: Secret\nmetadata: {{name: db, namespace: shop}}\ntype: Opaque\ndata: {{username: {Base64("app")}, password: \"{wrapped}\"}}\n";
+        Assert.Empty(Drifts.Of(Desired, live));
+        Assert.Empty(Drifts.Of(Desired, Live($"data: {{username: {Base64("app")}, password: \"{wrapped}\"}}")));
+    }
+
+    [Fact]
     public void Rotated_key_is_critical_at_its_data_path_and_shows_only_digests()
     {
         var live = Live($"data: {{username: {Base64("app")}, password: {Base64("rotated-77")}}}");
