@@ -57,9 +57,9 @@ public sealed class DriftEngine(DriftPolicy? policy = null)
                 {
                     case LiveScan.Outcome.InSync:
                         return drifts;
-                    case LiveScan.Outcome.Suspects when scan.ScalarFields(liveJson.Span) is { } fields:
+                    case LiveScan.Outcome.Suspects when scan.Fields(liveJson.Span, key) is { } fields:
                         // Changed values with only maps above them (most drift): judged where they are.
-                        ResourceComparer.CompareScalarFields(key, desired.Location, scan.Ownership(), Policy, drifts, fields);
+                        ResourceComparer.CompareFields(key, desired.Location, scan.Ownership(), Policy, drifts, fields);
                         drifts.Sort(DriftOrder.Instance);
                         return drifts;
                     case LiveScan.Outcome.Suspects:

@@ -19,7 +19,8 @@ internal static class KeyedLists
     public static string? KeyFieldOf(ResourceKey resource, IReadOnlyList<PathStep> path, ListNode desired, JsonElement live) =>
         CandidateKeyField(resource, path) is { } keyField && AllKeyed(desired, keyField) && AllKeyed(live, keyField) ? keyField : null;
 
-    private static string? CandidateKeyField(ResourceKey resource, IReadOnlyList<PathStep> path)
+    /// <summary>The key field a list at <paramref name="path"/> is matched by, if its elements all have it; null: the list is atomic whatever it holds.</summary>
+    public static string? CandidateKeyField(ResourceKey resource, IReadOnlyList<PathStep> path)
     {
         if (path.Count == 0 || path[^1].IsElement)
         {

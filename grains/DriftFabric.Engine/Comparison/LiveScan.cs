@@ -2,8 +2,10 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Ownership;
+using DriftFabric.Engine.Paths;
 
 namespace DriftFabric.Engine.Comparison;
 
@@ -20,11 +22,14 @@ namespace DriftFabric.Engine.Comparison;
 /// differs, a field that is missing, a list in another order, a quantity written differently.
 /// </para>
 /// <para>
-/// Suspects go to <see cref="ResourceComparer"/>, the one place where the drift rules live: it
-/// judges a document holding only the suspects' live values against desired cut to the same
-/// keys, which is what it would have found in the whole object, with the ownership the scan
-/// read from managedFields on its way (their fieldsV1 read where an owner is asked for). An out-of-band manager, a member name written with escapes or written twice,
-/// or JSON that does not read makes the scan step aside: the object is parsed whole.
+/// Suspects go to <see cref="ResourceComparer"/>, the one place where the drift rules live, with
+/// the ownership the scan read from managedFields on its way (each fieldsV1 indexed as read).
+/// Scalars and atomic lists with only maps above them are handed over as fields (<see cref="Fields"/>);
+/// other suspects in a document holding only their live values, against desired cut to the
+/// same keys (<see cref="SuspectDocument"/>, <see cref="SuspectDesired"/>): either way, what the
+/// comparer would have found in the whole object. An out-of-band manager, a member name written
+/// with escapes or written twice, or JSON that does not read makes the scan step aside: the
+/// object is parsed whole.
 /// </para>
 /// One instance per thread, reused; not thread-safe.
 /// </remarks>
@@ -48,7 +53,8 @@ internal sealed class LiveScan
     private int _managedItems;
     private readonly List<ScannedEntry> _entries = [];
     private readonly FieldsIndex _fields = new();
-    private readonly List<ResourceComparer.ScalarField> _scalarFields = [];
+    private readonly List<ResourceComparer.Field> _fieldsFound = [];
+    private readonly List<PathStep> _path = [];
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -101,7 +107,7 @@ internal sealed class LiveScan
     {
         _suspects.Clear();
         _entries.Clear();
-        _scalarFields.Clear();
+        _fieldsFound.Clear();
         _fields.Reset(default);
         _buffer.Clear();
         _writer.Reset(_buffer);
@@ -170,13 +176,13 @@ internal sealed class LiveScan
     public FieldOwnership? Ownership() => _managedItems > 0 ? FieldOwnership.FromScanned(_entries, _fields) : null;
 
     /// <summary>
-    /// The suspects as fields for <see cref="ResourceComparer.CompareScalarFields"/>, when each
-    /// is a desired scalar whose live value is absent or a scalar, with only maps above it; null
+    /// The suspects as fields for <see cref="ResourceComparer.CompareFields"/>, when each is a
+    /// desired scalar, or a list that is atomic at its path, with only maps above it; null
     /// otherwise (compare <see cref="SuspectDocument"/>).
     /// </summary>
-    public IReadOnlyList<ResourceComparer.ScalarField>? ScalarFields(ReadOnlySpan<byte> json)
+    public IReadOnlyList<ResourceComparer.Field>? Fields(ReadOnlySpan<byte> json, ResourceKey key)
     {
-        _scalarFields.Clear();
+        _fieldsFound.Clear();
         for (var i = 0; i < _suspects.Count; i++)
         {
             var suspect = _suspects[i];
@@ -185,36 +191,43 @@ internal sealed class LiveScan
                 continue;
             }
 
-            if (suspect.Map.ValueAt(suspect.Index) is not ScalarNode desired)
+            var desired = suspect.Map.ValueAt(suspect.Index);
+            var path = PathOf(i, out var quantity);
+            var secretData = _isSecret && path[0] == "data";
+            if (desired is MapNode || (secretData && (path.Length != 2 || desired is not ScalarNode)) || (desired is ListNode && !IsAtomicAt(key, path)))
             {
+                // A map, or a list matched by keys: the comparer walks into it, in a document.
                 return null;
             }
 
-            ScalarNode? live = null;
+            Node? live = null;
             if (suspect.Start >= 0)
             {
                 var reader = new Utf8JsonReader(json[suspect.Start..suspect.End]);
                 reader.Read();
-                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                if (JsonNodes.ReadNode(ref reader) is not { } value)
                 {
                     return null;
                 }
 
-                live = JsonNodes.ReadScalar(ref reader);
+                live = value;
             }
 
-            var path = PathOf(i, out var quantity);
-            var secretData = _isSecret && path[0] == "data";
-            if (secretData && path.Length != 2)
-            {
-                // A Secret's data that is no map: the comparer's whole rules for it.
-                return null;
-            }
-
-            _scalarFields.Add(new ResourceComparer.ScalarField(path, desired, live, quantity, secretData));
+            _fieldsFound.Add(new ResourceComparer.Field(path, desired, live, quantity, secretData));
         }
 
-        return _scalarFields;
+        return _fieldsFound;
+    }
+
+    private bool IsAtomicAt(ResourceKey key, string[] path)
+    {
+        _path.Clear();
+        foreach (var name in path)
+        {
+            _path.Add(PathStep.Field(name));
+        }
+
+        return KeyedLists.CandidateKeyField(key, _path) is null;
     }
 
     /// <summary>The names from the root down to a suspect, and whether one of them makes its value a quantity.</summary>

@@ -109,12 +109,13 @@ internal sealed class ResourceComparer
     }
 
     /// <summary>
-    /// Judges desired scalars against what live holds at the same paths of fields, each as
-    /// <see cref="CompareMap"/> judges a scalar field it reaches (a value of a Secret's data as
-    /// <see cref="CompareSecretData"/> does): how the live scan hands over values it could not
-    /// settle when no list stands between them and the root.
+    /// Judges desired values against what live holds at the same paths of fields, each as
+    /// <see cref="CompareMap"/> judges a field it reaches whose desired value is a scalar or an
+    /// atomic list (a value of a Secret's data as <see cref="CompareSecretData"/> does): how the
+    /// live scan hands over values it could not settle when no list stands between them and the
+    /// root.
     /// </summary>
-    public static void CompareScalarFields(ResourceKey key, SourceLocation source, FieldOwnership? ownership, DriftPolicy policy, List<Drift> into, IReadOnlyList<ScalarField> fields)
+    public static void CompareFields(ResourceKey key, SourceLocation source, FieldOwnership? ownership, DriftPolicy policy, List<Drift> into, IReadOnlyList<Field> fields)
     {
         var scratch = t_scratch ?? new Scratch();
         t_scratch = null;
@@ -134,7 +135,7 @@ internal sealed class ResourceComparer
                 }
                 else
                 {
-                    comparer.CompareScalarField(field.Desired, field.Live, field.Quantity);
+                    comparer.CompareField(field.Desired, field.Live, field.Quantity);
                 }
                 comparer._path.Clear();
                 comparer._liveAt.Clear();
@@ -151,10 +152,10 @@ internal sealed class ResourceComparer
         }
     }
 
-    /// <summary>A desired scalar, the live value at its path (null: absent), and whether it is read as a quantity.</summary>
+    /// <summary>A desired scalar or atomic list, the live value at its path (null: absent), and whether it is read as a quantity.</summary>
     /// <param name="Path">The names of the fields from the root down to the value.</param>
     /// <param name="SecretData">The value is one of a Secret's <c>data</c>.</param>
-    public readonly record struct ScalarField(string[] Path, ScalarNode Desired, ScalarNode? Live, bool Quantity, bool SecretData);
+    public readonly record struct Field(string[] Path, Node Desired, Node? Live, bool Quantity, bool SecretData);
 
     private sealed class Scratch
     {
@@ -227,8 +228,12 @@ internal sealed class ResourceComparer
         }
     }
 
-    /// <summary>A scalar field as <see cref="CompareMap"/> and <see cref="CompareValue"/> judge it, the live side read as a node.</summary>
-    private void CompareScalarField(ScalarNode desired, ScalarNode? live, bool quantity)
+    /// <summary>
+    /// A field whose desired value is a scalar or an atomic list, as <see cref="CompareMap"/>,
+    /// <see cref="CompareValue"/> and <see cref="CompareList"/> judge it, the live side read as a
+    /// node. Only where no out-of-band manager is (the scan steps aside for one).
+    /// </summary>
+    private void CompareField(Node desired, Node? live, bool quantity)
     {
         if (live is null || live.Kind == NodeKind.Null)
         {
@@ -236,8 +241,23 @@ internal sealed class ResourceComparer
             {
                 Emit(DriftKind.Missing, desired, null, -1, quantity);
             }
+
+            return;
         }
-        else if (!desired.IsEmpty && !ScalarEquals(desired, live, quantity))
+
+        if (desired.IsEmpty)
+        {
+            // Equal to absent: only an out-of-band manager could make the live value drift.
+            return;
+        }
+
+        var equal = desired switch
+        {
+            ScalarNode d when live is ScalarNode l => ScalarEquals(d, l, quantity),
+            ListNode d when live is ListNode l => AtomicEquals(d, l, quantity, strict: false),
+            _ => false,
+        };
+        if (!equal)
         {
             Modified(desired, live, OwnerHere(), quantity);
         }
@@ -715,6 +735,67 @@ internal sealed class ResourceComparer
                 return true;
             case ScalarNode d when JsonNodes.IsScalar(live):
                 return ScalarEquals(d, live, quantity);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>As the other overload, for a live value read as nodes.</summary>
+    private static bool AtomicEquals(Node desired, Node live, bool quantity, bool strict)
+    {
+        if (desired.IsEmpty)
+        {
+            return !strict || live.IsEmpty;
+        }
+
+        switch (desired)
+        {
+            case MapNode d when live is MapNode l:
+                for (var i = 0; i < d.Count; i++)
+                {
+                    var q = quantity || d.IsQuantityKeyAt(i, Quantity.IsContextKey);
+                    if (l.TryGet(d.KeyAt(i), out var lv) && lv.Kind != NodeKind.Null)
+                    {
+                        if (!AtomicEquals(d.ValueAt(i), lv, q, strict))
+                        {
+                            return false;
+                        }
+                    }
+                    else if (!d.ValueAt(i).IsEmpty)
+                    {
+                        return false;
+                    }
+                }
+
+                if (strict)
+                {
+                    for (var i = 0; i < l.Count; i++)
+                    {
+                        if (!l.ValueAt(i).IsEmpty && (d[l.KeyAt(i)]?.IsEmpty ?? true))
+                        {
+                            return false;
+                        }
+                    }
+                }
+
+                return true;
+            case ListNode d when live is ListNode l:
+                if (d.Count != l.Count)
+                {
+                    return false;
+                }
+
+                for (var i = 0; i < d.Count; i++)
+                {
+                    if (!AtomicEquals(d[i], l[i], quantity, strict))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case ScalarNode d when live is ScalarNode l:
+                return ScalarEquals(d, l, quantity);
             default:
                 return false;
         }

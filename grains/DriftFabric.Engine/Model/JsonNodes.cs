@@ -109,6 +109,50 @@ public static class JsonNodes
         _ => false,
     };
 
+    /// <summary>
+    /// The value a reader is on (left on its last token), as <see cref="ToNode"/> makes it of
+    /// the same JSON; null when an object in it names a member twice (which of the two counts is
+    /// the parser's choice).
+    /// </summary>
+    public static Node? ReadNode(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                var keys = new List<string>();
+                var values = new List<Node>();
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var key = reader.ValueIsEscaped ? reader.GetString()! : Parsing.KeyStrings.Of(reader.ValueSpan);
+                    reader.Read();
+                    if (keys.Contains(key) || ReadNode(ref reader) is not { } value)
+                    {
+                        return null;
+                    }
+
+                    keys.Add(key);
+                    values.Add(value);
+                }
+
+                return new MapNode([.. keys], [.. values], 0);
+            case JsonTokenType.StartArray:
+                var items = new List<Node>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (ReadNode(ref reader) is not { } item)
+                    {
+                        return null;
+                    }
+
+                    items.Add(item);
+                }
+
+                return new ListNode([.. items], 0);
+            default:
+                return ReadScalar(ref reader);
+        }
+    }
+
     /// <summary>The scalar a reader is on, as <see cref="ToScalar(JsonElement)"/> makes it of the same JSON.</summary>
     public static ScalarNode ReadScalar(ref Utf8JsonReader reader) => reader.TokenType switch
     {

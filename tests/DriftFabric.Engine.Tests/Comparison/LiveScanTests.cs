@@ -40,7 +40,7 @@ public class LiveScanTests
         // The mutations reach every way the scan can go, each many times: in sync, scalar fields
         // judged where they are, a suspect document, the whole object.
         Assert.All(
-            [.. Enum.GetNames<LiveScan.Outcome>(), ScalarFields],
+            [.. Enum.GetNames<LiveScan.Outcome>(), AsFields],
             outcome => Assert.True(outcomes.GetValueOrDefault(outcome) > 200, $"{outcome}: {outcomes.GetValueOrDefault(outcome)}"));
     }
 
@@ -112,19 +112,41 @@ public class LiveScanTests
         var scanned = Scanned(engine, key, Assert.Single(set.Manifests), json);
         Assert.Equal(Whole(engine, key, set.Manifests[0], json), scanned);
         Assert.Equal(drifts, scanned.Length == 1);
-        Assert.Equal(ScalarFields, Scan(key, set.Manifests[0], json));
+        Assert.Equal(AsFields, Scan(key, set.Manifests[0], json));
     }
 
-    private const string ScalarFields = "ScalarFields";
+    [Theory]
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"1000m"},"type":"Container"}]""", false, "Fields")]
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"2"}}]""", true, "Fields")]
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"1"}},{"max":{"cpu":"1"}}]""", true, "Fields")]
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """{"max":{"cpu":"1"}}""", true, "Fields")]
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"2","cpu":"1"}}]""", false, "Suspects")]
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"1","cpu":"2"}}]""", true, "Suspects")]
+    public void Atomic_lists_are_judged_as_fields_unless_a_member_is_written_twice(string desired, string live, bool drifts, string way)
+    {
+        // A LimitRange's limits are matched as a whole, their quantities by value.
+        const string Range = """{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"l","namespace":"shop"},"spec":{"limits":@}}""";
+        var set = new ManifestSet();
+        ManifestLoader.LoadBytesInto("desired.json", Encoding.UTF8.GetBytes(Range.Replace("@", desired, StringComparison.Ordinal)), set);
+        var json = Encoding.UTF8.GetBytes(Range.Replace("@", live, StringComparison.Ordinal));
+        var key = new ResourceKey(ResourceKey.CoreGroup, "LimitRange", "shop", "l");
+        var engine = new DriftEngine();
+        var scanned = Scanned(engine, key, Assert.Single(set.Manifests), json);
+        Assert.Equal(Whole(engine, key, set.Manifests[0], json), scanned);
+        Assert.Equal(drifts, scanned.Length == 1);
+        Assert.Equal(way, Scan(key, set.Manifests[0], json));
+    }
 
-    /// <summary>The way the scan goes: an <see cref="LiveScan.Outcome"/>, or <see cref="ScalarFields"/> for suspects judged without a document.</summary>
+    private const string AsFields = "Fields";
+
+    /// <summary>The way the scan goes: an <see cref="LiveScan.Outcome"/>, or <see cref="AsFields"/> for suspects judged without a document.</summary>
     private static string Scan(ResourceKey key, Manifest desired, byte[] json)
     {
         var scan = LiveScan.Rent();
         try
         {
             var outcome = scan.Run(json, desired.ComparableDesired, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, ManagerClassifier.Default);
-            return outcome == LiveScan.Outcome.Suspects && scan.ScalarFields(json) is not null ? ScalarFields : outcome.ToString();
+            return outcome == LiveScan.Outcome.Suspects && scan.Fields(json, key) is not null ? AsFields : outcome.ToString();
         }
         finally
         {
