@@ -116,16 +116,34 @@ public static class JsonNodes
     /// </summary>
     public static Node? ReadNode(ref Utf8JsonReader reader)
     {
+        // Members and items gather on the thread's stacks (each level above the ones it reads),
+        // then are copied out at their exact count: no growing list per map.
+        var keys = t_keys ??= [];
+        var values = t_values ??= [];
+        try
+        {
+            return ReadNode(ref reader, keys, values);
+        }
+        finally
+        {
+            // Nothing of the value stays reachable from the thread.
+            keys.Clear();
+            values.Clear();
+        }
+    }
+
+    private static Node? ReadNode(ref Utf8JsonReader reader, List<string> keys, List<Node> values)
+    {
+        var start = values.Count;
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                var keys = new List<string>();
-                var values = new List<Node>();
+                var keysStart = keys.Count;
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     var key = reader.ValueIsEscaped ? reader.GetString()! : Parsing.KeyStrings.Of(reader.ValueSpan);
                     reader.Read();
-                    if (keys.Contains(key) || ReadNode(ref reader) is not { } value)
+                    if (keys.IndexOf(key, keysStart) >= 0 || ReadNode(ref reader, keys, values) is not { } value)
                     {
                         return null;
                     }
@@ -134,24 +152,37 @@ public static class JsonNodes
                     values.Add(value);
                 }
 
-                return new MapNode([.. keys], [.. values], 0);
+                var map = new MapNode(
+                    System.Runtime.InteropServices.CollectionsMarshal.AsSpan(keys)[keysStart..].ToArray(),
+                    System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values)[start..].ToArray(),
+                    0);
+                keys.RemoveRange(keysStart, map.Count);
+                values.RemoveRange(start, map.Count);
+                return map;
             case JsonTokenType.StartArray:
-                var items = new List<Node>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    if (ReadNode(ref reader) is not { } item)
+                    if (ReadNode(ref reader, keys, values) is not { } item)
                     {
                         return null;
                     }
 
-                    items.Add(item);
+                    values.Add(item);
                 }
 
-                return new ListNode([.. items], 0);
+                var list = new ListNode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values)[start..].ToArray(), 0);
+                values.RemoveRange(start, list.Count);
+                return list;
             default:
                 return ReadScalar(ref reader);
         }
     }
+
+    [ThreadStatic]
+    private static List<string>? t_keys;
+
+    [ThreadStatic]
+    private static List<Node>? t_values;
 
     /// <summary>The scalar a reader is on, as <see cref="ToScalar(JsonElement)"/> makes it of the same JSON.</summary>
     public static ScalarNode ReadScalar(ref Utf8JsonReader reader) => reader.TokenType switch
