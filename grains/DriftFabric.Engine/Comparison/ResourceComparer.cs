@@ -35,6 +35,7 @@ internal sealed class ResourceComparer
     // ownership of the current path is looked up, when it is.
     private readonly List<JsonElement> _liveAt;
     private readonly List<Drift> _drifts;
+    private readonly Scratch _scratch;
 
     // The live value of each desired key of the maps being compared (and the items of keyed
     // lists), a frame per nesting level.
@@ -48,6 +49,7 @@ internal sealed class ResourceComparer
 
     private ResourceComparer(ResourceKey key, DriftPolicy policy, FieldOwnership? ownership, bool liveShaped, SourceLocation source, List<Drift> drifts, Scratch scratch)
     {
+        _scratch = scratch;
         _path = scratch.Path;
         _liveAt = scratch.LiveAt;
         _slots = scratch.Slots;
@@ -90,22 +92,33 @@ internal sealed class ResourceComparer
 
     private static void Compare(ResourceKey key, MapNode desiredRoot, SourceLocation source, JsonElement liveRoot, FieldOwnership? ownership, bool liveShaped, DriftPolicy policy, List<Drift> into)
     {
-        var scratch = t_scratch ?? new Scratch();
-        t_scratch = null;
-        var comparer = new ResourceComparer(key, policy, ownership, liveShaped, source, into, scratch);
+        var comparer = Rent(key, policy, ownership, liveShaped, source, into);
         try
         {
             comparer.CompareMap(desiredRoot, liveRoot, quantity: false);
         }
         finally
         {
-            // Nothing of this object stays reachable from the buffers.
-            scratch.Path.Clear();
-            scratch.LiveAt.Clear();
-            Array.Clear(comparer._slots, 0, comparer._slotsUsed);
-            scratch.Slots = comparer._slots;
-            t_scratch = scratch;
+            comparer.Release();
         }
+    }
+
+    /// <summary>A comparer on the thread's buffers; hand them back with <see cref="Release"/>.</summary>
+    private static ResourceComparer Rent(ResourceKey key, DriftPolicy policy, FieldOwnership? ownership, bool liveShaped, SourceLocation source, List<Drift> into)
+    {
+        var scratch = t_scratch ?? new Scratch();
+        t_scratch = null;
+        return new ResourceComparer(key, policy, ownership, liveShaped, source, into, scratch);
+    }
+
+    private void Release()
+    {
+        // Nothing of this object stays reachable from the buffers.
+        _scratch.Path.Clear();
+        _scratch.LiveAt.Clear();
+        Array.Clear(_slots, 0, _slotsUsed);
+        _scratch.Slots = _slots;
+        t_scratch = _scratch;
     }
 
     /// <summary>
@@ -117,9 +130,7 @@ internal sealed class ResourceComparer
     /// </summary>
     public static void CompareFields(ResourceKey key, SourceLocation source, FieldOwnership? ownership, DriftPolicy policy, List<Drift> into, IReadOnlyList<Field> fields)
     {
-        var scratch = t_scratch ?? new Scratch();
-        t_scratch = null;
-        var comparer = new ResourceComparer(key, policy, ownership, liveShaped: false, source, into, scratch);
+        var comparer = Rent(key, policy, ownership, liveShaped: false, source, into);
         try
         {
             foreach (var field in fields)
@@ -137,18 +148,14 @@ internal sealed class ResourceComparer
                 {
                     comparer.CompareField(field.Desired, field.Live, field.Quantity);
                 }
+
                 comparer._path.Clear();
                 comparer._liveAt.Clear();
             }
         }
         finally
         {
-            // Nothing of this object stays reachable from the buffers.
-            scratch.Path.Clear();
-            scratch.LiveAt.Clear();
-            Array.Clear(comparer._slots, 0, comparer._slotsUsed);
-            scratch.Slots = comparer._slots;
-            t_scratch = scratch;
+            comparer.Release();
         }
     }
 

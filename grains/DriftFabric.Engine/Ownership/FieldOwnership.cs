@@ -17,21 +17,16 @@ public sealed class ManagedFieldsEntry
     private object? _time;
 
     internal ManagedFieldsEntry(string manager, string? operation, string? subresource, JsonElement entry, ManagerClass managerClass, int rank)
-    {
-        Manager = manager;
-        Operation = operation;
-        Subresource = subresource;
-        _entry = entry;
-        Class = managerClass;
-        Rank = rank;
-    }
+        : this(manager, operation, subresource, managerClass, rank) => _entry = entry;
 
     internal ManagedFieldsEntry(string manager, string? operation, string? subresource, ReadOnlyMemory<byte> rawTime, ManagerClass managerClass, int rank)
+        : this(manager, operation, subresource, managerClass, rank) => _rawTime = rawTime;
+
+    private ManagedFieldsEntry(string manager, string? operation, string? subresource, ManagerClass managerClass, int rank)
     {
         Manager = manager;
         Operation = operation;
         Subresource = subresource;
-        _rawTime = rawTime;
         Class = managerClass;
         Rank = rank;
     }

@@ -103,16 +103,10 @@ public class LiveScanTests
     public void Values_written_otherwise_in_live_json_compare_by_value(string desired, string live, bool drifts)
     {
         // The texts differ, so the scan cannot settle them: the comparer judges them as fields.
-        var set = new ManifestSet();
         const string Widget = """{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w","namespace":"shop"},"spec":{"value":@}}""";
-        ManifestLoader.LoadBytesInto("desired.json", Encoding.UTF8.GetBytes(Widget.Replace("@", desired, StringComparison.Ordinal)), set);
-        var json = Encoding.UTF8.GetBytes(Widget.Replace("@", live, StringComparison.Ordinal));
-        var key = new ResourceKey("example.com", "Widget", "shop", "w");
-        var engine = new DriftEngine();
-        var scanned = Scanned(engine, key, Assert.Single(set.Manifests), json);
-        Assert.Equal(Whole(engine, key, set.Manifests[0], json), scanned);
-        Assert.Equal(drifts, scanned.Length == 1);
-        Assert.Equal(AsFields, Scan(key, set.Manifests[0], json));
+        var (found, way) = BothWays(new ResourceKey("example.com", "Widget", "shop", "w"), Widget, desired, live);
+        Assert.Equal(drifts, found.Length == 1);
+        Assert.Equal(AsFields, way);
     }
 
     [Theory]
@@ -126,15 +120,22 @@ public class LiveScanTests
     {
         // A LimitRange's limits are matched as a whole, their quantities by value.
         const string Range = """{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"l","namespace":"shop"},"spec":{"limits":@}}""";
+        var (found, taken) = BothWays(new ResourceKey(ResourceKey.CoreGroup, "LimitRange", "shop", "l"), Range, desired, live);
+        Assert.Equal(drifts, found.Length == 1);
+        Assert.Equal(way, taken);
+    }
+
+    /// <summary>Desired and live made from one JSON template (<c>@</c> the value), compared both ways (which must agree): the drifts, and the way the scan went.</summary>
+    private static (string[] Drifts, string Way) BothWays(ResourceKey key, string template, string desired, string live)
+    {
         var set = new ManifestSet();
-        ManifestLoader.LoadBytesInto("desired.json", Encoding.UTF8.GetBytes(Range.Replace("@", desired, StringComparison.Ordinal)), set);
-        var json = Encoding.UTF8.GetBytes(Range.Replace("@", live, StringComparison.Ordinal));
-        var key = new ResourceKey(ResourceKey.CoreGroup, "LimitRange", "shop", "l");
+        ManifestLoader.LoadBytesInto("desired.json", Encoding.UTF8.GetBytes(template.Replace("@", desired, StringComparison.Ordinal)), set);
+        var manifest = Assert.Single(set.Manifests);
+        var json = Encoding.UTF8.GetBytes(template.Replace("@", live, StringComparison.Ordinal));
         var engine = new DriftEngine();
-        var scanned = Scanned(engine, key, Assert.Single(set.Manifests), json);
-        Assert.Equal(Whole(engine, key, set.Manifests[0], json), scanned);
-        Assert.Equal(drifts, scanned.Length == 1);
-        Assert.Equal(way, Scan(key, set.Manifests[0], json));
+        var scanned = Scanned(engine, key, manifest, json);
+        Assert.Equal(Whole(engine, key, manifest, json), scanned);
+        return (scanned, Scan(key, manifest, json));
     }
 
     private const string AsFields = "Fields";
