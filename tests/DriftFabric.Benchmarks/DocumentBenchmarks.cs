@@ -140,9 +140,24 @@ public sealed class DocumentWorkload
     /// The three workloads of <see cref="DocumentBenchmarks"/> taken in turn, round after round,
     /// so that a machine that slows down or speeds up moves all three alike; medians per document.
     /// </summary>
-    public (double ParseNs, double InSyncNs, double DriftedNs) Interleaved(int rounds)
+    public (double ParseNs, double InSyncNs, double DriftedNs) Interleaved(int rounds) => Interleaved(rounds, [.. Enumerable.Range(0, Live.Count)]);
+
+    /// <summary>As <see cref="Interleaved(int)"/>, kind by kind: where the cost of a drift is.</summary>
+    public List<(string Kind, double ParseNs, double InSyncNs, double DriftedNs)> InterleavedByKind(int rounds)
     {
-        Func<int>[] runs = [ParseOnly, () => ParseAndCompare(InSync), () => ParseAndCompare(Drifted)];
+        // Every kind's paths run first, long enough for the JIT to finish with them: a kind
+        // measured first would otherwise pay for code the later ones find compiled.
+        Interleaved(rounds);
+        return [.. Enumerable.Range(0, Live.Count).GroupBy(i => Keys[i].Kind).Select(kind =>
+        {
+            var (parse, inSync, drifted) = Interleaved(rounds, [.. kind]);
+            return (kind.Key, parse, inSync, drifted);
+        })];
+    }
+
+    private (double ParseNs, double InSyncNs, double DriftedNs) Interleaved(int rounds, int[] documents)
+    {
+        Func<int>[] runs = [() => ParseOnly(documents), () => ParseAndCompare(InSync, documents), () => ParseAndCompare(Drifted, documents)];
         var samples = runs.Select(_ => new List<double>()).ToArray();
         for (var round = -5; round < rounds; round++)
         {
@@ -156,7 +171,7 @@ public sealed class DocumentWorkload
 
                 if (round >= 0)
                 {
-                    samples[i].Add(watch.Elapsed.TotalNanoseconds / 10 / Live.Count);
+                    samples[i].Add(watch.Elapsed.TotalNanoseconds / 10 / documents.Length);
                 }
             }
         }
@@ -178,11 +193,34 @@ public sealed class DocumentWorkload
         return n;
     }
 
+    private int ParseOnly(int[] documents)
+    {
+        var n = 0;
+        foreach (var i in documents)
+        {
+            using var parsed = JsonDocument.Parse(Live[i]);
+            n += parsed.RootElement.GetPropertyCount();
+        }
+
+        return n;
+    }
+
     /// <summary>What a service does per watched change: hand the engine the live object's JSON and desired state.</summary>
     public int ParseAndCompare(List<Manifest> desired)
     {
         var drifts = 0;
         for (var i = 0; i < Live.Count; i++)
+        {
+            drifts += _engine.CompareResource(Keys[i], desired[i], Live[i], LiveSource).Count;
+        }
+
+        return drifts;
+    }
+
+    private int ParseAndCompare(List<Manifest> desired, int[] documents)
+    {
+        var drifts = 0;
+        foreach (var i in documents)
         {
             drifts += _engine.CompareResource(Keys[i], desired[i], Live[i], LiveSource).Count;
         }

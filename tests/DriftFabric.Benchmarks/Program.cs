@@ -5,7 +5,7 @@ using DriftFabric.Benchmarks;
 using DriftFabric.Engine;
 using DriftFabric.Engine.Manifests;
 
-// `engine`, `engine-interleaved [--rounds N]`, `engine-check [--copies N]`, `latency --resources N --changes-per-second R [--seconds S]`,
+// `engine`, `engine-interleaved [--rounds N] [--by-kind]`, `engine-check [--copies N]`, `latency --resources N --changes-per-second R [--seconds S]`,
 // `fleet --tenants T --clusters C --resources N [--silos S]`, `serializers`: runs that print a
 // JSON line last. Anything else goes to BenchmarkDotNet (e.g. `--filter *DocumentBenchmarks*`).
 if (args.Length > 0 && args[0] == "engine")
@@ -31,7 +31,17 @@ if (args.Length > 0 && args[0] == "engine-profile")
 
 if (args.Length > 0 && args[0] == "engine-interleaved")
 {
-    var (parseNs, inSyncNs, driftedNs) = DocumentWorkload.Create(50).Interleaved(Option(args, "--rounds", 40));
+    var work = DocumentWorkload.Create(50);
+    if (args.Contains("--by-kind"))
+    {
+        foreach (var (kind, kindParse, kindInSync, kindDrifted) in work.InterleavedByKind(Option(args, "--rounds", 40)))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{{\"bench\":\"engine-interleaved\",\"kind\":\"{kind}\",\"parse_ns\":{kindParse:0},\"insync_ns\":{kindInSync:0},\"drifted_ns\":{kindDrifted:0},\"insync_ratio\":{kindInSync / kindParse:0.00},\"drifted_ratio\":{kindDrifted / kindParse:0.00}}}"));
+        }
+    }
+
+    var (parseNs, inSyncNs, driftedNs) = work.Interleaved(Option(args, "--rounds", 40));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{{\"bench\":\"engine-interleaved\",\"parse_ns\":{parseNs:0},\"insync_ns\":{inSyncNs:0},\"drifted_ns\":{driftedNs:0},\"ratio\":{Math.Max(inSyncNs, driftedNs) / parseNs:0.00}}}"));
     return 0;
