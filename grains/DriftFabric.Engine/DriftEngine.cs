@@ -57,14 +57,15 @@ public sealed class DriftEngine(DriftPolicy? policy = null)
                 {
                     case LiveScan.Outcome.InSync:
                         return drifts;
-                    case LiveScan.Outcome.Suspects when scan.Fields(liveJson.Span, key) is { } fields:
-                        // Changed values with only maps above them (most drift): judged where they are.
-                        ResourceComparer.CompareFields(key, desired.Location, scan.Ownership(), Policy, drifts, fields);
-                        drifts.Sort(DriftOrder.Instance);
-                        return drifts;
                     case LiveScan.Outcome.Suspects:
-                        using (var suspects = scan.SuspectDocument(liveJson.Span))
+                        if (scan.Fields(liveJson.Span, key) is { } fields)
                         {
+                            // Changed values with only maps above them (most drift): judged where they are.
+                            ResourceComparer.CompareFields(key, desired.Location, scan.Ownership(), Policy, drifts, fields);
+                        }
+                        else
+                        {
+                            using var suspects = scan.SuspectDocument(liveJson.Span);
                             ResourceComparer.Compare(key, scan.SuspectDesired(desiredRoot), desired.Location, suspects.RootElement, scan.Ownership(), Policy, drifts);
                         }
 

@@ -161,7 +161,7 @@ internal sealed class LiveScan
         _buffer.Clear();
         _writer.Reset(_buffer);
         _writer.WriteStartObject();
-        WriteMembers(_writer, json, parent: -1);
+        WriteMembers(json, parent: -1);
         _writer.WriteEndObject();
         _writer.Flush();
 
@@ -279,18 +279,18 @@ internal sealed class LiveScan
         return new MapNode(keys, values, map.Line);
     }
 
-    private void WriteMembers(Utf8JsonWriter writer, ReadOnlySpan<byte> json, int parent)
+    private void WriteMembers(ReadOnlySpan<byte> json, int parent)
     {
         for (var i = parent + 1; i < _suspects.Count && _suspects[i].Parent >= parent; i++)
         {
             if (_suspects[i].Parent == parent)
             {
-                WriteMember(writer, json, i);
+                WriteMember(json, i);
             }
         }
     }
 
-    private void WriteMember(Utf8JsonWriter writer, ReadOnlySpan<byte> json, int at)
+    private void WriteMember(ReadOnlySpan<byte> json, int at)
     {
         var suspect = _suspects[at];
         if (suspect.Start < 0)
@@ -298,16 +298,16 @@ internal sealed class LiveScan
             return;
         }
 
-        writer.WritePropertyName(suspect.Map.KeyAt(suspect.Index));
+        _writer.WritePropertyName(suspect.Map.KeyAt(suspect.Index));
         if (suspect.Descended)
         {
-            writer.WriteStartObject();
-            WriteMembers(writer, json, at);
-            writer.WriteEndObject();
+            _writer.WriteStartObject();
+            WriteMembers(json, at);
+            _writer.WriteEndObject();
         }
         else
         {
-            writer.WriteRawValue(json[suspect.Start..suspect.End], skipInputValidation: true);
+            _writer.WriteRawValue(json[suspect.Start..suspect.End], skipInputValidation: true);
         }
     }
 

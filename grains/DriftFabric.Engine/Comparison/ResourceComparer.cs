@@ -820,7 +820,7 @@ internal sealed class ResourceComparer
 
     /// <summary>As the other overload, for a live value read as a node.</summary>
     private static bool ScalarEquals(ScalarNode desired, ScalarNode live, bool quantity) =>
-        JsonNodes.ValueEquals(desired, live)
+        desired.ValueEquals(live)
         || (quantity && Quantity.TryParse(desired, out var d) && Quantity.TryParse(live, out var l) && d.Value == l.Value);
 
     private ManagerClass ClassOf(int rank) => _ownership!.Entries[rank].Class;

@@ -99,16 +99,6 @@ public static class JsonNodes
         _ => false,
     };
 
-    /// <summary>As the other overload, for a live scalar read as a node (<see cref="ToScalar(JsonElement)"/> or <see cref="ReadScalar"/>).</summary>
-    public static bool ValueEquals(ScalarNode node, ScalarNode live) => node.Kind switch
-    {
-        NodeKind.String => live.Kind == NodeKind.String && string.Equals(live.Text, node.Text, StringComparison.Ordinal),
-        NodeKind.Bool => live.Kind == NodeKind.Bool && live.BoolValue == node.BoolValue,
-        NodeKind.Null => live.Kind == NodeKind.Null,
-        NodeKind.Number => live.Kind == NodeKind.Number && (node.Exact is { } exact && live.Exact is { } value ? exact == value : node.ValueEquals(live)),
-        _ => false,
-    };
-
     /// <summary>
     /// The value a reader is on (left on its last token), as <see cref="ToNode"/> makes it of
     /// the same JSON; null when an object in it names a member twice (which of the two counts is

@@ -184,33 +184,35 @@ public sealed class FieldOwnership
     /// <summary>Indexes the parsed entries' fieldsV1, read as written, when an owner is first asked for.</summary>
     private void IndexFields()
     {
+        // The objects are copied side by side into one buffer the index reads.
         var fields = FieldsByRank;
-        var raws = new byte[fields.Length][];
-        for (var rank = 0; rank < fields.Length; rank++)
+        var length = 0;
+        foreach (var field in fields)
         {
-            raws[rank] = fields[rank].ValueKind == JsonValueKind.Object ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(fields[rank]).ToArray() : [];
+            length += field.ValueKind == JsonValueKind.Object ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(field).Length : 0;
         }
 
-        var json = new byte[raws.Sum(r => r.Length)];
+        var json = new byte[length];
         var index = new FieldsIndex();
         index.Reset(json);
         var roots = new (int First, int End)[fields.Length];
         var offset = 0;
         for (var rank = 0; rank < fields.Length; rank++)
         {
-            if (raws[rank].Length == 0)
+            if (fields[rank].ValueKind != JsonValueKind.Object)
             {
                 roots[rank] = (-1, -1);
                 continue;
             }
 
-            raws[rank].CopyTo(json, offset);
-            var reader = new Utf8JsonReader(raws[rank]);
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(fields[rank]);
+            raw.CopyTo(json.AsSpan(offset));
+            var reader = new Utf8JsonReader(raw);
             reader.Read();
             var first = index.Count;
             index.Add(ref reader, offset);
             roots[rank] = (first, index.Count);
-            offset += raws[rank].Length;
+            offset += raw.Length;
         }
 
         _index = index;
@@ -262,18 +264,7 @@ public sealed class FieldOwnership
     {
         var json = index.Json;
         Span<int> order = scanned.Count <= 16 ? stackalloc int[scanned.Count] : new int[scanned.Count];
-        for (var i = 0; i < order.Length; i++)
-        {
-            // An insertion sort, stable as Read's: equal times keep the list's order.
-            var at = i;
-            while (at > 0 && CompareTimes(Raw(json, scanned[order[at - 1]].Time).Span, Raw(json, scanned[i].Time).Span) > 0)
-            {
-                order[at] = order[at - 1];
-                at--;
-            }
-
-            order[at] = i;
-        }
+        OrderByTime(order, (json, scanned), static (state, i) => Raw(state.json, state.scanned[i].Time).Span);
 
         var entries = new ManagedFieldsEntry[order.Length];
         var fields = new Range[order.Length];
@@ -324,33 +315,24 @@ public sealed class FieldOwnership
 
     private (ManagedFieldsEntry[] Entries, JsonElement[] Fields) Read()
     {
-        // A handful of entries: read in place, ordered by an insertion sort (stable: equal
-        // times keep the list's order), manager names and classes from the classifier's cache.
-        var found = new (JsonElement Entry, int Index)[_list.GetArrayLength()];
+        // A handful of entries, read in place; manager names and classes from the classifier's cache.
+        var found = new JsonElement[_list.GetArrayLength()];
         var count = 0;
-        var index = 0;
         foreach (var entry in _list.EnumerateArray())
         {
             if (IsEntry(entry, out _))
             {
-                var at = count++;
-                while (at > 0 && CompareTimes(RawTime(found[at - 1].Entry), RawTime(entry)) > 0)
-                {
-                    found[at] = found[at - 1];
-                    at--;
-                }
-
-                found[at] = (entry, index);
+                found[count++] = entry;
             }
-
-            index++;
         }
 
+        Span<int> order = count <= 16 ? stackalloc int[count] : new int[count];
+        OrderByTime(order, found, static (entries, i) => RawTime(entries[i]));
         var entries = new ManagedFieldsEntry[count];
         var fields = new JsonElement[count];
         for (var rank = 0; rank < count; rank++)
         {
-            var entry = found[rank].Entry;
+            var entry = found[order[rank]];
             var subresource = Known(entry, "subresource"u8);
             var (manager, managerClass) = ManagerOf(entry, entry.GetProperty("manager"u8), subresource);
             entries[rank] = new ManagedFieldsEntry(manager, Known(entry, "operation"u8), subresource, entry, managerClass, rank);
@@ -376,6 +358,26 @@ public sealed class FieldOwnership
             : value.ValueEquals("status"u8) ? "status"
             : value.ValueEquals("scale"u8) ? "scale"
             : value.GetString();
+    }
+
+    /// <summary>
+    /// Fills <paramref name="order"/> with the entries' positions in the order of their times
+    /// (ranks, oldest first): an insertion sort, stable, so entries of equal times keep the
+    /// list's order.
+    /// </summary>
+    private static void OrderByTime<TState>(Span<int> order, TState state, Func<TState, int, ReadOnlySpan<byte>> timeOf)
+    {
+        for (var i = 0; i < order.Length; i++)
+        {
+            var at = i;
+            while (at > 0 && CompareTimes(timeOf(state, order[at - 1]), timeOf(state, i)) > 0)
+            {
+                order[at] = order[at - 1];
+                at--;
+            }
+
+            order[at] = i;
+        }
     }
 
     /// <summary>
