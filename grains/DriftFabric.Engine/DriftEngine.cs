@@ -49,26 +49,15 @@ public sealed class DriftEngine(DriftPolicy? policy = null)
         var drifts = new List<Drift>();
         if (desired is not null && !Policy.IgnoresResource(key) && Policy.IgnoredPaths(key).Count == 0)
         {
-            var desiredRoot = desired.ComparableDesired;
             var scan = LiveScan.Rent();
             try
             {
-                switch (scan.Run(liveJson, desiredRoot, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, Policy.Managers))
+                switch (scan.Run(liveJson, desired.ComparableDesired, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, Policy.Managers))
                 {
                     case LiveScan.Outcome.InSync:
                         return drifts;
                     case LiveScan.Outcome.Suspects:
-                        if (scan.Fields(liveJson.Span, key) is { } fields)
-                        {
-                            // Changed values with only maps above them (most drift): judged where they are.
-                            ResourceComparer.CompareFields(key, desired.Location, scan.Ownership(), Policy, drifts, fields);
-                        }
-                        else
-                        {
-                            using var suspects = scan.SuspectDocument(liveJson.Span);
-                            ResourceComparer.Compare(key, scan.SuspectDesired(desiredRoot), desired.Location, suspects.RootElement, scan.Ownership(), Policy, drifts);
-                        }
-
+                        ResourceComparer.CompareFields(key, desired.Location, scan.Ownership(), Policy, drifts, scan.Fields(liveJson, key));
                         drifts.Sort(DriftOrder.Instance);
                         return drifts;
                 }

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
@@ -24,24 +22,21 @@ namespace DriftFabric.Engine.Comparison;
 /// <para>
 /// Suspects go to <see cref="ResourceComparer"/>, the one place where the drift rules live, with
 /// the ownership the scan read from managedFields on its way (each fieldsV1 indexed as read).
-/// Scalars and atomic lists with only maps above them are handed over as fields (<see cref="Fields"/>);
-/// other suspects in a document holding only their live values, against desired cut to the
-/// same keys (<see cref="SuspectDocument"/>, <see cref="SuspectDesired"/>): either way, what the
-/// comparer would have found in the whole object. An out-of-band manager, a member name written
-/// with escapes or written twice, or JSON that does not read makes the scan step aside: the
-/// object is parsed whole.
+/// Each suspect is handed over as a field (<see cref="Fields"/>): its path (only maps lie above
+/// it), its desired value, and its live value, read as a node when a scalar or a list matched as
+/// a whole, else parsed from the bytes it was written in. The comparer judges each as it would
+/// have judged it in the whole object. An out-of-band manager, a member name written with
+/// escapes or written twice, or JSON that does not read makes the scan step aside: the object
+/// is parsed whole.
 /// </para>
 /// One instance per thread, reused; not thread-safe.
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "One scan per thread, for the thread's life; its writer holds nothing but the scan's own buffer.")]
 internal sealed class LiveScan
 {
     [ThreadStatic]
     private static LiveScan? t_scan;
 
     private readonly List<Suspect> _suspects = [];
-    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
-    private readonly Utf8JsonWriter _writer;
     private ManagerClassifier _managers = ManagerClassifier.Default;
     private bool _isSecret;
     private bool _whole;
@@ -56,19 +51,12 @@ internal sealed class LiveScan
     private readonly List<ResourceComparer.Field> _fieldsFound = [];
     private readonly List<PathStep> _path = [];
 
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private LiveScan()
-    {
-        _writer = new Utf8JsonWriter(_buffer, WriterOptions);
-    }
-
     public enum Outcome
     {
         /// <summary>The comparer would find nothing: no drift.</summary>
         InSync,
 
-        /// <summary>Some desired values could not be settled: see <see cref="SuspectDocument"/> and <see cref="SuspectDesired"/>.</summary>
+        /// <summary>Some desired values could not be settled: see <see cref="Fields"/>.</summary>
         Suspects,
 
         /// <summary>The scan cannot vouch for its shortcuts here: compare the whole object.</summary>
@@ -109,11 +97,9 @@ internal sealed class LiveScan
         _entries.Clear();
         _fieldsFound.Clear();
         _fields.Reset(default);
-        _buffer.Clear();
-        _writer.Reset(_buffer);
 
-        // One huge object does not pin a huge buffer to the thread.
-        t_scan = _buffer.Capacity > 1 << 20 ? null : this;
+        // One object with a huge managedFields does not pin a huge index to the thread.
+        t_scan = _fields.Capacity > 1 << 16 ? null : this;
     }
 
     /// <summary>Scans one live object; <paramref name="json"/> must stay as it is until the scan is returned.</summary>
@@ -153,34 +139,19 @@ internal sealed class LiveScan
     }
 
     /// <summary>
-    /// The live object cut to the suspects: their values as written, inside the maps that lead
-    /// to them. It reads the scan's buffer: dispose it before <see cref="Return"/>.
-    /// </summary>
-    public JsonDocument SuspectDocument(ReadOnlySpan<byte> json)
-    {
-        _buffer.Clear();
-        _writer.Reset(_buffer);
-        _writer.WriteStartObject();
-        WriteMembers(json, parent: -1);
-        _writer.WriteEndObject();
-        _writer.Flush();
-
-        // Read in place: the document is disposed before the scan is returned and its buffer cleared.
-        return JsonDocument.Parse(_buffer.WrittenMemory);
-    }
-
-    /// <summary>
     /// Who owns the object's fields, from the managedFields entries read by the scan; null when
     /// it has none. It reads the scan's index: use it before <see cref="Return"/>.
     /// </summary>
     public FieldOwnership? Ownership() => _managedItems > 0 ? FieldOwnership.FromScanned(_entries, _fields) : null;
 
     /// <summary>
-    /// The suspects as fields for <see cref="ResourceComparer.CompareFields"/>, when each is a
-    /// desired scalar, or a list that is atomic at its path, with only maps above it; null
-    /// otherwise (compare <see cref="SuspectDocument"/>).
+    /// The suspects as fields for <see cref="ResourceComparer.CompareFields"/>: each desired
+    /// value the scan could not settle (only maps lie above it), with its live value read as a
+    /// node when it is a scalar or a list matched as a whole, else as the JSON it is written in
+    /// (a map, a list matched by keys, a Secret's <c>data</c>, a value with a member written twice).
     /// </summary>
-    public IReadOnlyList<ResourceComparer.Field>? Fields(ReadOnlySpan<byte> json, ResourceKey key)
+    /// <param name="json">The object the scan was run on.</param>
+    public IReadOnlyList<ResourceComparer.Field> Fields(ReadOnlyMemory<byte> json, ResourceKey key)
     {
         _fieldsFound.Clear();
         for (var i = 0; i < _suspects.Count; i++)
@@ -194,26 +165,18 @@ internal sealed class LiveScan
             var desired = suspect.Map.ValueAt(suspect.Index);
             var path = PathOf(i, out var quantity);
             var secretData = _isSecret && path[0] == "data";
-            if (desired is MapNode || (secretData && (path.Length != 2 || desired is not ScalarNode)) || (desired is ListNode && !IsAtomicAt(key, path)))
-            {
-                // A map, or a list matched by keys: the comparer walks into it, in a document.
-                return null;
-            }
-
+            var asNode = secretData ? path.Length == 2 : desired is ScalarNode || (desired is ListNode && IsAtomicAt(key, path));
             Node? live = null;
-            if (suspect.Start >= 0)
+            if (asNode && suspect.Start >= 0)
             {
-                var reader = new Utf8JsonReader(json[suspect.Start..suspect.End]);
+                var reader = new Utf8JsonReader(json.Span[suspect.Start..suspect.End]);
                 reader.Read();
-                if (JsonNodes.ReadNode(ref reader) is not { } value)
-                {
-                    return null;
-                }
-
-                live = value;
+                live = JsonNodes.ReadNode(ref reader);
+                asNode = live is not null;
             }
 
-            _fieldsFound.Add(new ResourceComparer.Field(path, desired, live, quantity, secretData));
+            var subtree = asNode || suspect.Start < 0 ? default : json[suspect.Start..suspect.End];
+            _fieldsFound.Add(new ResourceComparer.Field(path, desired, live, subtree, quantity, secretData));
         }
 
         return _fieldsFound;
@@ -249,66 +212,6 @@ internal sealed class LiveScan
         }
 
         return path;
-    }
-
-    /// <summary>Desired state cut to the suspects' keys (the same nodes, so drifts keep their lines).</summary>
-    public MapNode SuspectDesired(MapNode desired) => Cut(desired, -1);
-
-    private MapNode Cut(MapNode map, int parent)
-    {
-        var count = 0;
-        for (var i = parent + 1; i < _suspects.Count && _suspects[i].Parent >= parent; i++)
-        {
-            count += _suspects[i].Parent == parent ? 1 : 0;
-        }
-
-        var keys = new string[count];
-        var values = new Node[count];
-        var n = 0;
-        for (var i = parent + 1; n < count; i++)
-        {
-            var suspect = _suspects[i];
-            if (suspect.Parent == parent)
-            {
-                keys[n] = map.KeyAt(suspect.Index);
-                var value = map.ValueAt(suspect.Index);
-                values[n++] = suspect.Descended ? Cut((MapNode)value, i) : value;
-            }
-        }
-
-        return new MapNode(keys, values, map.Line);
-    }
-
-    private void WriteMembers(ReadOnlySpan<byte> json, int parent)
-    {
-        for (var i = parent + 1; i < _suspects.Count && _suspects[i].Parent >= parent; i++)
-        {
-            if (_suspects[i].Parent == parent)
-            {
-                WriteMember(json, i);
-            }
-        }
-    }
-
-    private void WriteMember(ReadOnlySpan<byte> json, int at)
-    {
-        var suspect = _suspects[at];
-        if (suspect.Start < 0)
-        {
-            return;
-        }
-
-        _writer.WritePropertyName(suspect.Map.KeyAt(suspect.Index));
-        if (suspect.Descended)
-        {
-            _writer.WriteStartObject();
-            WriteMembers(json, at);
-            _writer.WriteEndObject();
-        }
-        else
-        {
-            _writer.WriteRawValue(json[suspect.Start..suspect.End], skipInputValidation: true);
-        }
     }
 
     private int Add(MapNode map, int index, int parent, int start, int end, bool descended)

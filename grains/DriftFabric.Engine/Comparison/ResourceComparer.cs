@@ -123,10 +123,8 @@ internal sealed class ResourceComparer
 
     /// <summary>
     /// Judges desired values against what live holds at the same paths of fields, each as
-    /// <see cref="CompareMap"/> judges a field it reaches whose desired value is a scalar or an
-    /// atomic list (a value of a Secret's data as <see cref="CompareSecretData"/> does): how the
-    /// live scan hands over values it could not settle when no list stands between them and the
-    /// root.
+    /// <see cref="CompareMap"/> judges the value of a key it reaches: how the live scan hands
+    /// over the values it could not settle (no list stands between them and the root).
     /// </summary>
     public static void CompareFields(ResourceKey key, SourceLocation source, FieldOwnership? ownership, DriftPolicy policy, List<Drift> into, IReadOnlyList<Field> fields)
     {
@@ -140,13 +138,15 @@ internal sealed class ResourceComparer
                     comparer.Push(PathStep.Field(name));
                 }
 
-                if (field.SecretData)
+                if (field.Subtree.IsEmpty)
                 {
-                    comparer.CompareSecretValue(field.Desired, field.Live);
+                    comparer.CompareField(field);
                 }
                 else
                 {
-                    comparer.CompareField(field.Desired, field.Live, field.Quantity);
+                    // Read in place: the drifts keep nodes of their own, not the document.
+                    using var subtree = JsonDocument.Parse(field.Subtree);
+                    comparer.CompareField(field, subtree.RootElement);
                 }
 
                 comparer._path.Clear();
@@ -159,10 +159,51 @@ internal sealed class ResourceComparer
         }
     }
 
-    /// <summary>A desired scalar or atomic list, the live value at its path (null: absent), and whether it is read as a quantity.</summary>
+    /// <summary>A desired value and what live holds at its path: read as a node, or as the JSON it is written in, or absent (neither).</summary>
     /// <param name="Path">The names of the fields from the root down to the value.</param>
-    /// <param name="SecretData">The value is one of a Secret's <c>data</c>.</param>
-    public readonly record struct Field(string[] Path, Node Desired, Node? Live, bool Quantity, bool SecretData);
+    /// <param name="Live">The live value as a node (a scalar, or a list matched as a whole), or null.</param>
+    /// <param name="Subtree">The live value's JSON when it is not given as a node; empty otherwise.</param>
+    /// <param name="Quantity">Whether the value is read as a quantity.</param>
+    /// <param name="SecretData">The value is a Secret's <c>data</c> or one of its values.</param>
+    public readonly record struct Field(string[] Path, Node Desired, Node? Live, ReadOnlyMemory<byte> Subtree, bool Quantity, bool SecretData);
+
+    /// <summary>A field whose live value is a node or absent.</summary>
+    private void CompareField(in Field field)
+    {
+        if (field.SecretData && field.Path.Length == 1)
+        {
+            CompareSecretData(field.Desired as MapNode ?? MapNode.Empty, default);
+        }
+        else if (field.SecretData)
+        {
+            CompareSecretValue(field.Desired, field.Live);
+        }
+        else
+        {
+            CompareField(field.Desired, field.Live, field.Quantity);
+        }
+    }
+
+    /// <summary>A field whose live value is read from its JSON.</summary>
+    private void CompareField(in Field field, JsonElement live)
+    {
+        if (field.SecretData && field.Path.Length == 1)
+        {
+            CompareSecretData(field.Desired as MapNode ?? MapNode.Empty, live.ValueKind == JsonValueKind.Object ? live : default);
+        }
+        else if (field.SecretData)
+        {
+            CompareSecretValue(field.Desired, JsonNodes.ToNode(live));
+        }
+        else if (live.ValueKind == JsonValueKind.Null)
+        {
+            CompareField(field.Desired, null, field.Quantity);
+        }
+        else
+        {
+            CompareValue(field.Desired, live, field.Quantity, liveParent: default);
+        }
+    }
 
     private sealed class Scratch
     {

@@ -21,6 +21,9 @@ internal sealed class FieldsIndex
 
     public int Count { get; private set; }
 
+    /// <summary>How many members the index has room for.</summary>
+    public int Capacity => _members.Length;
+
     public enum Reached
     {
         Nothing,

@@ -37,10 +37,10 @@ public class LiveScanTests
             }
         }
 
-        // The mutations reach every way the scan can go, each many times: in sync, scalar fields
-        // judged where they are, a suspect document, the whole object.
+        // The mutations reach every way the scan can go, each many times: in sync, fields whose
+        // live values are read as nodes, fields with a live value parsed from its JSON, the whole object.
         Assert.All(
-            [.. Enum.GetNames<LiveScan.Outcome>(), AsFields],
+            [nameof(LiveScan.Outcome.InSync), AsValues, AsSubtrees, nameof(LiveScan.Outcome.Whole)],
             outcome => Assert.True(outcomes.GetValueOrDefault(outcome) > 200, $"{outcome}: {outcomes.GetValueOrDefault(outcome)}"));
     }
 
@@ -93,7 +93,7 @@ public class LiveScanTests
         var scanned = Scanned(engine, key, desired, live);
         Assert.Equal(Whole(engine, key, desired, live), scanned);
         Assert.Equal(reported, scanned.Any(d => d.Split(' ')[1].EndsWith(pathEnd, StringComparison.Ordinal)));
-        Assert.Equal(nameof(LiveScan.Outcome.Suspects), Scan(key, desired, live));
+        Assert.Equal(AsSubtrees, Scan(key, desired, live)); // the containers, a keyed list
     }
 
     [Theory]
@@ -106,17 +106,17 @@ public class LiveScanTests
         const string Widget = """{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w","namespace":"shop"},"spec":{"value":@}}""";
         var (found, way) = BothWays(new ResourceKey("example.com", "Widget", "shop", "w"), Widget, desired, live);
         Assert.Equal(drifts, found.Length == 1);
-        Assert.Equal(AsFields, way);
+        Assert.Equal(AsValues, way);
     }
 
     [Theory]
-    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"1000m"},"type":"Container"}]""", false, "Fields")]
-    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"2"}}]""", true, "Fields")]
-    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"1"}},{"max":{"cpu":"1"}}]""", true, "Fields")]
-    [InlineData("""[{"max":{"cpu":"1"}}]""", """{"max":{"cpu":"1"}}""", true, "Fields")]
-    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"2","cpu":"1"}}]""", false, "Suspects")]
-    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"1","cpu":"2"}}]""", true, "Suspects")]
-    public void Atomic_lists_are_judged_as_fields_unless_a_member_is_written_twice(string desired, string live, bool drifts, string way)
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"1000m"},"type":"Container"}]""", false, "Values")]
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"2"}}]""", true, "Values")]
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"1"}},{"max":{"cpu":"1"}}]""", true, "Values")]
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """{"max":{"cpu":"1"}}""", true, "Values")]
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"2","cpu":"1"}}]""", false, "Subtrees")]
+    [InlineData("""[{"max":{"cpu":"1"}}]""", """[{"max":{"cpu":"1","cpu":"2"}}]""", true, "Subtrees")]
+    public void Atomic_lists_are_read_as_nodes_unless_a_member_is_written_twice(string desired, string live, bool drifts, string way)
     {
         // A LimitRange's limits are matched as a whole, their quantities by value.
         const string Range = """{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"l","namespace":"shop"},"spec":{"limits":@}}""";
@@ -138,16 +138,21 @@ public class LiveScanTests
         return (scanned, Scan(key, manifest, json));
     }
 
-    private const string AsFields = "Fields";
+    private const string AsValues = "Values";
+    private const string AsSubtrees = "Subtrees";
 
-    /// <summary>The way the scan goes: an <see cref="LiveScan.Outcome"/>, or <see cref="AsFields"/> for suspects judged without a document.</summary>
+    /// <summary>
+    /// The way the scan goes: in sync, the whole object, or its suspects as fields, all of them
+    /// with live values read as nodes (<see cref="AsValues"/>) or some parsed from their JSON (<see cref="AsSubtrees"/>).
+    /// </summary>
     private static string Scan(ResourceKey key, Manifest desired, byte[] json)
     {
         var scan = LiveScan.Rent();
         try
         {
             var outcome = scan.Run(json, desired.ComparableDesired, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, ManagerClassifier.Default);
-            return outcome == LiveScan.Outcome.Suspects && scan.Fields(json, key) is not null ? AsFields : outcome.ToString();
+            return outcome != LiveScan.Outcome.Suspects ? outcome.ToString()
+                : scan.Fields(json, key).Any(f => !f.Subtree.IsEmpty) ? AsSubtrees : AsValues;
         }
         finally
         {
