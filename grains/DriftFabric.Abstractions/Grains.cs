@@ -50,6 +50,14 @@ public interface IServiceGrain : IGrainWithStringKey
     [Alias("GetDrifts")]
     Task<IReadOnlyList<DriftRecord>> GetDrifts();
 
+    /// <summary>
+    /// The drifts of one resource of the service (its key as drifts name it, e.g.
+    /// <c>apps/Deployment/shop/web</c>): empty when it is in sync, null when the service neither
+    /// declares it nor sees it live.
+    /// </summary>
+    [Alias("GetResourceDrifts")]
+    Task<IReadOnlyList<DriftRecord>?> GetResourceDrifts(string resource);
+
     /// <summary>The most recent transitions, oldest first (bounded: the latest <c>ServiceHistory.Capacity</c>).</summary>
     [Alias("GetHistory")]
     Task<IReadOnlyList<DriftTransition>> GetHistory();
@@ -143,6 +151,19 @@ public interface ITenantGrain : IGrainWithStringKey
 
     [Alias("GetSummary")]
     Task<TenantSummary> GetSummary();
+}
+
+/// <summary>The fleet: which tenants the loaded fleet spec declares (key <see cref="FabricDefaults.FleetKey"/>).</summary>
+[Alias("driftfabric.IFleetGrain")]
+public interface IFleetGrain : IGrainWithStringKey
+{
+    /// <summary>Replaces the tenant list with the one of the fleet spec just loaded.</summary>
+    [Alias("SetTenants")]
+    Task SetTenants(IReadOnlyList<string> tenants);
+
+    /// <summary>The tenants, in the order the fleet spec declares them.</summary>
+    [Alias("GetTenants")]
+    Task<IReadOnlyList<string>> GetTenants();
 }
 
 /// <summary>Where drift events are streamed: one stream per tenant.</summary>

@@ -26,3 +26,16 @@ public static class ClusterKeys
 {
     public static string Of(string tenant, string cluster) => $"{tenant}/{cluster}";
 }
+
+/// <summary>Settings a silo and its clients must agree on.</summary>
+public static class FabricDefaults
+{
+    /// <summary>The Orleans cluster and service IDs: fixed, since Redis keys of grain state are made from the service ID.</summary>
+    public const string FabricId = "driftfabric";
+
+    /// <summary>How long a call may take before it fails: long enough for the first load of a large cluster.</summary>
+    public static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The key of the one <see cref="IFleetGrain"/>.</summary>
+    public const string FleetKey = "fleet";
+}

@@ -1,4 +1,5 @@
 using DriftFabric.Abstractions;
+using DriftFabric.Client;
 using DriftFabric.Grains;
 using DriftFabric.Grains.Events;
 using DriftFabric.Grains.Fleet;
@@ -20,11 +21,8 @@ public static class DriftFabricHostingExtensions
     /// </summary>
     public static readonly TimeSpan EventPollPeriod = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>How long a call may take before it fails: long enough for the first load of a large cluster.</summary>
-    public static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(5);
-
-    /// <summary>The Orleans cluster and service IDs: fixed, since Redis keys of grain state are made from the service ID.</summary>
-    public const string FabricId = "driftfabric";
+    private static readonly TimeSpan LoadTimeout = FabricDefaults.LoadTimeout;
+    private const string FabricId = FabricDefaults.FabricId;
 
     /// <summary>
     /// The embedded fabric: grain state, stream subscriptions, reminders and the event log in
@@ -64,7 +62,7 @@ public static class DriftFabricHostingExtensions
     /// <param name="redis">A StackExchange.Redis configuration string, e.g. <c>host:6379</c>.</param>
     public static ISiloBuilder AddDriftFabricRedis(this ISiloBuilder silo, string redis)
     {
-        var options = RedisOptions(redis);
+        var options = DriftFabricClientExtensions.RedisOptions(redis);
         AddCommon(silo);
         silo.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options.Clone()));
         silo.Services.AddSingleton<IDriftEventLog>(sp => new RedisDriftEventLog(sp.GetRequiredService<IConnectionMultiplexer>(), FabricId + ":"));
@@ -85,18 +83,6 @@ public static class DriftFabricHostingExtensions
             .UseRedisReminderService(o => o.ConfigurationOptions = options.Clone());
     }
 
-    /// <summary>A Redis configuration that keeps retrying while Redis is down instead of failing start-up.</summary>
-    public static ConfigurationOptions RedisOptions(string redis)
-    {
-        var options = ConfigurationOptions.Parse(redis);
-        options.AbortOnConnectFail = false;
-        options.ConnectRetry = 3;
-        options.ConnectTimeout = 2000;
-        options.SyncTimeout = 5000;
-        options.AsyncTimeout = 5000;
-        return options;
-    }
-
     private static void UseFabricIds(ClusterOptions options)
     {
         options.ClusterId = FabricId;
@@ -115,22 +101,6 @@ public static class DriftFabricHostingExtensions
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = LoadTimeout);
         silo.AddMemoryStreams(DriftStreams.ProviderName, streams => streams.ConfigurePullingAgent(agent => agent.Configure(o =>
             o.GetQueueMsgsTimerPeriod = EventPollPeriod)));
-    }
-
-    /// <summary>What a client of the embedded fabric needs to subscribe to drift events.</summary>
-    public static IClientBuilder AddDriftFabricEmbeddedClient(this IClientBuilder client)
-    {
-        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = LoadTimeout);
-        return client.AddMemoryStreams(DriftStreams.ProviderName);
-    }
-
-    /// <summary>A client of a Redis-backed fabric: finds the silos' gateways through Redis.</summary>
-    public static IClientBuilder AddDriftFabricRedisClient(this IClientBuilder client, string redis)
-    {
-        var options = RedisOptions(redis);
-        client.Configure<ClusterOptions>(UseFabricIds);
-        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = LoadTimeout);
-        return client.UseRedisClustering(o => o.ConfigurationOptions = options).AddMemoryStreams(DriftStreams.ProviderName);
     }
 }
 

@@ -1,3 +1,4 @@
+using DriftFabric.Client;
 using DriftFabric.Silo.Hosting;
 using Orleans.TestingHost;
 

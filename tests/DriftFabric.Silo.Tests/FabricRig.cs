@@ -1,3 +1,4 @@
+using DriftFabric.Client;
 using System.Globalization;
 using System.Text;
 using DriftFabric.Abstractions;

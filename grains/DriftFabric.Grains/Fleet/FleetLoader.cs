@@ -60,6 +60,12 @@ public sealed class FleetLoader(IGrainFactory grains)
             tenants.Add(await grain.GetSummary());
         }
 
+        // A spec that does not read declares nothing: the tenants known so far stay listed.
+        if (spec.Tenants.Count > 0 || spec.Errors.Count == 0)
+        {
+            await grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).SetTenants([.. spec.Tenants.Select(t => t.Name)]);
+        }
+
         return new FleetLoadResult(path, spec.Errors, tenants);
     }
 }

@@ -231,6 +231,13 @@ public sealed partial class ServiceGrain(
     public Task<IReadOnlyList<DriftRecord>> GetDrifts() =>
         Task.FromResult<IReadOnlyList<DriftRecord>>([.. state.State.Drifts.Values.OrderBy(d => d.Resource, StringComparer.Ordinal).ThenBy(d => d.Path, StringComparer.Ordinal)]);
 
+    public Task<IReadOnlyList<DriftRecord>?> GetResourceDrifts(string resource)
+    {
+        var drifts = state.State.Drifts.Values.Where(d => d.Resource == resource).OrderBy(d => d.Path, StringComparer.Ordinal).ToList();
+        var known = drifts.Count > 0 || state.State.Desired.Exists(d => d.Key == resource) || state.State.Live.Exists(d => d.Key == resource);
+        return Task.FromResult<IReadOnlyList<DriftRecord>?>(known ? drifts : null);
+    }
+
     public Task<DriftSummary> GetSummary() => Task.FromResult(state.State.Summary);
 
     public Task<ServiceUpdateCounts> GetUpdateCounts() => Task.FromResult(new ServiceUpdateCounts(state.State.DesiredUpdates, state.State.LiveUpdates));

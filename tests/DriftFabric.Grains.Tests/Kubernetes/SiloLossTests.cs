@@ -1,3 +1,4 @@
+using DriftFabric.Client;
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
 using DriftFabric.Silo;

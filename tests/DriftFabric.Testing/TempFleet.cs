@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace DriftFabric.Grains.Tests;
+namespace DriftFabric.Testing;
 
 /// <summary>A fleet on disk for one test: a spec, and per cluster a desired folder and a live snapshot.</summary>
 public sealed class TempFleet : IDisposable
@@ -11,7 +11,7 @@ public sealed class TempFleet : IDisposable
 
     public string SpecPath => Path.Combine(Root, "driftfabric.yaml");
 
-    /// <summary>A copy of deploy/examples (two tenants, three clusters).</summary>
+    /// <summary>A copy of deploy/examples (two tenants, three clusters), as the test project copies it to its output folder under <c>examples</c>.</summary>
     public static TempFleet FromExamples()
     {
         var fleet = new TempFleet();

@@ -1,0 +1,84 @@
+using System.Runtime.CompilerServices;
+using DriftFabric.Abstractions;
+
+namespace DriftFabric.Client;
+
+/// <summary><see cref="IDriftClient"/> over an Orleans client (or any grain factory) of the fabric.</summary>
+public sealed class DriftClient(IGrainFactory grains) : IDriftClient
+{
+    public async Task<FleetSummary> GetFleetAsync(CancellationToken cancellationToken = default)
+    {
+        var names = await grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).GetTenants().WaitAsync(cancellationToken);
+        var tenants = await Task.WhenAll(names.Select(t => grains.GetGrain<ITenantGrain>(t).GetSummary())).WaitAsync(cancellationToken);
+        return new FleetSummary(tenants.Aggregate(DriftSummary.Empty, (total, t) => total + t.Summary), tenants);
+    }
+
+    public async Task<TenantSummary> GetTenantAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        await RequireTenantAsync(tenant, cancellationToken);
+        return await grains.GetGrain<ITenantGrain>(tenant).GetSummary().WaitAsync(cancellationToken);
+    }
+
+    public async Task<ClusterDetail> GetClusterAsync(string tenant, string cluster, CancellationToken cancellationToken = default)
+    {
+        var summary = await RequireClusterAsync(tenant, cluster, cancellationToken);
+        var services = await grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant, cluster)).GetServices().WaitAsync(cancellationToken);
+        return new ClusterDetail(tenant, summary, services);
+    }
+
+    public async Task<ServiceDrift> GetServiceAsync(ServiceId service, CancellationToken cancellationToken = default)
+    {
+        var summary = await RequireServiceAsync(service, cancellationToken);
+        var drifts = await grains.GetGrain<IServiceGrain>(service.Key).GetDrifts().WaitAsync(cancellationToken);
+        return new ServiceDrift(service, summary, drifts);
+    }
+
+    public async Task<IReadOnlyList<DriftTransition>> GetHistoryAsync(ServiceId service, CancellationToken cancellationToken = default)
+    {
+        await RequireServiceAsync(service, cancellationToken);
+        return await grains.GetGrain<IServiceGrain>(service.Key).GetHistory().WaitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<DriftRecord>> GetResourceDriftAsync(ServiceId service, string resource, CancellationToken cancellationToken = default)
+    {
+        await RequireServiceAsync(service, cancellationToken);
+        return await grains.GetGrain<IServiceGrain>(service.Key).GetResourceDrifts(resource).WaitAsync(cancellationToken)
+            ?? throw new DriftFabricNotFoundException($"service {service} has no resource {resource}");
+    }
+
+    public async IAsyncEnumerable<DriftEvent> WatchAsync(string tenant, long afterSequence = 0, DriftEventFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await RequireTenantAsync(tenant, cancellationToken);
+        await foreach (var e in grains.ReadEventsAsync(tenant, afterSequence, cancellationToken: cancellationToken))
+        {
+            if (filter is null || filter.Matches(e))
+            {
+                yield return e;
+            }
+        }
+    }
+
+    private async Task RequireTenantAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var tenants = await grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).GetTenants().WaitAsync(cancellationToken);
+        if (!tenants.Contains(tenant, StringComparer.Ordinal))
+        {
+            throw new DriftFabricNotFoundException($"no tenant {tenant} in the fleet");
+        }
+    }
+
+    private async Task<ClusterSummary> RequireClusterAsync(string tenant, string cluster, CancellationToken cancellationToken)
+    {
+        var summary = await GetTenantAsync(tenant, cancellationToken);
+        return summary.Clusters.FirstOrDefault(c => c.Cluster == cluster)
+            ?? throw new DriftFabricNotFoundException($"no cluster {cluster} in tenant {tenant}");
+    }
+
+    private async Task<DriftSummary> RequireServiceAsync(ServiceId service, CancellationToken cancellationToken)
+    {
+        await RequireClusterAsync(service.Tenant, service.Cluster, cancellationToken);
+        var services = await grains.GetGrain<IClusterGrain>(ClusterKeys.Of(service.Tenant, service.Cluster)).GetServices().WaitAsync(cancellationToken);
+        return services.FirstOrDefault(s => s.Service == service)?.Summary
+            ?? throw new DriftFabricNotFoundException($"no service {service.Namespace}/{service.Name} in cluster {service.Tenant}/{service.Cluster}");
+    }
+}
