@@ -3,6 +3,7 @@ using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
 using Microsoft.Extensions.Hosting;
 using DriftFabric.Grains;
+using DriftFabric.Silo.Api;
 
 namespace DriftFabric.Silo;
 
@@ -10,13 +11,17 @@ namespace DriftFabric.Silo;
 /// The embedded main job: once the silo is up, loads the fleet, prints a per-tenant and
 /// per-cluster summary, then prints every drift transition as it happens until stopped.
 /// </summary>
-internal sealed class FleetConsole(SiloOptions options, FleetLoader loader, IClusterClient client, FabricHealth health, IHostApplicationLifetime lifetime) : BackgroundService
+internal sealed class FleetConsole(
+    SiloOptions options, FleetLoader loader, IClusterClient client, FabricHealth health, ApiTokens tokens, FleetReadiness readiness, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await WhenStarted(stoppingToken);
+        var api = $"http://{(options.ApiAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.ApiAddress}]" : options.ApiAddress)}:{options.ApiPort}";
+        Console.WriteLine(tokens.Generated is { } token ? $"api: {api} token: {token}" : $"api: {api} ({ConsoleText.Plural(tokens.Count, "token")} from configuration)");
         health.Changed += e => Console.WriteLine(e.Healthy ? $"health: {e.Component} ok" : $"health: {e.Component} unhealthy: {e.Problem}");
         var result = await loader.LoadAsync(options.FleetPath, stoppingToken);
+        readiness.MarkLoaded();
 
         // The first load's transitions are the summary below; print only what happens after it.
         var printedUpTo = result.Tenants.ToDictionary(t => t.Tenant, t => t.LastSequence, StringComparer.Ordinal);

@@ -1,5 +1,12 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DriftFabric.Client;
 using DriftFabric.Silo;
+using DriftFabric.Silo.Api;
 using DriftFabric.Silo.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,7 +18,9 @@ if (!SiloOptions.TryParse(args, out var options, out var error))
     return 1;
 }
 
-var builder = Host.CreateApplicationBuilder();
+// The command line is the silo's own (SiloOptions); configuration comes from the environment
+// (DRIFTFABRIC__...) and appsettings files.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -19,6 +28,25 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 // Orleans' own watchdog warns once at start-up about a check "not completed" for as long as the
 // machine has been up; it is not about this process.
 builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+
+// Authentication brings ASP.NET's data protection, which warns that its keys are not encrypted
+// at rest; bearer tokens never use it.
+builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+
+// A start that fails (the API's port taken) is said in one line below, not as a logged stack trace.
+builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+
+ApiTokens tokens;
+try
+{
+    tokens = ApiTokens.From(builder.Configuration);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"api: {e.Message}");
+    return 1;
+}
+
 builder.Services.AddSingleton(options);
 builder.UseOrleans(silo =>
 {
@@ -44,6 +72,34 @@ builder.Services.AddHostedService<FleetConsole>();
 builder.Services.AddSingleton(new WatchdogOptions(options.FleetPath, TimeSpan.FromSeconds(5)));
 builder.Services.AddHostedService<FleetWatchdog>();
 
-using var host = builder.Build();
-await host.RunAsync();
+// The HTTP API: on loopback unless --api-address says otherwise.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.ApiAddress, options.ApiPort));
+builder.Services.AddSingleton(tokens);
+builder.Services.AddSingleton<FleetReadiness>();
+builder.Services.AddSingleton<IDriftClient>(sp => new DriftClient(sp.GetRequiredService<IGrainFactory>()));
+builder.Services.AddAuthentication(ApiTokenHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null);
+builder.Services.AddAuthorization();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+builder.Services.AddOpenApi();
+
+await using var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapOpenApi().AllowAnonymous();
+app.MapDriftFabricHealth();
+app.MapDriftFabricApi();
+
+try
+{
+    await app.StartAsync();
+}
+catch (IOException e)
+{
+    // Kestrel starts last: the silo is up, and stops cleanly before the process says why and exits.
+    Console.Error.WriteLine($"api: cannot listen on {options.ApiAddress}:{options.ApiPort}: {e.Message} (choose another with --api-port)");
+    await app.StopAsync();
+    return 1;
+}
+
+await app.WaitForShutdownAsync();
 return Environment.ExitCode;

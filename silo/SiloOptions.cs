@@ -5,9 +5,18 @@ namespace DriftFabric.Silo;
 /// <summary>Command-line options of the silo.</summary>
 public sealed record SiloOptions(string FleetPath, int SiloPort, int GatewayPort)
 {
-    public const string Usage = "usage: driftfabric-silo [--fleet PATH] [--silo-port N] [--gateway-port N] [--redis HOST:PORT] [--address IP]\n"
+    public const string Usage = "usage: driftfabric-silo [--fleet PATH] [--silo-port N] [--gateway-port N] [--redis HOST:PORT] [--address IP] [--api-port N] [--api-address IP]\n"
         + "  --redis (or DRIFTFABRIC__REDIS): Redis-backed fabric (clustering, grain state, reminders, durable event log)\n"
-        + "  --address: the IP other silos and clients reach this silo on (Redis fabric; default: this host's address)";
+        + "  --address: the IP other silos and clients reach this silo on (Redis fabric; default: this host's address)\n"
+        + "  --api-port, --api-address: where the HTTP API listens (default 127.0.0.1:5080)";
+
+    public const int DefaultApiPort = 5080;
+
+    /// <summary>The port of the HTTP API.</summary>
+    public int ApiPort { get; init; } = DefaultApiPort;
+
+    /// <summary>The address the HTTP API listens on: loopback unless asked otherwise.</summary>
+    public System.Net.IPAddress ApiAddress { get; init; } = System.Net.IPAddress.Loopback;
 
     /// <summary>The Redis configuration (<c>host:port</c>) for a fleet-scale fabric; null for the embedded default.</summary>
     public string? Redis { get; init; }
@@ -42,7 +51,8 @@ public sealed record SiloOptions(string FleetPath, int SiloPort, int GatewayPort
         string? fleet = null;
         var redis = string.IsNullOrWhiteSpace(redisFromEnvironment) ? null : redisFromEnvironment.Trim();
         System.Net.IPAddress? address = null;
-        int siloPort = 11111, gatewayPort = 30000;
+        var apiAddress = System.Net.IPAddress.Loopback;
+        int siloPort = 11111, gatewayPort = 30000, apiPort = DefaultApiPort;
         error = null;
         options = null!;
         for (var i = 0; i < args.Length; i++)
@@ -67,6 +77,13 @@ public sealed record SiloOptions(string FleetPath, int SiloPort, int GatewayPort
                 case "--address" when System.Net.IPAddress.TryParse(value, out address):
                     i++;
                     break;
+                case "--api-port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out apiPort) && apiPort <= 65535:
+                    i++;
+                    break;
+                case "--api-address" when System.Net.IPAddress.TryParse(value, out var parsed):
+                    apiAddress = parsed;
+                    i++;
+                    break;
                 default:
                     error = $"unknown or incomplete option '{args[i]}'";
                     return false;
@@ -80,7 +97,7 @@ public sealed record SiloOptions(string FleetPath, int SiloPort, int GatewayPort
             return false;
         }
 
-        options = new SiloOptions(Path.GetFullPath(fleet), siloPort, gatewayPort) { Redis = redis, Address = address };
+        options = new SiloOptions(Path.GetFullPath(fleet), siloPort, gatewayPort) { Redis = redis, Address = address, ApiPort = apiPort, ApiAddress = apiAddress };
         return true;
     }
 }

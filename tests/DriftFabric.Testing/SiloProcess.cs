@@ -15,10 +15,11 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly List<string> _seen = [];
     private readonly List<string> _all = [];
 
-    private SiloProcess(Process process, int siloPort)
+    private SiloProcess(Process process, int siloPort, int apiPort)
     {
         _process = process;
         SiloPort = siloPort;
+        ApiPort = apiPort;
     }
 
     /// <summary>Lines read so far by <see cref="WaitForLineAsync"/>.</summary>
@@ -38,27 +39,43 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public int SiloPort { get; }
 
+    /// <summary>The port of the silo's HTTP API (on 127.0.0.1).</summary>
+    public int ApiPort { get; }
+
+    public Uri ApiUri => new($"http://127.0.0.1:{ApiPort}/");
+
     public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
 
-    public static SiloProcess Start(params string[] arguments)
+    public static SiloProcess Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
+
+    /// <summary>As <see cref="Start(string[])"/>, with environment variables for the process (e.g. API tokens).</summary>
+    public static SiloProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var siloPort = LoopbackPorts.Free();
+        var given = Array.IndexOf(arguments, "--api-port");
+        var apiPort = given >= 0 ? int.Parse(arguments[given + 1], System.Globalization.CultureInfo.InvariantCulture) : LoopbackPorts.Free();
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "driftfabric-silo.dll"));
-        foreach (var argument in arguments.Concat(["--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var argument in arguments.Concat(["--silo-port", Port(siloPort), "--gateway-port", Port(LoopbackPorts.Free())]).Concat(given >= 0 ? [] : ["--api-port", Port(apiPort)]))
         {
             start.ArgumentList.Add(argument);
         }
 
         var process = new Process { StartInfo = start };
-        var silo = new SiloProcess(process, siloPort);
+        var silo = new SiloProcess(process, siloPort, apiPort);
         process.OutputDataReceived += (_, e) => silo.Receive(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Receive(e.Data);
         process.Start();

@@ -1,0 +1,140 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DriftFabric.Silo.Api;
+
+/// <summary>A bearer token of the API and the tenants it may read (<c>*</c>: every tenant).</summary>
+public sealed class ApiToken
+{
+    public string Token { get; set; } = string.Empty;
+
+    public List<string> Tenants { get; set; } = [];
+}
+
+/// <summary>
+/// The API's bearer tokens: from configuration (<c>DriftFabric:Api:Tokens</c>, e.g. the environment
+/// variables <c>DRIFTFABRIC__API__TOKENS__0__TOKEN</c> and <c>DRIFTFABRIC__API__TOKENS__0__TENANTS__0</c>),
+/// or, when none is configured, one generated at start for every tenant and printed once.
+/// Tokens are kept only as SHA-256 digests and compared in constant time.
+/// </summary>
+public sealed class ApiTokens
+{
+    public const string Section = "DriftFabric:Api:Tokens";
+    public const string AllTenants = "*";
+
+    private readonly List<(byte[] Digest, HashSet<string> Tenants)> _tokens = [];
+
+    private ApiTokens()
+    {
+    }
+
+    /// <summary>The token made at start because configuration has none (shown once, to whoever started the silo); null otherwise.</summary>
+    public string? Generated { get; private set; }
+
+    public int Count => _tokens.Count;
+
+    /// <exception cref="InvalidOperationException">A configured token is empty, too short, or scoped to no tenant.</exception>
+    public static ApiTokens From(IConfiguration configuration)
+    {
+        var tokens = new ApiTokens();
+        var configured = configuration.GetSection(Section).Get<List<ApiToken>>() ?? [];
+        for (var i = 0; i < configured.Count; i++)
+        {
+            var token = configured[i];
+            if (token.Token.Length < 16)
+            {
+                throw new InvalidOperationException($"{Section}:{i}:Token must be at least 16 characters");
+            }
+
+            if (token.Tenants.Count == 0)
+            {
+                throw new InvalidOperationException($"{Section}:{i}:Tenants names no tenant (use \"{AllTenants}\" for all)");
+            }
+
+            tokens.Add(token.Token, token.Tenants);
+        }
+
+        if (tokens.Count == 0)
+        {
+            tokens.Generated = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+            tokens.Add(tokens.Generated, [AllTenants]);
+        }
+
+        return tokens;
+    }
+
+    /// <summary>The tenants a presented token may read, or null when it is no token of ours.</summary>
+    public IReadOnlySet<string>? TenantsOf(string presented)
+    {
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        IReadOnlySet<string>? found = null;
+        foreach (var (known, tenants) in _tokens)
+        {
+            // Every token is compared, in constant time: timing tells nothing of which matched.
+            if (CryptographicOperations.FixedTimeEquals(known, digest))
+            {
+                found = tenants;
+            }
+        }
+
+        return found;
+    }
+
+    private void Add(string token, IEnumerable<string> tenants) =>
+        _tokens.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), new HashSet<string>(tenants, StringComparer.Ordinal)));
+}
+
+/// <summary>Authenticates <c>Authorization: Bearer &lt;token&gt;</c> against <see cref="ApiTokens"/>; the tenants become claims.</summary>
+public sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiTokens tokens)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Bearer";
+    public const string TenantClaim = "driftfabric:tenant";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        var tenants = tokens.TenantsOf(header["Bearer ".Length..].Trim());
+        if (tenants is null)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("unknown token"));
+        }
+
+        var identity = new ClaimsIdentity(tenants.Select(t => new Claim(TenantClaim, t)), SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        return Response.WriteAsJsonAsync(new ApiError("a bearer token is required (Authorization: Bearer <token>)"));
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Response.WriteAsJsonAsync(new ApiError("this token is not scoped to the tenant"));
+    }
+}
+
+/// <summary>The body of every API error: one clear line.</summary>
+public sealed record ApiError(string Error);
+
+internal static class TenantAccess
+{
+    public static bool MayRead(this ClaimsPrincipal user, string tenant) =>
+        user.HasClaim(ApiTokenHandler.TenantClaim, ApiTokens.AllTenants) || user.HasClaim(ApiTokenHandler.TenantClaim, tenant);
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Security.Claims;
+using DriftFabric.Abstractions;
+using DriftFabric.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Routing;
+
+namespace DriftFabric.Silo.Api;
+
+/// <summary>The HTTP API: the queries of <see cref="IDriftClient"/> as JSON under <c>/api/v1</c>, and a tenant's events as Server-Sent Events.</summary>
+public static class ApiEndpoints
+{
+    public static void MapDriftFabricApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").RequireAuthorization();
+
+        api.MapGet("/fleet", async (ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
+        {
+            var readable = (await drift.GetFleetAsync(ct)).Tenants.Where(t => user.MayRead(t.Tenant)).ToList();
+            return Results.Ok(new FleetSummary(readable.Aggregate(DriftSummary.Empty, (total, t) => total + t.Summary), readable));
+        }).WithSummary("The tenants this token may read, with their summaries and total.");
+
+        api.MapGet("/tenants", async (ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
+            Results.Ok((await drift.GetFleetAsync(ct)).Tenants.Where(t => user.MayRead(t.Tenant))))
+            .WithSummary("Every tenant this token may read, with its summary.");
+
+        api.MapGet("/tenants/{tenant}", (string tenant, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
+            Answer(user, tenant, () => drift.GetTenantAsync(tenant, ct)))
+            .WithSummary("A tenant's summary and its clusters' roll-ups.");
+
+        api.MapGet("/tenants/{tenant}/clusters/{cluster}", (string tenant, string cluster, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
+            Answer(user, tenant, () => drift.GetClusterAsync(tenant, cluster, ct)))
+            .WithSummary("A cluster's roll-up and its services.");
+
+        var service = api.MapGroup("/tenants/{tenant}/clusters/{cluster}/services/{namespace}/{service}");
+        service.MapGet("/", (string tenant, string cluster, string @namespace, string service, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
+            Answer(user, tenant, () => drift.GetServiceAsync(new ServiceId(tenant, cluster, @namespace, service), ct)))
+            .WithSummary("A service's summary and current drifts.");
+        service.MapGet("/history", (string tenant, string cluster, string @namespace, string service, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
+            Answer(user, tenant, () => drift.GetHistoryAsync(new ServiceId(tenant, cluster, @namespace, service), ct)))
+            .WithSummary("A service's most recent transitions, oldest first.");
+        service.MapGet("/resources/{**resource}", (string tenant, string cluster, string @namespace, string service, string resource, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
+            Answer(user, tenant, () => drift.GetResourceDriftAsync(new ServiceId(tenant, cluster, @namespace, service), resource, ct)))
+            .WithSummary("The current drifts of one resource of a service (e.g. resources/apps/Deployment/shop/web); empty when in sync.");
+
+        api.MapGet("/tenants/{tenant}/events", async (string tenant, long? after, HttpContext http, ClaimsPrincipal user, IDriftClient drift, IOptions<JsonOptions> json, CancellationToken ct) =>
+        {
+            if (!user.MayRead(tenant))
+            {
+                return Results.Forbid();
+            }
+
+            TenantSummary summary;
+            try
+            {
+                summary = await drift.GetTenantAsync(tenant, ct);
+            }
+            catch (DriftFabricNotFoundException e)
+            {
+                return Results.NotFound(new ApiError(e.Message));
+            }
+
+            // A reconnecting EventSource sends the last id it saw; a first connection tails from now unless ?after= says where.
+            var cursor = long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var lastSeen)
+                ? lastSeen
+                : after ?? summary.LastSequence;
+            await StreamEventsAsync(http.Response, drift.WatchAsync(tenant, cursor, cancellationToken: ct), json.Value.SerializerOptions, ct);
+            return Results.Empty;
+        }).WithSummary("The tenant's drift events as Server-Sent Events (id: sequence; event: opened, changed or resolved), resuming from Last-Event-ID, or ?after=N.");
+    }
+
+    /// <summary>
+    /// Writes events as Server-Sent Events (<c>id</c>: sequence, <c>event</c>: the transition,
+    /// <c>data</c>: the event as JSON) until the client goes. Headers go out at once, and a comment
+    /// every <see cref="KeepAlive"/> while nothing happens, so proxies keep an idle stream open. A
+    /// cursor behind the log's retention ends the stream with an <c>error</c> event.
+    /// </summary>
+    private static async Task StreamEventsAsync(HttpResponse response, IAsyncEnumerable<DriftEvent> events, JsonSerializerOptions json, CancellationToken ct)
+    {
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await response.Body.FlushAsync(ct);
+        var cursor = events.GetAsyncEnumerator(ct);
+        var next = cursor.MoveNextAsync().AsTask();
+        try
+        {
+            while (true)
+            {
+                if (await Task.WhenAny(next, Task.Delay(KeepAlive, ct)) != next)
+                {
+                    await response.WriteAsync(": keep-alive\n\n", ct);
+                    await response.Body.FlushAsync(ct);
+                    continue;
+                }
+
+                if (!await next)
+                {
+                    return;
+                }
+
+                var e = cursor.Current;
+                await response.WriteAsync($"id: {e.Sequence.ToString(CultureInfo.InvariantCulture)}\nevent: {e.Type.ToString().ToLowerInvariant()}\ndata: {JsonSerializer.Serialize(e, json)}\n\n", ct);
+                await response.Body.FlushAsync(ct);
+                next = cursor.MoveNextAsync().AsTask();
+            }
+        }
+        catch (DriftEventsTrimmedException e)
+        {
+            await response.WriteAsync($"event: error\ndata: {JsonSerializer.Serialize(new ApiError(e.Message), json)}\n\n", ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            // An async iterator is disposed only once its pending step is over (cancelled with the request).
+            await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await cursor.DisposeAsync();
+        }
+    }
+
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    /// <summary>403 for a tenant the token may not read, 404 for a name the fabric does not know, else the answer.</summary>
+    private static async Task<IResult> Answer<T>(ClaimsPrincipal user, string tenant, Func<Task<T>> query)
+    {
+        if (!user.MayRead(tenant))
+        {
+            return Results.Forbid();
+        }
+
+        try
+        {
+            return Results.Ok(await query());
+        }
+        catch (DriftFabricNotFoundException e)
+        {
+            return Results.NotFound(new ApiError(e.Message));
+        }
+    }
+}

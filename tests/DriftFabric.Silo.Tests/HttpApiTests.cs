@@ -1,0 +1,275 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace DriftFabric.Silo.Tests;
+
+/// <summary>One embedded silo process with the example fleet and two configured tokens: one for every tenant, one for acme only.</summary>
+public sealed class ApiSilo : IAsyncLifetime
+{
+    public const string AllTenants = "token-for-every-tenant-0123456789";
+    public const string AcmeOnly = "token-for-acme-only-0123456789ab";
+
+    public TempFleet Fleet { get; } = TempFleet.FromExamples();
+
+    public SiloProcess Silo { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Silo = SiloProcess.Start(
+            new Dictionary<string, string>
+            {
+                ["DRIFTFABRIC__API__TOKENS__0__TOKEN"] = AllTenants,
+                ["DRIFTFABRIC__API__TOKENS__0__TENANTS__0"] = "*",
+                ["DRIFTFABRIC__API__TOKENS__1__TOKEN"] = AcmeOnly,
+                ["DRIFTFABRIC__API__TOKENS__1__TENANTS__0"] = "acme",
+            },
+            "--fleet",
+            Fleet.SpecPath);
+        await Silo.WaitForLineAsync("Watching desired and live sources");
+        Http = new HttpClient { BaseAddress = Silo.ApiUri, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await Silo.DisposeAsync();
+        Fleet.Dispose();
+    }
+
+    public async Task<(HttpStatusCode Status, JsonNode? Body)> GetAsync(string path, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+}
+
+/// <summary>The silo's HTTP API, against a running silo process: every endpoint, with and without the right token.</summary>
+public sealed class HttpApiTests(ApiSilo api) : IClassFixture<ApiSilo>
+{
+    private const string Cart = "/api/v1/tenants/acme/clusters/prod-eu/services/shop/cart";
+
+    public static TheoryData<string> Endpoints => new()
+    {
+        "/api/v1/fleet",
+        "/api/v1/tenants",
+        "/api/v1/tenants/acme",
+        "/api/v1/tenants/acme/clusters/prod-eu",
+        Cart,
+        Cart + "/history",
+        Cart + "/resources/apps/Deployment/shop/cart",
+        "/api/v1/tenants/acme/events",
+    };
+
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task Without_a_token_or_with_an_unknown_one_every_endpoint_is_401(string path)
+    {
+        var (none, body) = await api.GetAsync(path, null);
+        var (unknown, _) = await api.GetAsync(path, "not-a-token-of-this-silo-at-all");
+
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (none, unknown));
+        Assert.Contains("bearer token", (string?)body?["error"], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/tenants/globex")]
+    [InlineData("/api/v1/tenants/globex/clusters/payments-prod")]
+    [InlineData("/api/v1/tenants/globex/clusters/payments-prod/services/payments/ledger")]
+    [InlineData("/api/v1/tenants/globex/clusters/payments-prod/services/payments/ledger/history")]
+    [InlineData("/api/v1/tenants/globex/events")]
+    [InlineData("/api/v1/tenants/nobody")]
+    public async Task A_token_scoped_to_acme_is_403_on_any_other_tenant(string path)
+    {
+        var (status, body) = await api.GetAsync(path, ApiSilo.AcmeOnly);
+
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Equal("this token is not scoped to the tenant", (string?)body?["error"]);
+    }
+
+    [Fact]
+    public async Task The_tenant_list_and_fleet_total_hold_only_the_tenants_a_token_may_read()
+    {
+        var (_, all) = await api.GetAsync("/api/v1/tenants", ApiSilo.AllTenants);
+        var (_, acme) = await api.GetAsync("/api/v1/tenants", ApiSilo.AcmeOnly);
+        var (_, acmeFleet) = await api.GetAsync("/api/v1/fleet", ApiSilo.AcmeOnly);
+
+        Assert.Equal(["acme", "globex"], all!.AsArray().Select(t => (string?)t!["tenant"]));
+        Assert.Equal(["acme"], acme!.AsArray().Select(t => (string?)t!["tenant"]));
+        Assert.Equal(26, (int?)acmeFleet!["total"]!["resources"]);
+        Assert.Equal("critical", (string?)acme[0]!["summary"]!["worst"]);
+    }
+
+    [Fact]
+    public async Task Tenant_cluster_service_history_and_resource_answer_as_the_client_library_does()
+    {
+        var (tenantStatus, tenant) = await api.GetAsync("/api/v1/tenants/acme", ApiSilo.AcmeOnly);
+        var (_, cluster) = await api.GetAsync("/api/v1/tenants/acme/clusters/prod-eu", ApiSilo.AcmeOnly);
+        var (_, cart) = await api.GetAsync(Cart, ApiSilo.AcmeOnly);
+        var (_, history) = await api.GetAsync(Cart + "/history", ApiSilo.AcmeOnly);
+        var (_, deployment) = await api.GetAsync(Cart + "/resources/apps/Deployment/shop/cart", ApiSilo.AcmeOnly);
+        var (_, inSync) = await api.GetAsync("/api/v1/tenants/acme/clusters/prod-eu/services/shop/catalog/resources/apps/Deployment/shop/catalog", ApiSilo.AcmeOnly);
+
+        Assert.Equal(HttpStatusCode.OK, tenantStatus);
+        Assert.Equal(["prod-eu", "staging"], tenant!["clusters"]!.AsArray().Select(c => (string?)c!["cluster"]));
+        Assert.Equal("ok", (string?)tenant["clusters"]![0]!["status"]!["state"]);
+        Assert.Contains("cart", cluster!["services"]!.AsArray().Select(s => (string?)s!["service"]!["name"]));
+        Assert.Equal(
+            ["apps/Deployment/shop/cart /spec/replicas modified medium kubectl-scale", "core/ConfigMap/shop/debug-flags  unmanaged high kubectl-create"],
+            cart!["drifts"]!.AsArray().Select(d => $"{d!["resource"]} {d["path"]} {((string?)d["kind"])!.ToLowerInvariant()} {d["severity"]} {d["manager"]}"));
+        Assert.Contains(history!.AsArray(), t => (string?)t!["type"] == "opened" && (string?)t["drift"]!["path"] == "/spec/replicas");
+        Assert.Equal("6", (string?)Assert.Single(deployment!.AsArray())!["live"]);
+        Assert.Empty(inSync!.AsArray());
+    }
+
+    [Theory]
+    [InlineData("/api/v1/tenants/nobody", "no tenant nobody in the fleet")]
+    [InlineData("/api/v1/tenants/acme/clusters/moon", "no cluster moon in tenant acme")]
+    [InlineData("/api/v1/tenants/acme/clusters/prod-eu/services/shop/basket", "no service shop/basket in cluster acme/prod-eu")]
+    [InlineData(Cart + "/resources/apps/Deployment/shop/basket", "service acme/prod-eu/shop/cart has no resource apps/Deployment/shop/basket")]
+    [InlineData("/api/v1/tenants/nobody/events", "no tenant nobody in the fleet")]
+    public async Task Unknown_names_are_404_with_one_clear_line(string path, string error)
+    {
+        var (status, body) = await api.GetAsync(path, ApiSilo.AllTenants);
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal(error, (string?)body?["error"]);
+    }
+
+    [Fact]
+    public async Task Health_and_readiness_report_the_event_log_and_every_watch_and_OpenAPI_is_served()
+    {
+        var (health, report) = await api.GetAsync("/healthz", null);
+        var (ready, _) = await api.GetAsync("/readyz", null);
+        var (openApi, document) = await api.GetAsync("/openapi/v1.json", null);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (health, ready, openApi));
+        Assert.Equal("ok", (string?)report!["status"]);
+        Assert.Equal(
+            ["acme/prod-eu ok", "acme/staging ok", "globex/payments-prod ok"],
+            report["watches"]!.AsArray().Select(w => $"{w!["tenant"]}/{w["cluster"]} {w["state"]}"));
+        Assert.Contains(report["components"]!.AsArray(), c => (string?)c!["component"] == "event-log" && (bool?)c["healthy"] == true);
+        var paths = document!["paths"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Contains("/api/v1/tenants/{tenant}/events", paths);
+        Assert.Contains("/api/v1/tenants/{tenant}/clusters/{cluster}/services/{namespace}/{service}/history", paths);
+    }
+
+    [Fact]
+    public async Task Server_sent_events_replay_the_log_and_resume_after_the_last_event_id()
+    {
+        var (_, tenant) = await api.GetAsync("/api/v1/tenants/acme", ApiSilo.AllTenants);
+        var last = (long)tenant!["lastSequence"]!;
+        Assert.True(last >= 4, $"acme has {last} events");
+
+        var replay = await ReadEventsAsync("/api/v1/tenants/acme/events?after=0", null, (int)last);
+        Assert.Equal(Enumerable.Range(1, (int)last).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), replay.Select(e => e.EventId));
+        Assert.All(replay, e => Assert.Contains(e.EventType, new[] { "opened", "changed", "resolved" }));
+        Assert.Equal(replay[0].EventId, JsonNode.Parse(replay[0].Data)!["sequence"]!.ToString());
+
+        // The connection drops after the second event: the browser reconnects with Last-Event-ID 2.
+        var resumed = await ReadEventsAsync("/api/v1/tenants/acme/events", "2", (int)last - 2);
+        Assert.Equal(replay.Skip(2).Select(e => (e.EventId, e.Data)), resumed.Select(e => (e.EventId, e.Data)));
+    }
+
+    [Fact]
+    public async Task An_open_event_stream_gets_a_new_drift_as_it_happens()
+    {
+        // A stream opened without a cursor tails from now.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tenants/globex/events");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiSilo.AllTenants);
+        using var response = await api.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        var next = events.MoveNextAsync().AsTask();
+
+        var live = Path.Combine(api.Fleet.Root, "globex", "payments-prod", "live.json");
+        var list = JsonNode.Parse(await File.ReadAllTextAsync(live))!;
+        var ledger = list["items"]!.AsArray().Single(i => (string?)i!["kind"] == "Deployment" && (string?)i["metadata"]!["name"] == "ledger")!;
+        ledger["spec"]!["replicas"] = 9;
+        await File.WriteAllTextAsync(live, list.ToJsonString());
+
+        Assert.True(await next);
+        var e = JsonNode.Parse(events.Current.Data)!;
+        Assert.Equal(("opened", "apps/Deployment/payments/ledger", "/spec/replicas"), (events.Current.EventType, (string?)e["drift"]!["resource"], (string?)e["drift"]!["path"]));
+        await events.DisposeAsync();
+    }
+
+    private async Task<List<SseItem<string>>> ReadEventsAsync(string path, string? lastEventId, int count)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiSilo.AllTenants);
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        using var response = await api.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var items = new List<SseItem<string>>();
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(timeout.Token))
+        {
+            items.Add(item);
+            if (items.Count == count)
+            {
+                break;
+            }
+        }
+
+        return items;
+    }
+}
+
+/// <summary>The embedded default with no token configured makes one and prints it, once, with the API's address.</summary>
+public sealed class GeneratedTokenTests
+{
+    [Fact]
+    public async Task Without_configured_tokens_the_silo_prints_the_api_address_and_a_token_that_works()
+    {
+        using var fleet = TempFleet.FromExamples();
+        await using var silo = SiloProcess.Start("--fleet", fleet.SpecPath);
+
+        var line = await silo.WaitForLineAsync("api: ");
+        await silo.WaitForLineAsync("Watching desired and live sources");
+
+        var match = System.Text.RegularExpressions.Regex.Match(line, "^api: (http://127\\.0\\.0\\.1:\\d+) token: (\\S{20,})$");
+        Assert.True(match.Success, line);
+        Assert.Equal(silo.ApiUri.ToString().TrimEnd('/'), match.Groups[1].Value);
+        using var http = new HttpClient { BaseAddress = silo.ApiUri };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", match.Groups[2].Value);
+        using var tenants = await http.GetAsync("/api/v1/tenants");
+        Assert.Equal(HttpStatusCode.OK, tenants.StatusCode);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", match.Groups[2].Value + "x");
+        using var wrong = await http.GetAsync("/api/v1/tenants");
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Single(silo.Output, l => l.Contains(match.Groups[2].Value, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_port_already_taken_is_one_clear_line_and_a_failed_start()
+    {
+        using var fleet = TempFleet.FromExamples();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var silo = SiloProcess.Start("--fleet", fleet.SpecPath, "--api-port", port);
+
+        var error = await silo.WaitForLineAsync("api: cannot listen on");
+        Assert.Contains($"127.0.0.1:{port}", error, StringComparison.Ordinal);
+        Assert.Equal(1, await silo.ExitCodeAsync());
+    }
+}
