@@ -55,8 +55,15 @@ public sealed class ApiSilo : IAsyncLifetime
     }
 }
 
+[CollectionDefinition(Name)]
+public sealed class ApiSiloTests : ICollectionFixture<ApiSilo>
+{
+    public const string Name = "api-silo";
+}
+
 /// <summary>The silo's HTTP API, against a running silo process: every endpoint, with and without the right token.</summary>
-public sealed class HttpApiTests(ApiSilo api) : IClassFixture<ApiSilo>
+[Collection(ApiSiloTests.Name)]
+public sealed class HttpApiTests(ApiSilo api)
 {
     private const string Cart = "/api/v1/tenants/acme/clusters/prod-eu/services/shop/cart";
 

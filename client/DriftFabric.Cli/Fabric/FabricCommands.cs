@@ -1,0 +1,298 @@
+using System.CommandLine;
+using System.Text.Json;
+using DriftFabric.Abstractions;
+using DriftFabric.Client;
+using Spectre.Console;
+
+namespace DriftFabric.Cli.Fabric;
+
+/// <summary>
+/// Commands against a running fabric, through its HTTP API: <c>status</c>, <c>services</c>,
+/// <c>drift SERVICE</c>, <c>history SERVICE</c>, <c>watch</c>. Each prints a table for people
+/// (coloured on a terminal) or JSON with <c>--format json</c>; a failure is one line on stderr
+/// and exit status 1.
+/// </summary>
+internal static class FabricCommands
+{
+    public const string DefaultServer = "http://127.0.0.1:5080";
+
+    private static readonly Option<string> Server = new("--server")
+    {
+        Description = $"The silo's HTTP API (default: DRIFTFABRIC_SERVER, else {DefaultServer})",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DRIFTFABRIC_SERVER") is { Length: > 0 } server ? server : DefaultServer,
+    };
+
+    private static readonly Option<string?> Token = new("--token")
+    {
+        Description = "Bearer token of the API (default: DRIFTFABRIC_TOKEN)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DRIFTFABRIC_TOKEN"),
+    };
+
+    private static readonly Option<string?> Format = CreateFormat();
+
+    /// <summary>The options every fabric command takes, for the root command (they apply to its subcommands).</summary>
+    public static IEnumerable<Option> GlobalOptions => [Server, Token];
+
+    public static IEnumerable<Command> Create() => [Status(), Services(), Drift(), History(), Watch()];
+
+    private static Option<string?> CreateFormat()
+    {
+        var format = new Option<string?>("--format") { Description = "table (default on a terminal) or json (default otherwise)" };
+        format.AcceptOnlyFromAmong("table", "json");
+        return format;
+    }
+
+    private static Command Status()
+    {
+        var command = new Command("status", "The fleet: each tenant and cluster with its drift, coloured by the worst severity.") { Format };
+        command.SetAction((parse, ct) => Run(parse, async (api, output) =>
+        {
+            var fleet = await api.GetAsync<FleetSummary>("api/v1/fleet", ct);
+            if (Json(parse))
+            {
+                output.Json(fleet);
+                return;
+            }
+
+            var table = FabricOutput.Table("", "resources", "drifted", "critical", "high", "medium", "low", "state");
+            foreach (var tenant in fleet.Tenants)
+            {
+                table.AddRow(FabricOutput.Row($"[bold]{Markup.Escape(tenant.Tenant)}[/]", tenant.Summary, string.Empty));
+                foreach (var cluster in tenant.Clusters)
+                {
+                    var state = cluster.Status.State == SourceState.Ok ? "ok" : $"[red]{cluster.Status.State.ToString().ToLowerInvariant()}[/]";
+                    table.AddRow(FabricOutput.Row($"  {Markup.Escape(cluster.Cluster)}", cluster.Summary, state));
+                }
+            }
+
+            output.Console.Write(table);
+            output.Console.MarkupLine($"[{FabricOutput.Style(fleet.Total.Worst)}]{Markup.Escape(FabricOutput.Summary(fleet.Total))}[/]");
+        }));
+        return command;
+    }
+
+    private static Command Services()
+    {
+        var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's services" };
+        var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's services" };
+        var severity = new Option<string?>("--severity") { Description = "Only services with a drift at least this severe" };
+        severity.AcceptOnlyFromAmong("low", "medium", "high", "critical");
+        var drifted = new Option<bool>("--drifted") { Description = "Only services with drift" };
+        var command = new Command("services", "Services of the fleet with their drift, filtered.") { tenant, cluster, severity, drifted, Format };
+        command.SetAction((parse, ct) => Run(parse, async (api, output) =>
+        {
+            var min = Enum.TryParse<DriftSeverity>(parse.GetValue(severity), ignoreCase: true, out var s) ? s : (DriftSeverity?)null;
+            var fleet = await api.GetAsync<FleetSummary>("api/v1/fleet", ct);
+            var clusters = fleet.Tenants
+                .Where(t => parse.GetValue(tenant) is not { } only || t.Tenant == only)
+                .SelectMany(t => t.Clusters.Where(c => parse.GetValue(cluster) is not { } only || c.Cluster == only).Select(c => (t.Tenant, c.Cluster)))
+                .ToList();
+            var services = new List<ServiceSummary>();
+            await output.ProgressAsync($"reading {clusters.Count} clusters", async report =>
+            {
+                foreach (var (t, c) in clusters)
+                {
+                    report($"{t}/{c}");
+                    var detail = await api.GetAsync<ClusterDetail>($"api/v1/tenants/{Uri.EscapeDataString(t)}/clusters/{Uri.EscapeDataString(c)}", ct);
+                    services.AddRange(detail.Services.Where(x =>
+                        (!parse.GetValue(drifted) || x.Summary.Drifts > 0) && (min is not { } m || x.Summary.Worst >= m)));
+                }
+            });
+
+            if (Json(parse))
+            {
+                output.Json(services);
+                return;
+            }
+
+            var table = FabricOutput.Table("service", "worst", "drifts", "drifted", "resources");
+            foreach (var service in services)
+            {
+                var worst = service.Summary.Worst;
+                table.AddRow(
+                    Markup.Escape(service.Service.Key),
+                    $"[{FabricOutput.Style(worst)}]{FabricOutput.Worst(worst)}[/]",
+                    service.Summary.Drifts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    service.Summary.DriftedResources.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    service.Summary.Resources.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            output.Console.Write(table);
+            output.Console.MarkupLine(Markup.Escape(FabricOutput.Plural(services.Count, "service")));
+        }));
+        return command;
+    }
+
+    private static Command Drift()
+    {
+        var service = ServiceArgument();
+        var command = new Command("drift", "One service's drift: desired and live side by side, field by field.") { service, Format };
+        command.SetAction((parse, ct) => Run(parse, async (api, output) =>
+        {
+            var id = ParseService(parse.GetRequiredValue(service));
+            var drift = await api.GetAsync<ServiceDrift>(ServicePath(id), ct);
+            if (Json(parse))
+            {
+                output.Json(drift);
+                return;
+            }
+
+            output.Console.MarkupLine($"[bold]{Markup.Escape(id.Key)}[/]  [{FabricOutput.Style(drift.Summary.Worst)}]{FabricOutput.Worst(drift.Summary.Worst)}[/]");
+            var table = FabricOutput.Table("field", "severity", "desired (code)", "live (cluster)", "changed by");
+            foreach (var group in drift.Drifts.GroupBy(d => d.Resource))
+            {
+                table.AddRow($"[bold]{Markup.Escape(group.Key)}[/]", string.Empty, string.Empty, string.Empty, string.Empty);
+                foreach (var d in group)
+                {
+                    table.AddRow(
+                        "  " + Markup.Escape(d.Path.Length == 0 ? "(whole resource)" : d.Path),
+                        $"[{FabricOutput.Style(d.Severity)}]{d.Severity.ToString().ToLowerInvariant()}[/]",
+                        $"[green]{Markup.Escape(FabricOutput.Side(d, desired: true))}[/]",
+                        $"[red]{Markup.Escape(FabricOutput.Side(d, desired: false))}[/]",
+                        Markup.Escape(FabricOutput.Who(d)));
+                }
+            }
+
+            output.Console.Write(table);
+            output.Console.MarkupLine(Markup.Escape(FabricOutput.Summary(drift.Summary)));
+        }));
+        return command;
+    }
+
+    private static Command History()
+    {
+        var service = ServiceArgument();
+        var command = new Command("history", "One service's recent drift transitions, oldest first.") { service, Format };
+        command.SetAction((parse, ct) => Run(parse, async (api, output) =>
+        {
+            var id = ParseService(parse.GetRequiredValue(service));
+            var history = await api.GetAsync<List<DriftTransition>>(ServicePath(id) + "/history", ct);
+            if (Json(parse))
+            {
+                output.Json(history);
+                return;
+            }
+
+            var table = FabricOutput.Table("at", "transition", "severity", "field", "change", "by");
+            foreach (var t in history)
+            {
+                var d = t.Drift;
+                table.AddRow(
+                    t.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+                    t.Type.ToString().ToLowerInvariant(),
+                    $"[{FabricOutput.Style(d.Severity)}]{d.Severity.ToString().ToLowerInvariant()}[/]",
+                    Markup.Escape($"{d.Resource} {d.Path}".TrimEnd()),
+                    Markup.Escape(t.Type == DriftEventType.Resolved ? "back in line with the code" : FabricOutput.Change(d)),
+                    Markup.Escape(d.Manager ?? "-"));
+            }
+
+            output.Console.Write(table);
+            output.Console.MarkupLine(Markup.Escape(FabricOutput.Plural(history.Count, "transition")));
+        }));
+        return command;
+    }
+
+    private static Command Watch()
+    {
+        var tenant = new Option<string[]>("--tenant") { Description = "Tenants to watch (repeatable; default: every tenant the token may read)", Arity = ArgumentArity.ZeroOrMore };
+        var after = new Option<long?>("--after") { Description = "Replay from after this sequence number (one tenant); default: from now" };
+        var severity = new Option<string?>("--severity") { Description = "Only drifts at least this severe" };
+        severity.AcceptOnlyFromAmong("low", "medium", "high", "critical");
+        var command = new Command("watch", "Live tail of drift events; reconnects by itself, Ctrl+C stops. JSON: one event per line.") { tenant, after, severity, Format };
+        command.SetAction((parse, ct) => Run(parse, async (api, output) =>
+        {
+            var tenants = parse.GetValue(tenant) is { Length: > 0 } named ? named : [.. (await api.GetAsync<FleetSummary>("api/v1/fleet", ct)).Tenants.Select(t => t.Tenant)];
+            if (parse.GetValue(after) is not null && tenants.Length != 1)
+            {
+                throw new FabricApiException("--after needs exactly one --tenant: sequence numbers are per tenant");
+            }
+
+            var min = Enum.TryParse<DriftSeverity>(parse.GetValue(severity), ignoreCase: true, out var s) ? s : DriftSeverity.Low;
+            output.Status($"watching {string.Join(", ", tenants)} on {parse.GetValue(Server)}; Ctrl+C stops");
+            var gate = new SemaphoreSlim(1, 1);
+            try
+            {
+                await Task.WhenAll(tenants.Select(async t =>
+                {
+                    await foreach (var e in api.WatchAsync(t, parse.GetValue(after), reason => output.Status($"{t}: reconnecting ({reason})"), ct))
+                    {
+                        if (e.Drift.Severity < min)
+                        {
+                            continue;
+                        }
+
+                        await gate.WaitAsync(ct);
+                        try
+                        {
+                            if (Json(parse))
+                            {
+                                output.JsonLine(e);
+                            }
+                            else
+                            {
+                                output.Console.MarkupLine(FabricOutput.EventLine(e));
+                            }
+                        }
+                        finally
+                        {
+                            gate.Release();
+                        }
+                    }
+                }));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Ctrl+C: a watch ends normally.
+            }
+        }));
+        return command;
+    }
+
+    private static Argument<string> ServiceArgument() => new("service") { Description = "tenant/cluster/namespace/service" };
+
+    private static ServiceId ParseService(string text)
+    {
+        try
+        {
+            return ServiceId.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new FabricApiException(e.Message);
+        }
+    }
+
+    private static string ServicePath(ServiceId id) =>
+        $"api/v1/tenants/{Uri.EscapeDataString(id.Tenant)}/clusters/{Uri.EscapeDataString(id.Cluster)}/services/{Uri.EscapeDataString(id.Namespace)}/{Uri.EscapeDataString(id.Name)}";
+
+    private static bool Json(ParseResult parse) => (parse.GetValue(Format) ?? (Console.IsOutputRedirected ? "json" : "table")) == "json";
+
+    private static async Task<int> Run(ParseResult parse, Func<FabricApi, FabricOutput, Task> action)
+    {
+        var output = new FabricOutput(Console.Out, Console.Error, colour: !Console.IsOutputRedirected, Console.IsOutputRedirected ? 160 : Math.Max(80, Console.WindowWidth));
+        Uri server;
+        try
+        {
+            server = new Uri(parse.GetValue(Server)!.TrimEnd('/') + "/", UriKind.Absolute);
+        }
+        catch (UriFormatException)
+        {
+            output.Error($"--server {parse.GetValue(Server)} is not a URL");
+            return 1;
+        }
+
+        using var api = new FabricApi(server, parse.GetValue(Token));
+        try
+        {
+            await action(api, output);
+            return 0;
+        }
+        catch (FabricApiException e)
+        {
+            output.Error(e.Message);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text.Json;
+using DriftFabric.Abstractions;
+using Spectre.Console;
+
+namespace DriftFabric.Cli.Fabric;
+
+/// <summary>Where fabric commands write: tables and JSON on stdout, progress and the one-line error on stderr.</summary>
+internal sealed class FabricOutput
+{
+    private readonly TextWriter _output;
+    private readonly TextWriter _error;
+    private readonly bool _progress;
+
+    public FabricOutput(TextWriter output, TextWriter error, bool colour, int width)
+    {
+        _output = output;
+        _error = error;
+        _progress = !System.Console.IsErrorRedirected;
+        Console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = colour ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = colour ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        Console.Profile.Width = width;
+    }
+
+    public IAnsiConsole Console { get; }
+
+    public static Table Table(params string[] headers)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        foreach (var header in headers)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(header)));
+        }
+
+        return table;
+    }
+
+    /// <summary>A fleet row: a name, the counts (coloured by severity), a state.</summary>
+    public static string[] Row(string name, DriftSummary s, string state)
+    {
+        string Count(int n, DriftSeverity severity) => n == 0 ? "0" : $"[{Style(severity)}]{n.ToString(CultureInfo.InvariantCulture)}[/]";
+        return
+        [
+            $"[{Style(s.Worst)}]{name}[/]", s.Resources.ToString(CultureInfo.InvariantCulture), s.DriftedResources.ToString(CultureInfo.InvariantCulture),
+            Count(s.Critical, DriftSeverity.Critical), Count(s.High, DriftSeverity.High), Count(s.Medium, DriftSeverity.Medium), Count(s.Low, DriftSeverity.Low), state,
+        ];
+    }
+
+    private static readonly JsonSerializerOptions Indented = new(FabricApi.Json) { WriteIndented = true };
+
+    public void Json<T>(T value) => _output.WriteLine(JsonSerializer.Serialize(value, Indented));
+
+    public void JsonLine<T>(T value)
+    {
+        _output.WriteLine(JsonSerializer.Serialize(value, FabricApi.Json));
+        _output.Flush();
+    }
+
+    /// <summary>A status line for people watching a terminal (not written when stderr is redirected).</summary>
+    public void Status(string message)
+    {
+        if (_progress)
+        {
+            _error.WriteLine($"driftfabric: {message}");
+        }
+    }
+
+    /// <summary>Runs a long operation with a spinner on a terminal's stderr, naming what it is at.</summary>
+    public async Task ProgressAsync(string label, Func<Action<string>, Task> work)
+    {
+        if (!_progress)
+        {
+            await work(_ => { });
+            return;
+        }
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_error) });
+        await console.Status().StartAsync(label, async context => await work(at => context.Status($"{label}: {Markup.Escape(at)}")));
+    }
+
+    public void Error(string message) => _error.WriteLine($"driftfabric: {message}");
+
+    public static string Style(DriftSeverity? severity) => severity switch
+    {
+        DriftSeverity.Critical => "bold red",
+        DriftSeverity.High => "red",
+        DriftSeverity.Medium => "yellow",
+        DriftSeverity.Low => "blue",
+        _ => "green",
+    };
+
+    public static string Worst(DriftSeverity? severity) => severity?.ToString().ToLowerInvariant() ?? "in sync";
+
+    public static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
+
+    public static string Summary(DriftSummary s) =>
+        s.Drifts == 0 ? $"In sync: {Plural(s.Resources, "resource")}." : $"{Plural(s.Drifts, "drift")} in {Plural(s.DriftedResources, "resource")} of {s.Resources} (worst {Worst(s.Worst)}).";
+
+    /// <summary>One side of a drift as people read it: strings unquoted, absence said in words.</summary>
+    public static string Side(DriftRecord d, bool desired) => (d.Kind, d.Path.Length == 0) switch
+    {
+        ("Unmanaged", _) => desired ? "(not in the code)" : "(in the cluster)",
+        ("Missing", true) => desired ? "(declared)" : "(not in the cluster)",
+        _ => Value(desired ? d.Desired : d.Live),
+    };
+
+    public static string Who(DriftRecord d) =>
+        d.Manager is null ? "-" : d.ChangedAt is { } at ? $"{d.Manager}, {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}" : d.Manager;
+
+    public static string Change(DriftRecord d) => d.Kind switch
+    {
+        "Unmanaged" => "in the cluster, not declared",
+        "Missing" when d.Path.Length == 0 => "declared, not in the cluster",
+        _ => $"{Value(d.Desired)} -> {Value(d.Live)}",
+    };
+
+    public static string EventLine(DriftEvent e)
+    {
+        var d = e.Drift;
+        var at = e.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+        var change = e.Type == DriftEventType.Resolved ? "back in line with the code" : Change(d);
+        var who = d.Manager is null ? string.Empty : $" by {d.Manager}";
+        return $"[dim]{at} #{e.Sequence}[/] {Markup.Escape($"{e.Tenant}/{e.Service.Cluster}")} {e.Type.ToString().ToLowerInvariant(),-8} "
+            + $"[{Style(d.Severity)}]{d.Severity.ToString().ToLowerInvariant(),-8}[/] {Markup.Escape($"{d.Resource} {d.Path}".TrimEnd())}: {Markup.Escape(Shorten(change) + who)}";
+    }
+
+    private static string Value(string? json)
+    {
+        if (json is null)
+        {
+            return "(absent)";
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return Shorten(document.RootElement.ValueKind == JsonValueKind.String ? document.RootElement.GetString()! : json);
+        }
+        catch (JsonException)
+        {
+            return Shorten(json);
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 60), "…", text.AsSpan(text.Length - 59));
+}

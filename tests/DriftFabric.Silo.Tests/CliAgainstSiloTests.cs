@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace DriftFabric.Silo.Tests;
+
+/// <summary>The built CLI (<c>driftfabric</c>) as a child process against a running silo's API.</summary>
+[Collection(ApiSiloTests.Name)]
+public sealed class CliAgainstSiloTests(ApiSilo api)
+{
+    [Fact]
+    public async Task Status_prints_the_fleet_as_json_and_as_a_table()
+    {
+        var (code, json, _) = await Cli(ApiSilo.AllTenants, "status", "--format", "json");
+        var (tableCode, table, _) = await Cli(ApiSilo.AllTenants, "status", "--format", "table");
+
+        Assert.Equal((0, 0), (code, tableCode));
+        var fleet = JsonNode.Parse(json)!;
+        Assert.Equal(["acme", "globex"], fleet["tenants"]!.AsArray().Select(t => (string?)t!["tenant"]));
+        Assert.Contains("prod-eu", table, StringComparison.Ordinal);
+        Assert.Contains("(worst critical)", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Services_are_filtered_by_tenant_cluster_and_severity()
+    {
+        var (code, json, _) = await Cli(ApiSilo.AllTenants, "services", "--tenant", "acme", "--cluster", "prod-eu", "--severity", "critical", "--format", "json");
+
+        Assert.Equal(0, code);
+        Assert.Equal(["acme/prod-eu/shop/checkout", "acme/prod-eu/shop/shop-mesh"], JsonNode.Parse(json)!.AsArray().Select(s => (string?)s!["service"]!["key"]));
+    }
+
+    [Fact]
+    public async Task Drift_shows_desired_and_live_side_by_side_and_history_the_transitions()
+    {
+        var (code, table, _) = await Cli(ApiSilo.AllTenants, "drift", "acme/prod-eu/shop/cart", "--format", "table");
+        var (jsonCode, json, _) = await Cli(ApiSilo.AllTenants, "drift", "acme/prod-eu/shop/cart", "--format", "json");
+        var (historyCode, history, _) = await Cli(ApiSilo.AllTenants, "history", "acme/prod-eu/shop/cart", "--format", "json");
+
+        Assert.Equal((0, 0, 0), (code, jsonCode, historyCode));
+        var row = table.Split('\n').Single(l => l.Contains("/spec/replicas", StringComparison.Ordinal));
+        Assert.Matches(@"/spec/replicas\s+medium\s+2\s+6\s+kubectl-scale", row);
+        Assert.Contains("(not in the code)", table, StringComparison.Ordinal);
+        Assert.Equal(2, JsonNode.Parse(json)!["drifts"]!.AsArray().Count);
+        Assert.Contains(JsonNode.Parse(history)!.AsArray(), t => (string?)t!["type"] == "opened" && (string?)t["drift"]!["path"] == "/spec/replicas");
+    }
+
+    [Fact]
+    public async Task Watch_tails_events_as_json_lines_from_a_sequence()
+    {
+        var lines = await WatchLines(3, "watch", "--tenant", "acme", "--after", "1", "--format", "json");
+
+        Assert.Equal([2L, 3L, 4L], lines.Select(l => (long)JsonNode.Parse(l)!["sequence"]!));
+        Assert.All(lines, l => Assert.Equal("acme", (string?)JsonNode.Parse(l)!["tenant"]));
+    }
+
+    [Theory]
+    [InlineData(null, "status", "refused the token (401)")]
+    [InlineData(ApiSilo.AcmeOnly, "drift globex/payments-prod/payments/ledger", "refused (403): this token is not scoped to the tenant")]
+    [InlineData(ApiSilo.AllTenants, "drift acme/prod-eu/shop/basket", "answered 404: no service shop/basket in cluster acme/prod-eu")]
+    [InlineData(ApiSilo.AllTenants, "history acme/prod-eu", "'acme/prod-eu' is not tenant/cluster/namespace/service")]
+    [InlineData(ApiSilo.AllTenants, "watch --after 3", "--after needs exactly one --tenant")]
+    public async Task A_failure_is_one_line_on_stderr_and_exit_1(string? token, string arguments, string message)
+    {
+        var (code, stdout, stderr) = await Cli(token, [.. arguments.Split(' '), "--format", "json"]);
+
+        Assert.Equal(1, code);
+        Assert.Equal(string.Empty, stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("driftfabric: ", line, StringComparison.Ordinal);
+        Assert.Contains(message, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_nobody_listens_on_is_one_line_and_exit_1()
+    {
+        var (code, _, stderr) = await Run(["--server", $"http://127.0.0.1:{LoopbackPorts.Free()}", "status"]);
+
+        Assert.Equal(1, code);
+        Assert.Contains("driftfabric: cannot reach http://127.0.0.1:", stderr.Trim(), StringComparison.Ordinal);
+    }
+
+    private Task<(int Code, string Stdout, string Stderr)> Cli(string? token, params string[] arguments) =>
+        Run([.. arguments, "--server", api.Silo.ApiUri.ToString(), .. token is null ? Array.Empty<string>() : ["--token", token]]);
+
+    private static ProcessStartInfo Start(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "driftfabric.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The token comes from the command line only in these tests.
+        start.Environment.Remove("DRIFTFABRIC_TOKEN");
+        start.Environment.Remove("DRIFTFABRIC_SERVER");
+        return start;
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> Run(string[] arguments)
+    {
+        using var process = Process.Start(Start(arguments))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Runs a command that does not end by itself (watch) until it has printed <paramref name="count"/> lines, then stops it.</summary>
+    private async Task<List<string>> WatchLines(int count, params string[] arguments)
+    {
+        using var process = Process.Start(Start([.. arguments, "--server", api.Silo.ApiUri.ToString(), "--token", ApiSilo.AllTenants]))!;
+        var lines = new List<string>();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (lines.Count < count && await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                lines.Add(line);
+            }
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        Assert.True(lines.Count == count, $"{lines.Count} lines: {string.Join(" | ", lines)}; stderr: {await process.StandardError.ReadToEndAsync()}");
+        return lines;
+    }
+}
