@@ -164,6 +164,10 @@ public interface IFleetGrain : IGrainWithStringKey
     /// <summary>The tenants, in the order the fleet spec declares them.</summary>
     [Alias("GetTenants")]
     Task<IReadOnlyList<string>> GetTenants();
+
+    /// <summary>Replaces the list of webhooks (<c>tenant/name</c>) the spec declares; returns those it no longer declares.</summary>
+    [Alias("ReplaceWebhooks")]
+    Task<IReadOnlyList<string>> ReplaceWebhooks(IReadOnlyList<string> webhooks);
 }
 
 /// <summary>Where drift events are streamed: one stream per tenant.</summary>

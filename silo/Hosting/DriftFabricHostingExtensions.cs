@@ -3,6 +3,7 @@ using DriftFabric.Client;
 using DriftFabric.Grains;
 using DriftFabric.Grains.Events;
 using DriftFabric.Grains.Fleet;
+using DriftFabric.Grains.Notifications;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -94,6 +95,7 @@ public static class DriftFabricHostingExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<FleetLoader>();
         silo.Services.TryAddSingleton<FabricHealth>();
+        silo.Services.TryAddSingleton(_ => new WebhookSender());
         silo.Services.AddPlacementDirector<WatchPlacementStrategy, WatchPlacementDirector>();
 
         // Loading a large cluster (a full list of 100,000 objects, every service judged) is one

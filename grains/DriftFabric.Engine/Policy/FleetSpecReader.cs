@@ -17,6 +17,33 @@ public sealed record FleetSpec(DriftPolicy Policy, IReadOnlyList<ManifestError> 
 
     /// <summary>How much of each tenant's event log is kept unless the tenant says otherwise.</summary>
     public EventLogSpec Events { get; init; } = EventLogSpec.Default;
+
+    /// <summary>Webhook sinks that drift events are sent to.</summary>
+    public IReadOnlyList<WebhookSpec> Notifications { get; init; } = [];
+}
+
+/// <summary>
+/// A webhook that drift events are posted to, signed with HMAC-SHA256 under the key held by the
+/// environment variable <see cref="SecretEnv"/> (never the spec). Events pass when they belong to
+/// one of <see cref="Tenants"/> (empty: all), are at least <see cref="MinSeverity"/>, of one of
+/// <see cref="Kinds"/> and <see cref="Events"/> (empty: all), and, with <see cref="SkippedReview"/>,
+/// were written by an out-of-band manager.
+/// </summary>
+public sealed record WebhookSpec(
+    string Name,
+    Uri Url,
+    string Format,
+    string SecretEnv,
+    IReadOnlyList<string> Tenants,
+    Severity MinSeverity,
+    IReadOnlyList<DriftKind> Kinds,
+    IReadOnlyList<string> Events,
+    bool SkippedReview,
+    SourceLocation Location)
+{
+    public const string JsonFormat = "json";
+    public const string SlackFormat = "slack";
+    public static readonly IReadOnlyList<string> EventTypes = ["opened", "changed", "resolved"];
 }
 
 /// <summary>A tenant's event log keeps its newest <see cref="MaxLength"/> events, none older than <see cref="MaxAge"/>.</summary>
@@ -65,7 +92,8 @@ public static class FleetSpecReader
 
     public static readonly IReadOnlyList<string> DefaultServiceLabels = ["app.kubernetes.io/name", "app"];
 
-    private static readonly string[] TopLevelFields = ["apiVersion", "kind", "defaultNamespace", "serviceLabels", "managers", "ignore", "severity", "tenants", "events"];
+    private static readonly string[] TopLevelFields = ["apiVersion", "kind", "defaultNamespace", "serviceLabels", "managers", "ignore", "severity", "tenants", "events", "notifications"];
+    private static readonly string[] WebhookFields = ["name", "url", "format", "secretEnv", "tenants", "minSeverity", "kinds", "events", "skippedReview"];
     private static readonly string[] TenantFields = ["name", "clusters", "events"];
     private static readonly string[] EventFields = ["maxLength", "maxAge"];
     private static readonly string[] ClusterFields = ["name", "desired", "live", "defaultNamespace", "serviceLabels", "pollInterval"];
@@ -76,7 +104,7 @@ public static class FleetSpecReader
     private static readonly string[] SeverityFields = [.. SelectorFields, "path", "driftKind", "severity"];
 
     /// <summary>
-    /// The spec's drift policy alone (every section but <c>tenants</c> and <c>events</c>), as JSON:
+    /// The spec's drift policy alone (every section but <c>tenants</c>, <c>events</c> and <c>notifications</c>), as JSON:
     /// what a service needs to judge its resources, without the fleet's topology, which grows
     /// with every cluster and would otherwise be copied into every service. Text that does not
     /// parse is returned as it is (its errors were reported when the spec was loaded).
@@ -91,7 +119,7 @@ public static class FleetSpecReader
                 var values = new List<Node>();
                 foreach (var (key, value) in map.Entries)
                 {
-                    if (key is not ("tenants" or "events"))
+                    if (key is not ("tenants" or "events" or "notifications"))
                     {
                         keys.Add(key);
                         values.Add(value);
@@ -163,7 +191,89 @@ public static class FleetSpecReader
         var defaults = new ClusterDefaults(policy.DefaultNamespace, serviceLabels, baseDirectory, events);
         var tenants = ReadList(map, "tenants", reader, (item, name, r) => ReadTenant(item, name, r, defaults));
         CheckUnique(tenants.Select(t => (t.Name, t.Location)), "tenants", "tenant", reader);
-        return new FleetSpec(policy, reader.Errors) { Tenants = tenants, ServiceLabels = serviceLabels, Events = events };
+        var notifications = ReadList(map, "notifications", reader, ReadWebhook);
+        CheckUnique(notifications.Select(n => (n.Name, n.Location)), "notifications", "webhook", reader);
+        foreach (var webhook in notifications.ToList())
+        {
+            foreach (var tenant in webhook.Tenants.Where(t => !tenants.Exists(known => known.Name == t)))
+            {
+                reader.Errors.Add(new ManifestError(webhook.Location.Source, webhook.Location.Line, $"notifications: webhook '{webhook.Name}' names tenant '{tenant}', which the spec does not declare"));
+                notifications.Remove(webhook);
+            }
+        }
+
+        return new FleetSpec(policy, reader.Errors) { Tenants = tenants, ServiceLabels = serviceLabels, Events = events, Notifications = notifications };
+    }
+
+    private static WebhookSpec? ReadWebhook(MapNode item, string name, Reader reader)
+    {
+        var errors = reader.Errors.Count;
+        reader.CheckFields(item, WebhookFields, name);
+        var hook = reader.RequiredName(item, "name", name + ".name");
+        Uri? url = null;
+        if (reader.OptionalString(item, "url", name + ".url") is not { } urlText)
+        {
+            reader.Error(item, name + ".url", "is required (http:// or https://)");
+        }
+        else if (!Uri.TryCreate(urlText, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https"))
+        {
+            reader.Error(item["url"]!, name + ".url", $"'{urlText}' is not an http:// or https:// URL");
+        }
+
+        var format = reader.OptionalString(item, "format", name + ".format") ?? WebhookSpec.JsonFormat;
+        if (format is not (WebhookSpec.JsonFormat or WebhookSpec.SlackFormat))
+        {
+            reader.Error(item["format"]!, name + ".format", $"'{format}' is not json or slack");
+        }
+
+        var secretEnv = reader.OptionalString(item, "secretEnv", name + ".secretEnv");
+        if (secretEnv is null)
+        {
+            reader.Error(item, name + ".secretEnv", "is required: the environment variable holding the HMAC-SHA256 signing key");
+        }
+
+        var minSeverity = Severity.Low;
+        if (reader.OptionalString(item, "minSeverity", name + ".minSeverity") is { } severityText && !DriftNames.TryParseSeverity(severityText, out minSeverity))
+        {
+            reader.Error(item["minSeverity"]!, name + ".minSeverity", $"'{severityText}' is not one of low, medium, high, critical");
+        }
+
+        var kinds = new List<DriftKind>();
+        foreach (var kindText in reader.StringList(item, "kinds", name + ".kinds"))
+        {
+            if (DriftNames.TryParseKind(kindText, out var kind))
+            {
+                kinds.Add(kind);
+            }
+            else
+            {
+                reader.Error(item["kinds"]!, name + ".kinds", $"'{kindText}' is not one of Missing, Modified, Added, Unmanaged");
+            }
+        }
+
+        var events = reader.StringList(item, "events", name + ".events");
+        foreach (var type in events.Where(e => !WebhookSpec.EventTypes.Contains(e)))
+        {
+            reader.Error(item["events"]!, name + ".events", $"'{type}' is not one of opened, changed, resolved");
+        }
+
+        var skippedReview = false;
+        switch (item["skippedReview"])
+        {
+            case null:
+                break;
+            case ScalarNode { Kind: NodeKind.Bool } flag:
+                skippedReview = flag.BoolValue;
+                break;
+            case { } other:
+                reader.Error(other, name + ".skippedReview", "must be true or false");
+                break;
+        }
+
+        var tenants = reader.StringList(item, "tenants", name + ".tenants");
+        return reader.Errors.Count > errors || hook is null || url is null || secretEnv is null
+            ? null
+            : new WebhookSpec(hook, url, format, secretEnv, tenants, minSeverity, kinds, events, skippedReview, reader.Location(item));
     }
 
     private sealed record ClusterDefaults(string Namespace, IReadOnlyList<string> ServiceLabels, string? BaseDirectory, EventLogSpec Events);

@@ -35,6 +35,9 @@ public sealed class FleetLoader(IGrainFactory grains)
 
         var spec = FleetSpecReader.Parse(path, text, Path.GetDirectoryName(path));
         var policy = PolicyCache.SourceOf(path, text);
+        // Webhooks first: a new one starts at its tenant's newest event, so it gets this load's transitions.
+        await ApplyWebhooksAsync(spec, policy);
+
         var configure = new List<Task>();
         foreach (var tenant in spec.Tenants)
         {
@@ -67,5 +70,23 @@ public sealed class FleetLoader(IGrainFactory grains)
         }
 
         return new FleetLoadResult(path, spec.Errors, tenants);
+    }
+
+    private async Task ApplyWebhooksAsync(FleetSpec spec, PolicySource policy)
+    {
+        if (spec.Tenants.Count == 0 && spec.Errors.Count > 0)
+        {
+            // A spec that does not read declares nothing: webhooks keep running as they were.
+            return;
+        }
+
+        var configs = spec.Notifications
+            .SelectMany(hook => (hook.Tenants.Count > 0 ? hook.Tenants : spec.Tenants.Select(t => t.Name)).Select(tenant => new WebhookConfig(
+                tenant, hook.Name, hook.Url.ToString(), hook.Format, hook.SecretEnv, (DriftSeverity)(int)hook.MinSeverity,
+                [.. hook.Kinds.Select(k => k.ToString())], [.. hook.Events.Select(e => Enum.Parse<DriftEventType>(e, ignoreCase: true))], hook.SkippedReview, policy)))
+            .ToList();
+        await Task.WhenAll(configs.Select(c => grains.GetGrain<IWebhookGrain>(c.Key).Ensure(c)));
+        var retired = await grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).ReplaceWebhooks([.. configs.Select(c => c.Key)]);
+        await Task.WhenAll(retired.Select(key => grains.GetGrain<IWebhookGrain>(key).Retire()));
     }
 }

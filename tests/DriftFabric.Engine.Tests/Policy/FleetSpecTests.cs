@@ -213,4 +213,57 @@ public class FleetSpecTests
         var grown = text + "  - name: extra\n    desired: acme/prod-eu/desired\n    live: { snapshot: acme/prod-eu/live.json }\n";
         Assert.Equal(policyText, FleetSpecReader.PolicyText(grown));
     }
+
+    [Fact]
+    public void Webhooks_are_read_with_their_filters_and_left_out_of_the_policy()
+    {
+        const string Hooks = """
+            notifications:
+            - name: oncall
+              url: https://hooks.example.com/drift
+              secretEnv: ONCALL_KEY
+              tenants: [acme]
+              minSeverity: high
+              kinds: [Modified, Unmanaged]
+              events: [opened, changed]
+              skippedReview: true
+            - name: chat
+              url: http://chat.internal/hook
+              format: slack
+              secretEnv: CHAT_KEY
+            """;
+
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", Topology + "\n" + Hooks);
+
+        Assert.DoesNotContain(spec.Errors, e => e.Message.Contains("notifications", StringComparison.Ordinal));
+        var oncall = spec.Notifications[0];
+        Assert.Equal(("oncall", "https://hooks.example.com/drift", "json", "ONCALL_KEY"), (oncall.Name, oncall.Url.ToString(), oncall.Format, oncall.SecretEnv));
+        Assert.Equal(["acme"], oncall.Tenants);
+        Assert.Equal((Severity.High, true), (oncall.MinSeverity, oncall.SkippedReview));
+        Assert.Equal([DriftKind.Modified, DriftKind.Unmanaged], oncall.Kinds);
+        Assert.Equal(["opened", "changed"], oncall.Events);
+        var chat = spec.Notifications[1];
+        Assert.Equal(("slack", Severity.Low, false), (chat.Format, chat.MinSeverity, chat.SkippedReview));
+        Assert.Empty(chat.Tenants);
+        Assert.DoesNotContain("ONCALL_KEY", FleetSpecReader.PolicyText(Topology + "\n" + Hooks), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("- name: a\n  url: ftp://x/y\n  secretEnv: K\n", 2, "notifications[0].url: 'ftp://x/y' is not an http:// or https:// URL")]
+    [InlineData("- name: a\n  secretEnv: K\n", 1, "notifications[0].url: is required")]
+    [InlineData("- name: a\n  url: https://x/y\n", 1, "notifications[0].secretEnv: is required")]
+    [InlineData("- name: a\n  url: https://x/y\n  secretEnv: K\n  format: teams\n", 4, "notifications[0].format: 'teams' is not json or slack")]
+    [InlineData("- name: a\n  url: https://x/y\n  secretEnv: K\n  minSeverity: urgent\n", 4, "notifications[0].minSeverity: 'urgent' is not one of")]
+    [InlineData("- name: a\n  url: https://x/y\n  secretEnv: K\n  events: [closed]\n", 4, "notifications[0].events: 'closed' is not one of opened, changed, resolved")]
+    [InlineData("- name: a\n  url: https://x/y\n  secretEnv: K\n  tenants: [nobody]\n", 1, "webhook 'a' names tenant 'nobody', which the spec does not declare")]
+    [InlineData("- name: a\n  url: https://x/y\n  secretEnv: K\n  secret: hunter2\n", 4, "notifications[0].secret: unknown field")]
+    public void Invalid_webhooks_name_file_line_and_field(string hooks, int line, string message)
+    {
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", "notifications:\n" + hooks.Replace("\\n", "\n", StringComparison.Ordinal));
+
+        var error = Assert.Single(spec.Errors);
+        Assert.Equal(line + 1, error.Line);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Empty(spec.Notifications);
+    }
 }
