@@ -81,11 +81,13 @@ builder.Services.AddAuthentication(ApiTokenHandler.SchemeName).AddScheme<Authent
 builder.Services.AddAuthorization();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
 builder.Services.AddOpenApi();
+builder.Services.AddDriftFabricTelemetry(builder.Configuration);
 
 await using var app = builder.Build();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi().AllowAnonymous();
+app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
 app.MapDriftFabricHealth();
 app.MapDriftFabricApi();
 

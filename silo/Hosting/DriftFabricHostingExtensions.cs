@@ -4,6 +4,7 @@ using DriftFabric.Grains;
 using DriftFabric.Grains.Events;
 using DriftFabric.Grains.Fleet;
 using DriftFabric.Grains.Notifications;
+using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -96,6 +97,11 @@ public static class DriftFabricHostingExtensions
         silo.Services.TryAddSingleton<FleetLoader>();
         silo.Services.TryAddSingleton<FabricHealth>();
         silo.Services.TryAddSingleton(_ => new WebhookSender());
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton<FabricMetrics>();
+
+        // Traces follow a change from a cluster through its services to the tenant's log.
+        silo.AddActivityPropagation();
         silo.Services.AddPlacementDirector<WatchPlacementStrategy, WatchPlacementDirector>();
 
         // Loading a large cluster (a full list of 100,000 objects, every service judged) is one

@@ -155,7 +155,7 @@ public sealed class HttpApiTests(ApiSilo api)
     }
 
     [Fact]
-    public async Task Health_and_readiness_report_the_event_log_and_every_watch_and_OpenAPI_is_served()
+    public async Task Health_and_readiness_report_the_event_log_and_every_watch_and_metrics_and_OpenAPI_are_served()
     {
         var (health, report) = await api.GetAsync("/healthz", null);
         var (ready, _) = await api.GetAsync("/readyz", null);
@@ -167,6 +167,10 @@ public sealed class HttpApiTests(ApiSilo api)
             ["acme/prod-eu ok", "acme/staging ok", "globex/payments-prod ok"],
             report["watches"]!.AsArray().Select(w => $"{w!["tenant"]}/{w["cluster"]} {w["state"]}"));
         Assert.Contains(report["components"]!.AsArray(), c => (string?)c!["component"] == "event-log" && (bool?)c["healthy"] == true);
+        var metrics = await api.Http.GetStringAsync("/metrics");
+        Assert.Contains("driftfabric_drifts_open{otel_scope_name=\"DriftFabric\",cluster=\"prod-eu\",severity=\"critical\",tenant=\"acme\"} 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("driftfabric_watch_healthy{", metrics, StringComparison.Ordinal);
+        Assert.Contains("orleans_", metrics, StringComparison.Ordinal);
         var paths = document!["paths"]!.AsObject().Select(p => p.Key).ToList();
         Assert.Contains("/api/v1/tenants/{tenant}/events", paths);
         Assert.Contains("/api/v1/tenants/{tenant}/clusters/{cluster}/services/{namespace}/{service}/history", paths);
@@ -278,5 +282,38 @@ public sealed class GeneratedTokenTests
         var error = await silo.WaitForLineAsync("api: cannot listen on");
         Assert.Contains($"127.0.0.1:{port}", error, StringComparison.Ordinal);
         Assert.Equal(1, await silo.ExitCodeAsync());
+    }
+}
+
+/// <summary>Telemetry leaves the silo over OTLP when the standard environment variables say where.</summary>
+public sealed class OtlpExportTests
+{
+    [Fact]
+    public async Task Metrics_and_traces_are_exported_over_otlp_http_when_configured()
+    {
+        using var fleet = TempFleet.FromExamples();
+        await using var collector = await WebhookReceiver.StartAsync("/v1/{signal}");
+        await using var silo = SiloProcess.Start(
+            new Dictionary<string, string>
+            {
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Url.ToString().TrimEnd('/'),
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+                ["OTEL_BSP_SCHEDULE_DELAY"] = "500",
+            },
+            "--fleet",
+            fleet.SpecPath);
+        await silo.WaitForLineAsync("Watching desired and live sources");
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!(HasExport("/v1/metrics", "driftfabric.drifts.open") && HasExport("/v1/traces", "driftfabric.service.judge")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"received: {string.Join(", ", collector.Received.Select(r => r.Path))}");
+            await Task.Delay(100);
+        }
+
+        bool HasExport(string path, string name) => collector.Received.Any(r => r.Path == path
+            && r.Headers["Content-Type"].StartsWith("application/x-protobuf", StringComparison.Ordinal)
+            && System.Text.Encoding.UTF8.GetString(r.Body).Contains(name, StringComparison.Ordinal));
     }
 }

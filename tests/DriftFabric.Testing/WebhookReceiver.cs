@@ -22,7 +22,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private WebhookReceiver(WebApplication app) => _app = app;
 
     /// <summary>A request as it arrived, and whether it was answered 2xx.</summary>
-    public sealed record Delivery(IReadOnlyDictionary<string, string> Headers, byte[] Body, bool Accepted);
+    public sealed record Delivery(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, bool Accepted);
 
     public Uri Url { get; private set; } = null!;
 
@@ -40,17 +40,18 @@ public sealed class WebhookReceiver : IAsyncDisposable
         set => _hang = value;
     }
 
-    public static async Task<WebhookReceiver> StartAsync()
+    /// <param name="route">The route POSTs are taken on (e.g. <c>/v1/{signal}</c> for an OTLP collector).</param>
+    public static async Task<WebhookReceiver> StartAsync(string route = "/hooks/{name}")
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         var receiver = new WebhookReceiver(app);
-        app.MapPost("/hooks/{name}", (Func<HttpContext, Task<IResult>>)receiver.ReceiveAsync);
+        app.MapPost(route, (Func<HttpContext, Task<IResult>>)receiver.ReceiveAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        receiver.Url = new Uri(address.TrimEnd('/') + "/hooks/drift");
+        receiver.Url = new Uri(address.TrimEnd('/') + (route == "/hooks/{name}" ? "/hooks/drift" : "/"));
         return receiver;
     }
 
@@ -86,14 +87,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         if (_hang)
         {
-            _received.Enqueue(new Delivery(headers, body.ToArray(), Accepted: false));
+            _received.Enqueue(new Delivery(context.Request.Path, headers, body.ToArray(), Accepted: false));
             using var held = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, context.RequestAborted);
             await Task.Delay(Timeout.Infinite, held.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             return Results.StatusCode(503);
         }
 
         var fail = Interlocked.Decrement(ref _failures) >= 0;
-        _received.Enqueue(new Delivery(headers, body.ToArray(), Accepted: !fail));
+        _received.Enqueue(new Delivery(context.Request.Path, headers, body.ToArray(), Accepted: !fail));
         return fail ? Results.StatusCode(500) : Results.Ok();
     }
 }

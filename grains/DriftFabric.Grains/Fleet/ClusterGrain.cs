@@ -2,6 +2,7 @@ using DriftFabric.Abstractions;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Grains.Kubernetes;
 using k8s;
+using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Grains.Fleet;
@@ -44,6 +45,7 @@ public sealed partial class ClusterGrain(
     [PersistentState("cluster", StorageNames.Grains)] IPersistentState<ClusterState> state,
     IClusterMembershipService membership,
     TimeProvider time,
+    FabricMetrics metrics,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain, IRemindable
 {
     /// <summary>The durable watchdog: fires on some silo even if every silo that knew this cluster died.</summary>
@@ -227,6 +229,8 @@ public sealed partial class ClusterGrain(
 
     private async Task<ClusterSummary> ReloadGatedAsync(ClusterConfig config, string fingerprint)
     {
+        using var activity = FabricTracing.Source.StartActivity("driftfabric.cluster.reload");
+        activity?.SetTag("driftfabric.cluster", _key);
         _retry = false;
         LiveRouter router = null!;
         var load = await Task.Run(() => ClusterSources.Load(config, out router));
@@ -259,6 +263,7 @@ public sealed partial class ClusterGrain(
     /// </summary>
     private async Task ReportToTenant(ClusterConfig config, ClusterSummary summary)
     {
+        metrics.ReportCluster(config.Tenant, summary);
         try
         {
             await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(summary);
@@ -437,6 +442,9 @@ public sealed partial class ClusterGrain(
 
     public async Task ObserveLive(IReadOnlyList<LiveDocumentChange> changes)
     {
+        using var activity = FabricTracing.Source.StartActivity("driftfabric.watch.event");
+        activity?.SetTag("driftfabric.cluster", _key);
+        activity?.SetTag("driftfabric.changes", changes.Count);
         if (_router is null || state.State.Config is not { } config)
         {
             return;
@@ -532,7 +540,15 @@ public sealed partial class ClusterGrain(
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await StopWatching();
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (state.State.Config is { } config)
+        {
+            metrics.ForgetCluster(config.Tenant, config.Cluster);
+        }
+
+        await StopWatching();
+    }
 
     private async Task StopWatching()
     {

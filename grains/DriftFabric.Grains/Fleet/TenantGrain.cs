@@ -1,5 +1,6 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Events;
+using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Streams;
@@ -33,6 +34,7 @@ public sealed partial class TenantGrain(
     IDriftEventLog log,
     FabricHealth health,
     TimeProvider time,
+    FabricMetrics metrics,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
     /// <summary>Batches of several services go to the log in one append, up to this many.</summary>
@@ -86,6 +88,9 @@ public sealed partial class TenantGrain(
             return Task.CompletedTask;
         }
 
+        using var activity = FabricTracing.Source.StartActivity("driftfabric.tenant.publish");
+        activity?.SetTag("driftfabric.tenant", Tenant);
+        activity?.SetTag("driftfabric.transitions", transitions.Count);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending.Add((new EventBatch(service, firstServiceSequence, transitions), done));
         if (!_flushRunning)
@@ -124,6 +129,7 @@ public sealed partial class TenantGrain(
                 }
 
                 batch.ForEach(b => b.Done.TrySetResult());
+                metrics.RecordPublished(Tenant, appended);
                 if (appended.Count > 0)
                 {
                     state.State.Sequence = appended[^1].Sequence;

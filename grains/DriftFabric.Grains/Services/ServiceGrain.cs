@@ -5,6 +5,7 @@ using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Parsing;
 using DriftFabric.Grains.Fleet;
+using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Grains.Services;
@@ -69,8 +70,12 @@ public static class ServiceHistory
 public sealed partial class ServiceGrain(
     [PersistentState("service", StorageNames.Grains)] IPersistentState<ServiceState> state,
     TimeProvider time,
+    FabricMetrics metrics,
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain
 {
+    // When the oldest change whose transitions wait in the outbox reached this service: detection
+    // latency runs from there to the tenant's log (unknown for an outbox restored on activation).
+    private long? _pendingSince;
     private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
     private ServiceId _id = null!;
     private IGrainTimer? _retry;
@@ -91,6 +96,9 @@ public sealed partial class ServiceGrain(
 
     public async Task<DriftSummary> Update(ServiceUpdate update)
     {
+        using var activity = FabricTracing.Source.StartActivity("driftfabric.service.judge");
+        activity?.SetTag("driftfabric.service", _id.Key);
+        var received = time.GetTimestamp();
         // A resync sends what the service already holds: nothing is compressed again, and when
         // the judgement finds nothing new, nothing is written either.
         var unchanged = true;
@@ -119,13 +127,17 @@ public sealed partial class ServiceGrain(
 
         // A load or reload answers once its transitions are in the log, so the summary a loader
         // reads next counts them; a watched change (ApplyLive) does not wait for the log.
-        var summary = await CommitAsync(transitions);
+        activity?.SetTag("driftfabric.transitions", transitions.Count);
+        var summary = await CommitAsync(transitions, received);
         await _sendLoop;
         return summary;
     }
 
     public async Task<DriftSummary> ApplyLive(IReadOnlyList<LiveDocumentChange> changes)
     {
+        using var activity = FabricTracing.Source.StartActivity("driftfabric.service.judge");
+        activity?.SetTag("driftfabric.service", _id.Key);
+        var received = time.GetTimestamp();
         var live = state.State.Live.ToDictionary(d => d.Key, StringComparer.Ordinal);
         var transitions = new List<DriftTransition>();
         foreach (var change in changes)
@@ -145,15 +157,17 @@ public sealed partial class ServiceGrain(
 
         state.State.Live = [.. live.Values.OrderBy(d => d.Key, StringComparer.Ordinal)];
         state.State.LiveUpdates++;
-        return await CommitAsync(transitions);
+        activity?.SetTag("driftfabric.transitions", transitions.Count);
+        return await CommitAsync(transitions, received);
     }
 
     public Task<IReadOnlyList<DriftTransition>> GetHistory() => Task.FromResult<IReadOnlyList<DriftTransition>>([.. state.State.History]);
 
-    private async Task<DriftSummary> CommitAsync(List<DriftTransition> transitions)
+    private async Task<DriftSummary> CommitAsync(List<DriftTransition> transitions, long received)
     {
         if (transitions.Count > 0)
         {
+            _pendingSince ??= received;
             var history = state.State.History;
             history.AddRange(transitions);
             if (history.Count > ServiceHistory.Capacity)
@@ -209,6 +223,11 @@ public sealed partial class ServiceGrain(
                 }
 
                 outbox.RemoveRange(0, batch.Count);
+                if (_pendingSince is { } since)
+                {
+                    metrics.RecordDetection(time.GetElapsedTime(since), _id.Tenant, _id.Cluster);
+                    _pendingSince = null;
+                }
             }
         }
         finally
