@@ -98,14 +98,25 @@ public sealed class FabricFaultTests
         rig.Scale(0, 0, 5);
         await FabricRig.EventuallyAsync(async () => (await rig.DriftsAsync()).Count == 1, async () => string.Join(", ", await rig.DriftsAsync()));
 
+        using var http = new HttpClient { BaseAddress = rig.Silos[0].ApiUri, Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
         await rig.Redis.StopAsync();
         await rig.Silos[0].WaitForLineAsync("health: redis unhealthy");
+
+        // The health endpoints say so too: not ready, naming Redis.
+        using (var ready = await http.GetAsync("/readyz"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            var report = System.Text.Json.Nodes.JsonNode.Parse(await ready.Content.ReadAsStringAsync())!;
+            Assert.Contains(report["components"]!.AsArray(), c => (string?)c!["component"] == "redis" && (bool?)c["healthy"] == false);
+        }
 
         // A change made while Redis is down is not dropped: it is judged once Redis is back.
         rig.Scale(1, 1, 7);
         await Task.Delay(2000);
         await rig.Redis.StartAgainAsync();
         await rig.Silos[0].WaitForLineAsync("health: redis ok");
+        await FabricRig.EventuallyAsync(async () => (await http.GetAsync("/readyz")).IsSuccessStatusCode, () => Task.FromResult("readyz stays 503 after Redis is back"));
 
         await FabricRig.EventuallyAsync(
             async () => (await rig.DriftsAsync()) is { Count: 2 } drifts && drifts[FabricRig.ServiceKey(1, 1)] == "7",

@@ -81,13 +81,14 @@ public sealed partial class TenantGrain(
     /// costs a round trip per burst, not per service) and completes each caller once its
     /// transitions are in the log.
     /// </summary>
-    public Task Publish(ServiceId service, long firstServiceSequence, IReadOnlyList<DriftTransition> transitions)
+    public async Task Publish(ServiceId service, long firstServiceSequence, IReadOnlyList<DriftTransition> transitions)
     {
         if (transitions.Count == 0)
         {
-            return Task.CompletedTask;
+            return;
         }
 
+        // The span lasts until the transitions are in the log; the stream publish that follows is its child.
         using var activity = FabricTracing.Source.StartActivity("driftfabric.tenant.publish");
         activity?.SetTag("driftfabric.tenant", Tenant);
         activity?.SetTag("driftfabric.transitions", transitions.Count);
@@ -100,7 +101,8 @@ public sealed partial class TenantGrain(
             _flushRunning = true;
             _flushing = FlushAsync();
         }
-        return done.Task;
+
+        await done.Task;
     }
 
     private async Task FlushAsync()
@@ -155,6 +157,9 @@ public sealed partial class TenantGrain(
     /// </summary>
     private async Task PublishLive(IReadOnlyList<DriftEvent> events)
     {
+        using var activity = FabricTracing.Source.StartActivity("driftfabric.stream.publish");
+        activity?.SetTag("driftfabric.tenant", Tenant);
+        activity?.SetTag("driftfabric.events", events.Count);
         foreach (var e in events)
         {
             _streamBacklog.Enqueue(e);

@@ -70,7 +70,7 @@ public sealed class TelemetryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_reload_traces_through_the_service_that_judges_it_to_the_tenant_that_logs_it()
+    public async Task A_reload_traces_through_the_service_that_judges_it_to_the_tenant_that_logs_and_streams_it()
     {
         using var fleet = Fleet("traced");
         await new FleetLoader(_cluster.Client).LoadAsync(fleet.SpecPath);
@@ -88,6 +88,7 @@ public sealed class TelemetryTests : IAsyncLifetime
         var judged = Assert.Single(trace, s => s.OperationName == "driftfabric.service.judge" && (int?)s.GetTagItem("driftfabric.transitions") == 1);
         Assert.Equal("traced/prod/shop/web", judged.GetTagItem("driftfabric.service"));
         Assert.Contains(trace, s => s.OperationName == "driftfabric.tenant.publish" && (string?)s.GetTagItem("driftfabric.tenant") == "traced");
+        Assert.Contains(trace, s => s.OperationName == "driftfabric.stream.publish" && (int?)s.GetTagItem("driftfabric.events") == 1);
     }
 
     /// <summary>One tenant, one cluster: web scaled by hand (medium), api on an older image (high).</summary>
