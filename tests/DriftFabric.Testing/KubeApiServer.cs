@@ -82,15 +82,13 @@ public sealed class KubeApiServer : IAsyncDisposable
 
     public static async Task<KubeApiServer> StartAsync(IEnumerable<KubeResourceType>? types = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new KubeApiServer(app, types ?? KubeResourceType.Defaults);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUri = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        KubeApiServer? server = null;
+        var (app, baseUri) = await LoopbackWeb.StartAsync(app =>
+        {
+            server = new KubeApiServer(app, types ?? KubeResourceType.Defaults);
+            app.Run(server.HandleAsync);
+        });
+        server!.BaseUri = baseUri;
         return server;
     }
 

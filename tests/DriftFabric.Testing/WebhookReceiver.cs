@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Testing;
 
@@ -43,15 +37,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <param name="route">The route POSTs are taken on (e.g. <c>/v1/{signal}</c> for an OTLP collector).</param>
     public static async Task<WebhookReceiver> StartAsync(string route = "/hooks/{name}")
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
-        app.MapPost(route, (Func<HttpContext, Task<IResult>>)receiver.ReceiveAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        receiver.Url = new Uri(address.TrimEnd('/') + (route == "/hooks/{name}" ? "/hooks/drift" : "/"));
+        WebhookReceiver? receiver = null;
+        var (_, baseUri) = await LoopbackWeb.StartAsync(app =>
+        {
+            receiver = new WebhookReceiver(app);
+            app.MapPost(route, (Func<HttpContext, Task<IResult>>)receiver.ReceiveAsync);
+        });
+        receiver!.Url = new Uri(baseUri, route == "/hooks/{name}" ? "hooks/drift" : string.Empty);
         return receiver;
     }
 

@@ -30,7 +30,8 @@ public sealed class TelemetryTests : IAsyncLifetime
             silo.AddDriftFabricEmbedded(log);
 
             // Meters and activity sources are heard process-wide: one silo's exporters hear both
-            // silos of this in-process cluster (in production each silo is its own process).
+            // silos of this in-process cluster (in production each silo is its own process), and
+            // the other tests' clusters too, so values are read by tenant.
             if (Interlocked.Increment(ref silos) == 1)
             {
                 silo.Services.AddOpenTelemetry()
@@ -51,22 +52,24 @@ public sealed class TelemetryTests : IAsyncLifetime
         using var fleet = Fleet("telemetry");
         await new FleetLoader(_cluster.Client).LoadAsync(fleet.SpecPath);
 
+        // Meters are heard process-wide (other tests' clusters run beside this one): by tenant.
+        var tenant = ("tenant", "telemetry");
         var metrics = Flush();
-        Assert.Equal(1, Gauge(metrics, "driftfabric.drifts.open", ("severity", "medium")));
-        Assert.Equal(1, Gauge(metrics, "driftfabric.drifts.open", ("severity", "high")));
-        Assert.Equal(0, Gauge(metrics, "driftfabric.drifts.open", ("severity", "critical")));
-        Assert.Equal(2, Gauge(metrics, "driftfabric.resources.tracked"));
-        Assert.Equal(1, Gauge(metrics, "driftfabric.watch.healthy", ("state", "ok")));
-        Assert.Equal(2, Sum(metrics, "driftfabric.events.published", ("type", "opened")));
-        Assert.Equal(2, HistogramCount(metrics, "driftfabric.detection.duration"));
+        Assert.Equal(1, Gauge(metrics, "driftfabric.drifts.open", tenant, ("severity", "medium")));
+        Assert.Equal(1, Gauge(metrics, "driftfabric.drifts.open", tenant, ("severity", "high")));
+        Assert.Equal(0, Gauge(metrics, "driftfabric.drifts.open", tenant, ("severity", "critical")));
+        Assert.Equal(2, Gauge(metrics, "driftfabric.resources.tracked", tenant));
+        Assert.Equal(1, Gauge(metrics, "driftfabric.watch.healthy", tenant, ("state", "ok")));
+        Assert.Equal(2, Sum(metrics, "driftfabric.events.published", tenant, ("type", "opened")));
+        Assert.Equal(2, HistogramCount(metrics, "driftfabric.detection.duration", tenant));
 
         // The web Deployment is put back: one drift resolves, the gauges follow.
         fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 2, "web:1"), Objects.Deployment("api", "shop", 2, "api:1")));
         await _cluster.Client.GetGrain<IClusterGrain>("telemetry/prod").Reload();
         metrics = Flush();
-        Assert.Equal(0, Gauge(metrics, "driftfabric.drifts.open", ("severity", "medium")));
-        Assert.Equal(1, Sum(metrics, "driftfabric.events.published", ("type", "resolved")));
-        Assert.Equal(3, HistogramCount(metrics, "driftfabric.detection.duration"));
+        Assert.Equal(0, Gauge(metrics, "driftfabric.drifts.open", tenant, ("severity", "medium")));
+        Assert.Equal(1, Sum(metrics, "driftfabric.events.published", tenant, ("type", "resolved")));
+        Assert.Equal(3, HistogramCount(metrics, "driftfabric.detection.duration", tenant));
     }
 
     [Fact]
@@ -145,7 +148,7 @@ public sealed class TelemetryTests : IAsyncLifetime
     private static long Sum(List<MetricSnapshot> metrics, string name, params (string Key, string Value)[] tags) =>
         Points(metrics, name, tags).Sum(p => p.GetSumLong());
 
-    private static long HistogramCount(List<MetricSnapshot> metrics, string name) => Points(metrics, name, []).Sum(p => p.GetHistogramCount());
+    private static long HistogramCount(List<MetricSnapshot> metrics, string name, params (string Key, string Value)[] tags) => Points(metrics, name, tags).Sum(p => p.GetHistogramCount());
 
     /// <summary>A thread-safe collection the in-memory exporter can add spans to from both silos.</summary>
     private sealed class SpanCollection(ConcurrentQueue<Activity> queue) : ICollection<Activity>
