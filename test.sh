@@ -7,15 +7,22 @@ cd "$(dirname "$0")"
 # Servers the tests start on loopback (and stop after): install what is missing.
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]} (apt-get)"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # The package starts a system-wide server on 6379; the tests use their own, on free ports.
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
-    $sudo systemctl stop redis-server || true
+  # The packages start system-wide servers (Redis on 6379, Caddy on 80 and 2019, HAProxy); the
+  # tests start their own, on free ports.
+  if command -v systemctl >/dev/null 2>&1; then
+    for service in redis-server caddy haproxy; do
+      if systemctl is-active --quiet "$service" 2>/dev/null; then
+        $sudo systemctl stop "$service" || true
+      fi
+    done
   fi
 fi
 

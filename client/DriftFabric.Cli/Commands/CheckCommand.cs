@@ -29,6 +29,8 @@ internal static class CheckCommand
             Required = true,
             Arity = ArgumentArity.OneOrMore,
         };
+        var proxy = new Option<string?>("--proxy") { Description = "Check one proxy instead: its kind (caddy); --desired is its config file, --live its admin URL or a dump of its config" };
+        proxy.AcceptOnlyFromAmong(ProxyCheck.Kinds);
         var fleet = new Option<string?>("--fleet") { Description = "Fleet spec (driftfabric.yaml) with ignore rules, managers and severity overrides" };
         var format = new Option<string?>("--format") { Description = "table (default on a terminal), json (default otherwise), sarif or junit" };
         format.AcceptOnlyFromAmong(ReportFormats.Names);
@@ -41,7 +43,7 @@ internal static class CheckCommand
 
         var command = new Command("check", "Compare desired state with a live snapshot. Exit 0: in sync, 2: drift, 1: the run could not be trusted.")
         {
-            desired, live, fleet, format, failOn,
+            desired, live, fleet, format, failOn, proxy,
         };
         command.SetAction(parse =>
         {
@@ -55,6 +57,11 @@ internal static class CheckCommand
                 Terminal = !Console.IsOutputRedirected,
                 Width = Console.IsOutputRedirected ? 160 : Math.Max(80, Console.WindowWidth),
             };
+            if (parse.GetValue(proxy) is { } kind)
+            {
+                return RunProxy(kind, options, Console.Out);
+            }
+
             return Run(options, Console.Out);
         });
         return command;
@@ -80,6 +87,20 @@ internal static class CheckCommand
         errors.AddRange(result.Errors);
 
         var report = new CheckReport(result.Drifts, errors, result.Resources);
+        ReportFormats.Create(options.Format, options.Terminal, options.Width).Write(report, output);
+        return ExitCode(report, options.FailOn);
+    }
+
+    public static int RunProxy(string kind, CheckOptions options, TextWriter output)
+    {
+        if (options.Desired.Count != 1 || options.Live.Count != 1)
+        {
+            var error = new ManifestError("--proxy", 0, "a proxy check takes one --desired file and one --live URL or file");
+            ReportFormats.Create(options.Format, options.Terminal, options.Width).Write(new CheckReport([], [error], []), output);
+            return Untrusted;
+        }
+
+        var report = ProxyCheck.Run(kind, options.Desired[0], options.Live[0]);
         ReportFormats.Create(options.Format, options.Terminal, options.Width).Write(report, output);
         return ExitCode(report, options.FailOn);
     }

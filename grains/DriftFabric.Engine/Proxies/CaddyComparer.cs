@@ -1,0 +1,256 @@
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Model;
+
+namespace DriftFabric.Engine.Proxies;
+
+/// <summary>
+/// Compares a Caddy JSON config as declared with the config Caddy runs (its admin API's
+/// <c>GET /config/</c>). Caddy's config is exactly what was loaded (no defaults filled in), so
+/// everything counts both ways: a field the code lacks is drift too.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Paths are JSON pointers into the config; a route is addressed by its <c>@id</c> when it
+/// has one (<c>/routes[@id=api]</c>), else by position (<c>/routes[2]</c>).</item>
+/// <item>Route order is meaning (the first match wins): the same routes in another order are one
+/// drift at the list, <c>Modified</c>, with both orders.</item>
+/// <item>A reverse proxy's <c>upstreams</c> are a set: compared whatever their order, each
+/// addressed by its <c>dial</c>.</item>
+/// <item>Other lists of objects (handlers, matchers) are compared element by element in order
+/// (<c>/handle[0]</c>); lists of plain values are compared whole. Numbers compare by value.</item>
+/// <item>Severity: <c>critical</c> for anything inside an <c>authentication</c> handler, TLS
+/// (<c>tls</c>, <c>tls_connection_policies</c>, <c>automatic_https</c>), or a <c>headers</c> handler
+/// that touches an authentication header (a name containing <c>auth</c>, or <c>Cookie</c>);
+/// <c>high</c> for routes, their matchers and upstreams; <c>medium</c> for the rest. A change of
+/// route order is as severe as the most severe route it moves.</item>
+/// </list>
+/// </remarks>
+public sealed class CaddyComparer
+{
+    private static readonly string[] TlsKeys = ["tls", "tls_connection_policies", "automatic_https"];
+
+    private readonly ResourceKey _resource;
+    private readonly List<Drift> _drifts = [];
+
+    private CaddyComparer(ResourceKey resource) => _resource = resource;
+
+    /// <summary>The drifts of a running Caddy (<paramref name="live"/>) from its declared config, ordered by path.</summary>
+    public static IReadOnlyList<Drift> Compare(ResourceKey resource, Node desired, Node live, SourceLocation? source = null)
+    {
+        var comparer = new CaddyComparer(resource);
+        comparer.Value(desired, live, string.Empty, Severity.Medium, source);
+        comparer._drifts.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return comparer._drifts;
+    }
+
+    private void Value(Node? desired, Node? live, string path, Severity severity, SourceLocation? source)
+    {
+        if (desired is null || desired.IsEmpty)
+        {
+            if (live is not null && !live.IsEmpty)
+            {
+                Emit(DriftKind.Added, null, live, path, Escalate(severity, live), source);
+            }
+
+            return;
+        }
+
+        if (live is null || live.IsEmpty)
+        {
+            Emit(DriftKind.Missing, desired, null, path, Escalate(severity, desired), source);
+            return;
+        }
+
+        switch (desired)
+        {
+            case MapNode d when live is MapNode l:
+                Map(d, l, path, Escalate(severity, d, l), source);
+                break;
+            case ListNode d when live is ListNode l && Last(path) == "routes":
+                Routes(d, l, path, Max(severity, Severity.High), source);
+                break;
+            case ListNode d when live is ListNode l && Last(path) == "upstreams":
+                Upstreams(d, l, path, Max(severity, Severity.High), source);
+                break;
+            case ListNode d when live is ListNode l && (d.Items.Any(i => i is not ScalarNode) || l.Items.Any(i => i is not ScalarNode)):
+                Positions(d, l, path, Escalate(severity, d, l), source);
+                break;
+            case ScalarNode d when live is ScalarNode l && d.ValueEquals(l):
+                break;
+            default:
+                if (!SameJson(desired, live))
+                {
+                    Emit(DriftKind.Modified, desired, live, path, Escalate(severity, desired, live), source);
+                }
+
+                break;
+        }
+    }
+
+    private void Map(MapNode desired, MapNode live, string path, Severity severity, SourceLocation? source)
+    {
+        foreach (var (key, value) in desired.Entries)
+        {
+            var child = path + "/" + Paths.PathStep.Escape(key);
+            Value(value, live[key], child, KeySeverity(key, severity), source);
+        }
+
+        foreach (var (key, value) in live.Entries)
+        {
+            if (desired[key] is null)
+            {
+                Value(null, value, path + "/" + Paths.PathStep.Escape(key), KeySeverity(key, severity), source);
+            }
+        }
+    }
+
+    /// <summary>Routes: by <c>@id</c> where set, else by position; the order of the routes both sides have is compared too.</summary>
+    private void Routes(ListNode desired, ListNode live, string path, Severity severity, SourceLocation? source)
+    {
+        var liveById = new Dictionary<string, Node>(StringComparer.Ordinal);
+        for (var i = 0; i < live.Count; i++)
+        {
+            if (IdOf(live[i]) is { } id)
+            {
+                liveById.TryAdd(id, live[i]);
+            }
+        }
+
+        var desiredIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < desired.Count; i++)
+        {
+            if (IdOf(desired[i]) is { } id)
+            {
+                desiredIds.Add(id);
+                var other = liveById.GetValueOrDefault(id);
+                Value(desired[i], other, $"{path}[@id={id}]", RouteSeverity(severity, desired[i], other), source);
+            }
+            else
+            {
+                // Positional: the route at the same place, unless that place holds a route with an @id.
+                var other = i < live.Count && IdOf(live[i]) is null ? live[i] : null;
+                Value(desired[i], other, $"{path}[{i}]", RouteSeverity(severity, desired[i], other), source);
+            }
+        }
+
+        for (var i = 0; i < live.Count; i++)
+        {
+            if (IdOf(live[i]) is { } id ? !desiredIds.Contains(id) : i >= desired.Count || IdOf(desired[i]) is not null)
+            {
+                Value(null, live[i], IdOf(live[i]) is { } added ? $"{path}[@id={added}]" : $"{path}[{i}]", RouteSeverity(severity, live[i], null), source);
+            }
+        }
+
+        // The routes both sides name by @id, in each side's order: first match wins, so order is meaning.
+        var desiredOrder = Ids(desired).Where(liveById.ContainsKey).ToList();
+        var liveOrder = Ids(live).Where(desiredIds.Contains).ToList();
+        if (!desiredOrder.SequenceEqual(liveOrder, StringComparer.Ordinal))
+        {
+            // As severe as the most severe route it moves: an auth route moved behind a catch-all is bypassed.
+            var moved = desired.Items.Where(r => IdOf(r) is { } id && desiredOrder.IndexOf(id) != liveOrder.IndexOf(id));
+            var orderSeverity = moved.Any(ContainsAuthHandler) ? Severity.Critical : severity;
+            Emit(DriftKind.Modified, OrderNode(desiredOrder), OrderNode(liveOrder), path, orderSeverity, source);
+        }
+    }
+
+    private static Severity RouteSeverity(Severity severity, Node? desired, Node? live) =>
+        ContainsAuthHandler(desired) || ContainsAuthHandler(live) ? Severity.Critical : severity;
+
+    /// <summary>A list of objects (handlers, matchers): element by element, in order.</summary>
+    private void Positions(ListNode desired, ListNode live, string path, Severity severity, SourceLocation? source)
+    {
+        for (var i = 0; i < Math.Max(desired.Count, live.Count); i++)
+        {
+            Value(i < desired.Count ? desired[i] : null, i < live.Count ? live[i] : null, $"{path}[{i}]", severity, source);
+        }
+    }
+
+    /// <summary>Upstreams: a set, each addressed by its <c>dial</c>.</summary>
+    private void Upstreams(ListNode desired, ListNode live, string path, Severity severity, SourceLocation? source)
+    {
+        var unmatched = live.Items.ToList();
+        foreach (var upstream in desired.Items)
+        {
+            var same = unmatched.FindIndex(l => SameJson(upstream, l));
+            if (same >= 0)
+            {
+                unmatched.RemoveAt(same);
+                continue;
+            }
+
+            var dial = Dial(upstream);
+            var partner = dial is null ? -1 : unmatched.FindIndex(l => Dial(l) == dial);
+            if (partner >= 0)
+            {
+                Value(upstream, unmatched[partner], $"{path}[dial={dial}]", severity, source);
+                unmatched.RemoveAt(partner);
+            }
+            else
+            {
+                Emit(DriftKind.Missing, upstream, null, dial is null ? path : $"{path}[dial={dial}]", severity, source);
+            }
+        }
+
+        foreach (var extra in unmatched)
+        {
+            Emit(DriftKind.Added, null, extra, Dial(extra) is { } dial ? $"{path}[dial={dial}]" : path, severity, source);
+        }
+    }
+
+    private void Emit(DriftKind kind, Node? desired, Node? live, string path, Severity severity, SourceLocation? source) =>
+        _drifts.Add(new Drift(_resource, path, kind, severity, desired, live, null, null, source?.AtLine(desired?.Line ?? 0)));
+
+    /// <summary>Entering a key can make what is below it critical (TLS) or a route's part (high).</summary>
+    private static Severity KeySeverity(string key, Severity severity) =>
+        Array.IndexOf(TlsKeys, key) >= 0 ? Severity.Critical
+        : key is "match" or "handle" or "upstreams" or "routes" ? Max(severity, Severity.High)
+        : severity;
+
+    /// <summary>An authentication handler, or a headers handler that touches an auth header, makes everything in it critical.</summary>
+    private static Severity Escalate(Severity severity, params Node[] sides) =>
+        sides.Any(side => side is MapNode map && IsAuthHandler(map)) ? Severity.Critical : severity;
+
+    private static bool IsAuthHandler(MapNode map) =>
+        map["handler"] is ScalarNode handler && (handler.Text == "authentication" || (handler.Text == "headers" && TouchesAuthHeader(map)));
+
+    /// <summary>A route (or any part) whose handlers, at any depth, include authentication.</summary>
+    private static bool ContainsAuthHandler(Node? node) => node switch
+    {
+        MapNode map => IsAuthHandler(map) || map.Entries.Any(e => ContainsAuthHandler(e.Value)),
+        ListNode list => list.Items.Any(ContainsAuthHandler),
+        _ => false,
+    };
+
+    private static bool TouchesAuthHeader(Node node) => node switch
+    {
+        MapNode map => map.Entries.Any(e => IsAuthHeader(e.Key) || TouchesAuthHeader(e.Value)),
+        ListNode list => list.Items.Any(TouchesAuthHeader),
+        ScalarNode scalar => IsAuthHeader(scalar.Text),
+        _ => false,
+    };
+
+    private static bool IsAuthHeader(string name) =>
+        name.Contains("auth", StringComparison.OrdinalIgnoreCase) || name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) || name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase);
+
+    private static string? IdOf(Node route) => route is MapNode map && map["@id"] is ScalarNode { Kind: NodeKind.String } id ? id.Text : null;
+
+    private static IEnumerable<string> Ids(ListNode routes) => routes.Items.Select(IdOf).OfType<string>();
+
+    private static string? Dial(Node upstream) => upstream is MapNode map && map["dial"] is ScalarNode dial ? dial.Text : null;
+
+    private static ListNode OrderNode(List<string> ids) => new([.. ids.Select(id => (Node)ScalarNode.String(id))], 0);
+
+    private static string Last(string path) => path[(path.LastIndexOf('/') + 1)..];
+
+    private static Severity Max(Severity a, Severity b) => a > b ? a : b;
+
+    /// <summary>Equal as JSON values: maps whatever their key order, lists in order, numbers by value.</summary>
+    private static bool SameJson(Node a, Node b) => (a, b) switch
+    {
+        (ScalarNode x, ScalarNode y) => x.ValueEquals(y),
+        (MapNode x, MapNode y) => x.Count == y.Count && x.Entries.All(e => y[e.Key] is { } other && SameJson(e.Value, other)),
+        (ListNode x, ListNode y) => x.Count == y.Count && x.Items.Zip(y.Items).All(p => SameJson(p.First, p.Second)),
+        _ => false,
+    };
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace DriftFabric.Testing;
+
+/// <summary>
+/// A real Caddy (the Debian <c>caddy</c> package) on free loopback ports: its admin API and one HTTP
+/// server, with the config it was started with; stopped and its files removed on dispose.
+/// </summary>
+public sealed class CaddyServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly DirectoryInfo _dir;
+
+    private CaddyServer(Process process, DirectoryInfo dir, Uri admin, string configPath)
+    {
+        _process = process;
+        _dir = dir;
+        Admin = admin;
+        ConfigPath = configPath;
+    }
+
+    /// <summary>The admin API (<c>http://127.0.0.1:port/</c>).</summary>
+    public Uri Admin { get; }
+
+    /// <summary>The config Caddy was started with, on disk: the desired state of a test.</summary>
+    public string ConfigPath { get; }
+
+    /// <summary>
+    /// Starts Caddy with <paramref name="config"/>, whose <c>@ADMIN</c> and <c>@HTTP</c> become the admin
+    /// and server addresses; returns once the admin API answers.
+    /// </summary>
+    public static async Task<CaddyServer> StartAsync(string config)
+    {
+        var dir = Directory.CreateTempSubdirectory("driftfabric-caddy-");
+        var admin = $"127.0.0.1:{LoopbackPorts.Free()}";
+        var text = config.Replace("@ADMIN", admin, StringComparison.Ordinal).Replace("@HTTP", $"127.0.0.1:{LoopbackPorts.Free()}", StringComparison.Ordinal);
+        var configPath = Path.Combine(dir.FullName, "caddy.json");
+        await File.WriteAllTextAsync(configPath, text, new UTF8Encoding(false));
+        var start = new ProcessStartInfo("caddy") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "run", "--config", configPath })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Caddy keeps its data and autosaved config under these: the test's own folder.
+        start.Environment["XDG_DATA_HOME"] = Path.Combine(dir.FullName, "data");
+        start.Environment["XDG_CONFIG_HOME"] = Path.Combine(dir.FullName, "config");
+        start.Environment["HOME"] = dir.FullName;
+        var process = Process.Start(start) ?? throw new InvalidOperationException("caddy did not start");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new CaddyServer(process, dir, new Uri($"http://{admin}/"), configPath);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(server.Admin, "config/"));
+                if (response.IsSuccessStatusCode)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+            }
+
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                await server.DisposeAsync();
+                throw new InvalidOperationException($"caddy's admin API at {admin} did not come up");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Changes the running config through the admin API, as an operator would (<c>PATCH /config/path</c>).</summary>
+    public Task PatchAsync(string path, string json) => SendAsync(HttpMethod.Patch, path, json);
+
+    /// <summary><c>DELETE /config/path</c> or <c>/id/...</c>.</summary>
+    public Task DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path, null);
+
+    /// <summary>Loads a whole config again (<c>POST /load</c>): putting things back.</summary>
+    public Task LoadAsync(string json) => SendAsync(HttpMethod.Post, "load", json);
+
+    public async Task<JsonNode> ConfigAsync()
+    {
+        using var http = new HttpClient();
+        return (await http.GetFromJsonAsync<JsonNode>(new Uri(Admin, "config/")))!;
+    }
+
+    private async Task SendAsync(HttpMethod method, string path, string? json)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(method, new Uri(Admin, path));
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"caddy {method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        _dir.Delete(recursive: true);
+    }
+}
