@@ -14,12 +14,72 @@ namespace DriftFabric.Cli.Commands;
 /// </summary>
 internal static class ProxyCheck
 {
-    public static readonly string[] Kinds = ["caddy"];
+    public static readonly string[] Kinds = ["caddy", "haproxy"];
 
-    public static CheckReport Run(string kind, string desiredPath, string live)
+    public static CheckReport Run(string kind, string desiredPath, string live) =>
+        kind == "haproxy" ? RunHaproxy(desiredPath, live) : RunCaddy(desiredPath, live);
+
+    /// <summary>HAProxy: the <c>haproxy.cfg</c> of the repo against the runtime API (<c>unix:/path/of/the/stats.sock</c>) or a saved <c>show servers state</c>.</summary>
+    private static CheckReport RunHaproxy(string desiredPath, string live)
     {
         var errors = new List<ManifestError>();
-        var resource = new ResourceKey(kind, "Proxy", ResourceKey.ClusterScope, Name(live));
+        var resource = new ResourceKey("haproxy", "Proxy", ResourceKey.ClusterScope, Path.GetFileNameWithoutExtension(live.StartsWith("unix:", StringComparison.Ordinal) ? live[5..] : live));
+        string desiredText;
+        try
+        {
+            desiredText = File.ReadAllText(desiredPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new CheckReport([], [new ManifestError(desiredPath, 0, "cannot read: " + e.Message)], []);
+        }
+
+        var desired = HaproxyComparer.ParseConfig(desiredText, desiredPath, errors);
+        string? liveText = null;
+        try
+        {
+            liveText = live.StartsWith("unix:", StringComparison.Ordinal) ? RuntimeApi(live[5..], "show servers state") : File.ReadAllText(live);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            errors.Add(new ManifestError(live, 0, "unreachable: " + e.Message));
+        }
+
+        var running = liveText is null ? null : HaproxyComparer.ParseServersState(liveText, live, errors);
+        if (running is null)
+        {
+            return new CheckReport([], errors, []);
+        }
+
+        var drifts = HaproxyComparer.Compare(resource, desired, running, new SourceLocation(desiredPath, 0));
+        return new CheckReport(drifts, errors, [new CheckedResource(resource, new SourceLocation(desiredPath, 1))]);
+    }
+
+    /// <summary>One command over the runtime API's Unix socket; the answer is all it writes before closing.</summary>
+    private static string RuntimeApi(string socketPath, string command)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified)
+        {
+            ReceiveTimeout = 10_000,
+            SendTimeout = 10_000,
+        };
+        socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+        socket.Send(System.Text.Encoding.ASCII.GetBytes(command + "\n"));
+        using var answer = new MemoryStream();
+        var buffer = new byte[8192];
+        int read;
+        while ((read = socket.Receive(buffer)) > 0)
+        {
+            answer.Write(buffer, 0, read);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(answer.GetBuffer(), 0, (int)answer.Length);
+    }
+
+    private static CheckReport RunCaddy(string desiredPath, string live)
+    {
+        var errors = new List<ManifestError>();
+        var resource = new ResourceKey("caddy", "Proxy", ResourceKey.ClusterScope, Name(live));
         var desired = Read(desiredPath, File.ReadAllBytes, errors);
         var running = live.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || live.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
             ? Read(live, Fetch, errors)

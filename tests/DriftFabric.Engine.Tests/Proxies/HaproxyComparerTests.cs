@@ -1,0 +1,74 @@
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Proxies;
+
+namespace DriftFabric.Engine.Tests.Proxies;
+
+/// <summary>HAProxy backends as haproxy.cfg declares them and as the runtime API reports them.</summary>
+public class HaproxyComparerTests
+{
+    private const string State = """
+        1
+        # be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port
+        3 web 1 web1 127.0.0.1 2 0 1 1 1 1 0 2 0 0 0 0 - 9001 - 0 0 - - 0
+        3 web 2 web2 127.0.0.1 0 8 20 20 1 1 0 0 8 0 0 0 - 9002 - 0 0 - - 0
+        4 api 1 extra 10.0.0.9 0 5 1 1 1 1 0 0 8 0 0 0 - 80 - 0 0 - - 0
+        """;
+
+    [Fact]
+    public void The_config_declares_servers_with_weights_and_admin_states()
+    {
+        var errors = new List<ManifestError>();
+        var servers = HaproxyComparer.ParseConfig("""
+            global
+              daemon
+            backend web   # the shop
+              server web1 127.0.0.1:9001
+              server web2 127.0.0.1:9002 weight 20 check
+            listen api
+              bind :80
+              server a1 10.0.0.1:80 disabled
+              server broken
+            frontend fe
+              server nope 1.2.3.4:1
+            """, "haproxy.cfg", errors);
+
+        Assert.Equal(
+            ["web/web1 127.0.0.1:9001 1 ready 4", "web/web2 127.0.0.1:9002 20 ready 5", "api/a1 10.0.0.1:80 1 maint 8"],
+            servers.Select(s => $"{s.Backend}/{s.Name} {s.Address}:{s.Port} {s.Weight} {s.State} {s.Line}"));
+        var error = Assert.Single(errors);
+        Assert.Equal((9, "backend api: 'server' needs a name and an address:port"), (error.Line, error.Message));
+    }
+
+    [Fact]
+    public void Drain_maintenance_weights_and_servers_the_config_lacks_are_drift_by_the_runtime_api()
+    {
+        var errors = new List<ManifestError>();
+        var desired = HaproxyComparer.ParseConfig("backend web\n  server web1 127.0.0.1:9001\n  server web2 127.0.0.1:9002 weight 10\n  server web3 127.0.0.1:9003\n", "haproxy.cfg", errors);
+        var live = HaproxyComparer.ParseServersState(State, "admin.sock", errors)!;
+
+        var drifts = HaproxyComparer.Compare(new ResourceKey("haproxy", "Proxy", ResourceKey.ClusterScope, "edge"), desired, live);
+
+        Assert.Empty(errors);
+        Assert.Equal(
+            [
+                "/backends/api/servers/extra Added high haproxy-runtime-api",
+                "/backends/web/servers/web2/state Modified high haproxy-runtime-api",
+                "/backends/web/servers/web2/weight Modified medium haproxy-runtime-api",
+                "/backends/web/servers/web3 Missing high -",
+            ],
+            drifts.Select(d => $"{d.Path} {d.Kind} {d.Severity.ToText()} {d.Manager ?? "-"}"));
+        Assert.Equal("\"drain\"", drifts[1].Live!.ToJson());
+    }
+
+    [Theory]
+    [InlineData("Unknown command, but maybe one of the following ones is a better match:")]
+    [InlineData("1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_port\n3 web 1 web1 127.0.0.1 2 x 1 1 80\n")]
+    public void An_answer_that_is_not_a_server_list_is_invalid(string text)
+    {
+        var errors = new List<ManifestError>();
+
+        Assert.Null(HaproxyComparer.ParseServersState(text, "admin.sock", errors));
+        Assert.StartsWith("invalid:", Assert.Single(errors).Message, StringComparison.Ordinal);
+    }
+}
