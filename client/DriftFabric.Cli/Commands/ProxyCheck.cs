@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using System.Text;
 using DriftFabric.Cli.Reports;
 using DriftFabric.Engine;
 using DriftFabric.Engine.Comparison;
@@ -40,7 +42,7 @@ internal static class ProxyCheck
         {
             liveText = live.StartsWith("unix:", StringComparison.Ordinal) ? RuntimeApi(live[5..], "show servers state") : File.ReadAllText(live);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SocketException or TimeoutException)
         {
             errors.Add(new ManifestError(live, 0, "unreachable: " + e.Message));
         }
@@ -58,13 +60,13 @@ internal static class ProxyCheck
     /// <summary>One command over the runtime API's Unix socket; the answer is all it writes before closing.</summary>
     private static string RuntimeApi(string socketPath, string command)
     {
-        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified)
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
         {
             ReceiveTimeout = 10_000,
             SendTimeout = 10_000,
         };
-        socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
-        socket.Send(System.Text.Encoding.ASCII.GetBytes(command + "\n"));
+        socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+        socket.Send(Encoding.ASCII.GetBytes(command + "\n"));
         using var answer = new MemoryStream();
         var buffer = new byte[8192];
         int read;
@@ -73,7 +75,7 @@ internal static class ProxyCheck
             answer.Write(buffer, 0, read);
         }
 
-        return System.Text.Encoding.UTF8.GetString(answer.GetBuffer(), 0, (int)answer.Length);
+        return Encoding.UTF8.GetString(answer.GetBuffer(), 0, (int)answer.Length);
     }
 
     private static CheckReport RunCaddy(string desiredPath, string live)
