@@ -16,10 +16,14 @@ namespace DriftFabric.Cli.Commands;
 /// </summary>
 internal static class ProxyCheck
 {
-    public static readonly string[] Kinds = ["caddy", "haproxy"];
+    public static readonly string[] Kinds = ["caddy", "haproxy", "envoy"];
 
-    public static CheckReport Run(string kind, string desiredPath, string live) =>
-        kind == "haproxy" ? RunHaproxy(desiredPath, live) : RunCaddy(desiredPath, live);
+    public static CheckReport Run(string kind, string desiredPath, string live) => kind switch
+    {
+        "haproxy" => RunHaproxy(desiredPath, live),
+        "envoy" => RunJson(desiredPath, live, "envoy", "config_dump", (resource, desired, running) => EnvoyComparer.Compare(resource, desired, running)),
+        _ => RunJson(desiredPath, live, "caddy", "config/", (resource, desired, running) => CaddyComparer.Compare(resource, desired, running, new SourceLocation(desiredPath, 0))),
+    };
 
     /// <summary>HAProxy: the <c>haproxy.cfg</c> of the repo against the runtime API (<c>unix:/path/of/the/stats.sock</c>) or a saved <c>show servers state</c>.</summary>
     private static CheckReport RunHaproxy(string desiredPath, string live)
@@ -78,21 +82,21 @@ internal static class ProxyCheck
         return Encoding.UTF8.GetString(answer.GetBuffer(), 0, (int)answer.Length);
     }
 
-    private static CheckReport RunCaddy(string desiredPath, string live)
+    /// <summary>A proxy whose config is JSON (Caddy, Envoy): a file against the admin API (<paramref name="adminPath"/> unless the URL names one) or a dump.</summary>
+    private static CheckReport RunJson(string desiredPath, string live, string kind, string adminPath, Func<ResourceKey, MapNode, MapNode, IReadOnlyList<Drift>> compare)
     {
         var errors = new List<ManifestError>();
-        var resource = new ResourceKey("caddy", "Proxy", ResourceKey.ClusterScope, Name(live));
+        var resource = new ResourceKey(kind, "Proxy", ResourceKey.ClusterScope, Name(live));
         var desired = Read(desiredPath, File.ReadAllBytes, errors);
         var running = live.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || live.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
-            ? Read(live, Fetch, errors)
+            ? Read(live, url => Fetch(url, adminPath), errors)
             : Read(live, File.ReadAllBytes, errors);
         if (desired is null || running is null)
         {
             return new CheckReport([], errors, []);
         }
 
-        var drifts = CaddyComparer.Compare(resource, desired, running, new SourceLocation(desiredPath, 0));
-        return new CheckReport(drifts, errors, [new CheckedResource(resource, new SourceLocation(desiredPath, 1))]);
+        return new CheckReport(compare(resource, desired, running), errors, [new CheckedResource(resource, new SourceLocation(desiredPath, 1))]);
     }
 
     /// <summary>A proxy's config as one JSON value, or null with an error naming the source.</summary>
@@ -127,13 +131,13 @@ internal static class ProxyCheck
         return null;
     }
 
-    /// <summary>The running config from the admin API: <c>GET /config/</c> unless the URL names a path.</summary>
-    private static byte[] Fetch(string url)
+    /// <summary>The running config from the admin API: <paramref name="adminPath"/> unless the URL names a path.</summary>
+    private static byte[] Fetch(string url, string adminPath)
     {
         var uri = new Uri(url);
         if (uri.AbsolutePath is "" or "/")
         {
-            uri = new Uri(uri, "/config/");
+            uri = new Uri(uri, "/" + adminPath);
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };

@@ -1,0 +1,234 @@
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Model;
+
+namespace DriftFabric.Engine.Proxies;
+
+/// <summary>
+/// Compares an Envoy's config (its admin <c>GET /config_dump</c>, as an Istio sidecar serves it) with
+/// the config expected from the mesh's declared state: clusters, listeners and route configurations
+/// by name, and whether the proxy accepted what it was sent.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Paths: <c>/clusters/&lt;name&gt;</c>, <c>/listeners/&lt;name&gt;</c>, <c>/routes/&lt;name&gt;</c>, then a pointer into
+/// the resource. A resource expected and absent is <c>Missing</c>, one present and not expected <c>Added</c> (high).</item>
+/// <item>Proto3 JSON leaves default values out: <c>false</c>, <c>0</c>, <c>"0s"</c>, <c>""</c>, <c>[]</c>, <c>{}</c> and an absent field are equal.</item>
+/// <item>Lists whose items have a <c>name</c> (virtual hosts, routes, filters) are matched by name
+/// (<c>/virtual_hosts[name=x]</c>), and their order, which is meaning (first match wins), is compared
+/// as one drift at the list; other lists of objects element by element, lists of values whole.</item>
+/// <item>Bookkeeping (<c>version_info</c>, <c>last_updated</c>) is not config and is not compared.</item>
+/// <item>A live resource whose <c>error_state</c> is set, or whose <c>client_status</c> is not
+/// <c>ACKED</c> (NACKED, STALE, DOES_NOT_EXIST...), was rejected or never acknowledged: <c>Modified</c>
+/// at <c>.../status</c>, critical, the desired side <c>ACKED</c> and the live side what Envoy reports.</item>
+/// <item>Severity: high for any difference (listeners, clusters and routes decide where traffic
+/// goes); critical for a config the proxy rejected or never acknowledged.</item>
+/// </list>
+/// </remarks>
+public sealed class EnvoyComparer
+{
+    private static readonly string[] Bookkeeping = ["version_info", "last_updated"];
+    private readonly ResourceKey _resource;
+    private readonly List<Drift> _drifts = [];
+
+    private EnvoyComparer(ResourceKey resource) => _resource = resource;
+
+    /// <summary>One resource of a config dump: its kind's path segment, its name, its config, and the proxy's status for it.</summary>
+    private sealed record Resource(string Kind, string Name, Node Config, string? Status);
+
+    public static IReadOnlyList<Drift> Compare(ResourceKey resource, Node desiredDump, Node liveDump)
+    {
+        var comparer = new EnvoyComparer(resource);
+        var desired = Resources(desiredDump);
+        var live = Resources(liveDump);
+        foreach (var want in desired)
+        {
+            var path = $"/{want.Kind}/{Paths.PathStep.Escape(want.Name)}";
+            var have = live.Find(r => r.Kind == want.Kind && r.Name == want.Name);
+            if (have is null)
+            {
+                comparer.Emit(DriftKind.Missing, want.Config, null, path, Severity.High);
+                continue;
+            }
+
+            comparer.Value(want.Config, have.Config, path, Severity.High);
+        }
+
+        foreach (var have in live)
+        {
+            var path = $"/{have.Kind}/{Paths.PathStep.Escape(have.Name)}";
+            if (!desired.Exists(r => r.Kind == have.Kind && r.Name == have.Name))
+            {
+                comparer.Emit(DriftKind.Added, null, have.Config, path, Severity.High);
+            }
+
+            if (have.Status is { } status)
+            {
+                comparer.Emit(DriftKind.Modified, ScalarNode.String("ACKED"), ScalarNode.String(status), path + "/status", Severity.Critical);
+            }
+        }
+
+        comparer._drifts.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return comparer._drifts;
+    }
+
+    /// <summary>The clusters, listeners and route configurations of a dump (static and dynamic, active and warming).</summary>
+    private static List<Resource> Resources(Node dump)
+    {
+        var resources = new List<Resource>();
+        if (dump is not MapNode root || root["configs"] is not ListNode configs)
+        {
+            return resources;
+        }
+
+        foreach (var config in configs.Items.OfType<MapNode>())
+        {
+            foreach (var (key, value) in config.Entries)
+            {
+                if (value is not ListNode items)
+                {
+                    continue;
+                }
+
+                foreach (var item in items.Items.OfType<MapNode>())
+                {
+                    var (kind, inner) = key switch
+                    {
+                        "static_clusters" or "dynamic_active_clusters" or "dynamic_warming_clusters" => ("clusters", item["cluster"]),
+                        "static_listeners" => ("listeners", item["listener"]),
+                        "dynamic_listeners" => ("listeners", (item["active_state"] as MapNode)?["listener"] ?? (item["warming_state"] as MapNode)?["listener"]),
+                        "static_route_configs" or "dynamic_route_configs" => ("routes", item["route_config"]),
+                        _ => (null, null),
+                    };
+                    if (kind is null)
+                    {
+                        continue;
+                    }
+
+                    var name = (inner as MapNode)?["name"] is ScalarNode n ? n.Text : (item["name"] as ScalarNode)?.Text;
+                    if (name is null)
+                    {
+                        continue;
+                    }
+
+                    resources.Add(new Resource(kind, name, inner ?? MapNode.Empty, StatusOf(item)));
+                }
+            }
+        }
+
+        return resources;
+    }
+
+    /// <summary>What the proxy says of a resource it was sent, when that is not a plain acceptance.</summary>
+    private static string? StatusOf(MapNode item)
+    {
+        var client = (item["client_status"] as ScalarNode)?.Text;
+        var error = item["error_state"] as MapNode;
+        if (error is null && (client is null or "ACKED"))
+        {
+            return null;
+        }
+
+        var details = (error?["details"] as ScalarNode)?.Text;
+        return $"{client ?? "NACKED"}{(details is null ? string.Empty : ": " + details)}";
+    }
+
+    private void Value(Node? desired, Node? live, string path, Severity severity)
+    {
+        var desiredDefault = IsDefault(desired);
+        var liveDefault = IsDefault(live);
+        if (desiredDefault && liveDefault)
+        {
+            return;
+        }
+
+        if (desiredDefault || liveDefault)
+        {
+            Emit(desiredDefault ? DriftKind.Added : DriftKind.Missing, desiredDefault ? null : desired, liveDefault ? null : live, path, severity);
+            return;
+        }
+
+        switch (desired)
+        {
+            case MapNode d when live is MapNode l:
+                foreach (var key in d.Entries.Select(e => e.Key).Concat(l.Entries.Select(e => e.Key).Where(k => d[k] is null)))
+                {
+                    if (Array.IndexOf(Bookkeeping, key) < 0)
+                    {
+                        Value(d[key], l[key], path + "/" + Paths.PathStep.Escape(key), severity);
+                    }
+                }
+
+                break;
+            case ListNode d when live is ListNode l && Named(d) && Named(l):
+                ByName(d, l, path, severity);
+                break;
+            case ListNode d when live is ListNode l && (d.Items.Any(i => i is MapNode) || l.Items.Any(i => i is MapNode)):
+                for (var i = 0; i < Math.Max(d.Count, l.Count); i++)
+                {
+                    Value(i < d.Count ? d[i] : null, i < l.Count ? l[i] : null, $"{path}[{i}]", severity);
+                }
+
+                break;
+            case ScalarNode d when live is ScalarNode l && d.ValueEquals(l):
+                break;
+            default:
+                if (desired!.ToJson() != live!.ToJson())
+                {
+                    Emit(DriftKind.Modified, desired, live, path, severity);
+                }
+
+                break;
+        }
+    }
+
+    private void ByName(ListNode desired, ListNode live, string path, Severity severity)
+    {
+        var liveNames = live.Items.Select(NameOf).ToList();
+        foreach (var item in desired.Items)
+        {
+            var name = NameOf(item)!;
+            var at = liveNames.IndexOf(name);
+            Value(item, at < 0 ? null : live[at], $"{path}[name={name}]", severity);
+        }
+
+        var desiredNames = desired.Items.Select(NameOf).ToList();
+        foreach (var item in live.Items.Where(i => !desiredNames.Contains(NameOf(i))))
+        {
+            Value(null, item, $"{path}[name={NameOf(item)}]", severity);
+        }
+
+        var desiredOrder = desiredNames.Where(liveNames.Contains).ToList();
+        var liveOrder = liveNames.Where(desiredNames.Contains).ToList();
+        if (!desiredOrder.SequenceEqual(liveOrder))
+        {
+            Emit(DriftKind.Modified, Names(desiredOrder), Names(liveOrder), path, severity);
+        }
+    }
+
+    private static bool Named(ListNode list) => list.Count > 0 && list.Items.All(i => NameOf(i) is not null) && list.Items.Select(NameOf).Distinct().Count() == list.Count;
+
+    private static string? NameOf(Node item) => item is MapNode map && map["name"] is ScalarNode { Kind: NodeKind.String } name ? name.Text : null;
+
+    private static ListNode Names(List<string?> names) => new([.. names.Select(n => (Node)ScalarNode.String(n!))], 0);
+
+    /// <summary>Proto3 JSON's defaults, which equal an absent field.</summary>
+    private static bool IsDefault(Node? node) => node switch
+    {
+        null => true,
+        ScalarNode s => s.Kind switch
+        {
+            NodeKind.Null => true,
+            NodeKind.Bool => !s.BoolValue,
+            NodeKind.Number => s.Exact == 0m,
+            NodeKind.String => s.Text.Length == 0 || s.Text == "0s",
+            _ => false,
+        },
+        MapNode m => m.Count == 0,
+        ListNode l => l.Count == 0,
+        _ => false,
+    };
+
+    private void Emit(DriftKind kind, Node? desired, Node? live, string path, Severity severity) =>
+        _drifts.Add(new Drift(_resource, path, kind, severity, desired, live, null, null, null));
+}
