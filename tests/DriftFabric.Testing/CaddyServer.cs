@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -11,13 +10,11 @@ namespace DriftFabric.Testing;
 /// </summary>
 public sealed class CaddyServer : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly DirectoryInfo _dir;
+    private readonly ChildProcess _process;
 
-    private CaddyServer(Process process, DirectoryInfo dir, Uri admin, string configPath)
+    private CaddyServer(ChildProcess process, Uri admin, string configPath)
     {
         _process = process;
-        _dir = dir;
         Admin = admin;
         ConfigPath = configPath;
     }
@@ -39,46 +36,39 @@ public sealed class CaddyServer : IAsyncDisposable
         var text = config.Replace("@ADMIN", admin, StringComparison.Ordinal).Replace("@HTTP", $"127.0.0.1:{LoopbackPorts.Free()}", StringComparison.Ordinal);
         var configPath = Path.Combine(dir.FullName, "caddy.json");
         await File.WriteAllTextAsync(configPath, text, new UTF8Encoding(false));
-        var start = new ProcessStartInfo("caddy") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "run", "--config", configPath })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         // Caddy keeps its data and autosaved config under these: the test's own folder.
-        start.Environment["XDG_DATA_HOME"] = Path.Combine(dir.FullName, "data");
-        start.Environment["XDG_CONFIG_HOME"] = Path.Combine(dir.FullName, "config");
-        start.Environment["HOME"] = dir.FullName;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("caddy did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new CaddyServer(process, dir, new Uri($"http://{admin}/"), configPath);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
+        var process = ChildProcess.Start("caddy", ["run", "--config", configPath], dir, new Dictionary<string, string>
         {
-            try
-            {
-                using var response = await http.GetAsync(new Uri(server.Admin, "config/"));
-                if (response.IsSuccessStatusCode)
+            ["XDG_DATA_HOME"] = Path.Combine(dir.FullName, "data"),
+            ["XDG_CONFIG_HOME"] = Path.Combine(dir.FullName, "config"),
+            ["HOME"] = dir.FullName,
+        });
+        var server = new CaddyServer(process, new Uri($"http://{admin}/"), configPath);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            await process.WaitUntilReadyAsync(
+                async () =>
                 {
-                    return server;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
-            {
-            }
-
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                await server.DisposeAsync();
-                throw new InvalidOperationException($"caddy's admin API at {admin} did not come up");
-            }
-
-            await Task.Delay(100);
+                    try
+                    {
+                        using var response = await http.GetAsync(new Uri(server.Admin, "config/"));
+                        return response.IsSuccessStatusCode;
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                        return false;
+                    }
+                },
+                $"caddy's admin API at {admin}");
         }
+        catch (InvalidOperationException)
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
     }
 
     /// <summary>Changes the running config through the admin API, as an operator would (<c>PATCH /config/path</c>).</summary>
@@ -112,15 +102,5 @@ public sealed class CaddyServer : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-        _dir.Delete(recursive: true);
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

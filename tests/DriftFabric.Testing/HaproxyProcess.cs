@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 
@@ -10,13 +9,11 @@ namespace DriftFabric.Testing;
 /// </summary>
 public sealed class HaproxyProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly DirectoryInfo _dir;
+    private readonly ChildProcess _process;
 
-    private HaproxyProcess(Process process, DirectoryInfo dir, string configPath, string socketPath)
+    private HaproxyProcess(ChildProcess process, string configPath, string socketPath)
     {
         _process = process;
-        _dir = dir;
         ConfigPath = configPath;
         SocketPath = socketPath;
     }
@@ -48,38 +45,31 @@ public sealed class HaproxyProcess : IAsyncDisposable
         var configPath = Path.Combine(dir.FullName, "haproxy.cfg");
         // HAProxy refuses a config whose last line has no line feed.
         await File.WriteAllTextAsync(configPath, config + "\n", new UTF8Encoding(false));
-        var start = new ProcessStartInfo("haproxy") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-f", configPath, "-db" })
+        var haproxy = new HaproxyProcess(ChildProcess.Start("haproxy", ["-f", configPath, "-db"], dir), configPath, socket);
+        try
         {
-            start.ArgumentList.Add(argument);
+            await haproxy._process.WaitUntilReadyAsync(
+                async () =>
+                {
+                    try
+                    {
+                        await haproxy.CommandAsync("show info");
+                        return true;
+                    }
+                    catch (SocketException)
+                    {
+                        return false;
+                    }
+                },
+                "haproxy's runtime API");
+        }
+        catch (InvalidOperationException)
+        {
+            await haproxy.DisposeAsync();
+            throw;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("haproxy did not start");
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? string.Empty);
-        process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? string.Empty);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var haproxy = new HaproxyProcess(process, dir, configPath, socket);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            try
-            {
-                await haproxy.CommandAsync("show info");
-                return haproxy;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
-            {
-                await Task.Delay(100);
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(200);
-                await haproxy.DisposeAsync();
-                throw new InvalidOperationException($"haproxy's runtime API did not come up: {string.Join(" / ", output)}");
-            }
-        }
+        return haproxy;
     }
 
     /// <summary>One runtime API command, as an operator types it into <c>socat</c>; the answer.</summary>
@@ -99,15 +89,5 @@ public sealed class HaproxyProcess : IAsyncDisposable
         return Encoding.UTF8.GetString(answer.ToArray());
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-        _dir.Delete(recursive: true);
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }
