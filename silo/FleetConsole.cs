@@ -124,17 +124,9 @@ internal static class ConsoleText
         var d = e.Drift;
         var at = e.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
         var path = d.Path.Length == 0 ? "(whole resource)" : d.Path;
-        var change = (e.Type, d.Kind) switch
-        {
-            (DriftEventType.Resolved, _) => "back in line with the code",
-            (_, "Missing") when d.Path.Length == 0 => "declared, not in the cluster",
-            (_, "Unmanaged") => "in the cluster, not declared",
-            _ => $"{d.Desired ?? "(absent)"} -> {d.Live ?? "(absent)"}",
-        };
+        var change = DriftText.Change(d, e.Type, value => value ?? "(absent)");
         var who = d.Manager is null ? string.Empty : $" by {d.Manager}";
         return $"{at} #{e.Sequence} {e.Tenant}/{e.Service.Cluster} {e.Type.ToString().ToLowerInvariant(),-8} {d.Severity.ToString().ToLowerInvariant(),-8} "
-            + $"{d.Kind,-9} {d.Resource} {path}: {Shorten(change)}{who}";
+            + $"{d.Kind,-9} {d.Resource} {path}: {DriftText.Shorten(change, 160)}{who}";
     }
-
-    private static string Shorten(string text) => text.Length <= 160 ? text : string.Concat(text.AsSpan(0, 80), "…", text.AsSpan(text.Length - 79));
 }

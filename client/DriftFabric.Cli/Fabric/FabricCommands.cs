@@ -184,7 +184,7 @@ internal static class FabricCommands
                     t.Type.ToString().ToLowerInvariant(),
                     $"[{FabricOutput.Style(d.Severity)}]{d.Severity.ToString().ToLowerInvariant()}[/]",
                     Markup.Escape($"{d.Resource} {d.Path}".TrimEnd()),
-                    Markup.Escape(t.Type == DriftEventType.Resolved ? "back in line with the code" : FabricOutput.Change(d)),
+                    Markup.Escape(FabricOutput.Change(d, t.Type)),
                     Markup.Escape(d.Manager ?? "-"));
             }
 

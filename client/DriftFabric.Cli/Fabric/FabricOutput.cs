@@ -112,21 +112,17 @@ internal sealed class FabricOutput
     public static string Who(DriftRecord d) =>
         d.Manager is null ? "-" : d.ChangedAt is { } at ? $"{d.Manager}, {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}" : d.Manager;
 
-    public static string Change(DriftRecord d) => d.Kind switch
-    {
-        "Unmanaged" => "in the cluster, not declared",
-        "Missing" when d.Path.Length == 0 => "declared, not in the cluster",
-        _ => $"{Value(d.Desired)} -> {Value(d.Live)}",
-    };
+    /// <summary>What a transition did to a drift, its values as people read them.</summary>
+    public static string Change(DriftRecord d, DriftEventType type) => DriftText.Change(d, type, Value);
 
     public static string EventLine(DriftEvent e)
     {
         var d = e.Drift;
         var at = e.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
-        var change = e.Type == DriftEventType.Resolved ? "back in line with the code" : Change(d);
+        var change = Change(d, e.Type);
         var who = d.Manager is null ? string.Empty : $" by {d.Manager}";
         return $"[dim]{at} #{e.Sequence}[/] {Markup.Escape($"{e.Tenant}/{e.Service.Cluster}")} {e.Type.ToString().ToLowerInvariant(),-8} "
-            + $"[{Style(d.Severity)}]{d.Severity.ToString().ToLowerInvariant(),-8}[/] {Markup.Escape($"{d.Resource} {d.Path}".TrimEnd())}: {Markup.Escape(Shorten(change) + who)}";
+            + $"[{Style(d.Severity)}]{d.Severity.ToString().ToLowerInvariant(),-8}[/] {Markup.Escape($"{d.Resource} {d.Path}".TrimEnd())}: {Markup.Escape(DriftText.Shorten(change, MaxText) + who)}";
     }
 
     private static string Value(string? json)
@@ -139,13 +135,13 @@ internal sealed class FabricOutput
         try
         {
             using var document = JsonDocument.Parse(json);
-            return Shorten(document.RootElement.ValueKind == JsonValueKind.String ? document.RootElement.GetString()! : json);
+            return DriftText.Shorten(document.RootElement.ValueKind == JsonValueKind.String ? document.RootElement.GetString()! : json, MaxText);
         }
         catch (JsonException)
         {
-            return Shorten(json);
+            return DriftText.Shorten(json, MaxText);
         }
     }
 
-    private static string Shorten(string text) => text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 60), "…", text.AsSpan(text.Length - 59));
+    private const int MaxText = 120;
 }
