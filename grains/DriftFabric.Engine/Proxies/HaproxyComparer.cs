@@ -70,7 +70,7 @@ public static class HaproxyComparer
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (lines.Length < 2 || lines[0] != "1" || !lines[1].StartsWith("# be_id be_name srv_id srv_name srv_addr", StringComparison.Ordinal))
         {
-            errors.Add(new ManifestError(source, 0, "invalid: not the runtime API's 'show servers state' (format 1)"));
+            errors.Add(new ManifestError(source, 0, "not the runtime API's 'show servers state' (format 1)"));
             return null;
         }
 
@@ -86,7 +86,7 @@ public static class HaproxyComparer
                 || !int.TryParse(values[weight], NumberStyles.None, CultureInfo.InvariantCulture, out var userWeight)
                 || !int.TryParse(values[port], NumberStyles.None, CultureInfo.InvariantCulture, out var serverPort))
             {
-                errors.Add(new ManifestError(source, 0, $"invalid: a server line of 'show servers state' does not read: {line}"));
+                errors.Add(new ManifestError(source, 0, $"a server line of 'show servers state' does not read: {line}"));
                 return null;
             }
 

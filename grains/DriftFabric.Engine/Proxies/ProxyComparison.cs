@@ -1,0 +1,139 @@
+using System.Text;
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Model;
+using DriftFabric.Engine.Parsing;
+
+namespace DriftFabric.Engine.Proxies;
+
+/// <summary>
+/// One proxy judged: its declared config and what it runs, read as its kind reads them and
+/// compared by its kind's rules, with every secret value sealed before a drift leaves.
+/// </summary>
+public static class ProxyComparison
+{
+    /// <summary>The resource a proxy's drifts name: <c>caddy/Proxy/_/edge</c>.</summary>
+    public static ResourceKey Resource(ProxyKind kind, string name) => new(kind.ToText(), "Proxy", ResourceKey.ClusterScope, name);
+
+    /// <summary>
+    /// The drifts of <paramref name="live"/> from <paramref name="desired"/>, ordered by path; a
+    /// <see cref="ProxyReadException"/> (<see cref="ProxyProblem.Invalid"/>) naming the side that does not read.
+    /// </summary>
+    public static IReadOnlyList<Drift> Compare(ProxyKind kind, ResourceKey resource, byte[] desired, string desiredSource, byte[] live, string liveSource)
+    {
+        var source = new SourceLocation(desiredSource, 0);
+        var drifts = kind switch
+        {
+            ProxyKind.Haproxy => HaproxyComparer.Compare(resource, HaproxyConfig(desired, desiredSource), ServersState(live, liveSource), source),
+            ProxyKind.Envoy => EnvoyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource)),
+            _ => CaddyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource), source),
+        };
+        return [.. drifts.Select(ProxySecrets.Seal)];
+    }
+
+    /// <summary>A proxy's config as one JSON object (Caddy's config, an Envoy config dump).</summary>
+    public static MapNode Json(byte[] bytes, string source)
+    {
+        try
+        {
+            if (JsonReader.ReadValues(bytes) is [MapNode config])
+            {
+                return config;
+            }
+        }
+        catch (ParseException e)
+        {
+            throw new ProxyReadException(ProxyProblem.Invalid, source, e.Message, e.Line, e);
+        }
+
+        throw new ProxyReadException(ProxyProblem.Invalid, source, "a proxy config is one JSON object");
+    }
+
+    private static List<HaproxyServer> HaproxyConfig(byte[] bytes, string source)
+    {
+        var errors = new List<ManifestError>();
+        var servers = HaproxyComparer.ParseConfig(Encoding.UTF8.GetString(bytes), source, errors);
+        return errors.Count == 0 ? servers : throw new ProxyReadException(ProxyProblem.Invalid, source, string.Join("; ", errors.Select(e => $"line {e.Line}: {e.Message}")), errors[0].Line);
+    }
+
+    private static List<HaproxyServer> ServersState(byte[] bytes, string source)
+    {
+        var errors = new List<ManifestError>();
+        return HaproxyComparer.ParseServersState(Encoding.UTF8.GetString(bytes), source, errors)
+            ?? throw new ProxyReadException(ProxyProblem.Invalid, source, string.Join("; ", errors.Select(e => e.Message)));
+    }
+}
+
+/// <summary>
+/// Secret values in proxy configs (passwords and password hashes, tokens, private keys, the values
+/// of authentication headers) leave a comparison only as <c>sha256:</c> digests, as Secret data does.
+/// </summary>
+public static class ProxySecrets
+{
+    public static Drift Seal(Drift drift)
+    {
+        // The field the drift is at (a list element, [..], is no field name).
+        var last = drift.Path[(drift.Path.LastIndexOf('/') + 1)..];
+        last = last.Contains('[', StringComparison.Ordinal) ? string.Empty : last;
+        if (IsSecretName(last) || (IsAuthHeader(last) && IsPlain(drift.Desired) && IsPlain(drift.Live)))
+        {
+            return drift with { Desired = SealAll(drift.Desired), Live = SealAll(drift.Live) };
+        }
+
+        return drift with { Desired = SealWithin(drift.Desired), Live = SealWithin(drift.Live) };
+    }
+
+    /// <summary>Names whose values are secrets wherever they are.</summary>
+    public static bool IsSecretName(string name) =>
+        name.Contains("password", StringComparison.OrdinalIgnoreCase) || name.Contains("secret", StringComparison.OrdinalIgnoreCase)
+        || name.Contains("token", StringComparison.OrdinalIgnoreCase) || name.Contains("private_key", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("key", StringComparison.Ordinal) || name.Equals("api_key", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Headers that carry credentials.</summary>
+    public static bool IsAuthHeader(string name) =>
+        name.Contains("auth", StringComparison.OrdinalIgnoreCase) || name.Equals("Cookie", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase) || name.Contains("api-key", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A value a secret can be: a scalar, or a list of scalars (a header's values).</summary>
+    private static bool IsPlain(Node? node) => node is null or ScalarNode || (node is ListNode list && list.Items.All(i => i is ScalarNode));
+
+    private static Node? SealAll(Node? node) => node switch
+    {
+        null => null,
+        ScalarNode { Kind: NodeKind.Null } => node,
+        ScalarNode scalar => ScalarNode.String(SecretValues.DigestOfText(scalar.Text), scalar.Line),
+        ListNode list => new ListNode([.. list.Items.Select(i => SealAll(i)!)], list.Line),
+        MapNode map => map.Entries.Aggregate(map, (m, e) => m.With(e.Key, SealAll(e.Value)!)),
+        _ => node,
+    };
+
+    /// <summary>Seals the values under secret names, and under header names that carry credentials.</summary>
+    private static Node? SealWithin(Node? node)
+    {
+        switch (node)
+        {
+            case MapNode map:
+                var result = map;
+                // Envoy's header form, { key: authorization, value: ... }: the name stays, the value is sealed.
+                var pair = map["key"] is ScalarNode { Kind: NodeKind.String } pairName && map["value"] is not null ? pairName.Text : null;
+                foreach (var (key, value) in map.Entries)
+                {
+                    var secret = pair is not null
+                        ? key == "value" && IsAuthHeader(pair)
+                        : IsPlain(value) && (IsSecretName(key) || IsAuthHeader(key));
+                    var sealedValue = secret ? SealAll(value) : SealWithin(value);
+                    if (!ReferenceEquals(sealedValue, value))
+                    {
+                        result = result.With(key, sealedValue!);
+                    }
+                }
+
+                return result;
+            case ListNode list:
+                var items = list.Items.Select(i => SealWithin(i)!).ToList();
+                return items.Zip(list.Items).All(p => ReferenceEquals(p.First, p.Second)) ? list : new ListNode([.. items], list.Line);
+            default:
+                return node;
+        }
+    }
+}
