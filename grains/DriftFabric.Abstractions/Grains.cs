@@ -67,6 +67,13 @@ public interface IServiceGrain : IGrainWithStringKey
 
     [Alias("GetUpdateCounts")]
     Task<ServiceUpdateCounts> GetUpdateCounts();
+
+    /// <summary>
+    /// Replaces the drifts of a proxy that fronts this service (its resource, e.g.
+    /// <c>caddy/Proxy/_/edge</c>); null drifts withdraw the proxy (it no longer fronts the service).
+    /// </summary>
+    [Alias("ApplyProxy")]
+    Task<DriftSummary> ApplyProxy(string resource, IReadOnlyList<DriftRecord>? drifts);
 }
 
 /// <summary>One cluster: reads its desired and live sources, routes each service its own objects, rolls services up.</summary>
@@ -113,6 +120,21 @@ public interface IClusterGrain : IGrainWithStringKey
 
     [Alias("GetServices")]
     Task<IReadOnlyList<ServiceSummary>> GetServices();
+
+    /// <summary>
+    /// A proxy's news: its drifts go to the services it fronts (and are withdrawn from those it no
+    /// longer fronts), its status into the cluster's; the roll-up goes to the tenant.
+    /// </summary>
+    [Alias("ObserveProxy")]
+    Task ObserveProxy(ProxyReport report);
+
+    /// <summary>The proxy is no longer declared: its drifts are withdrawn from its services.</summary>
+    [Alias("ForgetProxy")]
+    Task ForgetProxy(string proxy);
+
+    /// <summary>The cluster's proxies, as they last reported.</summary>
+    [Alias("GetProxies"), AlwaysInterleave]
+    Task<IReadOnlyList<ProxyStatus>> GetProxies();
 
     /// <summary>The silo this cluster's watch runs on (its Orleans silo address): where to look when a watch misbehaves.</summary>
     [Alias("GetSilo"), AlwaysInterleave]
@@ -168,6 +190,10 @@ public interface IFleetGrain : IGrainWithStringKey
     /// <summary>Replaces the list of webhooks (<c>tenant/name</c>) the spec declares; returns those it no longer declares.</summary>
     [Alias("ReplaceWebhooks")]
     Task<IReadOnlyList<string>> ReplaceWebhooks(IReadOnlyList<string> webhooks);
+
+    /// <summary>Replaces the list of proxies (<c>tenant/cluster/proxy</c>) the spec declares; returns those it no longer declares.</summary>
+    [Alias("ReplaceProxies")]
+    Task<IReadOnlyList<string>> ReplaceProxies(IReadOnlyList<string> proxies);
 }
 
 /// <summary>Where drift events are streamed: one stream per tenant.</summary>

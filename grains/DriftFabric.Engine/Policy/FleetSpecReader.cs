@@ -4,6 +4,7 @@ using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Ownership;
 using DriftFabric.Engine.Parsing;
 using DriftFabric.Engine.Paths;
+using DriftFabric.Engine.Proxies;
 
 namespace DriftFabric.Engine.Policy;
 
@@ -74,6 +75,29 @@ public sealed record ClusterSpec(
 {
     /// <summary>The cluster's API server, when live state is watched rather than read from a snapshot.</summary>
     public KubeSourceSpec? Kube { get; init; }
+
+    /// <summary>The access proxies and data-plane proxies of the cluster.</summary>
+    public IReadOnlyList<ProxySpec> Proxies { get; init; } = [];
+}
+
+/// <summary>
+/// A proxy of a cluster: its kind, where its running config is read (<see cref="Admin"/>: an
+/// http(s) admin URL, <c>unix:PATH</c> or <c>tcp://HOST:PORT</c> for HAProxy's runtime API, or a
+/// file), its declared config (a file of the IaC repo), how often it is read, how long a read may
+/// take, and the services it fronts (<c>namespace/name</c>), whose drift its drift is part of.
+/// </summary>
+public sealed record ProxySpec(
+    string Name,
+    ProxyKind Kind,
+    string Admin,
+    string DesiredPath,
+    TimeSpan PollInterval,
+    TimeSpan Timeout,
+    IReadOnlyList<(string Namespace, string Name)> Services,
+    SourceLocation Location)
+{
+    public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>A kubeconfig context (or the pod's own service account) and the request budget for it.</summary>
@@ -96,7 +120,8 @@ public static class FleetSpecReader
     private static readonly string[] WebhookFields = ["name", "url", "format", "secretEnv", "tenants", "minSeverity", "kinds", "events", "skippedReview"];
     private static readonly string[] TenantFields = ["name", "clusters", "events"];
     private static readonly string[] EventFields = ["maxLength", "maxAge"];
-    private static readonly string[] ClusterFields = ["name", "desired", "live", "defaultNamespace", "serviceLabels", "pollInterval"];
+    private static readonly string[] ClusterFields = ["name", "desired", "live", "defaultNamespace", "serviceLabels", "pollInterval", "proxies"];
+    private static readonly string[] ProxyFields = ["name", "kind", "admin", "desired", "pollInterval", "timeout", "services"];
     private static readonly string[] LiveFields = ["snapshot", "kubeconfig", "context", "inCluster", "qps", "burst"];
     private static readonly string[] ManagerFields = ["appliers", "controllers"];
     private static readonly string[] SelectorFields = ["kind", "namespace", "resource"];
@@ -362,20 +387,113 @@ public static class FleetSpecReader
                 break;
         }
 
-        var poll = TimeSpan.FromSeconds(1);
-        if (reader.OptionalString(item, "pollInterval", name + ".pollInterval") is { } pollText)
-        {
-            if (!TryParseDuration(pollText, out poll) || poll < TimeSpan.FromMilliseconds(100))
-            {
-                reader.Error(item["pollInterval"]!, name + ".pollInterval", $"'{pollText}' is not a duration of at least 100ms (e.g. 500ms, 2s, 1m)");
-            }
-        }
-
+        var poll = reader.OptionalDuration(item, "pollInterval", name + ".pollInterval", TimeSpan.FromSeconds(1));
         var labels = Reader.Has(item, "serviceLabels") ? reader.StringList(item, "serviceLabels", name + ".serviceLabels") : defaults.ServiceLabels;
         var ns = reader.OptionalString(item, "defaultNamespace", name + ".defaultNamespace") ?? defaults.Namespace;
+        var proxies = ReadList(item, "proxies", reader, (p, n, r) => ReadProxy(p, $"{name}.{n}", r, ns, defaults.BaseDirectory));
+        CheckUnique(proxies.Select(p => (p.Name, p.Location)), name + ".proxies", "proxy", reader);
         return reader.Errors.Count > errors || cluster is null || desired is null || live is null
             ? null
-            : new ClusterSpec(cluster, desired, live, ns, labels, poll, reader.Location(item)) { Kube = kube };
+            : new ClusterSpec(cluster, desired, live, ns, labels, poll, reader.Location(item)) { Kube = kube, Proxies = proxies };
+    }
+
+    private static ProxySpec? ReadProxy(MapNode item, string name, Reader reader, string defaultNamespace, string? baseDirectory)
+    {
+        var errors = reader.Errors.Count;
+        reader.CheckFields(item, ProxyFields, name);
+        var proxy = reader.RequiredName(item, "name", name + ".name");
+        var kindText = reader.OptionalString(item, "kind", name + ".kind");
+        var kind = ProxyKind.Caddy;
+        if (kindText is null)
+        {
+            reader.Error(item, name + ".kind", $"is required ({string.Join(", ", ProxyKinds.Names)})");
+        }
+        else if (!ProxyKinds.TryParse(kindText, out kind))
+        {
+            reader.Error(item["kind"]!, name + ".kind", $"'{kindText}' is not one of {string.Join(", ", ProxyKinds.Names)}");
+        }
+
+        var admin = ReadAdmin(item, name + ".admin", reader, kind, baseDirectory);
+        var desired = reader.RequiredPath(item, "desired", name + ".desired", baseDirectory);
+        var poll = reader.OptionalDuration(item, "pollInterval", name + ".pollInterval", ProxySpec.DefaultPollInterval);
+        var timeout = reader.OptionalDuration(item, "timeout", name + ".timeout", ProxySpec.DefaultTimeout);
+        var services = new List<(string, string)>();
+        foreach (var service in reader.StringList(item, "services", name + ".services"))
+        {
+            var parts = service.Split('/');
+            if (parts.Length > 2 || parts.Any(p => p.Length == 0))
+            {
+                reader.Error(item["services"]!, name + ".services", $"'{service}' is not namespace/name or name (in {defaultNamespace})");
+                continue;
+            }
+
+            services.Add(parts.Length == 2 ? (parts[0], parts[1]) : (defaultNamespace, parts[0]));
+        }
+
+        if (services.Count == 0 && reader.Errors.Count == errors)
+        {
+            reader.Error(item, name + ".services", "names the services the proxy fronts (namespace/name): its drift is theirs");
+        }
+
+        return reader.Errors.Count > errors || proxy is null || admin is null || desired is null
+            ? null
+            : new ProxySpec(proxy, kind, admin, desired, poll, timeout, services.Distinct().ToList(), reader.Location(item));
+    }
+
+    /// <summary>An http(s) admin URL, HAProxy's runtime API (<c>unix:PATH</c>, <c>tcp://HOST:PORT</c>), or a file of the running config.</summary>
+    private static string? ReadAdmin(MapNode item, string field, Reader reader, ProxyKind kind, string? baseDirectory)
+    {
+        if (item["admin"] is null)
+        {
+            reader.Error(item, field, kind == ProxyKind.Haproxy
+                ? "is required: the runtime API (unix:/run/haproxy/admin.sock or tcp://HOST:PORT), or a file"
+                : "is required: the admin API (http://HOST:PORT), or a file");
+            return null;
+        }
+
+        var text = reader.OptionalString(item, "admin", field);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (ProxyReader.IsHttp(text))
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
+            {
+                reader.Error(item["admin"]!, field, $"'{text}' is not a URL");
+                return null;
+            }
+
+            if (url.UserInfo.Length > 0)
+            {
+                // The admin endpoint is shown in statuses and logs: it must carry no credentials.
+                reader.Error(item["admin"]!, field, "must not carry credentials (user:password@): the endpoint is shown in statuses and logs");
+                return null;
+            }
+
+            return text;
+        }
+
+        if (ProxyReader.IsSocket(text))
+        {
+            if (kind != ProxyKind.Haproxy)
+            {
+                reader.Error(item["admin"]!, field, $"'{text}' is a runtime API socket: only haproxy is read that way ({kind.ToText()} has an http admin API)");
+                return null;
+            }
+
+            if (text.StartsWith("tcp://", StringComparison.Ordinal) && (!Uri.TryCreate(text, UriKind.Absolute, out var tcp) || tcp.Port <= 0))
+            {
+                reader.Error(item["admin"]!, field, $"'{text}' is not tcp://HOST:PORT");
+                return null;
+            }
+
+            return text.StartsWith("unix:", StringComparison.Ordinal) && baseDirectory is not null ? "unix:" + Path.GetFullPath(Path.Combine(baseDirectory, text[5..])) : text;
+        }
+
+        // A file of the running config (a saved config dump): read like the desired one.
+        return reader.RequiredPath(item, "admin", field, baseDirectory);
     }
 
     private static void CheckUnique(IEnumerable<(string Name, SourceLocation Location)> items, string field, string what, Reader reader)
@@ -614,6 +732,23 @@ public static class FleetSpecReader
                     Error(other, field, "must be a non-empty string");
                     return null;
             }
+        }
+
+        /// <summary>A duration of at least 100ms (<c>500ms</c>, <c>2s</c>, <c>1m</c>), or <paramref name="fallback"/> when absent.</summary>
+        public TimeSpan OptionalDuration(MapNode map, string key, string field, TimeSpan fallback)
+        {
+            if (OptionalString(map, key, field) is not { } text)
+            {
+                return fallback;
+            }
+
+            if (!TryParseDuration(text, out var duration) || duration < TimeSpan.FromMilliseconds(100))
+            {
+                Error(map[key]!, field, $"'{text}' is not a duration of at least 100ms (e.g. 500ms, 2s, 1m)");
+                return fallback;
+            }
+
+            return duration;
         }
 
         public int? OptionalCount(MapNode map, string key, string field, int max = 100_000)

@@ -18,6 +18,10 @@ public sealed class ClusterState
 
     [Id(5)]
     public string? Fingerprint { get; set; }
+
+    /// <summary>The cluster's proxies as they last reported (by name): the services they front, and their state.</summary>
+    [Id(6)]
+    public Dictionary<string, ProxyStatus> Proxies { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -264,6 +268,7 @@ public sealed partial class ClusterGrain(
     private async Task ReportToTenant(ClusterConfig config, ClusterSummary summary)
     {
         metrics.ReportCluster(config.Tenant, summary);
+        _reported = summary;
         try
         {
             await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(summary);
@@ -294,7 +299,9 @@ public sealed partial class ClusterGrain(
             return 0;
         }
 
-        var services = load.Services.Union(_tables.Services.Keys, StringComparer.Ordinal).ToList();
+        // Services that only proxies give resources to are asked too: a cluster that came back has no line for them yet.
+        var services = load.Services.Union(_tables.Services.Keys, StringComparer.Ordinal)
+            .Union(state.State.Proxies.Values.SelectMany(p => p.Services).Select(s => s.Key), StringComparer.Ordinal).ToList();
         var calls = new List<Task<(string Service, DriftSummary? Summary, Exception? Error)>>();
         foreach (var service in services)
         {
@@ -512,12 +519,7 @@ public sealed partial class ClusterGrain(
 
         if (calls.Count > 0)
         {
-            var summary = Summary();
-            if (summary != _reported)
-            {
-                _reported = summary;
-                await ReportToTenant(config, summary);
-            }
+            await ReportIfChanged();
         }
     }
 
@@ -625,7 +627,109 @@ public sealed partial class ClusterGrain(
 
     private DriftSummary Total => _total ??= _tables.Services.Values.Aggregate(DriftSummary.Empty, (sum, s) => sum + s);
 
-    private ClusterSummary Summary() => new(state.State.Config?.Cluster ?? _key, Total, state.State.Status);
+    /// <summary>The roll-up; a proxy that cannot be read makes the cluster degraded, with the proxy's error among the cluster's.</summary>
+    private ClusterSummary Summary()
+    {
+        var status = state.State.Status;
+        var problems = state.State.Proxies.Values
+            .Where(p => p.State is ProxyState.Unreachable or ProxyState.Invalid)
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => $"proxy {p.Name}: {p.Error}")
+            .ToList();
+        if (problems.Count > 0)
+        {
+            status = status with { State = status.State == SourceState.Ok ? SourceState.Degraded : status.State, Errors = [.. status.Errors, .. problems] };
+        }
+
+        return new(state.State.Config?.Cluster ?? _key, Total, status);
+    }
+
+    public async Task ObserveProxy(ProxyReport report)
+    {
+        var status = report.Status;
+        var previous = state.State.Proxies.GetValueOrDefault(status.Name);
+        var failed = 0;
+        if (report.Drifts is { } drifts)
+        {
+            // Withdrawn from the services it no longer fronts, given to those it does.
+            var withdrawn = (previous?.Services ?? []).Except(status.Services).Select(s => (s, (IReadOnlyList<DriftRecord>?)null));
+            failed = await ApplyProxy(status.Resource, status.Services.Select(s => (s, (IReadOnlyList<DriftRecord>?)drifts)).Concat(withdrawn));
+        }
+
+        state.State.Proxies[status.Name] = status;
+        if (previous is null || !previous.SameAs(status))
+        {
+            await state.WriteAsync();
+        }
+
+        await ReportIfChanged();
+        if (failed > 0)
+        {
+            throw new InvalidOperationException($"proxy {status.Name}: {failed} of its services could not be given its drift; it reports again at its next poll");
+        }
+    }
+
+    public async Task ForgetProxy(string proxy)
+    {
+        if (!state.State.Proxies.TryGetValue(proxy, out var status))
+        {
+            return;
+        }
+
+        var failed = await ApplyProxy(status.Resource, status.Services.Select(s => (s, (IReadOnlyList<DriftRecord>?)null)));
+        if (failed > 0)
+        {
+            throw new InvalidOperationException($"proxy {proxy}: {failed} of its services could not have its drift withdrawn");
+        }
+
+        state.State.Proxies.Remove(proxy);
+        await state.WriteAsync();
+        await ReportIfChanged();
+    }
+
+    public Task<IReadOnlyList<ProxyStatus>> GetProxies() =>
+        Task.FromResult<IReadOnlyList<ProxyStatus>>([.. state.State.Proxies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)]);
+
+    /// <summary>Hands a proxy's drifts (null: withdrawn) to services and takes their new lines; returns how many failed.</summary>
+    private async Task<int> ApplyProxy(string resource, IEnumerable<(ServiceId Service, IReadOnlyList<DriftRecord>? Drifts)> targets)
+    {
+        var calls = targets.Select(async target =>
+        {
+            try
+            {
+                return (target.Service.Key, await GrainFactory.GetGrain<IServiceGrain>(target.Service.Key).ApplyProxy(resource, target.Drifts));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogServiceFailed(logger, e, target.Service.Key);
+                return (target.Service.Key, (DriftSummary?)null);
+            }
+        }).ToList();
+        var failed = 0;
+        foreach (var (service, summary) in await Task.WhenAll(calls))
+        {
+            if (summary is null)
+            {
+                failed++;
+            }
+            else
+            {
+                SetService(service, summary.Services == 0 ? null : summary);
+            }
+        }
+
+        return failed;
+    }
+
+    /// <summary>Sends the roll-up to the tenant when it is not what the tenant last got from here.</summary>
+    private async Task ReportIfChanged()
+    {
+        var summary = Summary();
+        if (state.State.Config is { } config && summary != _reported)
+        {
+            await ReportToTenant(config, summary);
+        }
+    }
 
     private void StartPolling(TimeSpan interval)
     {

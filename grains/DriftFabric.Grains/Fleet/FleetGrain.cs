@@ -10,6 +10,9 @@ public sealed class FleetState
 
     [Id(1)]
     public List<string> Webhooks { get; set; } = [];
+
+    [Id(2)]
+    public List<string> Proxies { get; set; } = [];
 }
 
 /// <summary>The fleet's one grain: the tenant list, kept so clients can find every tenant.</summary>
@@ -29,12 +32,18 @@ public sealed class FleetGrain([PersistentState("fleet", StorageNames.Grains)] I
 
     public Task<IReadOnlyList<string>> GetTenants() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Tenants]);
 
-    public async Task<IReadOnlyList<string>> ReplaceWebhooks(IReadOnlyList<string> webhooks)
+    public Task<IReadOnlyList<string>> ReplaceWebhooks(IReadOnlyList<string> webhooks) => Replace(state.State.Webhooks, webhooks);
+
+    public Task<IReadOnlyList<string>> ReplaceProxies(IReadOnlyList<string> proxies) => Replace(state.State.Proxies, proxies);
+
+    /// <summary>Makes <paramref name="current"/> (a list of the state) <paramref name="next"/>; returns the names it no longer has.</summary>
+    private async Task<IReadOnlyList<string>> Replace(List<string> current, IReadOnlyList<string> next)
     {
-        var removed = state.State.Webhooks.Except(webhooks, StringComparer.Ordinal).ToList();
-        if (!state.State.Webhooks.SequenceEqual(webhooks, StringComparer.Ordinal))
+        var removed = current.Except(next, StringComparer.Ordinal).ToList();
+        if (!current.SequenceEqual(next, StringComparer.Ordinal))
         {
-            state.State.Webhooks = [.. webhooks];
+            current.Clear();
+            current.AddRange(next);
             await state.WriteStateAsync();
         }
 

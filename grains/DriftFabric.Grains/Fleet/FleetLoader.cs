@@ -1,6 +1,7 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Policy;
+using DriftFabric.Engine.Proxies;
 
 namespace DriftFabric.Grains.Fleet;
 
@@ -14,13 +15,13 @@ public sealed record FleetLoadResult(string Path, IReadOnlyList<ManifestError> E
 public sealed class FleetLoader(IGrainFactory grains)
 {
     public Task<FleetLoadResult> LoadAsync(string fleetPath, CancellationToken cancellationToken = default) =>
-        ApplyAsync(fleetPath, (grain, config) => grain.Configure(config), cancellationToken);
+        ApplyAsync(fleetPath, ensure: false, cancellationToken);
 
-    /// <summary>What the watchdog does: brings back every cluster that is not being watched, and touches nothing else.</summary>
+    /// <summary>What the watchdog does: brings back every cluster and proxy that is not being watched, and touches nothing else.</summary>
     public Task<FleetLoadResult> EnsureAsync(string fleetPath, CancellationToken cancellationToken = default) =>
-        ApplyAsync(fleetPath, (grain, config) => grain.EnsureWatching(config), cancellationToken);
+        ApplyAsync(fleetPath, ensure: true, cancellationToken);
 
-    private async Task<FleetLoadResult> ApplyAsync(string fleetPath, Func<IClusterGrain, ClusterConfig, Task<ClusterSummary>> apply, CancellationToken cancellationToken)
+    private async Task<FleetLoadResult> ApplyAsync(string fleetPath, bool ensure, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(fleetPath);
         string text;
@@ -48,11 +49,14 @@ public sealed class FleetLoader(IGrainFactory grains)
                 {
                     Kube = cluster.Kube is { } kube ? new KubeEndpoint(kube.Kubeconfig, kube.Context, kube.InCluster, kube.Qps, kube.Burst) : null,
                 };
-                configure.Add(apply(grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant.Name, cluster.Name)), config));
+                var grain = grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant.Name, cluster.Name));
+                configure.Add(ensure ? grain.EnsureWatching(config) : grain.Configure(config));
             }
         }
 
         await Task.WhenAll(configure);
+        // Proxies after their clusters: a proxy's first judgement goes to its cluster's services.
+        await ApplyProxiesAsync(spec, ensure);
 
         var tenants = new List<TenantSummary>();
         foreach (var tenant in spec.Tenants)
@@ -70,6 +74,25 @@ public sealed class FleetLoader(IGrainFactory grains)
         }
 
         return new FleetLoadResult(path, spec.Errors, tenants);
+    }
+
+    /// <summary>Configures (or, for the watchdog, ensures) every declared proxy, and retires those the spec no longer declares.</summary>
+    private async Task ApplyProxiesAsync(FleetSpec spec, bool ensure)
+    {
+        if (spec.Tenants.Count == 0 && spec.Errors.Count > 0)
+        {
+            // A spec that does not read declares nothing: proxies keep running as they were.
+            return;
+        }
+
+        var configs = spec.Tenants
+            .SelectMany(tenant => tenant.Clusters.SelectMany(cluster => cluster.Proxies.Select(proxy => new ProxyConfig(
+                tenant.Name, cluster.Name, proxy.Name, proxy.Kind.ToText(), proxy.Admin, proxy.DesiredPath, proxy.PollInterval, proxy.Timeout,
+                [.. proxy.Services.Select(s => new ServiceId(tenant.Name, cluster.Name, s.Namespace, s.Name))]))))
+            .ToList();
+        await Task.WhenAll(configs.Select(c => ensure ? grains.GetGrain<IProxyGrain>(c.Key).Ensure(c) : grains.GetGrain<IProxyGrain>(c.Key).Configure(c)));
+        var retired = await grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).ReplaceProxies([.. configs.Select(c => c.Key)]);
+        await Task.WhenAll(retired.Select(key => grains.GetGrain<IProxyGrain>(key).Retire()));
     }
 
     private async Task ApplyWebhooksAsync(FleetSpec spec, PolicySource policy)

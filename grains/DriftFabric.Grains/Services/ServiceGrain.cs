@@ -51,6 +51,10 @@ public sealed class ServiceState
     [Id(9)]
     public List<DriftTransition> Outbox { get; set; } = [];
 
+    /// <summary>The resources of the proxies that front this service (<c>caddy/Proxy/_/edge</c>): their drifts are the service's too.</summary>
+    [Id(13)]
+    public List<string> Proxies { get; set; } = [];
+
     /// <summary>The number of the outbox's first transition.</summary>
     public long OutboxFirst => EventSequence - Outbox.Count + 1;
 }
@@ -253,7 +257,7 @@ public sealed partial class ServiceGrain(
     public Task<IReadOnlyList<DriftRecord>?> GetResourceDrifts(string resource)
     {
         var drifts = state.State.Drifts.Values.Where(d => d.Resource == resource).OrderBy(d => d.Path, StringComparer.Ordinal).ToList();
-        var known = drifts.Count > 0 || state.State.Desired.Exists(d => d.Key == resource) || state.State.Live.Exists(d => d.Key == resource);
+        var known = drifts.Count > 0 || state.State.Desired.Exists(d => d.Key == resource) || state.State.Live.Exists(d => d.Key == resource) || state.State.Proxies.Contains(resource);
         return Task.FromResult<IReadOnlyList<DriftRecord>?>(known ? drifts : null);
     }
 
@@ -274,15 +278,12 @@ public sealed partial class ServiceGrain(
         var live = LiveObjects(state.State.Live, texts.Live, changed);
 
         var current = new Dictionary<string, DriftRecord>(StringComparer.Ordinal);
-        if (changed is not null)
+        foreach (var (id, record) in state.State.Drifts)
         {
-            // Drifts of resources that did not change stand as they are.
-            foreach (var (id, record) in state.State.Drifts)
+            // Drifts of resources that did not change stand as they are; so do the proxies', which they report.
+            if (changed is null ? state.State.Proxies.Contains(record.Resource) : !changed.Contains(record.Resource))
             {
-                if (!changed.Contains(record.Resource))
-                {
-                    current[id] = record;
-                }
+                current[id] = record;
             }
         }
 
@@ -298,11 +299,20 @@ public sealed partial class ServiceGrain(
                 : engine.CompareResource(resource, desired.GetValueOrDefault(key), live: null);
             foreach (var drift in drifts)
             {
-                var record = ToRecord(drift, now);
+                var record = DriftRecords.From(drift, now);
                 current[record.Id] = record;
             }
         }
 
+        return Transition(current, now);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="current"/> the drift set: a drift keeps the onset it opened with;
+    /// returns what opened, changed and resolved.
+    /// </summary>
+    private List<DriftTransition> Transition(Dictionary<string, DriftRecord> current, DateTimeOffset now)
+    {
         var transitions = new List<DriftTransition>();
         var previous = state.State.Drifts;
         foreach (var (id, record) in current)
@@ -338,7 +348,7 @@ public sealed partial class ServiceGrain(
             state.State.Drifts = current;
         }
 
-        var resources = state.State.Desired.Select(d => d.Key).Union(state.State.Live.Select(d => d.Key), StringComparer.Ordinal).Count();
+        var resources = state.State.Desired.Select(d => d.Key).Union(state.State.Live.Select(d => d.Key), StringComparer.Ordinal).Count() + state.State.Proxies.Count;
         var summary = Summarize(resources, current.Values);
         if (summary != state.State.Summary)
         {
@@ -346,6 +356,36 @@ public sealed partial class ServiceGrain(
         }
 
         return transitions;
+    }
+
+    public async Task<DriftSummary> ApplyProxy(string resource, IReadOnlyList<DriftRecord>? drifts)
+    {
+        var received = time.GetTimestamp();
+        var fronted = state.State.Proxies.Contains(resource);
+        if (drifts is null && !fronted)
+        {
+            return state.State.Summary;
+        }
+
+        if (drifts is null)
+        {
+            state.State.Proxies.Remove(resource);
+        }
+        else if (!fronted)
+        {
+            state.State.Proxies.Add(resource);
+        }
+
+        var current = state.State.Drifts.Where(d => d.Value.Resource != resource).ToDictionary(StringComparer.Ordinal);
+        foreach (var drift in drifts ?? [])
+        {
+            current[drift.Id] = drift;
+        }
+
+        var transitions = Transition(current, time.GetUtcNow());
+        return transitions.Count == 0 && fronted == drifts is not null && state.State.Outbox.Count == 0
+            ? state.State.Summary
+            : await CommitAsync(transitions, received);
     }
 
     private static Dictionary<string, Manifest> Parse(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
@@ -398,18 +438,6 @@ public sealed partial class ServiceGrain(
 
         return result;
     }
-
-    private static DriftRecord ToRecord(Drift drift, DateTimeOffset now) => new(
-        drift.Resource.ToString(),
-        drift.Path,
-        drift.Kind.ToString(),
-        (DriftSeverity)(int)drift.Severity,
-        drift.Desired?.ToJson(),
-        drift.Live?.ToJson(),
-        drift.Manager,
-        drift.ChangedAt,
-        drift.ChangedAt ?? now,
-        drift.Source?.ToString());
 
     private static DriftSummary Summarize(int resources, IEnumerable<DriftRecord> drifts)
     {

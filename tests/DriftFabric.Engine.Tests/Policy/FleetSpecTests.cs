@@ -1,6 +1,7 @@
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Ownership;
 using DriftFabric.Engine.Policy;
+using DriftFabric.Engine.Proxies;
 
 namespace DriftFabric.Engine.Tests.Policy;
 
@@ -265,5 +266,94 @@ public class FleetSpecTests
         Assert.Equal(line + 1, error.Line);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.Empty(spec.Notifications);
+    }
+
+    private const string Proxies = """
+        tenants:
+        - name: acme
+          clusters:
+          - name: prod
+            desired: repo
+            live: { snapshot: live.json }
+            defaultNamespace: shop
+            proxies:
+            - name: edge
+              kind: caddy
+              admin: http://127.0.0.1:2019
+              desired: repo/caddy.json
+              services: [web, billing/invoices]
+            - name: lb
+              kind: haproxy
+              admin: unix:run/admin.sock
+              desired: repo/haproxy.cfg
+              pollInterval: 250ms
+              timeout: 2s
+              services: [web]
+            - name: sidecar
+              kind: envoy
+              admin: dumps/config_dump.json
+              desired: repo/expected.json
+              services: [shop/web]
+        """;
+
+    [Fact]
+    public void Proxies_are_declared_per_cluster_with_kind_admin_desired_config_poll_interval_and_services()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("repo/caddy.json", "{}");
+        dir.Write("repo/haproxy.cfg", string.Empty);
+        dir.Write("repo/expected.json", "{}");
+        dir.Write("dumps/config_dump.json", "{}");
+        dir.Write("live.json", "{}");
+
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", Proxies, dir.Path);
+
+        Assert.Empty(spec.Errors);
+        var proxies = spec.Tenants[0].Clusters[0].Proxies;
+        Assert.Equal(["edge", "lb", "sidecar"], proxies.Select(p => p.Name));
+        var edge = proxies[0];
+        Assert.Equal((ProxyKind.Caddy, "http://127.0.0.1:2019", Path.Combine(dir.Path, "repo", "caddy.json")), (edge.Kind, edge.Admin, edge.DesiredPath));
+        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)), (edge.PollInterval, edge.Timeout));
+        Assert.Equal([("shop", "web"), ("billing", "invoices")], edge.Services);
+        var lb = proxies[1];
+        Assert.Equal((ProxyKind.Haproxy, "unix:" + Path.Combine(dir.Path, "run", "admin.sock")), (lb.Kind, lb.Admin));
+        Assert.Equal((TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(2)), (lb.PollInterval, lb.Timeout));
+        Assert.Equal(Path.Combine(dir.Path, "dumps", "config_dump.json"), proxies[2].Admin);
+        Assert.Equal([("shop", "web")], proxies[2].Services);
+    }
+
+    [Theory]
+    [InlineData("kind: nginx\nadmin: http://x:1\ndesired: d\nservices: [web]", 2, "proxies[0].kind: 'nginx' is not one of caddy, haproxy, envoy")]
+    [InlineData("kind: caddy\ndesired: d\nservices: [web]", 1, "proxies[0].admin: is required: the admin API")]
+    [InlineData("kind: caddy\nadmin: unix:/run/caddy.sock\ndesired: d\nservices: [web]", 3, "proxies[0].admin: 'unix:/run/caddy.sock' is a runtime API socket: only haproxy")]
+    [InlineData("kind: caddy\nadmin: http://admin:hunter2@x:1\ndesired: d\nservices: [web]", 3, "proxies[0].admin: must not carry credentials")]
+    [InlineData("kind: haproxy\nadmin: tcp://x\ndesired: d\nservices: [web]", 3, "proxies[0].admin: 'tcp://x' is not tcp://HOST:PORT")]
+    [InlineData("kind: caddy\nadmin: http://x:1\ndesired: d", 1, "proxies[0].services: names the services the proxy fronts")]
+    [InlineData("kind: caddy\nadmin: http://x:1\ndesired: d\nservices: [a/b/c]", 5, "proxies[0].services: 'a/b/c' is not namespace/name")]
+    [InlineData("kind: caddy\nadmin: http://x:1\ndesired: d\nservices: [web]\npollInterval: 10ms", 6, "proxies[0].pollInterval: '10ms' is not a duration of at least 100ms")]
+    [InlineData("kind: caddy\nadmin: http://x:1\ndesired: d\nservices: [web]\nwatch: true", 6, "proxies[0].watch: unknown field")]
+    public void Invalid_proxies_name_file_line_and_field(string proxy, int line, string message)
+    {
+        var yaml = "tenants:\n- name: acme\n  clusters:\n  - name: prod\n    desired: d\n    live: { snapshot: s }\n    proxies:\n    - name: edge\n"
+            + string.Join("\n", proxy.Split('\n').Select(l => "      " + l)) + "\n";
+
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", yaml);
+
+        var error = Assert.Single(spec.Errors);
+        Assert.Equal(line + 7, error.Line);
+        Assert.Contains("tenants[0].clusters[0]." + message, error.Message, StringComparison.Ordinal);
+        Assert.Empty(spec.Tenants);
+    }
+
+    [Fact]
+    public void A_proxy_declared_twice_in_a_cluster_is_an_error()
+    {
+        var yaml = "tenants:\n- name: acme\n  clusters:\n  - name: prod\n    desired: d\n    live: { snapshot: s }\n    proxies:\n"
+            + "    - { name: edge, kind: caddy, admin: 'http://x:1', desired: d, services: [web] }\n"
+            + "    - { name: edge, kind: envoy, admin: 'http://x:2', desired: d, services: [web] }\n";
+
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", yaml);
+
+        Assert.Contains(spec.Errors, e => e.Line == 9 && e.Message.Contains("proxies: proxy 'edge' is declared twice", StringComparison.Ordinal));
     }
 }

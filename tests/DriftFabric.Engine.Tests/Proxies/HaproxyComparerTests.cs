@@ -69,6 +69,6 @@ public class HaproxyComparerTests
         var errors = new List<ManifestError>();
 
         Assert.Null(HaproxyComparer.ParseServersState(text, "admin.sock", errors));
-        Assert.StartsWith("invalid:", Assert.Single(errors).Message, StringComparison.Ordinal);
+        Assert.Contains("'show servers state'", Assert.Single(errors).Message, StringComparison.Ordinal);
     }
 }

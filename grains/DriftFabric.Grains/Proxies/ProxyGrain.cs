@@ -1,0 +1,274 @@
+using System.IO.Hashing;
+using DriftFabric.Abstractions;
+using DriftFabric.Engine.Proxies;
+using Microsoft.Extensions.Logging;
+
+namespace DriftFabric.Grains.Proxies;
+
+[GenerateSerializer, Alias("driftfabric.ProxyGrainState")]
+public sealed class ProxyGrainState
+{
+    [Id(0)]
+    public ProxyConfig? Config { get; set; }
+
+    /// <summary>The drifts of the last judgement (secret values sealed).</summary>
+    [Id(1)]
+    public List<DriftRecord> Drifts { get; set; } = [];
+
+    [Id(2)]
+    public ProxyStatus? Status { get; set; }
+
+    /// <summary>True once the proxy was judged: before that, it has no drifts to give, not none.</summary>
+    [Id(3)]
+    public bool Judged { get; set; }
+
+    /// <summary>The cluster holds <see cref="Drifts"/> for the services of <see cref="Config"/>.</summary>
+    [Id(4)]
+    public bool DriftsDelivered { get; set; }
+
+    /// <summary>The cluster holds <see cref="Status"/> (but for when it was last read).</summary>
+    [Id(5)]
+    public bool StatusDelivered { get; set; }
+}
+
+/// <summary>
+/// One proxy (key <c>tenant/cluster/proxy</c>). Every poll interval it reads what the proxy runs
+/// (and its declared config when that file changed) and judges the two only when either changed.
+/// What is new (drifts, or a state such as unreachable) goes to its cluster, which hands the
+/// drifts to the services the proxy fronts: they publish the transitions like any other drift.
+/// A proxy that is down, slow or answers garbage keeps its last drifts and says why it cannot
+/// be read; nothing is resolved because a proxy could not be asked.
+/// </summary>
+[GrainType("driftfabric.proxy")]
+public sealed partial class ProxyGrain(
+    [PersistentState("proxy", StorageNames.Grains)] IPersistentState<ProxyGrainState> state,
+    TimeProvider time,
+    ILogger<ProxyGrain> logger) : Grain, IProxyGrain
+{
+    private IGrainTimer? _poll;
+    private byte[]? _desired;
+    private string? _desiredFingerprint;
+    private UInt128? _judged;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Config is { } config)
+        {
+            // Back after a deactivation or a silo's death: polling resumes where it was.
+            StartPolling(config.PollInterval, TimeSpan.Zero);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<ProxyStatus> Configure(ProxyConfig config)
+    {
+        if (!config.Equals(state.State.Config))
+        {
+            if (state.State.Config is { } previous && (previous.Kind != config.Kind || previous.DesiredPath != config.DesiredPath))
+            {
+                // Judged against another config: the old drifts say nothing about the new one.
+                state.State.Judged = false;
+                state.State.Drifts = [];
+            }
+
+            state.State.Config = config;
+            state.State.DriftsDelivered = false;
+            state.State.StatusDelivered = false;
+            _desired = null;
+            _judged = null;
+            await state.WriteStateAsync();
+        }
+
+        StartPolling(config.PollInterval, config.PollInterval);
+        return await Check();
+    }
+
+    public Task<ProxyStatus> Ensure(ProxyConfig config) =>
+        _poll is not null && config.Equals(state.State.Config) ? GetStatus() : Configure(config);
+
+    public async Task<ProxyStatus> Check()
+    {
+        await CheckAsync();
+        return Status();
+    }
+
+    public async Task Retire()
+    {
+        _poll?.Dispose();
+        _poll = null;
+        if (state.State.Config is { } config)
+        {
+            await GrainFactory.GetGrain<IClusterGrain>(ClusterKeys.Of(config.Tenant, config.Cluster)).ForgetProxy(config.Name);
+        }
+
+        await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
+    public Task<ProxyStatus> GetStatus() => Task.FromResult(Status());
+
+    public Task<IReadOnlyList<DriftRecord>> GetDrifts() => Task.FromResult<IReadOnlyList<DriftRecord>>([.. state.State.Drifts]);
+
+    private ProxyStatus Status()
+    {
+        if (state.State.Status is { } status)
+        {
+            return status;
+        }
+
+        var config = state.State.Config;
+        return new ProxyStatus(
+            config?.Name ?? this.GetPrimaryKeyString(), config?.Kind ?? string.Empty, config?.Admin ?? string.Empty, ProxyState.Pending, null, null, null,
+            config is null ? string.Empty : Resource(config), config?.Services ?? [], 0, null);
+    }
+
+    private void StartPolling(TimeSpan interval, TimeSpan due)
+    {
+        _poll?.Dispose();
+        _poll = this.RegisterGrainTimer(Poll, new GrainTimerCreationOptions { DueTime = due, Period = interval, KeepAlive = true });
+    }
+
+    private async Task Poll(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CheckAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Storage or the cluster failed: what was not delivered is delivered at the next poll.
+            LogPollFailed(logger, e, this.GetPrimaryKeyString());
+        }
+    }
+
+    private static string Resource(ProxyConfig config) =>
+        ProxyComparison.Resource(ProxyKinds.TryParse(config.Kind, out var kind) ? kind : ProxyKind.Caddy, config.Name).ToString();
+
+    /// <summary>Reads the proxy, judges it when anything changed, and delivers what is news to the cluster.</summary>
+    private async Task CheckAsync()
+    {
+        if (state.State.Config is not { } config)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var (next, error) = (ProxyState.Ok, (string?)null);
+        try
+        {
+            Judge(config, await ReadDesiredAsync(config), await ProxyReader.ReadLiveAsync(KindOf(config), config.Admin, config.Timeout), now);
+        }
+        catch (ProxyReadException e)
+        {
+            (next, error) = (e.Problem == ProxyProblem.Invalid ? ProxyState.Invalid : ProxyState.Unreachable, e.Message);
+        }
+
+        var previous = state.State.Status;
+        if (next != ProxyState.Ok && previous?.State != next)
+        {
+            LogCannotRead(logger, config.Key, next, error);
+        }
+        else if (next == ProxyState.Ok && previous?.State is ProxyState.Unreachable or ProxyState.Invalid)
+        {
+            LogReadAgain(logger, config.Key);
+        }
+
+        var worst = state.State.Drifts.Count == 0 ? (DriftSeverity?)null : state.State.Drifts.Max(d => d.Severity);
+        var since = previous is not null && previous.State == next && previous.Error == error ? previous.Since : now;
+        var status = new ProxyStatus(config.Name, config.Kind, config.Admin, next, error, since, now, Resource(config), config.Services, state.State.Drifts.Count, worst);
+        state.State.Status = status;
+        if (previous is null || !previous.SameAs(status))
+        {
+            state.State.StatusDelivered = false;
+        }
+
+        await DeliverAsync(config);
+    }
+
+    /// <summary>Compares the two configs unless neither changed since the last judgement; keeps each drift's onset.</summary>
+    private void Judge(ProxyConfig config, byte[] desired, byte[] live, DateTimeOffset now)
+    {
+        var hash = new XxHash128();
+        hash.Append(desired);
+        hash.Append(BitConverter.GetBytes(desired.Length));
+        hash.Append(live);
+        var judged = hash.GetCurrentHashAsUInt128();
+        if (judged == _judged && state.State.Judged)
+        {
+            return;
+        }
+
+        var kind = KindOf(config);
+        var found = ProxyComparison.Compare(kind, ProxyComparison.Resource(kind, config.Name), desired, config.DesiredPath, live, config.Admin);
+        var before = state.State.Drifts.ToDictionary(d => d.Id, StringComparer.Ordinal);
+        var drifts = found.Select(d => DriftRecords.From(d, now)).Select(d => before.TryGetValue(d.Id, out var old) ? d with { OnsetAt = old.OnsetAt } : d).ToList();
+        _judged = judged;
+        if (!state.State.Judged || drifts.Count != before.Count || !drifts.All(d => before.TryGetValue(d.Id, out var old) && d.SameAs(old)))
+        {
+            state.State.Drifts = drifts;
+            state.State.Judged = true;
+            state.State.DriftsDelivered = false;
+        }
+    }
+
+    /// <summary>The declared config, read again only when its file changed; an unreadable one is the proxy's config being invalid.</summary>
+    private async Task<byte[]> ReadDesiredAsync(ProxyConfig config)
+    {
+        var info = new FileInfo(config.DesiredPath);
+        var fingerprint = info.Exists ? $"{info.Length}|{info.LastWriteTimeUtc.Ticks}" : "missing";
+        if (_desired is not null && fingerprint == _desiredFingerprint)
+        {
+            return _desired;
+        }
+
+        try
+        {
+            _desired = await ProxyReader.ReadFileAsync(config.DesiredPath);
+            _desiredFingerprint = fingerprint;
+            return _desired;
+        }
+        catch (ProxyReadException e) when (e.Problem == ProxyProblem.Unreachable)
+        {
+            throw new ProxyReadException(ProxyProblem.Invalid, e.Origin, "the declared config " + e.Detail[(e.Detail.IndexOf(':', StringComparison.Ordinal) + 2)..], inner: e);
+        }
+    }
+
+    /// <summary>
+    /// Sends the cluster what it does not have yet: the status, and the drifts once judged; then
+    /// stores what was sent, or, on a failure (the cluster's silo just died), that it is still to be
+    /// sent at the next poll.
+    /// </summary>
+    private async Task DeliverAsync(ProxyConfig config)
+    {
+        var sendDrifts = state.State.Judged && !state.State.DriftsDelivered;
+        if (!sendDrifts && state.State.StatusDelivered)
+        {
+            return;
+        }
+
+        try
+        {
+            var report = new ProxyReport(state.State.Status!, sendDrifts ? [.. state.State.Drifts] : null);
+            await GrainFactory.GetGrain<IClusterGrain>(ClusterKeys.Of(config.Tenant, config.Cluster)).ObserveProxy(report);
+            state.State.DriftsDelivered |= sendDrifts;
+            state.State.StatusDelivered = true;
+        }
+        finally
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    private static ProxyKind KindOf(ProxyConfig config) =>
+        ProxyKinds.TryParse(config.Kind, out var kind) ? kind : throw new InvalidOperationException($"proxy {config.Key}: '{config.Kind}' is not a proxy kind");
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Proxy {Proxy} is {State}: {Error}; its drifts stand as last judged")]
+    private static partial void LogCannotRead(ILogger logger, string proxy, ProxyState state, string? error);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Proxy {Proxy} is read again")]
+    private static partial void LogReadAgain(ILogger logger, string proxy);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Proxy {Proxy} could not be checked or could not report; it tries again at the next poll")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception, string proxy);
+}

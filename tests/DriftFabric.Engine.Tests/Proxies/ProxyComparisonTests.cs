@@ -1,0 +1,82 @@
+using System.Text;
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Proxies;
+
+namespace DriftFabric.Engine.Tests.Proxies;
+
+/// <summary>One proxy judged by kind: secrets sealed, configs that do not read named as invalid.</summary>
+public class ProxyComparisonTests
+{
+    private static readonly DriftFabric.Engine.Manifests.ResourceKey Edge = ProxyComparison.Resource(ProxyKind.Caddy, "edge");
+
+    [Fact]
+    public void A_changed_basic_auth_password_hash_is_critical_drift_shown_only_as_digests()
+    {
+        const string Desired = """{"routes":[{"@id":"admin","handle":[{"handler":"authentication","providers":{"http_basic":{"accounts":[{"username":"ops","password":"JDJhJDE0JGRlc2lyZWQ="}]}}}]}]}""";
+        var live = Desired.Replace("JDJhJDE0JGRlc2lyZWQ=", "JDJhJDE0JGJ5aGFuZA==", StringComparison.Ordinal);
+
+        var drift = Assert.Single(Compare(ProxyKind.Caddy, Desired, live));
+
+        Assert.Equal(("/routes[@id=admin]/handle[0]/providers/http_basic/accounts[0]/password", Severity.Critical), (drift.Path, drift.Severity));
+        Assert.StartsWith("\"sha256:", drift.Desired!.ToJson(), StringComparison.Ordinal);
+        Assert.StartsWith("\"sha256:", drift.Live!.ToJson(), StringComparison.Ordinal);
+        Assert.NotEqual(drift.Desired.ToJson(), drift.Live.ToJson());
+        Assert.DoesNotContain("JDJh", drift.Desired.ToJson() + drift.Live.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Credentials_inside_a_drifted_value_are_sealed_and_the_rest_is_shown()
+    {
+        // A whole handler added by hand: the header it sets carries a token; its name and the rest stay readable.
+        var drift = Assert.Single(Compare(
+            ProxyKind.Caddy,
+            """{"routes":[{"@id":"api","handle":[]}]}""",
+            """{"routes":[{"@id":"api","handle":[{"handler":"headers","request":{"set":{"Authorization":["Bearer live-token-123"],"X-Team":["shop"]}}}]}]}"""));
+
+        var live = drift.Live!.ToJson();
+        Assert.DoesNotContain("live-token-123", live, StringComparison.Ordinal);
+        Assert.Contains("\"Authorization\":[\"sha256:", live, StringComparison.Ordinal);
+        Assert.Contains("\"X-Team\":[\"shop\"]", live, StringComparison.Ordinal);
+        Assert.Equal(Severity.Critical, drift.Severity);
+    }
+
+    [Fact]
+    public void An_envoy_header_pair_keeps_its_name_and_seals_an_auth_value()
+    {
+        const string Desired = """{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.RoutesConfigDump","dynamic_route_configs":[{"route_config":{"name":"r","request_headers_to_add":[{"header":{"key":"x-env","value":"prod"}}]}}]}]}""";
+        var live = Desired.Replace("""{"header":{"key":"x-env","value":"prod"}}""", """{"header":{"key":"x-env","value":"prod"}},{"header":{"key":"authorization","value":"Basic c2VjcmV0"}}""", StringComparison.Ordinal);
+
+        var drifts = Compare(ProxyKind.Envoy, Desired, live);
+
+        var text = string.Join(" ", drifts.Select(d => d.Live?.ToJson()));
+        Assert.NotEmpty(drifts);
+        Assert.DoesNotContain("c2VjcmV0", text, StringComparison.Ordinal);
+        Assert.Contains("\"key\":\"authorization\"", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(ProxyKind.Caddy, "<html>502 Bad Gateway</html>", "live:1: invalid:")]
+    [InlineData(ProxyKind.Envoy, "[1,2]", "live: invalid: a proxy config is one JSON object")]
+    [InlineData(ProxyKind.Haproxy, "Unknown command.", "live: invalid: not the runtime API's 'show servers state'")]
+    public void A_live_answer_that_is_no_config_of_its_kind_is_invalid_naming_the_source(ProxyKind kind, string live, string message)
+    {
+        var desired = kind == ProxyKind.Haproxy ? "backend web\n  server a 127.0.0.1:1\n" : "{}";
+
+        var e = Assert.Throws<ProxyReadException>(() => ProxyComparison.Compare(kind, Edge, Encoding.UTF8.GetBytes(desired), "desired", Encoding.UTF8.GetBytes(live), "live"));
+
+        Assert.Equal(ProxyProblem.Invalid, e.Problem);
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_declared_config_that_does_not_read_is_invalid_naming_the_file_and_line()
+    {
+        var e = Assert.Throws<ProxyReadException>(() => ProxyComparison.Compare(ProxyKind.Haproxy, Edge, "backend web\n  server a nowhere\n"u8.ToArray(), "haproxy.cfg", [], "live"));
+
+        Assert.Equal((ProxyProblem.Invalid, "haproxy.cfg", 2), (e.Problem, e.Origin, e.Line));
+        Assert.StartsWith("haproxy.cfg:2: invalid:", e.Message, StringComparison.Ordinal);
+    }
+
+    private static IReadOnlyList<Drift> Compare(ProxyKind kind, string desired, string live) =>
+        ProxyComparison.Compare(kind, Edge, Encoding.UTF8.GetBytes(desired), "desired.json", Encoding.UTF8.GetBytes(live), "http://127.0.0.1:2019/");
+}
