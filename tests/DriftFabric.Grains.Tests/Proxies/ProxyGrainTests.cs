@@ -1,0 +1,241 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using DriftFabric.Abstractions;
+
+namespace DriftFabric.Grains.Tests.Proxies;
+
+/// <summary>
+/// Proxies as members of the fleet: a real Caddy and a real HAProxy changed through their admin and
+/// runtime APIs, an Envoy admin endpoint serving real sidecar dumps, and proxies that are down,
+/// slow or answer garbage.
+/// </summary>
+[Collection(FabricTests.Name)]
+public sealed class ProxyGrainTests(FabricFixture fabric)
+{
+    private const string CaddyConfig = """
+        {
+          "admin": { "listen": "@ADMIN", "config": { "persist": false } },
+          "apps": { "http": { "servers": { "srv0": {
+            "listen": ["@HTTP"],
+            "automatic_https": { "disable": true },
+            "routes": [
+              { "@id": "ops", "match": [{ "path": ["/ops/*"] }],
+                "handle": [{ "handler": "headers", "request": { "set": { "X-Auth-User": ["ops"] } } }, { "handler": "static_response", "body": "ops" }] },
+              { "@id": "api", "match": [{ "path": ["/api/*"] }],
+                "handle": [{ "handler": "reverse_proxy", "upstreams": [{ "dial": "127.0.0.1:9001" }, { "dial": "127.0.0.1:9002" }] }] }
+            ]
+          } } } }
+        }
+        """;
+
+    private const string Upstreams = "/apps/http/servers/srv0/routes[@id=api]/handle[0]/upstreams";
+
+    [Fact]
+    public async Task Caddy_changed_through_its_admin_api_is_drift_of_the_services_it_fronts_until_its_config_is_loaded_back()
+    {
+        await using var caddy = await CaddyServer.StartAsync(CaddyConfig);
+        using var fleet = new ProxyFleet(fabric.Client, "proxy-caddy");
+        fleet.Files.Write("proxies/edge.json", await File.ReadAllTextAsync(caddy.ConfigPath));
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, fleet.Tenant);
+
+        var loaded = await fleet.LoadAsync($"{{ name: edge, kind: caddy, admin: '{caddy.Admin}', desired: proxies/edge.json, pollInterval: 200ms, services: [shop/web, shop/api] }}");
+
+        Assert.Empty(loaded.Errors);
+        var status = await fleet.Proxy("edge").GetStatus();
+        Assert.Equal((ProxyState.Ok, 0, "caddy/Proxy/_/edge"), (status.State, status.Drifts, status.Resource));
+        Assert.Equal(2, (await fleet.Service("web").GetSummary()).Resources);
+        Assert.Equal(SourceState.Ok, (await fleet.Cluster.GetSummary()).Status.State);
+
+        // An operator swaps an upstream and changes the auth header, through the admin API.
+        await caddy.PatchAsync("config/apps/http/servers/srv0/routes/1/handle/0/upstreams", """[{"dial":"127.0.0.1:9002"},{"dial":"127.0.0.1:9999"}]""");
+        await caddy.PatchAsync("id/ops/handle/0/request/set", """{"X-Auth-User":["root"]}""");
+
+        var opened = await ReadUntilAsync(events, 6, e => e.Type == DriftEventType.Opened);
+        Assert.Equal(
+            [
+                $"api {Upstreams}[dial=127.0.0.1:9001] Missing High",
+                $"api {Upstreams}[dial=127.0.0.1:9999] Added High",
+                "api /apps/http/servers/srv0/routes[@id=ops]/handle[0]/request/set/X-Auth-User Modified Critical",
+                $"web {Upstreams}[dial=127.0.0.1:9001] Missing High",
+                $"web {Upstreams}[dial=127.0.0.1:9999] Added High",
+                "web /apps/http/servers/srv0/routes[@id=ops]/handle[0]/request/set/X-Auth-User Modified Critical",
+            ],
+            opened.Select(e => $"{e.Service.Name} {e.Drift.Path} {e.Drift.Kind} {e.Drift.Severity}").Order(StringComparer.Ordinal));
+        Assert.All(opened, e => Assert.Equal("caddy/Proxy/_/edge", e.Drift.Resource));
+        // The auth header's values leave only as digests.
+        var header = opened.First(e => e.Drift.Path.EndsWith("X-Auth-User", StringComparison.Ordinal)).Drift;
+        Assert.StartsWith("[\"sha256:", header.Live, StringComparison.Ordinal);
+        Assert.DoesNotContain("root", header.Live + header.Desired, StringComparison.Ordinal);
+
+        // Rolled up: each fronted service and the cluster count the drift.
+        Assert.Equal((1, 1, 2), await CountsAsync(fleet.Service("web")));
+        var cluster = await fleet.Cluster.GetSummary();
+        Assert.Equal((2, 2), (cluster.Summary.DriftedServices, cluster.Summary.Critical));
+
+        // A resync judges the services' own resources again and leaves the proxy's drifts as it reported them;
+        // a cluster that comes back (its tables are not stored) finds them in its services again.
+        await fleet.Cluster.Resync();
+        Assert.Equal((1, 1, 2), await CountsAsync(fleet.Service("web")));
+        await fabric.Cluster.DeactivateAsync(fleet.Cluster);
+        Assert.Equal(cluster.Summary, (await fleet.Cluster.GetSummary()).Summary);
+
+        // Put back as declared: every drift resolves.
+        await caddy.LoadAsync(await File.ReadAllTextAsync(caddy.ConfigPath));
+        var resolved = await ReadUntilAsync(events, 6, e => e.Type == DriftEventType.Resolved);
+        Assert.Equal(opened.Select(e => e.Drift.Id + e.Service.Name).Order(), resolved.Select(e => e.Drift.Id + e.Service.Name).Order());
+        Assert.Equal(0, (await fleet.Cluster.GetSummary()).Summary.Drifts);
+    }
+
+    [Fact]
+    public async Task Haproxy_server_put_into_maintenance_by_hand_is_drift_by_the_runtime_api_until_it_is_ready_again()
+    {
+        await using var haproxy = await HaproxyProcess.StartAsync("""
+            backend web
+              server web1 127.0.0.1:9001 weight 10
+              server web2 127.0.0.1:9002 weight 20
+            """);
+        using var fleet = new ProxyFleet(fabric.Client, "proxy-haproxy");
+        fleet.Files.Write("proxies/haproxy.cfg", await File.ReadAllTextAsync(haproxy.ConfigPath));
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, fleet.Tenant);
+        await fleet.LoadAsync($"{{ name: lb, kind: haproxy, admin: 'unix:{haproxy.SocketPath}', desired: proxies/haproxy.cfg, pollInterval: 200ms, services: [shop/web] }}");
+        Assert.Equal(ProxyState.Ok, (await fleet.Proxy("lb").GetStatus()).State);
+
+        await haproxy.CommandAsync("set server web/web1 state maint");
+        await haproxy.CommandAsync("set server web/web2 weight 5");
+
+        var opened = await ReadUntilAsync(events, 2, e => e.Type == DriftEventType.Opened);
+        Assert.Equal(
+            ["/backends/web/servers/web1/state High \"ready\" \"maint\" haproxy-runtime-api", "/backends/web/servers/web2/weight Medium 20 5 haproxy-runtime-api"],
+            opened.Select(e => $"{e.Drift.Path} {e.Drift.Severity} {e.Drift.Desired} {e.Drift.Live} {e.Drift.Manager}").Order(StringComparer.Ordinal));
+        Assert.All(opened, e => Assert.Equal(("web", "haproxy/Proxy/_/lb"), (e.Service.Name, e.Drift.Resource)));
+
+        await haproxy.CommandAsync("set server web/web1 state ready");
+        await haproxy.CommandAsync("set server web/web2 weight 20");
+        var resolved = await ReadUntilAsync(events, 2, e => e.Type == DriftEventType.Resolved);
+        Assert.Equal(opened.Select(e => e.Drift.Id).Order(), resolved.Select(e => e.Drift.Id).Order());
+    }
+
+    [Fact]
+    public async Task Envoy_admin_endpoint_serving_a_drifted_sidecar_dump_is_drift_until_it_serves_the_expected_one()
+    {
+        var dump = Path.Combine(AppContext.BaseDirectory, "envoy");
+        var served = await File.ReadAllBytesAsync(Path.Combine(dump, "sidecar-expected.json"));
+        var (app, url) = await LoopbackWeb.StartAsync(web => web.MapGet("/config_dump", () => Results.Bytes(Volatile.Read(ref served), "application/json")));
+        await using var _ = app;
+        using var fleet = new ProxyFleet(fabric.Client, "proxy-envoy");
+        fleet.Files.Write("proxies/expected.json", await File.ReadAllTextAsync(Path.Combine(dump, "sidecar-expected.json")));
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, fleet.Tenant);
+        await fleet.LoadAsync($"{{ name: reviews-v3, kind: envoy, admin: '{url}', desired: proxies/expected.json, pollInterval: 200ms, services: [shop/web] }}");
+        Assert.Equal((ProxyState.Ok, 0), ((await fleet.Proxy("reviews-v3").GetStatus()).State, (await fleet.Proxy("reviews-v3").GetStatus()).Drifts));
+
+        Volatile.Write(ref served, await File.ReadAllBytesAsync(Path.Combine(dump, "sidecar-actual-drifted.json")));
+
+        var opened = await ReadUntilAsync(events, 5, e => e.Type == DriftEventType.Opened);
+        Assert.Equal(
+            ["Added", "Added", "Missing", "Missing", "Modified"],
+            opened.Select(e => e.Drift.Kind).Order(StringComparer.Ordinal));
+        Assert.Contains(opened, e => e.Drift.Path == "/clusters/inbound-vip|9999|http|ratings.default.svc.cluster.local");
+
+        Volatile.Write(ref served, await File.ReadAllBytesAsync(Path.Combine(dump, "sidecar-expected.json")));
+        var resolved = await ReadUntilAsync(events, 5, e => e.Type == DriftEventType.Resolved);
+        Assert.Equal(5, resolved.Count);
+    }
+
+    [Fact]
+    public async Task Proxies_that_are_down_slow_or_answer_garbage_are_unreachable_or_invalid_and_the_rest_keeps_working()
+    {
+        var (app, url) = await LoopbackWeb.StartAsync(web =>
+        {
+            web.MapGet("/slow/config/", async () =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(3));
+                return "{}";
+            });
+            web.MapGet("/garbage/config/", () => Results.Text("<html><body>502 Bad Gateway</body></html>", "text/html"));
+            web.MapGet("/error/config/", () => Results.StatusCode((int)HttpStatusCode.ServiceUnavailable));
+        });
+        await using var _ = app;
+        using var fleet = new ProxyFleet(fabric.Client, "proxy-broken");
+        fleet.Files.Write("proxies/edge.json", "{}");
+        fleet.Files.Write("proxies/broken.json", "{ \"apps\": ");
+        var dead = $"http://127.0.0.1:{LoopbackPorts.Free()}/";
+
+        var loaded = await fleet.LoadAsync(
+            $"{{ name: down, kind: caddy, admin: '{dead}', desired: proxies/edge.json, services: [shop/web] }}",
+            $"{{ name: slow, kind: caddy, admin: '{url}slow/config/', desired: proxies/edge.json, timeout: 500ms, services: [shop/web] }}",
+            $"{{ name: garbage, kind: caddy, admin: '{url}garbage/config/', desired: proxies/edge.json, services: [shop/web] }}",
+            $"{{ name: failing, kind: caddy, admin: '{url}error/config/', desired: proxies/edge.json, services: [shop/web] }}",
+            $"{{ name: miswritten, kind: caddy, admin: '{url}slow/config/', desired: proxies/broken.json, services: [shop/api] }}");
+
+        Assert.Empty(loaded.Errors);
+        var proxies = (await fleet.Cluster.GetProxies()).ToDictionary(p => p.Name);
+        Assert.Equal(ProxyState.Unreachable, proxies["down"].State);
+        Assert.StartsWith(dead + ": unreachable:", proxies["down"].Error, StringComparison.Ordinal);
+        Assert.Equal((ProxyState.Unreachable, $"{url}slow/config/: unreachable: no answer within 0.5 s"), (proxies["slow"].State, proxies["slow"].Error));
+        Assert.Equal(ProxyState.Invalid, proxies["garbage"].State);
+        Assert.StartsWith($"{url}garbage/config/:1: invalid:", proxies["garbage"].Error, StringComparison.Ordinal);
+        Assert.Equal(ProxyState.Unreachable, proxies["failing"].State);
+        Assert.Contains("answered 503", proxies["failing"].Error, StringComparison.Ordinal);
+        Assert.Equal(ProxyState.Invalid, proxies["miswritten"].State);
+        Assert.StartsWith(Path.Combine(fleet.Files.Root, "proxies", "broken.json"), proxies["miswritten"].Error, StringComparison.Ordinal);
+
+        // The cluster says so, and the services are judged as before: a proxy that cannot be read is not "in sync" and not "missing".
+        var cluster = await fleet.Cluster.GetSummary();
+        Assert.Equal(SourceState.Degraded, cluster.Status.State);
+        Assert.Equal(5, cluster.Status.Errors.Count(e => e.StartsWith("proxy ", StringComparison.Ordinal)));
+        Assert.Equal((0, 1), ((await fleet.Service("web").GetSummary()).Drifts, (await fleet.Service("web").GetSummary()).Resources));
+    }
+
+    [Fact]
+    public async Task A_proxy_that_goes_down_keeps_its_drifts_and_one_no_longer_declared_withdraws_them()
+    {
+        var caddy = await CaddyServer.StartAsync(CaddyConfig);
+        using var fleet = new ProxyFleet(fabric.Client, "proxy-lost");
+        fleet.Files.Write("proxies/edge.json", await File.ReadAllTextAsync(caddy.ConfigPath));
+        var edge = $"{{ name: edge, kind: caddy, admin: '{caddy.Admin}', desired: proxies/edge.json, pollInterval: 200ms, services: [shop/web] }}";
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, fleet.Tenant);
+        await fleet.LoadAsync(edge);
+        await caddy.DeleteAsync("id/ops");
+        var opened = await ReadUntilAsync(events, 1, e => e.Type == DriftEventType.Opened);
+
+        await caddy.DisposeAsync();
+        var down = await ProxyProbe(fleet, s => s.State == ProxyState.Unreachable);
+
+        Assert.Equal((ProxyState.Unreachable, 1), (down.State, down.Drifts));
+        Assert.Equal([opened[0].Drift.Id], (await fleet.Service("web").GetDrifts()).Select(d => d.Id));
+
+        // Taken out of the spec: its drift leaves the service it fronted.
+        await fleet.LoadAsync();
+        var withdrawn = await ReadUntilAsync(events, 1, e => e.Type == DriftEventType.Resolved);
+        Assert.Equal(opened[0].Drift.Id, withdrawn[0].Drift.Id);
+        Assert.Equal((0, 1), ((await fleet.Service("web").GetSummary()).Drifts, (await fleet.Service("web").GetSummary()).Resources));
+        Assert.Empty(await fleet.Cluster.GetProxies());
+        Assert.Equal(SourceState.Ok, (await fleet.Cluster.GetSummary()).Status.State);
+    }
+
+    private static Task<ProxyStatus> ProxyProbe(ProxyFleet fleet, Func<ProxyStatus, bool> done) =>
+        ProxyFleet.EventuallyAsync(() => fleet.Proxy("edge").GetStatus(), done);
+
+    private static async Task<(int Drifted, int Critical, int High)> CountsAsync(IServiceGrain service)
+    {
+        var summary = await service.GetSummary();
+        return (summary.DriftedResources, summary.Critical, summary.High);
+    }
+
+    /// <summary>The next <paramref name="count"/> events that match, skipping the others.</summary>
+    private static async Task<List<DriftEvent>> ReadUntilAsync(EventCollector events, int count, Func<DriftEvent, bool> match)
+    {
+        var found = new List<DriftEvent>();
+        while (found.Count < count)
+        {
+            var next = await events.ReadOneAsync();
+            if (match(next))
+            {
+                found.Add(next);
+            }
+        }
+
+        return found;
+    }
+}
