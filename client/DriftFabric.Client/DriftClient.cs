@@ -22,8 +22,26 @@ public sealed class DriftClient(IGrainFactory grains) : IDriftClient
     public async Task<ClusterDetail> GetClusterAsync(string tenant, string cluster, CancellationToken cancellationToken = default)
     {
         var summary = await RequireClusterAsync(tenant, cluster, cancellationToken);
-        var services = await grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant, cluster)).GetServices().WaitAsync(cancellationToken);
-        return new ClusterDetail(tenant, summary, services);
+        var grain = grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant, cluster));
+        var services = await grain.GetServices().WaitAsync(cancellationToken);
+        var proxies = await grain.GetProxies().WaitAsync(cancellationToken);
+        return new ClusterDetail(tenant, summary, services, proxies);
+    }
+
+    public async Task<ProxyDetail> GetProxyAsync(string tenant, string cluster, string proxy, CancellationToken cancellationToken = default)
+    {
+        await RequireClusterAsync(tenant, cluster, cancellationToken);
+        var known = await grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant, cluster)).GetProxies().WaitAsync(cancellationToken);
+        if (!known.Any(p => p.Name == proxy))
+        {
+            throw new DriftFabricNotFoundException($"no proxy {proxy} in cluster {tenant}/{cluster}");
+        }
+
+        // The proxy's own status: the cluster's copy is only refreshed when something changes.
+        var grain = grains.GetGrain<IProxyGrain>(ProxyKeys.Of(tenant, cluster, proxy));
+        var status = await grain.GetStatus().WaitAsync(cancellationToken);
+        var drifts = await grain.GetDrifts().WaitAsync(cancellationToken);
+        return new ProxyDetail(tenant, cluster, status, drifts);
     }
 
     public async Task<ServiceDrift> GetServiceAsync(ServiceId service, CancellationToken cancellationToken = default)

@@ -15,8 +15,11 @@ public interface IDriftClient
 
     Task<TenantSummary> GetTenantAsync(string tenant, CancellationToken cancellationToken = default);
 
-    /// <summary>A cluster's roll-up and the summary line of each of its services.</summary>
+    /// <summary>A cluster's roll-up, the summary line of each of its services, and its proxies' states.</summary>
     Task<ClusterDetail> GetClusterAsync(string tenant, string cluster, CancellationToken cancellationToken = default);
+
+    /// <summary>A proxy of a cluster: its state (ok, unreachable, invalid...) and its current drifts.</summary>
+    Task<ProxyDetail> GetProxyAsync(string tenant, string cluster, string proxy, CancellationToken cancellationToken = default);
 
     /// <summary>A service's summary and its current drifts.</summary>
     Task<ServiceDrift> GetServiceAsync(ServiceId service, CancellationToken cancellationToken = default);
@@ -41,8 +44,11 @@ public interface IDriftClient
 /// <summary>The fleet: its tenants' summaries and their total.</summary>
 public sealed record FleetSummary(DriftSummary Total, IReadOnlyList<TenantSummary> Tenants);
 
-/// <summary>A cluster's roll-up and its services.</summary>
-public sealed record ClusterDetail(string Tenant, ClusterSummary Summary, IReadOnlyList<ServiceSummary> Services);
+/// <summary>A cluster's roll-up, its services and its proxies.</summary>
+public sealed record ClusterDetail(string Tenant, ClusterSummary Summary, IReadOnlyList<ServiceSummary> Services, IReadOnlyList<ProxyStatus> Proxies);
+
+/// <summary>A proxy's state and current drifts (which are also its fronted services' drifts).</summary>
+public sealed record ProxyDetail(string Tenant, string Cluster, ProxyStatus Status, IReadOnlyList<DriftRecord> Drifts);
 
 /// <summary>A service's summary and current drifts.</summary>
 public sealed record ServiceDrift(ServiceId Service, DriftSummary Summary, IReadOnlyList<DriftRecord> Drifts);

@@ -35,7 +35,11 @@ public static class ApiEndpoints
 
         api.MapGet("/tenants/{tenant}/clusters/{cluster}", (string tenant, string cluster, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
             Answer(user, tenant, () => drift.GetClusterAsync(tenant, cluster, ct)))
-            .WithSummary("A cluster's roll-up and its services.");
+            .WithSummary("A cluster's roll-up, its services and its proxies.");
+
+        api.MapGet("/tenants/{tenant}/clusters/{cluster}/proxies/{proxy}", (string tenant, string cluster, string proxy, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
+            Answer(user, tenant, () => drift.GetProxyAsync(tenant, cluster, proxy, ct)))
+            .WithSummary("A proxy's state (pending, ok, unreachable, invalid) with its error, and its current drifts.");
 
         var service = api.MapGroup("/tenants/{tenant}/clusters/{cluster}/services/{namespace}/{service}");
         service.MapGet("/", (string tenant, string cluster, string @namespace, string service, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>

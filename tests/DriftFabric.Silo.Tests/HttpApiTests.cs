@@ -6,7 +6,11 @@ using System.Text.Json.Nodes;
 
 namespace DriftFabric.Silo.Tests;
 
-/// <summary>One embedded silo process with the example fleet and two configured tokens: one for every tenant, one for acme only.</summary>
+/// <summary>
+/// One embedded silo process with the example fleet, an Envoy sidecar of globex read from a saved
+/// config dump (the drifted one of tests/TestData/envoy), and two configured tokens: one for every
+/// tenant, one for acme only.
+/// </summary>
 public sealed class ApiSilo : IAsyncLifetime
 {
     public const string AllTenants = "token-for-every-tenant-0123456789";
@@ -20,6 +24,15 @@ public sealed class ApiSilo : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        var dumps = Path.Combine(AppContext.BaseDirectory, "envoy");
+        Fleet.Write("globex/proxies/expected.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-expected.json")));
+        Fleet.Write("globex/proxies/config_dump.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-actual-drifted.json")));
+        Fleet.Write("driftfabric.yaml", Fleet.Read("driftfabric.yaml").Replace("    defaultNamespace: payments\n", """
+                defaultNamespace: payments
+                proxies:
+                - { name: sidecar, kind: envoy, admin: globex/proxies/config_dump.json, desired: globex/proxies/expected.json, services: [gateway] }
+
+            """, StringComparison.Ordinal));
         Silo = SiloProcess.Start(
             new Dictionary<string, string>
             {
@@ -96,6 +109,7 @@ public sealed class HttpApiTests(ApiSilo api)
     [InlineData("/api/v1/tenants/globex/clusters/payments-prod/services/payments/ledger")]
     [InlineData("/api/v1/tenants/globex/clusters/payments-prod/services/payments/ledger/history")]
     [InlineData("/api/v1/tenants/globex/events")]
+    [InlineData("/api/v1/tenants/globex/clusters/payments-prod/proxies/sidecar")]
     [InlineData("/api/v1/tenants/nobody")]
     public async Task A_token_scoped_to_acme_is_403_on_any_other_tenant(string path)
     {
@@ -140,12 +154,31 @@ public sealed class HttpApiTests(ApiSilo api)
         Assert.Empty(inSync!.AsArray());
     }
 
+    [Fact]
+    public async Task A_cluster_lists_its_proxies_and_a_proxy_answers_its_state_and_drifts()
+    {
+        var (_, cluster) = await api.GetAsync("/api/v1/tenants/globex/clusters/payments-prod", ApiSilo.AllTenants);
+        var (status, proxy) = await api.GetAsync("/api/v1/tenants/globex/clusters/payments-prod/proxies/sidecar", ApiSilo.AllTenants);
+        var (_, gateway) = await api.GetAsync("/api/v1/tenants/globex/clusters/payments-prod/services/payments/gateway/resources/envoy/Proxy/_/sidecar", ApiSilo.AllTenants);
+
+        var listed = Assert.Single(cluster!["proxies"]!.AsArray())!;
+        Assert.Equal(("sidecar", "envoy", "ok"), ((string?)listed["name"], (string?)listed["kind"], ((string?)listed["state"])!.ToLowerInvariant()));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(("ok", 5, "payments/gateway"), (((string?)proxy!["status"]!["state"])!.ToLowerInvariant(), (int?)proxy["status"]!["drifts"], $"{proxy["status"]!["services"]![0]!["namespace"]}/{proxy["status"]!["services"]![0]!["name"]}"));
+        Assert.Equal(5, proxy["drifts"]!.AsArray().Count);
+        // The fronted service has the proxy's drifts as its own.
+        Assert.Equal(
+            proxy["drifts"]!.AsArray().Select(d => (string?)d!["path"]).Order(StringComparer.Ordinal),
+            gateway!.AsArray().Select(d => (string?)d!["path"]).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("/api/v1/tenants/nobody", "no tenant nobody in the fleet")]
     [InlineData("/api/v1/tenants/acme/clusters/moon", "no cluster moon in tenant acme")]
     [InlineData("/api/v1/tenants/acme/clusters/prod-eu/services/shop/basket", "no service shop/basket in cluster acme/prod-eu")]
     [InlineData(Cart + "/resources/apps/Deployment/shop/basket", "service acme/prod-eu/shop/cart has no resource apps/Deployment/shop/basket")]
     [InlineData("/api/v1/tenants/nobody/events", "no tenant nobody in the fleet")]
+    [InlineData("/api/v1/tenants/globex/clusters/payments-prod/proxies/edge", "no proxy edge in cluster globex/payments-prod")]
     public async Task Unknown_names_are_404_with_one_clear_line(string path, string error)
     {
         var (status, body) = await api.GetAsync(path, ApiSilo.AllTenants);
