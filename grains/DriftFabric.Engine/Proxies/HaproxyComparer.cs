@@ -19,6 +19,100 @@ public static class HaproxyComparer
     /// <summary>The manager of a change made on a running HAProxy.</summary>
     public const string RuntimeApi = "haproxy-runtime-api";
 
+    /// <summary>
+    /// The servers declared in <paramref name="source"/>: a YAML file (<c>.yaml</c>, <c>.yml</c>) of
+    /// the IaC repo in the form <see cref="ParseYaml"/> reads, else the <c>haproxy.cfg</c> the repo ships.
+    /// </summary>
+    public static List<HaproxyServer> ParseDeclared(string text, string source, List<ManifestError> errors) =>
+        source.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || source.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
+            ? ParseYaml(text, source, errors)
+            : ParseConfig(text, source, errors);
+
+    private static readonly string[] ServerFields = ["address", "weight", "state"];
+    private static readonly string[] States = ["ready", "maint", "drain"];
+
+    /// <summary>
+    /// Servers declared in YAML, an error naming the line and field for each that does not read:
+    /// <code>
+    /// backends:
+    ///   web:
+    ///     servers:
+    ///       web1: { address: 10.0.0.7:8080, weight: 10 }        # weight: default 1
+    ///       spare: { address: 10.0.0.9:8080, state: maint }    # state: ready (default), maint, drain
+    /// </code>
+    /// </summary>
+    public static List<HaproxyServer> ParseYaml(string text, string source, List<ManifestError> errors)
+    {
+        var servers = new List<HaproxyServer>();
+        Node? root;
+        try
+        {
+            root = Parsing.YamlReader.ReadSingle(text);
+        }
+        catch (Parsing.ParseException e)
+        {
+            errors.Add(new ManifestError(source, e.Line, e.Message));
+            return servers;
+        }
+
+        if (root is not MapNode { } map || map["backends"] is not MapNode backends || map.Entries.Any(e => e.Key != "backends"))
+        {
+            errors.Add(new ManifestError(source, root?.Line ?? 0, "expected a mapping with one field, 'backends: { NAME: { servers: { NAME: { address: HOST:PORT, weight: N, state: ready|maint|drain } } } }'"));
+            return servers;
+        }
+
+        foreach (var (backend, body) in backends.Entries)
+        {
+            if (body is not MapNode { } backendMap || backendMap["servers"] is not MapNode list || backendMap.Count != 1)
+            {
+                errors.Add(new ManifestError(source, body.Line, $"backends.{backend}: expected one field, 'servers', a mapping of server names"));
+                continue;
+            }
+
+            foreach (var (name, server) in list.Entries)
+            {
+                var field = $"backends.{backend}.servers.{name}";
+                if (server is not MapNode fields)
+                {
+                    errors.Add(new ManifestError(source, server.Line, $"{field}: expected a mapping (address, weight, state)"));
+                    continue;
+                }
+
+                var unknown = fields.Entries.FirstOrDefault(e => Array.IndexOf(ServerFields, e.Key) < 0);
+                if (unknown.Key is not null)
+                {
+                    errors.Add(new ManifestError(source, unknown.Value.Line, $"{field}.{unknown.Key}: unknown field (expected one of: {string.Join(", ", ServerFields)})"));
+                    continue;
+                }
+
+                if (fields.GetString("address") is not { } addressText || !TrySplitAddress(addressText, out var address, out var port))
+                {
+                    errors.Add(new ManifestError(source, (fields["address"] ?? fields).Line, $"{field}.address: is required, as HOST:PORT"));
+                    continue;
+                }
+
+                var weight = 1;
+                if (fields["weight"] is { } weightNode && (weightNode is not ScalarNode { Kind: NodeKind.Number } number
+                    || !int.TryParse(number.Text, NumberStyles.None, CultureInfo.InvariantCulture, out weight) || weight > 256))
+                {
+                    errors.Add(new ManifestError(source, weightNode.Line, $"{field}.weight: must be a whole number from 0 to 256"));
+                    continue;
+                }
+
+                var state = fields.GetString("state") ?? "ready";
+                if (Array.IndexOf(States, state) < 0 || (fields["state"] is { } stateNode && stateNode is not ScalarNode { Kind: NodeKind.String }))
+                {
+                    errors.Add(new ManifestError(source, fields["state"]!.Line, $"{field}.state: must be one of ready, maint, drain"));
+                    continue;
+                }
+
+                servers.Add(new HaproxyServer(backend, name, address, port, weight, state, server.Line));
+            }
+        }
+
+        return servers;
+    }
+
     /// <summary>The servers a <c>haproxy.cfg</c> declares, and an error (naming the line) for each server line it cannot read.</summary>
     public static List<HaproxyServer> ParseConfig(string text, string source, List<ManifestError> errors)
     {

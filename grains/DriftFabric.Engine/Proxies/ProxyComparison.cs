@@ -52,7 +52,7 @@ public static class ProxyComparison
     private static List<HaproxyServer> HaproxyConfig(byte[] bytes, string source)
     {
         var errors = new List<ManifestError>();
-        var servers = HaproxyComparer.ParseConfig(Encoding.UTF8.GetString(bytes), source, errors);
+        var servers = HaproxyComparer.ParseDeclared(Encoding.UTF8.GetString(bytes), source, errors);
         return errors.Count == 0 ? servers : throw new ProxyReadException(ProxyProblem.Invalid, source, string.Join("; ", errors.Select(e => $"line {e.Line}: {e.Message}")), errors[0].Line);
     }
 

@@ -56,7 +56,7 @@ public sealed class FleetLoader(IGrainFactory grains)
 
         await Task.WhenAll(configure);
         // Proxies after their clusters: a proxy's first judgement goes to its cluster's services.
-        await ApplyProxiesAsync(spec, ensure);
+        var proxyErrors = await ApplyProxiesAsync(spec, ensure);
 
         var tenants = new List<TenantSummary>();
         foreach (var tenant in spec.Tenants)
@@ -73,16 +73,17 @@ public sealed class FleetLoader(IGrainFactory grains)
             await grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).SetTenants([.. spec.Tenants.Select(t => t.Name)]);
         }
 
-        return new FleetLoadResult(path, spec.Errors, tenants);
+        return new FleetLoadResult(path, [.. spec.Errors, .. proxyErrors.Select(e => new ManifestError(path, 0, e))], tenants);
     }
 
     /// <summary>Configures (or, for the watchdog, ensures) every declared proxy, and retires those the spec no longer declares.</summary>
-    private async Task ApplyProxiesAsync(FleetSpec spec, bool ensure)
+    /// <returns>An error for each proxy that could not be retired (it is tried again at the next load).</returns>
+    private async Task<List<string>> ApplyProxiesAsync(FleetSpec spec, bool ensure)
     {
         if (spec.Tenants.Count == 0 && spec.Errors.Count > 0)
         {
             // A spec that does not read declares nothing: proxies keep running as they were.
-            return;
+            return [];
         }
 
         var configs = spec.Tenants
@@ -91,8 +92,27 @@ public sealed class FleetLoader(IGrainFactory grains)
                 [.. proxy.Services.Select(s => new ServiceId(tenant.Name, cluster.Name, s.Namespace, s.Name))]))))
             .ToList();
         await Task.WhenAll(configs.Select(c => ensure ? grains.GetGrain<IProxyGrain>(c.Key).Ensure(c) : grains.GetGrain<IProxyGrain>(c.Key).Configure(c)));
-        var retired = await grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).ReplaceProxies([.. configs.Select(c => c.Key)]);
-        await Task.WhenAll(retired.Select(key => grains.GetGrain<IProxyGrain>(key).Retire()));
+        var fleet = grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey);
+        var retired = await fleet.ReplaceProxies([.. configs.Select(c => c.Key)]);
+        var failed = (await Task.WhenAll(retired.Select(async key =>
+        {
+            try
+            {
+                await grains.GetGrain<IProxyGrain>(key).Retire();
+                return ((string Key, string Error)?)null;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return (key, e.Message);
+            }
+        }))).OfType<(string Key, string Error)>().ToList();
+        if (failed.Count > 0)
+        {
+            // Kept on the list, so that the next load retires them again.
+            await fleet.ReplaceProxies([.. configs.Select(c => c.Key), .. failed.Select(f => f.Key)]);
+        }
+
+        return [.. failed.Select(f => $"proxy {f.Key} is no longer declared but could not withdraw its drifts: {f.Error}")];
     }
 
     private async Task ApplyWebhooksAsync(FleetSpec spec, PolicySource policy)

@@ -81,7 +81,9 @@ public sealed partial class ProxyGrain(
         }
 
         StartPolling(config.PollInterval, config.PollInterval);
-        return await Check();
+        // A load of the fleet spec never fails on one proxy: what could not be delivered goes at the next poll.
+        await Poll(CancellationToken.None);
+        return Status();
     }
 
     public Task<ProxyStatus> Ensure(ProxyConfig config) =>

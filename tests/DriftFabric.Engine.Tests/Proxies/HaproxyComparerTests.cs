@@ -71,4 +71,40 @@ public class HaproxyComparerTests
         Assert.Null(HaproxyComparer.ParseServersState(text, "admin.sock", errors));
         Assert.Contains("'show servers state'", Assert.Single(errors).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Servers_declared_in_a_yaml_section_read_as_the_same_servers_as_the_config()
+    {
+        var errors = new List<ManifestError>();
+        var yaml = HaproxyComparer.ParseDeclared("""
+            backends:
+              web:
+                servers:
+                  web1: { address: 127.0.0.1:9001, weight: 10 }
+                  spare: { address: 127.0.0.1:9003, state: maint }
+            """, "haproxy.yaml", errors);
+        var cfg = HaproxyComparer.ParseDeclared("backend web\n  server web1 127.0.0.1:9001 weight 10\n  server spare 127.0.0.1:9003 disabled\n", "haproxy.cfg", errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(cfg.Select(s => s with { Line = 0 }), yaml.Select(s => s with { Line = 0 }));
+        Assert.Equal([4, 5], yaml.Select(s => s.Line));
+    }
+
+    [Theory]
+    [InlineData("servers: {}", 1, "expected a mapping with one field, 'backends:")]
+    [InlineData("backends:\n  web:\n    hosts: {}", 3, "backends.web: expected one field, 'servers'")]
+    [InlineData("backends:\n  web:\n    servers:\n      a: { weight: 1 }", 4, "backends.web.servers.a.address: is required, as HOST:PORT")]
+    [InlineData("backends:\n  web:\n    servers:\n      a: { address: x:1, weight: heavy }", 4, "backends.web.servers.a.weight: must be a whole number")]
+    [InlineData("backends:\n  web:\n    servers:\n      a: { address: x:1, state: down }", 4, "backends.web.servers.a.state: must be one of ready, maint, drain")]
+    [InlineData("backends:\n  web:\n    servers:\n      a: { address: x:1, check: true }", 4, "backends.web.servers.a.check: unknown field")]
+    public void Yaml_servers_that_do_not_read_are_errors_naming_line_and_field(string yaml, int line, string message)
+    {
+        var errors = new List<ManifestError>();
+
+        HaproxyComparer.ParseDeclared(yaml, "haproxy.yml", errors);
+
+        var error = Assert.Single(errors);
+        Assert.Equal(line, error.Line);
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+    }
 }

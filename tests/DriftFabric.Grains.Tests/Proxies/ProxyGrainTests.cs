@@ -96,9 +96,16 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
               server web2 127.0.0.1:9002 weight 20
             """);
         using var fleet = new ProxyFleet(fabric.Client, "proxy-haproxy");
-        fleet.Files.Write("proxies/haproxy.cfg", await File.ReadAllTextAsync(haproxy.ConfigPath));
+        // Declared in a YAML section of the repo this time (the CLI's tests read the haproxy.cfg).
+        fleet.Files.Write("proxies/haproxy.yaml", """
+            backends:
+              web:
+                servers:
+                  web1: { address: 127.0.0.1:9001, weight: 10 }
+                  web2: { address: 127.0.0.1:9002, weight: 20 }
+            """);
         await using var events = await EventCollector.SubscribeAsync(fabric.Client, fleet.Tenant);
-        await fleet.LoadAsync($"{{ name: lb, kind: haproxy, admin: 'unix:{haproxy.SocketPath}', desired: proxies/haproxy.cfg, pollInterval: 200ms, services: [shop/web] }}");
+        await fleet.LoadAsync($"{{ name: lb, kind: haproxy, admin: 'unix:{haproxy.SocketPath}', desired: proxies/haproxy.yaml, pollInterval: 200ms, services: [shop/web] }}");
         Assert.Equal(ProxyState.Ok, (await fleet.Proxy("lb").GetStatus()).State);
 
         await haproxy.CommandAsync("set server web/web1 state maint");
