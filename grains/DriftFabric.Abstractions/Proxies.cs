@@ -17,10 +17,15 @@ public sealed record ProxyConfig(
 {
     public string Key => ProxyKeys.Of(Tenant, Cluster, Name);
 
-    /// <summary>Equal when everything is, the services compared one by one.</summary>
+    /// <summary>The fleet spec's policy: its ignore rules and severity overrides that select the proxy apply to its drifts.</summary>
+    [Id(9)]
+    public PolicySource Policy { get; init; } = PolicySource.Default;
+
+    /// <summary>Equal when everything is, the services compared one by one and the policy by its hash.</summary>
     public bool Equals(ProxyConfig? other) =>
         other is not null && Tenant == other.Tenant && Cluster == other.Cluster && Name == other.Name && Kind == other.Kind && Admin == other.Admin
-        && DesiredPath == other.DesiredPath && PollInterval == other.PollInterval && Timeout == other.Timeout && Services.SequenceEqual(other.Services);
+        && DesiredPath == other.DesiredPath && PollInterval == other.PollInterval && Timeout == other.Timeout && Services.SequenceEqual(other.Services)
+        && Policy.Hash == other.Policy.Hash;
 
     public override int GetHashCode() => HashCode.Combine(Tenant, Cluster, Name, Kind, Admin, DesiredPath, PollInterval, Services.Count);
 }

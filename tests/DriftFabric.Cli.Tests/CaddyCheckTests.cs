@@ -76,6 +76,22 @@ public sealed class CaddyCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_fleet_specs_ignore_rules_and_severity_overrides_that_select_the_proxy_apply()
+    {
+        await _caddy.PatchAsync("config/apps/http/servers/srv0/routes/1/handle/0/upstreams", """[{"dial":"127.0.0.1:9002"},{"dial":"127.0.0.1:9999"}]""");
+        var dir = Path.GetDirectoryName(_caddy.ConfigPath)!;
+        var spec = Path.Combine(dir, "driftfabric.yaml");
+        await File.WriteAllTextAsync(spec, $"ignore:\n- kind: caddy/Proxy\n  path: {Routes}[@id=api]/handle[*]/upstreams\n  reason: upstreams are scaled by the autoscaler\n");
+        var (ignored, _, _) = await CheckRunner.RunProcessAsync(dir, "check", "--proxy", "caddy", "--desired", _caddy.ConfigPath, "--live", _caddy.Admin.ToString(), "--fleet", spec);
+        await File.WriteAllTextAsync(spec, $"severity:\n- kind: Proxy\n  path: {Routes}[@id=api]\n  severity: low\n");
+        var (lowered, _, _) = await CheckRunner.RunProcessAsync(dir, "check", "--proxy", "caddy", "--desired", _caddy.ConfigPath, "--live", _caddy.Admin.ToString(), "--fleet", spec, "--fail-on", "medium");
+        await _caddy.LoadAsync(await File.ReadAllTextAsync(_caddy.ConfigPath));
+
+        // Ignored: in sync. Lowered to low: below --fail-on medium, so in sync for the pipeline.
+        Assert.Equal((0, 0), (ignored, lowered));
+    }
+
+    [Fact]
     public async Task A_dead_or_garbled_admin_endpoint_is_an_error_naming_it_and_exit_1()
     {
         var dead = $"http://127.0.0.1:{LoopbackPorts.Free()}/";

@@ -100,7 +100,17 @@ internal static class CheckCommand
             return Untrusted;
         }
 
-        var report = ProxyCheck.Run(kind, options.Desired[0], options.Live[0]);
+        var policy = DriftPolicy.Default;
+        var errors = new List<ManifestError>();
+        if (options.Fleet is not null)
+        {
+            var spec = FleetSpecReader.Load(options.Fleet);
+            errors.AddRange(spec.Errors);
+            policy = spec.Policy;
+        }
+
+        var checkedProxy = ProxyCheck.Run(kind, options.Desired[0], options.Live[0], policy);
+        var report = checkedProxy with { Errors = [.. errors, .. checkedProxy.Errors] };
         ReportFormats.Create(options.Format, options.Terminal, options.Width).Write(report, output);
         return ExitCode(report, options.FailOn);
     }

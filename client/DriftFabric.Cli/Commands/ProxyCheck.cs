@@ -1,6 +1,7 @@
 using DriftFabric.Cli.Reports;
 using DriftFabric.Engine;
 using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Policy;
 using DriftFabric.Engine.Proxies;
 
 namespace DriftFabric.Cli.Commands;
@@ -17,7 +18,7 @@ internal static class ProxyCheck
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public static CheckReport Run(string kindText, string desiredPath, string live)
+    public static CheckReport Run(string kindText, string desiredPath, string live, DriftPolicy policy)
     {
         // The command line accepts only the kinds' names.
         var kind = ProxyKinds.TryParse(kindText, out var parsed) ? parsed : throw new ArgumentException($"'{kindText}' is not a proxy kind", nameof(kindText));
@@ -26,7 +27,7 @@ internal static class ProxyCheck
         {
             var desired = ProxyReader.ReadFileAsync(desiredPath).GetAwaiter().GetResult();
             var running = ProxyReader.ReadLiveAsync(kind, live, Timeout).GetAwaiter().GetResult();
-            var drifts = ProxyComparison.Compare(kind, resource, desired, desiredPath, running, live);
+            var drifts = ProxyComparison.Compare(kind, resource, desired, desiredPath, running, live, policy);
             return new CheckReport(drifts, [], [new CheckedResource(resource, new SourceLocation(desiredPath, 1))]);
         }
         catch (ProxyReadException e)

@@ -3,13 +3,19 @@ using System.Text;
 namespace DriftFabric.Engine.Paths;
 
 /// <summary>
-/// One step of a drift path: a map key (<c>/name</c>) or a keyed list element
-/// (<c>[key=value]</c>). Keys and selector values are escaped as in RFC 6901.
+/// One step of a drift path: a map key (<c>/name</c>), a keyed list element (<c>[key=value]</c>),
+/// or a list element by position (<c>[2]</c>, as proxy configs address lists whose items have no
+/// key). Keys and selector values are escaped as in RFC 6901.
 /// </summary>
 public readonly record struct PathStep(string Name, string? KeyField = null)
 {
-    /// <summary>True for an element selector; <see cref="Name"/> then holds the key's value.</summary>
+    /// <summary>True for an element selector; <see cref="Name"/> then holds the key's value (or the position).</summary>
     public bool IsElement => KeyField is not null;
+
+    /// <summary>True for an element by position: its <see cref="KeyField"/> is empty, its <see cref="Name"/> the index (or <c>*</c>).</summary>
+    public bool IsPosition => KeyField is { Length: 0 };
+
+    public static PathStep Position(string index) => new(index, string.Empty);
 
     public static PathStep Field(string name) => new(name);
 
@@ -36,7 +42,11 @@ public readonly record struct PathStep(string Name, string? KeyField = null)
         for (var i = 0; i < count; i++)
         {
             var step = steps[i];
-            if (step.IsElement)
+            if (step.IsPosition)
+            {
+                sb.Append('[').Append(step.Name).Append(']');
+            }
+            else if (step.IsElement)
             {
                 sb.Append('[').Append(step.KeyField).Append('=').Append(Escape(step.Name)).Append(']');
             }
@@ -99,9 +109,16 @@ public readonly record struct PathStep(string Name, string? KeyField = null)
             {
                 var close = path.IndexOf(']', i);
                 var eq = path.IndexOf('=', i);
+                if (close > i + 1 && (eq < 0 || eq > close) && steps.Count > 0 && !steps[^1].IsElement && IsIndex(path.AsSpan(i + 1, close - i - 1)))
+                {
+                    steps.Add(Position(path[(i + 1)..close]));
+                    i = close + 1;
+                    continue;
+                }
+
                 if (close < 0 || eq < 0 || eq > close || eq == i + 1 || steps.Count == 0 || steps[^1].IsElement)
                 {
-                    error = $"a selector is written name[key=value] (at offset {i})";
+                    error = $"a selector is written name[key=value] or name[N] (at offset {i})";
                     return null;
                 }
 
@@ -117,4 +134,7 @@ public readonly record struct PathStep(string Name, string? KeyField = null)
 
         return [.. steps];
     }
+
+    /// <summary>A position: digits, or <c>*</c> for any.</summary>
+    private static bool IsIndex(ReadOnlySpan<char> text) => text is "*" || (text.Length <= 9 && !text.ContainsAnyExceptInRange('0', '9'));
 }

@@ -3,6 +3,8 @@ using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Parsing;
+using DriftFabric.Engine.Paths;
+using DriftFabric.Engine.Policy;
 
 namespace DriftFabric.Engine.Proxies;
 
@@ -16,11 +18,17 @@ public static class ProxyComparison
     public static ResourceKey Resource(ProxyKind kind, string name) => new(kind.ToText(), "Proxy", ResourceKey.ClusterScope, name);
 
     /// <summary>
-    /// The drifts of <paramref name="live"/> from <paramref name="desired"/>, ordered by path; a
-    /// <see cref="ProxyReadException"/> (<see cref="ProxyProblem.Invalid"/>) naming the side that does not read.
+    /// The drifts of <paramref name="live"/> from <paramref name="desired"/>, ordered by path, with
+    /// the fleet's ignore rules and severity overrides applied; a <see cref="ProxyReadException"/>
+    /// (<see cref="ProxyProblem.Invalid"/>) naming the side that does not read.
     /// </summary>
-    public static IReadOnlyList<Drift> Compare(ProxyKind kind, ResourceKey resource, byte[] desired, string desiredSource, byte[] live, string liveSource)
+    public static IReadOnlyList<Drift> Compare(ProxyKind kind, ResourceKey resource, byte[] desired, string desiredSource, byte[] live, string liveSource, DriftPolicy? policy = null)
     {
+        if (policy is not null && policy.IgnoresResource(resource))
+        {
+            return [];
+        }
+
         var source = new SourceLocation(desiredSource, 0);
         var drifts = kind switch
         {
@@ -28,7 +36,27 @@ public static class ProxyComparison
             ProxyKind.Envoy => EnvoyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource)),
             _ => CaddyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource), source),
         };
-        return [.. drifts.Select(ProxySecrets.Seal)];
+        return [.. Apply(policy, resource, drifts).Select(ProxySecrets.Seal)];
+    }
+
+    /// <summary>
+    /// The fleet policy's rules that select the proxy (<c>kind: Proxy</c> or <c>caddy/Proxy</c>,
+    /// <c>resource: caddy/Proxy/_/edge</c>, or no selector): ignored paths drop the drifts at or
+    /// below them, the first severity override that matches sets a drift's severity. The kind's
+    /// own severities stand otherwise.
+    /// </summary>
+    private static IEnumerable<Drift> Apply(DriftPolicy? policy, ResourceKey resource, IReadOnlyList<Drift> drifts)
+    {
+        if (policy is null || (policy.Ignore.Count == 0 && policy.SeverityOverrides.Count == 0))
+        {
+            return drifts;
+        }
+
+        var ignored = policy.IgnoredPaths(resource);
+        return drifts
+            .Select(drift => (Drift: drift, Steps: PathStep.Parse(drift.Path, out _) ?? []))
+            .Where(d => !ignored.Any(pattern => pattern.Covers(d.Steps)))
+            .Select(d => policy.SeverityOverrides.FirstOrDefault(o => o.Matches(resource, d.Drift.Kind, d.Steps)) is { } rule ? d.Drift with { Severity = rule.Severity } : d.Drift);
     }
 
     /// <summary>A proxy's config as one JSON object (Caddy's config, an Envoy config dump).</summary>

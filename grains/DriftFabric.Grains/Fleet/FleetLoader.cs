@@ -56,7 +56,7 @@ public sealed class FleetLoader(IGrainFactory grains)
 
         await Task.WhenAll(configure);
         // Proxies after their clusters: a proxy's first judgement goes to its cluster's services.
-        var proxyErrors = await ApplyProxiesAsync(spec, ensure);
+        var proxyErrors = await ApplyProxiesAsync(spec, policy, ensure);
 
         var tenants = new List<TenantSummary>();
         foreach (var tenant in spec.Tenants)
@@ -78,7 +78,7 @@ public sealed class FleetLoader(IGrainFactory grains)
 
     /// <summary>Configures (or, for the watchdog, ensures) every declared proxy, and retires those the spec no longer declares.</summary>
     /// <returns>An error for each proxy that could not be retired (it is tried again at the next load).</returns>
-    private async Task<List<string>> ApplyProxiesAsync(FleetSpec spec, bool ensure)
+    private async Task<List<string>> ApplyProxiesAsync(FleetSpec spec, PolicySource policy, bool ensure)
     {
         if (spec.Tenants.Count == 0 && spec.Errors.Count > 0)
         {
@@ -89,7 +89,7 @@ public sealed class FleetLoader(IGrainFactory grains)
         var configs = spec.Tenants
             .SelectMany(tenant => tenant.Clusters.SelectMany(cluster => cluster.Proxies.Select(proxy => new ProxyConfig(
                 tenant.Name, cluster.Name, proxy.Name, proxy.Kind.ToText(), proxy.Admin, proxy.DesiredPath, proxy.PollInterval, proxy.Timeout,
-                [.. proxy.Services.Select(s => new ServiceId(tenant.Name, cluster.Name, s.Namespace, s.Name))]))))
+                [.. proxy.Services.Select(s => new ServiceId(tenant.Name, cluster.Name, s.Namespace, s.Name))]) { Policy = policy })))
             .ToList();
         await Task.WhenAll(configs.Select(c => ensure ? grains.GetGrain<IProxyGrain>(c.Key).Ensure(c) : grains.GetGrain<IProxyGrain>(c.Key).Configure(c)));
         var fleet = grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey);

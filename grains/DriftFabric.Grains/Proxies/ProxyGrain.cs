@@ -195,6 +195,7 @@ public sealed partial class ProxyGrain(
         hash.Append(desired);
         hash.Append(BitConverter.GetBytes(desired.Length));
         hash.Append(live);
+        hash.Append(System.Text.Encoding.UTF8.GetBytes(config.Policy.Hash));
         var judged = hash.GetCurrentHashAsUInt128();
         if (judged == _judged && state.State.Judged)
         {
@@ -202,7 +203,9 @@ public sealed partial class ProxyGrain(
         }
 
         var kind = KindOf(config);
-        var found = ProxyComparison.Compare(kind, ProxyComparison.Resource(kind, config.Name), desired, config.DesiredPath, live, config.Admin);
+        // Proxies have no namespace: the policy is the same whichever default the engine keeps.
+        var policy = Fleet.PolicyCache.EngineFor(config.Policy, "default").Policy;
+        var found = ProxyComparison.Compare(kind, ProxyComparison.Resource(kind, config.Name), desired, config.DesiredPath, live, config.Admin, policy);
         var before = state.State.Drifts.ToDictionary(d => d.Id, StringComparer.Ordinal);
         var drifts = found.Select(d => DriftRecords.From(d, now)).Select(d => before.TryGetValue(d.Id, out var old) ? d with { OnsetAt = old.OnsetAt } : d).ToList();
         _judged = judged;

@@ -80,3 +80,57 @@ public class ProxyComparisonTests
     private static IReadOnlyList<Drift> Compare(ProxyKind kind, string desired, string live) =>
         ProxyComparison.Compare(kind, Edge, Encoding.UTF8.GetBytes(desired), "desired.json", Encoding.UTF8.GetBytes(live), "http://127.0.0.1:2019/");
 }
+
+/// <summary>The fleet spec's ignore rules and severity overrides on proxy drifts: they apply when they select the proxy.</summary>
+public class ProxyPolicyTests
+{
+    private const string Desired = """{"routes":[{"@id":"api","handle":[{"handler":"reverse_proxy","upstreams":[{"dial":"a:1"}]}]},{"handle":[{"handler":"static_response","body":"ok"}]}]}""";
+    private const string Live = """{"routes":[{"@id":"api","handle":[{"handler":"reverse_proxy","upstreams":[{"dial":"b:1"}]}]},{"handle":[{"handler":"static_response","body":"maintenance"}]}]}""";
+
+    [Fact]
+    public void Without_rules_every_drift_stands()
+    {
+        Assert.Equal(
+            ["/routes[1]/handle[0]/body Modified high", "/routes[@id=api]/handle[0]/upstreams[dial=a:1] Missing high", "/routes[@id=api]/handle[0]/upstreams[dial=b:1] Added high"],
+            Compare(string.Empty));
+    }
+
+    [Fact]
+    public void An_ignore_rule_that_selects_the_proxy_drops_the_drifts_at_or_below_its_path()
+    {
+        Assert.Equal(
+            ["/routes[1]/handle[0]/body Modified high"],
+            Compare("ignore:\n- kind: caddy/Proxy\n  path: /routes[@id=api]/handle[*]/upstreams\n"));
+        Assert.Empty(Compare("ignore:\n- resource: caddy/Proxy/_/edge\n"));
+        // A rule for other resources leaves the proxy alone.
+        Assert.Equal(3, Compare("ignore:\n- kind: ConfigMap\n  path: /routes\n").Count);
+    }
+
+    [Fact]
+    public void A_severity_override_sets_the_severity_of_the_drifts_it_matches_positions_included()
+    {
+        Assert.Equal(
+            ["/routes[1]/handle[0]/body Modified low", "/routes[@id=api]/handle[0]/upstreams[dial=a:1] Missing high", "/routes[@id=api]/handle[0]/upstreams[dial=b:1] Added critical"],
+            Compare("severity:\n- kind: Proxy\n  path: /routes[1]\n  severity: low\n- kind: Proxy\n  driftKind: Added\n  severity: critical\n"));
+    }
+
+    [Theory]
+    [InlineData("/routes[2]/handle[0]/body")]
+    [InlineData("/routes[*]/handle[*]")]
+    [InlineData("/routes[@id=api]/handle[0]/upstreams[dial=a:1]")]
+    public void Paths_with_positions_read_and_write_back_the_same(string path)
+    {
+        var steps = DriftFabric.Engine.Paths.PathStep.Parse(path, out var error);
+
+        Assert.Null(error);
+        Assert.Equal(path, DriftFabric.Engine.Paths.PathStep.Format(steps!));
+    }
+
+    private static List<string> Compare(string policy)
+    {
+        var spec = DriftFabric.Engine.Policy.FleetSpecReader.Parse("driftfabric.yaml", policy);
+        Assert.Empty(spec.Errors);
+        return [.. ProxyComparison.Compare(ProxyKind.Caddy, ProxyComparison.Resource(ProxyKind.Caddy, "edge"), Encoding.UTF8.GetBytes(Desired), "edge.json", Encoding.UTF8.GetBytes(Live), "live", spec.Policy)
+            .Select(d => $"{d.Path} {d.Kind} {d.Severity.ToText()}")];
+    }
+}
