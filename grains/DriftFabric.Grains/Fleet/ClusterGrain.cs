@@ -22,6 +22,10 @@ public sealed class ClusterState
     /// <summary>The cluster's proxies as they last reported (by name): the services they front, and their state.</summary>
     [Id(6)]
     public Dictionary<string, ProxyStatus> Proxies { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The proxies whose drifts (their resource) the services they front hold: those judged at least once.</summary>
+    [Id(7)]
+    public HashSet<string> ProxiesHeld { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -631,11 +635,25 @@ public sealed partial class ClusterGrain(
     private ClusterSummary Summary()
     {
         var status = state.State.Status;
-        var problems = state.State.Proxies.Values
-            .Where(p => p.State is ProxyState.Unreachable or ProxyState.Invalid)
-            .OrderBy(p => p.Name, StringComparer.Ordinal)
-            .Select(p => $"proxy {p.Name}: {p.Error}")
-            .ToList();
+        var problems = new List<string>();
+        foreach (var proxy in state.State.Proxies.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            if (proxy.State is ProxyState.Unreachable or ProxyState.Invalid)
+            {
+                problems.Add($"proxy {proxy.Name}: {proxy.Error}");
+            }
+
+            // A service with nothing but proxies' resources: the cluster declares no such service (a typo in the spec?).
+            foreach (var service in proxy.Services)
+            {
+                if (state.State.ProxiesHeld.Contains(proxy.Name) && _tables.Services.TryGetValue(service.Key, out var line)
+                    && line.Resources <= state.State.Proxies.Values.Count(p => state.State.ProxiesHeld.Contains(p.Name) && p.Services.Contains(service)))
+                {
+                    problems.Add($"proxy {proxy.Name} fronts {service.Namespace}/{service.Name}, which the cluster does not declare");
+                }
+            }
+        }
+
         if (problems.Count > 0)
         {
             status = status with { State = status.State == SourceState.Ok ? SourceState.Degraded : status.State, Errors = [.. status.Errors, .. problems] };
@@ -657,7 +675,7 @@ public sealed partial class ClusterGrain(
         }
 
         state.State.Proxies[status.Name] = status;
-        if (previous is null || !previous.SameAs(status))
+        if ((report.Drifts is not null && state.State.ProxiesHeld.Add(status.Name)) || previous is null || !previous.SameAs(status))
         {
             await state.WriteAsync();
         }
@@ -683,6 +701,7 @@ public sealed partial class ClusterGrain(
         }
 
         state.State.Proxies.Remove(proxy);
+        state.State.ProxiesHeld.Remove(proxy);
         await state.WriteAsync();
         await ReportIfChanged();
     }

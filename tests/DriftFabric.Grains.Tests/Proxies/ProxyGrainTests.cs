@@ -221,6 +221,29 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         Assert.Equal(SourceState.Ok, (await fleet.Cluster.GetSummary()).Status.State);
     }
 
+    [Fact]
+    public async Task A_proxy_read_from_a_saved_dump_that_fronts_a_service_the_cluster_does_not_declare_is_flagged()
+    {
+        var dumps = Path.Combine(AppContext.BaseDirectory, "envoy");
+        using var fleet = new ProxyFleet(fabric.Client, "proxy-typo");
+        fleet.Files.Write("proxies/expected.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-expected.json")));
+        fleet.Files.Write("proxies/config_dump.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-expected.json")));
+
+        await fleet.LoadAsync("{ name: sidecar, kind: envoy, admin: proxies/config_dump.json, desired: proxies/expected.json, services: [shop/web, shop/webb] }");
+
+        var status = await fleet.Proxy("sidecar").GetStatus();
+        Assert.Equal((ProxyState.Ok, 0), (status.State, status.Drifts));
+        var cluster = await fleet.Cluster.GetSummary();
+        Assert.Equal(SourceState.Degraded, cluster.Status.State);
+        Assert.Equal(["proxy sidecar fronts shop/webb, which the cluster does not declare"], cluster.Status.Errors);
+
+        // The saved dump is replaced by a drifted one: read from the file like an admin endpoint.
+        fleet.Files.Write("proxies/config_dump.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-actual-drifted.json")));
+        var drifted = await ProxyFleet.EventuallyAsync(() => fleet.Proxy("sidecar").GetStatus(), s => s.Drifts > 0);
+        Assert.Equal((ProxyState.Ok, 5, DriftSeverity.High), (drifted.State, drifted.Drifts, drifted.Worst));
+        Assert.Equal(5, (await ProxyFleet.EventuallyAsync(() => fleet.Service("web").GetSummary(), s => s.Drifts == 5)).Drifts);
+    }
+
     private static Task<ProxyStatus> ProxyProbe(ProxyFleet fleet, Func<ProxyStatus, bool> done) =>
         ProxyFleet.EventuallyAsync(() => fleet.Proxy("edge").GetStatus(), done);
 
