@@ -7,22 +7,8 @@ namespace DriftFabric.Cli.Tests;
 /// <summary><c>check --proxy caddy</c> against a real Caddy, changed through its admin API as an operator would.</summary>
 public sealed class CaddyCheckTests : IAsyncLifetime
 {
-    private const string Config = """
-        {
-          "admin": { "listen": "@ADMIN", "config": { "persist": false } },
-          "apps": { "http": { "servers": { "srv0": {
-            "listen": ["@HTTP"],
-            "automatic_https": { "disable": true },
-            "routes": [
-              { "@id": "ops", "match": [{ "path": ["/ops/*"] }],
-                "handle": [{ "handler": "headers", "request": { "set": { "X-Auth-User": ["ops"] } } }, { "handler": "static_response", "body": "ops" }] },
-              { "@id": "api", "match": [{ "path": ["/api/*"] }],
-                "handle": [{ "handler": "reverse_proxy", "upstreams": [{ "dial": "127.0.0.1:9001" }, { "dial": "127.0.0.1:9002" }] }] },
-              { "handle": [{ "handler": "static_response", "body": "ok", "status_code": 200 }] }
-            ]
-          } } } }
-        }
-        """;
+    private const string Config = CaddyServer.ExampleConfig;
+
 
     private const string Routes = "/apps/http/servers/srv0/routes";
     private CaddyServer _caddy = null!;

@@ -19,6 +19,27 @@ public sealed class CaddyServer : IAsyncDisposable
         ConfigPath = configPath;
     }
 
+    /// <summary>
+    /// A config for tests: an auth-header route (<c>@id ops</c>), a reverse proxy with two upstreams
+    /// (<c>@id api</c>), and a catch-all answering "ok" to anything (so not a config).
+    /// </summary>
+    public const string ExampleConfig = """
+        {
+          "admin": { "listen": "@ADMIN", "config": { "persist": false } },
+          "apps": { "http": { "servers": { "srv0": {
+            "listen": ["@HTTP"],
+            "automatic_https": { "disable": true },
+            "routes": [
+              { "@id": "ops", "match": [{ "path": ["/ops/*"] }],
+                "handle": [{ "handler": "headers", "request": { "set": { "X-Auth-User": ["ops"] } } }, { "handler": "static_response", "body": "ops" }] },
+              { "@id": "api", "match": [{ "path": ["/api/*"] }],
+                "handle": [{ "handler": "reverse_proxy", "upstreams": [{ "dial": "127.0.0.1:9001" }, { "dial": "127.0.0.1:9002" }] }] },
+              { "handle": [{ "handler": "static_response", "body": "ok", "status_code": 200 }] }
+            ]
+          } } } }
+        }
+        """;
+
     /// <summary>The admin API (<c>http://127.0.0.1:port/</c>).</summary>
     public Uri Admin { get; }
 

@@ -13,21 +13,8 @@ namespace DriftFabric.Grains.Tests.Proxies;
 [Collection(FabricTests.Name)]
 public sealed class ProxyGrainTests(FabricFixture fabric)
 {
-    private const string CaddyConfig = """
-        {
-          "admin": { "listen": "@ADMIN", "config": { "persist": false } },
-          "apps": { "http": { "servers": { "srv0": {
-            "listen": ["@HTTP"],
-            "automatic_https": { "disable": true },
-            "routes": [
-              { "@id": "ops", "match": [{ "path": ["/ops/*"] }],
-                "handle": [{ "handler": "headers", "request": { "set": { "X-Auth-User": ["ops"] } } }, { "handler": "static_response", "body": "ops" }] },
-              { "@id": "api", "match": [{ "path": ["/api/*"] }],
-                "handle": [{ "handler": "reverse_proxy", "upstreams": [{ "dial": "127.0.0.1:9001" }, { "dial": "127.0.0.1:9002" }] }] }
-            ]
-          } } } }
-        }
-        """;
+    private const string CaddyConfig = CaddyServer.ExampleConfig;
+
 
     private const string Upstreams = "/apps/http/servers/srv0/routes[@id=api]/handle[0]/upstreams";
 
@@ -203,7 +190,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         var edge = $"{{ name: edge, kind: caddy, admin: '{caddy.Admin}', desired: proxies/edge.json, pollInterval: 200ms, services: [shop/web] }}";
         await using var events = await EventCollector.SubscribeAsync(fabric.Client, fleet.Tenant);
         await fleet.LoadAsync(edge);
-        await caddy.DeleteAsync("id/ops");
+        await caddy.PatchAsync("config/apps/http/servers/srv0/routes/2/handle/0/body", "\"maintenance\"");
         var opened = await ReadUntilAsync(events, 1, e => e.Type == DriftEventType.Opened);
 
         await caddy.DisposeAsync();
