@@ -30,6 +30,22 @@ public sealed class CliAgainstSiloTests(ApiSilo api)
     }
 
     [Fact]
+    public async Task Proxies_lists_each_proxy_with_its_state_drift_and_services()
+    {
+        var (code, json, _) = await Cli(ApiSilo.AllTenants, "proxies", "--format", "json");
+        var (tableCode, table, _) = await Cli(ApiSilo.AllTenants, "proxies", "--tenant", "globex", "--format", "table");
+        var (acmeCode, acme, _) = await Cli(ApiSilo.AllTenants, "proxies", "--tenant", "acme", "--format", "json");
+
+        Assert.Equal((0, 0, 0), (code, tableCode, acmeCode));
+        var proxy = Assert.Single(JsonNode.Parse(json)!.AsArray())!;
+        Assert.Equal(
+            ("globex", "payments-prod", "sidecar", "envoy", "ok", 5),
+            ((string?)proxy["tenant"], (string?)proxy["cluster"], (string?)proxy["proxy"]!["name"], (string?)proxy["proxy"]!["kind"], ((string?)proxy["proxy"]!["state"])!.ToLowerInvariant(), (int?)proxy["proxy"]!["drifts"]));
+        Assert.Matches(@"globex/payments-prod/sidecar\s+envoy\s+ok\s+high\s+5\s+payments/gateway", table);
+        Assert.Empty(JsonNode.Parse(acme)!.AsArray());
+    }
+
+    [Fact]
     public async Task Drift_shows_desired_and_live_side_by_side_and_history_the_transitions()
     {
         var (code, table, _) = await Cli(ApiSilo.AllTenants, "drift", "acme/prod-eu/shop/cart", "--format", "table");

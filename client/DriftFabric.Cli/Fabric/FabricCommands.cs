@@ -8,7 +8,7 @@ namespace DriftFabric.Cli.Fabric;
 
 /// <summary>
 /// Commands against a running fabric, through its HTTP API: <c>status</c>, <c>services</c>,
-/// <c>drift SERVICE</c>, <c>history SERVICE</c>, <c>watch</c>. Each prints a table for people
+/// <c>proxies</c>, <c>drift SERVICE</c>, <c>history SERVICE</c>, <c>watch</c>. Each prints a table for people
 /// (coloured on a terminal) or JSON with <c>--format json</c>; a failure is one line on stderr
 /// and exit status 1.
 /// </summary>
@@ -35,7 +35,7 @@ internal static class FabricCommands
     /// <summary>The options every fabric command takes, for the root command (they apply to its subcommands).</summary>
     public static IEnumerable<Option> GlobalOptions => [Server, Token];
 
-    public static IEnumerable<Command> Create() => [Status(), Services(), Drift(), History(), Watch()];
+    public static IEnumerable<Command> Create() => [Status(), Services(), Proxies(), Drift(), History(), Watch()];
 
     private static Option<string?> CreateFormat()
     {
@@ -84,22 +84,10 @@ internal static class FabricCommands
         command.SetAction((parse, ct) => Run(parse, async (api, output) =>
         {
             var min = Enum.TryParse<DriftSeverity>(parse.GetValue(severity), ignoreCase: true, out var s) ? s : (DriftSeverity?)null;
-            var fleet = await api.GetAsync<FleetSummary>("api/v1/fleet", ct);
-            var clusters = fleet.Tenants
-                .Where(t => parse.GetValue(tenant) is not { } only || t.Tenant == only)
-                .SelectMany(t => t.Clusters.Where(c => parse.GetValue(cluster) is not { } only || c.Cluster == only).Select(c => (t.Tenant, c.Cluster)))
+            var services = (await ClustersAsync(api, output, parse.GetValue(tenant), parse.GetValue(cluster), ct))
+                .SelectMany(detail => detail.Services)
+                .Where(x => (!parse.GetValue(drifted) || x.Summary.Drifts > 0) && (min is not { } m || x.Summary.Worst >= m))
                 .ToList();
-            var services = new List<ServiceSummary>();
-            await output.ProgressAsync($"reading {clusters.Count} clusters", async report =>
-            {
-                foreach (var (t, c) in clusters)
-                {
-                    report($"{t}/{c}");
-                    var detail = await api.GetAsync<ClusterDetail>($"api/v1/tenants/{Uri.EscapeDataString(t)}/clusters/{Uri.EscapeDataString(c)}", ct);
-                    services.AddRange(detail.Services.Where(x =>
-                        (!parse.GetValue(drifted) || x.Summary.Drifts > 0) && (min is not { } m || x.Summary.Worst >= m)));
-                }
-            });
 
             if (Json(parse))
             {
@@ -123,6 +111,64 @@ internal static class FabricCommands
             output.Console.MarkupLine(Markup.Escape(FabricOutput.Plural(services.Count, "service")));
         }));
         return command;
+    }
+
+    private static Command Proxies()
+    {
+        var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's proxies" };
+        var cluster = new Option<string?>("--cluster") { Description = "Only this cluster's proxies" };
+        var command = new Command("proxies", "The fleet's proxies: each one's state (ok, unreachable, invalid), its drift and the services it fronts.") { tenant, cluster, Format };
+        command.SetAction((parse, ct) => Run(parse, async (api, output) =>
+        {
+            var proxies = (await ClustersAsync(api, output, parse.GetValue(tenant), parse.GetValue(cluster), ct))
+                .SelectMany(detail => detail.Proxies.Select(p => new ProxyLine(detail.Tenant, detail.Summary.Cluster, p)))
+                .ToList();
+            if (Json(parse))
+            {
+                output.Json(proxies);
+                return;
+            }
+
+            var table = FabricOutput.Table("proxy", "kind", "state", "worst", "drifts", "fronts", "error");
+            foreach (var (t, c, p) in proxies)
+            {
+                table.AddRow(
+                    Markup.Escape($"{t}/{c}/{p.Name}"),
+                    Markup.Escape(p.Kind),
+                    p.State == ProxyState.Ok ? "ok" : $"[red]{p.State.ToString().ToLowerInvariant()}[/]",
+                    $"[{FabricOutput.Style(p.Worst)}]{FabricOutput.Worst(p.Worst)}[/]",
+                    p.Drifts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Markup.Escape(string.Join(", ", p.Services.Select(x => $"{x.Namespace}/{x.Name}"))),
+                    Markup.Escape(p.Error ?? string.Empty));
+            }
+
+            output.Console.Write(table);
+            output.Console.MarkupLine(proxies.Count == 1 ? "1 proxy" : $"{proxies.Count} proxies");
+        }));
+        return command;
+    }
+
+    /// <summary>A proxy with its tenant and cluster, as <c>proxies --format json</c> prints it.</summary>
+    private sealed record ProxyLine(string Tenant, string Cluster, ProxyStatus Proxy);
+
+    /// <summary>The detail (services, proxies) of every cluster of the fleet, or of those the filters name, with a spinner on a terminal.</summary>
+    private static async Task<List<ClusterDetail>> ClustersAsync(FabricApi api, FabricOutput output, string? tenant, string? cluster, CancellationToken ct)
+    {
+        var fleet = await api.GetAsync<FleetSummary>("api/v1/fleet", ct);
+        var clusters = fleet.Tenants
+            .Where(t => tenant is null || t.Tenant == tenant)
+            .SelectMany(t => t.Clusters.Where(c => cluster is null || c.Cluster == cluster).Select(c => (t.Tenant, c.Cluster)))
+            .ToList();
+        var details = new List<ClusterDetail>();
+        await output.ProgressAsync($"reading {clusters.Count} clusters", async report =>
+        {
+            foreach (var (t, c) in clusters)
+            {
+                report($"{t}/{c}");
+                details.Add(await api.GetAsync<ClusterDetail>($"api/v1/tenants/{Uri.EscapeDataString(t)}/clusters/{Uri.EscapeDataString(c)}", ct));
+            }
+        });
+        return details;
     }
 
     private static Command Drift()
