@@ -45,7 +45,7 @@ public static class DriftEventFeed
             {
                 // A call to a silo that just died can hang until Orleans declares it dead: give up on
                 // it a little after the long poll would have returned, and ask again.
-                page = await grains.GetGrain<ITenantGrain>(tenant).ReadEvents(cursor, PageSize, Wait).WaitAsync(Wait + CallSlack, cancellationToken);
+                page = await grains.GetGrain<ITenantGrain>(tenant).ReadEvents(cursor, PageSize, Wait, cancellationToken).WaitAsync(Wait + CallSlack, cancellationToken);
                 backoff = TimeSpan.FromMilliseconds(100);
             }
             catch (Exception e) when (e is not OperationCanceledException)

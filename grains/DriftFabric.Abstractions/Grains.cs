@@ -155,10 +155,11 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>
     /// Up to <paramref name="max"/> events after <paramref name="afterSequence"/>; when there are
-    /// none yet, waits up to <paramref name="wait"/> for the next one.
+    /// none yet, waits up to <paramref name="wait"/> for the next one, or until the caller gives up
+    /// (<paramref name="cancellationToken"/>: a reader that stops does not hold the tenant busy).
     /// </summary>
     [Alias("ReadEvents"), AlwaysInterleave]
-    Task<EventPage> ReadEvents(long afterSequence, int max, TimeSpan wait);
+    Task<EventPage> ReadEvents(long afterSequence, int max, TimeSpan wait, CancellationToken cancellationToken = default);
 
     [Alias("ReportCluster")]
     Task ReportCluster(ClusterSummary cluster);

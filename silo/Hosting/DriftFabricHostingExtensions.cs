@@ -34,6 +34,7 @@ public static class DriftFabricHostingExtensions
     public static ISiloBuilder AddDriftFabricEmbedded(this ISiloBuilder silo, MemoryDriftEventLog? sharedLog = null)
     {
         AddCommon(silo);
+        silo.Services.TryAddSingleton(GrainStateDurability.InMemory);
         if (sharedLog is not null)
         {
             silo.Services.AddSingleton<IDriftEventLog>(sharedLog);
@@ -67,6 +68,7 @@ public static class DriftFabricHostingExtensions
         var options = DriftFabricClientExtensions.RedisOptions(redis);
         AddCommon(silo);
         silo.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options.Clone()));
+        silo.Services.TryAddSingleton(GrainStateDurability.Durable);
         silo.Services.AddSingleton<IDriftEventLog>(sp => new RedisDriftEventLog(sp.GetRequiredService<IConnectionMultiplexer>(), FabricId + ":"));
         silo.Services.AddHostedService<RedisHealthMonitor>();
         silo.Configure<ClusterOptions>(UseFabricIds);

@@ -35,6 +35,7 @@ public sealed partial class TenantGrain(
     FabricHealth health,
     TimeProvider time,
     FabricMetrics metrics,
+    GrainStateDurability durability,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
     /// <summary>Batches of several services go to the log in one append, up to this many.</summary>
@@ -192,18 +193,19 @@ public sealed partial class TenantGrain(
         await PublishLive([]);
     }
 
-    public async Task<EventPage> ReadEvents(long afterSequence, int max, TimeSpan wait)
+    public async Task<EventPage> ReadEvents(long afterSequence, int max, TimeSpan wait, CancellationToken cancellationToken = default)
     {
         max = Math.Clamp(max, 1, 10_000);
         var appended = _appended.Task;
-        var page = await log.ReadAsync(Tenant, afterSequence, max);
+        var page = await log.ReadAsync(Tenant, afterSequence, max, cancellationToken);
         if (page.Events.Count > 0 || wait <= TimeSpan.Zero)
         {
             return page;
         }
 
-        await Task.WhenAny(appended, Task.Delay(wait < MaxWait ? wait : MaxWait));
-        return await log.ReadAsync(Tenant, afterSequence, max);
+        await Task.WhenAny(appended, Task.Delay(wait < MaxWait ? wait : MaxWait, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+        return await log.ReadAsync(Tenant, afterSequence, max, cancellationToken);
     }
 
     public async Task SetRetention(int maxLength, TimeSpan maxAge)
@@ -235,7 +237,12 @@ public sealed partial class TenantGrain(
             await flushing;
         }
 
-        await PersistAsync(cancellationToken);
+        // Roll-ups in silo memory die with a silo that is shutting down (its storage grains are
+        // already gone): nothing to keep, and clusters report theirs again to a new activation.
+        if (durability.OutlivesSilos || reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        {
+            await PersistAsync(cancellationToken);
+        }
     }
 
     /// <summary>

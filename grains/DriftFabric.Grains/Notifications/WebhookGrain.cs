@@ -109,7 +109,7 @@ public sealed partial class WebhookGrain(
         _pumping = true;
         try
         {
-            var page = await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReadEvents(State.Cursor, PageSize, TimeSpan.Zero);
+            var page = await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReadEvents(State.Cursor, PageSize, TimeSpan.Zero, cancellationToken);
             if (page.FirstAvailable > State.Cursor + 1 && page.Last > State.Cursor)
             {
                 var lost = page.FirstAvailable - 1 - State.Cursor;
