@@ -48,6 +48,8 @@ public sealed class EmbeddedSiloTests : IDisposable
         Assert.Contains("apps/Deployment/shop/cart /spec/replicas", resolved, StringComparison.Ordinal);
 
         Assert.Equal(0, await silo.InterruptAsync());
+        // A clean stop: no errors on the way out (state in silo memory is not written to storage that is gone).
+        Assert.DoesNotContain(silo.Seen, line => line.StartsWith("fail:", StringComparison.Ordinal) || line.Contains("Polly", StringComparison.Ordinal));
     }
 
     [Fact]
