@@ -65,9 +65,11 @@ public sealed partial class ProxyGrain(
     {
         if (!config.Equals(state.State.Config))
         {
-            if (state.State.Config is { } previous && (previous.Kind != config.Kind || previous.DesiredPath != config.DesiredPath))
+            if (state.State.Config is { } previous && previous.Kind != config.Kind)
             {
-                // Judged against another config: the old drifts say nothing about the new one.
+                // Another kind is another resource (caddy/Proxy/_/edge is not envoy/Proxy/_/edge):
+                // the old one's drifts leave the services before the new one is judged.
+                await WithdrawAsync(previous);
                 state.State.Judged = false;
                 state.State.Drifts = [];
             }
@@ -101,12 +103,16 @@ public sealed partial class ProxyGrain(
         _poll = null;
         if (state.State.Config is { } config)
         {
-            await GrainFactory.GetGrain<IClusterGrain>(ClusterKeys.Of(config.Tenant, config.Cluster)).ForgetProxy(config.Name);
+            await WithdrawAsync(config);
         }
 
         await state.ClearStateAsync();
         DeactivateOnIdle();
     }
+
+    /// <summary>Has the cluster take this proxy's drifts back from its services and forget it.</summary>
+    private Task WithdrawAsync(ProxyConfig config) =>
+        GrainFactory.GetGrain<IClusterGrain>(ClusterKeys.Of(config.Tenant, config.Cluster)).ForgetProxy(config.Name);
 
     public Task<ProxyStatus> GetStatus() => Task.FromResult(Status());
 

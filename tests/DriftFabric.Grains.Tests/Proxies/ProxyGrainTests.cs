@@ -231,6 +231,30 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         Assert.Equal(5, (await ProxyFleet.EventuallyAsync(() => fleet.Service("web").GetSummary(), s => s.Drifts == 5)).Drifts);
     }
 
+    [Fact]
+    public async Task A_proxy_whose_services_or_kind_change_moves_its_drifts_and_leaves_none_behind()
+    {
+        var dumps = Path.Combine(AppContext.BaseDirectory, "envoy");
+        using var fleet = new ProxyFleet(fabric.Client, "proxy-moved");
+        fleet.Files.Write("proxies/expected.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-expected.json")));
+        fleet.Files.Write("proxies/config_dump.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-actual-drifted.json")));
+        const string Sidecar = "{ name: sidecar, kind: KIND, admin: proxies/config_dump.json, desired: proxies/expected.json, services: [SERVICES] }";
+
+        await fleet.LoadAsync(Sidecar.Replace("KIND", "envoy", StringComparison.Ordinal).Replace("SERVICES", "shop/web", StringComparison.Ordinal));
+        Assert.Equal((5, 0), ((await fleet.Service("web").GetSummary()).Drifts, (await fleet.Service("api").GetSummary()).Drifts));
+
+        await fleet.LoadAsync(Sidecar.Replace("KIND", "envoy", StringComparison.Ordinal).Replace("SERVICES", "shop/api", StringComparison.Ordinal));
+        Assert.Equal((0, 5), ((await fleet.Service("web").GetSummary()).Drifts, (await fleet.Service("api").GetSummary()).Drifts));
+        Assert.Equal((1, 2), ((await fleet.Service("web").GetSummary()).Resources, (await fleet.Service("api").GetSummary()).Resources));
+
+        // Declared as another kind: another resource, judged by another kind's rules; the envoy one's drifts are gone.
+        await fleet.LoadAsync(Sidecar.Replace("KIND", "caddy", StringComparison.Ordinal).Replace("SERVICES", "shop/api", StringComparison.Ordinal));
+        var api = await fleet.Service("api").GetDrifts();
+        Assert.NotEmpty(api);
+        Assert.All(api, d => Assert.Equal("caddy/Proxy/_/sidecar", d.Resource));
+        Assert.Equal(2, (await fleet.Service("api").GetSummary()).Resources);
+    }
+
     private static Task<ProxyStatus> ProxyProbe(ProxyFleet fleet, Func<ProxyStatus, bool> done) =>
         ProxyFleet.EventuallyAsync(() => fleet.Proxy("edge").GetStatus(), done);
 
