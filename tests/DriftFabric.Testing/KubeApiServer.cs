@@ -242,9 +242,10 @@ public sealed class KubeApiServer : IAsyncDisposable
 
         Interlocked.Exchange(ref _failNext, Math.Max(0, Volatile.Read(ref _failNext)));
         var segments = context.Request.Path.Value!.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (context.Request.Method != "GET")
+        var apply = context.Request.Method == "PATCH" && (context.Request.ContentType ?? string.Empty).StartsWith("application/apply-patch", StringComparison.Ordinal);
+        if (context.Request.Method != "GET" && !apply)
         {
-            await WriteStatus(context, 405, "MethodNotAllowed", "only reads are served over HTTP");
+            await WriteStatus(context, 405, "MethodNotAllowed", "only reads and server-side apply are served over HTTP");
             return;
         }
 
@@ -282,6 +283,12 @@ public sealed class KubeApiServer : IAsyncDisposable
         if (type is null)
         {
             await WriteStatus(context, 404, "NotFound", $"the server could not find the requested resource ({context.Request.Path})");
+            return;
+        }
+
+        if (apply)
+        {
+            await (name is null ? WriteStatus(context, 405, "MethodNotAllowed", "apply names one object") : ApplyAsync(context, type, ns, name));
             return;
         }
 
@@ -482,6 +489,118 @@ public sealed class KubeApiServer : IAsyncDisposable
             Append(new StoredEvent(rv, previous is null ? "ADDED" : "MODIFIED", type, ns, json));
             return obj;
         }
+    }
+
+    /// <summary>
+    /// Server-side apply (<c>PATCH</c>, <c>application/apply-patch+yaml</c>; JSON is YAML):
+    /// <c>fieldManager</c> required, <c>force</c>, <c>dryRun=All</c> (the result, nothing stored),
+    /// and the applied <c>metadata.resourceVersion</c> as a precondition (409 when the object changed).
+    /// Conflicts with other managers are a 409 naming each manager and field, as the API server words them.
+    /// </summary>
+    private async Task ApplyAsync(HttpContext context, KubeResourceType type, string? ns, string name)
+    {
+        var query = context.Request.Query;
+        var manager = query["fieldManager"].ToString();
+        if (manager.Length == 0)
+        {
+            await WriteStatus(context, 422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+            return;
+        }
+
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        JsonObject applied;
+        try
+        {
+            applied = ManagedFieldsTracker.Parse(await reader.ReadToEndAsync(context.RequestAborted));
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            await WriteStatus(context, 400, "BadRequest", "error decoding YAML: " + e.Message);
+            return;
+        }
+
+        if (applied["kind"]?.GetValue<string>() != type.Kind || applied["metadata"]?["name"]?.GetValue<string>() != name)
+        {
+            await WriteStatus(context, 400, "BadRequest", $"the body of the request names another object than {type.Plural} \"{name}\"");
+            return;
+        }
+
+        var force = query["force"] == "true";
+        var dryRun = query["dryRun"] == "All";
+        var typeKey = TypeKey(type.Group, type.Kind);
+        var storedNs = type.Namespaced ? ns ?? "default" : string.Empty;
+        var conflicts = new List<(string Manager, string Field)>();
+        JsonObject? result;
+        bool created;
+        lock (_lock)
+        {
+            var current = _objects.TryGetValue((typeKey, storedNs, name), out var json) ? ManagedFieldsTracker.Parse(json) : null;
+            created = current is null;
+            if (applied["metadata"]?["resourceVersion"]?.GetValue<string>() is { } precondition
+                && precondition != current?["metadata"]?["resourceVersion"]?.GetValue<string>())
+            {
+                result = null;
+            }
+            else
+            {
+                result = ManagedFieldsTracker.Apply(current, applied, manager, force, DateTimeOffset.UtcNow, conflicts) ?? new JsonObject();
+                if (conflicts.Count == 0 || force)
+                {
+                    if (type.Namespaced)
+                    {
+                        result["metadata"]!["namespace"] = storedNs;
+                    }
+
+                    result = dryRun ? result : Store(result, current);
+                }
+            }
+        }
+
+        if (result is null)
+        {
+            await WriteStatus(context, 409, "Conflict", $"Operation cannot be fulfilled on {type.Plural}.{type.Group} \"{name}\": the object has been modified; please apply your changes to the latest version and try again");
+        }
+        else if (conflicts.Count > 0 && !force)
+        {
+            var status = Status(409, "Conflict", $"Apply failed with {conflicts.Count} conflict{(conflicts.Count == 1 ? string.Empty : "s")}: {string.Join("; ", conflicts.Select(c => $"conflict with \"{c.Manager}\" using {type.ApiVersion}: {c.Field}"))}");
+            status["details"] = new JsonObject
+            {
+                ["name"] = name,
+                ["group"] = type.Group,
+                ["kind"] = type.Plural,
+                ["causes"] = new JsonArray([.. conflicts.Select(c => (JsonNode)new JsonObject
+                {
+                    ["reason"] = "FieldManagerConflict",
+                    ["message"] = $"conflict with \"{c.Manager}\" using {type.ApiVersion}",
+                    ["field"] = c.Field,
+                })]),
+            };
+            context.Response.StatusCode = 409;
+            await WriteJson(context, status);
+        }
+        else
+        {
+            context.Response.StatusCode = created && !dryRun ? 201 : 200;
+            await WriteJson(context, result);
+        }
+    }
+
+    /// <summary>Stores an applied object as a write does (new resourceVersion, generation, a watch event); under the lock.</summary>
+    private JsonObject Store(JsonObject obj, JsonObject? previous)
+    {
+        var metadata = obj["metadata"]!.AsObject();
+        var apiVersion = obj["apiVersion"]!.GetValue<string>();
+        var type = TypeOf(apiVersion, obj["kind"]!.GetValue<string>());
+        var ns = metadata["namespace"]?.GetValue<string>() ?? string.Empty;
+        var rv = ++_resourceVersion;
+        metadata["uid"] = previous?["metadata"]?["uid"]?.DeepClone() ?? Guid.NewGuid().ToString();
+        metadata["creationTimestamp"] = previous?["metadata"]?["creationTimestamp"]?.DeepClone() ?? DateTimeOffset.UtcNow.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        metadata["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
+        metadata["generation"] = (previous?["metadata"]?["generation"]?.GetValue<long>() ?? 0) + 1;
+        var json = obj.ToJsonString();
+        _objects[(type, ns, metadata["name"]!.GetValue<string>())] = json;
+        Append(new StoredEvent(rv, previous is null ? "ADDED" : "MODIFIED", type, ns, json));
+        return obj;
     }
 
     private void Spoke(ref bool silent)

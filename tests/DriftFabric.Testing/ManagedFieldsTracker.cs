@@ -7,7 +7,8 @@ namespace DriftFabric.Testing;
 /// Keeps <c>metadata.managedFields</c> the way the API server does for Update operations: the
 /// fields a write sets or changes move to its manager (with the write's time), fields it removes
 /// leave every manager. Lists of containers, env, ports, volumes and mounts are keyed; other lists
-/// are owned whole.
+/// are owned whole. Server-side apply (<see cref="Apply"/>) merges an applied configuration and
+/// reports conflicts as the API server does.
 /// </summary>
 internal static class ManagedFieldsTracker
 {
@@ -35,7 +36,7 @@ internal static class ManagedFieldsTracker
 
         if (changed.Count > 0)
         {
-            var mine = entries.FirstOrDefault(e => e.Manager == manager && e.Subresource == subresource);
+            var mine = entries.FirstOrDefault(e => e.Manager == manager && e.Subresource == subresource && e.Operation == "Update");
             if (mine is null)
             {
                 mine = new Entry(manager, subresource, [], at);
@@ -46,6 +47,123 @@ internal static class ManagedFieldsTracker
             mine.Time = at;
         }
 
+        WriteEntries(entries, next);
+    }
+
+    /// <summary>
+    /// Server-side apply of <paramref name="applied"/> by <paramref name="manager"/> onto
+    /// <paramref name="current"/> (null: the object is created). A field the configuration sets to
+    /// another value than the object has, while another manager owns it, is a conflict: without
+    /// <paramref name="force"/> nothing changes and the conflicts are returned; with it the field
+    /// changes and moves to <paramref name="manager"/>. Maps merge, keyed lists merge by key, other
+    /// lists and values are replaced; the manager's Apply entry owns exactly what it applied, and
+    /// fields of equal value stay shared. Unlike the real server, fields an earlier apply set and
+    /// this one leaves out are kept (DriftFabric always applies whole desired documents).
+    /// </summary>
+    public static JsonObject? Apply(JsonObject? current, JsonObject applied, string manager, bool force, DateTimeOffset at, List<(string Manager, string Field)> conflicts)
+    {
+        var entries = ReadEntries(current);
+        var appliedLeaves = Leaves(applied, null);
+        var currentLeaves = current is null ? [] : Leaves(current, null);
+        var changed = appliedLeaves.Where(kv => !currentLeaves.TryGetValue(kv.Key, out var value) || value != kv.Value).Select(kv => kv.Key).ToHashSet();
+        foreach (var field in changed.Where(currentLeaves.ContainsKey).Order(StringComparer.Ordinal))
+        {
+            foreach (var entry in entries.Where(e => e.Manager != manager && e.Subresource is null && e.Fields.Contains(field)))
+            {
+                conflicts.Add((entry.Manager, FieldText(field)));
+            }
+        }
+
+        if (conflicts.Count > 0 && !force)
+        {
+            return null;
+        }
+
+        var result = current is null ? new JsonObject() : Parse(current.ToJsonString());
+        Merge(result, applied, string.Empty);
+        foreach (var entry in entries.Where(e => e.Subresource is null))
+        {
+            entry.Fields.ExceptWith(changed);
+        }
+
+        var mine = entries.FirstOrDefault(e => e.Manager == manager && e.Subresource is null && e.Operation == "Apply");
+        if (mine is null)
+        {
+            mine = new Entry(manager, null, [], at) { Operation = "Apply" };
+            entries.Add(mine);
+        }
+
+        mine.Fields.Clear();
+        mine.Fields.UnionWith(appliedLeaves.Keys);
+        mine.Time = at;
+        WriteEntries(entries, result);
+        return result;
+    }
+
+    /// <summary>Merges an applied configuration into an object: maps by key, keyed lists by their keys, the rest replaced.</summary>
+    private static void Merge(JsonObject target, JsonObject applied, string name)
+    {
+        foreach (var (key, value) in applied)
+        {
+            if (name.Length == 0 && key == "metadata" && value is JsonObject metadata)
+            {
+                // The applied resourceVersion is a precondition, not a value.
+                var copy = Parse(metadata.ToJsonString());
+                copy.Remove("resourceVersion");
+                copy.Remove("managedFields");
+                target[key] ??= new JsonObject();
+                Merge(target[key]!.AsObject(), copy, key);
+                continue;
+            }
+
+            switch (value)
+            {
+                case JsonObject map when target[key] is JsonObject existing:
+                    Merge(existing, map, key);
+                    break;
+                case JsonArray list when target[key] is JsonArray existing && KeyOf(key, list) is { } keys && KeyOf(key, existing) is not null:
+                    foreach (var element in list.OfType<JsonObject>())
+                    {
+                        var match = existing.OfType<JsonObject>().FirstOrDefault(e => keys.All(k => JsonNode.DeepEquals(e[k], element[k])));
+                        if (match is null)
+                        {
+                            existing.Add(element.DeepClone());
+                        }
+                        else
+                        {
+                            Merge(match, element, key);
+                        }
+                    }
+
+                    break;
+                default:
+                    target[key] = value?.DeepClone();
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A field as the API server names it in a conflict: <c>.spec.replicas</c>, <c>.spec.template.spec.containers[name="web"].image</c>.</summary>
+    private static string FieldText(string path)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var segment in path.Split(Separator))
+        {
+            if (segment.StartsWith("f:", StringComparison.Ordinal))
+            {
+                text.Append('.').Append(segment[2..]);
+            }
+            else if (segment.StartsWith("k:", StringComparison.Ordinal))
+            {
+                text.Append('[').Append(string.Join(",", Parse(segment[2..]).Select(kv => $"{kv.Key}={kv.Value?.ToJsonString()}"))).Append(']');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static void WriteEntries(List<Entry> entries, JsonObject next)
+    {
         entries.RemoveAll(e => e.Fields.Count == 0);
         var list = new JsonArray();
         foreach (var entry in entries)
@@ -53,7 +171,7 @@ internal static class ManagedFieldsTracker
             var json = new JsonObject
             {
                 ["manager"] = entry.Manager,
-                ["operation"] = "Update",
+                ["operation"] = entry.Operation,
                 ["apiVersion"] = next["apiVersion"]?.GetValue<string>(),
                 ["time"] = entry.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
                 ["fieldsType"] = "FieldsV1",
@@ -67,7 +185,7 @@ internal static class ManagedFieldsTracker
             list.Add(json);
         }
 
-        ((JsonObject)next["metadata"]!)["managedFields"] = list;
+        ((JsonObject)(next["metadata"] ??= new JsonObject()))["managedFields"] = list;
     }
 
     private sealed class Entry(string manager, string? subresource, HashSet<string> fields, DateTimeOffset time)
@@ -79,6 +197,9 @@ internal static class ManagedFieldsTracker
         public HashSet<string> Fields { get; } = fields;
 
         public DateTimeOffset Time { get; set; } = time;
+
+        /// <summary><c>Update</c> (a write) or <c>Apply</c> (server-side apply, owning exactly what it applied).</summary>
+        public string Operation { get; init; } = "Update";
     }
 
     private static List<Entry> ReadEntries(JsonObject? obj)
@@ -98,7 +219,10 @@ internal static class ManagedFieldsTracker
             }
 
             var time = DateTimeOffset.Parse(item["time"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
-            entries.Add(new Entry(item["manager"]!.GetValue<string>(), item["subresource"]?.GetValue<string>(), fields, time));
+            entries.Add(new Entry(item["manager"]!.GetValue<string>(), item["subresource"]?.GetValue<string>(), fields, time)
+            {
+                Operation = item["operation"]?.GetValue<string>() ?? "Update",
+            });
         }
 
         return entries;

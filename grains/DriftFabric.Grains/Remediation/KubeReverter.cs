@@ -1,0 +1,270 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DriftFabric.Grains.Kubernetes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace DriftFabric.Grains.Remediation;
+
+public enum RevertOutcome
+{
+    /// <summary>Dry run: what the revert would change (nothing was written).</summary>
+    WouldChange,
+
+    /// <summary>Applied: live matches the code again in the drifted fields.</summary>
+    Reverted,
+
+    /// <summary>The server says nothing would change.</summary>
+    InSync,
+
+    /// <summary>The object changed after the drift was detected: nothing written, the drift is judged again first.</summary>
+    ChangedSinceDetection,
+
+    /// <summary>Another manager owns fields that are not among the drifted ones and differ from the code: nothing written.</summary>
+    Contested,
+
+    /// <summary>Not reverted on purpose (a Secret, whose values DriftFabric never holds; an unmanaged object not asked to be deleted).</summary>
+    Skipped,
+
+    /// <summary>The API server refused or could not be reached.</summary>
+    Failed,
+}
+
+/// <summary>One field a revert changes (or would): JSON values, null where absent.</summary>
+public sealed record FieldChange(string Path, string? From, string? To);
+
+public sealed record RevertResult(string Resource, RevertOutcome Outcome, string Message, IReadOnlyList<FieldChange> Changes);
+
+/// <summary>
+/// What to revert: the desired document, the live object as it was when the drift was detected
+/// (its <c>resourceVersion</c> is the precondition; null when it did not exist), and the paths
+/// that drifted (drift syntax: <c>/spec/template/spec/containers[name=web]/image</c>).
+/// </summary>
+public sealed record RevertRequest(string Resource, string DesiredJson, string? LiveJson, IReadOnlyList<string> DriftedPaths);
+
+/// <summary>
+/// Puts a Kubernetes object back as the code declares it, by server-side apply of the desired
+/// document with field manager <see cref="FieldManager"/>:
+/// <list type="number">
+/// <item>a server-side dry run, without force, with the live object's <c>resourceVersion</c> as a
+/// precondition (a change made since detection is a 409 and is reported, never overwritten);</item>
+/// <item>conflicts with other managers are taken by force only when every conflicting field is one
+/// that drifted; a conflict on any other field leaves the object alone (<see cref="RevertOutcome.Contested"/>);</item>
+/// <item>what the dry run's result changes against live is the preview; without <c>dryRun</c> the
+/// same request is then sent for real.</item>
+/// </list>
+/// Secrets are skipped: DriftFabric holds only digests of their values and would write those.
+/// </summary>
+public sealed class KubeReverter(IKubernetes client)
+{
+    public const string FieldManager = "driftfabric";
+
+    private static readonly string[] Bookkeeping = ["resourceVersion", "generation", "managedFields", "uid", "creationTimestamp", "selfLink"];
+
+    public async Task<RevertResult> RevertAsync(KubeTarget target, RevertRequest request, bool dryRun, CancellationToken ct = default)
+    {
+        if (target.Group.Length == 0 && target.Kind == "Secret")
+        {
+            return new RevertResult(request.Resource, RevertOutcome.Skipped, "Secrets are not reverted: DriftFabric keeps only digests of their values; re-run the pipeline that owns it", []);
+        }
+
+        var body = JsonNode.Parse(request.DesiredJson)!.AsObject();
+        var live = request.LiveJson is null ? null : JsonNode.Parse(request.LiveJson)!.AsObject();
+        var metadata = (body["metadata"] ??= new JsonObject()).AsObject();
+        if (live?["metadata"]?["resourceVersion"]?.GetValue<string>() is { } version)
+        {
+            metadata["resourceVersion"] = version;
+        }
+
+        var name = metadata["name"]?.GetValue<string>() ?? throw new ArgumentException($"{request.Resource}: the desired document has no name", nameof(request));
+        try
+        {
+            var (preview, conflicts) = await ApplyAsync(target, name, body, dryRun: true, force: false, ct);
+            var force = false;
+            if (conflicts is not null)
+            {
+                var foreign = conflicts.Where(c => !request.DriftedPaths.Any(p => Covers(p, c.Field))).ToList();
+                if (foreign.Count > 0)
+                {
+                    return new RevertResult(request.Resource, RevertOutcome.Contested,
+                        $"not reverted: {string.Join("; ", foreign.Select(c => $"{c.Field} is owned by {c.Manager} and is not a drifted field"))}", []);
+                }
+
+                force = true;
+                (preview, _) = await ApplyAsync(target, name, body, dryRun: true, force: true, ct);
+            }
+
+            var changes = Diff(live, preview!);
+            if (changes.Count == 0)
+            {
+                return new RevertResult(request.Resource, RevertOutcome.InSync, "nothing to change: live already matches the code", []);
+            }
+
+            if (dryRun)
+            {
+                return new RevertResult(request.Resource, RevertOutcome.WouldChange, $"would change {Fields(changes.Count)}{(force ? ", taking them from their out-of-band managers" : string.Empty)}", changes);
+            }
+
+            var (applied, _) = await ApplyAsync(target, name, body, dryRun: false, force, ct);
+            return new RevertResult(request.Resource, RevertOutcome.Reverted, $"reverted {Fields(changes.Count)} as {FieldManager}", Diff(live, applied!));
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return new RevertResult(request.Resource, RevertOutcome.ChangedSinceDetection,
+                "not reverted: the object changed after the drift was detected (its resourceVersion moved on); it is judged again first", []);
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or KubernetesException or TaskCanceledException)
+        {
+            var detail = e is HttpOperationException http ? $"{(int)http.Response.StatusCode} {StatusMessage(http.Response.Content) ?? http.Message}" : e.Message;
+            return new RevertResult(request.Resource, RevertOutcome.Failed, $"not reverted: the API server answered {detail}", []);
+        }
+    }
+
+    private static string Fields(int count) => count == 1 ? "1 field" : $"{count} fields";
+
+    /// <summary>
+    /// One server-side apply. A 409 that names conflicting managers comes back as conflicts; a 409
+    /// without them (the precondition failed) and every other error are thrown.
+    /// </summary>
+    private async Task<(JsonObject? Result, List<(string Manager, string Field)>? Conflicts)> ApplyAsync(
+        KubeTarget target, string name, JsonObject body, bool dryRun, bool force, CancellationToken ct)
+    {
+        var patch = new V1Patch(body.ToJsonString(), V1Patch.PatchType.ApplyPatch);
+        var dry = dryRun ? "All" : null;
+        try
+        {
+            if (target.Group.Length > 0)
+            {
+                var result = (JsonElement)(target.Namespaced
+                    ? await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, target.Group, target.Version, target.Namespace, target.Plural, name, dry, FieldManager, force: force, cancellationToken: ct)
+                    : await client.CustomObjects.PatchClusterCustomObjectAsync(patch, target.Group, target.Version, target.Plural, name, dry, FieldManager, force: force, cancellationToken: ct));
+                return (JsonNode.Parse(result.GetRawText())!.AsObject(), null);
+            }
+
+            var ns = target.Namespace ?? string.Empty;
+            object typed = target.Plural switch
+            {
+                "configmaps" => await client.CoreV1.PatchNamespacedConfigMapAsync(patch, name, ns, dry, FieldManager, force: force, cancellationToken: ct),
+                "services" => await client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, dry, FieldManager, force: force, cancellationToken: ct),
+                "serviceaccounts" => await client.CoreV1.PatchNamespacedServiceAccountAsync(patch, name, ns, dry, FieldManager, force: force, cancellationToken: ct),
+                "persistentvolumeclaims" => await client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(patch, name, ns, dry, FieldManager, force: force, cancellationToken: ct),
+                "pods" => await client.CoreV1.PatchNamespacedPodAsync(patch, name, ns, dry, FieldManager, force: force, cancellationToken: ct),
+                "namespaces" => await client.CoreV1.PatchNamespaceAsync(patch, name, dry, FieldManager, force: force, cancellationToken: ct),
+                _ => throw new NotSupportedException($"core resource '{target.Plural}' is not reverted by DriftFabric"),
+            };
+            return (JsonNode.Parse(KubernetesJson.Serialize(typed))!.AsObject(), null);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && Conflicts(e.Response.Content) is { Count: > 0 } conflicts)
+        {
+            return (null, conflicts);
+        }
+    }
+
+    /// <summary>The conflicting managers and fields of an apply's 409 (<c>details.causes</c>, reason FieldManagerConflict).</summary>
+    private static List<(string Manager, string Field)>? Conflicts(string? status)
+    {
+        if (status is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var causes = JsonNode.Parse(status)?["details"]?["causes"] as JsonArray;
+            return causes?.OfType<JsonObject>()
+                .Where(c => c["reason"]?.GetValue<string>() == "FieldManagerConflict")
+                .Select(c => (Manager(c["message"]?.GetValue<string>() ?? string.Empty), c["field"]?.GetValue<string>() ?? string.Empty))
+                .ToList();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><c>conflict with "kubectl-edit" using apps/v1</c>: the manager's name.</summary>
+    private static string Manager(string message)
+    {
+        var start = message.IndexOf('"', StringComparison.Ordinal);
+        var end = start < 0 ? -1 : message.IndexOf('"', start + 1);
+        return end > start ? message[(start + 1)..end] : message;
+    }
+
+    private static string? StatusMessage(string? status)
+    {
+        try
+        {
+            return status is null ? null : JsonNode.Parse(status)?["message"]?.GetValue<string>();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// True when a conflicting field (<c>.spec.template.spec.containers[name="web"].image</c>) is a
+    /// drifted path (<c>/spec/template/spec/containers[name=web]/image</c>) or lies below or above one.
+    /// </summary>
+    public static bool Covers(string driftPath, string conflictField)
+    {
+        var drift = Normalize(driftPath.Replace('/', '.'));
+        var field = Normalize(conflictField);
+        return drift == field || field.StartsWith(drift + ".", StringComparison.Ordinal) || field.StartsWith(drift + "[", StringComparison.Ordinal)
+            || drift.StartsWith(field + ".", StringComparison.Ordinal) || drift.StartsWith(field + "[", StringComparison.Ordinal);
+    }
+
+    private static string Normalize(string path) => path.Replace("\"", string.Empty, StringComparison.Ordinal).Replace(",protocol=TCP", string.Empty, StringComparison.Ordinal);
+
+    /// <summary>What differs between live and the applied result, leaf by leaf (bookkeeping and status left out).</summary>
+    public static List<FieldChange> Diff(JsonObject? before, JsonObject after)
+    {
+        var changes = new List<FieldChange>();
+        Diff(Comparable(before), Comparable(after), string.Empty, changes);
+        return changes;
+    }
+
+    private static JsonObject? Comparable(JsonObject? obj)
+    {
+        if (obj is null)
+        {
+            return null;
+        }
+
+        var copy = JsonNode.Parse(obj.ToJsonString())!.AsObject();
+        copy.Remove("status");
+        if (copy["metadata"] is JsonObject metadata)
+        {
+            foreach (var key in Bookkeeping)
+            {
+                metadata.Remove(key);
+            }
+        }
+
+        return copy;
+    }
+
+    private static void Diff(JsonNode? before, JsonNode? after, string path, List<FieldChange> changes)
+    {
+        if (before is JsonObject b && after is JsonObject a)
+        {
+            foreach (var key in b.Select(kv => kv.Key).Union(a.Select(kv => kv.Key)).Order(StringComparer.Ordinal))
+            {
+                Diff(b[key], a[key], path + "/" + key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal), changes);
+            }
+        }
+        else if (before is JsonArray bl && after is JsonArray al && bl.Count == al.Count && bl.All(i => i is JsonObject { } o && o["name"] is not null))
+        {
+            for (var i = 0; i < bl.Count; i++)
+            {
+                Diff(bl[i], al[i], $"{path}[name={bl[i]!["name"]}]", changes);
+            }
+        }
+        else if (!JsonNode.DeepEquals(before, after))
+        {
+            changes.Add(new FieldChange(path, before?.ToJsonString(), after?.ToJsonString()));
+        }
+    }
+}

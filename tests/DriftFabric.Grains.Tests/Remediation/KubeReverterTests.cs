@@ -1,0 +1,143 @@
+using System.Text.Json.Nodes;
+using DriftFabric.Grains.Kubernetes;
+using DriftFabric.Grains.Remediation;
+using k8s;
+
+namespace DriftFabric.Grains.Tests.Remediation;
+
+/// <summary>
+/// Reverting through server-side apply, against the in-process API server (apply with field
+/// managers, force, dry run, resourceVersion preconditions and conflicts as the real one words them).
+/// </summary>
+public sealed class KubeReverterTests : IAsyncLifetime
+{
+    private const string Resource = "apps/Deployment/shop/web";
+    private const string Desired = """
+        {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop"},
+         "spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"web","image":"web:1"}]}}}}
+        """;
+
+    private static readonly KubeTarget Deployments = new("apps", "v1", "Deployment", "deployments", true, "shop");
+    private static readonly KubeTarget ConfigMaps = new(string.Empty, "v1", "ConfigMap", "configmaps", true, "shop");
+    private KubeApiServer _server = null!;
+    private k8s.Kubernetes _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await KubeApiServer.StartAsync();
+        _client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = _server.BaseUri.ToString() });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    private KubeReverter Reverter => new(_client);
+
+    /// <summary>The pipeline applied the code; then someone scaled by hand: replicas drifted, owned by kubectl-scale.</summary>
+    private JsonObject ScaledByHand()
+    {
+        _server.Put(Desired, manager: "ci-deployer");
+        return _server.Edit("apps/v1", "Deployment", "shop", "web", d => d["spec"]!["replicas"] = 6, manager: "kubectl-scale");
+    }
+
+    private JsonObject Web() => _server.Get("apps/v1", "Deployment", "shop", "web")!;
+
+    [Fact]
+    public async Task A_dry_run_shows_exactly_what_would_change_and_writes_nothing()
+    {
+        var live = ScaledByHand();
+        var version = _server.ResourceVersion;
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: true);
+
+        Assert.Equal(RevertOutcome.WouldChange, result.Outcome);
+        Assert.Equal([new FieldChange("/spec/replicas", "6", "2")], result.Changes);
+        Assert.Contains("taking them from their out-of-band managers", result.Message, StringComparison.Ordinal);
+        Assert.Equal((6, version), ((int)Web()["spec"]!["replicas"]!, _server.ResourceVersion));
+    }
+
+    [Fact]
+    public async Task Reverting_applies_the_code_as_driftfabric_and_takes_the_drifted_field_from_its_manager()
+    {
+        var live = ScaledByHand();
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
+
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Equal([new FieldChange("/spec/replicas", "6", "2")], result.Changes);
+        var web = Web();
+        Assert.Equal(2, (int)web["spec"]!["replicas"]!);
+        var managers = web["metadata"]!["managedFields"]!.AsArray().ToDictionary(m => (string)m!["manager"]!, m => m!);
+        Assert.Equal("Apply", (string?)managers[KubeReverter.FieldManager]["operation"]);
+        Assert.NotNull(managers[KubeReverter.FieldManager]["fieldsV1"]!["f:spec"]!["f:replicas"]);
+        Assert.False(managers.ContainsKey("kubectl-scale"), "kubectl-scale owned only replicas, which the revert took");
+    }
+
+    [Fact]
+    public async Task A_change_made_after_detection_is_reported_and_never_overwritten()
+    {
+        var live = ScaledByHand();
+        _server.Edit("apps/v1", "Deployment", "shop", "web", d => d["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = "web:2", manager: "kubectl-set");
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
+
+        Assert.Equal(RevertOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.Equal((6, "web:2"), ((int)Web()["spec"]!["replicas"]!, (string)Web()["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!));
+    }
+
+    [Fact]
+    public async Task A_conflict_on_a_field_that_did_not_drift_leaves_the_object_alone()
+    {
+        ScaledByHand();
+        var live = _server.Edit("apps/v1", "Deployment", "shop", "web", d => d["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = "web:2", manager: "kubectl-set");
+
+        // Asked to revert replicas only: the image differs too, and belongs to kubectl-set.
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
+
+        Assert.Equal(RevertOutcome.Contested, result.Outcome);
+        Assert.Contains(".spec.template.spec.containers[name=\"web\"].image is owned by kubectl-set", result.Message, StringComparison.Ordinal);
+        Assert.Equal(6, (int)Web()["spec"]!["replicas"]!);
+    }
+
+    [Fact]
+    public async Task A_missing_object_is_created_from_the_code_and_an_object_in_sync_is_left_alone()
+    {
+        var created = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, null, [string.Empty]), dryRun: false);
+        var again = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, Web().ToJsonString(), []), dryRun: true);
+
+        Assert.Equal(RevertOutcome.Reverted, created.Outcome);
+        Assert.Equal(2, (int)Web()["spec"]!["replicas"]!);
+        Assert.Equal(RevertOutcome.InSync, again.Outcome);
+    }
+
+    [Fact]
+    public async Task A_core_object_is_reverted_through_its_typed_api_and_a_secret_is_never_written()
+    {
+        const string Config = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"web-config","namespace":"shop"},"data":{"mode":"safe"}}""";
+        _server.Put(Config, manager: "ci-deployer");
+        var live = _server.Edit("v1", "ConfigMap", "shop", "web-config", c => c["data"]!["mode"] = "debug", manager: "kubectl-edit");
+
+        var reverted = await Reverter.RevertAsync(ConfigMaps, new RevertRequest("core/ConfigMap/shop/web-config", Config, live.ToJsonString(), ["/data/mode"]), dryRun: false);
+        var secret = await Reverter.RevertAsync(ConfigMaps with { Kind = "Secret", Plural = "secrets" }, new RevertRequest("core/Secret/shop/db", "{}", null, ["/data/password"]), dryRun: false);
+
+        Assert.Equal((RevertOutcome.Reverted, "safe"), (reverted.Outcome, (string?)_server.Get("v1", "ConfigMap", "shop", "web-config")!["data"]!["mode"]));
+        Assert.Equal([new FieldChange("/data/mode", "\"debug\"", "\"safe\"")], reverted.Changes);
+        Assert.Equal(RevertOutcome.Skipped, secret.Outcome);
+    }
+
+    [Fact]
+    public async Task An_api_server_that_refuses_is_a_failure_naming_its_answer()
+    {
+        var live = ScaledByHand();
+        _server.FailNextRequests(1, 503);
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
+
+        Assert.Equal(RevertOutcome.Failed, result.Outcome);
+        Assert.StartsWith("not reverted: the API server answered 503", result.Message, StringComparison.Ordinal);
+        Assert.Equal(6, (int)Web()["spec"]!["replicas"]!);
+    }
+}
