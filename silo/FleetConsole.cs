@@ -124,9 +124,9 @@ internal static class ConsoleText
         var d = e.Drift;
         var at = e.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
         var path = d.Path.Length == 0 ? "(whole resource)" : d.Path;
-        var change = DriftText.Change(d, e.Type, value => value ?? "(absent)");
-        var who = d.Manager is null ? string.Empty : $" by {d.Manager}";
-        return $"{at} #{e.Sequence} {e.Tenant}/{e.Service.Cluster} {e.Type.ToString().ToLowerInvariant(),-8} {d.Severity.ToString().ToLowerInvariant(),-8} "
+        var change = DriftText.Change(d, e.Type, value => value ?? "(absent)", e.Remediation);
+        var who = d.Manager is null || e.Remediation is not null ? string.Empty : $" by {d.Manager}";
+        return $"{at} #{e.Sequence} {e.Tenant}/{e.Service.Cluster} {e.Type.ToString().ToLowerInvariant(),-10} {d.Severity.ToString().ToLowerInvariant(),-8} "
             + $"{d.Kind,-9} {d.Resource} {path}: {DriftText.Shorten(change, 160)}{who}";
     }
 }

@@ -15,7 +15,27 @@ public enum DriftEventType
     Opened,
     Changed,
     Resolved,
+
+    /// <summary>Something was done about the drift (a revert, an adoption): see <see cref="DriftEvent.Remediation"/>.</summary>
+    Remediated,
 }
+
+/// <summary>One field a remediation changed (or would): JSON values, null where absent.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.FieldChange")]
+public sealed record FieldChange([property: Id(0)] string Path, [property: Id(1)] string? From, [property: Id(2)] string? To);
+
+/// <summary>
+/// What was done about a drift: who or what acted (<c>api</c>, <c>cli</c>, <c>policy</c>), the
+/// action (<c>revert</c>, <c>adopt</c>), its outcome (<c>reverted</c>, <c>contested</c>...), a
+/// sentence, and the fields it changed.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.RemediationNote")]
+public sealed record RemediationNote(
+    [property: Id(0)] string Actor,
+    [property: Id(1)] string Action,
+    [property: Id(2)] string Outcome,
+    [property: Id(3)] string Message,
+    [property: Id(4)] IReadOnlyList<FieldChange> Changes);
 
 /// <summary>
 /// One current drift as the fabric keeps and streams it. Values are JSON text, already
@@ -51,14 +71,24 @@ public sealed record DriftEvent(
     [property: Id(2)] DriftEventType Type,
     [property: Id(3)] ServiceId Service,
     [property: Id(4)] DriftRecord Drift,
-    [property: Id(5)] DateTimeOffset At);
+    [property: Id(5)] DateTimeOffset At)
+{
+    /// <summary>For <see cref="DriftEventType.Remediated"/>: what was done.</summary>
+    [Id(6)]
+    public RemediationNote? Remediation { get; init; }
+}
 
 /// <summary>A transition before the tenant numbers it.</summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.DriftTransition")]
 public sealed record DriftTransition(
     [property: Id(0)] DriftEventType Type,
     [property: Id(1)] DriftRecord Drift,
-    [property: Id(2)] DateTimeOffset At);
+    [property: Id(2)] DateTimeOffset At)
+{
+    /// <summary>For <see cref="DriftEventType.Remediated"/>: what was done.</summary>
+    [Id(3)]
+    public RemediationNote? Remediation { get; init; }
+}
 
 /// <summary>Counts that roll up from services to clusters to tenants.</summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.DriftSummary")]

@@ -3,10 +3,14 @@ namespace DriftFabric.Abstractions;
 /// <summary>A drift transition in words, the same wherever a person reads it (the silo's console, the CLI).</summary>
 public static class DriftText
 {
-    /// <summary>What the transition did: back in line, declared or undeclared as a whole, or desired -> live with the values as <paramref name="value"/> shows them.</summary>
-    public static string Change(DriftRecord drift, DriftEventType type, Func<string?, string> value) => (type, drift.Kind) switch
+    /// <summary>
+    /// What the transition did: back in line, declared or undeclared as a whole, desired -> live
+    /// with the values as <paramref name="value"/> shows them, or what a remediation did and who did it.
+    /// </summary>
+    public static string Change(DriftRecord drift, DriftEventType type, Func<string?, string> value, RemediationNote? remediation = null) => (type, drift.Kind) switch
     {
         (DriftEventType.Resolved, _) => "back in line with the code",
+        (DriftEventType.Remediated, _) => remediation is { } note ? $"{note.Action} by {note.Actor}: {note.Message}" : "remediated",
         (_, "Missing") when drift.Path.Length == 0 => "declared, not in the cluster",
         (_, "Unmanaged") => "in the cluster, not declared",
         _ => $"{value(drift.Desired)} -> {value(drift.Live)}",

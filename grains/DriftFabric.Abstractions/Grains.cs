@@ -74,7 +74,57 @@ public interface IServiceGrain : IGrainWithStringKey
     /// </summary>
     [Alias("ApplyProxy")]
     Task<DriftSummary> ApplyProxy(string resource, IReadOnlyList<DriftRecord>? drifts);
+
+    /// <summary>
+    /// The drifted resources (or the one named, drifted or not) with their desired document, the
+    /// live object as last seen, and their drifts: what a remediation works from.
+    /// </summary>
+    [Alias("GetRemediationInputs")]
+    Task<IReadOnlyList<ResourceState>> GetRemediationInputs(string? resource);
+
+    /// <summary>Records what was done about a resource's drifts: a <see cref="DriftEventType.Remediated"/> transition for each, logged and streamed.</summary>
+    [Alias("RecordRemediation")]
+    Task RecordRemediation(string resource, RemediationNote note);
 }
+
+/// <summary>A resource of a service as a remediation sees it: desired and live JSON (null where absent) and its drifts.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.ResourceState")]
+public sealed record ResourceState(
+    [property: Id(0)] string Resource,
+    [property: Id(1)] string? Desired,
+    [property: Id(2)] string? Live,
+    [property: Id(3)] IReadOnlyList<DriftRecord> Drifts);
+
+/// <summary>
+/// Put a service's drift right (<c>revert</c>: live back to the code), for one resource or all of
+/// the service's drifted ones; a dry run changes nothing and only shows what would change.
+/// <paramref name="Actor"/> says who asked (<c>api</c>, <c>cli</c>, <c>policy</c>) for the record.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.RemediationRequest")]
+public sealed record RemediationRequest(
+    [property: Id(0)] ServiceId Service,
+    [property: Id(1)] string? Resource,
+    [property: Id(2)] string Action,
+    [property: Id(3)] bool DryRun,
+    [property: Id(4)] string Actor)
+{
+    public const string Revert = "revert";
+}
+
+/// <summary>What a remediation did (or would do) to one resource.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.RemediationResult")]
+public sealed record RemediationResult(
+    [property: Id(0)] string Resource,
+    [property: Id(1)] string Outcome,
+    [property: Id(2)] string Message,
+    [property: Id(3)] IReadOnlyList<FieldChange> Changes);
+
+[GenerateSerializer, Immutable, Alias("driftfabric.RemediationReport")]
+public sealed record RemediationReport(
+    [property: Id(0)] ServiceId Service,
+    [property: Id(1)] string Action,
+    [property: Id(2)] bool DryRun,
+    [property: Id(3)] IReadOnlyList<RemediationResult> Results);
 
 /// <summary>One cluster: reads its desired and live sources, routes each service its own objects, rolls services up.</summary>
 [Alias("driftfabric.IClusterGrain")]
@@ -131,6 +181,13 @@ public interface IClusterGrain : IGrainWithStringKey
     /// <summary>The proxy is no longer declared: its drifts are withdrawn from its services.</summary>
     [Alias("ForgetProxy")]
     Task ForgetProxy(string proxy);
+
+    /// <summary>
+    /// Reverts a service's drifted resources (or one) on the cluster's API server, dry run first;
+    /// each real action is recorded on the service's history and the tenant's stream.
+    /// </summary>
+    [Alias("Remediate")]
+    Task<RemediationReport> Remediate(RemediationRequest request);
 
     /// <summary>The cluster's proxies, as they last reported.</summary>
     [Alias("GetProxies"), AlwaysInterleave]

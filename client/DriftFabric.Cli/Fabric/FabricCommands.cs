@@ -230,7 +230,7 @@ internal static class FabricCommands
                     t.Type.ToString().ToLowerInvariant(),
                     $"[{FabricOutput.Style(d.Severity)}]{d.Severity.ToString().ToLowerInvariant()}[/]",
                     Markup.Escape($"{d.Resource} {d.Path}".TrimEnd()),
-                    Markup.Escape(FabricOutput.Change(d, t.Type)),
+                    Markup.Escape(FabricOutput.Change(d, t.Type, t.Remediation)),
                     Markup.Escape(d.Manager ?? "-"));
             }
 

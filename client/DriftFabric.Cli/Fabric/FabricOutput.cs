@@ -113,13 +113,13 @@ internal sealed class FabricOutput
         d.Manager is null ? "-" : d.ChangedAt is { } at ? $"{d.Manager}, {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}" : d.Manager;
 
     /// <summary>What a transition did to a drift, its values as people read them.</summary>
-    public static string Change(DriftRecord d, DriftEventType type) => DriftText.Change(d, type, Value);
+    public static string Change(DriftRecord d, DriftEventType type, RemediationNote? remediation = null) => DriftText.Change(d, type, Value, remediation);
 
     public static string EventLine(DriftEvent e)
     {
         var d = e.Drift;
         var at = e.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
-        var change = Change(d, e.Type);
+        var change = Change(d, e.Type, e.Remediation);
         var who = d.Manager is null ? string.Empty : $" by {d.Manager}";
         return $"[dim]{at} #{e.Sequence}[/] {Markup.Escape($"{e.Tenant}/{e.Service.Cluster}")} {e.Type.ToString().ToLowerInvariant(),-8} "
             + $"[{Style(d.Severity)}]{d.Severity.ToString().ToLowerInvariant(),-8}[/] {Markup.Escape($"{d.Resource} {d.Path}".TrimEnd())}: {Markup.Escape(DriftText.Shorten(change, MaxText) + who)}";

@@ -44,7 +44,7 @@ public sealed record WebhookSpec(
 {
     public const string JsonFormat = "json";
     public const string SlackFormat = "slack";
-    public static readonly IReadOnlyList<string> EventTypes = ["opened", "changed", "resolved"];
+    public static readonly IReadOnlyList<string> EventTypes = ["opened", "changed", "resolved", "remediated"];
 }
 
 /// <summary>A tenant's event log keeps its newest <see cref="MaxLength"/> events, none older than <see cref="MaxAge"/>.</summary>
@@ -279,7 +279,7 @@ public static class FleetSpecReader
         var events = reader.StringList(item, "events", name + ".events");
         foreach (var type in events.Where(e => !WebhookSpec.EventTypes.Contains(e)))
         {
-            reader.Error(item["events"]!, name + ".events", $"'{type}' is not one of opened, changed, resolved");
+            reader.Error(item["events"]!, name + ".events", $"'{type}' is not one of opened, changed, resolved, remediated");
         }
 
         var skippedReview = false;

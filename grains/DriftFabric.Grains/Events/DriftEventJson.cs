@@ -38,6 +38,27 @@ public static class DriftEventJson
             w.WriteString("onsetAt", d.OnsetAt);
             WriteOptional(w, "source", d.Source);
             w.WriteEndObject();
+            if (transition.Remediation is { } note)
+            {
+                w.WriteStartObject("remediation");
+                w.WriteString("actor", note.Actor);
+                w.WriteString("action", note.Action);
+                w.WriteString("outcome", note.Outcome);
+                w.WriteString("message", note.Message);
+                w.WriteStartArray("changes");
+                foreach (var change in note.Changes)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("path", change.Path);
+                    WriteOptional(w, "from", change.From);
+                    WriteOptional(w, "to", change.To);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
         }
 
@@ -69,7 +90,10 @@ public static class DriftEventJson
                 Enum.Parse<DriftEventType>(root.GetProperty("type").GetString()!, ignoreCase: true),
                 ServiceId.Parse(root.GetProperty("service").GetString()!),
                 drift,
-                root.GetProperty("at").GetDateTimeOffset());
+                root.GetProperty("at").GetDateTimeOffset())
+            {
+                Remediation = root.TryGetProperty("remediation", out var note) ? ReadNote(note) : null,
+            };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
@@ -82,8 +106,16 @@ public static class DriftEventJson
         DriftEventType.Opened => "opened",
         DriftEventType.Changed => "changed",
         DriftEventType.Resolved => "resolved",
+        DriftEventType.Remediated => "remediated",
         _ => type.ToString().ToLower(CultureInfo.InvariantCulture),
     };
+
+    private static RemediationNote ReadNote(JsonElement note) => new(
+        note.GetProperty("actor").GetString()!,
+        note.GetProperty("action").GetString()!,
+        note.GetProperty("outcome").GetString()!,
+        note.GetProperty("message").GetString()!,
+        [.. note.GetProperty("changes").EnumerateArray().Select(c => new FieldChange(c.GetProperty("path").GetString()!, Optional(c, "from"), Optional(c, "to")))]);
 
     private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
     {

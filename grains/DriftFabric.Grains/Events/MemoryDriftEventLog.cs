@@ -31,7 +31,7 @@ public sealed class MemoryDriftEventLog(TimeProvider time) : IDriftEventLog
                     }
 
                     var t = batch.Transitions[i];
-                    var e = new DriftEvent(tenant, ++log.Last, t.Type, batch.Service, t.Drift, t.At);
+                    var e = new DriftEvent(tenant, ++log.Last, t.Type, batch.Service, t.Drift, t.At) { Remediation = t.Remediation };
                     log.Events.Enqueue((e, now));
                     log.Applied[batch.Service.Key] = serviceSequence;
                     appended.Add(e);

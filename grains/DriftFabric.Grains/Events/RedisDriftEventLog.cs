@@ -77,7 +77,7 @@ public sealed class RedisDriftEventLog(IConnectionMultiplexer redis, string pref
         for (var i = 0; i < result.Length; i += 2)
         {
             var (service, _, t) = events[(int)result[i]];
-            appended.Add(new DriftEvent(tenant, (long)result[i + 1], t.Type, service, t.Drift, t.At));
+            appended.Add(new DriftEvent(tenant, (long)result[i + 1], t.Type, service, t.Drift, t.At) { Remediation = t.Remediation });
         }
 
         return appended;

@@ -1,6 +1,7 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Grains.Kubernetes;
+using DriftFabric.Grains.Remediation;
 using k8s;
 using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -704,6 +705,62 @@ public sealed partial class ClusterGrain(
         state.State.ProxiesHeld.Remove(proxy);
         await state.WriteAsync();
         await ReportIfChanged();
+    }
+
+    public async Task<RemediationReport> Remediate(RemediationRequest request)
+    {
+        if (request.Action != RemediationRequest.Revert)
+        {
+            throw new ArgumentException($"'{request.Action}' is not an action this cluster takes (revert)", nameof(request));
+        }
+
+        var service = GrainFactory.GetGrain<IServiceGrain>(request.Service.Key);
+        var inputs = await service.GetRemediationInputs(request.Resource);
+        var results = new List<RemediationResult>();
+        foreach (var input in inputs)
+        {
+            var result = await RevertAsync(input, request.DryRun);
+            results.Add(result);
+            if (!request.DryRun && result.Outcome != nameof(RevertOutcome.InSync))
+            {
+                await service.RecordRemediation(input.Resource, new RemediationNote(request.Actor, request.Action, result.Outcome.ToLowerInvariant(), result.Message, result.Changes));
+            }
+        }
+
+        return new RemediationReport(request.Service, request.Action, request.DryRun, results);
+    }
+
+    /// <summary>One resource put back as the code declares it, through the cluster's own API connection.</summary>
+    private async Task<RemediationResult> RevertAsync(ResourceState input, bool dryRun)
+    {
+        RemediationResult Result(RevertOutcome outcome, string message) => new(input.Resource, outcome.ToString(), message, []);
+        if (state.State.Config?.Kube is null || _client is null || _source is null)
+        {
+            return Result(RevertOutcome.Skipped, $"cluster {_key} is read from a snapshot (or its API server is not connected): there is nothing to write to");
+        }
+
+        if (input.Drifts.Any(d => d.Kind == "Unmanaged"))
+        {
+            return Result(RevertOutcome.Skipped, "an unmanaged object is deleted only when asked explicitly, never by a revert");
+        }
+
+        if (input.Desired is null || !ResourceKey.TryParse(input.Resource, out var key))
+        {
+            return Result(RevertOutcome.Skipped, "not declared in the code: nothing to revert to");
+        }
+
+        var group = key.Group == ResourceKey.CoreGroup ? string.Empty : key.Group;
+        var target = _source.Targets.FirstOrDefault(t => t.Group == group && t.Kind == key.Kind && (!t.Namespaced || t.Namespace == key.Namespace));
+        if (target is null)
+        {
+            return Result(RevertOutcome.Failed, $"{key.Group}/{key.Kind} in {key.Namespace} is not watched on this cluster's API server");
+        }
+
+        var added = input.Drifts.Count(d => d.Kind == "Added");
+        var reverted = await new KubeReverter(_client).RevertAsync(target, new RevertRequest(input.Resource, input.Desired, input.Live, [.. input.Drifts.Select(d => d.Path)]), dryRun);
+        var message = added == 0 ? reverted.Message
+            : $"{reverted.Message}; {added} field{(added == 1 ? string.Empty : "s")} added outside the code stay (server-side apply does not remove fields other managers own)";
+        return new RemediationResult(input.Resource, reverted.Outcome.ToString(), message, reverted.Changes);
     }
 
     public Task<IReadOnlyList<ProxyStatus>> GetProxies() =>

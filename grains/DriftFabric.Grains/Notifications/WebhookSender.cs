@@ -74,13 +74,14 @@ public sealed class WebhookSender(HttpMessageHandler? handler = null) : IDisposa
         var what = (e.Type, d.Kind) switch
         {
             (DriftEventType.Resolved, _) => "is back in line with the code",
+            (DriftEventType.Remediated, _) when e.Remediation is { } note => $"was acted on: {note.Action} by {note.Actor}, {note.Outcome}: {note.Message}",
             (_, "Unmanaged") => "is in the cluster but not in the code",
             (_, "Missing") when d.Path.Length == 0 => "is in the code but not in the cluster",
             (_, "Missing") => $"lost {Value(d.Desired)}",
             (_, "Added") => $"gained {Value(d.Live)}",
             _ => $"is {Value(d.Live)}, code says {Value(d.Desired)}",
         };
-        var who = d.Manager is null ? string.Empty
+        var who = d.Manager is null || e.Type == DriftEventType.Remediated ? string.Empty
             : skippedReview ? $"; changed by {Bold(d.Manager)} outside review"
             : $"; changed by {d.Manager}";
         return $"{Bold(d.Severity.ToString().ToLowerInvariant())} drift {e.Type.ToString().ToLowerInvariant()} in {where}: {field} {what}{who}";

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DriftFabric.Abstractions;
 using DriftFabric.Grains.Kubernetes;
 using k8s;
 using k8s.Autorest;
@@ -32,15 +33,12 @@ public enum RevertOutcome
     Failed,
 }
 
-/// <summary>One field a revert changes (or would): JSON values, null where absent.</summary>
-public sealed record FieldChange(string Path, string? From, string? To);
-
 public sealed record RevertResult(string Resource, RevertOutcome Outcome, string Message, IReadOnlyList<FieldChange> Changes);
 
 /// <summary>
 /// What to revert: the desired document, the live object as it was when the drift was detected
-/// (its <c>resourceVersion</c> is the precondition; null when it did not exist), and the paths
-/// that drifted (drift syntax: <c>/spec/template/spec/containers[name=web]/image</c>).
+/// (null when it did not exist), and the paths that drifted (drift syntax:
+/// <c>/spec/template/spec/containers[name=web]/image</c>).
 /// </summary>
 public sealed record RevertRequest(string Resource, string DesiredJson, string? LiveJson, IReadOnlyList<string> DriftedPaths);
 
@@ -48,8 +46,10 @@ public sealed record RevertRequest(string Resource, string DesiredJson, string? 
 /// Puts a Kubernetes object back as the code declares it, by server-side apply of the desired
 /// document with field manager <see cref="FieldManager"/>:
 /// <list type="number">
-/// <item>a server-side dry run, without force, with the live object's <c>resourceVersion</c> as a
-/// precondition (a change made since detection is a 409 and is reported, never overwritten);</item>
+/// <item>the object is read again: if anything but its status and bookkeeping changed since the
+/// drift was detected, nothing is written and the change is reported; else its current
+/// <c>resourceVersion</c> is the precondition of every request, so a change made meanwhile is a 409;</item>
+/// <item>a server-side dry run, without force;</item>
 /// <item>conflicts with other managers are taken by force only when every conflicting field is one
 /// that drifted; a conflict on any other field leaves the object alone (<see cref="RevertOutcome.Contested"/>);</item>
 /// <item>what the dry run's result changes against live is the preview; without <c>dryRun</c> the
@@ -71,16 +71,27 @@ public sealed class KubeReverter(IKubernetes client)
         }
 
         var body = JsonNode.Parse(request.DesiredJson)!.AsObject();
-        var live = request.LiveJson is null ? null : JsonNode.Parse(request.LiveJson)!.AsObject();
+        var detected = request.LiveJson is null ? null : JsonNode.Parse(request.LiveJson)!.AsObject();
         var metadata = (body["metadata"] ??= new JsonObject()).AsObject();
-        if (live?["metadata"]?["resourceVersion"]?.GetValue<string>() is { } version)
-        {
-            metadata["resourceVersion"] = version;
-        }
-
         var name = metadata["name"]?.GetValue<string>() ?? throw new ArgumentException($"{request.Resource}: the desired document has no name", nameof(request));
         try
         {
+            // Changed since detection? Status and bookkeeping do not count (a controller updates
+            // status, and with it resourceVersion, all the time); anything else does.
+            var live = await GetAsync(target, name, ct);
+            var since = detected is null ? (live is null ? [] : Diff(null, live)) : live is null ? Diff(detected, new JsonObject()) : Diff(detected, live);
+            if (since.Count > 0)
+            {
+                return new RevertResult(request.Resource, RevertOutcome.ChangedSinceDetection,
+                    $"not reverted: the object changed after the drift was detected ({string.Join(", ", since.Select(c => c.Path).Take(5))}); it is judged again first", since);
+            }
+
+            // The object as it is now is the precondition: a change between here and the write is a 409.
+            if (live?["metadata"]?["resourceVersion"]?.GetValue<string>() is { } version)
+            {
+                metadata["resourceVersion"] = version;
+            }
+
             var (preview, conflicts) = await ApplyAsync(target, name, body, dryRun: true, force: false, ct);
             var force = false;
             if (conflicts is not null)
@@ -123,6 +134,38 @@ public sealed class KubeReverter(IKubernetes client)
     }
 
     private static string Fields(int count) => count == 1 ? "1 field" : $"{count} fields";
+
+    /// <summary>The object as the API server has it now, or null when it does not exist.</summary>
+    private async Task<JsonObject?> GetAsync(KubeTarget target, string name, CancellationToken ct)
+    {
+        try
+        {
+            if (target.Group.Length > 0)
+            {
+                var found = (JsonElement)(target.Namespaced
+                    ? await client.CustomObjects.GetNamespacedCustomObjectAsync(target.Group, target.Version, target.Namespace, target.Plural, name, ct)
+                    : await client.CustomObjects.GetClusterCustomObjectAsync(target.Group, target.Version, target.Plural, name, ct));
+                return JsonNode.Parse(found.GetRawText())!.AsObject();
+            }
+
+            var ns = target.Namespace ?? string.Empty;
+            object typed = target.Plural switch
+            {
+                "configmaps" => await client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: ct),
+                "services" => await client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: ct),
+                "serviceaccounts" => await client.CoreV1.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: ct),
+                "persistentvolumeclaims" => await client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(name, ns, cancellationToken: ct),
+                "pods" => await client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: ct),
+                "namespaces" => await client.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct),
+                _ => throw new NotSupportedException($"core resource '{target.Plural}' is not reverted by DriftFabric"),
+            };
+            return JsonNode.Parse(KubernetesJson.Serialize(typed))!.AsObject();
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// One server-side apply. A 409 that names conflicting managers comes back as conflicts; a 409

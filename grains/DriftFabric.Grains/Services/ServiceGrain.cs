@@ -358,6 +358,44 @@ public sealed partial class ServiceGrain(
         return transitions;
     }
 
+    public Task<IReadOnlyList<ResourceState>> GetRemediationInputs(string? resource)
+    {
+        var drifts = state.State.Drifts.Values.GroupBy(d => d.Resource).ToDictionary(g => g.Key, g => g.OrderBy(d => d.Path, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        var keys = resource is null ? drifts.Keys.Order(StringComparer.Ordinal).ToList() : [resource];
+        var result = new List<ResourceState>();
+        foreach (var key in keys)
+        {
+            var desired = state.State.Desired.Find(d => d.Key == key);
+            var live = state.State.Live.Find(d => d.Key == key);
+            if (desired is null && live is null && !drifts.ContainsKey(key))
+            {
+                continue;
+            }
+
+            result.Add(new ResourceState(
+                key,
+                desired is null ? null : System.Text.Encoding.UTF8.GetString(desired.Json()),
+                live is null ? null : System.Text.Encoding.UTF8.GetString(live.Json()),
+                drifts.GetValueOrDefault(key) ?? []));
+        }
+
+        return Task.FromResult<IReadOnlyList<ResourceState>>(result);
+    }
+
+    public async Task RecordRemediation(string resource, RemediationNote note)
+    {
+        var received = time.GetTimestamp();
+        var now = time.GetUtcNow();
+        var acted = state.State.Drifts.Values.Where(d => d.Resource == resource).OrderBy(d => d.Path, StringComparer.Ordinal).ToList();
+        if (acted.Count == 0)
+        {
+            // Acted on a resource with no drift left (it resolved meanwhile): the record still names it.
+            acted = [new DriftRecord(resource, string.Empty, "Modified", DriftSeverity.Low, null, null, null, null, now, null)];
+        }
+
+        await CommitAsync([.. acted.Select(d => new DriftTransition(DriftEventType.Remediated, d, now) { Remediation = note })], received);
+    }
+
     public async Task<DriftSummary> ApplyProxy(string resource, IReadOnlyList<DriftRecord>? drifts)
     {
         var received = time.GetTimestamp();

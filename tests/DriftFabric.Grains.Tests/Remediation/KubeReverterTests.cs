@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using DriftFabric.Grains.Kubernetes;
 using DriftFabric.Grains.Remediation;
+using DriftFabric.Abstractions;
 using k8s;
 
 namespace DriftFabric.Grains.Tests.Remediation;
@@ -85,7 +86,21 @@ public sealed class KubeReverterTests : IAsyncLifetime
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
 
         Assert.Equal(RevertOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.Equal([new FieldChange("/spec/template/spec/containers[name=web]/image", "\"web:1\"", "\"web:2\"")], result.Changes);
         Assert.Equal((6, "web:2"), ((int)Web()["spec"]!["replicas"]!, (string)Web()["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!));
+    }
+
+    [Fact]
+    public async Task A_status_update_since_detection_is_no_change_to_the_object()
+    {
+        var live = ScaledByHand();
+        // The controller reports on its rollout: status and resourceVersion move, nothing else.
+        _server.Edit("apps/v1", "Deployment", "shop", "web", d => d["status"] = new JsonObject { ["replicas"] = 6 }, manager: "kube-controller-manager", subresource: "status");
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
+
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Equal(2, (int)Web()["spec"]!["replicas"]!);
     }
 
     [Fact]

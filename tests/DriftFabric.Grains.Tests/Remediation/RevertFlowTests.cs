@@ -1,0 +1,73 @@
+using DriftFabric.Abstractions;
+using DriftFabric.Grains.Fleet;
+
+namespace DriftFabric.Grains.Tests.Remediation;
+
+/// <summary>
+/// A revert asked of a watched cluster: dry run, then for real through server-side apply; the
+/// action is an event on the tenant's stream and in the service's history, and the watch then
+/// sees the object back in line.
+/// </summary>
+[Collection(FabricTests.Name)]
+public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
+{
+    private KubeApiServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await KubeApiServer.StartAsync();
+        _server.BookmarkInterval = TimeSpan.FromMilliseconds(200);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task A_drift_reverted_is_recorded_as_an_action_and_then_resolves_through_the_watch()
+    {
+        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
+        using var fleet = TempFleet.Single("revert-flow");
+        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        fleet.Write("kube.yaml", _server.KubeConfig());
+        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, "revert-flow");
+        await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("revert-flow/prod");
+        var service = new ServiceId("revert-flow", "prod", "shop", "web");
+
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 7, "kubectl-scale");
+        var opened = await events.ReadOneAsync();
+        var preview = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: true, "test"));
+        var untouched = (int)_server.Get("apps/v1", "Deployment", "shop", "web")!["spec"]!["replicas"]!;
+        var done = await cluster.Remediate(new RemediationRequest(service, "apps/Deployment/shop/web", RemediationRequest.Revert, DryRun: false, "test"));
+        var remediated = await events.ReadOneAsync();
+        var resolved = await events.ReadOneAsync();
+
+        Assert.Equal((DriftEventType.Opened, "/spec/replicas"), (opened.Type, opened.Drift.Path));
+        var would = Assert.Single(preview.Results);
+        Assert.Equal(("WouldChange", 7), (would.Outcome, untouched));
+        Assert.Equal([new FieldChange("/spec/replicas", "7", "2")], would.Changes);
+        Assert.Equal("Reverted", Assert.Single(done.Results).Outcome);
+        Assert.Equal(2, (int)_server.Get("apps/v1", "Deployment", "shop", "web")!["spec"]!["replicas"]!);
+        Assert.Equal((DriftEventType.Remediated, "/spec/replicas"), (remediated.Type, remediated.Drift.Path));
+        Assert.Equal(("test", "revert", "reverted"), (remediated.Remediation!.Actor, remediated.Remediation.Action, remediated.Remediation.Outcome));
+        Assert.Equal((DriftEventType.Resolved, "/spec/replicas"), (resolved.Type, resolved.Drift.Path));
+        var history = await fabric.Client.GetGrain<IServiceGrain>(service.Key).GetHistory();
+        Assert.Equal([DriftEventType.Opened, DriftEventType.Remediated, DriftEventType.Resolved], history.Select(h => h.Type));
+    }
+
+    [Fact]
+    public async Task A_cluster_read_from_a_snapshot_has_nothing_to_write_to_and_says_so()
+    {
+        using var fleet = TempFleet.Single("revert-snapshot");
+        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 5, "web:1", manager: "kubectl-scale")));
+        await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+
+        var report = await fabric.Client.GetGrain<IClusterGrain>("revert-snapshot/prod")
+            .Remediate(new RemediationRequest(new ServiceId("revert-snapshot", "prod", "shop", "web"), null, RemediationRequest.Revert, DryRun: false, "test"));
+
+        var result = Assert.Single(report.Results);
+        Assert.Equal("Skipped", result.Outcome);
+        Assert.Contains("read from a snapshot", result.Message, StringComparison.Ordinal);
+    }
+}
