@@ -28,6 +28,17 @@ public sealed class DriftClient(IGrainFactory grains) : IDriftClient
         return new ClusterDetail(tenant, summary, services, proxies);
     }
 
+    public async Task<RemediationReport> RemediateAsync(RemediationRequest request, CancellationToken cancellationToken = default)
+    {
+        await RequireServiceAsync(request.Service, cancellationToken);
+        if (request.Resource is { } resource && await grains.GetGrain<IServiceGrain>(request.Service.Key).GetResourceDrifts(resource).WaitAsync(cancellationToken) is null)
+        {
+            throw new DriftFabricNotFoundException($"service {request.Service} has no resource {resource}");
+        }
+
+        return await grains.GetGrain<IClusterGrain>(ClusterKeys.Of(request.Service.Tenant, request.Service.Cluster)).Remediate(request).WaitAsync(cancellationToken);
+    }
+
     public async Task<ProxyDetail> GetProxyAsync(string tenant, string cluster, string proxy, CancellationToken cancellationToken = default)
     {
         await RequireClusterAsync(tenant, cluster, cancellationToken);

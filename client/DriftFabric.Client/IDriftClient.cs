@@ -31,6 +31,13 @@ public interface IDriftClient
     Task<IReadOnlyList<DriftRecord>> GetResourceDriftAsync(ServiceId service, string resource, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Puts a service's drift right (<see cref="RemediationRequest.Revert"/>), for all its drifted
+    /// resources or the one named; a dry run only shows what would change. Real actions are
+    /// recorded as <see cref="DriftEventType.Remediated"/> events.
+    /// </summary>
+    Task<RemediationReport> RemediateAsync(RemediationRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The tenant's drift events numbered after <paramref name="afterSequence"/> (0: from the
     /// start of its log), in order, each once, then new ones as they happen. Reconnects and silo
     /// failures are retried from the last event yielded; keep the last sequence you processed and

@@ -10,12 +10,17 @@ using Microsoft.Extensions.Options;
 
 namespace DriftFabric.Silo.Api;
 
-/// <summary>A bearer token of the API and the tenants it may read (<c>*</c>: every tenant).</summary>
+/// <summary>
+/// A bearer token of the API, the tenants it may read (<c>*</c>: every tenant), and its scopes:
+/// <c>read</c> (always), <c>write</c> to act on drift (remediation).
+/// </summary>
 public sealed class ApiToken
 {
     public string Token { get; set; } = string.Empty;
 
     public List<string> Tenants { get; set; } = [];
+
+    public List<string> Scopes { get; set; } = [];
 }
 
 /// <summary>
@@ -28,8 +33,10 @@ public sealed class ApiTokens
 {
     public const string Section = "DriftFabric:Api:Tokens";
     public const string AllTenants = "*";
+    public const string ReadScope = "read";
+    public const string WriteScope = "write";
 
-    private readonly List<(byte[] Digest, HashSet<string> Tenants)> _tokens = [];
+    private readonly List<(byte[] Digest, HashSet<string> Tenants, bool Write)> _tokens = [];
 
     private ApiTokens()
     {
@@ -58,37 +65,43 @@ public sealed class ApiTokens
                 throw new InvalidOperationException($"{Section}:{i}:Tenants names no tenant (use \"{AllTenants}\" for all)");
             }
 
-            tokens.Add(token.Token, token.Tenants);
+            if (token.Scopes.Find(scope => scope is not (ReadScope or WriteScope)) is { } unknown)
+            {
+                throw new InvalidOperationException($"{Section}:{i}:Scopes: '{unknown}' is not a scope (read, write)");
+            }
+
+            tokens.Add(token.Token, token.Tenants, token.Scopes.Contains(WriteScope));
         }
 
         if (tokens.Count == 0)
         {
+            // Shown once, to whoever started the silo: theirs to read and to act with.
             tokens.Generated = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
-            tokens.Add(tokens.Generated, [AllTenants]);
+            tokens.Add(tokens.Generated, [AllTenants], write: true);
         }
 
         return tokens;
     }
 
-    /// <summary>The tenants a presented token may read, or null when it is no token of ours.</summary>
-    public IReadOnlySet<string>? TenantsOf(string presented)
+    /// <summary>The tenants a presented token may read and whether it may write, or null when it is no token of ours.</summary>
+    public (IReadOnlySet<string> Tenants, bool Write)? Find(string presented)
     {
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        IReadOnlySet<string>? found = null;
-        foreach (var (known, tenants) in _tokens)
+        (IReadOnlySet<string>, bool)? found = null;
+        foreach (var (known, tenants, write) in _tokens)
         {
             // Every token is compared, in constant time: timing tells nothing of which matched.
             if (CryptographicOperations.FixedTimeEquals(known, digest))
             {
-                found = tenants;
+                found = (tenants, write);
             }
         }
 
         return found;
     }
 
-    private void Add(string token, IEnumerable<string> tenants) =>
-        _tokens.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), new HashSet<string>(tenants, StringComparer.Ordinal)));
+    private void Add(string token, IEnumerable<string> tenants, bool write) =>
+        _tokens.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), new HashSet<string>(tenants, StringComparer.Ordinal), write));
 }
 
 /// <summary>Authenticates <c>Authorization: Bearer &lt;token&gt;</c> against <see cref="ApiTokens"/>; the tenants become claims.</summary>
@@ -97,6 +110,7 @@ public sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions>
 {
     public const string SchemeName = "Bearer";
     public const string TenantClaim = "driftfabric:tenant";
+    public const string ScopeClaim = "driftfabric:scope";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -106,13 +120,13 @@ public sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions>
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var tenants = tokens.TenantsOf(header["Bearer ".Length..].Trim());
-        if (tenants is null)
+        if (tokens.Find(header["Bearer ".Length..].Trim()) is not var (tenants, write))
         {
             return Task.FromResult(AuthenticateResult.Fail("unknown token"));
         }
 
-        var identity = new ClaimsIdentity(tenants.Select(t => new Claim(TenantClaim, t)), SchemeName);
+        var claims = tenants.Select(t => new Claim(TenantClaim, t)).Append(new Claim(ScopeClaim, ApiTokens.ReadScope));
+        var identity = new ClaimsIdentity(write ? claims.Append(new Claim(ScopeClaim, ApiTokens.WriteScope)) : claims, SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 
@@ -137,4 +151,6 @@ internal static class TenantAccess
 {
     public static bool MayRead(this ClaimsPrincipal user, string tenant) =>
         user.HasClaim(ApiTokenHandler.TenantClaim, ApiTokens.AllTenants) || user.HasClaim(ApiTokenHandler.TenantClaim, tenant);
+
+    public static bool MayWrite(this ClaimsPrincipal user, string tenant) => user.MayRead(tenant) && user.HasClaim(ApiTokenHandler.ScopeClaim, ApiTokens.WriteScope);
 }

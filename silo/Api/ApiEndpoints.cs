@@ -48,6 +48,33 @@ public static class ApiEndpoints
         service.MapGet("/history", (string tenant, string cluster, string @namespace, string service, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
             Answer(user, tenant, () => drift.GetHistoryAsync(new ServiceId(tenant, cluster, @namespace, service), ct)))
             .WithSummary("A service's most recent transitions, oldest first.");
+        service.MapPost("/remediate", async (string tenant, string cluster, string @namespace, string service, RemediateBody body, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
+        {
+            if (!user.MayRead(tenant))
+            {
+                return Results.Forbid();
+            }
+
+            if (!user.MayWrite(tenant))
+            {
+                return Results.Json(new ApiError("this token has no write scope: remediation needs one"), statusCode: StatusCodes.Status403Forbidden);
+            }
+
+            if (body.Action != RemediationRequest.Revert)
+            {
+                return Results.BadRequest(new ApiError($"'{body.Action}' is not an action (revert)"));
+            }
+
+            try
+            {
+                var id = new ServiceId(tenant, cluster, @namespace, service);
+                return Results.Ok(await drift.RemediateAsync(new RemediationRequest(id, body.Resource, body.Action, body.DryRun ?? true, body.Actor is { Length: > 0 } actor ? $"api:{actor}" : "api"), ct));
+            }
+            catch (DriftFabricNotFoundException e)
+            {
+                return Results.NotFound(new ApiError(e.Message));
+            }
+        }).WithSummary("Reverts the service's drifted resources (or the one named) to the code. A dry run (the default) only shows what would change. Needs a token with the write scope.");
         service.MapGet("/resources/{**resource}", (string tenant, string cluster, string @namespace, string service, string resource, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
             Answer(user, tenant, () => drift.GetResourceDriftAsync(new ServiceId(tenant, cluster, @namespace, service), resource, ct)))
             .WithSummary("The current drifts of one resource of a service (e.g. resources/apps/Deployment/shop/web); empty when in sync.");
@@ -150,3 +177,6 @@ public static class ApiEndpoints
         }
     }
 }
+
+/// <summary>The body of a remediation: the action (<c>revert</c>), whether only to show what would change (default true), one resource or all, and who asks (for the record).</summary>
+public sealed record RemediateBody(string Action, bool? DryRun, string? Resource, string? Actor);

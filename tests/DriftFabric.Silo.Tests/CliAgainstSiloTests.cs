@@ -46,6 +46,22 @@ public sealed class CliAgainstSiloTests(ApiSilo api)
     }
 
     [Fact]
+    public async Task Remediate_shows_what_a_revert_would_do_and_exits_2_when_a_resource_is_left_as_it_was()
+    {
+        var (code, json, _) = await Cli(ApiSilo.AllTenants, "remediate", "acme/prod-eu/shop/cart/apps/Deployment/shop/cart", "--revert", "--dry-run", "--format", "json");
+        var (tableCode, table, _) = await Cli(ApiSilo.AllTenants, "remediate", "acme/prod-eu/shop/cart", "--revert", "--dry-run", "--format", "table");
+        var (noAction, _, error) = await Cli(ApiSilo.AllTenants, "remediate", "acme/prod-eu/shop/cart", "--format", "json");
+
+        // The example fleet is read from snapshots: nothing to write to, so the resource is left as it was.
+        Assert.Equal((2, 2, 1), (code, tableCode, noAction));
+        var result = Assert.Single(JsonNode.Parse(json)!["results"]!.AsArray())!;
+        Assert.Equal(("apps/Deployment/shop/cart", "Skipped"), ((string?)result["resource"], (string?)result["outcome"]));
+        Assert.Contains("core/ConfigMap/shop/debug-flags", table, StringComparison.Ordinal);
+        Assert.Contains("Dry run: nothing was changed.", table, StringComparison.Ordinal);
+        Assert.Contains("say what to do: --revert", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Drift_shows_desired_and_live_side_by_side_and_history_the_transitions()
     {
         var (code, table, _) = await Cli(ApiSilo.AllTenants, "drift", "acme/prod-eu/shop/cart", "--format", "table");

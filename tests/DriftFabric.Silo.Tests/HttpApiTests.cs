@@ -38,6 +38,8 @@ public sealed class ApiSilo : IAsyncLifetime
             {
                 ["DRIFTFABRIC__API__TOKENS__0__TOKEN"] = AllTenants,
                 ["DRIFTFABRIC__API__TOKENS__0__TENANTS__0"] = "*",
+                ["DRIFTFABRIC__API__TOKENS__0__SCOPES__0"] = "read",
+                ["DRIFTFABRIC__API__TOKENS__0__SCOPES__1"] = "write",
                 ["DRIFTFABRIC__API__TOKENS__1__TOKEN"] = AcmeOnly,
                 ["DRIFTFABRIC__API__TOKENS__1__TENANTS__0"] = "acme",
             },
@@ -54,9 +56,18 @@ public sealed class ApiSilo : IAsyncLifetime
         Fleet.Dispose();
     }
 
-    public async Task<(HttpStatusCode Status, JsonNode? Body)> GetAsync(string path, string? token)
+    public Task<(HttpStatusCode Status, JsonNode? Body)> GetAsync(string path, string? token) => SendAsync(HttpMethod.Get, path, token, null);
+
+    public Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(string path, string? token, string json) => SendAsync(HttpMethod.Post, path, token, json);
+
+    private async Task<(HttpStatusCode Status, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? token, string? json)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = new HttpRequestMessage(method, path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        }
+
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -152,6 +163,31 @@ public sealed class HttpApiTests(ApiSilo api)
         Assert.Contains(history!.AsArray(), t => (string?)t!["type"] == "opened" && (string?)t["drift"]!["path"] == "/spec/replicas");
         Assert.Equal("6", (string?)Assert.Single(deployment!.AsArray())!["live"]);
         Assert.Empty(inSync!.AsArray());
+    }
+
+    [Fact]
+    public async Task Remediation_needs_a_token_with_the_write_scope_and_a_dry_run_changes_nothing()
+    {
+        const string Body = """{"action":"revert","resource":"apps/Deployment/shop/cart"}""";
+        var (readOnly, refusal) = await api.PostAsync(Cart + "/remediate", ApiSilo.AcmeOnly, Body);
+        var (otherTenant, _) = await api.PostAsync("/api/v1/tenants/globex/clusters/payments-prod/services/payments/ledger/remediate", ApiSilo.AcmeOnly, Body);
+        var (_, before) = await api.GetAsync("/api/v1/tenants/acme", ApiSilo.AllTenants);
+        var (status, report) = await api.PostAsync(Cart + "/remediate", ApiSilo.AllTenants, Body);
+        var (_, after) = await api.GetAsync("/api/v1/tenants/acme", ApiSilo.AllTenants);
+        var (unknownAction, actionError) = await api.PostAsync(Cart + "/remediate", ApiSilo.AllTenants, """{"action":"delete"}""");
+        var (unknownResource, resourceError) = await api.PostAsync(Cart + "/remediate", ApiSilo.AllTenants, """{"action":"revert","resource":"apps/Deployment/shop/basket"}""");
+
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Forbidden), (readOnly, otherTenant));
+        Assert.Equal("this token has no write scope: remediation needs one", (string?)refusal!["error"]);
+        Assert.Equal(HttpStatusCode.OK, status);
+        // A dry run unless asked otherwise; the example fleet is read from snapshots, so there is nothing to write to.
+        Assert.True((bool)report!["dryRun"]!);
+        var result = Assert.Single(report["results"]!.AsArray())!;
+        Assert.Equal(("apps/Deployment/shop/cart", "Skipped"), ((string?)result["resource"], (string?)result["outcome"]));
+        Assert.Contains("read from a snapshot", (string?)result["message"], StringComparison.Ordinal);
+        Assert.Equal((long)before!["lastSequence"]!, (long)after!["lastSequence"]!);
+        Assert.Equal((HttpStatusCode.BadRequest, "'delete' is not an action (revert)"), (unknownAction, (string?)actionError!["error"]));
+        Assert.Equal((HttpStatusCode.NotFound, "service acme/prod-eu/shop/cart has no resource apps/Deployment/shop/basket"), (unknownResource, (string?)resourceError!["error"]));
     }
 
     [Fact]

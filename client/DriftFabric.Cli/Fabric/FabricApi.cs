@@ -40,11 +40,18 @@ internal sealed class FabricApi : IDisposable
     public void Dispose() => _http.Dispose();
 
     /// <exception cref="FabricApiException">The server cannot be reached or answers with an error.</exception>
-    public async Task<T> GetAsync<T>(string path, CancellationToken cancellationToken)
+    public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) => ReadAsync<T>(path, null, cancellationToken);
+
+    /// <summary>POSTs <paramref name="body"/> as JSON and reads the answer (remediation waits on an API server: up to 2 minutes).</summary>
+    /// <exception cref="FabricApiException">The server cannot be reached or answers with an error.</exception>
+    public Task<T> PostAsync<T>(string path, object body, CancellationToken cancellationToken) =>
+        ReadAsync<T>(path, JsonContent.Create(body, body.GetType(), options: Json), cancellationToken);
+
+    private async Task<T> ReadAsync<T>(string path, HttpContent? content, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        using var response = await SendAsync(path, null, timeout.Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(content is null ? 30 : 120));
+        using var response = await SendAsync(path, null, timeout.Token, content);
         try
         {
             return await response.Content.ReadFromJsonAsync<T>(Json, timeout.Token)
@@ -129,9 +136,9 @@ internal sealed class FabricApi : IDisposable
 
     private static bool IsRefusal(FabricApiException e) => e.Data["status"] is HttpStatusCode status && (int)status is >= 400 and < 500;
 
-    private async Task<HttpResponseMessage> SendAsync(string path, long? lastEventId, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(string path, long? lastEventId, CancellationToken cancellationToken, HttpContent? content = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = new HttpRequestMessage(content is null ? HttpMethod.Get : HttpMethod.Post, path) { Content = content };
         if (lastEventId is { } id)
         {
             request.Headers.Add("Last-Event-ID", id.ToString(CultureInfo.InvariantCulture));

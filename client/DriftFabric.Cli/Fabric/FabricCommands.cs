@@ -8,7 +8,7 @@ namespace DriftFabric.Cli.Fabric;
 
 /// <summary>
 /// Commands against a running fabric, through its HTTP API: <c>status</c>, <c>services</c>,
-/// <c>proxies</c>, <c>drift SERVICE</c>, <c>history SERVICE</c>, <c>watch</c>. Each prints a table for people
+/// <c>proxies</c>, <c>drift SERVICE</c>, <c>history SERVICE</c>, <c>watch</c>, <c>remediate TARGET --revert</c>. Each prints a table for people
 /// (coloured on a terminal) or JSON with <c>--format json</c>; a failure is one line on stderr
 /// and exit status 1.
 /// </summary>
@@ -35,7 +35,7 @@ internal static class FabricCommands
     /// <summary>The options every fabric command takes, for the root command (they apply to its subcommands).</summary>
     public static IEnumerable<Option> GlobalOptions => [Server, Token];
 
-    public static IEnumerable<Command> Create() => [Status(), Services(), Proxies(), Drift(), History(), Watch()];
+    public static IEnumerable<Command> Create() => [Status(), Services(), Proxies(), Drift(), History(), Watch(), Remediate()];
 
     private static Option<string?> CreateFormat()
     {
@@ -296,6 +296,56 @@ internal static class FabricCommands
         return command;
     }
 
+    /// <summary>Outcomes of a remediation that left a resource as it was although it drifted.</summary>
+    private static readonly string[] NotDone = ["ChangedSinceDetection", "Contested", "Skipped", "Failed"];
+
+    private static Command Remediate()
+    {
+        var target = new Argument<string>("target") { Description = "tenant/cluster/namespace/service, or a resource of it: tenant/cluster/namespace/service/group/Kind/namespace/name" };
+        var revert = new Option<bool>("--revert") { Description = "Put live back as the code declares it (server-side apply as driftfabric)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would change (a server-side dry run); change nothing" };
+        var command = new Command("remediate", "Put a service's drift (or one resource's) right. Exit 0: done (or shown); 2: some resources were left as they were; 1: error.") { target, revert, dryRun, Format };
+        command.SetAction((parse, ct) => Run(parse, async (api, output) =>
+        {
+            if (!parse.GetValue(revert))
+            {
+                throw new FabricApiException("say what to do: --revert (adopt is not built yet)");
+            }
+
+            var parts = parse.GetRequiredValue(target).Split('/');
+            if (parts.Length is not (4 or 8))
+            {
+                throw new FabricApiException($"'{parse.GetRequiredValue(target)}' is not tenant/cluster/namespace/service or tenant/cluster/namespace/service/group/Kind/namespace/name");
+            }
+
+            var id = new ServiceId(parts[0], parts[1], parts[2], parts[3]);
+            var resource = parts.Length == 8 ? string.Join('/', parts[4..]) : null;
+            var report = await api.PostAsync<RemediationReport>(ServicePath(id) + "/remediate", new { action = RemediationRequest.Revert, dryRun = parse.GetValue(dryRun), resource, actor = "cli" }, ct);
+            var code = report.Results.Any(r => NotDone.Contains(r.Outcome)) ? 2 : 0;
+            if (Json(parse))
+            {
+                output.Json(report);
+                return code;
+            }
+
+            var table = FabricOutput.Table("resource", "outcome", "field", "live (now)", "code (after)");
+            foreach (var result in report.Results)
+            {
+                var style = NotDone.Contains(result.Outcome) ? "red" : "green";
+                table.AddRow($"[bold]{Markup.Escape(result.Resource)}[/]", $"[{style}]{Markup.Escape(result.Outcome)}[/]", Markup.Escape(result.Message), string.Empty, string.Empty);
+                foreach (var change in result.Changes)
+                {
+                    table.AddRow(string.Empty, string.Empty, "  " + Markup.Escape(change.Path), $"[red]{Markup.Escape(change.From ?? "(absent)")}[/]", $"[green]{Markup.Escape(change.To ?? "(absent)")}[/]");
+                }
+            }
+
+            output.Console.Write(table);
+            output.Console.MarkupLine(Markup.Escape(report.Results.Count == 0 ? "Nothing drifted: nothing to do." : report.DryRun ? "Dry run: nothing was changed." : $"{report.Results.Count(r => !NotDone.Contains(r.Outcome))} of {report.Results.Count} resources done."));
+            return code;
+        }));
+        return command;
+    }
+
     private static Argument<string> ServiceArgument() => new("service") { Description = "tenant/cluster/namespace/service" };
 
     private static ServiceId ParseService(string text)
@@ -315,7 +365,14 @@ internal static class FabricCommands
 
     private static bool Json(ParseResult parse) => (parse.GetValue(Format) ?? (Console.IsOutputRedirected ? "json" : "table")) == "json";
 
-    private static async Task<int> Run(ParseResult parse, Func<FabricApi, FabricOutput, Task> action)
+    private static Task<int> Run(ParseResult parse, Func<FabricApi, FabricOutput, Task> action) =>
+        Run(parse, async (api, output) =>
+        {
+            await action(api, output);
+            return 0;
+        });
+
+    private static async Task<int> Run(ParseResult parse, Func<FabricApi, FabricOutput, Task<int>> action)
     {
         var output = new FabricOutput(Console.Out, Console.Error, colour: !Console.IsOutputRedirected, Console.IsOutputRedirected ? 160 : Math.Max(80, Console.WindowWidth));
         Uri server;
@@ -332,8 +389,7 @@ internal static class FabricCommands
         using var api = new FabricApi(server, parse.GetValue(Token));
         try
         {
-            await action(api, output);
-            return 0;
+            return await action(api, output);
         }
         catch (FabricApiException e)
         {
