@@ -111,6 +111,15 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("Retire")]
     Task Retire();
 
+    /// <summary>
+    /// Puts the running proxy back as its declared config says (Caddy: the config loaded through
+    /// the admin API; HAProxy: servers' state, weight and address through the runtime API), after
+    /// judging it again: a drift that changed since it was reported is not overwritten. A dry run
+    /// only says what would change.
+    /// </summary>
+    [Alias("Revert")]
+    Task<RemediationResult> Revert(bool dryRun);
+
     [Alias("GetStatus"), AlwaysInterleave]
     Task<ProxyStatus> GetStatus();
 

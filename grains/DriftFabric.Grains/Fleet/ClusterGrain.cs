@@ -734,6 +734,12 @@ public sealed partial class ClusterGrain(
     private async Task<RemediationResult> RevertAsync(ResourceState input, bool dryRun)
     {
         RemediationResult Result(RevertOutcome outcome, string message) => new(input.Resource, outcome.ToString(), message, []);
+        if (ResourceKey.TryParse(input.Resource, out var proxy) && proxy.Kind == "Proxy" && state.State.Proxies.ContainsKey(proxy.Name) && state.State.Config is { } config)
+        {
+            // The proxy's own grain writes to it (it does not call back here while it does).
+            return await GrainFactory.GetGrain<IProxyGrain>(ProxyKeys.Of(config.Tenant, config.Cluster, proxy.Name)).Revert(dryRun);
+        }
+
         if (state.State.Config?.Kube is null || _client is null || _source is null)
         {
             return Result(RevertOutcome.Skipped, $"cluster {_key} is read from a snapshot (or its API server is not connected): there is nothing to write to");

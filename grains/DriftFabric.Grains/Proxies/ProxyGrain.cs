@@ -114,6 +114,72 @@ public sealed partial class ProxyGrain(
     private Task WithdrawAsync(ProxyConfig config) =>
         GrainFactory.GetGrain<IClusterGrain>(ClusterKeys.Of(config.Tenant, config.Cluster)).ForgetProxy(config.Name);
 
+    public async Task<RemediationResult> Revert(bool dryRun)
+    {
+        var config = state.State.Config ?? throw new InvalidOperationException($"proxy {this.GetPrimaryKeyString()} is not configured");
+        var kind = KindOf(config);
+        var resource = Resource(config);
+        RemediationResult Result(string outcome, string message, IReadOnlyList<FieldChange>? changes = null) => new(resource, outcome, message, changes ?? []);
+        if (kind == ProxyKind.Envoy)
+        {
+            return Result("Skipped", "an Envoy sidecar takes its config from its control plane: push it again from there (e.g. restart the pod or istiod's push)");
+        }
+
+        try
+        {
+            var desired = await ReadDesiredAsync(config);
+            var live = await ProxyReader.ReadLiveAsync(kind, config.Admin, config.Timeout);
+            var found = ProxyComparison.Compare(kind, ProxyComparison.Resource(kind, config.Name), desired, config.DesiredPath, live, config.Admin, Fleet.PolicyCache.EngineFor(config.Policy, "default").Policy);
+            var now = time.GetUtcNow();
+            var current = found.Select(d => DriftRecords.From(d, now)).ToList();
+            var reported = state.State.Drifts.ToDictionary(d => d.Id, StringComparer.Ordinal);
+            if (current.Count != reported.Count || !current.All(d => reported.TryGetValue(d.Id, out var old) && d.SameAs(old)))
+            {
+                return Result("ChangedSinceDetection", "not reverted: the proxy changed after its drift was reported; it is judged again first");
+            }
+
+            var changes = found.Select(d => new FieldChange(d.Path, d.Live?.ToJson(), d.Desired?.ToJson())).ToList();
+            if (changes.Count == 0)
+            {
+                return Result("InSync", "nothing to change: the proxy runs its declared config");
+            }
+
+            if (kind == ProxyKind.Caddy)
+            {
+                if (dryRun)
+                {
+                    return Result("WouldChange", $"would load the declared config ({config.DesiredPath}) through {config.Admin}", changes);
+                }
+
+                await ProxyWriter.LoadCaddyAsync(config.Admin, desired, config.Timeout);
+                _judged = null;
+                return Result("Reverted", $"loaded the declared config ({config.DesiredPath}) through {config.Admin}", changes);
+            }
+
+            var (commands, unfixable) = ProxyWriter.HaproxyCommands(found);
+            var left = unfixable.Count == 0 ? string.Empty
+                : $"; {unfixable.Count} server{(unfixable.Count == 1 ? " is" : "s are")} missing or added, which the runtime API cannot change (reload HAProxy with its config)";
+            var fixable = changes.Where(c => !unfixable.Exists(u => u.Path == c.Path)).ToList();
+            if (commands.Count == 0)
+            {
+                return Result("Skipped", "not reverted" + left, []);
+            }
+
+            if (dryRun)
+            {
+                return Result("WouldChange", $"would send {string.Join("; ", commands)}{left}", fixable);
+            }
+
+            await ProxyWriter.RunHaproxyAsync(config.Admin, commands, config.Timeout);
+            _judged = null;
+            return Result("Reverted", $"sent {string.Join("; ", commands)}{left}", fixable);
+        }
+        catch (ProxyReadException e)
+        {
+            return Result("Failed", "not reverted: " + e.Message);
+        }
+    }
+
     public Task<ProxyStatus> GetStatus() => Task.FromResult(Status());
 
     public Task<IReadOnlyList<DriftRecord>> GetDrifts() => Task.FromResult<IReadOnlyList<DriftRecord>>([.. state.State.Drifts]);

@@ -255,6 +255,47 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         Assert.Equal(2, (await fleet.Service("api").GetSummary()).Resources);
     }
 
+    [Fact]
+    public async Task Caddy_and_haproxy_are_reverted_through_their_admin_and_runtime_apis_after_a_dry_run()
+    {
+        await using var caddy = await CaddyServer.StartAsync(CaddyConfig);
+        await using var haproxy = await HaproxyProcess.StartAsync("""
+            backend web
+              server web1 127.0.0.1:9001 weight 10
+              server web2 127.0.0.1:9002 weight 20
+            """);
+        using var fleet = new ProxyFleet(fabric.Client, "proxy-revert");
+        fleet.Files.Write("proxies/edge.json", await File.ReadAllTextAsync(caddy.ConfigPath));
+        fleet.Files.Write("proxies/haproxy.cfg", await File.ReadAllTextAsync(haproxy.ConfigPath));
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, fleet.Tenant);
+        await fleet.LoadAsync(
+            $"{{ name: edge, kind: caddy, admin: '{caddy.Admin}', desired: proxies/edge.json, pollInterval: 200ms, services: [shop/web] }}",
+            $"{{ name: lb, kind: haproxy, admin: 'unix:{haproxy.SocketPath}', desired: proxies/haproxy.cfg, pollInterval: 200ms, services: [shop/web] }}");
+        await caddy.PatchAsync("config/apps/http/servers/srv0/routes/1/handle/0/upstreams", """[{"dial":"127.0.0.1:9002"},{"dial":"127.0.0.1:9999"}]""");
+        await haproxy.CommandAsync("set server web/web1 state maint");
+        await haproxy.CommandAsync("set server web/web2 weight 5");
+        await ReadUntilAsync(events, 4, e => e.Type == DriftEventType.Opened);
+        var service = new ServiceId(fleet.Tenant, "prod", "shop", "web");
+
+        var preview = await fleet.Cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: true, "test"));
+        var stillDrifted = (await fleet.Proxy("lb").GetStatus()).Drifts;
+        var done = await fleet.Cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
+        var remediated = await ReadUntilAsync(events, 4, e => e.Type == DriftEventType.Remediated);
+        var resolved = await ReadUntilAsync(events, 4, e => e.Type == DriftEventType.Resolved);
+
+        Assert.Equal(["caddy/Proxy/_/edge WouldChange", "haproxy/Proxy/_/lb WouldChange"], preview.Results.Select(r => $"{r.Resource} {r.Outcome}"));
+        Assert.Equal(2, stillDrifted);
+        Assert.Contains("set server web/web1 state ready; set server web/web2 weight 20", preview.Results[1].Message, StringComparison.Ordinal);
+        Assert.Equal(
+            ["/backends/web/servers/web1/state \"maint\" -> \"ready\"", "/backends/web/servers/web2/weight 5 -> 20"],
+            preview.Results[1].Changes.Select(c => $"{c.Path} {c.From} -> {c.To}"));
+        Assert.Equal(["caddy/Proxy/_/edge Reverted", "haproxy/Proxy/_/lb Reverted"], done.Results.Select(r => $"{r.Resource} {r.Outcome}"));
+        Assert.All(remediated, e => Assert.Equal(("test", "revert", "reverted"), (e.Remediation!.Actor, e.Remediation.Action, e.Remediation.Outcome)));
+        Assert.Equal(remediated.Select(e => e.Drift.Id).Order(), resolved.Select(e => e.Drift.Id).Order());
+        Assert.Contains("127.0.0.1:9001", (await caddy.ConfigAsync()).ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await fleet.Service("web").GetSummary()).Drifts);
+    }
+
     private static Task<ProxyStatus> ProxyProbe(ProxyFleet fleet, Func<ProxyStatus, bool> done) =>
         ProxyFleet.EventuallyAsync(() => fleet.Proxy("edge").GetStatus(), done);
 

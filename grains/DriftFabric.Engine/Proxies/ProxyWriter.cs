@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Model;
+
+namespace DriftFabric.Engine.Proxies;
+
+/// <summary>
+/// Puts a running proxy back as its config declares it: Caddy by loading the declared config
+/// through its admin API (<c>POST /load</c>), HAProxy server by server through its runtime API
+/// (<c>set server</c>: state, weight, address). Envoy is not written: a sidecar takes its config
+/// from its control plane.
+/// </summary>
+public static class ProxyWriter
+{
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>Loads <paramref name="config"/> as Caddy's whole config (<c>POST /load</c>); a <see cref="ProxyReadException"/> when Caddy refuses or cannot be reached.</summary>
+    public static async Task LoadCaddyAsync(string admin, byte[] config, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var uri = new Uri(new Uri(admin), "/load");
+        using var content = new ByteArrayContent(config);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        try
+        {
+            using var response = await Http.PostAsync(uri, content, deadline.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsStringAsync(deadline.Token);
+                throw new ProxyReadException(ProxyProblem.Invalid, admin, $"{uri} refused the config: {(int)response.StatusCode} {body.Trim()}");
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ProxyReadException(ProxyProblem.Unreachable, admin, $"no answer within {timeout.TotalSeconds:0.###} s");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ProxyReadException(ProxyProblem.Unreachable, admin, e.Message, inner: e);
+        }
+    }
+
+    /// <summary>
+    /// The runtime API commands that put HAProxy's servers back as declared, one per drift it can
+    /// undo (state, weight, address), and the drifts it cannot (a server missing or added: the
+    /// runtime API does not add or remove configured servers).
+    /// </summary>
+    public static (List<string> Commands, List<Drift> Unfixable) HaproxyCommands(IEnumerable<Drift> drifts)
+    {
+        var commands = new List<string>();
+        var unfixable = new List<Drift>();
+        foreach (var drift in drifts)
+        {
+            // /backends/<backend>/servers/<server>/<field>
+            var parts = drift.Path.Split('/');
+            if (parts.Length != 6 || drift.Desired is not ScalarNode desired)
+            {
+                unfixable.Add(drift);
+                continue;
+            }
+
+            var server = $"{Paths.PathStep.Unescape(parts[2])}/{Paths.PathStep.Unescape(parts[4])}";
+            switch (parts[5])
+            {
+                case "state":
+                    commands.Add($"set server {server} state {desired.Text}");
+                    break;
+                case "weight":
+                    commands.Add(string.Create(CultureInfo.InvariantCulture, $"set server {server} weight {desired.Text}"));
+                    break;
+                case "address" when desired.Text.LastIndexOf(':') is var colon and > 0:
+                    commands.Add($"set server {server} addr {desired.Text[..colon]} port {desired.Text[(colon + 1)..]}");
+                    break;
+                default:
+                    unfixable.Add(drift);
+                    break;
+            }
+        }
+
+        return (commands, unfixable);
+    }
+
+    /// <summary>Sends each command over the runtime API; an answer that is an error stops and is thrown, naming the command.</summary>
+    public static async Task RunHaproxyAsync(string endpoint, IReadOnlyList<string> commands, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        foreach (var command in commands)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            string answer;
+            try
+            {
+                answer = Encoding.UTF8.GetString(await ProxyReader.RuntimeApiAsync(endpoint, command, deadline.Token)).Trim();
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ProxyReadException(ProxyProblem.Unreachable, endpoint, $"no answer to '{command}' within {timeout.TotalSeconds:0.###} s");
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+            {
+                throw new ProxyReadException(ProxyProblem.Unreachable, endpoint, e.Message, inner: e);
+            }
+
+            // Success is silence, or a note of what changed ("IP changed from ... to ...").
+            if (answer.Length > 0 && !answer.Contains("changed from", StringComparison.Ordinal) && !answer.StartsWith("no need to change", StringComparison.Ordinal))
+            {
+                throw new ProxyReadException(ProxyProblem.Invalid, endpoint, $"'{command}' was refused: {answer}");
+            }
+        }
+    }
+}
