@@ -102,7 +102,7 @@ public static class ApiEndpoints
                 : after ?? summary.LastSequence;
             await StreamEventsAsync(http.Response, drift.WatchAsync(tenant, cursor, cancellationToken: ct), json.Value.SerializerOptions, ct);
             return Results.Empty;
-        }).WithSummary("The tenant's drift events as Server-Sent Events (id: sequence; event: opened, changed or resolved), resuming from Last-Event-ID, or ?after=N.");
+        }).WithSummary("The tenant's drift events as Server-Sent Events (id: sequence; event: opened, changed, resolved or remediated), resuming from Last-Event-ID, or ?after=N.");
     }
 
     /// <summary>
