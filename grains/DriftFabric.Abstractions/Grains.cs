@@ -109,6 +109,10 @@ public sealed record RemediationRequest(
     [property: Id(4)] string Actor)
 {
     public const string Revert = "revert";
+
+    /// <summary>Delete the service's objects that the code does not declare (<c>Unmanaged</c>): never unless asked.</summary>
+    [Id(5)]
+    public bool DeleteUnmanaged { get; init; }
 }
 
 /// <summary>What a remediation did (or would do) to one resource.</summary>

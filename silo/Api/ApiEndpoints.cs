@@ -68,7 +68,11 @@ public static class ApiEndpoints
             try
             {
                 var id = new ServiceId(tenant, cluster, @namespace, service);
-                return Results.Ok(await drift.RemediateAsync(new RemediationRequest(id, body.Resource, body.Action, body.DryRun ?? true, body.Actor is { Length: > 0 } actor ? $"api:{actor}" : "api"), ct));
+                var request = new RemediationRequest(id, body.Resource, body.Action, body.DryRun ?? true, body.Actor is { Length: > 0 } actor ? $"api:{actor}" : "api")
+                {
+                    DeleteUnmanaged = body.DeleteUnmanaged ?? false,
+                };
+                return Results.Ok(await drift.RemediateAsync(request, ct));
             }
             catch (DriftFabricNotFoundException e)
             {
@@ -178,5 +182,9 @@ public static class ApiEndpoints
     }
 }
 
-/// <summary>The body of a remediation: the action (<c>revert</c>), whether only to show what would change (default true), one resource or all, and who asks (for the record).</summary>
-public sealed record RemediateBody(string Action, bool? DryRun, string? Resource, string? Actor);
+/// <summary>
+/// The body of a remediation: the action (<c>revert</c>), whether only to show what would change
+/// (default true), one resource or all, whether objects the code does not declare are deleted
+/// (default false), and who asks (for the record).
+/// </summary>
+public sealed record RemediateBody(string Action, bool? DryRun, string? Resource, string? Actor, bool? DeleteUnmanaged);

@@ -243,9 +243,10 @@ public sealed class KubeApiServer : IAsyncDisposable
         Interlocked.Exchange(ref _failNext, Math.Max(0, Volatile.Read(ref _failNext)));
         var segments = context.Request.Path.Value!.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
         var apply = context.Request.Method == "PATCH" && (context.Request.ContentType ?? string.Empty).StartsWith("application/apply-patch", StringComparison.Ordinal);
-        if (context.Request.Method != "GET" && !apply)
+        var delete = context.Request.Method == "DELETE";
+        if (context.Request.Method != "GET" && !apply && !delete)
         {
-            await WriteStatus(context, 405, "MethodNotAllowed", "only reads and server-side apply are served over HTTP");
+            await WriteStatus(context, 405, "MethodNotAllowed", "only reads, server-side apply and deletes are served over HTTP");
             return;
         }
 
@@ -286,9 +287,10 @@ public sealed class KubeApiServer : IAsyncDisposable
             return;
         }
 
-        if (apply)
+        if (apply || delete)
         {
-            await (name is null ? WriteStatus(context, 405, "MethodNotAllowed", "apply names one object") : ApplyAsync(context, type, ns, name));
+            await (name is null ? WriteStatus(context, 405, "MethodNotAllowed", "apply and delete name one object")
+                : apply ? ApplyAsync(context, type, ns, name) : DeleteAsync(context, type, ns, name));
             return;
         }
 
@@ -583,6 +585,50 @@ public sealed class KubeApiServer : IAsyncDisposable
             context.Response.StatusCode = created && !dryRun ? 201 : 200;
             await WriteJson(context, result);
         }
+    }
+
+    /// <summary>
+    /// <c>DELETE</c> of one object with <c>DeleteOptions</c>: <c>preconditions.resourceVersion</c>
+    /// (409 when the object moved on) and <c>dryRun</c> (in the body or the query: nothing removed).
+    /// </summary>
+    private async Task DeleteAsync(HttpContext context, KubeResourceType type, string? ns, string name)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(context.RequestAborted);
+        var options = text.Length == 0 ? new JsonObject() : ManagedFieldsTracker.Parse(text);
+        var precondition = options["preconditions"]?["resourceVersion"]?.GetValue<string>();
+        var dryRun = context.Request.Query["dryRun"] == "All" || (options["dryRun"] as JsonArray)?.Any(d => d?.GetValue<string>() == "All") == true;
+        var storedNs = type.Namespaced ? ns ?? "default" : string.Empty;
+        string? current;
+        lock (_lock)
+        {
+            _objects.TryGetValue((TypeKey(type.Group, type.Kind), storedNs, name), out current);
+        }
+
+        if (current is null)
+        {
+            await WriteStatus(context, 404, "NotFound", $"{type.Plural}.{type.Group} \"{name}\" not found");
+            return;
+        }
+
+        var version = ManagedFieldsTracker.Parse(current)["metadata"]?["resourceVersion"]?.GetValue<string>();
+        if (precondition is not null && precondition != version)
+        {
+            await WriteStatus(context, 409, "Conflict", $"Operation cannot be fulfilled on {type.Plural}.{type.Group} \"{name}\": Precondition failed: ResourceVersion in precondition: {precondition}, ResourceVersion in object meta: {version}");
+            return;
+        }
+
+        if (!dryRun)
+        {
+            Delete(type.ApiVersion, type.Kind, storedNs.Length == 0 ? null : storedNs, name);
+        }
+
+        var status = Status(200, string.Empty, string.Empty);
+        status["status"] = "Success";
+        status.Remove("reason");
+        status.Remove("message");
+        status["details"] = new JsonObject { ["name"] = name, ["group"] = type.Group, ["kind"] = type.Plural };
+        await WriteJson(context, status);
     }
 
     /// <summary>Stores an applied object as a write does (new resourceVersion, generation, a watch event); under the lock.</summary>

@@ -304,7 +304,8 @@ internal static class FabricCommands
         var target = new Argument<string>("target") { Description = "tenant/cluster/namespace/service, or a resource of it: tenant/cluster/namespace/service/group/Kind/namespace/name" };
         var revert = new Option<bool>("--revert") { Description = "Put live back as the code declares it (server-side apply as driftfabric)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would change (a server-side dry run); change nothing" };
-        var command = new Command("remediate", "Put a service's drift (or one resource's) right. Exit 0: done (or shown); 2: some resources were left as they were; 1: error.") { target, revert, dryRun, Format };
+        var deleteUnmanaged = new Option<bool>("--delete-unmanaged") { Description = "Also delete the objects the code does not declare (never done otherwise)" };
+        var command = new Command("remediate", "Put a service's drift (or one resource's) right. Exit 0: done (or shown); 2: some resources were left as they were; 1: error.") { target, revert, dryRun, deleteUnmanaged, Format };
         command.SetAction((parse, ct) => Run(parse, async (api, output) =>
         {
             if (!parse.GetValue(revert))
@@ -320,7 +321,7 @@ internal static class FabricCommands
 
             var id = new ServiceId(parts[0], parts[1], parts[2], parts[3]);
             var resource = parts.Length == 8 ? string.Join('/', parts[4..]) : null;
-            var report = await api.PostAsync<RemediationReport>(ServicePath(id) + "/remediate", new { action = RemediationRequest.Revert, dryRun = parse.GetValue(dryRun), resource, actor = "cli" }, ct);
+            var report = await api.PostAsync<RemediationReport>(ServicePath(id) + "/remediate", new { action = RemediationRequest.Revert, dryRun = parse.GetValue(dryRun), resource, actor = "cli", deleteUnmanaged = parse.GetValue(deleteUnmanaged) }, ct);
             var code = report.Results.Any(r => NotDone.Contains(r.Outcome)) ? 2 : 0;
             if (Json(parse))
             {

@@ -719,7 +719,7 @@ public sealed partial class ClusterGrain(
         var results = new List<RemediationResult>();
         foreach (var input in inputs)
         {
-            var result = await RevertAsync(input, request.DryRun);
+            var result = await RevertAsync(input, request);
             results.Add(result);
             if (!request.DryRun && result.Outcome != nameof(RevertOutcome.InSync))
             {
@@ -731,13 +731,14 @@ public sealed partial class ClusterGrain(
     }
 
     /// <summary>One resource put back as the code declares it, through the cluster's own API connection.</summary>
-    private async Task<RemediationResult> RevertAsync(ResourceState input, bool dryRun)
+    private async Task<RemediationResult> RevertAsync(ResourceState input, RemediationRequest request)
     {
         RemediationResult Result(RevertOutcome outcome, string message) => new(input.Resource, outcome.ToString(), message, []);
-        if (ResourceKey.TryParse(input.Resource, out var proxy) && proxy.Kind == "Proxy" && state.State.Proxies.ContainsKey(proxy.Name) && state.State.Config is { } config)
+        var parsed = ResourceKey.TryParse(input.Resource, out var key);
+        if (parsed && key.Kind == "Proxy" && state.State.Proxies.ContainsKey(key.Name) && state.State.Config is { } config)
         {
             // The proxy's own grain writes to it (it does not call back here while it does).
-            return await GrainFactory.GetGrain<IProxyGrain>(ProxyKeys.Of(config.Tenant, config.Cluster, proxy.Name)).Revert(dryRun);
+            return await GrainFactory.GetGrain<IProxyGrain>(ProxyKeys.Of(config.Tenant, config.Cluster, key.Name)).Revert(request.DryRun);
         }
 
         if (state.State.Config?.Kube is null || _client is null || _source is null)
@@ -745,12 +746,13 @@ public sealed partial class ClusterGrain(
             return Result(RevertOutcome.Skipped, $"cluster {_key} is read from a snapshot (or its API server is not connected): there is nothing to write to");
         }
 
-        if (input.Drifts.Any(d => d.Kind == "Unmanaged"))
+        var unmanaged = input.Drifts.Any(d => d.Kind == "Unmanaged");
+        if (unmanaged && !request.DeleteUnmanaged)
         {
-            return Result(RevertOutcome.Skipped, "an unmanaged object is deleted only when asked explicitly, never by a revert");
+            return Result(RevertOutcome.Skipped, "an unmanaged object is deleted only when asked explicitly (deleteUnmanaged), never by a revert");
         }
 
-        if (input.Desired is null || !ResourceKey.TryParse(input.Resource, out var key))
+        if (!parsed || (input.Desired is null && !unmanaged) || (unmanaged && input.Live is null))
         {
             return Result(RevertOutcome.Skipped, "not declared in the code: nothing to revert to");
         }
@@ -762,8 +764,15 @@ public sealed partial class ClusterGrain(
             return Result(RevertOutcome.Failed, $"{key.Group}/{key.Kind} in {key.Namespace} is not watched on this cluster's API server");
         }
 
+        var reverter = new KubeReverter(_client);
+        if (unmanaged)
+        {
+            var deleted = await reverter.DeleteAsync(target, input.Resource, input.Live!, request.DryRun);
+            return new RemediationResult(input.Resource, deleted.Outcome.ToString(), deleted.Message, deleted.Changes);
+        }
+
         var added = input.Drifts.Count(d => d.Kind == "Added");
-        var reverted = await new KubeReverter(_client).RevertAsync(target, new RevertRequest(input.Resource, input.Desired, input.Live, [.. input.Drifts.Select(d => d.Path)]), dryRun);
+        var reverted = await reverter.RevertAsync(target, new RevertRequest(input.Resource, input.Desired!, input.Live, [.. input.Drifts.Select(d => d.Path)]), request.DryRun);
         var message = added == 0 ? reverted.Message
             : $"{reverted.Message}; {added} field{(added == 1 ? string.Empty : "s")} added outside the code stay (server-side apply does not remove fields other managers own)";
         return new RemediationResult(input.Resource, reverted.Outcome.ToString(), message, reverted.Changes);

@@ -133,6 +133,90 @@ public sealed class KubeReverter(IKubernetes client)
         }
     }
 
+    /// <summary>
+    /// Deletes an object the code does not declare (only ever when asked explicitly): read again
+    /// first, left alone when it changed since detection, deleted with its current
+    /// <c>resourceVersion</c> as a precondition, after a server-side dry run.
+    /// </summary>
+    public async Task<RevertResult> DeleteAsync(KubeTarget target, string resource, string detectedJson, bool dryRun, CancellationToken ct = default)
+    {
+        var detected = JsonNode.Parse(detectedJson)!.AsObject();
+        var name = detected["metadata"]?["name"]?.GetValue<string>() ?? throw new ArgumentException($"{resource}: the live object has no name", nameof(detectedJson));
+        try
+        {
+            var live = await GetAsync(target, name, ct);
+            if (live is null)
+            {
+                return new RevertResult(resource, RevertOutcome.InSync, "nothing to delete: the object is gone already", []);
+            }
+
+            // A Secret's values are held only as digests: its data is not compared, the rest is.
+            var since = target.Kind == "Secret" && target.Group.Length == 0 ? Diff(WithoutData(detected), WithoutData(live)) : Diff(detected, live);
+            if (since.Count > 0)
+            {
+                return new RevertResult(resource, RevertOutcome.ChangedSinceDetection,
+                    $"not deleted: the object changed after the drift was detected ({string.Join(", ", since.Select(c => c.Path).Take(5))})", since);
+            }
+
+            var version = live["metadata"]?["resourceVersion"]?.GetValue<string>();
+            var gone = new List<FieldChange> { new(string.Empty, "(in the cluster)", null) };
+            await DeleteObjectAsync(target, name, version, dryRun: true, ct);
+            if (dryRun)
+            {
+                return new RevertResult(resource, RevertOutcome.WouldChange, "would delete it: it is not declared in the code", gone);
+            }
+
+            await DeleteObjectAsync(target, name, version, dryRun: false, ct);
+            return new RevertResult(resource, RevertOutcome.Reverted, "deleted: it is not declared in the code", gone);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return new RevertResult(resource, RevertOutcome.ChangedSinceDetection, "not deleted: the object changed after the drift was detected (its resourceVersion moved on)", []);
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or KubernetesException or TaskCanceledException)
+        {
+            var detail = e is HttpOperationException http ? $"{(int)http.Response.StatusCode} {StatusMessage(http.Response.Content) ?? http.Message}" : e.Message;
+            return new RevertResult(resource, RevertOutcome.Failed, $"not deleted: the API server answered {detail}", []);
+        }
+    }
+
+    private static JsonObject WithoutData(JsonObject secret)
+    {
+        var copy = JsonNode.Parse(secret.ToJsonString())!.AsObject();
+        copy.Remove("data");
+        copy.Remove("stringData");
+        return copy;
+    }
+
+    private async Task DeleteObjectAsync(KubeTarget target, string name, string? version, bool dryRun, CancellationToken ct)
+    {
+        var options = new V1DeleteOptions
+        {
+            Preconditions = version is null ? null : new V1Preconditions { ResourceVersion = version },
+            DryRun = dryRun ? ["All"] : null,
+        };
+        var dry = dryRun ? "All" : null;
+        if (target.Group.Length > 0)
+        {
+            _ = target.Namespaced
+                ? await client.CustomObjects.DeleteNamespacedCustomObjectAsync(target.Group, target.Version, target.Namespace, target.Plural, name, options, dryRun: dry, cancellationToken: ct)
+                : await client.CustomObjects.DeleteClusterCustomObjectAsync(target.Group, target.Version, target.Plural, name, options, dryRun: dry, cancellationToken: ct);
+            return;
+        }
+
+        var ns = target.Namespace ?? string.Empty;
+        _ = target.Plural switch
+        {
+            "configmaps" => (object)await client.CoreV1.DeleteNamespacedConfigMapAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
+            "services" => await client.CoreV1.DeleteNamespacedServiceAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
+            "serviceaccounts" => await client.CoreV1.DeleteNamespacedServiceAccountAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
+            "persistentvolumeclaims" => await client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
+            "pods" => await client.CoreV1.DeleteNamespacedPodAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
+            "secrets" => await client.CoreV1.DeleteNamespacedSecretAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
+            _ => throw new NotSupportedException($"core resource '{target.Plural}' is not deleted by DriftFabric"),
+        };
+    }
+
     private static string Fields(int count) => count == 1 ? "1 field" : $"{count} fields";
 
     /// <summary>The object as the API server has it now, or null when it does not exist.</summary>

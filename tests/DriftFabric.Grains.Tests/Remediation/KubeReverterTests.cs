@@ -144,6 +144,24 @@ public sealed class KubeReverterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_object_not_in_the_code_is_deleted_only_as_it_was_seen_after_a_dry_run()
+    {
+        _server.Put(Objects.ConfigMap("debug-flags", "shop", "web"), manager: "kubectl-create");
+        var seen = _server.Get("v1", "ConfigMap", "shop", "debug-flags")!.ToJsonString();
+
+        var preview = await Reverter.DeleteAsync(ConfigMaps, "core/ConfigMap/shop/debug-flags", seen, dryRun: true);
+        var stillThere = _server.Get("v1", "ConfigMap", "shop", "debug-flags") is not null;
+        _server.Edit("v1", "ConfigMap", "shop", "debug-flags", c => c["data"] = new JsonObject { ["verbose"] = "true" }, manager: "kubectl-edit");
+        var changed = await Reverter.DeleteAsync(ConfigMaps, "core/ConfigMap/shop/debug-flags", seen, dryRun: false);
+        var deleted = await Reverter.DeleteAsync(ConfigMaps, "core/ConfigMap/shop/debug-flags", _server.Get("v1", "ConfigMap", "shop", "debug-flags")!.ToJsonString(), dryRun: false);
+
+        Assert.Equal((RevertOutcome.WouldChange, true), (preview.Outcome, stillThere));
+        Assert.Equal(RevertOutcome.ChangedSinceDetection, changed.Outcome);
+        Assert.Equal(RevertOutcome.Reverted, deleted.Outcome);
+        Assert.Null(_server.Get("v1", "ConfigMap", "shop", "debug-flags"));
+    }
+
+    [Fact]
     public async Task An_api_server_that_refuses_is_a_failure_naming_its_answer()
     {
         var live = ScaledByHand();

@@ -56,6 +56,30 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unmanaged_object_is_left_alone_by_a_revert_and_deleted_only_when_asked()
+    {
+        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
+        _server.Put(Objects.ConfigMap("debug-flags", "shop", "web"), manager: "kubectl-create");
+        using var fleet = TempFleet.Single("revert-unmanaged");
+        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1") + Objects.DesiredConfigMap("web-config", "shop", "web"));
+        fleet.Write("kube.yaml", _server.KubeConfig());
+        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+        await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("revert-unmanaged/prod");
+        var service = new ServiceId("revert-unmanaged", "prod", "shop", "web");
+        const string Flags = "core/ConfigMap/shop/debug-flags";
+
+        var revert = await cluster.Remediate(new RemediationRequest(service, Flags, RemediationRequest.Revert, DryRun: false, "test"));
+        var kept = _server.Get("v1", "ConfigMap", "shop", "debug-flags") is not null;
+        var delete = await cluster.Remediate(new RemediationRequest(service, Flags, RemediationRequest.Revert, DryRun: false, "test") { DeleteUnmanaged = true });
+
+        Assert.Equal(("Skipped", true), (Assert.Single(revert.Results).Outcome, kept));
+        Assert.Contains("deleted only when asked explicitly", revert.Results[0].Message, StringComparison.Ordinal);
+        Assert.Equal("Reverted", Assert.Single(delete.Results).Outcome);
+        Assert.Null(_server.Get("v1", "ConfigMap", "shop", "debug-flags"));
+    }
+
+    [Fact]
     public async Task A_cluster_read_from_a_snapshot_has_nothing_to_write_to_and_says_so()
     {
         using var fleet = TempFleet.Single("revert-snapshot");
