@@ -193,6 +193,13 @@ public interface IClusterGrain : IGrainWithStringKey
     [Alias("Remediate")]
     Task<RemediationReport> Remediate(RemediationRequest request);
 
+    /// <summary>
+    /// <see cref="Remediate"/> without waiting for it: a service's self-healing policy asks for a
+    /// revert while the cluster may be waiting on that service.
+    /// </summary>
+    [Alias("RemediateInBackground"), OneWay]
+    Task RemediateInBackground(RemediationRequest request);
+
     /// <summary>The cluster's proxies, as they last reported.</summary>
     [Alias("GetProxies"), AlwaysInterleave]
     Task<IReadOnlyList<ProxyStatus>> GetProxies();

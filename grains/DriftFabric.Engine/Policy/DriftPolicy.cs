@@ -39,6 +39,34 @@ public sealed record SeverityOverride(ResourceSelector Selector, PathPattern? Pa
         Selector.Matches(resource) && (Kind is null || Kind == kind) && (Path is null || Path.Covers(path));
 }
 
+/// <summary>What to do about a drift: tell people (the default), or put live back to the code.</summary>
+public enum RemediationAction
+{
+    Notify,
+    Revert,
+}
+
+/// <summary>
+/// A remediation policy: drifts of the selected tenant, namespace and kind, at least
+/// <see cref="MinSeverity"/>, get <see cref="Action"/>. A self-healing revert waits
+/// <see cref="Backoff"/> after a revert of the same resource (doubling each time), and a resource
+/// reverted <see cref="MaxReverts"/> times within <see cref="Window"/> is contested: another writer
+/// keeps changing it, and it is left alone (and said so) so that two writers never fight.
+/// </summary>
+public sealed record RemediationRule(
+    string? Tenant,
+    ResourceSelector Selector,
+    Severity MinSeverity,
+    RemediationAction Action,
+    int MaxReverts,
+    TimeSpan Window,
+    TimeSpan Backoff,
+    SourceLocation? Location = null)
+{
+    public bool Matches(string tenant, ResourceKey resource, Severity severity) =>
+        (Tenant is null || Glob.IsMatch(Tenant, tenant)) && Selector.Matches(resource) && severity >= MinSeverity;
+}
+
 /// <summary>
 /// Everything that tunes the verdict for a fleet: ignore rules, extra appliers and controllers,
 /// severity overrides and the namespace of desired objects that name none.
@@ -54,6 +82,23 @@ public sealed class DriftPolicy
     public IReadOnlyList<IgnoreRule> Ignore { get; init; } = [];
 
     public IReadOnlyList<SeverityOverride> SeverityOverrides { get; init; } = [];
+
+    /// <summary>Remediation policies, first match wins; a drift no rule selects is only notified.</summary>
+    public IReadOnlyList<RemediationRule> Remediation { get; init; } = [];
+
+    /// <summary>The first rule that selects a drift, or null (notify).</summary>
+    public RemediationRule? RemediationFor(string tenant, ResourceKey resource, Severity severity)
+    {
+        for (var i = 0; i < Remediation.Count; i++)
+        {
+            if (Remediation[i].Matches(tenant, resource, severity))
+            {
+                return Remediation[i];
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>True when an ignore rule without a path drops the whole resource.</summary>
     public bool IgnoresResource(ResourceKey key)

@@ -116,7 +116,8 @@ public static class FleetSpecReader
 
     public static readonly IReadOnlyList<string> DefaultServiceLabels = ["app.kubernetes.io/name", "app"];
 
-    private static readonly string[] TopLevelFields = ["apiVersion", "kind", "defaultNamespace", "serviceLabels", "managers", "ignore", "severity", "tenants", "events", "notifications"];
+    private static readonly string[] TopLevelFields = ["apiVersion", "kind", "defaultNamespace", "serviceLabels", "managers", "ignore", "severity", "remediation", "tenants", "events", "notifications"];
+    private static readonly string[] RemediationFields = ["tenant", "kind", "namespace", "resource", "minSeverity", "action", "maxReverts", "window", "backoff"];
     private static readonly string[] WebhookFields = ["name", "url", "format", "secretEnv", "tenants", "minSeverity", "kinds", "events", "skippedReview"];
     private static readonly string[] TenantFields = ["name", "clusters", "events"];
     private static readonly string[] EventFields = ["maxLength", "maxAge"];
@@ -210,6 +211,7 @@ public static class FleetSpecReader
             Managers = ReadManagers(map, reader),
             Ignore = ReadList(map, "ignore", reader, ReadIgnoreRule),
             SeverityOverrides = ReadList(map, "severity", reader, ReadSeverityOverride),
+            Remediation = ReadList(map, "remediation", reader, ReadRemediationRule),
         };
         var serviceLabels = Reader.Has(map, "serviceLabels") ? reader.StringList(map, "serviceLabels", "serviceLabels") : [.. DefaultServiceLabels];
         var events = ReadEvents(map, "events", reader, EventLogSpec.Default);
@@ -622,6 +624,43 @@ public static class FleetSpecReader
         }
 
         return reader.Errors.Count > errors ? null : new SeverityOverride(selector, path, kind, severity, reader.Location(item));
+    }
+
+    private static RemediationRule? ReadRemediationRule(MapNode item, string name, Reader reader)
+    {
+        var errors = reader.Errors.Count;
+        reader.CheckFields(item, RemediationFields, name);
+        var selector = ReadSelector(item, name, reader);
+        var action = RemediationAction.Notify;
+        switch (reader.OptionalString(item, "action", name + ".action"))
+        {
+            case null:
+                reader.Error(item, name + ".action", "is required (notify or revert)");
+                break;
+            case "notify":
+                break;
+            case "revert":
+                action = RemediationAction.Revert;
+                break;
+            case "adopt":
+                reader.Error(item["action"]!, name + ".action", "'adopt' is not available yet: use notify or revert");
+                break;
+            case var other:
+                reader.Error(item["action"]!, name + ".action", $"'{other}' is not one of notify, revert");
+                break;
+        }
+
+        var minSeverity = Severity.Low;
+        if (reader.OptionalString(item, "minSeverity", name + ".minSeverity") is { } severityText && !DriftNames.TryParseSeverity(severityText, out minSeverity))
+        {
+            reader.Error(item["minSeverity"]!, name + ".minSeverity", $"'{severityText}' is not one of low, medium, high, critical");
+        }
+
+        var maxReverts = reader.OptionalCount(item, "maxReverts", name + ".maxReverts", max: 1000) ?? 3;
+        var window = reader.OptionalDuration(item, "window", name + ".window", TimeSpan.FromHours(1));
+        var backoff = reader.OptionalDuration(item, "backoff", name + ".backoff", TimeSpan.FromSeconds(30));
+        var tenant = reader.OptionalString(item, "tenant", name + ".tenant");
+        return reader.Errors.Count > errors ? null : new RemediationRule(tenant, selector, minSeverity, action, maxReverts, window, backoff, reader.Location(item));
     }
 
     private static ResourceSelector ReadSelector(MapNode item, string name, Reader reader)

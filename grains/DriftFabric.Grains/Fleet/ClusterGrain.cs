@@ -730,6 +730,21 @@ public sealed partial class ClusterGrain(
         return new RemediationReport(request.Service, request.Action, request.DryRun, results);
     }
 
+    public async Task RemediateInBackground(RemediationRequest request)
+    {
+        try
+        {
+            await Remediate(request);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogRemediationFailed(logger, e, request.Service.Key, request.Resource);
+        }
+    }
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Service {Service}: the remediation of {Resource} asked by its policy failed")]
+    private static partial void LogRemediationFailed(ILogger logger, Exception exception, string service, string? resource);
+
     /// <summary>One resource put back as the code declares it, through the cluster's own API connection.</summary>
     private async Task<RemediationResult> RevertAsync(ResourceState input, RemediationRequest request)
     {

@@ -33,6 +33,7 @@ public static class PolicyCache
                 Managers = basePolicy.Managers,
                 Ignore = basePolicy.Ignore,
                 SeverityOverrides = basePolicy.SeverityOverrides,
+                Remediation = basePolicy.Remediation,
             });
         }, policy);
 }

@@ -4,6 +4,7 @@ using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Parsing;
+using DriftFabric.Engine.Policy;
 using DriftFabric.Grains.Fleet;
 using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -54,6 +55,14 @@ public sealed class ServiceState
     /// <summary>The resources of the proxies that front this service (<c>caddy/Proxy/_/edge</c>): their drifts are the service's too.</summary>
     [Id(13)]
     public List<string> Proxies { get; set; } = [];
+
+    /// <summary>When a self-healing policy last reverted each resource (within its window).</summary>
+    [Id(14)]
+    public Dictionary<string, List<DateTimeOffset>> Reverts { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Resources reverted too often by policy: another writer keeps changing them; left alone until their code changes.</summary>
+    [Id(15)]
+    public HashSet<string> Contested { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The number of the outbox's first transition.</summary>
     public long OutboxFirst => EventSequence - Outbox.Count + 1;
@@ -111,6 +120,13 @@ public sealed partial class ServiceGrain(
             state.State.Desired = StoredDocument.FromAll(update.Desired, state.State.Desired, out var same);
             var policy = update.Policy ?? state.State.Policy;
             unchanged &= same && policy.Hash == state.State.Policy.Hash;
+            if (!same || policy.Hash != state.State.Policy.Hash)
+            {
+                // New code or a new policy: contested resources get another chance.
+                state.State.Contested.Clear();
+                state.State.Reverts.Clear();
+            }
+
             state.State.Policy = policy;
             state.State.DesiredUpdates++;
         }
@@ -169,6 +185,8 @@ public sealed partial class ServiceGrain(
 
     private async Task<DriftSummary> CommitAsync(List<DriftTransition> transitions, long received)
     {
+        var toRevert = new List<string>();
+        transitions.AddRange(PlanSelfHealing(transitions, toRevert));
         if (transitions.Count > 0)
         {
             _pendingSince ??= received;
@@ -186,7 +204,91 @@ public sealed partial class ServiceGrain(
 
         await state.WriteAsync();
         StartSending();
+        RequestReverts(toRevert);
         return state.State.Summary;
+    }
+
+    /// <summary>
+    /// The self-healing policy (<c>remediation: [{ action: revert }]</c>) for drifts just opened or
+    /// changed: resources to revert now (into <paramref name="toRevert"/>), a retry after the
+    /// backoff when one was reverted too recently, and a <c>contested</c> record (returned) for a
+    /// resource reverted <c>maxReverts</c> times within the window, which is then left alone.
+    /// </summary>
+    private List<DriftTransition> PlanSelfHealing(List<DriftTransition> transitions, List<string> toRevert)
+    {
+        var policy = PolicyCache.EngineFor(state.State.Policy, _id.Namespace).Policy;
+        var extra = new List<DriftTransition>();
+        if (policy.Remediation.Count == 0)
+        {
+            return extra;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var group in transitions.Where(t => t.Type is DriftEventType.Opened or DriftEventType.Changed).GroupBy(t => t.Drift.Resource).ToList())
+        {
+            var resource = group.Key;
+            if (state.State.Contested.Contains(resource) || !ResourceKey.TryParse(resource, out var key)
+                || policy.RemediationFor(_id.Tenant, key, (Severity)(int)group.Max(t => t.Drift.Severity)) is not { Action: RemediationAction.Revert } rule)
+            {
+                continue;
+            }
+
+            var times = state.State.Reverts.GetValueOrDefault(resource) ?? [];
+            times.RemoveAll(t => now - t > rule.Window);
+            state.State.Reverts[resource] = times;
+            if (times.Count >= rule.MaxReverts)
+            {
+                state.State.Contested.Add(resource);
+                var note = new RemediationNote("policy", RemediationRequest.Revert, "contested",
+                    $"reverted {times.Count} times within {rule.Window}: another writer keeps changing it; left alone until its code changes", []);
+                extra.AddRange(group.Select(t => new DriftTransition(DriftEventType.Remediated, t.Drift, now) { Remediation = note }));
+                continue;
+            }
+
+            var wait = times.Count == 0 ? TimeSpan.Zero : rule.Backoff * Math.Pow(2, times.Count - 1) - (now - times[^1]);
+            if (wait > TimeSpan.Zero)
+            {
+                ScheduleSelfHealing(wait);
+                continue;
+            }
+
+            times.Add(now);
+            toRevert.Add(resource);
+        }
+
+        return extra;
+    }
+
+    private IGrainTimer? _selfHealing;
+
+    /// <summary>Looks at the drifts again once a backoff has passed.</summary>
+    private void ScheduleSelfHealing(TimeSpan wait)
+    {
+        _selfHealing?.Dispose();
+        _selfHealing = this.RegisterGrainTimer(async () =>
+        {
+            _selfHealing?.Dispose();
+            _selfHealing = null;
+            var now = time.GetUtcNow();
+            var standing = state.State.Drifts.Values.Select(d => new DriftTransition(DriftEventType.Changed, d, now)).ToList();
+            var toRevert = new List<string>();
+            var extra = PlanSelfHealing(standing, toRevert);
+            if (extra.Count > 0 || toRevert.Count > 0)
+            {
+                await CommitAsync(extra, time.GetTimestamp());
+                RequestReverts(toRevert);
+            }
+        }, new GrainTimerCreationOptions { DueTime = wait, Period = Timeout.InfiniteTimeSpan });
+    }
+
+    /// <summary>Asks the cluster to revert, without waiting: the cluster may be waiting on this service.</summary>
+    private void RequestReverts(List<string> resources)
+    {
+        foreach (var resource in resources)
+        {
+            _ = GrainFactory.GetGrain<IClusterGrain>(ClusterKeys.Of(_id.Tenant, _id.Cluster))
+                .RemediateInBackground(new RemediationRequest(_id, resource, RemediationRequest.Revert, DryRun: false, "policy"));
+        }
     }
 
     /// <summary>

@@ -357,3 +357,44 @@ public class FleetSpecTests
         Assert.Contains(spec.Errors, e => e.Line == 9 && e.Message.Contains("proxies: proxy 'edge' is declared twice", StringComparison.Ordinal));
     }
 }
+
+/// <summary>Remediation policies in the fleet spec: selectors, action, rate limit; first match wins.</summary>
+public class RemediationPolicyTests
+{
+    [Fact]
+    public void Rules_select_by_tenant_kind_namespace_and_severity_and_the_first_that_matches_wins()
+    {
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", """
+            remediation:
+            - { tenant: acme, namespace: payments, action: notify }
+            - { tenant: acme, kind: apps/Deployment, minSeverity: medium, action: revert, maxReverts: 2, window: 10m, backoff: 5s }
+            """);
+
+        Assert.Empty(spec.Errors);
+        var deployment = new DriftFabric.Engine.Manifests.ResourceKey("apps", "Deployment", "shop", "web");
+        var rule = spec.Policy.RemediationFor("acme", deployment, Severity.High);
+        Assert.Equal((RemediationAction.Revert, 2, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5)), (rule!.Action, rule.MaxReverts, rule.Window, rule.Backoff));
+        Assert.Null(spec.Policy.RemediationFor("acme", deployment, Severity.Low));
+        Assert.Null(spec.Policy.RemediationFor("globex", deployment, Severity.High));
+        Assert.Equal(RemediationAction.Notify, spec.Policy.RemediationFor("acme", deployment with { Namespace = "payments" }, Severity.Critical)!.Action);
+        // The policy travels with the policy text that services judge by.
+        Assert.Contains("remediation", FleetSpecReader.PolicyText("remediation:\n- { action: revert }\ntenants: []\n"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("- { kind: ConfigMap }", "remediation[0].action: is required (notify or revert)")]
+    [InlineData("- { action: fix }", "remediation[0].action: 'fix' is not one of notify, revert")]
+    [InlineData("- { action: adopt }", "remediation[0].action: 'adopt' is not available yet")]
+    [InlineData("- { action: revert, maxReverts: 0 }", "remediation[0].maxReverts: must be a whole number from 1 to 1000")]
+    [InlineData("- { action: revert, backoff: soon }", "remediation[0].backoff: 'soon' is not a duration")]
+    [InlineData("- { action: revert, minSeverity: urgent }", "remediation[0].minSeverity: 'urgent' is not one of")]
+    public void Invalid_rules_name_line_and_field(string rules, string message)
+    {
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", "remediation:\n" + rules + "\n");
+
+        var error = Assert.Single(spec.Errors);
+        Assert.Equal(2, error.Line);
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+        Assert.Empty(spec.Policy.Remediation);
+    }
+}

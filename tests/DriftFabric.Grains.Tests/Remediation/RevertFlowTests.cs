@@ -80,6 +80,44 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_revert_policy_heals_drift_by_itself_and_leaves_a_resource_alone_once_another_writer_keeps_fighting()
+    {
+        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
+        using var fleet = TempFleet.Single("self-heal", extraSpec: "remediation:\n- { kind: apps/Deployment, minSeverity: medium, action: revert, maxReverts: 2, window: 1h, backoff: 100ms }");
+        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        fleet.Write("kube.yaml", _server.KubeConfig());
+        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, "self-heal");
+        var loaded = await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        Assert.Empty(loaded.Errors);
+        int Replicas() => (int)_server.Get("apps/v1", "Deployment", "shop", "web")!["spec"]!["replicas"]!;
+
+        // Someone scales by hand, twice: each time the policy puts it back.
+        var rounds = new List<string>();
+        for (var round = 0; round < 2; round++)
+        {
+            _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 7, "hpa-by-hand");
+            for (var i = 0; i < 3; i++)
+            {
+                var e = await events.ReadOneAsync();
+                rounds.Add($"{e.Type} {e.Remediation?.Actor} {e.Remediation?.Outcome}".Trim());
+            }
+        }
+
+        // A third time within the window: contested, left alone, and said so.
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 7, "hpa-by-hand");
+        var opened = await events.ReadOneAsync();
+        var contested = await events.ReadOneAsync();
+
+        string[] healed = ["Opened", "Remediated policy reverted", "Resolved"];
+        Assert.Equal([.. healed, .. healed], rounds);
+        Assert.Equal((DriftEventType.Opened, DriftEventType.Remediated, "contested"), (opened.Type, contested.Type, contested.Remediation!.Outcome));
+        Assert.Contains("another writer keeps changing it", contested.Remediation.Message, StringComparison.Ordinal);
+        await Task.Delay(500);
+        Assert.Equal(7, Replicas());
+    }
+
+    [Fact]
     public async Task A_cluster_read_from_a_snapshot_has_nothing_to_write_to_and_says_so()
     {
         using var fleet = TempFleet.Single("revert-snapshot");
