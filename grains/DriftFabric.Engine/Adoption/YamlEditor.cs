@@ -1,0 +1,354 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Model;
+using DriftFabric.Engine.Parsing;
+using DriftFabric.Engine.Paths;
+
+namespace DriftFabric.Engine.Adoption;
+
+/// <summary>One field to write into the code: its drift path, what the cluster has (JSON; null: absent), and what the code has now (JSON; null: absent).</summary>
+public sealed record FieldEdit(string Path, string? Live, string? Desired);
+
+/// <summary>A field that could not be written, and why.</summary>
+public sealed record EditRefusal(string Path, string Reason);
+
+/// <summary>
+/// Writes live values into a YAML file of the IaC repo, line by line, so that everything it does
+/// not change (comments, key order, quoting, blank lines, other documents) stays byte for byte:
+/// a changed scalar is rewritten in place on its line (its comment kept); a field the cluster
+/// added is inserted as the last entry of its mapping, at that mapping's indentation; a field the
+/// cluster lacks is removed with its block. What it cannot do safely (flow style, block scalars,
+/// anchors, a value not where the parse says) is refused, naming the field.
+/// </summary>
+public static class YamlEditor
+{
+    public static (string Text, List<EditRefusal> Refused) Apply(string text, ResourceKey resource, IReadOnlyList<FieldEdit> edits)
+    {
+        var newline = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var refused = new List<EditRefusal>();
+        // Edits from the bottom of the file up, so the lines of those not yet made stay where the parse put them.
+        var located = new List<(int Line, Func<bool> Edit)>();
+        var root = Find(text, resource);
+        if (root is null)
+        {
+            return (text, [.. edits.Select(e => new EditRefusal(e.Path, $"{resource} is not a document of this file"))]);
+        }
+
+        foreach (var edit in edits)
+        {
+            var reason = Plan(lines, root, edit, located);
+            if (reason is not null)
+            {
+                refused.Add(new EditRefusal(edit.Path, reason));
+            }
+        }
+
+        foreach (var (_, apply) in located.OrderByDescending(l => l.Line))
+        {
+            apply();
+        }
+
+        return (string.Join(newline, lines), refused);
+    }
+
+    /// <summary>The document of <paramref name="text"/> that declares <paramref name="resource"/> (by kind and name).</summary>
+    private static MapNode? Find(string text, ResourceKey resource)
+    {
+        foreach (var doc in YamlReader.ReadDocuments(text))
+        {
+            if (doc.Root is MapNode map && map.GetString("kind") == resource.Kind && map.GetMap("metadata")?.GetString("name") == resource.Name)
+            {
+                return map;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? Plan(List<string> lines, MapNode root, FieldEdit edit, List<(int, Func<bool>)> located)
+    {
+        var steps = PathStep.Parse(edit.Path, out var error);
+        if (steps is null || steps.Length == 0 || steps[^1].IsElement)
+        {
+            return error ?? "only fields are written into the code (not whole objects or list elements)";
+        }
+
+        // The mapping that holds the field.
+        Node? parent = root;
+        foreach (var step in steps[..^1])
+        {
+            parent = step switch
+            {
+                { IsPosition: true } => parent is ListNode l && int.TryParse(step.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < l.Count ? l[i] : null,
+                { IsElement: true } => (parent as ListNode)?.Items.FirstOrDefault(item => item is MapNode m && m[step.KeyField!] is ScalarNode k && k.Text == step.Name),
+                _ => (parent as MapNode)?[step.Name],
+            };
+        }
+
+        if (parent is not MapNode map || map.Line == 0)
+        {
+            return "its mapping is not in the code";
+        }
+
+        var key = steps[^1].Name;
+        var current = map[key];
+        if (edit.Live is null)
+        {
+            return current is null ? null : PlanRemoval(lines, map, key, current, located);
+        }
+
+        var value = JsonReader.ReadValues(Encoding.UTF8.GetBytes(edit.Live)) is [var v] ? v : null;
+        if (value is null)
+        {
+            return "the live value does not read";
+        }
+
+        return current is null ? PlanInsert(lines, map, key, value, located) : PlanReplace(lines, map, key, current, value, located);
+    }
+
+    private static string? PlanReplace(List<string> lines, MapNode map, string key, Node current, Node value, List<(int, Func<bool>)> located)
+    {
+        if (KeyLine(lines, map, key, current) is not { } at)
+        {
+            return "written in a form this editor does not change (flow style or an unusual layout); edit it by hand";
+        }
+
+        var (line, column, indent) = at;
+        if (current is ScalarNode && value is ScalarNode scalar)
+        {
+            var text = lines[line];
+            var valueStart = column + Quote(key).Length + 1;
+            var (start, end) = ValueSpan(text, valueStart);
+            var old = text[start..end];
+            if (old.StartsWith('|') || old.StartsWith('>') || old.StartsWith('&') || old.StartsWith('*') || old.Length == 0)
+            {
+                return "a block scalar, anchor or alias; edit it by hand";
+            }
+
+            // Written as it was: a double-quoted value stays double-quoted.
+            var written = old.StartsWith('"') && scalar.Kind == NodeKind.String ? JsonSerializer.Serialize(scalar.Text) : Scalar(scalar);
+            located.Add((line, () =>
+            {
+                lines[line] = string.Concat(text.AsSpan(0, start), written, text.AsSpan(end));
+                return true;
+            }));
+            return null;
+        }
+
+        // A mapping or list (or a change of shape): the key's whole block is written anew.
+        var last = BlockEnd(lines, line, indent);
+        var block = Block(key, value, indent);
+        located.Add((line, () =>
+        {
+            lines.RemoveRange(line, last - line + 1);
+            lines.InsertRange(line, block);
+            return true;
+        }));
+        return null;
+    }
+
+    private static string? PlanInsert(List<string> lines, MapNode map, string key, Node value, List<(int, Func<bool>)> located)
+    {
+        var first = map.Entries.FirstOrDefault();
+        if (first.Key is null || KeyLine(lines, map, first.Key, first.Value) is not { } at)
+        {
+            return "its mapping is empty or in flow style; add it by hand";
+        }
+
+        var (line, _, indent) = at;
+        // After the mapping's last line: the end of the block of its last key.
+        var lastKey = map.Entries.Last();
+        var lastAt = KeyLine(lines, map, lastKey.Key, lastKey.Value);
+        var after = lastAt is { } l ? BlockEnd(lines, l.Line, indent) : line;
+        var block = Block(key, value, indent);
+        located.Add((after, () =>
+        {
+            lines.InsertRange(after + 1, block);
+            return true;
+        }));
+        return null;
+    }
+
+    private static string? PlanRemoval(List<string> lines, MapNode map, string key, Node current, List<(int, Func<bool>)> located)
+    {
+        if (KeyLine(lines, map, key, current) is not { } at || lines[at.Line].TrimStart().StartsWith('-'))
+        {
+            return "written in a form this editor does not change (flow style, or the first key of a list item); remove it by hand";
+        }
+
+        var last = BlockEnd(lines, at.Line, at.Indent);
+        located.Add((at.Line, () =>
+        {
+            lines.RemoveRange(at.Line, last - at.Line + 1);
+            return true;
+        }));
+        return null;
+    }
+
+    /// <summary>
+    /// Where <paramref name="key"/> of <paramref name="map"/> is written: its line (0-based), the
+    /// column of the key, and the mapping's indentation (the column of its keys). Null unless the
+    /// line holds <c>key:</c> in block style.
+    /// </summary>
+    private static (int Line, int Column, int Indent)? KeyLine(List<string> lines, MapNode map, string key, Node value)
+    {
+        // A scalar value sits on its key's line; a block mapping or list starts on the line after.
+        var candidates = value is ScalarNode ? [value.Line - 1] : new[] { value.Line - 2, value.Line - 1 };
+        foreach (var line in candidates.Where(l => l >= 0 && l < lines.Count))
+        {
+            var text = lines[line];
+            var indent = text.Length - text.TrimStart(' ').Length;
+            var column = indent;
+            if (text.AsSpan(indent).StartsWith("- "))
+            {
+                column = indent + 2 + (text.Length - indent - 2 - text[(indent + 2)..].TrimStart(' ').Length);
+            }
+
+            var written = Quote(key);
+            if (text.AsSpan(column).StartsWith(written + ":", StringComparison.Ordinal) || text.AsSpan(column).StartsWith(key + ":", StringComparison.Ordinal))
+            {
+                return (line, column, column);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The last line (0-based) of the block that starts at <paramref name="line"/>: the lines after it indented deeper, or blank.</summary>
+    private static int BlockEnd(List<string> lines, int line, int indent)
+    {
+        var last = line;
+        for (var i = line + 1; i < lines.Count; i++)
+        {
+            var text = lines[i];
+            if (text.Trim().Length == 0 || text.TrimStart().StartsWith('#'))
+            {
+                continue;
+            }
+
+            var depth = text.Length - text.TrimStart(' ').Length;
+            // A list item may sit at its key's indentation ("key:\n- a").
+            if (depth > indent || (depth == indent && text.AsSpan(depth).StartsWith("- ") && !lines[line].TrimStart().StartsWith('-')))
+            {
+                last = i;
+                continue;
+            }
+
+            break;
+        }
+
+        return last;
+    }
+
+    /// <summary>Where the value starts and ends on a <c>key: value # comment</c> line.</summary>
+    private static (int Start, int End) ValueSpan(string text, int afterColon)
+    {
+        var start = afterColon;
+        while (start < text.Length && text[start] == ' ')
+        {
+            start++;
+        }
+
+        var end = text.Length;
+        var quote = start < text.Length && text[start] is '"' or '\'' ? text[start] : '\0';
+        if (quote != '\0')
+        {
+            var close = text.IndexOf(quote, start + 1);
+            while (quote == '"' && close > 0 && text[close - 1] == '\\')
+            {
+                close = text.IndexOf(quote, close + 1);
+            }
+
+            return (start, close < 0 ? end : close + 1);
+        }
+
+        var comment = text.IndexOf(" #", start, StringComparison.Ordinal);
+        end = comment < 0 ? end : comment;
+        return (start, text[..end].TrimEnd().Length);
+    }
+
+    /// <summary>A key and its value as block YAML lines at <paramref name="indent"/>.</summary>
+    private static List<string> Block(string key, Node value, int indent)
+    {
+        var lines = new List<string>();
+        var pad = new string(' ', indent);
+        switch (value)
+        {
+            case ScalarNode scalar:
+                lines.Add($"{pad}{Quote(key)}: {Scalar(scalar)}");
+                break;
+            case MapNode { Count: 0 }:
+                lines.Add($"{pad}{Quote(key)}: {{}}");
+                break;
+            case ListNode { Count: 0 }:
+                lines.Add($"{pad}{Quote(key)}: []");
+                break;
+            case MapNode map:
+                lines.Add($"{pad}{Quote(key)}:");
+                foreach (var (k, v) in map.Entries)
+                {
+                    lines.AddRange(Block(k, v, indent + 2));
+                }
+
+                break;
+            case ListNode list:
+                lines.Add($"{pad}{Quote(key)}:");
+                foreach (var item in list.Items)
+                {
+                    lines.AddRange(Item(item, indent));
+                }
+
+                break;
+        }
+
+        return lines;
+    }
+
+    private static IEnumerable<string> Item(Node item, int indent)
+    {
+        var pad = new string(' ', indent);
+        if (item is MapNode { Count: > 0 } map)
+        {
+            var entries = map.Entries.ToList();
+            var first = Block(entries[0].Key, entries[0].Value, indent + 2);
+            yield return pad + "- " + first[0].TrimStart();
+            foreach (var line in first.Skip(1))
+            {
+                yield return line;
+            }
+
+            foreach (var (k, v) in entries.Skip(1))
+            {
+                foreach (var line in Block(k, v, indent + 2))
+                {
+                    yield return line;
+                }
+            }
+        }
+        else
+        {
+            yield return pad + "- " + (item is ScalarNode s ? Scalar(s) : item.ToJson());
+        }
+    }
+
+    /// <summary>A scalar as YAML: plain where that reads back as the same value, else double-quoted.</summary>
+    public static string Scalar(ScalarNode scalar)
+    {
+        if (scalar.Kind != NodeKind.String)
+        {
+            return scalar.Kind == NodeKind.Null ? "null" : scalar.Text;
+        }
+
+        var text = scalar.Text;
+        var plain = text.Length > 0 && !char.IsWhiteSpace(text[0]) && !char.IsWhiteSpace(text[^1])
+            && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ':' or '@' or '+' or ' ' or '=')
+            && !text.Contains(": ", StringComparison.Ordinal) && !text.EndsWith(':') && text[0] is not ('-' or ':' or '@')
+            && YamlReader.ReadSingle(text) is ScalarNode { Kind: NodeKind.String } read && read.Text == text;
+        return plain ? text : JsonSerializer.Serialize(text);
+    }
+
+    private static string Quote(string key) => Scalar(ScalarNode.String(key));
+}

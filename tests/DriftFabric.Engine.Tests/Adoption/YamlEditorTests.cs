@@ -1,0 +1,125 @@
+using DriftFabric.Engine.Adoption;
+using DriftFabric.Engine.Manifests;
+
+namespace DriftFabric.Engine.Tests.Adoption;
+
+/// <summary>Live values written into a YAML file: the changed lines change, every other byte stays.</summary>
+public class YamlEditorTests
+{
+    private const string File = """
+        # The web tier. Owned by team-shop.
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web   # the name
+          namespace: shop
+        spec:
+          replicas: 2   # scaled by hand sometimes
+
+          template:
+            spec:
+              containers:
+              - name: web
+                image: "web:1"    # pinned
+                env:
+                - name: MODE
+                  value: safe
+                - name: LEVEL
+                  value: "3"
+        ---
+        # Its settings.
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: web-config
+          namespace: shop
+        data:
+          mode: safe
+        """;
+
+    private static readonly ResourceKey Web = new("apps", "Deployment", "shop", "web");
+
+    [Fact]
+    public void Changed_scalars_are_rewritten_in_place_keeping_comments_quotes_and_every_other_line()
+    {
+        var (text, refused) = YamlEditor.Apply(File, Web,
+        [
+            new FieldEdit("/spec/replicas", "6", "2"),
+            new FieldEdit("/spec/template/spec/containers[name=web]/image", "\"web:2\"", "\"web:1\""),
+            new FieldEdit("/spec/template/spec/containers[name=web]/env[name=MODE]/value", "\"debug mode: on\"", "\"safe\""),
+        ]);
+
+        Assert.Empty(refused);
+        var before = File.Split('\n');
+        var after = text.Split('\n');
+        Assert.Equal(before.Length, after.Length);
+        var changed = before.Zip(after).Where(p => p.First != p.Second).Select(p => p.Second).ToList();
+        Assert.Equal(
+            ["  replicas: 6   # scaled by hand sometimes", "        image: \"web:2\"    # pinned", "          value: \"debug mode: on\""],
+            changed);
+    }
+
+    [Fact]
+    public void A_field_the_cluster_added_is_inserted_at_the_end_of_its_mapping_and_one_it_lacks_is_removed_with_its_block()
+    {
+        var (text, refused) = YamlEditor.Apply(File, Web,
+        [
+            new FieldEdit("/spec/minReadySeconds", "10", null),
+            new FieldEdit("/spec/template/spec/containers[name=web]/env", null, "[]"),
+            new FieldEdit("/metadata/labels", """{"app":"web","tier":"front"}""", null),
+        ]);
+
+        Assert.Empty(refused);
+        Assert.Equal("""
+            # The web tier. Owned by team-shop.
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: web   # the name
+              namespace: shop
+              labels:
+                app: web
+                tier: front
+            spec:
+              replicas: 2   # scaled by hand sometimes
+
+              template:
+                spec:
+                  containers:
+                  - name: web
+                    image: "web:1"    # pinned
+              minReadySeconds: 10
+            ---
+            # Its settings.
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: web-config
+              namespace: shop
+            data:
+              mode: safe
+            """, text);
+    }
+
+    [Fact]
+    public void The_right_document_of_a_file_is_edited_and_what_it_cannot_do_safely_is_refused_naming_the_field()
+    {
+        var config = new ResourceKey("core", "ConfigMap", "shop", "web-config");
+        var withBlock = File + "\n  script: |\n    echo hi\n";
+
+        var (text, refused) = YamlEditor.Apply(withBlock, config,
+        [
+            new FieldEdit("/data/mode", "\"debug\"", "\"safe\""),
+            new FieldEdit("/data/script", "\"echo bye\"", "\"echo hi\\n\""),
+            new FieldEdit("/spec/template/spec/containers[name=api]/image", "\"api:2\"", "\"api:1\""),
+        ]);
+
+        Assert.Contains("  mode: debug\n", text, StringComparison.Ordinal);
+        Assert.Contains("  replicas: 2", text, StringComparison.Ordinal);
+        Assert.Equal(
+            ["/data/script: a block scalar, anchor or alias; edit it by hand", "/spec/template/spec/containers[name=api]/image: its mapping is not in the code"],
+            refused.Select(r => $"{r.Path}: {r.Reason}"));
+        Assert.All(YamlEditor.Apply(File, new ResourceKey("apps", "Deployment", "shop", "api"), [new FieldEdit("/spec/replicas", "1", "2")]).Refused,
+            r => Assert.Contains("is not a document of this file", r.Reason, StringComparison.Ordinal));
+    }
+}
