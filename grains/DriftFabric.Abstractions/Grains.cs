@@ -93,7 +93,12 @@ public sealed record ResourceState(
     [property: Id(0)] string Resource,
     [property: Id(1)] string? Desired,
     [property: Id(2)] string? Live,
-    [property: Id(3)] IReadOnlyList<DriftRecord> Drifts);
+    [property: Id(3)] IReadOnlyList<DriftRecord> Drifts)
+{
+    /// <summary>The file of the IaC repo that declares the resource (null: not declared).</summary>
+    [Id(4)]
+    public string? DesiredFile { get; init; }
+}
 
 /// <summary>
 /// Put a service's drift right (<c>revert</c>: live back to the code), for one resource or all of
@@ -109,6 +114,7 @@ public sealed record RemediationRequest(
     [property: Id(4)] string Actor)
 {
     public const string Revert = "revert";
+    public const string Adopt = "adopt";
 
     /// <summary>Delete the service's objects that the code does not declare (<c>Unmanaged</c>): never unless asked.</summary>
     [Id(5)]
@@ -128,7 +134,16 @@ public sealed record RemediationReport(
     [property: Id(0)] ServiceId Service,
     [property: Id(1)] string Action,
     [property: Id(2)] bool DryRun,
-    [property: Id(3)] IReadOnlyList<RemediationResult> Results);
+    [property: Id(3)] IReadOnlyList<RemediationResult> Results)
+{
+    /// <summary>An adoption's change to the code as a unified diff, for review.</summary>
+    [Id(4)]
+    public string? Patch { get; init; }
+
+    /// <summary>The branch an adoption committed to (a git checkout, not a dry run), based on HEAD; the working tree is not touched.</summary>
+    [Id(5)]
+    public string? Branch { get; init; }
+}
 
 /// <summary>One cluster: reads its desired and live sources, routes each service its own objects, rolls services up.</summary>
 [Alias("driftfabric.IClusterGrain")]

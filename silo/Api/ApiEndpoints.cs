@@ -60,9 +60,9 @@ public static class ApiEndpoints
                 return Results.Json(new ApiError("this token has no write scope: remediation needs one"), statusCode: StatusCodes.Status403Forbidden);
             }
 
-            if (body.Action != RemediationRequest.Revert)
+            if (body.Action is not (RemediationRequest.Revert or RemediationRequest.Adopt))
             {
-                return Results.BadRequest(new ApiError($"'{body.Action}' is not an action (revert)"));
+                return Results.BadRequest(new ApiError($"'{body.Action}' is not an action (revert, adopt)"));
             }
 
             try
@@ -78,7 +78,7 @@ public static class ApiEndpoints
             {
                 return Results.NotFound(new ApiError(e.Message));
             }
-        }).WithSummary("Reverts the service's drifted resources (or the one named) to the code. A dry run (the default) only shows what would change. Needs a token with the write scope.");
+        }).WithSummary("Reverts the service's drifted resources (or the one named) to the code, or adopts their live values into the code (a patch, and a commit on a new branch in a git checkout). A dry run (the default) only shows what would change. Needs a token with the write scope.");
         service.MapGet("/resources/{**resource}", (string tenant, string cluster, string @namespace, string service, string resource, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
             Answer(user, tenant, () => drift.GetResourceDriftAsync(new ServiceId(tenant, cluster, @namespace, service), resource, ct)))
             .WithSummary("The current drifts of one resource of a service (e.g. resources/apps/Deployment/shop/web); empty when in sync.");

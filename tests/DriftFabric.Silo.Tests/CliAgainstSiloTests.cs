@@ -58,7 +58,7 @@ public sealed class CliAgainstSiloTests(ApiSilo api)
         Assert.Equal(("apps/Deployment/shop/cart", "Skipped"), ((string?)result["resource"], (string?)result["outcome"]));
         Assert.Contains("core/ConfigMap/shop/debug-flags", table, StringComparison.Ordinal);
         Assert.Contains("Dry run: nothing was changed.", table, StringComparison.Ordinal);
-        Assert.Contains("say what to do: --revert", error, StringComparison.Ordinal);
+        Assert.Contains("say what to do: --revert or --adopt", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -186,7 +186,7 @@ public sealed class HttpApiTests(ApiSilo api)
         Assert.Equal(("apps/Deployment/shop/cart", "Skipped"), ((string?)result["resource"], (string?)result["outcome"]));
         Assert.Contains("read from a snapshot", (string?)result["message"], StringComparison.Ordinal);
         Assert.Equal((long)before!["lastSequence"]!, (long)after!["lastSequence"]!);
-        Assert.Equal((HttpStatusCode.BadRequest, "'delete' is not an action (revert)"), (unknownAction, (string?)actionError!["error"]));
+        Assert.Equal((HttpStatusCode.BadRequest, "'delete' is not an action (revert, adopt)"), (unknownAction, (string?)actionError!["error"]));
         Assert.Equal((HttpStatusCode.NotFound, "service acme/prod-eu/shop/cart has no resource apps/Deployment/shop/basket"), (unknownResource, (string?)resourceError!["error"]));
     }
 

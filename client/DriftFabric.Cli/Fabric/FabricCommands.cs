@@ -303,15 +303,18 @@ internal static class FabricCommands
     {
         var target = new Argument<string>("target") { Description = "tenant/cluster/namespace/service, or a resource of it: tenant/cluster/namespace/service/group/Kind/namespace/name" };
         var revert = new Option<bool>("--revert") { Description = "Put live back as the code declares it (server-side apply as driftfabric)" };
+        var adopt = new Option<bool>("--adopt") { Description = "Write live into the code: a patch, and a commit on a new branch in a git checkout (the working tree is not touched)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would change (a server-side dry run); change nothing" };
         var deleteUnmanaged = new Option<bool>("--delete-unmanaged") { Description = "Also delete the objects the code does not declare (never done otherwise)" };
-        var command = new Command("remediate", "Put a service's drift (or one resource's) right. Exit 0: done (or shown); 2: some resources were left as they were; 1: error.") { target, revert, dryRun, deleteUnmanaged, Format };
+        var command = new Command("remediate", "Put a service's drift (or one resource's) right. Exit 0: done (or shown); 2: some resources were left as they were; 1: error.") { target, revert, adopt, dryRun, deleteUnmanaged, Format };
         command.SetAction((parse, ct) => Run(parse, async (api, output) =>
         {
-            if (!parse.GetValue(revert))
+            if (parse.GetValue(revert) == parse.GetValue(adopt))
             {
-                throw new FabricApiException("say what to do: --revert (adopt is not built yet)");
+                throw new FabricApiException("say what to do: --revert or --adopt");
             }
+
+            var action = parse.GetValue(adopt) ? RemediationRequest.Adopt : RemediationRequest.Revert;
 
             var parts = parse.GetRequiredValue(target).Split('/');
             if (parts.Length is not (4 or 8))
@@ -321,7 +324,7 @@ internal static class FabricCommands
 
             var id = new ServiceId(parts[0], parts[1], parts[2], parts[3]);
             var resource = parts.Length == 8 ? string.Join('/', parts[4..]) : null;
-            var report = await api.PostAsync<RemediationReport>(ServicePath(id) + "/remediate", new { action = RemediationRequest.Revert, dryRun = parse.GetValue(dryRun), resource, actor = "cli", deleteUnmanaged = parse.GetValue(deleteUnmanaged) }, ct);
+            var report = await api.PostAsync<RemediationReport>(ServicePath(id) + "/remediate", new { action, dryRun = parse.GetValue(dryRun), resource, actor = "cli", deleteUnmanaged = parse.GetValue(deleteUnmanaged) }, ct);
             var code = report.Results.Any(r => NotDone.Contains(r.Outcome)) ? 2 : 0;
             if (Json(parse))
             {
@@ -329,7 +332,7 @@ internal static class FabricCommands
                 return code;
             }
 
-            var table = FabricOutput.Table("resource", "outcome", "field", "live (now)", "code (after)");
+            var table = FabricOutput.Table("resource", "outcome", "field", "from", "to");
             foreach (var result in report.Results)
             {
                 var style = NotDone.Contains(result.Outcome) ? "red" : "green";
@@ -341,6 +344,16 @@ internal static class FabricCommands
             }
 
             output.Console.Write(table);
+            if (report.Patch is { Length: > 0 } patch)
+            {
+                output.Console.WriteLine(patch);
+            }
+
+            if (report.Branch is { } branch)
+            {
+                output.Console.MarkupLine($"Committed on branch [bold]{Markup.Escape(branch)}[/] for review.");
+            }
+
             output.Console.MarkupLine(Markup.Escape(report.Results.Count == 0 ? "Nothing drifted: nothing to do." : report.DryRun ? "Dry run: nothing was changed." : $"{report.Results.Count(r => !NotDone.Contains(r.Outcome))} of {report.Results.Count} resources done."));
             return code;
         }));

@@ -478,7 +478,10 @@ public sealed partial class ServiceGrain(
                 key,
                 desired is null ? null : System.Text.Encoding.UTF8.GetString(desired.Json()),
                 live is null ? null : System.Text.Encoding.UTF8.GetString(live.Json()),
-                drifts.GetValueOrDefault(key) ?? []));
+                drifts.GetValueOrDefault(key) ?? [])
+            {
+                DesiredFile = desired?.Source,
+            });
         }
 
         return Task.FromResult<IReadOnlyList<ResourceState>>(result);

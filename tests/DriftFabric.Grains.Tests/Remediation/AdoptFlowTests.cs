@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using DriftFabric.Abstractions;
+using DriftFabric.Grains.Fleet;
+
+namespace DriftFabric.Grains.Tests.Remediation;
+
+/// <summary>Adopting live into the code, on a real git repository: a patch, a branch for review, the working tree untouched.</summary>
+[Collection(FabricTests.Name)]
+public sealed class AdoptFlowTests(FabricFixture fabric)
+{
+    private const string App = """
+        # Shop's web tier. Reviewed by team-shop.
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          namespace: shop
+          labels:
+            app.kubernetes.io/name: web   # routing label
+        spec:
+          replicas: 2        # HPA min
+
+          template:
+            spec:
+              containers:
+              - name: web
+                image: "web:1"
+        ---
+
+        """;
+
+    [Fact]
+    public async Task Adopting_commits_the_live_values_on_a_new_branch_and_every_other_byte_of_the_file_stays()
+    {
+        using var fleet = TempFleet.Single("adopt-flow");
+        fleet.Write("desired/app.yaml", App);
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 6, "web:2", manager: "kubectl-edit")));
+        Git(fleet.Root, "init", "-q", "-b", "main");
+        Git(fleet.Root, "add", "-A");
+        Git(fleet.Root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "the code");
+        var head = Git(fleet.Root, "rev-parse", "HEAD");
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, "adopt-flow");
+        await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("adopt-flow/prod");
+        var service = new ServiceId("adopt-flow", "prod", "shop", "web");
+
+        var preview = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: true, "test"));
+        var branchesAfterPreview = Git(fleet.Root, "branch", "--list", "driftfabric/*");
+        var done = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: false, "test"));
+
+        Assert.Equal("WouldChange", Assert.Single(preview.Results).Outcome);
+        Assert.Null(preview.Branch);
+        Assert.Contains("-  replicas: 2        # HPA min", preview.Patch, StringComparison.Ordinal);
+        Assert.Contains("+  replicas: 6        # HPA min", preview.Patch, StringComparison.Ordinal);
+        Assert.Empty(branchesAfterPreview);
+
+        var result = Assert.Single(done.Results);
+        Assert.Equal("Adopted", result.Outcome);
+        Assert.StartsWith("driftfabric/adopt/adopt-flow-prod-web-", done.Branch, StringComparison.Ordinal);
+        // The branch holds the adoption; the checkout, HEAD and the working tree are as they were.
+        var adopted = Git(fleet.Root, "show", $"{done.Branch}:desired/app.yaml");
+        Assert.Equal(App.Replace("replicas: 2 ", "replicas: 6 ", StringComparison.Ordinal).Replace("\"web:1\"", "\"web:2\"", StringComparison.Ordinal).TrimEnd('\n'), adopted.TrimEnd('\n'));
+        Assert.Equal(App, fleet.Read("desired/app.yaml"));
+        Assert.Equal((head, "main"), (Git(fleet.Root, "rev-parse", "HEAD"), Git(fleet.Root, "branch", "--show-current")));
+        Assert.Contains("apps/Deployment/shop/web /spec/replicas", Git(fleet.Root, "log", "-1", "--format=%B", done.Branch!), StringComparison.Ordinal);
+        Assert.Equal("DriftFabric", Git(fleet.Root, "log", "-1", "--format=%an", done.Branch!));
+
+        var recorded = await events.ReadOneAsync();
+        while (recorded.Type != DriftEventType.Remediated)
+        {
+            recorded = await events.ReadOneAsync();
+        }
+
+        Assert.Equal(("adopt", "adopted"), (recorded.Remediation!.Action, recorded.Remediation.Outcome));
+        Assert.Contains(done.Branch!, recorded.Remediation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_with_uncommitted_changes_is_not_adopted_and_outside_git_only_a_patch_is_made()
+    {
+        using var fleet = TempFleet.Single("adopt-dirty");
+        fleet.Write("desired/app.yaml", App);
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 6, "web:1", manager: "kubectl-edit")));
+        await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("adopt-dirty/prod");
+        var service = new ServiceId("adopt-dirty", "prod", "shop", "web");
+
+        var outside = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: false, "test"));
+        Git(fleet.Root, "init", "-q", "-b", "main");
+        Git(fleet.Root, "add", "-A");
+        Git(fleet.Root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "the code");
+        fleet.Write("desired/app.yaml", App + "# a note not committed yet\n");
+        var dirty = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: false, "test"));
+
+        Assert.Equal("Adopted", Assert.Single(outside.Results).Outcome);
+        Assert.Null(outside.Branch);
+        Assert.Contains("+  replicas: 6", outside.Patch, StringComparison.Ordinal);
+        Assert.Contains("not a git checkout", outside.Results[0].Message, StringComparison.Ordinal);
+        Assert.Equal("Failed", Assert.Single(dirty.Results).Outcome);
+        Assert.Contains("has changes that are not committed", dirty.Results[0].Message, StringComparison.Ordinal);
+        Assert.Empty(Git(fleet.Root, "branch", "--list", "driftfabric/*"));
+    }
+
+    private static string Git(string directory, params string[] args)
+    {
+        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var git = Process.Start(start)!;
+        var output = git.StandardOutput.ReadToEnd();
+        var error = git.StandardError.ReadToEnd();
+        git.WaitForExit();
+        return git.ExitCode == 0 ? output.Trim() : throw new InvalidOperationException($"git {string.Join(' ', args)}: {error}");
+    }
+}
