@@ -82,9 +82,13 @@ public interface IServiceGrain : IGrainWithStringKey
     [Alias("GetRemediationInputs")]
     Task<IReadOnlyList<ResourceState>> GetRemediationInputs(string? resource);
 
-    /// <summary>Records what was done about a resource's drifts: a <see cref="DriftEventType.Remediated"/> transition for each, logged and streamed.</summary>
+    /// <summary>
+    /// Records what was done about a resource's drifts (those acted on, as they were: the watch
+    /// may already have seen them resolve): a <see cref="DriftEventType.Remediated"/> transition
+    /// for each, logged and streamed.
+    /// </summary>
     [Alias("RecordRemediation")]
-    Task RecordRemediation(string resource, RemediationNote note);
+    Task RecordRemediation(string resource, RemediationNote note, IReadOnlyList<DriftRecord> drifts);
 }
 
 /// <summary>A resource of a service as a remediation sees it: desired and live JSON (null where absent) and its drifts.</summary>

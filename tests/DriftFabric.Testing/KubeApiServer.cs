@@ -244,7 +244,8 @@ public sealed class KubeApiServer : IAsyncDisposable
         var segments = context.Request.Path.Value!.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
         var apply = context.Request.Method == "PATCH" && (context.Request.ContentType ?? string.Empty).StartsWith("application/apply-patch", StringComparison.Ordinal);
         var delete = context.Request.Method == "DELETE";
-        if (context.Request.Method != "GET" && !apply && !delete)
+        var jsonPatch = context.Request.Method == "PATCH" && (context.Request.ContentType ?? string.Empty).StartsWith("application/json-patch+json", StringComparison.Ordinal);
+        if (context.Request.Method != "GET" && !apply && !delete && !jsonPatch)
         {
             await WriteStatus(context, 405, "MethodNotAllowed", "only reads, server-side apply and deletes are served over HTTP");
             return;
@@ -287,10 +288,10 @@ public sealed class KubeApiServer : IAsyncDisposable
             return;
         }
 
-        if (apply || delete)
+        if (apply || delete || jsonPatch)
         {
-            await (name is null ? WriteStatus(context, 405, "MethodNotAllowed", "apply and delete name one object")
-                : apply ? ApplyAsync(context, type, ns, name) : DeleteAsync(context, type, ns, name));
+            await (name is null ? WriteStatus(context, 405, "MethodNotAllowed", "apply, patch and delete name one object")
+                : apply ? ApplyAsync(context, type, ns, name) : delete ? DeleteAsync(context, type, ns, name) : JsonPatchAsync(context, type, ns, name));
             return;
         }
 
@@ -585,6 +586,77 @@ public sealed class KubeApiServer : IAsyncDisposable
             context.Response.StatusCode = created && !dryRun ? 201 : 200;
             await WriteJson(context, result);
         }
+    }
+
+    /// <summary>
+    /// A JSON patch (RFC 6902: <c>test</c> and <c>remove</c>) of one object, as an Update by the
+    /// request's <c>fieldManager</c>; a failed <c>test</c> is a 422 and changes nothing;
+    /// <c>dryRun=All</c> answers the result without storing it.
+    /// </summary>
+    private async Task JsonPatchAsync(HttpContext context, KubeResourceType type, string? ns, string name)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var ops = JsonNode.Parse(await reader.ReadToEndAsync(context.RequestAborted)) as JsonArray;
+        var manager = context.Request.Query["fieldManager"].ToString() is { Length: > 0 } m ? m : "unknown";
+        var storedNs = type.Namespaced ? ns ?? "default" : string.Empty;
+        var key = (TypeKey(type.Group, type.Kind), storedNs, name);
+        JsonObject next;
+        lock (_lock)
+        {
+            if (!_objects.TryGetValue(key, out var json))
+            {
+                next = null!;
+            }
+            else
+            {
+                var previous = ManagedFieldsTracker.Parse(json);
+                next = ManagedFieldsTracker.Parse(json);
+                foreach (var op in ops?.OfType<JsonObject>() ?? [])
+                {
+                    var path = op["path"]!.GetValue<string>().Split('/').Skip(1).Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
+                    JsonNode? parent = next;
+                    foreach (var segment in path[..^1])
+                    {
+                        parent = parent is JsonArray a ? a[int.Parse(segment, CultureInfo.InvariantCulture)] : parent?[segment];
+                    }
+
+                    var last = path[^1];
+                    var target = parent is JsonArray list ? list[int.Parse(last, CultureInfo.InvariantCulture)] : parent?[last];
+                    switch (op["op"]!.GetValue<string>())
+                    {
+                        case "test" when !JsonNode.DeepEquals(target, op["value"]):
+                            next = null!;
+                            break;
+                        case "test":
+                            continue;
+                        case "remove" when target is not null && parent is JsonObject map:
+                            map.Remove(last);
+                            continue;
+                        case "remove" when target is not null && parent is JsonArray items:
+                            items.RemoveAt(int.Parse(last, CultureInfo.InvariantCulture));
+                            continue;
+                        default:
+                            next = null!;
+                            break;
+                    }
+
+                    break;
+                }
+
+                if (next is not null && context.Request.Query["dryRun"] != "All")
+                {
+                    next = Put(next, manager, null, null);
+                }
+                else if (next is not null)
+                {
+                    ManagedFieldsTracker.Record(previous, next, manager, null, DateTimeOffset.UtcNow);
+                }
+            }
+        }
+
+        await (next is null
+            ? WriteStatus(context, 422, "Invalid", $"the JSON patch of {type.Plural} \"{name}\" does not apply: a test failed or a path is not in the object")
+            : WriteJson(context, next));
     }
 
     /// <summary>

@@ -728,7 +728,7 @@ public sealed partial class ClusterGrain(
             results.Add(result);
             if (!request.DryRun && result.Outcome != nameof(RevertOutcome.InSync))
             {
-                await service.RecordRemediation(input.Resource, new RemediationNote(request.Actor, request.Action, result.Outcome.ToLowerInvariant(), result.Message, result.Changes));
+                await service.RecordRemediation(input.Resource, new RemediationNote(request.Actor, request.Action, result.Outcome.ToLowerInvariant(), result.Message, result.Changes), input.Drifts);
             }
         }
 
@@ -805,7 +805,8 @@ public sealed partial class ClusterGrain(
         {
             foreach (var result in results.Where(r => r.Outcome != nameof(RevertOutcome.InSync)))
             {
-                await service.RecordRemediation(result.Resource, new RemediationNote(request.Actor, request.Action, result.Outcome.ToLowerInvariant(), result.Message, result.Changes));
+                var acted = inputs.FirstOrDefault(i => i.Resource == result.Resource)?.Drifts ?? [];
+                await service.RecordRemediation(result.Resource, new RemediationNote(request.Actor, request.Action, result.Outcome.ToLowerInvariant(), result.Message, result.Changes), acted);
             }
         }
 
@@ -868,11 +869,11 @@ public sealed partial class ClusterGrain(
             return new RemediationResult(input.Resource, deleted.Outcome.ToString(), deleted.Message, deleted.Changes);
         }
 
-        var added = input.Drifts.Count(d => d.Kind == "Added");
-        var reverted = await reverter.RevertAsync(target, new RevertRequest(input.Resource, input.Desired!, input.Live, [.. input.Drifts.Select(d => d.Path)]), request.DryRun);
-        var message = added == 0 ? reverted.Message
-            : $"{reverted.Message}; {added} field{(added == 1 ? string.Empty : "s")} added outside the code stay (server-side apply does not remove fields other managers own)";
-        return new RemediationResult(input.Resource, reverted.Outcome.ToString(), message, reverted.Changes);
+        var reverted = await reverter.RevertAsync(target, new RevertRequest(input.Resource, input.Desired!, input.Live, [.. input.Drifts.Select(d => d.Path)])
+        {
+            AddedPaths = [.. input.Drifts.Where(d => d.Kind == "Added").Select(d => d.Path)],
+        }, request.DryRun);
+        return new RemediationResult(input.Resource, reverted.Outcome.ToString(), reverted.Message, reverted.Changes);
     }
 
     public Task<IReadOnlyList<ProxyStatus>> GetProxies() =>

@@ -40,7 +40,11 @@ public sealed record RevertResult(string Resource, RevertOutcome Outcome, string
 /// (null when it did not exist), and the paths that drifted (drift syntax:
 /// <c>/spec/template/spec/containers[name=web]/image</c>).
 /// </summary>
-public sealed record RevertRequest(string Resource, string DesiredJson, string? LiveJson, IReadOnlyList<string> DriftedPaths);
+public sealed record RevertRequest(string Resource, string DesiredJson, string? LiveJson, IReadOnlyList<string> DriftedPaths)
+{
+    /// <summary>Fields the cluster has and the code does not (Added drifts): removed after the apply, which cannot remove fields other managers own.</summary>
+    public IReadOnlyList<string> AddedPaths { get; init; } = [];
+}
 
 /// <summary>
 /// Puts a Kubernetes object back as the code declares it, by server-side apply of the desired
@@ -108,18 +112,37 @@ public sealed class KubeReverter(IKubernetes client)
             }
 
             var changes = Diff(live, preview!);
-            if (changes.Count == 0)
+            var (removal, removed) = Removal(live, request.AddedPaths);
+            if (changes.Count == 0 && removed.Count == 0)
             {
                 return new RevertResult(request.Resource, RevertOutcome.InSync, "nothing to change: live already matches the code", []);
             }
 
-            if (dryRun)
+            if (removed.Count > 0)
             {
-                return new RevertResult(request.Resource, RevertOutcome.WouldChange, $"would change {Fields(changes.Count)}{(force ? ", taking them from their out-of-band managers" : string.Empty)}", changes);
+                // The fields added outside the code, removed from the object as it is (a dry run too).
+                await PatchAsync(target, name, removal!, dryRun: true, force: null, ct);
             }
 
-            var (applied, _) = await ApplyAsync(target, name, body, dryRun: false, force, ct);
-            return new RevertResult(request.Resource, RevertOutcome.Reverted, $"reverted {Fields(changes.Count)} as {FieldManager}", Diff(live, applied!));
+            if (dryRun)
+            {
+                return new RevertResult(request.Resource, RevertOutcome.WouldChange,
+                    $"would change {Fields(changes.Count + removed.Count)}{(force ? ", taking them from their out-of-band managers" : string.Empty)}", [.. changes, .. removed]);
+            }
+
+            var applied = live;
+            if (changes.Count > 0)
+            {
+                (applied, _) = await ApplyAsync(target, name, body, dryRun: false, force, ct);
+            }
+
+            if (removed.Count > 0)
+            {
+                var (afterApply, _) = Removal(applied, request.AddedPaths);
+                (applied, _) = await PatchAsync(target, name, afterApply!, dryRun: false, force: null, ct);
+            }
+
+            return new RevertResult(request.Resource, RevertOutcome.Reverted, $"reverted {Fields(changes.Count + removed.Count)} as {FieldManager}", Diff(live, applied!));
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
@@ -217,6 +240,76 @@ public sealed class KubeReverter(IKubernetes client)
         };
     }
 
+    /// <summary>
+    /// A JSON patch removing the fields at <paramref name="paths"/> (drift syntax, resolved to
+    /// JSON pointers in <paramref name="obj"/>), guarded by a test of its <c>resourceVersion</c>;
+    /// null and no changes when none is there.
+    /// </summary>
+    private static (V1Patch? Patch, List<FieldChange> Changes) Removal(JsonObject? obj, IReadOnlyList<string> paths)
+    {
+        var pointers = new List<(string Pointer, FieldChange Change)>();
+        foreach (var path in paths)
+        {
+            if (obj is not null && Pointer(obj, path) is var (pointer, value))
+            {
+                pointers.Add((pointer, new FieldChange(path, value.ToJsonString(), null)));
+            }
+        }
+
+        if (pointers.Count == 0)
+        {
+            return (null, []);
+        }
+
+        var ops = new JsonArray(new JsonObject { ["op"] = "test", ["path"] = "/metadata/resourceVersion", ["value"] = obj!["metadata"]?["resourceVersion"]?.DeepClone() });
+        // Later list elements first, so that removing one does not move the next.
+        foreach (var (pointer, _) in pointers.OrderByDescending(p => p.Pointer, StringComparer.Ordinal))
+        {
+            ops.Add(new JsonObject { ["op"] = "remove", ["path"] = pointer });
+        }
+
+        return (new V1Patch(ops.ToJsonString(), V1Patch.PatchType.JsonPatch), [.. pointers.Select(p => p.Change)]);
+    }
+
+    /// <summary>The JSON pointer of a drift path in an object (<c>[name=web]</c> resolved to its index), and the value there; null when it is not there.</summary>
+    private static (string Pointer, JsonNode Value)? Pointer(JsonObject obj, string path)
+    {
+        var steps = Engine.Paths.PathStep.Parse(path, out _);
+        if (steps is null || steps.Length == 0)
+        {
+            return null;
+        }
+
+        JsonNode? node = obj;
+        var pointer = new System.Text.StringBuilder();
+        foreach (var step in steps)
+        {
+            if (step.IsElement && node is JsonArray list)
+            {
+                var index = step.IsPosition ? (int.TryParse(step.Name, out var i) ? i : -1)
+                    : list.Select((item, i) => (item, i)).FirstOrDefault(p => p.item?[step.KeyField!]?.ToString() == step.Name, (null, -1)).Item2;
+                if (index < 0 || index >= list.Count)
+                {
+                    return null;
+                }
+
+                pointer.Append('/').Append(index);
+                node = list[index];
+            }
+            else if (!step.IsElement && node is JsonObject map && map[step.Name] is { } child)
+            {
+                pointer.Append('/').Append(step.Name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal));
+                node = child;
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return (pointer.ToString(), node!);
+    }
+
     private static string Fields(int count) => count == 1 ? "1 field" : $"{count} fields";
 
     /// <summary>The object as the API server has it now, or null when it does not exist.</summary>
@@ -255,10 +348,13 @@ public sealed class KubeReverter(IKubernetes client)
     /// One server-side apply. A 409 that names conflicting managers comes back as conflicts; a 409
     /// without them (the precondition failed) and every other error are thrown.
     /// </summary>
-    private async Task<(JsonObject? Result, List<(string Manager, string Field)>? Conflicts)> ApplyAsync(
-        KubeTarget target, string name, JsonObject body, bool dryRun, bool force, CancellationToken ct)
+    private Task<(JsonObject? Result, List<(string Manager, string Field)>? Conflicts)> ApplyAsync(
+        KubeTarget target, string name, JsonObject body, bool dryRun, bool force, CancellationToken ct) =>
+        PatchAsync(target, name, new V1Patch(body.ToJsonString(), V1Patch.PatchType.ApplyPatch), dryRun, force, ct);
+
+    private async Task<(JsonObject? Result, List<(string Manager, string Field)>? Conflicts)> PatchAsync(
+        KubeTarget target, string name, V1Patch patch, bool dryRun, bool? force, CancellationToken ct)
     {
-        var patch = new V1Patch(body.ToJsonString(), V1Patch.PatchType.ApplyPatch);
         var dry = dryRun ? "All" : null;
         try
         {

@@ -487,18 +487,11 @@ public sealed partial class ServiceGrain(
         return Task.FromResult<IReadOnlyList<ResourceState>>(result);
     }
 
-    public async Task RecordRemediation(string resource, RemediationNote note)
+    public async Task RecordRemediation(string resource, RemediationNote note, IReadOnlyList<DriftRecord> drifts)
     {
         var received = time.GetTimestamp();
         var now = time.GetUtcNow();
-        var acted = state.State.Drifts.Values.Where(d => d.Resource == resource).OrderBy(d => d.Path, StringComparer.Ordinal).ToList();
-        if (acted.Count == 0)
-        {
-            // Acted on a resource with no drift left (it resolved meanwhile): the record still names it.
-            acted = [new DriftRecord(resource, string.Empty, "Modified", DriftSeverity.Low, null, null, null, null, now, null)];
-        }
-
-        await CommitAsync([.. acted.Select(d => new DriftTransition(DriftEventType.Remediated, d, now) { Remediation = note })], received);
+        await CommitAsync([.. drifts.Where(d => d.Resource == resource).Select(d => new DriftTransition(DriftEventType.Remediated, d, now) { Remediation = note })], received);
     }
 
     public async Task<DriftSummary> ApplyProxy(string resource, IReadOnlyList<DriftRecord>? drifts)

@@ -78,6 +78,29 @@ public sealed class KubeReverterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fields_added_outside_the_code_are_removed_too_after_a_dry_run_that_shows_them()
+    {
+        ScaledByHand();
+        var live = _server.Edit("apps/v1", "Deployment", "shop", "web", d =>
+        {
+            d["spec"]!["minReadySeconds"] = 30;
+            d["spec"]!["template"]!["spec"]!["containers"]![0]!["env"] = new JsonArray(new JsonObject { ["name"] = "DEBUG", ["value"] = "1" });
+        }, manager: "kubectl-edit");
+        string[] added = ["/spec/minReadySeconds", "/spec/template/spec/containers[name=web]/env"];
+        var request = new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas", .. added]) { AddedPaths = added };
+
+        var preview = await Reverter.RevertAsync(Deployments, request, dryRun: true);
+        var untouched = Web()["spec"]!["minReadySeconds"] is not null;
+        var result = await Reverter.RevertAsync(Deployments, request, dryRun: false);
+
+        Assert.Equal((RevertOutcome.WouldChange, true), (preview.Outcome, untouched));
+        Assert.Equal(["/spec/minReadySeconds", "/spec/replicas", "/spec/template/spec/containers[name=web]/env"], preview.Changes.Select(c => c.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        var web = Web();
+        Assert.Equal((2, false, false), ((int)web["spec"]!["replicas"]!, web["spec"]!.AsObject().ContainsKey("minReadySeconds"), web["spec"]!["template"]!["spec"]!["containers"]![0]!.AsObject().ContainsKey("env")));
+    }
+
+    [Fact]
     public async Task A_change_made_after_detection_is_reported_and_never_overwritten()
     {
         var live = ScaledByHand();
