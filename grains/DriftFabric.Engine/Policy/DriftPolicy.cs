@@ -39,19 +39,20 @@ public sealed record SeverityOverride(ResourceSelector Selector, PathPattern? Pa
         Selector.Matches(resource) && (Kind is null || Kind == kind) && (Path is null || Path.Covers(path));
 }
 
-/// <summary>What to do about a drift: tell people (the default), or put live back to the code.</summary>
+/// <summary>What to do about a drift: tell people (the default), put live back to the code, or take live into the code (a branch for review).</summary>
 public enum RemediationAction
 {
     Notify,
     Revert,
+    Adopt,
 }
 
 /// <summary>
 /// A remediation policy: drifts of the selected tenant, namespace and kind, at least
-/// <see cref="MinSeverity"/>, get <see cref="Action"/>. A self-healing revert waits
-/// <see cref="Backoff"/> after a revert of the same resource (doubling each time), and a resource
-/// reverted <see cref="MaxReverts"/> times within <see cref="Window"/> is contested: another writer
-/// keeps changing it, and it is left alone (and said so) so that two writers never fight.
+/// <see cref="MinSeverity"/>, get <see cref="Action"/>. A policy action waits <see cref="Backoff"/>
+/// after the last one on the same resource (doubling each time), and a resource acted on
+/// <see cref="MaxReverts"/> times within <see cref="Window"/> is contested: another writer keeps
+/// changing it, and it is left alone (and said so) so that two writers never fight.
 /// </summary>
 public sealed record RemediationRule(
     string? Tenant,

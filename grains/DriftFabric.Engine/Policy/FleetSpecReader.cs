@@ -635,7 +635,7 @@ public static class FleetSpecReader
         switch (reader.OptionalString(item, "action", name + ".action"))
         {
             case null:
-                reader.Error(item, name + ".action", "is required (notify or revert)");
+                reader.Error(item, name + ".action", "is required (notify, revert or adopt)");
                 break;
             case "notify":
                 break;
@@ -643,10 +643,10 @@ public static class FleetSpecReader
                 action = RemediationAction.Revert;
                 break;
             case "adopt":
-                reader.Error(item["action"]!, name + ".action", "'adopt' is not available yet: use notify or revert");
+                action = RemediationAction.Adopt;
                 break;
             case var other:
-                reader.Error(item["action"]!, name + ".action", $"'{other}' is not one of notify, revert");
+                reader.Error(item["action"]!, name + ".action", $"'{other}' is not one of notify, revert, adopt");
                 break;
         }
 

@@ -185,7 +185,7 @@ public sealed partial class ServiceGrain(
 
     private async Task<DriftSummary> CommitAsync(List<DriftTransition> transitions, long received)
     {
-        var toRevert = new List<string>();
+        var toRevert = new List<(string, string)>();
         transitions.AddRange(PlanSelfHealing(transitions, toRevert));
         if (transitions.Count > 0)
         {
@@ -214,7 +214,7 @@ public sealed partial class ServiceGrain(
     /// backoff when one was reverted too recently, and a <c>contested</c> record (returned) for a
     /// resource reverted <c>maxReverts</c> times within the window, which is then left alone.
     /// </summary>
-    private List<DriftTransition> PlanSelfHealing(List<DriftTransition> transitions, List<string> toRevert)
+    private List<DriftTransition> PlanSelfHealing(List<DriftTransition> transitions, List<(string Resource, string Action)> toRevert)
     {
         var policy = PolicyCache.EngineFor(state.State.Policy, _id.Namespace).Policy;
         var extra = new List<DriftTransition>();
@@ -228,7 +228,7 @@ public sealed partial class ServiceGrain(
         {
             var resource = group.Key;
             if (state.State.Contested.Contains(resource) || !ResourceKey.TryParse(resource, out var key)
-                || policy.RemediationFor(_id.Tenant, key, (Severity)(int)group.Max(t => t.Drift.Severity)) is not { Action: RemediationAction.Revert } rule)
+                || policy.RemediationFor(_id.Tenant, key, (Severity)(int)group.Max(t => t.Drift.Severity)) is not { Action: RemediationAction.Revert or RemediationAction.Adopt } rule)
             {
                 continue;
             }
@@ -239,8 +239,9 @@ public sealed partial class ServiceGrain(
             if (times.Count >= rule.MaxReverts)
             {
                 state.State.Contested.Add(resource);
-                var note = new RemediationNote("policy", RemediationRequest.Revert, "contested",
-                    $"reverted {times.Count} times within {rule.Window}: another writer keeps changing it; left alone until its code changes", []);
+                var verb = rule.Action == RemediationAction.Adopt ? "adopted" : "reverted";
+                var note = new RemediationNote("policy", Action(rule), "contested",
+                    $"{verb} {times.Count} times within {rule.Window}: another writer keeps changing it; left alone until its code changes", []);
                 extra.AddRange(group.Select(t => new DriftTransition(DriftEventType.Remediated, t.Drift, now) { Remediation = note }));
                 continue;
             }
@@ -253,11 +254,13 @@ public sealed partial class ServiceGrain(
             }
 
             times.Add(now);
-            toRevert.Add(resource);
+            toRevert.Add((resource, Action(rule)));
         }
 
         return extra;
     }
+
+    private static string Action(RemediationRule rule) => rule.Action == RemediationAction.Adopt ? RemediationRequest.Adopt : RemediationRequest.Revert;
 
     private IGrainTimer? _selfHealing;
 
@@ -271,7 +274,7 @@ public sealed partial class ServiceGrain(
             _selfHealing = null;
             var now = time.GetUtcNow();
             var standing = state.State.Drifts.Values.Select(d => new DriftTransition(DriftEventType.Changed, d, now)).ToList();
-            var toRevert = new List<string>();
+            var toRevert = new List<(string, string)>();
             var extra = PlanSelfHealing(standing, toRevert);
             if (extra.Count > 0 || toRevert.Count > 0)
             {
@@ -281,13 +284,13 @@ public sealed partial class ServiceGrain(
         }, new GrainTimerCreationOptions { DueTime = wait, Period = Timeout.InfiniteTimeSpan });
     }
 
-    /// <summary>Asks the cluster to revert, without waiting: the cluster may be waiting on this service.</summary>
-    private void RequestReverts(List<string> resources)
+    /// <summary>Asks the cluster to revert or adopt, without waiting: the cluster may be waiting on this service.</summary>
+    private void RequestReverts(List<(string Resource, string Action)> requests)
     {
-        foreach (var resource in resources)
+        foreach (var (resource, action) in requests)
         {
             _ = GrainFactory.GetGrain<IClusterGrain>(ClusterKeys.Of(_id.Tenant, _id.Cluster))
-                .RemediateInBackground(new RemediationRequest(_id, resource, RemediationRequest.Revert, DryRun: false, "policy"));
+                .RemediateInBackground(new RemediationRequest(_id, resource, action, DryRun: false, "policy"));
         }
     }
 

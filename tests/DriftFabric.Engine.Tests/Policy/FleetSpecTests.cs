@@ -382,9 +382,9 @@ public class RemediationPolicyTests
     }
 
     [Theory]
-    [InlineData("- { kind: ConfigMap }", "remediation[0].action: is required (notify or revert)")]
-    [InlineData("- { action: fix }", "remediation[0].action: 'fix' is not one of notify, revert")]
-    [InlineData("- { action: adopt }", "remediation[0].action: 'adopt' is not available yet")]
+    [InlineData("- { kind: ConfigMap }", "remediation[0].action: is required (notify, revert or adopt)")]
+    [InlineData("- { action: fix }", "remediation[0].action: 'fix' is not one of notify, revert, adopt")]
+    [InlineData("- { action: adopt, window: 1x }", "remediation[0].window: '1x' is not a duration")]
     [InlineData("- { action: revert, maxReverts: 0 }", "remediation[0].maxReverts: must be a whole number from 1 to 1000")]
     [InlineData("- { action: revert, backoff: soon }", "remediation[0].backoff: 'soon' is not a duration")]
     [InlineData("- { action: revert, minSeverity: urgent }", "remediation[0].minSeverity: 'urgent' is not one of")]

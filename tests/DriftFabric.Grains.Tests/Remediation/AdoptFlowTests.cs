@@ -101,6 +101,32 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
         Assert.Empty(Git(fleet.Root, "branch", "--list", "driftfabric/*"));
     }
 
+    [Fact]
+    public async Task An_adopt_policy_puts_a_drift_on_a_branch_by_itself()
+    {
+        using var fleet = TempFleet.Single("adopt-policy", extraSpec: "remediation:\n- { kind: apps/Deployment, action: adopt }");
+        fleet.Write("desired/app.yaml", App);
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 2, "web:1", app: "web")));
+        Git(fleet.Root, "init", "-q", "-b", "main");
+        Git(fleet.Root, "add", "-A");
+        Git(fleet.Root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "the code");
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, "adopt-policy");
+        await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+
+        // Someone scales by hand; the snapshot shows it at the next read.
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 4, "web:1", app: "web", manager: "kubectl-scale")));
+        await fabric.Client.GetGrain<IClusterGrain>("adopt-policy/prod").Reload();
+        var opened = await events.ReadOneAsync();
+        var adopted = await events.ReadOneAsync();
+
+        Assert.Equal((DriftEventType.Opened, "/spec/replicas"), (opened.Type, opened.Drift.Path));
+        Assert.Equal((DriftEventType.Remediated, "policy", "adopt", "adopted"), (adopted.Type, adopted.Remediation!.Actor, adopted.Remediation.Action, adopted.Remediation.Outcome));
+        var branch = Git(fleet.Root, "branch", "--list", "--format=%(refname:short)", "driftfabric/*");
+        Assert.StartsWith("driftfabric/adopt/adopt-policy-prod-web-", branch, StringComparison.Ordinal);
+        Assert.Contains("replicas: 4", Git(fleet.Root, "show", $"{branch}:desired/app.yaml"), StringComparison.Ordinal);
+        Assert.Equal(App, fleet.Read("desired/app.yaml"));
+    }
+
     private static string Git(string directory, params string[] args)
     {
         var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
