@@ -38,6 +38,12 @@ public interface IDriftClient
     Task<RemediationReport> RemediateAsync(RemediationRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// A cluster's whole drift set: <see cref="RemediateAsync"/> for each of its drifted services,
+    /// one after the other (an adoption makes one branch per service).
+    /// </summary>
+    Task<IReadOnlyList<RemediationReport>> RemediateClusterAsync(string tenant, string cluster, string action, bool dryRun, string actor, bool deleteUnmanaged = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The tenant's drift events numbered after <paramref name="afterSequence"/> (0: from the
     /// start of its log), in order, each once, then new ones as they happen. Reconnects and silo
     /// failures are retried from the last event yielded; keep the last sequence you processed and

@@ -48,37 +48,13 @@ public static class ApiEndpoints
         service.MapGet("/history", (string tenant, string cluster, string @namespace, string service, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
             Answer(user, tenant, () => drift.GetHistoryAsync(new ServiceId(tenant, cluster, @namespace, service), ct)))
             .WithSummary("A service's most recent transitions, oldest first.");
-        service.MapPost("/remediate", async (string tenant, string cluster, string @namespace, string service, RemediateBody body, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
-        {
-            if (!user.MayRead(tenant))
-            {
-                return Results.Forbid();
-            }
-
-            if (!user.MayWrite(tenant))
-            {
-                return Results.Json(new ApiError("this token has no write scope: remediation needs one"), statusCode: StatusCodes.Status403Forbidden);
-            }
-
-            if (body.Action is not (RemediationRequest.Revert or RemediationRequest.Adopt))
-            {
-                return Results.BadRequest(new ApiError($"'{body.Action}' is not an action (revert, adopt)"));
-            }
-
-            try
-            {
-                var id = new ServiceId(tenant, cluster, @namespace, service);
-                var request = new RemediationRequest(id, body.Resource, body.Action, body.DryRun ?? true, body.Actor is { Length: > 0 } actor ? $"api:{actor}" : "api")
-                {
-                    DeleteUnmanaged = body.DeleteUnmanaged ?? false,
-                };
-                return Results.Ok(await drift.RemediateAsync(request, ct));
-            }
-            catch (DriftFabricNotFoundException e)
-            {
-                return Results.NotFound(new ApiError(e.Message));
-            }
-        }).WithSummary("Reverts the service's drifted resources (or the one named) to the code, or adopts their live values into the code (a patch, and a commit on a new branch in a git checkout). A dry run (the default) only shows what would change. Needs a token with the write scope.");
+        service.MapPost("/remediate", (string tenant, string cluster, string @namespace, string service, RemediateBody body, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
+            Remediate(user, tenant, body, actor =>
+                drift.RemediateAsync(new RemediationRequest(new ServiceId(tenant, cluster, @namespace, service), body.Resource, body.Action, body.DryRun ?? true, actor) { DeleteUnmanaged = body.DeleteUnmanaged ?? false }, ct)))
+            .WithSummary("Reverts the service's drifted resources (or the one named) to the code, or adopts their live values into the code (a patch, and a commit on a new branch in a git checkout). A dry run (the default) only shows what would change. Needs a token with the write scope.");
+        api.MapPost("/tenants/{tenant}/clusters/{cluster}/remediate", (string tenant, string cluster, RemediateBody body, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
+            Remediate(user, tenant, body, actor => drift.RemediateClusterAsync(tenant, cluster, body.Action, body.DryRun ?? true, actor, body.DeleteUnmanaged ?? false, ct)))
+            .WithSummary("The cluster's whole drift set: the service remediation for each drifted service, one report each. A dry run unless dryRun is false. Needs the write scope.");
         service.MapGet("/resources/{**resource}", (string tenant, string cluster, string @namespace, string service, string resource, ClaimsPrincipal user, IDriftClient drift, CancellationToken ct) =>
             Answer(user, tenant, () => drift.GetResourceDriftAsync(new ServiceId(tenant, cluster, @namespace, service), resource, ct)))
             .WithSummary("The current drifts of one resource of a service (e.g. resources/apps/Deployment/shop/web); empty when in sync.");
@@ -164,6 +140,34 @@ public static class ApiEndpoints
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     /// <summary>403 for a tenant the token may not read, 404 for a name the fabric does not know, else the answer.</summary>
+    /// <summary>A remediation: 403 without the tenant or the write scope, 400 for an unknown action, 404 for unknown names.</summary>
+    private static async Task<IResult> Remediate<T>(ClaimsPrincipal user, string tenant, RemediateBody body, Func<string, Task<T>> act)
+    {
+        if (!user.MayRead(tenant))
+        {
+            return Results.Forbid();
+        }
+
+        if (!user.MayWrite(tenant))
+        {
+            return Results.Json(new ApiError("this token has no write scope: remediation needs one"), statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        if (body.Action is not (RemediationRequest.Revert or RemediationRequest.Adopt))
+        {
+            return Results.BadRequest(new ApiError($"'{body.Action}' is not an action (revert, adopt)"));
+        }
+
+        try
+        {
+            return Results.Ok(await act(body.Actor is { Length: > 0 } actor ? $"api:{actor}" : "api"));
+        }
+        catch (DriftFabricNotFoundException e)
+        {
+            return Results.NotFound(new ApiError(e.Message));
+        }
+    }
+
     private static async Task<IResult> Answer<T>(ClaimsPrincipal user, string tenant, Func<Task<T>> query)
     {
         if (!user.MayRead(tenant))

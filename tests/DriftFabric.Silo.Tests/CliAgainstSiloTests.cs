@@ -51,6 +51,7 @@ public sealed class CliAgainstSiloTests(ApiSilo api)
         var (code, json, _) = await Cli(ApiSilo.AllTenants, "remediate", "acme/prod-eu/shop/cart/apps/Deployment/shop/cart", "--revert", "--dry-run", "--format", "json");
         var (tableCode, table, _) = await Cli(ApiSilo.AllTenants, "remediate", "acme/prod-eu/shop/cart", "--revert", "--dry-run", "--format", "table");
         var (noAction, _, error) = await Cli(ApiSilo.AllTenants, "remediate", "acme/prod-eu/shop/cart", "--format", "json");
+        var (clusterCode, clusterJson, _) = await Cli(ApiSilo.AllTenants, "remediate", "acme/prod-eu", "--revert", "--dry-run", "--format", "json");
 
         // The example fleet is read from snapshots: nothing to write to, so the resource is left as it was.
         Assert.Equal((2, 2, 1), (code, tableCode, noAction));
@@ -59,6 +60,11 @@ public sealed class CliAgainstSiloTests(ApiSilo api)
         Assert.Contains("core/ConfigMap/shop/debug-flags", table, StringComparison.Ordinal);
         Assert.Contains("Dry run: nothing was changed.", table, StringComparison.Ordinal);
         Assert.Contains("say what to do: --revert or --adopt", error, StringComparison.Ordinal);
+        // The cluster's whole drift set: one report per drifted service.
+        Assert.Equal(2, clusterCode);
+        Assert.Equal(
+            ["acme/prod-eu/shop/cart", "acme/prod-eu/shop/checkout", "acme/prod-eu/shop/frontend", "acme/prod-eu/shop/shop-mesh"],
+            JsonNode.Parse(clusterJson)!.AsArray().Select(r => (string?)r!["service"]!["key"]));
     }
 
     [Fact]

@@ -301,12 +301,12 @@ internal static class FabricCommands
 
     private static Command Remediate()
     {
-        var target = new Argument<string>("target") { Description = "tenant/cluster/namespace/service, or a resource of it: tenant/cluster/namespace/service/group/Kind/namespace/name" };
+        var target = new Argument<string>("target") { Description = "tenant/cluster (its whole drift set), tenant/cluster/namespace/service, or a resource of it: tenant/cluster/namespace/service/group/Kind/namespace/name" };
         var revert = new Option<bool>("--revert") { Description = "Put live back as the code declares it (server-side apply as driftfabric)" };
         var adopt = new Option<bool>("--adopt") { Description = "Write live into the code: a patch, and a commit on a new branch in a git checkout (the working tree is not touched)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would change (a server-side dry run); change nothing" };
         var deleteUnmanaged = new Option<bool>("--delete-unmanaged") { Description = "Also delete the objects the code does not declare (never done otherwise)" };
-        var command = new Command("remediate", "Put a service's drift (or one resource's) right. Exit 0: done (or shown); 2: some resources were left as they were; 1: error.") { target, revert, adopt, dryRun, deleteUnmanaged, Format };
+        var command = new Command("remediate", "Put drift right: a cluster's whole drift set, a service's, or one resource's. Exit 0: done (or shown); 2: some resources were left as they were; 1: error.") { target, revert, adopt, dryRun, deleteUnmanaged, Format };
         command.SetAction((parse, ct) => Run(parse, async (api, output) =>
         {
             if (parse.GetValue(revert) == parse.GetValue(adopt))
@@ -317,47 +317,67 @@ internal static class FabricCommands
             var action = parse.GetValue(adopt) ? RemediationRequest.Adopt : RemediationRequest.Revert;
 
             var parts = parse.GetRequiredValue(target).Split('/');
-            if (parts.Length is not (4 or 8))
+            if (parts.Length is not (2 or 4 or 8))
             {
-                throw new FabricApiException($"'{parse.GetRequiredValue(target)}' is not tenant/cluster/namespace/service or tenant/cluster/namespace/service/group/Kind/namespace/name");
+                throw new FabricApiException($"'{parse.GetRequiredValue(target)}' is not tenant/cluster, tenant/cluster/namespace/service or tenant/cluster/namespace/service/group/Kind/namespace/name");
             }
 
-            var id = new ServiceId(parts[0], parts[1], parts[2], parts[3]);
-            var resource = parts.Length == 8 ? string.Join('/', parts[4..]) : null;
-            var report = await api.PostAsync<RemediationReport>(ServicePath(id) + "/remediate", new { action, dryRun = parse.GetValue(dryRun), resource, actor = "cli", deleteUnmanaged = parse.GetValue(deleteUnmanaged) }, ct);
-            var code = report.Results.Any(r => NotDone.Contains(r.Outcome)) ? 2 : 0;
+            var body = new { action, dryRun = parse.GetValue(dryRun), resource = parts.Length == 8 ? string.Join('/', parts[4..]) : null, actor = "cli", deleteUnmanaged = parse.GetValue(deleteUnmanaged) };
+            var reports = parts.Length == 2
+                ? await api.PostAsync<List<RemediationReport>>($"api/v1/tenants/{Uri.EscapeDataString(parts[0])}/clusters/{Uri.EscapeDataString(parts[1])}/remediate", body, ct)
+                : [await api.PostAsync<RemediationReport>(ServicePath(new ServiceId(parts[0], parts[1], parts[2], parts[3])) + "/remediate", body, ct)];
+            var results = reports.SelectMany(r => r.Results).ToList();
+            var code = results.Any(r => NotDone.Contains(r.Outcome)) ? 2 : 0;
             if (Json(parse))
             {
-                output.Json(report);
+                if (parts.Length == 2)
+                {
+                    output.Json(reports);
+                }
+                else
+                {
+                    output.Json(reports[0]);
+                }
+
                 return code;
             }
 
-            var table = FabricOutput.Table("resource", "outcome", "field", "from", "to");
-            foreach (var result in report.Results)
+            foreach (var report in reports)
             {
-                var style = NotDone.Contains(result.Outcome) ? "red" : "green";
-                table.AddRow($"[bold]{Markup.Escape(result.Resource)}[/]", $"[{style}]{Markup.Escape(result.Outcome)}[/]", Markup.Escape(result.Message), string.Empty, string.Empty);
-                foreach (var change in result.Changes)
-                {
-                    table.AddRow(string.Empty, string.Empty, "  " + Markup.Escape(change.Path), $"[red]{Markup.Escape(change.From ?? "(absent)")}[/]", $"[green]{Markup.Escape(change.To ?? "(absent)")}[/]");
-                }
+                Print(output, report);
             }
 
-            output.Console.Write(table);
-            if (report.Patch is { Length: > 0 } patch)
-            {
-                output.Console.WriteLine(patch);
-            }
-
-            if (report.Branch is { } branch)
-            {
-                output.Console.MarkupLine($"Committed on branch [bold]{Markup.Escape(branch)}[/] for review.");
-            }
-
-            output.Console.MarkupLine(Markup.Escape(report.Results.Count == 0 ? "Nothing drifted: nothing to do." : report.DryRun ? "Dry run: nothing was changed." : $"{report.Results.Count(r => !NotDone.Contains(r.Outcome))} of {report.Results.Count} resources done."));
+            output.Console.MarkupLine(Markup.Escape(results.Count == 0 ? "Nothing drifted: nothing to do." : parse.GetValue(dryRun) ? "Dry run: nothing was changed." : $"{results.Count(r => !NotDone.Contains(r.Outcome))} of {results.Count} resources done."));
             return code;
         }));
         return command;
+    }
+
+    /// <summary>One service's remediation as a table: each resource's outcome and reason, each field from and to; an adoption's patch and branch.</summary>
+    private static void Print(FabricOutput output, RemediationReport report)
+    {
+        output.Console.MarkupLine($"[bold]{Markup.Escape(report.Service.Key)}[/] {Markup.Escape(report.Action)}");
+        var table = FabricOutput.Table("resource", "outcome", "field", "from", "to");
+        foreach (var result in report.Results)
+        {
+            var style = NotDone.Contains(result.Outcome) ? "red" : "green";
+            table.AddRow($"[bold]{Markup.Escape(result.Resource)}[/]", $"[{style}]{Markup.Escape(result.Outcome)}[/]", Markup.Escape(result.Message), string.Empty, string.Empty);
+            foreach (var change in result.Changes)
+            {
+                table.AddRow(string.Empty, string.Empty, "  " + Markup.Escape(change.Path), $"[red]{Markup.Escape(change.From ?? "(absent)")}[/]", $"[green]{Markup.Escape(change.To ?? "(absent)")}[/]");
+            }
+        }
+
+        output.Console.Write(table);
+        if (report.Patch is { Length: > 0 } patch)
+        {
+            output.Console.WriteLine(patch);
+        }
+
+        if (report.Branch is { } branch)
+        {
+            output.Console.MarkupLine($"Committed on branch [bold]{Markup.Escape(branch)}[/] for review.");
+        }
     }
 
     private static Argument<string> ServiceArgument() => new("service") { Description = "tenant/cluster/namespace/service" };
