@@ -47,6 +47,13 @@ public sealed class TempFleet : IDisposable
         return fleet;
     }
 
+    /// <summary>Has the (single) cluster watch an API server instead of reading a snapshot: its kubeconfig goes to <c>kube.yaml</c>.</summary>
+    public void WatchLive(string kubeConfig)
+    {
+        Write("kube.yaml", kubeConfig);
+        Write("driftfabric.yaml", Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+    }
+
     public void Write(string relative, string text)
     {
         var path = Path.Combine(Root, relative);

@@ -28,8 +28,7 @@ public sealed class LiveWatchTests(FabricFixture fabric) : IAsyncLifetime
         _server.Put(Objects.ConfigMap("web-config", "shop", "web", manager: Objects.Applied));
         var fleet = TempFleet.Single(tenant);
         fleet.Write("desired/app.yaml", Desired);
-        fleet.Write("kube.yaml", _server.KubeConfig());
-        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+        fleet.WatchLive(_server.KubeConfig());
         var events = await EventCollector.SubscribeAsync(fabric.Client, tenant);
         var result = await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
         Assert.Empty(result.Errors);
@@ -143,8 +142,7 @@ public sealed class LiveWatchTests(FabricFixture fabric) : IAsyncLifetime
         var dead = TempFleet.Single("watch-dead");
         using var ___ = dead;
         dead.Write("desired/app.yaml", Desired);
-        dead.Write("kube.yaml", _server.KubeConfig().Replace(_server.BaseUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "1", StringComparison.Ordinal));
-        dead.Write("driftfabric.yaml", dead.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+        dead.WatchLive(_server.KubeConfig().Replace(_server.BaseUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "1", StringComparison.Ordinal));
 
         var down = await new FleetLoader(fabric.Client).LoadAsync(dead.SpecPath);
         _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 4, "kubectl-scale");

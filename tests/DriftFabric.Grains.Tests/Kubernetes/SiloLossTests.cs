@@ -21,8 +21,7 @@ public sealed class SiloLossTests
         server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
         using var fleet = TempFleet.Single("silo-loss");
         fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
-        fleet.Write("kube.yaml", server.KubeConfig());
-        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+        fleet.WatchLive(server.KubeConfig());
 
         var builder = new InProcessTestClusterBuilder(3);
         var log = new DriftFabric.Grains.Events.MemoryDriftEventLog(TimeProvider.System);

@@ -27,8 +27,7 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
         using var fleet = TempFleet.Single("revert-flow");
         fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
-        fleet.Write("kube.yaml", _server.KubeConfig());
-        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+        fleet.WatchLive(_server.KubeConfig());
         await using var events = await EventCollector.SubscribeAsync(fabric.Client, "revert-flow");
         await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
         var cluster = fabric.Client.GetGrain<IClusterGrain>("revert-flow/prod");
@@ -64,8 +63,7 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         _server.Put(Objects.ConfigMap("debug-flags", "shop", "web"), manager: "kubectl-create");
         using var fleet = TempFleet.Single("revert-unmanaged");
         fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1") + Objects.DesiredConfigMap("web-config", "shop", "web"));
-        fleet.Write("kube.yaml", _server.KubeConfig());
-        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+        fleet.WatchLive(_server.KubeConfig());
         await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
         var cluster = fabric.Client.GetGrain<IClusterGrain>("revert-unmanaged/prod");
         var service = new ServiceId("revert-unmanaged", "prod", "shop", "web");
@@ -87,8 +85,7 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
         using var fleet = TempFleet.Single("self-heal", extraSpec: "remediation:\n- { kind: apps/Deployment, minSeverity: medium, action: revert, maxReverts: 2, window: 1h, backoff: 100ms }");
         fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
-        fleet.Write("kube.yaml", _server.KubeConfig());
-        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
+        fleet.WatchLive(_server.KubeConfig());
         await using var events = await EventCollector.SubscribeAsync(fabric.Client, "self-heal");
         var loaded = await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
         Assert.Empty(loaded.Errors);
