@@ -37,6 +37,20 @@ public sealed class DriftClientTests(ClientFabric fabric) : IClassFixture<Client
     }
 
     [Fact]
+    public async Task Remediation_goes_through_the_client_for_a_service_or_a_cluster_and_names_what_it_does_not_know()
+    {
+        var service = await Drift.RemediateAsync(new RemediationRequest(Cart, null, RemediationRequest.Revert, DryRun: true, "client-test"));
+        var cluster = await Drift.RemediateClusterAsync("acme", "staging", RemediationRequest.Revert, dryRun: true, "client-test");
+        var unknown = await Assert.ThrowsAsync<DriftFabricNotFoundException>(() =>
+            Drift.RemediateAsync(new RemediationRequest(Cart, "apps/Deployment/shop/basket", RemediationRequest.Revert, DryRun: true, "client-test")));
+
+        // The example fleet is read from snapshots: a revert has nothing to write to, and says so per resource.
+        Assert.Equal(["apps/Deployment/shop/cart Skipped", "core/ConfigMap/shop/debug-flags Skipped"], service.Results.Select(r => $"{r.Resource} {r.Outcome}"));
+        Assert.Equal(["acme/staging/shop/cart", "acme/staging/shop/checkout"], cluster.Select(r => r.Service.Key));
+        Assert.Equal("service acme/prod-eu/shop/cart has no resource apps/Deployment/shop/basket", unknown.Message);
+    }
+
+    [Fact]
     public async Task A_service_history_has_its_drifts_opening()
     {
         var history = await Drift.GetHistoryAsync(Cart);
