@@ -716,23 +716,33 @@ public sealed partial class ClusterGrain(
 
         var service = GrainFactory.GetGrain<IServiceGrain>(request.Service.Key);
         var inputs = await service.GetRemediationInputs(request.Resource);
+        RemediationReport report;
         if (request.Action == RemediationRequest.Adopt)
         {
-            return await AdoptAsync(request, service, inputs);
+            report = await AdoptAsync(request, inputs);
+        }
+        else
+        {
+            var results = new List<RemediationResult>();
+            foreach (var input in inputs)
+            {
+                results.Add(await RevertAsync(input, request));
+            }
+
+            report = new RemediationReport(request.Service, request.Action, request.DryRun, results);
         }
 
-        var results = new List<RemediationResult>();
-        foreach (var input in inputs)
+        // Every real action is recorded against the drifts it acted on (the watch may have seen them resolve meanwhile).
+        if (!request.DryRun)
         {
-            var result = await RevertAsync(input, request);
-            results.Add(result);
-            if (!request.DryRun && result.Outcome != nameof(RevertOutcome.InSync))
+            foreach (var result in report.Results.Where(r => r.Outcome != nameof(RevertOutcome.InSync)))
             {
-                await service.RecordRemediation(input.Resource, new RemediationNote(request.Actor, request.Action, result.Outcome.ToLowerInvariant(), result.Message, result.Changes), input.Drifts);
+                var acted = inputs.FirstOrDefault(i => i.Resource == result.Resource)?.Drifts ?? [];
+                await service.RecordRemediation(result.Resource, new RemediationNote(request.Actor, request.Action, result.Outcome.ToLowerInvariant(), result.Message, result.Changes), acted);
             }
         }
 
-        return new RemediationReport(request.Service, request.Action, request.DryRun, results);
+        return report;
     }
 
     /// <summary>
@@ -740,7 +750,7 @@ public sealed partial class ClusterGrain(
     /// (<see cref="YamlEditor"/>), and makes a patch and, in a git checkout, a commit on a new
     /// branch for review; the working tree is not touched.
     /// </summary>
-    private async Task<RemediationReport> AdoptAsync(RemediationRequest request, IServiceGrain service, IReadOnlyList<ResourceState> inputs)
+    private async Task<RemediationReport> AdoptAsync(RemediationRequest request, IReadOnlyList<ResourceState> inputs)
     {
         var results = new List<RemediationResult>();
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -799,15 +809,6 @@ public sealed partial class ClusterGrain(
                     ? $"wrote a patch for {input.DesiredFile} (not a git checkout: apply it by hand){left}"
                     : $"committed on branch {branch} for review{left}", changes);
             results.Add(result);
-        }
-
-        if (!request.DryRun)
-        {
-            foreach (var result in results.Where(r => r.Outcome != nameof(RevertOutcome.InSync)))
-            {
-                var acted = inputs.FirstOrDefault(i => i.Resource == result.Resource)?.Drifts ?? [];
-                await service.RecordRemediation(result.Resource, new RemediationNote(request.Actor, request.Action, result.Outcome.ToLowerInvariant(), result.Message, result.Changes), acted);
-            }
         }
 
         return new RemediationReport(request.Service, request.Action, request.DryRun, results) { Patch = patch, Branch = branch };
