@@ -144,15 +144,9 @@ public sealed class KubeReverter(IKubernetes client)
 
             return new RevertResult(request.Resource, RevertOutcome.Reverted, $"reverted {Fields(changes.Count + removed.Count)} as {FieldManager}", Diff(live, applied!));
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        catch (Exception e) when (IsApiFailure(e))
         {
-            return new RevertResult(request.Resource, RevertOutcome.ChangedSinceDetection,
-                "not reverted: the object changed after the drift was detected (its resourceVersion moved on); it is judged again first", []);
-        }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or KubernetesException or TaskCanceledException)
-        {
-            var detail = e is HttpOperationException http ? $"{(int)http.Response.StatusCode} {StatusMessage(http.Response.Content) ?? http.Message}" : e.Message;
-            return new RevertResult(request.Resource, RevertOutcome.Failed, $"not reverted: the API server answered {detail}", []);
+            return Refused(request.Resource, "not reverted", e);
         }
     }
 
@@ -192,15 +186,27 @@ public sealed class KubeReverter(IKubernetes client)
             await DeleteObjectAsync(target, name, version, dryRun: false, ct);
             return new RevertResult(resource, RevertOutcome.Reverted, "deleted: it is not declared in the code", gone);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        catch (Exception e) when (IsApiFailure(e))
         {
-            return new RevertResult(resource, RevertOutcome.ChangedSinceDetection, "not deleted: the object changed after the drift was detected (its resourceVersion moved on)", []);
+            return Refused(resource, "not deleted", e);
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or KubernetesException or TaskCanceledException)
+    }
+
+    private static bool IsApiFailure(Exception e) => e is HttpOperationException or HttpRequestException or KubernetesException or TaskCanceledException;
+
+    /// <summary>
+    /// What an API server's refusal means for a write: a 409 is the precondition (the object moved
+    /// on since it was read), anything else a failure with the server's answer.
+    /// </summary>
+    private static RevertResult Refused(string resource, string notDone, Exception e)
+    {
+        if (e is HttpOperationException { Response.StatusCode: HttpStatusCode.Conflict })
         {
-            var detail = e is HttpOperationException http ? $"{(int)http.Response.StatusCode} {StatusMessage(http.Response.Content) ?? http.Message}" : e.Message;
-            return new RevertResult(resource, RevertOutcome.Failed, $"not deleted: the API server answered {detail}", []);
+            return new RevertResult(resource, RevertOutcome.ChangedSinceDetection, $"{notDone}: the object changed after the drift was detected (its resourceVersion moved on); it is judged again first", []);
         }
+
+        var detail = e is HttpOperationException http ? $"{(int)http.Response.StatusCode} {StatusMessage(http.Response.Content) ?? http.Message}" : e.Message;
+        return new RevertResult(resource, RevertOutcome.Failed, $"{notDone}: the API server answered {detail}", []);
     }
 
     private static JsonObject WithoutData(JsonObject secret)
