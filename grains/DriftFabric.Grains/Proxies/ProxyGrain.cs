@@ -128,12 +128,9 @@ public sealed partial class ProxyGrain(
         try
         {
             var desired = await ReadDesiredAsync(config);
-            var live = await ProxyReader.ReadLiveAsync(kind, config.Admin, config.Timeout);
-            var found = ProxyComparison.Compare(kind, ProxyComparison.Resource(kind, config.Name), desired, config.DesiredPath, live, config.Admin, Fleet.PolicyCache.EngineFor(config.Policy, "default").Policy);
+            var found = Compare(config, desired, await ProxyReader.ReadLiveAsync(kind, config.Admin, config.Timeout));
             var now = time.GetUtcNow();
-            var current = found.Select(d => DriftRecords.From(d, now)).ToList();
-            var reported = state.State.Drifts.ToDictionary(d => d.Id, StringComparer.Ordinal);
-            if (current.Count != reported.Count || !current.All(d => reported.TryGetValue(d.Id, out var old) && d.SameAs(old)))
+            if (!SameDrifts([.. found.Select(d => DriftRecords.From(d, now))], state.State.Drifts))
             {
                 return Result("ChangedSinceDetection", "not reverted: the proxy changed after its drift was reported; it is judged again first");
             }
@@ -274,19 +271,31 @@ public sealed partial class ProxyGrain(
             return;
         }
 
-        var kind = KindOf(config);
-        // Proxies have no namespace: the policy is the same whichever default the engine keeps.
-        var policy = Fleet.PolicyCache.EngineFor(config.Policy, "default").Policy;
-        var found = ProxyComparison.Compare(kind, ProxyComparison.Resource(kind, config.Name), desired, config.DesiredPath, live, config.Admin, policy);
         var before = state.State.Drifts.ToDictionary(d => d.Id, StringComparer.Ordinal);
-        var drifts = found.Select(d => DriftRecords.From(d, now)).Select(d => before.TryGetValue(d.Id, out var old) ? d with { OnsetAt = old.OnsetAt } : d).ToList();
+        var drifts = Compare(config, desired, live).Select(d => DriftRecords.From(d, now)).Select(d => before.TryGetValue(d.Id, out var old) ? d with { OnsetAt = old.OnsetAt } : d).ToList();
         _judged = judged;
-        if (!state.State.Judged || drifts.Count != before.Count || !drifts.All(d => before.TryGetValue(d.Id, out var old) && d.SameAs(old)))
+        if (!state.State.Judged || !SameDrifts(drifts, state.State.Drifts))
         {
             state.State.Drifts = drifts;
             state.State.Judged = true;
             state.State.DriftsDelivered = false;
         }
+    }
+
+    /// <summary>The drifts of the running config from the declared one, by the proxy's kind and the fleet's policy.</summary>
+    private static IReadOnlyList<Engine.Comparison.Drift> Compare(ProxyConfig config, byte[] desired, byte[] live)
+    {
+        var kind = KindOf(config);
+        // Proxies have no namespace: the policy is the same whichever default the engine keeps.
+        var policy = Fleet.PolicyCache.EngineFor(config.Policy, "default").Policy;
+        return ProxyComparison.Compare(kind, ProxyComparison.Resource(kind, config.Name), desired, config.DesiredPath, live, config.Admin, policy);
+    }
+
+    /// <summary>The same drifts, each the same way (onset times aside).</summary>
+    private static bool SameDrifts(List<DriftRecord> found, List<DriftRecord> held)
+    {
+        var byId = held.ToDictionary(d => d.Id, StringComparer.Ordinal);
+        return found.Count == byId.Count && found.All(d => byId.TryGetValue(d.Id, out var old) && d.SameAs(old));
     }
 
     /// <summary>The declared config, read again only when its file changed; an unreadable one is the proxy's config being invalid.</summary>
