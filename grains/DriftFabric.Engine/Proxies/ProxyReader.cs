@@ -38,7 +38,8 @@ public static class ProxyReader
     /// <summary>The largest config read: beyond this a proxy answers garbage, not a config.</summary>
     public const int MaxBytes = 64 * 1024 * 1024;
 
-    private static readonly HttpClient Http = new(new SocketsHttpHandler
+    /// <summary>The one client every proxy's admin API is called with (reads and writes share its connections).</summary>
+    internal static readonly HttpClient Http = new(new SocketsHttpHandler
     {
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         ConnectTimeout = TimeSpan.FromSeconds(5),
@@ -54,27 +55,28 @@ public static class ProxyReader
         endpoint.StartsWith("unix:", StringComparison.Ordinal) || endpoint.StartsWith("tcp://", StringComparison.Ordinal);
 
     /// <summary>The running config, within <paramref name="timeout"/>; a <see cref="ProxyReadException"/> naming the endpoint otherwise.</summary>
-    public static async Task<byte[]> ReadLiveAsync(ProxyKind kind, string endpoint, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static Task<byte[]> ReadLiveAsync(ProxyKind kind, string endpoint, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WithinAsync(endpoint, timeout, null, deadline =>
+            IsHttp(endpoint) ? FetchAsync(kind, endpoint, deadline)
+            : IsSocket(endpoint) ? RuntimeApiAsync(endpoint, "show servers state", deadline)
+            : ReadFileAsync(endpoint, deadline), cancellationToken);
+
+    /// <summary>
+    /// One call to a proxy within <paramref name="timeout"/>: no answer in time, or a connection or
+    /// file that fails, is a <see cref="ProxyReadException"/> (unreachable) naming the endpoint and,
+    /// when given, what was asked of it.
+    /// </summary>
+    internal static async Task<T> WithinAsync<T>(string endpoint, TimeSpan timeout, string? asked, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
         {
-            if (IsHttp(endpoint))
-            {
-                return await FetchAsync(kind, endpoint, deadline.Token);
-            }
-
-            if (IsSocket(endpoint))
-            {
-                return await RuntimeApiAsync(endpoint, "show servers state", deadline.Token);
-            }
-
-            return await ReadFileAsync(endpoint, deadline.Token);
+            return await call(deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ProxyReadException(ProxyProblem.Unreachable, endpoint, $"no answer within {timeout.TotalSeconds:0.###} s");
+            throw new ProxyReadException(ProxyProblem.Unreachable, endpoint, $"no answer{(asked is null ? string.Empty : $" to '{asked}'")} within {timeout.TotalSeconds:0.###} s");
         }
         catch (Exception e) when (e is HttpRequestException or SocketException or IOException or UnauthorizedAccessException)
         {

@@ -14,34 +14,22 @@ namespace DriftFabric.Engine.Proxies;
 /// </summary>
 public static class ProxyWriter
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-
     /// <summary>Loads <paramref name="config"/> as Caddy's whole config (<c>POST /load</c>); a <see cref="ProxyReadException"/> when Caddy refuses or cannot be reached.</summary>
-    public static async Task LoadCaddyAsync(string admin, byte[] config, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        var uri = new Uri(new Uri(admin), "/load");
-        using var content = new ByteArrayContent(config);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        try
+    public static Task LoadCaddyAsync(string admin, byte[] config, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        ProxyReader.WithinAsync(admin, timeout, null, async deadline =>
         {
-            using var response = await Http.PostAsync(uri, content, deadline.Token);
+            var uri = new Uri(new Uri(admin), "/load");
+            using var content = new ByteArrayContent(config);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await ProxyReader.Http.PostAsync(uri, content, deadline);
             if (!response.IsSuccessStatusCode)
             {
-                var body = await response.Content.ReadAsStringAsync(deadline.Token);
+                var body = await response.Content.ReadAsStringAsync(deadline);
                 throw new ProxyReadException(ProxyProblem.Invalid, admin, $"{uri} refused the config: {(int)response.StatusCode} {body.Trim()}");
             }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new ProxyReadException(ProxyProblem.Unreachable, admin, $"no answer within {timeout.TotalSeconds:0.###} s");
-        }
-        catch (HttpRequestException e)
-        {
-            throw new ProxyReadException(ProxyProblem.Unreachable, admin, e.Message, inner: e);
-        }
-    }
+
+            return true;
+        }, cancellationToken);
 
     /// <summary>
     /// The runtime API commands that put HAProxy's servers back as declared, one per drift it can
@@ -88,21 +76,7 @@ public static class ProxyWriter
     {
         foreach (var command in commands)
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
-            string answer;
-            try
-            {
-                answer = Encoding.UTF8.GetString(await ProxyReader.RuntimeApiAsync(endpoint, command, deadline.Token)).Trim();
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new ProxyReadException(ProxyProblem.Unreachable, endpoint, $"no answer to '{command}' within {timeout.TotalSeconds:0.###} s");
-            }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
-            {
-                throw new ProxyReadException(ProxyProblem.Unreachable, endpoint, e.Message, inner: e);
-            }
+            var answer = Encoding.UTF8.GetString(await ProxyReader.WithinAsync(endpoint, timeout, command, deadline => ProxyReader.RuntimeApiAsync(endpoint, command, deadline), cancellationToken)).Trim();
 
             // Success is silence, or a note of what changed ("IP changed from ... to ...").
             if (answer.Length > 0 && !answer.Contains("changed from", StringComparison.Ordinal) && !answer.StartsWith("no need to change", StringComparison.Ordinal))
