@@ -470,27 +470,18 @@ public sealed class KubeApiServer : IAsyncDisposable
         lock (_lock)
         {
             var previous = _objects.TryGetValue((type, ns, name), out var previousJson) ? ManagedFieldsTracker.Parse(previousJson) : null;
-            var rv = ++_resourceVersion;
             if (resourceType.Namespaced)
             {
                 metadata["namespace"] = ns;
             }
 
-            metadata["uid"] = previous?["metadata"]?["uid"]?.DeepClone() ?? Guid.NewGuid().ToString();
-            metadata["creationTimestamp"] = previous?["metadata"]?["creationTimestamp"]?.DeepClone() ?? now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-            metadata["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
-            var generation = previous?["metadata"]?["generation"]?.GetValue<long>() ?? 0;
-            metadata["generation"] = subresource == "status" ? generation : generation + 1;
             if (previous?["metadata"]?["managedFields"] is { } fields && metadata["managedFields"] is null)
             {
                 metadata["managedFields"] = fields.DeepClone();
             }
 
             ManagedFieldsTracker.Record(previous, obj, manager, subresource, now);
-            var json = obj.ToJsonString();
-            _objects[(type, ns, name)] = json;
-            Append(new StoredEvent(rv, previous is null ? "ADDED" : "MODIFIED", type, ns, json));
-            return obj;
+            return Store(obj, previous, now, statusOnly: subresource == "status");
         }
     }
 
@@ -554,7 +545,7 @@ public sealed class KubeApiServer : IAsyncDisposable
                         result["metadata"]!["namespace"] = storedNs;
                     }
 
-                    result = dryRun ? result : Store(result, current);
+                    result = dryRun ? result : Store(result, current, DateTimeOffset.UtcNow);
                 }
             }
         }
@@ -703,8 +694,11 @@ public sealed class KubeApiServer : IAsyncDisposable
         await WriteJson(context, status);
     }
 
-    /// <summary>Stores an applied object as a write does (new resourceVersion, generation, a watch event); under the lock.</summary>
-    private JsonObject Store(JsonObject obj, JsonObject? previous)
+    /// <summary>
+    /// Stores an object as a write does: its uid and creation time kept, a new resourceVersion, the
+    /// generation moved on unless only status changed, a watch event; under the lock.
+    /// </summary>
+    private JsonObject Store(JsonObject obj, JsonObject? previous, DateTimeOffset now, bool statusOnly = false)
     {
         var metadata = obj["metadata"]!.AsObject();
         var apiVersion = obj["apiVersion"]!.GetValue<string>();
@@ -712,9 +706,10 @@ public sealed class KubeApiServer : IAsyncDisposable
         var ns = metadata["namespace"]?.GetValue<string>() ?? string.Empty;
         var rv = ++_resourceVersion;
         metadata["uid"] = previous?["metadata"]?["uid"]?.DeepClone() ?? Guid.NewGuid().ToString();
-        metadata["creationTimestamp"] = previous?["metadata"]?["creationTimestamp"]?.DeepClone() ?? DateTimeOffset.UtcNow.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        metadata["creationTimestamp"] = previous?["metadata"]?["creationTimestamp"]?.DeepClone() ?? now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         metadata["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
-        metadata["generation"] = (previous?["metadata"]?["generation"]?.GetValue<long>() ?? 0) + 1;
+        var generation = previous?["metadata"]?["generation"]?.GetValue<long>() ?? 0;
+        metadata["generation"] = statusOnly ? generation : generation + 1;
         var json = obj.ToJsonString();
         _objects[(type, ns, metadata["name"]!.GetValue<string>())] = json;
         Append(new StoredEvent(rv, previous is null ? "ADDED" : "MODIFIED", type, ns, json));
