@@ -12,7 +12,20 @@ using Orleans.TestingHost;
 
 namespace DriftFabric.Grains.Tests.Telemetry;
 
+/// <summary>
+/// Runs alone, after the other tests: each silo's meter is named <c>DriftFabric</c> (one per process
+/// in production), and OpenTelemetry merges same-named instruments of every meter in the process
+/// into one stream, which ends when any of those meters is disposed. A test cluster shut down
+/// beside this one would silently stop the counters read here.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TelemetryAlone
+{
+    public const string Name = "telemetry, alone";
+}
+
 /// <summary>The fabric's metrics and traces, read with OpenTelemetry's in-memory exporter from a cluster of two silos.</summary>
+[Collection(TelemetryAlone.Name)]
 public sealed class TelemetryTests : IAsyncLifetime
 {
     private readonly List<MetricSnapshot> _metrics = [];
@@ -30,8 +43,8 @@ public sealed class TelemetryTests : IAsyncLifetime
             silo.AddDriftFabricEmbedded(log);
 
             // Meters and activity sources are heard process-wide: one silo's exporters hear both
-            // silos of this in-process cluster (in production each silo is its own process), and
-            // the other tests' clusters too, so values are read by tenant.
+            // silos of this in-process cluster (in production each silo is its own process).
+            // Values are read by tenant all the same.
             if (Interlocked.Increment(ref silos) == 1)
             {
                 silo.Services.AddOpenTelemetry()
@@ -52,7 +65,6 @@ public sealed class TelemetryTests : IAsyncLifetime
         using var fleet = Fleet("telemetry");
         await new FleetLoader(_cluster.Client).LoadAsync(fleet.SpecPath);
 
-        // Meters are heard process-wide (other tests' clusters run beside this one): by tenant.
         var tenant = ("tenant", "telemetry");
         var metrics = Flush();
         Assert.Equal(1, Gauge(metrics, "driftfabric.drifts.open", tenant, ("severity", "medium")));
