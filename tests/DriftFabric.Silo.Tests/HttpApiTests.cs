@@ -374,12 +374,9 @@ public sealed class OtlpExportTests
             fleet.SpecPath);
         await silo.WaitForLineAsync("Watching desired and live sources");
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!(HasExport("/v1/metrics", "driftfabric.drifts.open") && HasExport("/v1/traces", "driftfabric.service.judge")))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"received: {string.Join(", ", collector.Received.Select(r => r.Path))}");
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(HasExport("/v1/metrics", "driftfabric.drifts.open") && HasExport("/v1/traces", "driftfabric.service.judge")),
+            () => Task.FromResult($"received: {string.Join(", ", collector.Received.Select(r => r.Path))}"));
 
         bool HasExport(string path, string name) => collector.Received.Any(r => r.Path == path
             && r.Headers["Content-Type"].StartsWith("application/x-protobuf", StringComparison.Ordinal)

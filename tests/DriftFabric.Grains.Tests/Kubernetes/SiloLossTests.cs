@@ -43,9 +43,12 @@ public sealed class SiloLossTests
         await (graceful ? cluster.StopSiloAsync(hosting) : cluster.KillSiloAsync(hosting));
         server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 9, "kubectl-scale");
 
-        var drift = await EventuallyAsync(
-            async () => (await client.GetGrain<IServiceGrain>("silo-loss/prod/shop/web").GetDrifts()).SingleOrDefault(),
-            async () => $"cluster {await clusterGrain.GetSummary()}, watches open {server.OpenWatches}, requests {server.Requests}");
+        var web = client.GetGrain<IServiceGrain>("silo-loss/prod/shop/web");
+        await Eventually.HoldsAsync(
+            async () => (await web.GetDrifts()).Count == 1,
+            async () => $"cluster {await clusterGrain.GetSummary()}, watches open {server.OpenWatches}, requests {server.Requests}",
+            TimeSpan.FromSeconds(60));
+        var drift = Assert.Single(await web.GetDrifts());
         Assert.Equal(("/spec/replicas", "9", "kubectl-scale"), (drift.Path, drift.Live, drift.Manager));
         Assert.NotEqual(host, HostOf(cluster, clusterGrain));
     }
@@ -54,22 +57,4 @@ public sealed class SiloLossTests
         cluster.TryGetGrainContext(grain.GetGrainId(), out var context) && context.Address.SiloAddress is { } silo
             ? silo
             : throw new InvalidOperationException("the cluster grain is not active");
-
-    /// <summary>Waits for a condition the fabric reaches on its own; fails only if it never does.</summary>
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, Func<Task<string>> describe)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new Xunit.Sdk.XunitException("the fabric never got there: " + await describe());
-    }
 }

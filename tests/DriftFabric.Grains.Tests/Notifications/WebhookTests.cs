@@ -61,8 +61,9 @@ public sealed class WebhookTests(FabricFixture fabric) : IAsyncLifetime
             "*medium* drift opened in hooks-slack/prod shop/web: `apps/Deployment/shop/web` `/spec/replicas` is 5, code says 2; changed by *kubectl-scale* outside review",
             (string?)message["text"]);
 
-        // The image drift, written by the pipeline's applier, did not skip review: not sent.
-        await Task.Delay(500);
+        // The image drift, written by the pipeline's applier, did not skip review: not sent, once the
+        // webhook has passed over both events of the log.
+        await PassedOverLogAsync("hooks-slack");
         Assert.Single(_receiver.Received);
     }
 
@@ -80,11 +81,8 @@ public sealed class WebhookTests(FabricFixture fabric) : IAsyncLifetime
         fleet.Write("live.json", Objects.List(
             Objects.Deployment("web", "shop", 5, "web:1", manager: "kubectl-scale"),
             Objects.Deployment("api", "shop", 2, "api:2")));
-        var cluster = fabric.Client.GetGrain<IClusterGrain>("hooks-filter/prod");
-        await cluster.Reload();
-        var status = fabric.Client.GetGrain<IWebhookGrain>("hooks-filter/hook");
-        var last = (await fabric.Client.GetGrain<ITenantGrain>("hooks-filter").GetSummary()).LastSequence;
-        await WaitUntil(async () => (await status.GetStatus()).Cursor == last);
+        await fabric.Client.GetGrain<IClusterGrain>("hooks-filter/prod").Reload();
+        await PassedOverLogAsync("hooks-filter");
         Assert.Single(_receiver.Received);
     }
 
@@ -110,7 +108,7 @@ public sealed class WebhookTests(FabricFixture fabric) : IAsyncLifetime
         using var fleet = Fleet("hooks-hang", "skippedReview: true");
         var loader = new FleetLoader(fabric.Client);
         await loader.LoadAsync(fleet.SpecPath);
-        await WaitUntil(() => Task.FromResult(_receiver.Received.Count == 1));
+        await Eventually.HoldsAsync(() => Task.FromResult(_receiver.Received.Count == 1), () => Task.FromResult($"{_receiver.Received.Count} received"));
 
         // A hand edit while the webhook is stuck is detected and logged all the same.
         fleet.Write("live.json", Objects.List(
@@ -124,8 +122,7 @@ public sealed class WebhookTests(FabricFixture fabric) : IAsyncLifetime
         using var unkeyed = Fleet("hooks-nokey", "format: json", secretEnv: "DRIFTFABRIC_TEST_UNSET_KEY");
         await loader.LoadAsync(unkeyed.SpecPath);
         var status = fabric.Client.GetGrain<IWebhookGrain>("hooks-nokey/hook");
-        await WaitUntil(async () => (await status.GetStatus()).LastError is not null);
-        var state = await status.GetStatus();
+        var state = await Eventually.ReachAsync(status.GetStatus, s => s.LastError is not null);
         Assert.Contains("DRIFTFABRIC_TEST_UNSET_KEY is not set", state.LastError, StringComparison.Ordinal);
         Assert.Equal((0L, 0L), (state.Cursor, state.Delivered));
         Assert.DoesNotContain(_receiver.Received, r => r.Headers[WebhookSender.DeliveryHeader].StartsWith("hooks-nokey", StringComparison.Ordinal));
@@ -148,13 +145,11 @@ public sealed class WebhookTests(FabricFixture fabric) : IAsyncLifetime
         return fleet;
     }
 
-    private static async Task WaitUntil(Func<Task<bool>> condition)
+    /// <summary>Waits until the tenant's webhook has passed over every event of its log (a load or reload answers once its events are logged), sent or filtered out.</summary>
+    private async Task PassedOverLogAsync(string tenant)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(50);
-        }
+        var last = (await fabric.Client.GetGrain<ITenantGrain>(tenant).GetSummary()).LastSequence;
+        var hook = fabric.Client.GetGrain<IWebhookGrain>($"{tenant}/hook");
+        Assert.Equal(last, (await Eventually.ReachAsync(hook.GetStatus, s => s.Cursor == last)).Cursor);
     }
 }

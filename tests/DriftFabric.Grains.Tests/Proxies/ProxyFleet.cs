@@ -45,19 +45,5 @@ internal sealed class ProxyFleet : IDisposable
         return new FleetLoader(_client).LoadAsync(Files.SpecPath);
     }
 
-    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds (or 30 s pass: the last value is returned for the assertion to show).</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var until = DateTime.UtcNow.AddSeconds(30);
-        var value = await read();
-        while (!done(value) && DateTime.UtcNow < until)
-        {
-            await Task.Delay(50);
-            value = await read();
-        }
-
-        return value;
-    }
-
     public void Dispose() => Files.Dispose();
 }

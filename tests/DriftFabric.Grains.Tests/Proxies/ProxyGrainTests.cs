@@ -226,9 +226,9 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
 
         // The saved dump is replaced by a drifted one: read from the file like an admin endpoint.
         fleet.Files.Write("proxies/config_dump.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-actual-drifted.json")));
-        var drifted = await ProxyFleet.EventuallyAsync(() => fleet.Proxy("sidecar").GetStatus(), s => s.Drifts > 0);
+        var drifted = await Eventually.ReachAsync(() => fleet.Proxy("sidecar").GetStatus(), s => s.Drifts > 0);
         Assert.Equal((ProxyState.Ok, 5, DriftSeverity.High), (drifted.State, drifted.Drifts, drifted.Worst));
-        Assert.Equal(5, (await ProxyFleet.EventuallyAsync(() => fleet.Service("web").GetSummary(), s => s.Drifts == 5)).Drifts);
+        Assert.Equal(5, (await Eventually.ReachAsync(() => fleet.Service("web").GetSummary(), s => s.Drifts == 5)).Drifts);
     }
 
     [Fact]
@@ -297,7 +297,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
     }
 
     private static Task<ProxyStatus> ProxyProbe(ProxyFleet fleet, Func<ProxyStatus, bool> done) =>
-        ProxyFleet.EventuallyAsync(() => fleet.Proxy("edge").GetStatus(), done);
+        Eventually.ReachAsync(() => fleet.Proxy("edge").GetStatus(), done);
 
     private static async Task<(int Drifted, int Critical, int High)> CountsAsync(IServiceGrain service)
     {
