@@ -57,8 +57,8 @@ internal static class ManagedFieldsTracker
     /// <paramref name="force"/> nothing changes and the conflicts are returned; with it the field
     /// changes and moves to <paramref name="manager"/>. Maps merge, keyed lists merge by key, other
     /// lists and values are replaced; the manager's Apply entry owns exactly what it applied, and
-    /// fields of equal value stay shared. Unlike the real server, fields an earlier apply set and
-    /// this one leaves out are kept (DriftFabric always applies whole desired documents).
+    /// fields of equal value stay shared. A field the manager's earlier apply set and this one
+    /// leaves out is removed, unless another manager owns it too.
     /// </summary>
     public static JsonObject? Apply(JsonObject? current, JsonObject applied, string manager, bool force, DateTimeOffset at, List<(string Manager, string Field)> conflicts)
     {
@@ -81,12 +81,18 @@ internal static class ManagedFieldsTracker
 
         var result = current is null ? new JsonObject() : Parse(current.ToJsonString());
         Merge(result, applied, string.Empty);
+        var mine = entries.FirstOrDefault(e => e.Manager == manager && e.Subresource is null && e.Operation == "Apply");
+        var dropped = mine is null ? [] : mine.Fields.Where(f => !appliedLeaves.ContainsKey(f) && !entries.Any(e => e != mine && e.Fields.Contains(f))).ToList();
+        foreach (var field in dropped.OrderByDescending(f => f.Length))
+        {
+            Remove(result, field.Split(Separator));
+        }
+
         foreach (var entry in entries.Where(e => e.Subresource is null))
         {
             entry.Fields.ExceptWith(changed);
         }
 
-        var mine = entries.FirstOrDefault(e => e.Manager == manager && e.Subresource is null && e.Operation == "Apply");
         if (mine is null)
         {
             mine = new Entry(manager, null, [], at) { Operation = "Apply" };
@@ -140,6 +146,49 @@ internal static class ManagedFieldsTracker
                     target[key] = value?.DeepClone();
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Removes the field at <paramref name="path"/> (fieldsV1 keys: <c>f:</c> a member, <c>k:</c> a
+    /// keyed list element, <c>.</c> that element itself), and any map or list it leaves empty.
+    /// </summary>
+    private static void Remove(JsonNode? node, ReadOnlySpan<string> path)
+    {
+        var segment = path[0];
+        JsonNode? child;
+        if (segment.StartsWith("f:", StringComparison.Ordinal) && node is JsonObject map)
+        {
+            var key = segment[2..];
+            child = map[key];
+            if (path.Length == 1 || (path.Length == 2 && path[1] == "."))
+            {
+                map.Remove(key);
+                return;
+            }
+
+            Remove(child, path[1..]);
+            if (child is JsonObject { Count: 0 } or JsonArray { Count: 0 })
+            {
+                map.Remove(key);
+            }
+        }
+        else if (segment.StartsWith("k:", StringComparison.Ordinal) && node is JsonArray list)
+        {
+            var key = Parse(segment[2..]);
+            var element = list.OfType<JsonObject>().FirstOrDefault(e => key.All(k => JsonNode.DeepEquals(e[k.Key] ?? (k.Key == "protocol" ? "TCP" : null), k.Value)));
+            if (element is null)
+            {
+                return;
+            }
+
+            if (path.Length == 1 || path[1] == ".")
+            {
+                list.Remove(element);
+                return;
+            }
+
+            Remove(element, path[1..]);
         }
     }
 

@@ -175,4 +175,21 @@ public sealed class KubeApiServerTests : IAsyncLifetime
 
         Assert.Equal("web", list.GetProperty("items")[0].GetProperty("metadata").GetProperty("name").GetString());
     }
+
+    [Fact]
+    public async Task Server_side_apply_removes_what_a_manager_applied_before_and_leaves_out_now_unless_another_owns_it()
+    {
+        await Apply("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"shop"},"data":{"mode":"a","old":"x","shared":"s"}}""", "pipeline");
+        await Apply("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"shop"},"data":{"shared":"s"}}""", "helm");
+
+        var next = await Apply("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"shop"},"data":{"mode":"b"}}""", "pipeline");
+
+        Assert.Equal(new Dictionary<string, string> { ["mode"] = "b", ["shared"] = "s" }, next.Data);
+        var owners = next.Metadata.ManagedFields.ToDictionary(m => m.Manager, m => JsonSerializer.Serialize(m.FieldsV1));
+        Assert.Equal("""{"f:data":{"f:mode":{}}}""", owners["pipeline"]);
+        Assert.Equal("""{"f:data":{"f:shared":{}}}""", owners["helm"]);
+    }
+
+    private Task<k8s.Models.V1ConfigMap> Apply(string json, string manager) =>
+        _client.CoreV1.PatchNamespacedConfigMapAsync(new k8s.Models.V1Patch(json, k8s.Models.V1Patch.PatchType.ApplyPatch), "cfg", "shop", fieldManager: manager);
 }
