@@ -207,16 +207,19 @@ public interface IClusterGrain : IGrainWithStringKey
 
     /// <summary>
     /// Reverts a service's drifted resources (or one) on the cluster's API server, dry run first;
-    /// each real action is recorded on the service's history and the tenant's stream.
+    /// each real action is recorded on the service's history and the tenant's stream. It waits on
+    /// the API server, a proxy or git, so it interleaves with the cluster's other calls (its
+    /// roll-up, proxy reports and reloads go on meanwhile); one cluster's remediations run one at
+    /// a time.
     /// </summary>
-    [Alias("Remediate")]
+    [Alias("Remediate"), AlwaysInterleave]
     Task<RemediationReport> Remediate(RemediationRequest request);
 
     /// <summary>
     /// <see cref="Remediate"/> without waiting for it: a service's self-healing policy asks for a
     /// revert while the cluster may be waiting on that service.
     /// </summary>
-    [Alias("RemediateInBackground"), OneWay]
+    [Alias("RemediateInBackground"), OneWay, AlwaysInterleave]
     Task RemediateInBackground(RemediationRequest request);
 
     /// <summary>The cluster's proxies, as they last reported.</summary>

@@ -68,6 +68,9 @@ public sealed partial class ClusterGrain(
     private string _key = string.Empty;
     private KubernetesLiveSource? _source;
     private IKubernetes? _client;
+
+    /// <summary>The last remediation asked: remediations interleave with the cluster's other calls, not with each other.</summary>
+    private Task _remediating = Task.CompletedTask;
     private LiveRouter? _router;
     private readonly Dictionary<string, string> _liveRoutes = new(StringComparer.Ordinal);
     private bool _retry;
@@ -714,6 +717,23 @@ public sealed partial class ClusterGrain(
             throw new ArgumentException($"'{request.Action}' is not an action this cluster takes (revert, adopt)", nameof(request));
         }
 
+        // Queued behind the one before (the grain runs one turn at a time, so the swap is atomic).
+        var before = _remediating;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _remediating = done.Task;
+        try
+        {
+            await before;
+            return await RemediateOneAtATime(request);
+        }
+        finally
+        {
+            done.SetResult();
+        }
+    }
+
+    private async Task<RemediationReport> RemediateOneAtATime(RemediationRequest request)
+    {
         var service = GrainFactory.GetGrain<IServiceGrain>(request.Service.Key);
         var inputs = await service.GetRemediationInputs(request.Resource);
         RemediationReport report;
@@ -840,7 +860,8 @@ public sealed partial class ClusterGrain(
             return await GrainFactory.GetGrain<IProxyGrain>(ProxyKeys.Of(config.Tenant, config.Cluster, key.Name)).Revert(request.DryRun);
         }
 
-        if (state.State.Config?.Kube is null || _client is null || _source is null)
+        // Read once: a reload or reconfiguration may interleave with the API calls below.
+        if (state.State.Config?.Kube is null || _client is not { } client || _source is not { } source)
         {
             return Result(RevertOutcome.Skipped, $"cluster {_key} is read from a snapshot (or its API server is not connected): there is nothing to write to");
         }
@@ -857,13 +878,13 @@ public sealed partial class ClusterGrain(
         }
 
         var group = key.Group == ResourceKey.CoreGroup ? string.Empty : key.Group;
-        var target = _source.Targets.FirstOrDefault(t => t.Group == group && t.Kind == key.Kind && (!t.Namespaced || t.Namespace == key.Namespace));
+        var target = source.Targets.FirstOrDefault(t => t.Group == group && t.Kind == key.Kind && (!t.Namespaced || t.Namespace == key.Namespace));
         if (target is null)
         {
             return Result(RevertOutcome.Failed, $"{key.Group}/{key.Kind} in {key.Namespace} is not watched on this cluster's API server");
         }
 
-        var reverter = new KubeReverter(_client);
+        var reverter = new KubeReverter(client);
         if (unmanaged)
         {
             var deleted = await reverter.DeleteAsync(target, input.Resource, input.Live!, request.DryRun);

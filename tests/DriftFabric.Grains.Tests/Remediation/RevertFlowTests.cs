@@ -57,6 +57,42 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_revert_waiting_on_the_api_server_does_not_hold_up_the_cluster_and_a_second_one_waits_its_turn()
+    {
+        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
+        using var fleet = TempFleet.Single("revert-stalled");
+        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        fleet.WatchLive(_server.KubeConfig());
+        await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("revert-stalled/prod");
+        var web = fabric.Client.GetGrain<IServiceGrain>("revert-stalled/prod/shop/web");
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 7, "kubectl-scale");
+        await Eventually.HoldsAsync(async () => (await web.GetDrifts()).Count == 1, () => Task.FromResult("the drift was never seen"));
+        var service = new ServiceId("revert-stalled", "prod", "shop", "web");
+
+        Task<RemediationReport> first, second;
+        ClusterSummary during;
+        using (_server.Stall())
+        {
+            var seen = _server.Requests;
+            first = cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
+            await Eventually.HoldsAsync(() => Task.FromResult(_server.Requests > seen), () => Task.FromResult("the revert never reached the API server"));
+            second = cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
+
+            // The API server holds the revert: the cluster still answers.
+            during = await cluster.GetSummary().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.False(first.IsCompleted || second.IsCompleted, "the API server holds every request");
+        }
+
+        // One at a time: the second found the first's work done (in sync, or already resolved by
+        // the watch), and wrote nothing.
+        Assert.Equal((1, "Reverted"), (during.Summary.Drifts, Assert.Single((await first).Results).Outcome));
+        Assert.All((await second).Results, r => Assert.Equal("InSync", r.Outcome));
+        Assert.Single(_server.RequestLog, r => r.Request.Contains("fieldManager=driftfabric", StringComparison.Ordinal) && !r.Request.Contains("dryRun", StringComparison.Ordinal));
+        Assert.Equal(2, (int)_server.Get("apps/v1", "Deployment", "shop", "web")!["spec"]!["replicas"]!);
+    }
+
+    [Fact]
     public async Task An_unmanaged_object_is_left_alone_by_a_revert_and_deleted_only_when_asked()
     {
         _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
