@@ -21,13 +21,20 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
+    /// <summary>A fleet whose one cluster watches the API server, where the web Deployment runs as its code says.</summary>
+    private TempFleet WatchedWeb(string tenant, string extraSpec = "")
+    {
+        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
+        var fleet = TempFleet.Single(tenant, extraSpec: extraSpec);
+        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        fleet.WatchLive(_server.KubeConfig());
+        return fleet;
+    }
+
     [Fact]
     public async Task A_drift_reverted_is_recorded_as_an_action_and_then_resolves_through_the_watch()
     {
-        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
-        using var fleet = TempFleet.Single("revert-flow");
-        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
-        fleet.WatchLive(_server.KubeConfig());
+        using var fleet = WatchedWeb("revert-flow");
         await using var events = await EventCollector.SubscribeAsync(fabric.Client, "revert-flow");
         await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
         var cluster = fabric.Client.GetGrain<IClusterGrain>("revert-flow/prod");
@@ -59,10 +66,7 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
     [Fact]
     public async Task A_revert_waiting_on_the_api_server_does_not_hold_up_the_cluster_and_a_second_one_waits_its_turn()
     {
-        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
-        using var fleet = TempFleet.Single("revert-stalled");
-        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
-        fleet.WatchLive(_server.KubeConfig());
+        using var fleet = WatchedWeb("revert-stalled");
         await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
         var cluster = fabric.Client.GetGrain<IClusterGrain>("revert-stalled/prod");
         var web = fabric.Client.GetGrain<IServiceGrain>("revert-stalled/prod/shop/web");
@@ -118,10 +122,7 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
     [Fact]
     public async Task A_revert_policy_heals_drift_by_itself_and_leaves_a_resource_alone_once_another_writer_keeps_fighting()
     {
-        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
-        using var fleet = TempFleet.Single("self-heal", extraSpec: "remediation:\n- { kind: apps/Deployment, minSeverity: medium, action: revert, maxReverts: 2, window: 1h, backoff: 100ms }");
-        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
-        fleet.WatchLive(_server.KubeConfig());
+        using var fleet = WatchedWeb("self-heal", "remediation:\n- { kind: apps/Deployment, minSeverity: medium, action: revert, maxReverts: 2, window: 1h, backoff: 100ms }");
         await using var events = await EventCollector.SubscribeAsync(fabric.Client, "self-heal");
         var loaded = await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
         Assert.Empty(loaded.Errors);
