@@ -78,9 +78,10 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         ClusterSummary during;
         using (_server.Stall())
         {
-            var seen = _server.Requests;
             first = cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
-            await Eventually.HoldsAsync(() => Task.FromResult(_server.Requests > seen), () => Task.FromResult("the revert never reached the API server"));
+            await Eventually.HoldsAsync(
+                () => Task.FromResult(_server.RequestLog.Any(r => r.Request.StartsWith("/apis/apps/v1/namespaces/shop/deployments/web", StringComparison.Ordinal))),
+                () => Task.FromResult("the revert never read the object from the API server"));
             second = cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
 
             // The API server holds the revert: the cluster still answers.
