@@ -26,6 +26,9 @@ internal sealed class ProxyFleet : IDisposable
 
     public IProxyGrain Proxy(string name) => _client.GetGrain<IProxyGrain>(ProxyKeys.Of(Tenant, "prod", name));
 
+    /// <summary>A real sidecar's config dump of the test data (<c>tests/TestData/envoy</c>).</summary>
+    public static string EnvoyDump(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "envoy", name));
+
     /// <summary>Writes the spec with these proxy entries (YAML list items under <c>proxies:</c>) and loads it.</summary>
     public Task<FleetLoadResult> LoadAsync(params string[] proxies)
     {

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -113,17 +114,17 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
     [Fact]
     public async Task Envoy_admin_endpoint_serving_a_drifted_sidecar_dump_is_drift_until_it_serves_the_expected_one()
     {
-        var dump = Path.Combine(AppContext.BaseDirectory, "envoy");
-        var served = await File.ReadAllBytesAsync(Path.Combine(dump, "sidecar-expected.json"));
+        var expected = Encoding.UTF8.GetBytes(ProxyFleet.EnvoyDump("sidecar-expected.json"));
+        var served = expected;
         var (app, url) = await LoopbackWeb.StartAsync(web => web.MapGet("/config_dump", () => Results.Bytes(Volatile.Read(ref served), "application/json")));
         await using var _ = app;
         using var fleet = new ProxyFleet(fabric.Client, "proxy-envoy");
-        fleet.Files.Write("proxies/expected.json", await File.ReadAllTextAsync(Path.Combine(dump, "sidecar-expected.json")));
+        fleet.Files.Write("proxies/expected.json", ProxyFleet.EnvoyDump("sidecar-expected.json"));
         await using var events = await EventCollector.SubscribeAsync(fabric.Client, fleet.Tenant);
         await fleet.LoadAsync($"{{ name: reviews-v3, kind: envoy, admin: '{url}', desired: proxies/expected.json, pollInterval: 200ms, services: [shop/web] }}");
         Assert.Equal((ProxyState.Ok, 0), ((await fleet.Proxy("reviews-v3").GetStatus()).State, (await fleet.Proxy("reviews-v3").GetStatus()).Drifts));
 
-        Volatile.Write(ref served, await File.ReadAllBytesAsync(Path.Combine(dump, "sidecar-actual-drifted.json")));
+        Volatile.Write(ref served, Encoding.UTF8.GetBytes(ProxyFleet.EnvoyDump("sidecar-actual-drifted.json")));
 
         var opened = await ReadUntilAsync(events, 5, e => e.Type == DriftEventType.Opened);
         Assert.Equal(
@@ -131,7 +132,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
             opened.Select(e => e.Drift.Kind).Order(StringComparer.Ordinal));
         Assert.Contains(opened, e => e.Drift.Path == "/clusters/inbound-vip|9999|http|ratings.default.svc.cluster.local");
 
-        Volatile.Write(ref served, await File.ReadAllBytesAsync(Path.Combine(dump, "sidecar-expected.json")));
+        Volatile.Write(ref served, expected);
         var resolved = await ReadUntilAsync(events, 5, e => e.Type == DriftEventType.Resolved);
         Assert.Equal(5, resolved.Count);
     }
@@ -211,10 +212,9 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
     [Fact]
     public async Task A_proxy_read_from_a_saved_dump_that_fronts_a_service_the_cluster_does_not_declare_is_flagged()
     {
-        var dumps = Path.Combine(AppContext.BaseDirectory, "envoy");
         using var fleet = new ProxyFleet(fabric.Client, "proxy-typo");
-        fleet.Files.Write("proxies/expected.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-expected.json")));
-        fleet.Files.Write("proxies/config_dump.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-expected.json")));
+        fleet.Files.Write("proxies/expected.json", ProxyFleet.EnvoyDump("sidecar-expected.json"));
+        fleet.Files.Write("proxies/config_dump.json", ProxyFleet.EnvoyDump("sidecar-expected.json"));
 
         await fleet.LoadAsync("{ name: sidecar, kind: envoy, admin: proxies/config_dump.json, desired: proxies/expected.json, services: [shop/web, shop/webb] }");
 
@@ -225,7 +225,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         Assert.Equal(["proxy sidecar fronts shop/webb, which the cluster does not declare"], cluster.Status.Errors);
 
         // The saved dump is replaced by a drifted one: read from the file like an admin endpoint.
-        fleet.Files.Write("proxies/config_dump.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-actual-drifted.json")));
+        fleet.Files.Write("proxies/config_dump.json", ProxyFleet.EnvoyDump("sidecar-actual-drifted.json"));
         var drifted = await Eventually.ReachAsync(() => fleet.Proxy("sidecar").GetStatus(), s => s.Drifts > 0);
         Assert.Equal((ProxyState.Ok, 5, DriftSeverity.High), (drifted.State, drifted.Drifts, drifted.Worst));
         Assert.Equal(5, (await Eventually.ReachAsync(() => fleet.Service("web").GetSummary(), s => s.Drifts == 5)).Drifts);
@@ -234,10 +234,9 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
     [Fact]
     public async Task A_proxy_whose_services_or_kind_change_moves_its_drifts_and_leaves_none_behind()
     {
-        var dumps = Path.Combine(AppContext.BaseDirectory, "envoy");
         using var fleet = new ProxyFleet(fabric.Client, "proxy-moved");
-        fleet.Files.Write("proxies/expected.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-expected.json")));
-        fleet.Files.Write("proxies/config_dump.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-actual-drifted.json")));
+        fleet.Files.Write("proxies/expected.json", ProxyFleet.EnvoyDump("sidecar-expected.json"));
+        fleet.Files.Write("proxies/config_dump.json", ProxyFleet.EnvoyDump("sidecar-actual-drifted.json"));
         const string Sidecar = "{ name: sidecar, kind: KIND, admin: proxies/config_dump.json, desired: proxies/expected.json, services: [SERVICES] }";
 
         await fleet.LoadAsync(Sidecar.Replace("KIND", "envoy", StringComparison.Ordinal).Replace("SERVICES", "shop/web", StringComparison.Ordinal));
