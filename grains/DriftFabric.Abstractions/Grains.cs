@@ -35,17 +35,22 @@ public interface IServiceGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Replaces what changed (desired documents with their policy, live objects, or both) and
-    /// recomputes the drift set once; returns the new summary.
+    /// recomputes the drift set once; returns the new summary, or null when the service does not
+    /// hold the part the update leaves out (see <see cref="ApplyLive"/>): the caller sends both.
     /// </summary>
     [Alias("Update")]
-    Task<DriftSummary> Update(ServiceUpdate update);
+    Task<DriftSummary?> Update(ServiceUpdate update);
 
     /// <summary>
     /// Applies watched changes in order (objects that appeared or changed, keys that were
     /// deleted), judging after each one so every intermediate state has its transitions.
+    /// Returns null, judging nothing, when the service does not hold both its desired documents
+    /// and its live objects (a service new to the code, or an activation whose stored state was
+    /// lost with a silo): judged on changes alone, every object would read as unmanaged. The
+    /// caller then sends it its whole state.
     /// </summary>
     [Alias("ApplyLive")]
-    Task<DriftSummary> ApplyLive(IReadOnlyList<LiveDocumentChange> changes);
+    Task<DriftSummary?> ApplyLive(IReadOnlyList<LiveDocumentChange> changes);
 
     [Alias("GetDrifts")]
     Task<IReadOnlyList<DriftRecord>> GetDrifts();

@@ -10,6 +10,9 @@ namespace DriftFabric.Testing;
 public sealed class SiloProcess : IAsyncDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    /// <summary>Debian's perl-base (essential, so on every machine the tests run on).</summary>
+    private const string Perl = "/usr/bin/perl";
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly List<string> _seen = [];
@@ -56,7 +59,8 @@ public sealed class SiloProcess : IAsyncDisposable
         var siloPort = LoopbackPorts.Free();
         var given = Array.IndexOf(arguments, "--api-port");
         var apiPort = given >= 0 ? int.Parse(arguments[given + 1], System.Globalization.CultureInfo.InvariantCulture) : LoopbackPorts.Free();
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var start = new ProcessStartInfo(File.Exists(Perl) ? Perl : dotnet)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -65,6 +69,17 @@ public sealed class SiloProcess : IAsyncDisposable
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
+        }
+
+        if (File.Exists(Perl))
+        {
+            // Ctrl+C reaches a program in a terminal's foreground. A test run started in the
+            // background (`./test.sh &`, some CI runners) hands its children SIGINT ignored, and
+            // .NET keeps a signal that was ignored at start ignored: the silo is started as a
+            // terminal would start it, with SIGINT at its default (perl execs it, same process).
+            start.ArgumentList.Add("-e");
+            start.ArgumentList.Add("$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\\n\";");
+            start.ArgumentList.Add(dotnet);
         }
 
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "driftfabric-silo.dll"));
@@ -135,7 +150,15 @@ public sealed class SiloProcess : IAsyncDisposable
     public async Task<int> ExitCodeAsync()
     {
         using var timeout = new CancellationTokenSource(Patience);
-        await _process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the silo did not exit within {Patience}; its output:\n{string.Join('\n', Output)}");
+        }
+
         return _process.ExitCode;
     }
 

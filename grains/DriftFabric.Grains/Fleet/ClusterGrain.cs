@@ -324,16 +324,24 @@ public sealed partial class ClusterGrain(
         {
             if (error is not null)
             {
-                // Not sent: forget what it was sent, so the next reload (soon: see Poll) sends it
-                // again. A watched cluster keeps no documents, so that reload re-lists.
-                _tables.DesiredHashes.Remove(service);
-                _tables.LiveHashes.Remove(service);
-                _resync = true;
+                // Not sent: forget what it was sent, so the next reload (soon) sends it again. A
+                // watched cluster keeps no documents, so that reload re-lists.
+                ForgetSent(service);
                 load.Errors.Add($"service {service} could not be updated: {error.Message}");
                 load.SendFailed = true;
-                _retry = true;
+                RetrySoon();
             }
-            else if (summary!.Services == 0)
+            else if (summary is null)
+            {
+                // The service holds no state to apply one part to (new to the code, or its state
+                // was lost with a silo): it is sent both parts, at once where both can be read.
+                ForgetSent(service);
+                if (config.Kube is not null || (load.DesiredUsable && load.LiveUsable))
+                {
+                    RetrySoon();
+                }
+            }
+            else if (summary.Services == 0)
             {
                 SetService(service, null);
             }
@@ -373,6 +381,36 @@ public sealed partial class ClusterGrain(
         }
 
         return desired is null && live is null ? null : new ServiceUpdate(desired, desired is null ? null : config.Policy, live);
+    }
+
+    /// <summary>Forgets what a service was sent, so that the next reload sends it both parts (after a re-list, for a watched cluster).</summary>
+    private void ForgetSent(string service)
+    {
+        _tables.DesiredHashes.Remove(service);
+        _tables.LiveHashes.Remove(service);
+        _resync = true;
+    }
+
+    /// <summary>How soon a failed or refused update is sent again, when the poll interval is longer.</summary>
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private IGrainTimer? _retryTimer;
+
+    /// <summary>
+    /// Reloads at the next poll, and within <see cref="RetryDelay"/> when polls are further apart:
+    /// a cluster polled every ten minutes must not leave a service without its state that long.
+    /// </summary>
+    private void RetrySoon()
+    {
+        _retry = true;
+        if (_retryTimer is null && state.State.Config is { } config && config.PollInterval > RetryDelay)
+        {
+            _retryTimer = this.RegisterGrainTimer(async cancellationToken =>
+            {
+                _retryTimer?.Dispose();
+                _retryTimer = null;
+                await Poll(cancellationToken);
+            }, new GrainTimerCreationOptions { DueTime = RetryDelay, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+        }
     }
 
     private async Task<(string, DriftSummary?, Exception?)> Send(string service, ServiceUpdate update)
@@ -511,9 +549,9 @@ public sealed partial class ClusterGrain(
             _tables.LiveHashes.Remove(service);
             if (summary is null)
             {
-                // A change it never got: the next poll re-lists the cluster and sends it its whole state.
-                _resync = true;
-                _retry = true;
+                // A change it never got, or a service without its state: a re-list sends it its whole state.
+                ForgetSent(service);
+                RetrySoon();
             }
             else if (summary.Services == 0)
             {
@@ -970,8 +1008,8 @@ public sealed partial class ClusterGrain(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Whatever failed (a file, storage, another silo), the next poll tries again.
-            _retry = true;
+            // Whatever failed (a file, storage, another silo), it is tried again soon.
+            RetrySoon();
             LogPollFailed(logger, e, _key);
         }
     }

@@ -107,8 +107,21 @@ public sealed partial class ServiceGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<DriftSummary> Update(ServiceUpdate update)
+    /// <summary>
+    /// Whether the service holds both parts it judges. It holds neither when it is new to the
+    /// code, or when its activation lost its stored state with a silo (memory storage); a part
+    /// alone would read as everything missing or everything unmanaged.
+    /// </summary>
+    private bool HoldsBothParts => state.State.DesiredUpdates > 0 && state.State.LiveUpdates > 0;
+
+    public async Task<DriftSummary?> Update(ServiceUpdate update)
     {
+        if (!HoldsBothParts && (update.Desired is null || update.Live is null))
+        {
+            LogIncomplete(logger, _id.Key);
+            return null;
+        }
+
         using var activity = FabricTracing.Source.StartActivity("driftfabric.service.judge");
         activity?.SetTag("driftfabric.service", _id.Key);
         var received = time.GetTimestamp();
@@ -153,8 +166,14 @@ public sealed partial class ServiceGrain(
         return summary;
     }
 
-    public async Task<DriftSummary> ApplyLive(IReadOnlyList<LiveDocumentChange> changes)
+    public async Task<DriftSummary?> ApplyLive(IReadOnlyList<LiveDocumentChange> changes)
     {
+        if (!HoldsBothParts)
+        {
+            LogIncomplete(logger, _id.Key);
+            return null;
+        }
+
         using var activity = FabricTracing.Source.StartActivity("driftfabric.service.judge");
         activity?.SetTag("driftfabric.service", _id.Key);
         var received = time.GetTimestamp();
@@ -599,6 +618,9 @@ public sealed partial class ServiceGrain(
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Service {Service} could not publish {Count} transitions; they are kept and sent again")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string service, int count);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Service {Service} does not hold both its desired and its live state; it asks its cluster for the whole of it")]
+    private static partial void LogIncomplete(ILogger logger, string service);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Service {Service} has {Count} drift transitions")]
     private static partial void LogTransitions(ILogger logger, string service, int count);

@@ -76,6 +76,28 @@ public sealed class LiveWatchTests(FabricFixture fabric) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_service_added_to_the_code_takes_over_its_live_objects_without_reading_them_as_missing()
+    {
+        var (fleet, events, cluster) = await StartAsync("watch-new-service");
+        using var _ = fleet;
+        await using var __ = events;
+        _server.Put(Objects.Deployment("api", "shop", 1, "api:1"), manager: "kubectl-create");
+        var unmanaged = await events.ReadOneAsync();
+
+        // The code now declares what runs: the object moves from the catch-all to its own service, in sync.
+        fleet.Write("desired/api.yaml", Objects.DesiredDeployment("api", "shop", 1, "api:1"));
+        await cluster.Reload();
+        var resolved = await events.ReadOneAsync();
+
+        Assert.Equal(("apps/Deployment/shop/api", "Unmanaged", DriftEventType.Opened), (unmanaged.Drift.Resource, unmanaged.Drift.Kind, unmanaged.Type));
+        Assert.Equal((unmanaged.Service, unmanaged.Drift.Resource, DriftEventType.Resolved), (resolved.Service, resolved.Drift.Resource, resolved.Type));
+        var api = fabric.Client.GetGrain<IServiceGrain>("watch-new-service/prod/shop/api");
+        await Eventually.HoldsAsync(async () => (await api.GetSummary()).Resources == 1, async () => $"shop/api holds {await api.GetSummary()}", TimeSpan.FromSeconds(30));
+        Assert.Empty(await api.GetDrifts());
+        Assert.Equal(0, (await cluster.GetSummary()).Summary.Drifts);
+    }
+
+    [Fact]
     public async Task A_status_only_update_costs_no_grain_call()
     {
         var (fleet, events, _) = await StartAsync("watch-status");
