@@ -46,6 +46,24 @@ public sealed class HaproxyCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_backend_the_running_proxy_lacks_or_has_beyond_its_config_is_drift_from_show_backend()
+    {
+        // The code renamed the backend; the proxy was never reloaded with it.
+        var desired = Path.Combine(Path.GetDirectoryName(_haproxy.ConfigPath)!, "renamed.cfg");
+        await File.WriteAllTextAsync(desired, (await File.ReadAllTextAsync(_haproxy.ConfigPath)).Replace("backend web", "backend www", StringComparison.Ordinal));
+
+        var (code, drifts, _) = await CheckAsync(desiredPath: desired);
+
+        Assert.Equal(2, code);
+        Assert.Equal(
+            [
+                "/backends/web Added high - {\"servers\":{\"web1\":{\"address\":\"127.0.0.1:9001\",\"weight\":10,\"state\":\"ready\"},\"web2\":{\"address\":\"127.0.0.1:9002\",\"weight\":20,\"state\":\"ready\"},\"spare\":{\"address\":\"127.0.0.1:9003\",\"weight\":1,\"state\":\"maint\"}}} -",
+                "/backends/www Missing high {\"servers\":{\"web1\":{\"address\":\"127.0.0.1:9001\",\"weight\":10,\"state\":\"ready\"},\"web2\":{\"address\":\"127.0.0.1:9002\",\"weight\":20,\"state\":\"ready\"},\"spare\":{\"address\":\"127.0.0.1:9003\",\"weight\":1,\"state\":\"maint\"}}} - -",
+            ],
+            drifts);
+    }
+
+    [Fact]
     public async Task A_dead_socket_or_an_answer_that_is_not_a_server_list_is_an_error_and_exit_1()
     {
         var garbage = Path.Combine(Path.GetDirectoryName(_haproxy.ConfigPath)!, "state.txt");
@@ -59,12 +77,13 @@ public sealed class HaproxyCheckTests : IAsyncLifetime
         Assert.StartsWith($"{garbage} invalid", Assert.Single(garbageErrors), StringComparison.Ordinal);
     }
 
-    private async Task<(int Code, string[] Drifts, string[] Errors)> CheckAsync(string? live = null)
+    private async Task<(int Code, string[] Drifts, string[] Errors)> CheckAsync(string? live = null, string? desiredPath = null)
     {
         var (code, stdout, stderr) = await CheckRunner.RunProcessAsync(
-            Path.GetDirectoryName(_haproxy.ConfigPath)!, "check", "--proxy", "haproxy", "--desired", _haproxy.ConfigPath, "--live", live ?? "unix:" + _haproxy.SocketPath, "--format", "json");
+            Path.GetDirectoryName(_haproxy.ConfigPath)!, "check", "--proxy", "haproxy", "--desired", desiredPath ?? _haproxy.ConfigPath, "--live", live ?? "unix:" + _haproxy.SocketPath, "--format", "json");
         var report = JsonDocument.Parse(stdout.Length > 0 ? stdout : throw new InvalidOperationException(stderr)).RootElement;
-        string Value(JsonElement d, string name) => d.TryGetProperty(name, out var v) ? v.ToString() : "-";
+        string Value(JsonElement d, string name) => !d.TryGetProperty(name, out var v) ? "-"
+            : v.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? JsonSerializer.Serialize(v) : v.ToString();
         return (
             code,
             [.. report.GetProperty("drifts").EnumerateArray().Select(d => $"{Value(d, "path")} {Value(d, "kind")} {Value(d, "severity")} {Value(d, "desired")} {Value(d, "live")} {Value(d, "manager")}")],

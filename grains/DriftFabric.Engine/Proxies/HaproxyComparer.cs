@@ -8,22 +8,43 @@ namespace DriftFabric.Engine.Proxies;
 /// <summary>One server of an HAProxy backend as declared or as running: where it sends traffic, its weight, its admin state.</summary>
 public sealed record HaproxyServer(string Backend, string Name, string Address, int Port, int Weight, string State, int Line);
 
+/// <summary>A backend (or <c>listen</c> section) as declared, with the line that declares it.</summary>
+public sealed record HaproxyBackend(string Name, int Line);
+
+/// <summary>
+/// What the IaC repo declares: the backends and their servers. <see cref="Complete"/> when it is
+/// the whole <c>haproxy.cfg</c> (every backend the proxy should run is in it); a YAML section
+/// declares the backends it manages, and may leave others to the proxy's own config.
+/// </summary>
+public sealed record HaproxyDeclared(IReadOnlyList<HaproxyBackend> Backends, IReadOnlyList<HaproxyServer> Servers, bool Complete);
+
+/// <summary>
+/// What a running HAProxy reports: its servers (<c>show servers state</c>) and, when asked too,
+/// the names of all its backends (<c>show backend</c>, null when the answer does not hold it).
+/// </summary>
+public sealed record HaproxyRuntime(IReadOnlyList<HaproxyServer> Servers, IReadOnlyList<string>? Backends);
+
 /// <summary>
 /// HAProxy's backends: declared in the <c>haproxy.cfg</c> the IaC repo ships (<c>backend</c> sections
-/// and their <c>server</c> lines), and running as the runtime API reports them (<c>show servers state</c>
-/// over the stats socket). A server put into maintenance or drain, re-weighted or re-addressed by
-/// hand through the runtime API is drift, with the runtime API named as the manager.
+/// and their <c>server</c> lines) or in a YAML section of the repo, and running as the runtime API
+/// reports them (<c>show backend</c> and <c>show servers state</c> over the stats socket). A server
+/// put into maintenance or drain, re-weighted or re-addressed by hand through the runtime API is
+/// drift, with the runtime API named as the manager; so is a backend the running proxy lacks or
+/// has beyond the code (a reload with another config).
 /// </summary>
 public static class HaproxyComparer
 {
     /// <summary>The manager of a change made on a running HAProxy.</summary>
     public const string RuntimeApi = "haproxy-runtime-api";
 
+    /// <summary>The commands a live read sends over the runtime API, in one connection.</summary>
+    public const string RuntimeCommands = "show backend;show servers state";
+
     /// <summary>
-    /// The servers declared in <paramref name="source"/>: a YAML file (<c>.yaml</c>, <c>.yml</c>) of
-    /// the IaC repo in the form <see cref="ParseYaml"/> reads, else the <c>haproxy.cfg</c> the repo ships.
+    /// The backends and servers declared in <paramref name="source"/>: a YAML file (<c>.yaml</c>, <c>.yml</c>)
+    /// of the IaC repo in the form <see cref="ParseYaml"/> reads, else the <c>haproxy.cfg</c> the repo ships.
     /// </summary>
-    public static List<HaproxyServer> ParseDeclared(string text, string source, List<ManifestError> errors) =>
+    public static HaproxyDeclared ParseDeclared(string text, string source, List<ManifestError> errors) =>
         source.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || source.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
             ? ParseYaml(text, source, errors)
             : ParseConfig(text, source, errors);
@@ -41,9 +62,11 @@ public static class HaproxyComparer
     ///       spare: { address: 10.0.0.9:8080, state: maint }    # state: ready (default), maint, drain
     /// </code>
     /// </summary>
-    public static List<HaproxyServer> ParseYaml(string text, string source, List<ManifestError> errors)
+    public static HaproxyDeclared ParseYaml(string text, string source, List<ManifestError> errors)
     {
         var servers = new List<HaproxyServer>();
+        var declared = new List<HaproxyBackend>();
+        var result = new HaproxyDeclared(declared, servers, Complete: false);
         Node? root;
         try
         {
@@ -52,13 +75,13 @@ public static class HaproxyComparer
         catch (Parsing.ParseException e)
         {
             errors.Add(new ManifestError(source, e.Line, e.Message));
-            return servers;
+            return result;
         }
 
         if (root is not MapNode { } map || map["backends"] is not MapNode backends || map.Entries.Any(e => e.Key != "backends"))
         {
             errors.Add(new ManifestError(source, root?.Line ?? 0, "expected a mapping with one field, 'backends: { NAME: { servers: { NAME: { address: HOST:PORT, weight: N, state: ready|maint|drain } } } }'"));
-            return servers;
+            return result;
         }
 
         foreach (var (backend, body) in backends.Entries)
@@ -68,6 +91,8 @@ public static class HaproxyComparer
                 errors.Add(new ManifestError(source, body.Line, $"backends.{backend}: expected one field, 'servers', a mapping of server names"));
                 continue;
             }
+
+            declared.Add(new HaproxyBackend(backend, body.Line));
 
             foreach (var (name, server) in list.Entries)
             {
@@ -110,13 +135,14 @@ public static class HaproxyComparer
             }
         }
 
-        return servers;
+        return result;
     }
 
-    /// <summary>The servers a <c>haproxy.cfg</c> declares, and an error (naming the line) for each server line it cannot read.</summary>
-    public static List<HaproxyServer> ParseConfig(string text, string source, List<ManifestError> errors)
+    /// <summary>The backends and servers a <c>haproxy.cfg</c> declares, and an error (naming the line) for each server line it cannot read.</summary>
+    public static HaproxyDeclared ParseConfig(string text, string source, List<ManifestError> errors)
     {
         var servers = new List<HaproxyServer>();
+        var declared = new List<HaproxyBackend>();
         string? backend = null;
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length; i++)
@@ -130,6 +156,10 @@ public static class HaproxyComparer
             if (words[0] is "backend" or "listen")
             {
                 backend = words.Length > 1 ? words[1] : null;
+                if (backend is not null)
+                {
+                    declared.Add(new HaproxyBackend(backend, i + 1));
+                }
             }
             else if (words[0] is "global" or "defaults" or "frontend" or "userlist" or "peers" or "resolvers" or "cache" or "program" or "mailers")
             {
@@ -155,7 +185,34 @@ public static class HaproxyComparer
             }
         }
 
-        return servers;
+        return new HaproxyDeclared(declared, servers, Complete: true);
+    }
+
+    /// <summary>
+    /// What the runtime API answered to <see cref="RuntimeCommands"/>: the backend list of
+    /// <c>show backend</c> (optional: an answer or saved file may hold <c>show servers state</c>
+    /// alone), then <c>show servers state</c>; null and an error when the text is not that.
+    /// </summary>
+    public static HaproxyRuntime? ParseRuntime(string text, string source, List<ManifestError> errors)
+    {
+        text = text.Replace("\r\n", "\n", StringComparison.Ordinal);
+        List<string>? backends = null;
+        if (text.StartsWith("# name\n", StringComparison.Ordinal))
+        {
+            // show backend: "# name", a name a line, and a blank line that ends the answer.
+            var end = text.IndexOf("\n\n", StringComparison.Ordinal);
+            var listed = end < 0 ? text : text[..end];
+            backends = [.. listed.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Skip(1)];
+            if (backends.Exists(b => b.Contains(' ', StringComparison.Ordinal)))
+            {
+                errors.Add(new ManifestError(source, 0, "not the runtime API's 'show backend': a backend name holds a space"));
+                return null;
+            }
+
+            text = end < 0 ? string.Empty : text[(end + 2)..];
+        }
+
+        return ParseServersState(text, source, errors) is { } servers ? new HaproxyRuntime(servers, backends) : null;
     }
 
     /// <summary>The servers of the runtime API's <c>show servers state</c> (format 1), or an error when the text is not that.</summary>
@@ -193,18 +250,38 @@ public static class HaproxyComparer
     }
 
     /// <summary>
-    /// The drifts of the running servers from the declared ones, by path
-    /// (<c>/backends/web/servers/web1/state</c>): a server missing or added (high), another address
-    /// or port (high), maintenance or drain (high), another weight (medium). Backends the config
-    /// does not declare are left alone unless they have servers.
+    /// The drifts of the running backends and servers from the declared ones, by path
+    /// (<c>/backends/web/servers/web1/state</c>):
+    /// <list type="bullet">
+    /// <item>a declared backend the proxy does not run (it said so through <c>show backend</c>) is one
+    /// <c>Missing</c> drift at <c>/backends/NAME</c>; a running backend the code does not declare is one
+    /// <c>Added</c> drift there, when it has servers or the code is the whole <c>haproxy.cfg</c> (a YAML
+    /// section leaves other backends without servers, such as a stats page, to the proxy's config). Both
+    /// high, with no manager: the runtime API cannot add or remove backends, a reload did;</item>
+    /// <item>in a backend both have: a server missing or added (high), another address or port (high),
+    /// maintenance or drain (high), another weight (medium), each by the runtime API.</item>
+    /// </list>
     /// </summary>
-    public static IReadOnlyList<Drift> Compare(ResourceKey resource, IReadOnlyList<HaproxyServer> desired, IReadOnlyList<HaproxyServer> live, SourceLocation? source = null)
+    public static IReadOnlyList<Drift> Compare(ResourceKey resource, HaproxyDeclared desired, HaproxyRuntime live, SourceLocation? source = null)
     {
         var drifts = new List<Drift>();
-        var running = live.ToDictionary(s => (s.Backend, s.Name));
-        foreach (var want in desired)
+        var runningBackends = new HashSet<string>(live.Backends ?? live.Servers.Select(s => s.Backend), StringComparer.Ordinal);
+        var declaredBackends = new HashSet<string>(desired.Backends.Select(b => b.Name).Concat(desired.Servers.Select(s => s.Backend)), StringComparer.Ordinal);
+        var absent = new HashSet<string>(StringComparer.Ordinal);
+        if (live.Backends is not null)
         {
-            var path = $"/backends/{Paths.PathStep.Escape(want.Backend)}/servers/{Paths.PathStep.Escape(want.Name)}";
+            foreach (var backend in desired.Backends.Where(b => !runningBackends.Contains(b.Name)))
+            {
+                absent.Add(backend.Name);
+                drifts.Add(new Drift(resource, BackendPath(backend.Name), DriftKind.Missing, Severity.High,
+                    DescribeBackend(desired.Servers.Where(s => s.Backend == backend.Name)), null, null, null, source?.AtLine(backend.Line)));
+            }
+        }
+
+        var running = live.Servers.Where(s => declaredBackends.Contains(s.Backend)).ToDictionary(s => (s.Backend, s.Name));
+        foreach (var want in desired.Servers.Where(s => !absent.Contains(s.Backend)))
+        {
+            var path = $"{BackendPath(want.Backend)}/servers/{Paths.PathStep.Escape(want.Name)}";
             var at = source?.AtLine(want.Line);
             if (!running.Remove((want.Backend, want.Name), out var have))
             {
@@ -231,12 +308,29 @@ public static class HaproxyComparer
 
         foreach (var extra in running.Values)
         {
-            drifts.Add(new Drift(resource, $"/backends/{Paths.PathStep.Escape(extra.Backend)}/servers/{Paths.PathStep.Escape(extra.Name)}",
+            drifts.Add(new Drift(resource, $"{BackendPath(extra.Backend)}/servers/{Paths.PathStep.Escape(extra.Name)}",
                 DriftKind.Added, Severity.High, null, Describe(extra), RuntimeApi, null, null));
+        }
+
+        foreach (var backend in runningBackends.Where(b => !declaredBackends.Contains(b)))
+        {
+            var servers = live.Servers.Where(s => s.Backend == backend).ToList();
+            if (servers.Count > 0 || desired.Complete)
+            {
+                drifts.Add(new Drift(resource, BackendPath(backend), DriftKind.Added, Severity.High, null, DescribeBackend(servers), null, null, null));
+            }
         }
 
         drifts.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         return drifts;
+    }
+
+    private static string BackendPath(string backend) => $"/backends/{Paths.PathStep.Escape(backend)}";
+
+    private static MapNode DescribeBackend(IEnumerable<HaproxyServer> servers)
+    {
+        var list = servers.ToList();
+        return new MapNode(["servers"], [new MapNode([.. list.Select(s => s.Name)], [.. list.Select(s => (Node)Describe(s))], 0)], 0);
     }
 
     private static MapNode Describe(HaproxyServer server) => new(

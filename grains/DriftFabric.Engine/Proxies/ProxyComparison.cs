@@ -32,7 +32,7 @@ public static class ProxyComparison
         var source = new SourceLocation(desiredSource, 0);
         var drifts = kind switch
         {
-            ProxyKind.Haproxy => HaproxyComparer.Compare(resource, HaproxyConfig(desired, desiredSource), ServersState(live, liveSource), source),
+            ProxyKind.Haproxy => HaproxyComparer.Compare(resource, HaproxyConfig(desired, desiredSource), HaproxyRuntime(live, liveSource), source),
             ProxyKind.Envoy => EnvoyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource)),
             _ => CaddyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource), source),
         };
@@ -77,17 +77,17 @@ public static class ProxyComparison
         throw new ProxyReadException(ProxyProblem.Invalid, source, "a proxy config is one JSON object");
     }
 
-    private static List<HaproxyServer> HaproxyConfig(byte[] bytes, string source)
+    private static HaproxyDeclared HaproxyConfig(byte[] bytes, string source)
     {
         var errors = new List<ManifestError>();
-        var servers = HaproxyComparer.ParseDeclared(Encoding.UTF8.GetString(bytes), source, errors);
-        return errors.Count == 0 ? servers : throw new ProxyReadException(ProxyProblem.Invalid, source, string.Join("; ", errors.Select(e => $"line {e.Line}: {e.Message}")), errors[0].Line);
+        var declared = HaproxyComparer.ParseDeclared(Encoding.UTF8.GetString(bytes), source, errors);
+        return errors.Count == 0 ? declared : throw new ProxyReadException(ProxyProblem.Invalid, source, string.Join("; ", errors.Select(e => $"line {e.Line}: {e.Message}")), errors[0].Line);
     }
 
-    private static List<HaproxyServer> ServersState(byte[] bytes, string source)
+    private static HaproxyRuntime HaproxyRuntime(byte[] bytes, string source)
     {
         var errors = new List<ManifestError>();
-        return HaproxyComparer.ParseServersState(Encoding.UTF8.GetString(bytes), source, errors)
+        return HaproxyComparer.ParseRuntime(Encoding.UTF8.GetString(bytes), source, errors)
             ?? throw new ProxyReadException(ProxyProblem.Invalid, source, string.Join("; ", errors.Select(e => e.Message)));
     }
 }

@@ -31,7 +31,7 @@ public sealed class ProxyReadException(ProxyProblem problem, string source, stri
 /// <summary>
 /// Reads what a proxy runs: its admin API over HTTP (Caddy's <c>/config/</c>, Envoy's
 /// <c>/config_dump</c>), HAProxy's runtime API over its stats socket (<c>unix:PATH</c> or
-/// <c>tcp://HOST:PORT</c>, <c>show servers state</c>), or a saved copy in a file.
+/// <c>tcp://HOST:PORT</c>, <c>show backend</c> and <c>show servers state</c>), or a saved copy in a file.
 /// </summary>
 public static class ProxyReader
 {
@@ -58,7 +58,7 @@ public static class ProxyReader
     public static Task<byte[]> ReadLiveAsync(ProxyKind kind, string endpoint, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         WithinAsync(endpoint, timeout, null, deadline =>
             IsHttp(endpoint) ? FetchAsync(kind, endpoint, deadline)
-            : IsSocket(endpoint) ? RuntimeApiAsync(endpoint, "show servers state", deadline)
+            : IsSocket(endpoint) ? RuntimeApiAsync(endpoint, HaproxyComparer.RuntimeCommands, deadline)
             : ReadFileAsync(endpoint, deadline), cancellationToken);
 
     /// <summary>

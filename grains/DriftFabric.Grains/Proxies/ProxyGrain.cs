@@ -155,7 +155,7 @@ public sealed partial class ProxyGrain(
 
             var (commands, unfixable) = ProxyWriter.HaproxyCommands(found);
             var left = unfixable.Count == 0 ? string.Empty
-                : $"; {unfixable.Count} server{(unfixable.Count == 1 ? " is" : "s are")} missing or added, which the runtime API cannot change (reload HAProxy with its config)";
+                : $"; {unfixable.Count} server{(unfixable.Count == 1 ? " or backend is" : "s or backends are")} missing or added, which the runtime API cannot change (reload HAProxy with its config)";
             var fixable = changes.Where(c => !unfixable.Exists(u => u.Path == c.Path)).ToList();
             if (commands.Count == 0)
             {

@@ -19,7 +19,7 @@ public class HaproxyComparerTests
     public void The_config_declares_servers_with_weights_and_admin_states()
     {
         var errors = new List<ManifestError>();
-        var servers = HaproxyComparer.ParseConfig("""
+        var declared = HaproxyComparer.ParseConfig("""
             global
               daemon
             backend web   # the shop
@@ -35,7 +35,9 @@ public class HaproxyComparerTests
 
         Assert.Equal(
             ["web/web1 127.0.0.1:9001 1 ready 4", "web/web2 127.0.0.1:9002 20 ready 5", "api/a1 10.0.0.1:80 1 maint 8"],
-            servers.Select(s => $"{s.Backend}/{s.Name} {s.Address}:{s.Port} {s.Weight} {s.State} {s.Line}"));
+            declared.Servers.Select(s => $"{s.Backend}/{s.Name} {s.Address}:{s.Port} {s.Weight} {s.State} {s.Line}"));
+        Assert.Equal([new HaproxyBackend("web", 3), new HaproxyBackend("api", 6)], declared.Backends);
+        Assert.True(declared.Complete);
         var error = Assert.Single(errors);
         Assert.Equal((9, "backend api: 'server' needs a name and an address:port"), (error.Line, error.Message));
     }
@@ -45,20 +47,66 @@ public class HaproxyComparerTests
     {
         var errors = new List<ManifestError>();
         var desired = HaproxyComparer.ParseConfig("backend web\n  server web1 127.0.0.1:9001\n  server web2 127.0.0.1:9002 weight 10\n  server web3 127.0.0.1:9003\n", "haproxy.cfg", errors);
-        var live = HaproxyComparer.ParseServersState(State, "admin.sock", errors)!;
+        var live = HaproxyComparer.ParseRuntime(State, "admin.sock", errors)!;
 
-        var drifts = HaproxyComparer.Compare(new ResourceKey("haproxy", "Proxy", ResourceKey.ClusterScope, "edge"), desired, live);
+        var drifts = HaproxyComparer.Compare(Edge, desired, live);
 
         Assert.Empty(errors);
+        Assert.Null(live.Backends);
         Assert.Equal(
             [
-                "/backends/api/servers/extra Added high haproxy-runtime-api",
+                "/backends/api Added high -",
                 "/backends/web/servers/web2/state Modified high haproxy-runtime-api",
                 "/backends/web/servers/web2/weight Modified medium haproxy-runtime-api",
                 "/backends/web/servers/web3 Missing high -",
             ],
             drifts.Select(d => $"{d.Path} {d.Kind} {d.Severity.ToText()} {d.Manager ?? "-"}"));
         Assert.Equal("\"drain\"", drifts[1].Live!.ToJson());
+    }
+
+    private static readonly ResourceKey Edge = new("haproxy", "Proxy", ResourceKey.ClusterScope, "edge");
+
+    [Fact]
+    public void Backends_the_proxy_lacks_or_runs_beyond_the_code_are_one_drift_each_from_show_backend()
+    {
+        var errors = new List<ManifestError>();
+        var desired = HaproxyComparer.ParseConfig("backend web\n  server web1 127.0.0.1:9001\n  server web2 127.0.0.1:9002 weight 20\nbackend api\n  server a1 10.0.0.1:80\nlisten stats\n  bind :9000\n", "haproxy.cfg", errors);
+        var live = HaproxyComparer.ParseRuntime("# name\r\nweb\r\napi2\r\nstats\r\nhealth\r\n\r\n" + State.Replace(" 8 20 20 ", " 0 20 20 ", StringComparison.Ordinal).Replace("4 api 1 extra", "4 api2 1 a1", StringComparison.Ordinal), "admin.sock", errors)!;
+
+        var drifts = HaproxyComparer.Compare(Edge, desired, live, new SourceLocation("haproxy.cfg", 0));
+
+        Assert.Empty(errors);
+        Assert.Equal(["web", "api2", "stats", "health"], live.Backends);
+        Assert.Equal(
+            [
+                "/backends/api Missing high - haproxy.cfg:4 {\"servers\":{\"a1\":{\"address\":\"10.0.0.1:80\",\"weight\":1,\"state\":\"ready\"}}} -",
+                "/backends/api2 Added high - - - {\"servers\":{\"a1\":{\"address\":\"10.0.0.9:80\",\"weight\":1,\"state\":\"maint\"}}}",
+                "/backends/health Added high - - - {\"servers\":{}}",
+            ],
+            drifts.Select(d => $"{d.Path} {d.Kind} {d.Severity.ToText()} {d.Manager ?? "-"} {d.Source?.ToString() ?? "-"} {d.Desired?.ToJson() ?? "-"} {d.Live?.ToJson() ?? "-"}"));
+    }
+
+    [Fact]
+    public void A_yaml_section_leaves_backends_it_does_not_declare_alone_unless_they_have_servers()
+    {
+        var errors = new List<ManifestError>();
+        var desired = HaproxyComparer.ParseDeclared("backends:\n  web:\n    servers:\n      web1: { address: 127.0.0.1:9001 }\n      web2: { address: 127.0.0.1:9002, weight: 20 }\n", "haproxy.yaml", errors);
+        var live = HaproxyComparer.ParseRuntime("# name\nweb\napi\nstats\n\n" + State.Replace(" 8 20 20 ", " 0 20 20 ", StringComparison.Ordinal), "admin.sock", errors)!;
+
+        var drifts = HaproxyComparer.Compare(Edge, desired, live);
+
+        Assert.Empty(errors);
+        Assert.False(desired.Complete);
+        Assert.Equal(["/backends/api Added"], drifts.Select(d => $"{d.Path} {d.Kind}"));
+    }
+
+    [Fact]
+    public void A_backend_list_that_is_not_one_is_invalid()
+    {
+        var errors = new List<ManifestError>();
+
+        Assert.Null(HaproxyComparer.ParseRuntime("# name\nUnknown command, but maybe\n\n" + State, "admin.sock", errors));
+        Assert.Contains("'show backend'", Assert.Single(errors).Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -86,8 +134,9 @@ public class HaproxyComparerTests
         var cfg = HaproxyComparer.ParseDeclared("backend web\n  server web1 127.0.0.1:9001 weight 10\n  server spare 127.0.0.1:9003 disabled\n", "haproxy.cfg", errors);
 
         Assert.Empty(errors);
-        Assert.Equal(cfg.Select(s => s with { Line = 0 }), yaml.Select(s => s with { Line = 0 }));
-        Assert.Equal([4, 5], yaml.Select(s => s.Line));
+        Assert.Equal(cfg.Servers.Select(s => s with { Line = 0 }), yaml.Servers.Select(s => s with { Line = 0 }));
+        Assert.Equal([4, 5], yaml.Servers.Select(s => s.Line));
+        Assert.Equal(["web"], yaml.Backends.Select(b => b.Name));
     }
 
     [Theory]
