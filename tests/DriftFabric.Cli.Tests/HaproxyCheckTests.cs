@@ -46,6 +46,18 @@ public sealed class HaproxyCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_the_config_disables_enabled_by_hand_is_drift_until_disabled_again()
+    {
+        await _haproxy.CommandAsync("enable server web/spare");
+        var (code, drifts, _) = await CheckAsync();
+        await _haproxy.CommandAsync("disable server web/spare");
+
+        Assert.Equal(2, code);
+        Assert.Equal(["/backends/web/servers/spare/state Modified high maint ready haproxy-runtime-api"], drifts);
+        Assert.Equal(0, (await CheckAsync()).Code);
+    }
+
+    [Fact]
     public async Task A_backend_the_running_proxy_lacks_or_has_beyond_its_config_is_drift_from_show_backend()
     {
         // The code renamed the backend; the proxy was never reloaded with it.

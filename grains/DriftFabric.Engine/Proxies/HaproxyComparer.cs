@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
@@ -6,7 +7,11 @@ using DriftFabric.Engine.Model;
 namespace DriftFabric.Engine.Proxies;
 
 /// <summary>One server of an HAProxy backend as declared or as running: where it sends traffic, its weight, its admin state.</summary>
-public sealed record HaproxyServer(string Backend, string Name, string Address, int Port, int Weight, string State, int Line);
+public sealed record HaproxyServer(string Backend, string Name, string Address, int Port, int Weight, string State, int Line)
+{
+    /// <summary>The host name a running server was declared with (<c>srv_fqdn</c>), which <see cref="Address"/> resolved from.</summary>
+    public string? Host { get; init; }
+}
 
 /// <summary>A backend (or <c>listen</c> section) as declared, with the line that declares it.</summary>
 public sealed record HaproxyBackend(string Name, int Line);
@@ -135,15 +140,28 @@ public static class HaproxyComparer
             }
         }
 
+        if (declared.Count == 0 && errors.Count == 0)
+        {
+            errors.Add(new ManifestError(source, root.Line, "declares no backend"));
+        }
+
         return result;
     }
 
-    /// <summary>The backends and servers a <c>haproxy.cfg</c> declares, and an error (naming the line) for each server line it cannot read.</summary>
+    /// <summary>
+    /// The backends and servers a <c>haproxy.cfg</c> declares (<c>backend</c> and <c>listen</c>
+    /// sections; <c>server</c> and <c>server-template</c> lines, with the weight and <c>disabled</c>
+    /// they take from <c>default-server</c> lines of the <c>defaults</c> section or their own section
+    /// before them), and an error naming the line for each server line it cannot read, or for a
+    /// file that declares no backend at all (it is no haproxy.cfg).
+    /// </summary>
     public static HaproxyDeclared ParseConfig(string text, string source, List<ManifestError> errors)
     {
         var servers = new List<HaproxyServer>();
         var declared = new List<HaproxyBackend>();
         string? backend = null;
+        var inDefaults = false;
+        DefaultServer defaults = new(1, false), sectionDefaults = defaults;
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length; i++)
         {
@@ -156,36 +174,109 @@ public static class HaproxyComparer
             if (words[0] is "backend" or "listen")
             {
                 backend = words.Length > 1 ? words[1] : null;
+                inDefaults = false;
+                sectionDefaults = defaults;
                 if (backend is not null)
                 {
                     declared.Add(new HaproxyBackend(backend, i + 1));
                 }
             }
-            else if (words[0] is "global" or "defaults" or "frontend" or "userlist" or "peers" or "resolvers" or "cache" or "program" or "mailers")
+            else if (words[0] is "defaults")
             {
                 backend = null;
+                inDefaults = true;
+                defaults = new(1, false);
             }
-            else if (words[0] == "server" && backend is not null)
+            else if (words[0] is "global" or "frontend" or "userlist" or "peers" or "resolvers" or "cache" or "program" or "mailers" or "ring" or "http-errors")
             {
-                if (words.Length < 3 || !TrySplitAddress(words[2], out var address, out var port))
+                backend = null;
+                inDefaults = false;
+            }
+            else if (words[0] == "default-server" && (inDefaults || backend is not null))
+            {
+                var (weight, disabled) = inDefaults ? defaults : sectionDefaults;
+                if (!TryReadWeight(words, 1, ref weight))
                 {
-                    errors.Add(new ManifestError(source, i + 1, $"backend {backend}: 'server' needs a name and an address:port"));
+                    errors.Add(new ManifestError(source, i + 1, $"{(inDefaults ? "defaults" : $"backend {backend}")}: default-server: weight is not a number"));
                     continue;
                 }
 
-                var weight = 1;
-                var weightAt = Array.IndexOf(words, "weight");
-                if (weightAt > 0 && (weightAt + 1 >= words.Length || !int.TryParse(words[weightAt + 1], NumberStyles.None, CultureInfo.InvariantCulture, out weight)))
+                var next = new DefaultServer(weight, words.Contains("disabled") || (disabled && !words.Contains("enabled")));
+                if (inDefaults)
                 {
-                    errors.Add(new ManifestError(source, i + 1, $"backend {backend}: server {words[1]}: weight is not a number"));
+                    defaults = next;
+                }
+                else
+                {
+                    sectionDefaults = next;
+                }
+            }
+            else if (words[0] is "server" or "server-template" && backend is not null)
+            {
+                var template = words[0] == "server-template";
+                var addressAt = template ? 3 : 2;
+                if (words.Length <= addressAt || !TrySplitAddress(words[addressAt], out var address, out var port))
+                {
+                    errors.Add(new ManifestError(source, i + 1, template
+                        ? $"backend {backend}: 'server-template' needs a prefix, a count or range, and an address:port"
+                        : $"backend {backend}: 'server' needs a name and an address:port"));
                     continue;
                 }
 
-                servers.Add(new HaproxyServer(backend, words[1], address, port, weight, words.Contains("disabled") ? "maint" : "ready", i + 1));
+                var weight = sectionDefaults.Weight;
+                if (!TryReadWeight(words, addressAt + 1, ref weight))
+                {
+                    errors.Add(new ManifestError(source, i + 1, $"backend {backend}: {words[0]} {words[1]}: weight is not a number"));
+                    continue;
+                }
+
+                var state = words.Contains("disabled") || (sectionDefaults.Disabled && !words.Contains("enabled")) ? "maint" : "ready";
+                if (!template)
+                {
+                    servers.Add(new HaproxyServer(backend, words[1], address, port, weight, state, i + 1));
+                }
+                else if (TryReadRange(words[2], out var first, out var last))
+                {
+                    for (var n = first; n <= last; n++)
+                    {
+                        servers.Add(new HaproxyServer(backend, words[1] + n.ToString(CultureInfo.InvariantCulture), address, port, weight, state, i + 1));
+                    }
+                }
+                else
+                {
+                    errors.Add(new ManifestError(source, i + 1, $"backend {backend}: server-template {words[1]}: '{words[2]}' is not a count or a range (N or A-B)"));
+                }
             }
         }
 
+        if (declared.Count == 0 && errors.Count == 0)
+        {
+            errors.Add(new ManifestError(source, 0, "declares no 'backend' or 'listen' section: not an haproxy.cfg"));
+        }
+
         return new HaproxyDeclared(declared, servers, Complete: true);
+    }
+
+    /// <summary>The weight and <c>disabled</c> a <c>default-server</c> line gives the servers after it.</summary>
+    private readonly record struct DefaultServer(int Weight, bool Disabled);
+
+    /// <summary>Reads <c>weight N</c> among the words from <paramref name="from"/> on, if it is there; false when N is no number.</summary>
+    private static bool TryReadWeight(string[] words, int from, ref int weight)
+    {
+        var at = Array.IndexOf(words, "weight", from);
+        return at < 0 || (at + 1 < words.Length && int.TryParse(words[at + 1], NumberStyles.None, CultureInfo.InvariantCulture, out weight));
+    }
+
+    /// <summary>A <c>server-template</c> count (<c>3</c>: 1 to 3) or range (<c>3-5</c>).</summary>
+    private static bool TryReadRange(string text, out int first, out int last)
+    {
+        var dash = text.IndexOf('-', StringComparison.Ordinal);
+        first = 1;
+        return dash < 0
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out last) && last >= 1 && last <= 10_000
+            : int.TryParse(text.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out first)
+              & int.TryParse(text.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out last)
+              && first <= last && last - first < 10_000;
     }
 
     /// <summary>
@@ -227,7 +318,7 @@ public static class HaproxyComparer
 
         var columns = lines[1][2..].Split(' ');
         int Column(string name) => Array.IndexOf(columns, name);
-        int backend = Column("be_name"), name = Column("srv_name"), address = Column("srv_addr"), admin = Column("srv_admin_state"), weight = Column("srv_uweight"), port = Column("srv_port");
+        int backend = Column("be_name"), name = Column("srv_name"), address = Column("srv_addr"), admin = Column("srv_admin_state"), weight = Column("srv_uweight"), port = Column("srv_port"), fqdn = Column("srv_fqdn");
         var servers = new List<HaproxyServer>();
         foreach (var line in lines.Skip(2))
         {
@@ -241,9 +332,14 @@ public static class HaproxyComparer
                 return null;
             }
 
-            // Admin state bits: 0x01 forced, 0x02 inherited, 0x04 config maintenance; 0x08 forced, 0x10 inherited drain.
-            var state = (adminState & 0x07) != 0 ? "maint" : (adminState & 0x18) != 0 ? "drain" : "ready";
-            servers.Add(new HaproxyServer(values[backend], values[name], values[address], serverPort, userWeight, state, 0));
+            // Admin state bits: maintenance 0x01 forced, 0x02 inherited, 0x20 by a failed DNS resolution;
+            // drain 0x08 forced, 0x10 inherited. 0x04 only says the config disabled the server: it stays
+            // set when the server is enabled by hand, which is then ready (and drift).
+            var state = (adminState & 0x23) != 0 ? "maint" : (adminState & 0x18) != 0 ? "drain" : "ready";
+
+            // A server declared by host name is reported with its name (srv_fqdn) beside the address it resolved to.
+            var host = fqdn >= 0 && values[fqdn] != "-" ? values[fqdn] : null;
+            servers.Add(new HaproxyServer(values[backend], values[name], values[address], serverPort, userWeight, state, 0) { Host = host });
         }
 
         return servers;
@@ -289,10 +385,12 @@ public static class HaproxyComparer
                 continue;
             }
 
-            if (want.Address != have.Address || want.Port != have.Port)
+            // A server declared by host name runs at whatever the name resolves to: its name is what is compared.
+            var runsAt = !IPAddress.TryParse(want.Address, out _) && have.Host is { } host ? host : have.Address;
+            if (want.Address != runsAt || want.Port != have.Port)
             {
                 drifts.Add(new Drift(resource, path + "/address", DriftKind.Modified, Severity.High,
-                    ScalarNode.String($"{want.Address}:{want.Port}"), ScalarNode.String($"{have.Address}:{have.Port}"), RuntimeApi, null, at));
+                    ScalarNode.String($"{want.Address}:{want.Port}"), ScalarNode.String($"{runsAt}:{have.Port}"), RuntimeApi, null, at));
             }
 
             if (want.State != have.State)

@@ -64,6 +64,66 @@ public class HaproxyComparerTests
         Assert.Equal("\"drain\"", drifts[1].Live!.ToJson());
     }
 
+    [Fact]
+    public void Default_server_lines_and_server_templates_declare_servers_as_haproxy_reads_them()
+    {
+        var errors = new List<ManifestError>();
+        var declared = HaproxyComparer.ParseConfig("""
+            defaults
+              mode http
+              default-server weight 5
+            backend web
+              server a 10.0.0.1:80
+              default-server weight 7 disabled
+              server b 10.0.0.2:80
+              server c 10.0.0.3:80 weight 9 enabled
+              server-template tpl 2 app.internal:8080
+            backend api
+              server-template x 3-4 10.0.1.1:80 weight 2
+            defaults other
+            backend plain
+              server p 10.0.2.1:80
+            """, "haproxy.cfg", errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(
+            ["web/a 10.0.0.1:80 5 ready", "web/b 10.0.0.2:80 7 maint", "web/c 10.0.0.3:80 9 ready", "web/tpl1 app.internal:8080 7 maint", "web/tpl2 app.internal:8080 7 maint",
+             "api/x3 10.0.1.1:80 2 ready", "api/x4 10.0.1.1:80 2 ready", "plain/p 10.0.2.1:80 1 ready"],
+            declared.Servers.Select(s => $"{s.Backend}/{s.Name} {s.Address}:{s.Port} {s.Weight} {s.State}"));
+    }
+
+    [Theory]
+    [InlineData("global\n  daemon\n", "haproxy.cfg", "declares no 'backend' or 'listen' section")]
+    [InlineData("{\"apps\":{\"http\":{}}}", "haproxy.cfg", "declares no 'backend' or 'listen' section")]
+    [InlineData("backend web\n  server-template t many 10.0.0.1:80\n", "haproxy.cfg", "backend web: server-template t: 'many' is not a count or a range")]
+    [InlineData("backends: {}\n", "haproxy.yaml", "declares no backend")]
+    public void A_declared_file_without_backends_or_with_a_broken_template_is_an_error(string text, string source, string message)
+    {
+        var errors = new List<ManifestError>();
+
+        HaproxyComparer.ParseDeclared(text, source, errors);
+
+        Assert.StartsWith(message, Assert.Single(errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_server_disabled_in_the_config_and_enabled_by_hand_is_drift_and_a_host_name_compares_as_declared()
+    {
+        var errors = new List<ManifestError>();
+        var desired = HaproxyComparer.ParseConfig("backend web\n  server spare 127.0.0.1:9003 disabled\n  server h localhost:9005\n", "haproxy.cfg", errors);
+        var live = HaproxyComparer.ParseRuntime("""
+            1
+            # be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port
+            3 web 2 spare 127.0.0.1 2 4 1 1 1 1 0 0 8 0 0 0 - 9003 - 0 0 - - 0
+            3 web 3 h 127.0.0.1 2 0 1 1 1 1 0 2 0 0 0 0 localhost 9005 - 0 0 - - 0
+            """, "admin.sock", errors)!;
+
+        var drifts = HaproxyComparer.Compare(Edge, desired, live);
+
+        Assert.Empty(errors);
+        Assert.Equal(["/backends/web/servers/spare/state Modified maint ready"], drifts.Select(d => $"{d.Path} {d.Kind} {d.Desired!.ToJson().Trim('"')} {d.Live!.ToJson().Trim('"')}"));
+    }
+
     private static readonly ResourceKey Edge = new("haproxy", "Proxy", ResourceKey.ClusterScope, "edge");
 
     [Fact]
