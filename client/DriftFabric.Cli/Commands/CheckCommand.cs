@@ -29,8 +29,23 @@ internal static class CheckCommand
             Required = true,
             Arity = ArgumentArity.OneOrMore,
         };
-        var proxy = new Option<string?>("--proxy") { Description = "Check one proxy instead: its kind (caddy); --desired is its config file, --live its admin URL or a dump of its config" };
+        var proxy = new Option<string?>("--proxy")
+        {
+            Description = "Check one proxy instead: its kind (caddy, haproxy or envoy); --desired is its config file, --live its admin URL (caddy, envoy), its runtime API socket (haproxy: unix:PATH or tcp://HOST:PORT) or a dump of its config",
+        };
         proxy.AcceptOnlyFromAmong(ProxyCheck.Kinds);
+        var timeout = new Option<string>("--timeout")
+        {
+            Description = "With --proxy: how long reading the proxy may take (e.g. 500ms, 10s)",
+            DefaultValueFactory = _ => "10s",
+        };
+        timeout.Validators.Add(result =>
+        {
+            if (!FleetSpecReader.TryParseDuration(result.GetValueOrDefault<string>() ?? string.Empty, out var value) || value <= TimeSpan.Zero)
+            {
+                result.AddError("--timeout must be a duration such as 500ms or 10s");
+            }
+        });
         var fleet = new Option<string?>("--fleet") { Description = "Fleet spec (driftfabric.yaml) with ignore rules, managers and severity overrides" };
         var format = new Option<string?>("--format") { Description = "table (default on a terminal), json (default otherwise), sarif or junit" };
         format.AcceptOnlyFromAmong(ReportFormats.Names);
@@ -43,7 +58,7 @@ internal static class CheckCommand
 
         var command = new Command("check", "Compare desired state with a live snapshot. Exit 0: in sync, 2: drift, 1: the run could not be trusted.")
         {
-            desired, live, fleet, format, failOn, proxy,
+            desired, live, fleet, format, failOn, proxy, timeout,
         };
         command.SetAction(parse =>
         {
@@ -56,6 +71,7 @@ internal static class CheckCommand
             {
                 Terminal = !Console.IsOutputRedirected,
                 Width = Console.IsOutputRedirected ? 160 : Math.Max(80, Console.WindowWidth),
+                ProxyTimeout = FleetSpecReader.TryParseDuration(parse.GetValue(timeout) ?? string.Empty, out var proxyTimeout) ? proxyTimeout : ProxyCheck.DefaultTimeout,
             };
             if (parse.GetValue(proxy) is { } kind)
             {
@@ -109,7 +125,7 @@ internal static class CheckCommand
             policy = spec.Policy;
         }
 
-        var checkedProxy = ProxyCheck.Run(kind, options.Desired[0], options.Live[0], policy);
+        var checkedProxy = ProxyCheck.Run(kind, options.Desired[0], options.Live[0], policy, options.ProxyTimeout);
         var report = checkedProxy with { Errors = [.. errors, .. checkedProxy.Errors] };
         ReportFormats.Create(options.Format, options.Terminal, options.Width).Write(report, output);
         return ExitCode(report, options.FailOn);
@@ -136,4 +152,7 @@ internal sealed record CheckOptions(IReadOnlyList<string> Desired, IReadOnlyList
     public bool Terminal { get; init; }
 
     public int Width { get; init; } = 160;
+
+    /// <summary>How long reading a proxy may take (<c>--timeout</c>).</summary>
+    public TimeSpan ProxyTimeout { get; init; } = ProxyCheck.DefaultTimeout;
 }

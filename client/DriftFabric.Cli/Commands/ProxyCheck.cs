@@ -16,17 +16,23 @@ internal static class ProxyCheck
 {
     public static string[] Kinds => [.. ProxyKinds.Names];
 
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    public static CheckReport Run(string kindText, string desiredPath, string live, DriftPolicy policy)
+    public static CheckReport Run(string kindText, string desiredPath, string live, DriftPolicy policy, TimeSpan timeout)
     {
         // The command line accepts only the kinds' names.
         var kind = ProxyKinds.TryParse(kindText, out var parsed) ? parsed : throw new ArgumentException($"'{kindText}' is not a proxy kind", nameof(kindText));
+        if (ProxyReader.IsHttp(live) && Uri.TryCreate(live, UriKind.Absolute, out var url) && url.UserInfo.Length > 0)
+        {
+            // The endpoint is named in the report and its errors; credentials in it would be printed.
+            return new CheckReport([], [new ManifestError("--live", 0, "an admin URL with credentials in it is refused: they would be shown in the report")], []);
+        }
+
         var resource = ProxyComparison.Resource(kind, Name(live));
         try
         {
             var desired = ProxyReader.ReadFileAsync(desiredPath).GetAwaiter().GetResult();
-            var running = ProxyReader.ReadLiveAsync(kind, live, Timeout).GetAwaiter().GetResult();
+            var running = ProxyReader.ReadLiveAsync(kind, live, timeout).GetAwaiter().GetResult();
             var drifts = ProxyComparison.Compare(kind, resource, desired, desiredPath, running, live, policy);
             return new CheckReport(drifts, [], [new CheckedResource(resource, new SourceLocation(desiredPath, 1))]);
         }

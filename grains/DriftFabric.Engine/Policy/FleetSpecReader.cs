@@ -510,7 +510,8 @@ public static class FleetSpecReader
         }
     }
 
-    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    /// <summary>A duration as the fleet spec writes them: a number and a unit (<c>500ms</c>, <c>5s</c>, <c>10m</c>, <c>1h</c>, <c>7d</c>).</summary>
+    public static bool TryParseDuration(string text, out TimeSpan duration)
     {
         duration = default;
         var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)

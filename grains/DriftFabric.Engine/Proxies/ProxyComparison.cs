@@ -30,13 +30,16 @@ public static class ProxyComparison
         }
 
         var source = new SourceLocation(desiredSource, 0);
+
+        // Secret values are sealed in both configs before they are compared, so that no drift, of
+        // whatever shape and at whatever depth, can carry one; equal values seal to equal digests.
         var drifts = kind switch
         {
             ProxyKind.Haproxy => HaproxyComparer.Compare(resource, HaproxyConfig(desired, desiredSource), HaproxyRuntime(live, liveSource), source),
-            ProxyKind.Envoy => EnvoyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource)),
-            _ => CaddyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource), source),
+            ProxyKind.Envoy => EnvoyComparer.Compare(resource, ProxySecrets.Seal(Json(desired, desiredSource)), ProxySecrets.Seal(Json(live, liveSource))),
+            _ => CaddyComparer.Compare(resource, ProxySecrets.Seal(Json(desired, desiredSource)), ProxySecrets.Seal(Json(live, liveSource)), source),
         };
-        return [.. Apply(policy, resource, drifts).Select(ProxySecrets.Seal)];
+        return [.. Apply(policy, resource, drifts)];
     }
 
     /// <summary>
@@ -59,12 +62,23 @@ public static class ProxyComparison
             .Select(d => policy.SeverityOverrides.FirstOrDefault(o => o.Matches(resource, d.Drift.Kind, d.Steps)) is { } rule ? d.Drift with { Severity = rule.Severity } : d.Drift);
     }
 
+    /// <summary>
+    /// Bounds for a proxy's config: it is one object, as large as <see cref="ProxyReader.MaxBytes"/>
+    /// (a sidecar of a large mesh dumps tens of megabytes), unlike a Kubernetes object.
+    /// </summary>
+    private static readonly ParseLimits ConfigLimits = ParseLimits.Default with
+    {
+        MaxObjectBytes = ProxyReader.MaxBytes,
+        MaxJsonFileBytes = ProxyReader.MaxBytes,
+        MaxNodes = 4_000_000,
+    };
+
     /// <summary>A proxy's config as one JSON object (Caddy's config, an Envoy config dump).</summary>
     public static MapNode Json(byte[] bytes, string source)
     {
         try
         {
-            if (JsonReader.ReadValues(bytes) is [MapNode config])
+            if (JsonReader.ReadValues(bytes, ConfigLimits) is [MapNode config])
             {
                 return config;
             }
@@ -94,22 +108,14 @@ public static class ProxyComparison
 
 /// <summary>
 /// Secret values in proxy configs (passwords and password hashes, tokens, private keys, the values
-/// of authentication headers) leave a comparison only as <c>sha256:</c> digests, as Secret data does.
+/// of authentication headers) are replaced by <c>sha256:</c> digests, as Secret data is, before a
+/// config is compared: a drift can then hold no secret, whether it is the value itself, a list or
+/// map around it, or a field below a secret (<c>private_key/inline_string</c>).
 /// </summary>
 public static class ProxySecrets
 {
-    public static Drift Seal(Drift drift)
-    {
-        // The field the drift is at (a list element, [..], is no field name).
-        var last = drift.Path[(drift.Path.LastIndexOf('/') + 1)..];
-        last = last.Contains('[', StringComparison.Ordinal) ? string.Empty : last;
-        if (IsSecretName(last) || (IsAuthHeader(last) && IsPlain(drift.Desired) && IsPlain(drift.Live)))
-        {
-            return drift with { Desired = SealAll(drift.Desired), Live = SealAll(drift.Live) };
-        }
-
-        return drift with { Desired = SealWithin(drift.Desired), Live = SealWithin(drift.Live) };
-    }
+    /// <summary>The config with every secret value sealed (the same instance when it holds none).</summary>
+    public static MapNode Seal(MapNode config) => (MapNode)SealWithin(config, Context.None);
 
     /// <summary>Names whose values are secrets wherever they are.</summary>
     public static bool IsSecretName(string name) =>
@@ -121,6 +127,21 @@ public static class ProxySecrets
     public static bool IsAuthHeader(string name) =>
         name.Contains("auth", StringComparison.OrdinalIgnoreCase) || name.Equals("Cookie", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase) || name.Contains("api-key", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Below a secret name whose value is an object: its fields that hold the secret itself (an
+    /// Envoy data source's <c>inline_string</c>, a <c>value</c>) are sealed, its references
+    /// (names, file names, SDS configs) stay readable. In the list of rules under an auth header's
+    /// name every value is sealed (a rule that sets, adds or replaces the header carries the credential).
+    /// </summary>
+    private enum Context
+    {
+        None,
+        Secret,
+        AuthHeader,
+    }
+
+    private static readonly string[] SecretHolders = ["inline_string", "inline_bytes", "value"];
 
     /// <summary>A value a secret can be: a scalar, or a list of scalars (a header's values).</summary>
     private static bool IsPlain(Node? node) => node is null or ScalarNode || (node is ListNode list && list.Items.All(i => i is ScalarNode));
@@ -135,8 +156,7 @@ public static class ProxySecrets
         _ => node,
     };
 
-    /// <summary>Seals the values under secret names, and under header names that carry credentials.</summary>
-    private static Node? SealWithin(Node? node)
+    private static Node SealWithin(Node node, Context context)
     {
         switch (node)
         {
@@ -146,20 +166,36 @@ public static class ProxySecrets
                 var pair = map["key"] is ScalarNode { Kind: NodeKind.String } pairName && map["value"] is not null ? pairName.Text : null;
                 foreach (var (key, value) in map.Entries)
                 {
-                    var secret = pair is not null
-                        ? key == "value" && IsAuthHeader(pair)
-                        : IsPlain(value) && (IsSecretName(key) || IsAuthHeader(key));
-                    var sealedValue = secret ? SealAll(value) : SealWithin(value);
+                    Node sealedValue;
+                    if (pair is not null && key == "key")
+                    {
+                        sealedValue = value;
+                    }
+                    else if (context == Context.AuthHeader || (pair is not null && key == "value" && IsAuthHeader(pair))
+                        || (IsPlain(value) && (IsSecretName(key) || IsAuthHeader(key) || (context == Context.Secret && Array.IndexOf(SecretHolders, key) >= 0))))
+                    {
+                        sealedValue = SealAll(value)!;
+                    }
+                    else
+                    {
+                        // An auth header's rules are a list (Caddy's replace: [{search, replace}]); an object under an
+                        // "auth" name (TLS client_authentication) is config, read field by field.
+                        var inner = IsAuthHeader(key) && value is ListNode ? Context.AuthHeader : IsSecretName(key) ? Context.Secret : context;
+                        sealedValue = SealWithin(value, inner);
+                    }
+
                     if (!ReferenceEquals(sealedValue, value))
                     {
-                        result = result.With(key, sealedValue!);
+                        result = result.With(key, sealedValue);
                     }
                 }
 
                 return result;
             case ListNode list:
-                var items = list.Items.Select(i => SealWithin(i)!).ToList();
+                var items = list.Items.Select(i => SealWithin(i, context)).ToList();
                 return items.Zip(list.Items).All(p => ReferenceEquals(p.First, p.Second)) ? list : new ListNode([.. items], list.Line);
+            case ScalarNode { Kind: not NodeKind.Null } when context == Context.AuthHeader:
+                return SealAll(node)!;
             default:
                 return node;
         }

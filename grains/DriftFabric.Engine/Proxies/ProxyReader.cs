@@ -13,19 +13,29 @@ public enum ProxyProblem
     Invalid,
 }
 
-/// <summary>A proxy's config could not be read or made sense of: <c>SOURCE: unreachable|invalid: REASON</c>.</summary>
-public sealed class ProxyReadException(ProxyProblem problem, string source, string reason, int line = 0, Exception? inner = null)
-    : Exception($"{source}{(line > 0 ? $":{line}" : string.Empty)}: {(problem == ProxyProblem.Invalid ? "invalid" : "unreachable")}: {reason}", inner)
+/// <summary>
+/// A proxy's config could not be read or made sense of: <c>SOURCE: unreachable|invalid: REASON</c>.
+/// Credentials in a URL (<c>http://user:pass@host</c>) are never part of it: it is shown in reports,
+/// statuses and logs.
+/// </summary>
+public sealed partial class ProxyReadException(ProxyProblem problem, string source, string reason, int line = 0, Exception? inner = null)
+    : Exception($"{Redact(source)}{(line > 0 ? $":{line}" : string.Empty)}: {(problem == ProxyProblem.Invalid ? "invalid" : "unreachable")}: {Redact(reason)}", inner)
 {
     public ProxyProblem Problem { get; } = problem;
 
-    /// <summary>The endpoint or file, as it was given.</summary>
-    public string Origin { get; } = source;
+    /// <summary>The endpoint or file, as it was given (without credentials).</summary>
+    public string Origin { get; } = Redact(source);
 
     public int Line { get; } = line;
 
     /// <summary>What went wrong, without the source: <c>unreachable: REASON</c> or <c>invalid: REASON</c>.</summary>
-    public string Detail => $"{(Problem == ProxyProblem.Invalid ? "invalid" : "unreachable")}: {reason}";
+    public string Detail => $"{(Problem == ProxyProblem.Invalid ? "invalid" : "unreachable")}: {Redact(reason)}";
+
+    /// <summary>The text with the user information of every URL in it replaced by <c>***</c>.</summary>
+    public static string Redact(string text) => text.Contains('@', StringComparison.Ordinal) ? UserInfo().Replace(text, "://***@") : text;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"://[^/@\s]+@")]
+    private static partial System.Text.RegularExpressions.Regex UserInfo();
 }
 
 /// <summary>
