@@ -183,6 +183,58 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
     }
 
     [Fact]
+    public async Task Haproxy_and_envoy_proxies_that_are_down_slow_or_answer_garbage_are_unreachable_or_invalid_and_the_rest_keeps_working()
+    {
+        var (app, url) = await LoopbackWeb.StartAsync(web =>
+        {
+            web.MapGet("/unavailable/config_dump", () => Results.StatusCode((int)HttpStatusCode.ServiceUnavailable));
+            web.MapGet("/html/config_dump", () => Results.Text("<html><body>upstream connect error</body></html>", "text/html"));
+        });
+        await using var _ = app;
+        using var fleet = new ProxyFleet(fabric.Client, "proxy-broken-mesh");
+        fleet.Files.Write("proxies/haproxy.cfg", "backend web\n  server web1 127.0.0.1:9001\n");
+        fleet.Files.Write("proxies/expected.json", ProxyFleet.EnvoyDump("sidecar-expected.json"));
+        fleet.Files.Write("proxies/truncated.json", ProxyFleet.EnvoyDump("sidecar-expected.json")[..5000]);
+        using var garbage = RuntimeApiStandIn.Start(Path.Combine(fleet.Files.Root, "garbage.sock"), "Unknown command, but maybe one of the following ones is a better match:\n  help\n");
+        using var hung = RuntimeApiStandIn.Start(Path.Combine(fleet.Files.Root, "hung.sock"), answer: null);
+        var deadPort = LoopbackPorts.Free();
+
+        var loaded = await fleet.LoadAsync(
+            "{ name: lb-gone, kind: haproxy, admin: 'unix:gone.sock', desired: proxies/haproxy.cfg, services: [shop/web] }",
+            $"{{ name: lb-dead, kind: haproxy, admin: 'tcp://127.0.0.1:{deadPort}', desired: proxies/haproxy.cfg, services: [shop/web] }}",
+            "{ name: lb-garbage, kind: haproxy, admin: 'unix:garbage.sock', desired: proxies/haproxy.cfg, services: [shop/web] }",
+            "{ name: lb-hung, kind: haproxy, admin: 'unix:hung.sock', desired: proxies/haproxy.cfg, timeout: 500ms, services: [shop/web] }",
+            $"{{ name: sidecar-503, kind: envoy, admin: '{url}unavailable/config_dump', desired: proxies/expected.json, services: [shop/web] }}",
+            $"{{ name: sidecar-html, kind: envoy, admin: '{url}html/config_dump', desired: proxies/expected.json, services: [shop/web] }}",
+            "{ name: sidecar-cut, kind: envoy, admin: proxies/truncated.json, desired: proxies/expected.json, services: [shop/web] }",
+            "{ name: sidecar-ok, kind: envoy, admin: proxies/expected.json, desired: proxies/expected.json, services: [shop/api] }");
+
+        Assert.Empty(loaded.Errors);
+        var proxies = (await fleet.Cluster.GetProxies()).ToDictionary(p => p.Name, p => (p.State, p.Error));
+        Assert.Equal(ProxyState.Unreachable, proxies["lb-gone"].State);
+        Assert.StartsWith($"unix:{Path.Combine(fleet.Files.Root, "gone.sock")}: unreachable:", proxies["lb-gone"].Error, StringComparison.Ordinal);
+        Assert.Equal(ProxyState.Unreachable, proxies["lb-dead"].State);
+        Assert.StartsWith($"tcp://127.0.0.1:{deadPort}: unreachable:", proxies["lb-dead"].Error, StringComparison.Ordinal);
+        Assert.Equal(ProxyState.Invalid, proxies["lb-garbage"].State);
+        Assert.Contains("invalid: not the runtime API's 'show servers state'", proxies["lb-garbage"].Error, StringComparison.Ordinal);
+        Assert.Equal((ProxyState.Unreachable, $"unix:{Path.Combine(fleet.Files.Root, "hung.sock")}: unreachable: no answer within 0.5 s"), proxies["lb-hung"]);
+        Assert.Equal(ProxyState.Unreachable, proxies["sidecar-503"].State);
+        Assert.Contains("answered 503", proxies["sidecar-503"].Error, StringComparison.Ordinal);
+        Assert.Equal(ProxyState.Invalid, proxies["sidecar-html"].State);
+        Assert.StartsWith($"{url}html/config_dump:1: invalid:", proxies["sidecar-html"].Error, StringComparison.Ordinal);
+        Assert.Equal(ProxyState.Invalid, proxies["sidecar-cut"].State);
+        Assert.StartsWith(Path.Combine(fleet.Files.Root, "proxies", "truncated.json"), proxies["sidecar-cut"].Error, StringComparison.Ordinal);
+        Assert.Equal((ProxyState.Ok, null), proxies["sidecar-ok"]);
+
+        // Seven proxies that cannot be read degrade the cluster; the services are judged as before.
+        var cluster = await fleet.Cluster.GetSummary();
+        Assert.Equal(SourceState.Degraded, cluster.Status.State);
+        Assert.Equal(7, cluster.Status.Errors.Count(e => e.StartsWith("proxy ", StringComparison.Ordinal)));
+        Assert.Equal((0, 1), ((await fleet.Service("web").GetSummary()).Drifts, (await fleet.Service("web").GetSummary()).Resources));
+        Assert.Equal((0, 2), ((await fleet.Service("api").GetSummary()).Drifts, (await fleet.Service("api").GetSummary()).Resources));
+    }
+
+    [Fact]
     public async Task A_proxy_that_goes_down_keeps_its_drifts_and_one_no_longer_declared_withdraws_them()
     {
         var caddy = await CaddyServer.StartAsync(CaddyConfig);
