@@ -66,7 +66,41 @@ public sealed record RemediationRule(
 {
     public bool Matches(string tenant, ResourceKey resource, Severity severity) =>
         (Tenant is null || Glob.IsMatch(Tenant, tenant)) && Selector.Matches(resource) && severity >= MinSeverity;
+
+    /// <summary>
+    /// What the rule says now about a resource it acted on at <paramref name="acted"/> (oldest
+    /// first; actions older than the window are forgotten from the list): act; wait the rest of
+    /// the backoff, which doubles with each action in the window, so two writers never fight at
+    /// full speed; or leave the resource alone as contested, once it was acted on
+    /// <see cref="MaxReverts"/> times within the window.
+    /// </summary>
+    public SelfHealingStep Next(List<DateTimeOffset> acted, DateTimeOffset now)
+    {
+        acted.RemoveAll(t => now - t > Window);
+        if (acted.Count >= MaxReverts)
+        {
+            return new(SelfHealingDecision.Contested, TimeSpan.Zero);
+        }
+
+        var wait = acted.Count == 0 ? TimeSpan.Zero : Backoff * Math.Pow(2, acted.Count - 1) - (now - acted[^1]);
+        return wait > TimeSpan.Zero ? new(SelfHealingDecision.Wait, wait) : new(SelfHealingDecision.Act, TimeSpan.Zero);
+    }
 }
+
+public enum SelfHealingDecision
+{
+    /// <summary>Revert or adopt now.</summary>
+    Act,
+
+    /// <summary>Not yet: the backoff since the last action has not passed.</summary>
+    Wait,
+
+    /// <summary>Acted on too often within the window: another writer keeps changing it; left alone.</summary>
+    Contested,
+}
+
+/// <summary>A self-healing rule's verdict on one resource, and how long to wait when it is <see cref="SelfHealingDecision.Wait"/>.</summary>
+public readonly record struct SelfHealingStep(SelfHealingDecision Decision, TimeSpan Wait);
 
 /// <summary>
 /// Everything that tunes the verdict for a fleet: ignore rules, extra appliers and controllers,

@@ -880,7 +880,22 @@ public sealed partial class ClusterGrain(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Nobody waits on a policy's action: its failure is an event like its success would be.
             LogRemediationFailed(logger, e, request.Service.Key, request.Resource);
+            try
+            {
+                var service = GrainFactory.GetGrain<IServiceGrain>(request.Service.Key);
+                var drifts = request.Resource is { } resource ? await service.GetResourceDrifts(resource) ?? [] : await service.GetDrifts();
+                var verb = request.Action == RemediationRequest.Adopt ? "adopted" : "reverted";
+                foreach (var group in drifts.GroupBy(d => d.Resource))
+                {
+                    await service.RecordRemediation(group.Key, new RemediationNote(request.Actor, request.Action, "failed", $"not {verb}: {e.Message}", []), [.. group]);
+                }
+            }
+            catch (Exception recording) when (recording is not OperationCanceledException)
+            {
+                LogRemediationFailed(logger, recording, request.Service.Key, request.Resource);
+            }
         }
     }
 

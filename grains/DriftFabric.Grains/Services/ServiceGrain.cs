@@ -130,14 +130,24 @@ public sealed partial class ServiceGrain(
         var unchanged = true;
         if (update.Desired is not null)
         {
-            state.State.Desired = StoredDocument.FromAll(update.Desired, state.State.Desired, out var same);
+            var before = state.State.Desired;
+            state.State.Desired = StoredDocument.FromAll(update.Desired, before, out var same);
             var policy = update.Policy ?? state.State.Policy;
             unchanged &= same && policy.Hash == state.State.Policy.Hash;
-            if (!same || policy.Hash != state.State.Policy.Hash)
+            if (policy.Hash != state.State.Policy.Hash)
             {
-                // New code or a new policy: contested resources get another chance.
+                // A new policy: every contested resource gets another chance.
                 state.State.Contested.Clear();
                 state.State.Reverts.Clear();
+            }
+            else if (!same)
+            {
+                // New code for a resource: it gets another chance.
+                foreach (var resource in ChangedKeys(before, state.State.Desired))
+                {
+                    state.State.Contested.Remove(resource);
+                    state.State.Reverts.Remove(resource);
+                }
             }
 
             state.State.Policy = policy;
@@ -164,6 +174,24 @@ public sealed partial class ServiceGrain(
         var summary = await CommitAsync(transitions, received);
         await _sendLoop;
         return summary;
+    }
+
+    /// <summary>The resources whose desired document was added, removed or changed.</summary>
+    private static IEnumerable<string> ChangedKeys(List<StoredDocument> before, List<StoredDocument> after)
+    {
+        var hashes = before.ToDictionary(d => d.Key, d => d.Hash, StringComparer.Ordinal);
+        foreach (var doc in after)
+        {
+            if (!hashes.Remove(doc.Key, out var hash) || hash != doc.Hash)
+            {
+                yield return doc.Key;
+            }
+        }
+
+        foreach (var removed in hashes.Keys)
+        {
+            yield return removed;
+        }
     }
 
     public async Task<DriftSummary?> ApplyLive(IReadOnlyList<LiveDocumentChange> changes)
@@ -218,6 +246,16 @@ public sealed partial class ServiceGrain(
 
             state.State.Outbox.AddRange(transitions);
             state.State.EventSequence += transitions.Count;
+
+            // A contested resource back in line (its other writer gave up, or a person put it right)
+            // is contested no more; its recent actions still count toward the next contest.
+            foreach (var resource in transitions.Where(t => t.Type == DriftEventType.Resolved).Select(t => t.Drift.Resource).Distinct())
+            {
+                if (state.State.Contested.Contains(resource) && !state.State.Drifts.Values.Any(d => d.Resource == resource))
+                {
+                    state.State.Contested.Remove(resource);
+                }
+            }
             LogTransitions(logger, _id.Key, transitions.Count);
         }
 
@@ -253,27 +291,25 @@ public sealed partial class ServiceGrain(
             }
 
             var times = state.State.Reverts.GetValueOrDefault(resource) ?? [];
-            times.RemoveAll(t => now - t > rule.Window);
             state.State.Reverts[resource] = times;
-            if (times.Count >= rule.MaxReverts)
+            var step = rule.Next(times, now);
+            switch (step.Decision)
             {
-                state.State.Contested.Add(resource);
-                var verb = rule.Action == RemediationAction.Adopt ? "adopted" : "reverted";
-                var note = new RemediationNote("policy", Action(rule), "contested",
-                    $"{verb} {times.Count} times within {rule.Window}: another writer keeps changing it; left alone until its code changes", []);
-                extra.AddRange(group.Select(t => new DriftTransition(DriftEventType.Remediated, t.Drift, now) { Remediation = note }));
-                continue;
+                case SelfHealingDecision.Contested:
+                    state.State.Contested.Add(resource);
+                    var verb = rule.Action == RemediationAction.Adopt ? "adopted" : "reverted";
+                    var note = new RemediationNote("policy", Action(rule), "contested",
+                        $"{verb} {times.Count} times within {rule.Window}: another writer keeps changing it; left alone until its code or the policy changes, or it is back in line", []);
+                    extra.AddRange(group.Select(t => new DriftTransition(DriftEventType.Remediated, t.Drift, now) { Remediation = note }));
+                    break;
+                case SelfHealingDecision.Wait:
+                    ScheduleSelfHealing(step.Wait);
+                    break;
+                default:
+                    times.Add(now);
+                    toRevert.Add((resource, Action(rule)));
+                    break;
             }
-
-            var wait = times.Count == 0 ? TimeSpan.Zero : rule.Backoff * Math.Pow(2, times.Count - 1) - (now - times[^1]);
-            if (wait > TimeSpan.Zero)
-            {
-                ScheduleSelfHealing(wait);
-                continue;
-            }
-
-            times.Add(now);
-            toRevert.Add((resource, Action(rule)));
         }
 
         return extra;
@@ -282,11 +318,22 @@ public sealed partial class ServiceGrain(
     private static string Action(RemediationRule rule) => rule.Action == RemediationAction.Adopt ? RemediationRequest.Adopt : RemediationRequest.Revert;
 
     private IGrainTimer? _selfHealing;
+    private DateTimeOffset _selfHealingDue;
 
-    /// <summary>Looks at the drifts again once a backoff has passed.</summary>
+    /// <summary>
+    /// Looks at the drifts again once a backoff has passed. One timer serves every resource: it
+    /// is due at the earliest wait, and that look schedules whatever still waits.
+    /// </summary>
     private void ScheduleSelfHealing(TimeSpan wait)
     {
+        var due = time.GetUtcNow() + wait;
+        if (_selfHealing is not null && _selfHealingDue <= due)
+        {
+            return;
+        }
+
         _selfHealing?.Dispose();
+        _selfHealingDue = due;
         _selfHealing = this.RegisterGrainTimer(async () =>
         {
             _selfHealing?.Dispose();

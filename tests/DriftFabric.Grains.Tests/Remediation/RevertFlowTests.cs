@@ -157,6 +157,17 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         Assert.Contains("another writer keeps changing it", contested.Remediation.Message, StringComparison.Ordinal);
         await Task.Delay(500);
         Assert.Equal(7, Replicas());
+
+        // A person puts it back: the fight is over. When the other writer starts again within the
+        // window, the policy looks again, and finds it contested again at once (no revert).
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 2, "kubectl-edit");
+        var back = await events.ReadOneAsync();
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 7, "hpa-by-hand");
+        var again = new[] { await events.ReadOneAsync(), await events.ReadOneAsync() };
+
+        Assert.Equal(DriftEventType.Resolved, back.Type);
+        Assert.Equal(["Opened ", "Remediated contested"], again.Select(e => $"{e.Type} {e.Remediation?.Outcome}"));
+        Assert.Equal(7, Replicas());
     }
 
     [Fact]
