@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
@@ -13,7 +14,10 @@ namespace DriftFabric.Engine.Proxies;
 /// <list type="bullet">
 /// <item>Paths: <c>/clusters/&lt;name&gt;</c>, <c>/listeners/&lt;name&gt;</c>, <c>/routes/&lt;name&gt;</c>, then a pointer into
 /// the resource. A resource expected and absent is <c>Missing</c>, one present and not expected <c>Added</c> (high).</item>
-/// <item>Proto3 JSON leaves default values out: <c>false</c>, <c>0</c>, <c>"0s"</c>, <c>""</c>, <c>[]</c>, <c>{}</c> and an absent field are equal.</item>
+/// <item>Proto3 JSON leaves default values out, so a default and an absent field are equal: <c>false</c>,
+/// <c>0</c>, a quoted <c>"0"</c> (an int64), a zero duration (<c>"0s"</c>, <c>"0.000s"</c>), <c>""</c>, <c>[]</c>,
+/// an object whose members are all defaults (<c>{}</c> included), and the zero value of an enum: a name ending
+/// in <c>_UNSPECIFIED</c>, or the one <see cref="EnumZeroValues"/> gives for the field.</item>
 /// <item>Lists whose items have a <c>name</c> (virtual hosts, routes, filters) are matched by name
 /// (<c>/virtual_hosts[name=x]</c>), and their order, which is meaning (first match wins), is compared
 /// as one drift at the list; other lists of objects element by element, lists of values whole.</item>
@@ -25,9 +29,38 @@ namespace DriftFabric.Engine.Proxies;
 /// goes); critical for a config the proxy rejected or never acknowledged.</item>
 /// </list>
 /// </remarks>
-public sealed class EnvoyComparer
+public sealed partial class EnvoyComparer
 {
     private static readonly string[] Bookkeeping = ["version_info", "last_updated"];
+
+    /// <summary>
+    /// The zero value of the enums of Envoy's cluster, listener, route and HTTP connection manager
+    /// config (the v3 API's protos), by the field that holds them: proto3 JSON leaves a zero enum
+    /// out, so absent means this value. Known by field name only, so only fields whose name means
+    /// one enum wherever it occurs in that config are listed; any other string is compared as text.
+    /// </summary>
+    private static readonly Dictionary<string, string> EnumZeroValues = new(StringComparer.Ordinal)
+    {
+        ["type"] = "STATIC", // Cluster.DiscoveryType
+        ["lb_policy"] = "ROUND_ROBIN", // Cluster.LbPolicy
+        ["dns_lookup_family"] = "AUTO", // Cluster.DnsLookupFamily
+        ["protocol_selection"] = "USE_CONFIGURED_PROTOCOL", // Cluster.ClusterProtocolSelection
+        ["traffic_direction"] = "UNSPECIFIED", // core.TrafficDirection
+        ["drain_type"] = "DEFAULT", // Listener.DrainType
+        ["codec_type"] = "AUTO", // HttpConnectionManager.CodecType
+        ["forward_client_cert_details"] = "SANITIZE", // HttpConnectionManager.ForwardClientCertDetails
+        ["server_header_transformation"] = "OVERWRITE", // HttpConnectionManager.ServerHeaderTransformation
+        ["path_with_escaped_slashes_action"] = "IMPLEMENTATION_SPECIFIC_DEFAULT", // HttpConnectionManager.PathWithEscapedSlashesAction
+        ["headers_with_underscores_action"] = "ALLOW", // core.HttpProtocolOptions.HeadersWithUnderscoresAction
+        ["require_tls"] = "NONE", // VirtualHost.TlsRequirementType
+        ["priority"] = "DEFAULT", // core.RoutingPriority
+        ["cluster_not_found_response_code"] = "SERVICE_UNAVAILABLE", // RouteAction.ClusterNotFoundResponseCode
+        ["response_code"] = "MOVED_PERMANENTLY", // RedirectAction.RedirectResponseCode
+        ["denominator"] = "HUNDRED", // type.FractionalPercent.DenominatorType
+        ["tls_minimum_protocol_version"] = "TLS_AUTO", // TlsParameters.TlsProtocol
+        ["tls_maximum_protocol_version"] = "TLS_AUTO", // TlsParameters.TlsProtocol
+    };
+
     private readonly ResourceKey _resource;
     private readonly List<Drift> _drifts = [];
 
@@ -51,7 +84,7 @@ public sealed class EnvoyComparer
                 continue;
             }
 
-            comparer.Value(want.Config, have.Config, path, Severity.High);
+            comparer.Value(want.Config, have.Config, path, Severity.High, null);
         }
 
         foreach (var have in live)
@@ -133,10 +166,11 @@ public sealed class EnvoyComparer
         return $"{client ?? "NACKED"}{(details is null ? string.Empty : ": " + details)}";
     }
 
-    private void Value(Node? desired, Node? live, string path, Severity severity)
+    /// <summary>Compares one value; <paramref name="field"/> is the member that holds it, none for a list element or a whole resource.</summary>
+    private void Value(Node? desired, Node? live, string path, Severity severity, string? field)
     {
-        var desiredDefault = IsDefault(desired);
-        var liveDefault = IsDefault(live);
+        var desiredDefault = IsDefault(desired, field);
+        var liveDefault = IsDefault(live, field);
         if (desiredDefault && liveDefault)
         {
             return;
@@ -155,7 +189,7 @@ public sealed class EnvoyComparer
                 {
                     if (Array.IndexOf(Bookkeeping, key) < 0)
                     {
-                        Value(d[key], l[key], path + "/" + Paths.PathStep.Escape(key), severity);
+                        Value(d[key], l[key], path + "/" + Paths.PathStep.Escape(key), severity, key);
                     }
                 }
 
@@ -164,9 +198,20 @@ public sealed class EnvoyComparer
                 ByName(d, l, path, severity);
                 break;
             case ListNode d when live is ListNode l && (d.Items.Any(i => i is MapNode) || l.Items.Any(i => i is MapNode)):
-                for (var i = 0; i < Math.Max(d.Count, l.Count); i++)
+                for (var i = 0; i < Math.Min(d.Count, l.Count); i++)
                 {
-                    Value(i < d.Count ? d[i] : null, i < l.Count ? l[i] : null, $"{path}[{i}]", severity);
+                    Value(d[i], l[i], $"{path}[{i}]", severity, null);
+                }
+
+                // An element of a repeated field is there even when its fields are all defaults.
+                for (var i = l.Count; i < d.Count; i++)
+                {
+                    Emit(DriftKind.Missing, d[i], null, $"{path}[{i}]", severity);
+                }
+
+                for (var i = d.Count; i < l.Count; i++)
+                {
+                    Emit(DriftKind.Added, null, l[i], $"{path}[{i}]", severity);
                 }
 
                 break;
@@ -189,13 +234,13 @@ public sealed class EnvoyComparer
         {
             var name = NameOf(item)!;
             var at = liveNames.IndexOf(name);
-            Value(item, at < 0 ? null : live[at], $"{path}[name={name}]", severity);
+            Value(item, at < 0 ? null : live[at], $"{path}[name={name}]", severity, null);
         }
 
         var desiredNames = desired.Items.Select(NameOf).ToList();
         foreach (var item in live.Items.Where(i => !desiredNames.Contains(NameOf(i))))
         {
-            Value(null, item, $"{path}[name={NameOf(item)}]", severity);
+            Value(null, item, $"{path}[name={NameOf(item)}]", severity, null);
         }
 
         var desiredOrder = desiredNames.Where(liveNames.Contains).ToList();
@@ -212,8 +257,8 @@ public sealed class EnvoyComparer
 
     private static ListNode Names(List<string?> names) => new([.. names.Select(n => (Node)ScalarNode.String(n!))], 0);
 
-    /// <summary>Proto3 JSON's defaults, which equal an absent field.</summary>
-    private static bool IsDefault(Node? node) => node switch
+    /// <summary>Proto3 JSON's defaults, which equal an absent field; <paramref name="field"/> is the member holding <paramref name="node"/>, if any.</summary>
+    private static bool IsDefault(Node? node, string? field) => node switch
     {
         null => true,
         ScalarNode s => s.Kind switch
@@ -221,13 +266,30 @@ public sealed class EnvoyComparer
             NodeKind.Null => true,
             NodeKind.Bool => !s.BoolValue,
             NodeKind.Number => s.Exact == 0m,
-            NodeKind.String => s.Text.Length == 0 || s.Text == "0s",
+            NodeKind.String => IsDefaultText(s.Text, field),
             _ => false,
         },
-        MapNode m => m.Count == 0,
+        MapNode m => m.Entries.All(e => Array.IndexOf(Bookkeeping, e.Key) >= 0 || IsDefault(e.Value, e.Key)),
         ListNode l => l.Count == 0,
         _ => false,
     };
+
+    /// <summary>
+    /// A string proto3 JSON writes for a default: empty, a zero int64 (written quoted), a zero
+    /// duration, or the zero value of the enum a field holds.
+    /// </summary>
+    private static bool IsDefaultText(string text, string? field) =>
+        text.Length == 0
+        || text == "0"
+        || ZeroDuration().IsMatch(text)
+        || (field is not null && ((EnumZeroValues.TryGetValue(field, out var zero) && text == zero) || UnspecifiedEnumValue().IsMatch(text)));
+
+    [GeneratedRegex(@"^-?0+(\.0+)?s$", RegexOptions.CultureInvariant)]
+    private static partial Regex ZeroDuration();
+
+    /// <summary>By the protobuf style guide an enum's zero value is <c>X_UNSPECIFIED</c> (core.RequestMethod's <c>METHOD_UNSPECIFIED</c>); no other value ends so.</summary>
+    [GeneratedRegex(@"^[A-Z][A-Z0-9_]*_UNSPECIFIED$", RegexOptions.CultureInvariant)]
+    private static partial Regex UnspecifiedEnumValue();
 
     private void Emit(DriftKind kind, Node? desired, Node? live, string path, Severity severity) =>
         _drifts.Add(new Drift(_resource, path, kind, severity, desired, live, null, null, null));

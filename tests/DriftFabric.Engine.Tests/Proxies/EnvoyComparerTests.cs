@@ -68,6 +68,58 @@ public class EnvoyComparerTests
         Assert.Equal(["/clusters/c/connect_timeout Modified high"], Compare(Desired, Live.Replace("\"10s\"", "\"1s\"", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void An_object_whose_members_are_all_defaults_equals_an_absent_one()
+    {
+        const string Desired = """{"configs":[{"dynamic_active_clusters":[{"cluster":{"name":"c","common_lb_config":{"healthy_panic_threshold":{"value":0},"zone_aware_lb_config":{"fail_traffic_on_panic":false}},"circuit_breakers":{"thresholds":[]}}}]}]}""";
+        const string Live = """{"configs":[{"dynamic_active_clusters":[{"cluster":{"name":"c"}}]}]}""";
+
+        Assert.Empty(Compare(Desired, Live));
+        Assert.Equal(["/clusters/c/common_lb_config Added high"], Compare(Desired, Desired.Replace("{\"value\":0}", "{\"value\":50}", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("\"minimum_ring_size\":\"0\"", "\"minimum_ring_size\":\"1024\"")]
+    [InlineData("\"idle_timeout\":\"0.000s\"", "\"idle_timeout\":\"0.500s\"")]
+    [InlineData("\"idle_timeout\":\"0s\"", "\"idle_timeout\":\"1s\"")]
+    public void A_quoted_zero_integer_and_a_zero_duration_are_defaults(string zero, string nonZero)
+    {
+        const string Cluster = """{"configs":[{"dynamic_active_clusters":[{"cluster":{"name":"c","connect_timeout":"10s"FIELD}}]}]}""";
+        var absent = Cluster.Replace("FIELD", string.Empty, StringComparison.Ordinal);
+
+        Assert.Empty(Compare(Cluster.Replace("FIELD", "," + zero, StringComparison.Ordinal), absent));
+        Assert.Single(Compare(Cluster.Replace("FIELD", "," + nonZero, StringComparison.Ordinal), absent));
+    }
+
+    [Fact]
+    public void The_zero_value_of_an_enum_equals_an_absent_field_where_the_field_holds_that_enum()
+    {
+        const string Desired = """{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.ClustersConfigDump","dynamic_active_clusters":[{"cluster":{"name":"c","type":"STATIC","lb_policy":"ROUND_ROBIN","dns_lookup_family":"AUTO","health_checks":[{"timeout":"1s","http_health_check":{"path":"/healthz","method":"METHOD_UNSPECIFIED"}}]}}]},{"@type":"type.googleapis.com/envoy.admin.v3.ListenersConfigDump","dynamic_listeners":[{"name":"l","active_state":{"listener":{"name":"l","traffic_direction":"UNSPECIFIED","filter_chains":[{"filters":[{"name":"hcm","typed_config":{"codec_type":"AUTO","forward_client_cert_details":"SANITIZE"}}]}]}}}]},{"@type":"type.googleapis.com/envoy.admin.v3.RoutesConfigDump","dynamic_route_configs":[{"route_config":{"name":"r","virtual_hosts":[{"name":"vh","require_tls":"NONE","routes":[{"name":"a","match":{"prefix":"/","headers":[{"name":"x","string_match":{"exact":"1"}}]},"route":{"cluster":"c","priority":"DEFAULT"}}]}]}}]}]}""";
+        var live = Desired;
+        foreach (var zero in (string[])[",\"type\":\"STATIC\"", ",\"lb_policy\":\"ROUND_ROBIN\"", ",\"dns_lookup_family\":\"AUTO\"", ",\"traffic_direction\":\"UNSPECIFIED\"", ",\"forward_client_cert_details\":\"SANITIZE\"", "\"codec_type\":\"AUTO\"", ",\"require_tls\":\"NONE\"", ",\"priority\":\"DEFAULT\"", ",\"method\":\"METHOD_UNSPECIFIED\""])
+        {
+            Assert.Contains(zero, live, StringComparison.Ordinal);
+            live = live.Replace(zero, string.Empty, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(Compare(Desired, live));
+
+        // Another value of the enum, a zero name in a field of another enum, and a string that is no enum are drift.
+        Assert.Equal(["/clusters/c/lb_policy Missing high"], Compare(Desired.Replace("ROUND_ROBIN", "LEAST_REQUEST", StringComparison.Ordinal), live));
+        Assert.Equal(["/clusters/c/dns_lookup_family Missing high"], Compare(Desired.Replace("\"dns_lookup_family\":\"AUTO\"", "\"dns_lookup_family\":\"STATIC\"", StringComparison.Ordinal), live));
+        Assert.Equal(["/clusters/c/alt_stat_name Missing high"], Compare(Desired.Replace("\"type\":", "\"alt_stat_name\":", StringComparison.Ordinal), live));
+    }
+
+    [Fact]
+    public void A_list_element_counts_even_when_its_fields_are_all_defaults()
+    {
+        const string Live = """{"configs":[{"dynamic_active_clusters":[{"cluster":{"name":"c","health_checks":[{"timeout":"1s"}]}}]}]}""";
+        var desired = Live.Replace("""[{"timeout":"1s"}]""", """[{"timeout":"1s"},{"timeout":"0s"}]""", StringComparison.Ordinal);
+
+        Assert.Equal(["/clusters/c/health_checks[1] Missing high"], Compare(desired, Live));
+        Assert.Equal(["/clusters/c/health_checks[1] Added high"], Compare(Live, desired));
+    }
+
     private static string Dump(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "envoy", file));
 
     private static Node Json(string text) => Assert.Single(JsonReader.ReadValues(Encoding.UTF8.GetBytes(text)));
