@@ -31,6 +31,7 @@ namespace DriftFabric.Engine.Proxies;
 /// </remarks>
 public sealed partial class EnvoyComparer
 {
+    private const string ConfigDumpTypePrefix = "type.googleapis.com/envoy.admin.v3.";
     private static readonly string[] Bookkeeping = ["version_info", "last_updated"];
 
     /// <summary>
@@ -69,11 +70,16 @@ public sealed partial class EnvoyComparer
     /// <summary>One resource of a config dump: its kind's path segment, its name, its config, and the proxy's status for it.</summary>
     private sealed record Resource(string Kind, string Name, Node Config, string? Status);
 
-    public static IReadOnlyList<Drift> Compare(ResourceKey resource, Node desiredDump, Node liveDump)
+    /// <summary>
+    /// The drifts of <paramref name="liveDump"/> from <paramref name="desiredDump"/>, ordered by path; a
+    /// <see cref="ProxyReadException"/> (<see cref="ProxyProblem.Invalid"/>) naming the source of a side
+    /// that is no config dump.
+    /// </summary>
+    public static IReadOnlyList<Drift> Compare(ResourceKey resource, Node desiredDump, string desiredSource, Node liveDump, string liveSource)
     {
         var comparer = new EnvoyComparer(resource);
-        var desired = Resources(desiredDump);
-        var live = Resources(liveDump);
+        var desired = Resources(ConfigsOf(desiredDump, desiredSource));
+        var live = Resources(ConfigsOf(liveDump, liveSource));
         foreach (var want in desired)
         {
             var path = $"/{want.Kind}/{Paths.PathStep.Escape(want.Name)}";
@@ -105,15 +111,35 @@ public sealed partial class EnvoyComparer
         return comparer._drifts;
     }
 
-    /// <summary>The clusters, listeners and route configurations of a dump (static and dynamic, active and warming).</summary>
-    private static List<Resource> Resources(Node dump)
+    /// <summary>
+    /// The entries of a config dump: <c>configs</c>, each an <c>envoy.admin.v3.*ConfigDump</c>. Anything
+    /// else (another proxy's config, a stats page, <c>{}</c>) would read as a proxy without config, every
+    /// resource <c>Missing</c>, so it is refused naming its source. A dump with no resources is well-formed:
+    /// a proxy that holds no config.
+    /// </summary>
+    private static ListNode ConfigsOf(Node dump, string source)
     {
-        var resources = new List<Resource>();
         if (dump is not MapNode root || root["configs"] is not ListNode configs)
         {
-            return resources;
+            throw new ProxyReadException(ProxyProblem.Invalid, source, "not an Envoy config dump: no \"configs\" list (the admin API's GET /config_dump has one)");
         }
 
+        for (var i = 0; i < configs.Count; i++)
+        {
+            var type = (configs[i] as MapNode)?.GetString("@type");
+            if (type is null || !type.StartsWith(ConfigDumpTypePrefix, StringComparison.Ordinal) || !type.EndsWith("ConfigDump", StringComparison.Ordinal))
+            {
+                throw new ProxyReadException(ProxyProblem.Invalid, source, $"not an Envoy config dump: configs[{i}] is {(type is null ? "no object with an @type" : type)}, not a {ConfigDumpTypePrefix}*ConfigDump");
+            }
+        }
+
+        return configs;
+    }
+
+    /// <summary>The clusters, listeners and route configurations of a dump (static and dynamic, active and warming).</summary>
+    private static List<Resource> Resources(ListNode configs)
+    {
+        var resources = new List<Resource>();
         foreach (var config in configs.Items.OfType<MapNode>())
         {
             foreach (var (key, value) in config.Entries)

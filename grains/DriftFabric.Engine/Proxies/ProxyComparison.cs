@@ -33,7 +33,7 @@ public static class ProxyComparison
         var drifts = kind switch
         {
             ProxyKind.Haproxy => HaproxyComparer.Compare(resource, HaproxyConfig(desired, desiredSource), HaproxyRuntime(live, liveSource), source),
-            ProxyKind.Envoy => EnvoyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource)),
+            ProxyKind.Envoy => EnvoyComparer.Compare(resource, Json(desired, desiredSource), desiredSource, Json(live, liveSource), liveSource),
             _ => CaddyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource), source),
         };
         return [.. Apply(policy, resource, drifts).Select(ProxySecrets.Seal)];
