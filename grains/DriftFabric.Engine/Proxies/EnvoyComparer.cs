@@ -25,6 +25,11 @@ namespace DriftFabric.Engine.Proxies;
 /// <item>A live resource whose <c>error_state</c> is set, or whose <c>client_status</c> is not
 /// <c>ACKED</c> (NACKED, STALE, DOES_NOT_EXIST...), was rejected or never acknowledged: <c>Modified</c>
 /// at <c>.../status</c>, critical, the desired side <c>ACKED</c> and the live side what Envoy reports.</item>
+/// <item>A cluster or listener only warming is present, judged by the config it warms, and not reported:
+/// every new one warms, briefly, and a proxy polled every second would open and resolve a drift on
+/// many pushes; one stuck warming cannot be told from a brief one without a clock, which a judgement
+/// of two dumps does not have. Both active and warming, it is its active version; a listener only
+/// draining is not there.</item>
 /// <item>Severity: high for any difference (listeners, clusters and routes decide where traffic
 /// goes); critical for a config the proxy rejected or never acknowledged.</item>
 /// </list>
@@ -67,8 +72,8 @@ public sealed partial class EnvoyComparer
 
     private EnvoyComparer(ResourceKey resource) => _resource = resource;
 
-    /// <summary>One resource of a config dump: its kind's path segment, its name, its config, and the proxy's status for it.</summary>
-    private sealed record Resource(string Kind, string Name, Node Config, string? Status);
+    /// <summary>One resource of a config dump: its kind's path segment, its name, its config, the proxy's status for it, and whether it is only warming.</summary>
+    private sealed record Resource(string Kind, string Name, Node Config, string? Status, bool Warming);
 
     /// <summary>
     /// The drifts of <paramref name="liveDump"/> from <paramref name="desiredDump"/>, ordered by path; a
@@ -136,10 +141,15 @@ public sealed partial class EnvoyComparer
         return configs;
     }
 
-    /// <summary>The clusters, listeners and route configurations of a dump (static and dynamic, active and warming).</summary>
+    /// <summary>
+    /// The clusters, listeners and route configurations of a dump (static and dynamic, active and
+    /// warming). One both active and warming (an update on its way) is its active version, the one
+    /// serving traffic; a listener only draining (removed, closing its connections) is not there.
+    /// </summary>
     private static List<Resource> Resources(ListNode configs)
     {
         var resources = new List<Resource>();
+        var indexOf = new Dictionary<(string Kind, string Name), int>();
         foreach (var config in configs.Items.OfType<MapNode>())
         {
             foreach (var (key, value) in config.Entries)
@@ -151,31 +161,47 @@ public sealed partial class EnvoyComparer
 
                 foreach (var item in items.Items.OfType<MapNode>())
                 {
-                    var (kind, inner) = key switch
+                    var active = (item["active_state"] as MapNode)?["listener"];
+                    var (kind, inner, warming) = key switch
                     {
-                        "static_clusters" or "dynamic_active_clusters" or "dynamic_warming_clusters" => ("clusters", item["cluster"]),
-                        "static_listeners" => ("listeners", item["listener"]),
-                        "dynamic_listeners" => ("listeners", (item["active_state"] as MapNode)?["listener"] ?? (item["warming_state"] as MapNode)?["listener"]),
-                        "static_route_configs" or "dynamic_route_configs" => ("routes", item["route_config"]),
-                        _ => (null, null),
+                        "static_clusters" or "dynamic_active_clusters" => ("clusters", item["cluster"], false),
+                        "dynamic_warming_clusters" => ("clusters", item["cluster"], true),
+                        "static_listeners" => ("listeners", item["listener"], false),
+                        "dynamic_listeners" => ("listeners", active ?? (item["warming_state"] as MapNode)?["listener"], active is null),
+                        "static_route_configs" or "dynamic_route_configs" => ("routes", item["route_config"], false),
+                        _ => (null, null, false),
                     };
-                    if (kind is null)
-                    {
-                        continue;
-                    }
-
+                    var status = StatusOf(item);
                     var name = (inner as MapNode)?["name"] is ScalarNode n ? n.Text : (item["name"] as ScalarNode)?.Text;
-                    if (name is null)
+
+                    // Without a config or a word from the proxy (a listener only draining), nothing runs.
+                    if (kind is null || name is null || (inner is null && status is null))
                     {
                         continue;
                     }
 
-                    resources.Add(new Resource(kind, name, inner ?? MapNode.Empty, StatusOf(item)));
+                    var resource = new Resource(kind, name, inner ?? MapNode.Empty, status, warming);
+                    if (indexOf.TryGetValue((kind, name), out var at))
+                    {
+                        resources[at] = OneOf(resources[at], resource);
+                    }
+                    else
+                    {
+                        indexOf.Add((kind, name), resources.Count);
+                        resources.Add(resource);
+                    }
                 }
             }
         }
 
         return resources;
+    }
+
+    /// <summary>Two entries of one resource as one: the active version over a warming one, with what the proxy reported of either.</summary>
+    private static Resource OneOf(Resource first, Resource second)
+    {
+        var (kept, other) = first.Warming && !second.Warming ? (second, first) : (first, second);
+        return kept with { Status = kept.Status ?? other.Status };
     }
 
     /// <summary>What the proxy says of a resource it was sent, when that is not a plain acceptance.</summary>

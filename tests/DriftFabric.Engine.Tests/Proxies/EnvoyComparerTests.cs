@@ -153,6 +153,43 @@ public class EnvoyComparerTests
         Assert.Equal(drifts.Count, Drifts(empty, Dump("sidecar-expected.json")).Count(d => d.Kind == DriftKind.Added));
     }
 
+    [Fact]
+    public void A_cluster_or_listener_only_warming_is_present_judged_by_the_config_it_warms_and_not_reported_as_unacknowledged()
+    {
+        const string Desired = """{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.ClustersConfigDump","dynamic_active_clusters":[{"cluster":{"name":"c","type":"EDS","connect_timeout":"10s"}}]},{"@type":"type.googleapis.com/envoy.admin.v3.ListenersConfigDump","dynamic_listeners":[{"name":"l","active_state":{"listener":{"name":"l","stat_prefix":"in"}}}]}]}""";
+        var live = Desired
+            .Replace("\"dynamic_active_clusters\"", "\"dynamic_warming_clusters\"", StringComparison.Ordinal)
+            .Replace("\"active_state\"", "\"warming_state\"", StringComparison.Ordinal);
+        Assert.NotEqual(Desired, live);
+
+        // Warming is how Envoy takes every new cluster and listener: reporting it would open and resolve a drift on most pushes.
+        Assert.Empty(Compare(Desired, live));
+        Assert.Equal(["/clusters/c/connect_timeout Modified high"], Compare(Desired, live.Replace("\"10s\"", "\"1s\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_cluster_both_active_and_warming_is_judged_by_its_active_version()
+    {
+        // An update on its way: the active version serves traffic, the warming one waits for its endpoints.
+        const string BothStates = """{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.ClustersConfigDump","dynamic_active_clusters":[{"cluster":{"name":"c","connect_timeout":"10s"}}],"dynamic_warming_clusters":[{"cluster":{"name":"c","connect_timeout":"1s"}}]}]}""";
+        const string Active = """{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.ClustersConfigDump","dynamic_active_clusters":[{"cluster":{"name":"c","connect_timeout":"10s"}}]}]}""";
+
+        Assert.Empty(Compare(BothStates, Active));
+        Assert.Empty(Compare(Active, BothStates));
+        Assert.Equal(["/clusters/c/connect_timeout Modified high"], Compare(BothStates, Active.Replace("\"10s\"", "\"2s\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_listener_only_draining_is_gone()
+    {
+        // Removed by the control plane, closing the connections it has: it takes no new ones.
+        const string Draining = """{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.ListenersConfigDump","dynamic_listeners":[{"name":"l","draining_state":{"listener":{"name":"l","stat_prefix":"in"}}}]}]}""";
+        const string None = """{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.ListenersConfigDump"}]}""";
+
+        Assert.Empty(Compare(None, Draining));
+        Assert.Equal(["/listeners/l Missing high"], Compare(Draining.Replace("draining_state", "active_state", StringComparison.Ordinal), Draining));
+    }
+
     private static string Dump(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "envoy", file));
 
     private static Node Json(string text) => Assert.Single(JsonReader.ReadValues(Encoding.UTF8.GetBytes(text)));
