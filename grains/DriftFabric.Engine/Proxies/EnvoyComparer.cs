@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
@@ -13,7 +14,10 @@ namespace DriftFabric.Engine.Proxies;
 /// <list type="bullet">
 /// <item>Paths: <c>/clusters/&lt;name&gt;</c>, <c>/listeners/&lt;name&gt;</c>, <c>/routes/&lt;name&gt;</c>, then a pointer into
 /// the resource. A resource expected and absent is <c>Missing</c>, one present and not expected <c>Added</c> (high).</item>
-/// <item>Proto3 JSON leaves default values out: <c>false</c>, <c>0</c>, <c>"0s"</c>, <c>""</c>, <c>[]</c>, <c>{}</c> and an absent field are equal.</item>
+/// <item>Proto3 JSON leaves default values out, so a default and an absent field are equal: <c>false</c>,
+/// <c>0</c>, a quoted <c>"0"</c> (an int64), a zero duration (<c>"0s"</c>, <c>"0.000s"</c>), <c>""</c>, <c>[]</c>,
+/// an object whose members are all defaults (<c>{}</c> included), and the zero value of an enum: a name ending
+/// in <c>_UNSPECIFIED</c>, or the one <see cref="EnumZeroValues"/> gives for the field.</item>
 /// <item>Lists whose items have a <c>name</c> (virtual hosts, routes, filters) are matched by name
 /// (<c>/virtual_hosts[name=x]</c>), and their order, which is meaning (first match wins), is compared
 /// as one drift at the list; other lists of objects element by element, lists of values whole.</item>
@@ -21,26 +25,66 @@ namespace DriftFabric.Engine.Proxies;
 /// <item>A live resource whose <c>error_state</c> is set, or whose <c>client_status</c> is not
 /// <c>ACKED</c> (NACKED, STALE, DOES_NOT_EXIST...), was rejected or never acknowledged: <c>Modified</c>
 /// at <c>.../status</c>, critical, the desired side <c>ACKED</c> and the live side what Envoy reports.</item>
+/// <item>A cluster or listener only warming is present, judged by the config it warms, and not reported:
+/// every new one warms, briefly, and a proxy polled every second would open and resolve a drift on
+/// many pushes; one stuck warming cannot be told from a brief one without a clock, which a judgement
+/// of two dumps does not have. Both active and warming, it is its active version; a listener only
+/// draining is not there.</item>
 /// <item>Severity: high for any difference (listeners, clusters and routes decide where traffic
 /// goes); critical for a config the proxy rejected or never acknowledged.</item>
 /// </list>
 /// </remarks>
-public sealed class EnvoyComparer
+public sealed partial class EnvoyComparer
 {
+    private const string ConfigDumpTypePrefix = "type.googleapis.com/envoy.admin.v3.";
     private static readonly string[] Bookkeeping = ["version_info", "last_updated"];
+
+    /// <summary>
+    /// The zero value of the enums of Envoy's cluster, listener, route and HTTP connection manager
+    /// config (the v3 API's protos), by the field that holds them: proto3 JSON leaves a zero enum
+    /// out, so absent means this value. Known by field name only, so only fields whose name means
+    /// one enum wherever it occurs in that config are listed; any other string is compared as text.
+    /// </summary>
+    private static readonly Dictionary<string, string> EnumZeroValues = new(StringComparer.Ordinal)
+    {
+        ["type"] = "STATIC", // Cluster.DiscoveryType
+        ["lb_policy"] = "ROUND_ROBIN", // Cluster.LbPolicy
+        ["dns_lookup_family"] = "AUTO", // Cluster.DnsLookupFamily
+        ["protocol_selection"] = "USE_CONFIGURED_PROTOCOL", // Cluster.ClusterProtocolSelection
+        ["traffic_direction"] = "UNSPECIFIED", // core.TrafficDirection
+        ["drain_type"] = "DEFAULT", // Listener.DrainType
+        ["codec_type"] = "AUTO", // HttpConnectionManager.CodecType
+        ["forward_client_cert_details"] = "SANITIZE", // HttpConnectionManager.ForwardClientCertDetails
+        ["server_header_transformation"] = "OVERWRITE", // HttpConnectionManager.ServerHeaderTransformation
+        ["path_with_escaped_slashes_action"] = "IMPLEMENTATION_SPECIFIC_DEFAULT", // HttpConnectionManager.PathWithEscapedSlashesAction
+        ["headers_with_underscores_action"] = "ALLOW", // core.HttpProtocolOptions.HeadersWithUnderscoresAction
+        ["require_tls"] = "NONE", // VirtualHost.TlsRequirementType
+        ["priority"] = "DEFAULT", // core.RoutingPriority
+        ["cluster_not_found_response_code"] = "SERVICE_UNAVAILABLE", // RouteAction.ClusterNotFoundResponseCode
+        ["response_code"] = "MOVED_PERMANENTLY", // RedirectAction.RedirectResponseCode
+        ["denominator"] = "HUNDRED", // type.FractionalPercent.DenominatorType
+        ["tls_minimum_protocol_version"] = "TLS_AUTO", // TlsParameters.TlsProtocol
+        ["tls_maximum_protocol_version"] = "TLS_AUTO", // TlsParameters.TlsProtocol
+    };
+
     private readonly ResourceKey _resource;
     private readonly List<Drift> _drifts = [];
 
     private EnvoyComparer(ResourceKey resource) => _resource = resource;
 
-    /// <summary>One resource of a config dump: its kind's path segment, its name, its config, and the proxy's status for it.</summary>
-    private sealed record Resource(string Kind, string Name, Node Config, string? Status);
+    /// <summary>One resource of a config dump: its kind's path segment, its name, its config, the proxy's status for it, and whether it is only warming.</summary>
+    private sealed record Resource(string Kind, string Name, Node Config, string? Status, bool Warming);
 
-    public static IReadOnlyList<Drift> Compare(ResourceKey resource, Node desiredDump, Node liveDump)
+    /// <summary>
+    /// The drifts of <paramref name="liveDump"/> from <paramref name="desiredDump"/>, ordered by path; a
+    /// <see cref="ProxyReadException"/> (<see cref="ProxyProblem.Invalid"/>) naming the source of a side
+    /// that is no config dump.
+    /// </summary>
+    public static IReadOnlyList<Drift> Compare(ResourceKey resource, Node desiredDump, string desiredSource, Node liveDump, string liveSource)
     {
         var comparer = new EnvoyComparer(resource);
-        var desired = Resources(desiredDump);
-        var live = Resources(liveDump);
+        var desired = Resources(ConfigsOf(desiredDump, desiredSource));
+        var live = Resources(ConfigsOf(liveDump, liveSource));
         foreach (var want in desired)
         {
             var path = $"/{want.Kind}/{Paths.PathStep.Escape(want.Name)}";
@@ -51,7 +95,7 @@ public sealed class EnvoyComparer
                 continue;
             }
 
-            comparer.Value(want.Config, have.Config, path, Severity.High);
+            comparer.Value(want.Config, have.Config, path, Severity.High, null);
         }
 
         foreach (var have in live)
@@ -72,15 +116,40 @@ public sealed class EnvoyComparer
         return comparer._drifts;
     }
 
-    /// <summary>The clusters, listeners and route configurations of a dump (static and dynamic, active and warming).</summary>
-    private static List<Resource> Resources(Node dump)
+    /// <summary>
+    /// The entries of a config dump: <c>configs</c>, each an <c>envoy.admin.v3.*ConfigDump</c>. Anything
+    /// else (another proxy's config, a stats page, <c>{}</c>) would read as a proxy without config, every
+    /// resource <c>Missing</c>, so it is refused naming its source. A dump with no resources is well-formed:
+    /// a proxy that holds no config.
+    /// </summary>
+    private static ListNode ConfigsOf(Node dump, string source)
     {
-        var resources = new List<Resource>();
         if (dump is not MapNode root || root["configs"] is not ListNode configs)
         {
-            return resources;
+            throw new ProxyReadException(ProxyProblem.Invalid, source, "not an Envoy config dump: no \"configs\" list (the admin API's GET /config_dump has one)");
         }
 
+        for (var i = 0; i < configs.Count; i++)
+        {
+            var type = (configs[i] as MapNode)?.GetString("@type");
+            if (type is null || !type.StartsWith(ConfigDumpTypePrefix, StringComparison.Ordinal) || !type.EndsWith("ConfigDump", StringComparison.Ordinal))
+            {
+                throw new ProxyReadException(ProxyProblem.Invalid, source, $"not an Envoy config dump: configs[{i}] is {(type is null ? "no object with an @type" : type)}, not a {ConfigDumpTypePrefix}*ConfigDump");
+            }
+        }
+
+        return configs;
+    }
+
+    /// <summary>
+    /// The clusters, listeners and route configurations of a dump (static and dynamic, active and
+    /// warming). One both active and warming (an update on its way) is its active version, the one
+    /// serving traffic; a listener only draining (removed, closing its connections) is not there.
+    /// </summary>
+    private static List<Resource> Resources(ListNode configs)
+    {
+        var resources = new List<Resource>();
+        var indexOf = new Dictionary<(string Kind, string Name), int>();
         foreach (var config in configs.Items.OfType<MapNode>())
         {
             foreach (var (key, value) in config.Entries)
@@ -92,31 +161,47 @@ public sealed class EnvoyComparer
 
                 foreach (var item in items.Items.OfType<MapNode>())
                 {
-                    var (kind, inner) = key switch
+                    var active = (item["active_state"] as MapNode)?["listener"];
+                    var (kind, inner, warming) = key switch
                     {
-                        "static_clusters" or "dynamic_active_clusters" or "dynamic_warming_clusters" => ("clusters", item["cluster"]),
-                        "static_listeners" => ("listeners", item["listener"]),
-                        "dynamic_listeners" => ("listeners", (item["active_state"] as MapNode)?["listener"] ?? (item["warming_state"] as MapNode)?["listener"]),
-                        "static_route_configs" or "dynamic_route_configs" => ("routes", item["route_config"]),
-                        _ => (null, null),
+                        "static_clusters" or "dynamic_active_clusters" => ("clusters", item["cluster"], false),
+                        "dynamic_warming_clusters" => ("clusters", item["cluster"], true),
+                        "static_listeners" => ("listeners", item["listener"], false),
+                        "dynamic_listeners" => ("listeners", active ?? (item["warming_state"] as MapNode)?["listener"], active is null),
+                        "static_route_configs" or "dynamic_route_configs" => ("routes", item["route_config"], false),
+                        _ => (null, null, false),
                     };
-                    if (kind is null)
-                    {
-                        continue;
-                    }
-
+                    var status = StatusOf(item);
                     var name = (inner as MapNode)?["name"] is ScalarNode n ? n.Text : (item["name"] as ScalarNode)?.Text;
-                    if (name is null)
+
+                    // Without a config or a word from the proxy (a listener only draining), nothing runs.
+                    if (kind is null || name is null || (inner is null && status is null))
                     {
                         continue;
                     }
 
-                    resources.Add(new Resource(kind, name, inner ?? MapNode.Empty, StatusOf(item)));
+                    var resource = new Resource(kind, name, inner ?? MapNode.Empty, status, warming);
+                    if (indexOf.TryGetValue((kind, name), out var at))
+                    {
+                        resources[at] = OneOf(resources[at], resource);
+                    }
+                    else
+                    {
+                        indexOf.Add((kind, name), resources.Count);
+                        resources.Add(resource);
+                    }
                 }
             }
         }
 
         return resources;
+    }
+
+    /// <summary>Two entries of one resource as one: the active version over a warming one, with what the proxy reported of either.</summary>
+    private static Resource OneOf(Resource first, Resource second)
+    {
+        var (kept, other) = first.Warming && !second.Warming ? (second, first) : (first, second);
+        return kept with { Status = kept.Status ?? other.Status };
     }
 
     /// <summary>What the proxy says of a resource it was sent, when that is not a plain acceptance.</summary>
@@ -133,10 +218,11 @@ public sealed class EnvoyComparer
         return $"{client ?? "NACKED"}{(details is null ? string.Empty : ": " + details)}";
     }
 
-    private void Value(Node? desired, Node? live, string path, Severity severity)
+    /// <summary>Compares one value; <paramref name="field"/> is the member that holds it, none for a list element or a whole resource.</summary>
+    private void Value(Node? desired, Node? live, string path, Severity severity, string? field)
     {
-        var desiredDefault = IsDefault(desired);
-        var liveDefault = IsDefault(live);
+        var desiredDefault = IsDefault(desired, field);
+        var liveDefault = IsDefault(live, field);
         if (desiredDefault && liveDefault)
         {
             return;
@@ -155,7 +241,7 @@ public sealed class EnvoyComparer
                 {
                     if (Array.IndexOf(Bookkeeping, key) < 0)
                     {
-                        Value(d[key], l[key], path + "/" + Paths.PathStep.Escape(key), severity);
+                        Value(d[key], l[key], path + "/" + Paths.PathStep.Escape(key), severity, key);
                     }
                 }
 
@@ -164,9 +250,20 @@ public sealed class EnvoyComparer
                 ByName(d, l, path, severity);
                 break;
             case ListNode d when live is ListNode l && (d.Items.Any(i => i is MapNode) || l.Items.Any(i => i is MapNode)):
-                for (var i = 0; i < Math.Max(d.Count, l.Count); i++)
+                for (var i = 0; i < Math.Min(d.Count, l.Count); i++)
                 {
-                    Value(i < d.Count ? d[i] : null, i < l.Count ? l[i] : null, $"{path}[{i}]", severity);
+                    Value(d[i], l[i], $"{path}[{i}]", severity, null);
+                }
+
+                // An element of a repeated field is there even when its fields are all defaults.
+                for (var i = l.Count; i < d.Count; i++)
+                {
+                    Emit(DriftKind.Missing, d[i], null, $"{path}[{i}]", severity);
+                }
+
+                for (var i = d.Count; i < l.Count; i++)
+                {
+                    Emit(DriftKind.Added, null, l[i], $"{path}[{i}]", severity);
                 }
 
                 break;
@@ -189,13 +286,13 @@ public sealed class EnvoyComparer
         {
             var name = NameOf(item)!;
             var at = liveNames.IndexOf(name);
-            Value(item, at < 0 ? null : live[at], $"{path}[name={name}]", severity);
+            Value(item, at < 0 ? null : live[at], $"{path}[name={name}]", severity, null);
         }
 
         var desiredNames = desired.Items.Select(NameOf).ToList();
         foreach (var item in live.Items.Where(i => !desiredNames.Contains(NameOf(i))))
         {
-            Value(null, item, $"{path}[name={NameOf(item)}]", severity);
+            Value(null, item, $"{path}[name={NameOf(item)}]", severity, null);
         }
 
         var desiredOrder = desiredNames.Where(liveNames.Contains).ToList();
@@ -212,8 +309,8 @@ public sealed class EnvoyComparer
 
     private static ListNode Names(List<string?> names) => new([.. names.Select(n => (Node)ScalarNode.String(n!))], 0);
 
-    /// <summary>Proto3 JSON's defaults, which equal an absent field.</summary>
-    private static bool IsDefault(Node? node) => node switch
+    /// <summary>Proto3 JSON's defaults, which equal an absent field; <paramref name="field"/> is the member holding <paramref name="node"/>, if any.</summary>
+    private static bool IsDefault(Node? node, string? field) => node switch
     {
         null => true,
         ScalarNode s => s.Kind switch
@@ -221,13 +318,30 @@ public sealed class EnvoyComparer
             NodeKind.Null => true,
             NodeKind.Bool => !s.BoolValue,
             NodeKind.Number => s.Exact == 0m,
-            NodeKind.String => s.Text.Length == 0 || s.Text == "0s",
+            NodeKind.String => IsDefaultText(s.Text, field),
             _ => false,
         },
-        MapNode m => m.Count == 0,
+        MapNode m => m.Entries.All(e => Array.IndexOf(Bookkeeping, e.Key) >= 0 || IsDefault(e.Value, e.Key)),
         ListNode l => l.Count == 0,
         _ => false,
     };
+
+    /// <summary>
+    /// A string proto3 JSON writes for a default: empty, a zero int64 (written quoted), a zero
+    /// duration, or the zero value of the enum a field holds.
+    /// </summary>
+    private static bool IsDefaultText(string text, string? field) =>
+        text.Length == 0
+        || text == "0"
+        || ZeroDuration().IsMatch(text)
+        || (field is not null && ((EnumZeroValues.TryGetValue(field, out var zero) && text == zero) || UnspecifiedEnumValue().IsMatch(text)));
+
+    [GeneratedRegex(@"^-?0+(\.0+)?s$", RegexOptions.CultureInvariant)]
+    private static partial Regex ZeroDuration();
+
+    /// <summary>By the protobuf style guide an enum's zero value is <c>X_UNSPECIFIED</c> (core.RequestMethod's <c>METHOD_UNSPECIFIED</c>); no other value ends so.</summary>
+    [GeneratedRegex(@"^[A-Z][A-Z0-9_]*_UNSPECIFIED$", RegexOptions.CultureInvariant)]
+    private static partial Regex UnspecifiedEnumValue();
 
     private void Emit(DriftKind kind, Node? desired, Node? live, string path, Severity severity) =>
         _drifts.Add(new Drift(_resource, path, kind, severity, desired, live, null, null, null));

@@ -36,7 +36,7 @@ public static class ProxyComparison
         var drifts = kind switch
         {
             ProxyKind.Haproxy => HaproxyComparer.Compare(resource, HaproxyConfig(desired, desiredSource), HaproxyRuntime(live, liveSource), source),
-            ProxyKind.Envoy => EnvoyComparer.Compare(resource, ProxySecrets.Seal(Json(desired, desiredSource)), ProxySecrets.Seal(Json(live, liveSource))),
+            ProxyKind.Envoy => EnvoyComparer.Compare(resource, ProxySecrets.Seal(Json(desired, desiredSource)), desiredSource, ProxySecrets.Seal(Json(live, liveSource)), liveSource),
             _ => CaddyComparer.Compare(resource, ProxySecrets.Seal(Json(desired, desiredSource)), ProxySecrets.Seal(Json(live, liveSource)), source),
         };
         return [.. Apply(policy, resource, drifts)];
@@ -149,7 +149,8 @@ public static class ProxySecrets
     private static Node? SealAll(Node? node) => node switch
     {
         null => null,
-        ScalarNode { Kind: NodeKind.Null } => node,
+        // Nothing to hide in an empty value, and proto3 reads "" as absent.
+        ScalarNode { Kind: NodeKind.Null } or ScalarNode { Text.Length: 0 } => node,
         ScalarNode scalar => ScalarNode.String(SecretValues.DigestOfText(scalar.Text), scalar.Line),
         ListNode list => new ListNode([.. list.Items.Select(i => SealAll(i)!)], list.Line),
         MapNode map => map.Entries.Aggregate(map, (m, e) => m.With(e.Key, SealAll(e.Value)!)),
