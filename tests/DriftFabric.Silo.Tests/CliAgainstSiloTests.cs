@@ -124,6 +124,8 @@ public sealed class CliAgainstSiloTests(ApiSilo api)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
+            // No terminal to answer a question on, as in a pipeline.
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -140,9 +142,10 @@ public sealed class CliAgainstSiloTests(ApiSilo api)
         return start;
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> Run(string[] arguments)
+    internal static async Task<(int Code, string Stdout, string Stderr)> Run(string[] arguments)
     {
         using var process = Process.Start(Start(arguments))!;
+        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

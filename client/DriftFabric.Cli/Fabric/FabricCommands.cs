@@ -306,7 +306,11 @@ internal static class FabricCommands
         var adopt = new Option<bool>("--adopt") { Description = "Write live into the code: a patch, and a commit on a new branch in a git checkout (the working tree is not touched)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would change (a server-side dry run); change nothing" };
         var deleteUnmanaged = new Option<bool>("--delete-unmanaged") { Description = "Also delete the objects the code does not declare (never done otherwise)" };
-        var command = new Command("remediate", "Put drift right: a cluster's whole drift set, a service's, or one resource's. Exit 0: done (or shown); 2: some resources were left as they were; 1: error.") { target, revert, adopt, dryRun, deleteUnmanaged, Format };
+        var yes = new Option<bool>("--yes") { Description = "Do it without asking on a terminal (the dry run is still shown first)" };
+        var command = new Command("remediate", "Put drift right: a cluster's whole drift set, a service's, or one resource's. A dry run is shown first; on a terminal it asks before changing anything. Exit 0: done (or shown); 2: some resources were left as they were; 1: error or not confirmed.")
+        {
+            target, revert, adopt, dryRun, deleteUnmanaged, yes, Format,
+        };
         command.SetAction((parse, ct) => Run(parse, async (api, output) =>
         {
             if (parse.GetValue(revert) == parse.GetValue(adopt))
@@ -322,10 +326,45 @@ internal static class FabricCommands
                 throw new FabricApiException($"'{parse.GetRequiredValue(target)}' is not tenant/cluster, tenant/cluster/namespace/service or tenant/cluster/namespace/service/group/Kind/namespace/name");
             }
 
-            var body = new { action, dryRun = parse.GetValue(dryRun), resource = parts.Length == 8 ? string.Join('/', parts[4..]) : null, actor = "cli", deleteUnmanaged = parse.GetValue(deleteUnmanaged) };
-            var reports = parts.Length == 2
-                ? await api.PostAsync<List<RemediationReport>>($"api/v1/tenants/{Uri.EscapeDataString(parts[0])}/clusters/{Uri.EscapeDataString(parts[1])}/remediate", body, ct)
-                : [await api.PostAsync<RemediationReport>(ServicePath(new ServiceId(parts[0], parts[1], parts[2], parts[3])) + "/remediate", body, ct)];
+            async Task<List<RemediationReport>> Post(bool dry)
+            {
+                var body = new { action, dryRun = dry, resource = parts.Length == 8 ? string.Join('/', parts[4..]) : null, actor = "cli", deleteUnmanaged = parse.GetValue(deleteUnmanaged) };
+                return parts.Length == 2
+                    ? await api.PostAsync<List<RemediationReport>>($"api/v1/tenants/{Uri.EscapeDataString(parts[0])}/clusters/{Uri.EscapeDataString(parts[1])}/remediate", body, ct)
+                    : [await api.PostAsync<RemediationReport>(ServicePath(new ServiceId(parts[0], parts[1], parts[2], parts[3])) + "/remediate", body, ct)];
+            }
+
+            // A dry run first, always: what would change is shown before anything does.
+            var reports = await Post(dry: true);
+            var acted = false;
+            if (!parse.GetValue(dryRun))
+            {
+                var wouldChange = reports.SelectMany(r => r.Results).Any(r => r.Outcome == "WouldChange");
+                if (!Json(parse))
+                {
+                    foreach (var report in reports)
+                    {
+                        Print(output, report);
+                    }
+                }
+
+                if (wouldChange && !parse.GetValue(yes) && !Console.IsInputRedirected && !Json(parse))
+                {
+                    output.Console.Markup("Do it? [y/N] ");
+                    if (Console.ReadLine()?.Trim() is not ("y" or "Y" or "yes"))
+                    {
+                        output.Console.MarkupLine("Nothing was changed.");
+                        return 1;
+                    }
+                }
+
+                if (wouldChange)
+                {
+                    reports = await Post(dry: false);
+                    acted = true;
+                }
+            }
+
             var results = reports.SelectMany(r => r.Results).ToList();
             var code = results.Any(r => NotDone.Contains(r.Outcome)) ? 2 : 0;
             if (Json(parse))
@@ -342,12 +381,18 @@ internal static class FabricCommands
                 return code;
             }
 
-            foreach (var report in reports)
+            if (parse.GetValue(dryRun) || acted)
             {
-                Print(output, report);
+                foreach (var report in reports)
+                {
+                    Print(output, report);
+                }
             }
 
-            output.Console.MarkupLine(Markup.Escape(results.Count == 0 ? "Nothing drifted: nothing to do." : parse.GetValue(dryRun) ? "Dry run: nothing was changed." : $"{results.Count(r => !NotDone.Contains(r.Outcome))} of {results.Count} resources done."));
+            output.Console.MarkupLine(Markup.Escape(results.Count == 0 ? "Nothing drifted: nothing to do."
+                : parse.GetValue(dryRun) ? "Dry run: nothing was changed."
+                : !acted ? "Nothing the dry run would change: nothing was changed."
+                : $"{results.Count(r => !NotDone.Contains(r.Outcome))} of {results.Count} resources done."));
             return code;
         }));
         return command;
