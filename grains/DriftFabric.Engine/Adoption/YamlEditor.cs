@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Parsing;
@@ -128,8 +127,7 @@ public static class YamlEditor
                 return "a block scalar, anchor or alias; edit it by hand";
             }
 
-            // Written as it was: a double-quoted value stays double-quoted.
-            var written = old.StartsWith('"') && scalar.Kind == NodeKind.String ? JsonSerializer.Serialize(scalar.Text) : Scalar(scalar);
+            var written = Written(old[0], scalar);
             located.Add((line, () =>
             {
                 lines[line] = string.Concat(text.AsSpan(0, start), written, text.AsSpan(end));
@@ -334,6 +332,17 @@ public static class YamlEditor
         }
     }
 
+    /// <summary>
+    /// A scalar written where <paramref name="first"/> began the old one, in the old one's style:
+    /// a single-quoted string stays single-quoted when it can be written so, a double-quoted one
+    /// double-quoted; a plain one plain when that reads back as the same string. A number, bool or
+    /// null is plain whatever was there, as quotes would make it a string.
+    /// </summary>
+    private static string Written(char first, ScalarNode scalar) => scalar.Kind != NodeKind.String ? Scalar(scalar)
+        : first == '\'' ? (CanSingleQuote(scalar.Text) ? SingleQuoted(scalar.Text) : DoubleQuoted(scalar.Text))
+        : first == '"' ? DoubleQuoted(scalar.Text)
+        : Scalar(scalar);
+
     /// <summary>A scalar as YAML: plain where that reads back as the same value, else double-quoted.</summary>
     public static string Scalar(ScalarNode scalar)
     {
@@ -343,12 +352,95 @@ public static class YamlEditor
         }
 
         var text = scalar.Text;
-        var plain = text.Length > 0 && !char.IsWhiteSpace(text[0]) && !char.IsWhiteSpace(text[^1])
-            && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ':' or '@' or '+' or ' ' or '=')
-            && !text.Contains(": ", StringComparison.Ordinal) && !text.EndsWith(':') && text[0] is not ('-' or ':' or '@')
-            && YamlReader.ReadSingle(text) is ScalarNode { Kind: NodeKind.String } read && read.Text == text;
-        return plain ? text : JsonSerializer.Serialize(text);
+        return IsPlain(text) ? text : DoubleQuoted(text);
     }
+
+    /// <summary>True when <paramref name="text"/> written plain reads back as that string (not a number, bool or null, nothing YAML gives a meaning).</summary>
+    private static bool IsPlain(string text)
+    {
+        if (text.Length == 0 || char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1]) || text[0] is '-' or ':' or '@'
+            || text.Contains(": ", StringComparison.Ordinal) || text.EndsWith(':')
+            || !text.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ':' or '@' or '+' or ' ' or '='))
+        {
+            return false;
+        }
+
+        try
+        {
+            return YamlReader.ReadSingle(text) is ScalarNode { Kind: NodeKind.String } read && read.Text == text;
+        }
+        catch (ParseException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether a single-quoted scalar can hold <paramref name="text"/> on one line: only printable
+    /// characters (YAML's c-printable, a tab included), no line break, which it would fold.
+    /// </summary>
+    private static bool CanSingleQuote(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (MustEscape(c) && c != '\t')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string SingleQuoted(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// A double-quoted YAML scalar: a backslash and a quote escaped, line breaks and other
+    /// characters YAML does not print as <c>\n</c>, <c>\t</c> or <c>\uXXXX</c>; every other
+    /// character as it is (an apostrophe, <c>&lt;</c>, <c>é</c>: the file is UTF-8).
+    /// </summary>
+    private static string DoubleQuoted(string text)
+    {
+        var quoted = new StringBuilder(text.Length + 2).Append('"');
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            switch (c)
+            {
+                case '"': quoted.Append("\\\""); break;
+                case '\\': quoted.Append("\\\\"); break;
+                case '\n': quoted.Append("\\n"); break;
+                case '\t': quoted.Append("\\t"); break;
+                case '\r': quoted.Append("\\r"); break;
+                case '\0': quoted.Append("\\0"); break;
+                default:
+                    if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                    {
+                        quoted.Append(c).Append(text[++i]);
+                    }
+                    else if (MustEscape(c))
+                    {
+                        quoted.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+                    }
+                    else
+                    {
+                        quoted.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        return quoted.Append('"').ToString();
+    }
+
+    /// <summary>Characters outside YAML's printable set (a lone surrogate included), its line breaks, and a byte order mark.</summary>
+    private static bool MustEscape(char c) => c < ' ' || c is >= '\u007F' and <= '\u009F' || c is '\u2028' or '\u2029' or '\uFEFF' or '\uFFFE' or '\uFFFF' || char.IsSurrogate(c);
 
     private static string Quote(string key) => Scalar(ScalarNode.String(key));
 }

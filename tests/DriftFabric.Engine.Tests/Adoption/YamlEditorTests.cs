@@ -122,4 +122,58 @@ public class YamlEditorTests
         Assert.All(YamlEditor.Apply(File, new ResourceKey("apps", "Deployment", "shop", "api"), [new FieldEdit("/spec/replicas", "1", "2")]).Refused,
             r => Assert.Contains("is not a document of this file", r.Reason, StringComparison.Ordinal));
     }
+
+    private const string Settings = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: settings
+          namespace: shop
+        data:
+          greeting: 'hello'   # single-quoted
+          title: 'hello'
+          motto: "be kind"
+          mode: safe
+          port: safe
+          retries: 2
+          label: safe
+        """;
+
+    private static readonly ResourceKey SettingsKey = new("core", "ConfigMap", "shop", "settings");
+
+    [Fact]
+    public void A_value_keeps_its_quoting_style_when_it_can_and_a_plain_string_that_would_read_as_another_type_is_quoted()
+    {
+        var (text, refused) = YamlEditor.Apply(Settings, SettingsKey,
+        [
+            new FieldEdit("/data/greeting", "\"it's <fine> & done\"", "\"hello\""),
+            new FieldEdit("/data/title", "\"two\\nlines\"", "\"hello\""),
+            new FieldEdit("/data/motto", "\"don't \\\"panic\\\" \\\\ café\"", "\"be kind\""),
+            new FieldEdit("/data/mode", "\"debug\"", "\"safe\""),
+            new FieldEdit("/data/port", "\"8080\"", "\"safe\""),
+            new FieldEdit("/data/retries", "5", "2"),
+            new FieldEdit("/data/label", "\"yes\"", "\"safe\""),
+        ]);
+
+        Assert.Empty(refused);
+        Assert.Equal(
+        [
+            "  greeting: 'it''s <fine> & done'   # single-quoted",
+            "  title: \"two\\nlines\"",
+            "  motto: \"don't \\\"panic\\\" \\\\ café\"",
+            "  mode: debug",
+            "  port: \"8080\"",
+            "  retries: 5",
+            "  label: \"yes\"",
+        ], ChangedLines(Settings, text));
+    }
+
+    /// <summary>The lines of <paramref name="after"/> that differ from <paramref name="before"/> (which has as many), each with its line ending.</summary>
+    private static List<string> ChangedLines(string before, string after)
+    {
+        var old = before.Split('\n');
+        var edited = after.Split('\n');
+        Assert.Equal(old.Length, edited.Length);
+        return [.. old.Zip(edited).Where(p => p.First != p.Second).Select(p => p.Second)];
+    }
 }
