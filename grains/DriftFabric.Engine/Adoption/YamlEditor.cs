@@ -115,19 +115,19 @@ public static class YamlEditor
             return "written in a form this editor does not change (flow style or an unusual layout); edit it by hand";
         }
 
-        var (line, column, indent) = at;
+        var (line, column, afterColon) = at;
+        var indent = column;
         if (current is ScalarNode && value is ScalarNode scalar)
         {
-            var text = lines[line];
-            var valueStart = column + Quote(key).Length + 1;
-            var (start, end) = ValueSpan(text, valueStart);
-            var old = text[start..end];
-            if (old.StartsWith('|') || old.StartsWith('>') || old.StartsWith('&') || old.StartsWith('*') || old.Length == 0)
+            var (start, end, refusal) = ScalarExtent(lines, line, afterColon, column);
+            if (refusal is not null)
             {
-                return "a block scalar, anchor or alias; edit it by hand";
+                return refusal;
             }
 
-            var written = Written(old[0], scalar);
+            var text = lines[line];
+            // An empty value (null) is written after the colon, before the line's comment.
+            var written = start == end ? " " + Scalar(scalar) : Written(text[start], scalar);
             located.Add((line, () =>
             {
                 lines[line] = string.Concat(text.AsSpan(0, start), written, text.AsSpan(end));
@@ -156,7 +156,7 @@ public static class YamlEditor
             return "its mapping is empty or in flow style; add it by hand";
         }
 
-        var (line, _, indent) = at;
+        var (line, indent, _) = at;
         // After the mapping's last line: the end of the block of its last key.
         var lastKey = map.Entries.Last();
         var lastAt = KeyLine(lines, map, lastKey.Key, lastKey.Value);
@@ -177,7 +177,7 @@ public static class YamlEditor
             return "written in a form this editor does not change (flow style, or the first key of a list item); remove it by hand";
         }
 
-        var last = BlockEnd(lines, at.Line, at.Indent);
+        var last = BlockEnd(lines, at.Line, at.Column);
         located.Add((at.Line, () =>
         {
             lines.RemoveRange(at.Line, last - at.Line + 1);
@@ -188,10 +188,10 @@ public static class YamlEditor
 
     /// <summary>
     /// Where <paramref name="key"/> of <paramref name="map"/> is written: its line (0-based), the
-    /// column of the key, and the mapping's indentation (the column of its keys). Null unless the
-    /// line holds <c>key:</c> in block style.
+    /// column of the key (the mapping's indentation), and the column after its colon. Null unless
+    /// the line holds <c>key:</c> in block style.
     /// </summary>
-    private static (int Line, int Column, int Indent)? KeyLine(List<string> lines, MapNode map, string key, Node value)
+    private static (int Line, int Column, int AfterColon)? KeyLine(List<string> lines, MapNode map, string key, Node value)
     {
         // A scalar value sits on its key's line; a block mapping or list starts on the line after.
         var candidates = value is ScalarNode ? [value.Line - 1] : new[] { value.Line - 2, value.Line - 1 };
@@ -205,10 +205,14 @@ public static class YamlEditor
                 column = indent + 2 + (text.Length - indent - 2 - text[(indent + 2)..].TrimStart(' ').Length);
             }
 
-            var written = Quote(key);
-            if (text.AsSpan(column).StartsWith(written + ":", StringComparison.Ordinal) || text.AsSpan(column).StartsWith(key + ":", StringComparison.Ordinal))
+            foreach (var written in (string[])[Quote(key), key])
             {
-                return (line, column, column);
+                var colon = column + written.Length;
+                if (text.AsSpan(column).StartsWith(written, StringComparison.Ordinal) && colon < text.Length && text[colon] == ':'
+                    && (colon + 1 == text.Length || text[colon + 1] is ' ' or '\t'))
+                {
+                    return (line, column, colon + 1);
+                }
             }
         }
 
@@ -241,31 +245,98 @@ public static class YamlEditor
         return last;
     }
 
-    /// <summary>Where the value starts and ends on a <c>key: value # comment</c> line.</summary>
-    private static (int Start, int End) ValueSpan(string text, int afterColon)
+    /// <summary>
+    /// Where the scalar after a key's colon starts and ends on its line, by YAML's rules: a
+    /// single-quoted one ends at a quote not doubled, a double-quoted one at a quote not escaped
+    /// by a backslash, a plain one before a <c>#</c> that follows a space or a tab. A value whose
+    /// extent is not that one line (block scalars, a scalar continued on the next lines, anchors,
+    /// tags, anything else after it) is refused with the reason.
+    /// </summary>
+    private static (int Start, int End, string? Refusal) ScalarExtent(List<string> lines, int line, int afterColon, int column)
     {
-        var start = afterColon;
-        while (start < text.Length && text[start] == ' ')
+        var text = lines[line];
+        var start = SkipBlanks(text, afterColon);
+        if (start == text.Length || (text[start] == '#' && start > afterColon))
         {
-            start++;
+            return (afterColon, afterColon, null);
         }
 
-        var end = text.Length;
-        var quote = start < text.Length && text[start] is '"' or '\'' ? text[start] : '\0';
-        if (quote != '\0')
+        int end;
+        switch (text[start])
         {
-            var close = text.IndexOf(quote, start + 1);
-            while (quote == '"' && close > 0 && text[close - 1] == '\\')
+            case '|' or '>' or '&' or '*':
+                return (0, 0, "a block scalar, anchor or alias; edit it by hand");
+            case '!':
+                return (0, 0, "a tagged value; edit it by hand");
+            case '\'':
+                // '' is a quote inside the scalar; a quote alone ends it.
+                end = start + 1;
+                while (end < text.Length && (text[end] != '\'' || (end + 1 < text.Length && text[end + 1] == '\'')))
+                {
+                    end += text[end] == '\'' ? 2 : 1;
+                }
+
+                break;
+            case '"':
+                end = start + 1;
+                while (end < text.Length && text[end] != '"')
+                {
+                    end += text[end] == '\\' ? 2 : 1;
+                }
+
+                break;
+            case '[' or '{' or '%' or '@' or '`' or '#':
+                return (0, 0, "written in a form this editor does not change; edit it by hand");
+            default:
+                end = start;
+                while (end < text.Length && !(text[end] == '#' && text[end - 1] is ' ' or '\t'))
+                {
+                    end++;
+                }
+
+                end = text.AsSpan(0, end).TrimEnd(" \t").Length;
+                return ContinuesBelow(lines, line, column) ? (0, 0, MultiLine) : (start, end, null);
+        }
+
+        if (end >= text.Length)
+        {
+            // No closing quote on the line: the scalar runs on.
+            return (0, 0, MultiLine);
+        }
+
+        end++;
+        var rest = SkipBlanks(text, end);
+        return rest == text.Length || (text[rest] == '#' && rest > end) ? (start, end, null)
+            : (0, 0, "written in a form this editor does not change; edit it by hand");
+    }
+
+    private const string MultiLine = "a multi-line scalar is changed by a person";
+
+    /// <summary>Whether the plain scalar on <paramref name="line"/> goes on below it: a later line, past blank and comment lines, indented deeper than its key.</summary>
+    private static bool ContinuesBelow(List<string> lines, int line, int column)
+    {
+        for (var i = line + 1; i < lines.Count; i++)
+        {
+            var content = lines[i].TrimStart(' ');
+            if (content.Length == 0 || content.TrimStart('\t').Length == 0 || content.StartsWith('#'))
             {
-                close = text.IndexOf(quote, close + 1);
+                continue;
             }
 
-            return (start, close < 0 ? end : close + 1);
+            return lines[i].Length - content.Length > column;
         }
 
-        var comment = text.IndexOf(" #", start, StringComparison.Ordinal);
-        end = comment < 0 ? end : comment;
-        return (start, text[..end].TrimEnd().Length);
+        return false;
+    }
+
+    private static int SkipBlanks(string text, int at)
+    {
+        while (at < text.Length && text[at] is ' ' or '\t')
+        {
+            at++;
+        }
+
+        return at;
     }
 
     /// <summary>A key and its value as block YAML lines at <paramref name="indent"/>.</summary>

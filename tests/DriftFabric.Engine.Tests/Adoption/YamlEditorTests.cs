@@ -168,6 +168,70 @@ public class YamlEditorTests
         ], ChangedLines(Settings, text));
     }
 
+    [Fact]
+    public void A_scalar_ends_where_yaml_quoting_says_so_its_comment_is_kept_after_spaces_or_a_tab()
+    {
+        var quoting = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: settings
+            data:
+              note: 'it''s fine'   # apostrophes
+              path: "C:\\"   # keep me
+              level: 1\t# a tab before the comment
+              hash: 'a # b' # not the comment
+            """.Replace("\\t", "\t", StringComparison.Ordinal);
+
+        var (text, refused) = YamlEditor.Apply(quoting, new ResourceKey("core", "ConfigMap", "", "settings"),
+        [
+            new FieldEdit("/data/note", "\"it's changed\"", "\"it's fine\""),
+            new FieldEdit("/data/path", "\"D:\\\\\"", "\"C:\\\\\""),
+            new FieldEdit("/data/level", "3", "1"),
+            new FieldEdit("/data/hash", "\"c # d\"", "\"a # b\""),
+        ]);
+
+        Assert.Empty(refused);
+        Assert.Equal(
+        [
+            "  note: 'it''s changed'   # apostrophes",
+            "  path: \"D:\\\\\"   # keep me",
+            "  level: 3\t# a tab before the comment",
+            "  hash: 'c # d' # not the comment",
+        ], ChangedLines(quoting, text));
+    }
+
+    [Fact]
+    public void A_multi_line_scalar_is_refused_naming_its_field_and_the_file_is_left_as_it_was()
+    {
+        const string MultiLine = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: settings
+            data:
+              motd: first line
+                continued here
+              banner: "one
+                two"
+              quote: 'three
+
+                four'
+              last: plain
+            """;
+
+        var (text, refused) = YamlEditor.Apply(MultiLine, new ResourceKey("core", "ConfigMap", "", "settings"),
+        [
+            new FieldEdit("/data/motd", "\"new\"", "\"first line continued here\""),
+            new FieldEdit("/data/banner", "\"new\"", "\"one two\""),
+            new FieldEdit("/data/quote", "\"new\"", "\"three\\nfour\""),
+        ]);
+
+        Assert.Equal(MultiLine, text);
+        Assert.Equal(["/data/motd", "/data/banner", "/data/quote"], refused.Select(r => r.Path));
+        Assert.All(refused, r => Assert.Equal("a multi-line scalar is changed by a person", r.Reason));
+    }
+
     /// <summary>The lines of <paramref name="after"/> that differ from <paramref name="before"/> (which has as many), each with its line ending.</summary>
     private static List<string> ChangedLines(string before, string after)
     {
