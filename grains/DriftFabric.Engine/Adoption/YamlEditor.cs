@@ -23,17 +23,46 @@ public sealed record EditRefusal(string Path, string Reason);
 /// </summary>
 public static class YamlEditor
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// The file's bytes with the live values written; every byte outside the changed lines stays,
+    /// a byte order mark included. A file that is not UTF-8 is left as it is.
+    /// </summary>
+    public static (byte[] Bytes, List<EditRefusal> Refused) Apply(byte[] utf8, ResourceKey resource, IReadOnlyList<FieldEdit> edits)
+    {
+        string text;
+        try
+        {
+            // A byte order mark is read as U+FEFF and written back as the same three bytes.
+            text = StrictUtf8.GetString(utf8);
+        }
+        catch (DecoderFallbackException)
+        {
+            return (utf8, RefuseAll(edits, "the file is not UTF-8 text; edit it by hand"));
+        }
+
+        var (edited, refused) = Apply(text, resource, edits);
+        return (string.Equals(edited, text, StringComparison.Ordinal) ? utf8 : StrictUtf8.GetBytes(edited), refused);
+    }
+
     public static (string Text, List<EditRefusal> Refused) Apply(string text, ResourceKey resource, IReadOnlyList<FieldEdit> edits)
     {
-        var newline = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
-        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var bom = text.StartsWith('\uFEFF') ? "\uFEFF" : string.Empty;
+        var body = text[bom.Length..];
+        if (!TextLines.TrySplit(body, out var lines))
+        {
+            // The parser would count such a line break where this editor does not.
+            return (text, RefuseAll(edits, "the file breaks lines with characters other than LF and CRLF; edit it by hand"));
+        }
+
         var refused = new List<EditRefusal>();
         // Edits from the bottom of the file up, so the lines of those not yet made stay where the parse put them.
         var located = new List<(int Line, Func<bool> Edit)>();
-        var root = Find(text, resource);
+        var root = Find(body, resource);
         if (root is null)
         {
-            return (text, [.. edits.Select(e => new EditRefusal(e.Path, $"{resource} is not a document of this file"))]);
+            return (text, RefuseAll(edits, $"{resource} is not a document of this file"));
         }
 
         foreach (var edit in edits)
@@ -50,8 +79,10 @@ public static class YamlEditor
             apply();
         }
 
-        return (string.Join(newline, lines), refused);
+        return (bom + lines, refused);
     }
+
+    private static List<EditRefusal> RefuseAll(IReadOnlyList<FieldEdit> edits, string reason) => [.. edits.Select(e => new EditRefusal(e.Path, reason))];
 
     /// <summary>The document of <paramref name="text"/> that declares <paramref name="resource"/> (by kind and name).</summary>
     private static MapNode? Find(string text, ResourceKey resource)
@@ -67,7 +98,7 @@ public static class YamlEditor
         return null;
     }
 
-    private static string? Plan(List<string> lines, MapNode root, FieldEdit edit, List<(int, Func<bool>)> located)
+    private static string? Plan(TextLines lines, MapNode root, FieldEdit edit, List<(int, Func<bool>)> located)
     {
         var steps = PathStep.Parse(edit.Path, out var error);
         if (steps is null || steps.Length == 0 || steps[^1].IsElement)
@@ -108,7 +139,7 @@ public static class YamlEditor
         return current is null ? PlanInsert(lines, map, key, value, located) : PlanReplace(lines, map, key, current, value, located);
     }
 
-    private static string? PlanReplace(List<string> lines, MapNode map, string key, Node current, Node value, List<(int, Func<bool>)> located)
+    private static string? PlanReplace(TextLines lines, MapNode map, string key, Node current, Node value, List<(int, Func<bool>)> located)
     {
         if (KeyLine(lines, map, key, current) is not { } at)
         {
@@ -141,14 +172,13 @@ public static class YamlEditor
         var block = Block(key, value, indent);
         located.Add((line, () =>
         {
-            lines.RemoveRange(line, last - line + 1);
-            lines.InsertRange(line, block);
+            lines.Replace(line, last, block);
             return true;
         }));
         return null;
     }
 
-    private static string? PlanInsert(List<string> lines, MapNode map, string key, Node value, List<(int, Func<bool>)> located)
+    private static string? PlanInsert(TextLines lines, MapNode map, string key, Node value, List<(int, Func<bool>)> located)
     {
         var first = map.Entries.FirstOrDefault();
         if (first.Key is null || KeyLine(lines, map, first.Key, first.Value) is not { } at)
@@ -164,13 +194,13 @@ public static class YamlEditor
         var block = Block(key, value, indent);
         located.Add((after, () =>
         {
-            lines.InsertRange(after + 1, block);
+            lines.InsertAfter(after, block);
             return true;
         }));
         return null;
     }
 
-    private static string? PlanRemoval(List<string> lines, MapNode map, string key, Node current, List<(int, Func<bool>)> located)
+    private static string? PlanRemoval(TextLines lines, MapNode map, string key, Node current, List<(int, Func<bool>)> located)
     {
         if (KeyLine(lines, map, key, current) is not { } at || lines[at.Line].TrimStart().StartsWith('-'))
         {
@@ -180,7 +210,7 @@ public static class YamlEditor
         var last = BlockEnd(lines, at.Line, at.Column);
         located.Add((at.Line, () =>
         {
-            lines.RemoveRange(at.Line, last - at.Line + 1);
+            lines.Replace(at.Line, last, []);
             return true;
         }));
         return null;
@@ -191,7 +221,7 @@ public static class YamlEditor
     /// column of the key (the mapping's indentation), and the column after its colon. Null unless
     /// the line holds <c>key:</c> in block style.
     /// </summary>
-    private static (int Line, int Column, int AfterColon)? KeyLine(List<string> lines, MapNode map, string key, Node value)
+    private static (int Line, int Column, int AfterColon)? KeyLine(TextLines lines, MapNode map, string key, Node value)
     {
         // A scalar value sits on its key's line; a block mapping or list starts on the line after.
         var candidates = value is ScalarNode ? [value.Line - 1] : new[] { value.Line - 2, value.Line - 1 };
@@ -220,7 +250,7 @@ public static class YamlEditor
     }
 
     /// <summary>The last line (0-based) of the block that starts at <paramref name="line"/>: the lines after it indented deeper, or blank.</summary>
-    private static int BlockEnd(List<string> lines, int line, int indent)
+    private static int BlockEnd(TextLines lines, int line, int indent)
     {
         var last = line;
         for (var i = line + 1; i < lines.Count; i++)
@@ -252,7 +282,7 @@ public static class YamlEditor
     /// extent is not that one line (block scalars, a scalar continued on the next lines, anchors,
     /// tags, anything else after it) is refused with the reason.
     /// </summary>
-    private static (int Start, int End, string? Refusal) ScalarExtent(List<string> lines, int line, int afterColon, int column)
+    private static (int Start, int End, string? Refusal) ScalarExtent(TextLines lines, int line, int afterColon, int column)
     {
         var text = lines[line];
         var start = SkipBlanks(text, afterColon);
@@ -313,7 +343,7 @@ public static class YamlEditor
     private const string MultiLine = "a multi-line scalar is changed by a person";
 
     /// <summary>Whether the plain scalar on <paramref name="line"/> goes on below it: a later line, past blank and comment lines, indented deeper than its key.</summary>
-    private static bool ContinuesBelow(List<string> lines, int line, int column)
+    private static bool ContinuesBelow(TextLines lines, int line, int column)
     {
         for (var i = line + 1; i < lines.Count; i++)
         {
@@ -514,4 +544,114 @@ public static class YamlEditor
     private static bool MustEscape(char c) => c < ' ' || c is >= '\u007F' and <= '\u009F' || c is '\u2028' or '\u2029' or '\uFEFF' or '\uFFFE' or '\uFFFF' || char.IsSurrogate(c);
 
     private static string Quote(string key) => Scalar(ScalarNode.String(key));
+
+    /// <summary>
+    /// A file's lines, each with its own ending (LF, CRLF, or none for a last line without one),
+    /// so that a line not changed is written back byte for byte; a new line takes the ending of
+    /// the line it replaces, or of its neighbour.
+    /// </summary>
+    private sealed class TextLines : IReadOnlyList<string>
+    {
+        private readonly List<string> _texts = [];
+        private readonly List<string> _endings = [];
+
+        public int Count => _texts.Count;
+
+        public string this[int index]
+        {
+            get => _texts[index];
+            set => _texts[index] = value;
+        }
+
+        /// <summary>Splits at LF and CRLF; false when the text holds another line break YAML knows (a CR alone, NEL, LS, PS).</summary>
+        public static bool TrySplit(string text, out TextLines lines)
+        {
+            lines = new TextLines();
+            var at = 0;
+            while (true)
+            {
+                var newline = text.IndexOf('\n', at);
+                var end = newline < 0 ? text.Length : newline;
+                var crlf = newline > at && text[newline - 1] == '\r';
+                var content = text[at..(crlf ? end - 1 : end)];
+                if (content.AsSpan().IndexOfAny("\r\u0085\u2028\u2029") >= 0)
+                {
+                    return false;
+                }
+
+                lines._texts.Add(content);
+                lines._endings.Add(newline < 0 ? string.Empty : crlf ? "\r\n" : "\n");
+                if (newline < 0)
+                {
+                    return true;
+                }
+
+                at = newline + 1;
+            }
+        }
+
+        /// <summary>
+        /// Lines <paramref name="first"/> to <paramref name="last"/> replaced by <paramref name="texts"/>:
+        /// each new line ends as the old line at its place did (the last as the last did, so a file
+        /// without a final line break stays so).
+        /// </summary>
+        public void Replace(int first, int last, List<string> texts)
+        {
+            var endings = new List<string>(texts.Count);
+            for (var i = 0; i < texts.Count; i++)
+            {
+                var ending = _endings[i == texts.Count - 1 ? last : Math.Min(first + i, last)];
+                endings.Add(ending.Length == 0 && i < texts.Count - 1 ? EndingNear(last) : ending);
+            }
+
+            _texts.RemoveRange(first, last - first + 1);
+            _endings.RemoveRange(first, last - first + 1);
+            _texts.InsertRange(first, texts);
+            _endings.InsertRange(first, endings);
+        }
+
+        /// <summary>New lines after <paramref name="line"/>, ending as it does (it gains that ending when it was the last line, without one).</summary>
+        public void InsertAfter(int line, List<string> texts)
+        {
+            var ending = EndingNear(line);
+            var endings = texts.Select(_ => ending).ToList();
+            if (_endings[line].Length == 0)
+            {
+                _endings[line] = ending;
+                endings[^1] = string.Empty;
+            }
+
+            _texts.InsertRange(line + 1, texts);
+            _endings.InsertRange(line + 1, endings);
+        }
+
+        /// <summary>The ending of <paramref name="line"/>, else of the nearest line above it with one, else LF.</summary>
+        private string EndingNear(int line)
+        {
+            for (var i = line; i >= 0; i--)
+            {
+                if (_endings[i].Length > 0)
+                {
+                    return _endings[i];
+                }
+            }
+
+            return "\n";
+        }
+
+        public override string ToString()
+        {
+            var text = new StringBuilder();
+            for (var i = 0; i < _texts.Count; i++)
+            {
+                text.Append(_texts[i]).Append(_endings[i]);
+            }
+
+            return text.ToString();
+        }
+
+        public IEnumerator<string> GetEnumerator() => _texts.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

@@ -232,6 +232,45 @@ public class YamlEditorTests
         Assert.All(refused, r => Assert.Equal("a multi-line scalar is changed by a person", r.Reason));
     }
 
+    [Fact]
+    public void Every_line_keeps_its_own_ending_and_a_new_line_takes_its_neighbours()
+    {
+        // LF and CRLF mixed, and no line break after the last line.
+        const string Mixed = "apiVersion: v1\r\nkind: ConfigMap\nmetadata:\r\n  name: settings\r\ndata:\n  mode: safe   # crlf\r\n  level: 1\n  tier: web\r\n---\nkind: ConfigMap\r\nmetadata:\n  name: other";
+
+        var (text, refused) = YamlEditor.Apply(Mixed, new ResourceKey("core", "ConfigMap", "", "settings"),
+        [
+            new FieldEdit("/data/mode", "\"debug\"", "\"safe\""),
+            new FieldEdit("/data/level", "2", "1"),
+            new FieldEdit("/data/extra", "\"x\"", null),
+        ]);
+        var (last, lastRefused) = YamlEditor.Apply(Mixed, new ResourceKey("core", "ConfigMap", "", "other"), [new FieldEdit("/data", """{"a":"b"}""", null)]);
+
+        Assert.Empty(refused);
+        Assert.Equal(Mixed.Replace("mode: safe ", "mode: debug ", StringComparison.Ordinal).Replace("level: 1", "level: 2", StringComparison.Ordinal)
+            .Replace("  tier: web\r\n", "  tier: web\r\n  extra: x\r\n", StringComparison.Ordinal), text);
+        Assert.Empty(lastRefused);
+        Assert.Equal(Mixed.Replace("  name: other", "  name: other\ndata:\n  a: b", StringComparison.Ordinal), last);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_is_kept_and_a_file_that_is_not_utf8_is_left_alone()
+    {
+        var utf8 = "\uFEFFapiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: settings\r\ndata:\r\n  mode: 'safé'\r\n"u8.ToArray();
+        var key = new ResourceKey("core", "ConfigMap", "", "settings");
+
+        var (bytes, refused) = YamlEditor.Apply(utf8, key, [new FieldEdit("/data/mode", "\"débug\"", "\"safé\"")]);
+        // The same file in Latin-1: "é" is one byte that UTF-8 does not read.
+        byte[] notUtf8 = [.. utf8.Take(utf8.Length - 5), 0xE9, (byte)'\'', (byte)'\r', (byte)'\n'];
+        var (latin1, latin1Refused) = YamlEditor.Apply(notUtf8, key, [new FieldEdit("/data/mode", "\"x\"", "\"safé\"")]);
+
+        Assert.Empty(refused);
+        Assert.Equal("\uFEFFapiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: settings\r\ndata:\r\n  mode: 'débug'\r\n"u8.ToArray(), bytes);
+        Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]);
+        Assert.Equal(new EditRefusal("/data/mode", "the file is not UTF-8 text; edit it by hand"), Assert.Single(latin1Refused));
+        Assert.Equal(notUtf8, latin1);
+    }
+
     /// <summary>The lines of <paramref name="after"/> that differ from <paramref name="before"/> (which has as many), each with its line ending.</summary>
     private static List<string> ChangedLines(string before, string after)
     {
