@@ -18,8 +18,9 @@ public sealed record EditRefusal(string Path, string Reason);
 /// not change (comments, key order, quoting, blank lines, other documents) stays byte for byte:
 /// a changed scalar is rewritten in place on its line (its comment kept); a field the cluster
 /// added is inserted as the last entry of its mapping, at that mapping's indentation; a field the
-/// cluster lacks is removed with its block. What it cannot do safely (flow style, block scalars,
-/// anchors, a value not where the parse says) is refused, naming the field.
+/// cluster lacks is removed with its block. What it cannot do safely (flow style, block and
+/// multi-line scalars, anchors, tags, a value not where the parse says) is refused, naming the
+/// field, and so is any edit the engine's reader does not read back as intended.
 /// </summary>
 public static class YamlEditor
 {
@@ -46,60 +47,74 @@ public static class YamlEditor
         return (string.Equals(edited, text, StringComparison.Ordinal) ? utf8 : StrictUtf8.GetBytes(edited), refused);
     }
 
+    /// <summary>
+    /// The text with the live values written, one edit after another. Each edit is checked by
+    /// reading the edited text back with the engine's own reader: unless the field reads as the
+    /// live value and every other field of every document as before, the edit is not made and is
+    /// refused, whatever the line editing got wrong.
+    /// </summary>
     public static (string Text, List<EditRefusal> Refused) Apply(string text, ResourceKey resource, IReadOnlyList<FieldEdit> edits)
     {
         var bom = text.StartsWith('\uFEFF') ? "\uFEFF" : string.Empty;
         var body = text[bom.Length..];
-        if (!TextLines.TrySplit(body, out var lines))
+        if (!TextLines.TrySplit(body, out _))
         {
             // The parser would count such a line break where this editor does not.
             return (text, RefuseAll(edits, "the file breaks lines with characters other than LF and CRLF; edit it by hand"));
         }
 
         var refused = new List<EditRefusal>();
-        // Edits from the bottom of the file up, so the lines of those not yet made stay where the parse put them.
-        var located = new List<(int Line, Func<bool> Edit)>();
-        var root = Find(body, resource);
-        if (root is null)
-        {
-            return (text, RefuseAll(edits, $"{resource} is not a document of this file"));
-        }
-
         foreach (var edit in edits)
         {
-            var reason = Plan(lines, root, edit, located);
+            var documents = YamlReader.ReadDocuments(body);
+            var index = Find(documents, resource);
+            if (index < 0)
+            {
+                return (text, RefuseAll(edits, $"{resource} is not a document of this file"));
+            }
+
+            TextLines.TrySplit(body, out var lines);
+            var reason = Edit(lines, (MapNode)documents[index].Root!, edit, out var expected);
+            if (reason is null)
+            {
+                var edited = lines.ToString();
+                reason = ReadsAsExpected(documents, index, expected!, edited) ? null
+                    : "the edited file would not read back as the live value with every other field as it was; edit it by hand";
+                body = reason is null ? edited : body;
+            }
+
             if (reason is not null)
             {
                 refused.Add(new EditRefusal(edit.Path, reason));
             }
         }
 
-        foreach (var (_, apply) in located.OrderByDescending(l => l.Line))
-        {
-            apply();
-        }
-
-        return (bom + lines, refused);
+        return (bom + body, refused);
     }
 
     private static List<EditRefusal> RefuseAll(IReadOnlyList<FieldEdit> edits, string reason) => [.. edits.Select(e => new EditRefusal(e.Path, reason))];
 
-    /// <summary>The document of <paramref name="text"/> that declares <paramref name="resource"/> (by kind and name).</summary>
-    private static MapNode? Find(string text, ResourceKey resource)
+    /// <summary>The index of the document that declares <paramref name="resource"/> (by kind and name), or -1.</summary>
+    private static int Find(IReadOnlyList<YamlDocument> documents, ResourceKey resource)
     {
-        foreach (var doc in YamlReader.ReadDocuments(text))
+        for (var i = 0; i < documents.Count; i++)
         {
-            if (doc.Root is MapNode map && map.GetString("kind") == resource.Kind && map.GetMap("metadata")?.GetString("name") == resource.Name)
+            if (documents[i].Root is MapNode map && map.GetString("kind") == resource.Kind && map.GetMap("metadata")?.GetString("name") == resource.Name)
             {
-                return map;
+                return i;
             }
         }
 
-        return null;
+        return -1;
     }
 
-    private static string? Plan(TextLines lines, MapNode root, FieldEdit edit, List<(int, Func<bool>)> located)
+    /// <summary>
+    /// Makes <paramref name="edit"/> in <paramref name="lines"/>, and says what the document
+    /// <paramref name="root"/> should read as after it; or returns why it is not made.
+    /// </summary>
+    private static string? Edit(TextLines lines, MapNode root, FieldEdit edit, out Node? expected)
     {
+        expected = null;
         var steps = PathStep.Parse(edit.Path, out var error);
         if (steps is null || steps.Length == 0 || steps[^1].IsElement)
         {
@@ -110,12 +125,7 @@ public static class YamlEditor
         Node? parent = root;
         foreach (var step in steps[..^1])
         {
-            parent = step switch
-            {
-                { IsPosition: true } => parent is ListNode l && int.TryParse(step.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < l.Count ? l[i] : null,
-                { IsElement: true } => (parent as ListNode)?.Items.FirstOrDefault(item => item is MapNode m && m[step.KeyField!] is ScalarNode k && k.Text == step.Name),
-                _ => (parent as MapNode)?[step.Name],
-            };
+            parent = parent is null ? null : Child(parent, step, out _);
         }
 
         if (parent is not MapNode map || map.Line == 0)
@@ -125,29 +135,115 @@ public static class YamlEditor
 
         var key = steps[^1].Name;
         var current = map[key];
-        if (edit.Live is null)
-        {
-            return current is null ? null : PlanRemoval(lines, map, key, current, located);
-        }
-
-        var value = JsonReader.ReadValues(Encoding.UTF8.GetBytes(edit.Live)) is [var v] ? v : null;
-        if (value is null)
+        Node? value = null;
+        if (edit.Live is not null && (value = JsonReader.ReadValues(Encoding.UTF8.GetBytes(edit.Live)) is [var v] ? v : null) is null)
         {
             return "the live value does not read";
         }
 
-        return current is null ? PlanInsert(lines, map, key, value, located) : PlanReplace(lines, map, key, current, value, located);
+        var reason = value is null ? (current is null ? null : Remove(lines, map, key, current))
+            : current is null ? Insert(lines, map, key, value)
+            : Replace(lines, key, current, value);
+        expected = reason is null ? With(root, steps, value) : null;
+        return reason;
     }
 
-    private static string? PlanReplace(TextLines lines, MapNode map, string key, Node current, Node value, List<(int, Func<bool>)> located)
+    /// <summary>The node <paramref name="step"/> leads to from <paramref name="node"/>, and its place in a list (-1 for a map's value).</summary>
+    private static Node? Child(Node node, PathStep step, out int index)
     {
-        if (KeyLine(lines, map, key, current) is not { } at)
+        index = -1;
+        if (node is MapNode map)
+        {
+            return step.IsElement ? null : map[step.Name];
+        }
+
+        if (node is not ListNode list || !step.IsElement)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < list.Count; i++)
+        {
+            var found = step.IsPosition
+                ? int.TryParse(step.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position == i
+                : list[i] is MapNode m && m[step.KeyField!] is ScalarNode k && k.Text == step.Name;
+            if (found)
+            {
+                index = i;
+                return list[i];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary><paramref name="node"/> with the field at <paramref name="steps"/> set to <paramref name="value"/> (null: removed).</summary>
+    private static Node With(Node node, ReadOnlySpan<PathStep> steps, Node? value)
+    {
+        if (steps.Length == 1)
+        {
+            var map = (MapNode)node;
+            return value is null ? map.Without(steps[0].Name) : map.With(steps[0].Name, value);
+        }
+
+        var child = Child(node, steps[0], out var index)!;
+        var changed = With(child, steps[1..], value);
+        if (node is MapNode parent)
+        {
+            return parent.With(steps[0].Name, changed);
+        }
+
+        var list = (ListNode)node;
+        var items = list.Items.ToArray();
+        items[index] = changed;
+        return new ListNode(items, list.Line);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="edited"/> reads as <paramref name="before"/> did, but for the
+    /// document at <paramref name="index"/>, which reads as <paramref name="expected"/>.
+    /// </summary>
+    private static bool ReadsAsExpected(IReadOnlyList<YamlDocument> before, int index, Node expected, string edited)
+    {
+        var after = YamlReader.ReadDocuments(edited);
+        if (after.Count != before.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < after.Count; i++)
+        {
+            // A document that did not read before need not read the same way now (its error's line may move); one that did must read as before.
+            var same = before[i].Root is not { } root
+                ? after[i].Root is null
+                : after[i].Root is { } read && Same(i == index ? expected : root, read);
+            if (!same)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Equal values: scalars of the same kind and value, maps with the same keys (in any order) and equal values, lists item by item.</summary>
+    private static bool Same(Node a, Node b) => (a, b) switch
+    {
+        (ScalarNode x, ScalarNode y) => x.ValueEquals(y),
+        (MapNode x, MapNode y) => x.Count == y.Count && x.Entries.All(e => y[e.Key] is { } other && Same(e.Value, other)),
+        (ListNode x, ListNode y) => x.Count == y.Count && x.Items.Zip(y.Items).All(p => Same(p.First, p.Second)),
+        _ => false,
+    };
+
+    private static string? Replace(TextLines lines, string key, Node current, Node value)
+    {
+        if (KeyLine(lines, key, current) is not { } at)
         {
             return "written in a form this editor does not change (flow style or an unusual layout); edit it by hand";
         }
 
         var (line, column, afterColon) = at;
-        var indent = column;
+        var text = lines[line];
         if (current is ScalarNode && value is ScalarNode scalar)
         {
             var (start, end, refusal) = ScalarExtent(lines, line, afterColon, column);
@@ -156,72 +252,53 @@ public static class YamlEditor
                 return refusal;
             }
 
-            var text = lines[line];
             // An empty value (null) is written after the colon, before the line's comment.
             var written = start == end ? " " + Scalar(scalar) : Written(text[start], scalar);
-            located.Add((line, () =>
-            {
-                lines[line] = string.Concat(text.AsSpan(0, start), written, text.AsSpan(end));
-                return true;
-            }));
+            lines[line] = string.Concat(text.AsSpan(0, start), written, text.AsSpan(end));
             return null;
         }
 
-        // A mapping or list (or a change of shape): the key's whole block is written anew.
-        var last = BlockEnd(lines, line, indent);
-        var block = Block(key, value, indent);
-        located.Add((line, () =>
-        {
-            lines.Replace(line, last, block);
-            return true;
-        }));
+        // A mapping or list (or a change of shape): the key's whole block is written anew, after
+        // what precedes the key on its line (a list item's dash).
+        var block = Block(key, value, column);
+        block[0] = string.Concat(text.AsSpan(0, column), block[0].AsSpan(column));
+        lines.Replace(line, BlockEnd(lines, line, column), block);
         return null;
     }
 
-    private static string? PlanInsert(TextLines lines, MapNode map, string key, Node value, List<(int, Func<bool>)> located)
+    private static string? Insert(TextLines lines, MapNode map, string key, Node value)
     {
         var first = map.Entries.FirstOrDefault();
-        if (first.Key is null || KeyLine(lines, map, first.Key, first.Value) is not { } at)
+        if (first.Key is null || KeyLine(lines, first.Key, first.Value) is not { } at)
         {
             return "its mapping is empty or in flow style; add it by hand";
         }
 
-        var (line, indent, _) = at;
         // After the mapping's last line: the end of the block of its last key.
+        var (line, indent, _) = at;
         var lastKey = map.Entries.Last();
-        var lastAt = KeyLine(lines, map, lastKey.Key, lastKey.Value);
-        var after = lastAt is { } l ? BlockEnd(lines, l.Line, indent) : line;
-        var block = Block(key, value, indent);
-        located.Add((after, () =>
-        {
-            lines.InsertAfter(after, block);
-            return true;
-        }));
+        var after = KeyLine(lines, lastKey.Key, lastKey.Value) is { } last ? BlockEnd(lines, last.Line, indent) : line;
+        lines.InsertAfter(after, Block(key, value, indent));
         return null;
     }
 
-    private static string? PlanRemoval(TextLines lines, MapNode map, string key, Node current, List<(int, Func<bool>)> located)
+    private static string? Remove(TextLines lines, MapNode map, string key, Node current)
     {
-        if (KeyLine(lines, map, key, current) is not { } at || lines[at.Line].TrimStart().StartsWith('-'))
+        if (KeyLine(lines, key, current) is not { } at || lines[at.Line].TrimStart().StartsWith('-'))
         {
             return "written in a form this editor does not change (flow style, or the first key of a list item); remove it by hand";
         }
 
-        var last = BlockEnd(lines, at.Line, at.Column);
-        located.Add((at.Line, () =>
-        {
-            lines.Replace(at.Line, last, []);
-            return true;
-        }));
+        lines.Replace(at.Line, BlockEnd(lines, at.Line, at.Column), []);
         return null;
     }
 
     /// <summary>
-    /// Where <paramref name="key"/> of <paramref name="map"/> is written: its line (0-based), the
+    /// Where <paramref name="key"/> (whose value is <paramref name="value"/>) is written: its line (0-based), the
     /// column of the key (the mapping's indentation), and the column after its colon. Null unless
     /// the line holds <c>key:</c> in block style.
     /// </summary>
-    private static (int Line, int Column, int AfterColon)? KeyLine(TextLines lines, MapNode map, string key, Node value)
+    private static (int Line, int Column, int AfterColon)? KeyLine(TextLines lines, string key, Node value)
     {
         // A scalar value sits on its key's line; a block mapping or list starts on the line after.
         var candidates = value is ScalarNode ? [value.Line - 1] : new[] { value.Line - 2, value.Line - 1 };
@@ -262,8 +339,8 @@ public static class YamlEditor
             }
 
             var depth = text.Length - text.TrimStart(' ').Length;
-            // A list item may sit at its key's indentation ("key:\n- a").
-            if (depth > indent || (depth == indent && text.AsSpan(depth).StartsWith("- ") && !lines[line].TrimStart().StartsWith('-')))
+            // A list may sit at its key's indentation ("key:\n- a", "- key:\n  - a").
+            if (depth > indent || (depth == indent && text.AsSpan(depth).StartsWith("- ")))
             {
                 last = i;
                 continue;

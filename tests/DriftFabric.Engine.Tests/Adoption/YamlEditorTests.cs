@@ -271,6 +271,40 @@ public class YamlEditorTests
         Assert.Equal(notUtf8, latin1);
     }
 
+    [Fact]
+    public void An_edit_that_would_not_read_back_as_the_live_value_with_all_else_as_it_was_is_refused()
+    {
+        // The literal's last line looks like a comment: a line inserted before it would cut the script short.
+        const string Script = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: settings
+            data:
+              script: |
+                echo hi
+                # the end
+            """;
+
+        var (text, refused) = YamlEditor.Apply(Script, new ResourceKey("core", "ConfigMap", "", "settings"), [new FieldEdit("/data/extra", "\"x\"", null)]);
+
+        Assert.Equal(Script, text);
+        Assert.Equal(
+            new EditRefusal("/data/extra", "the edited file would not read back as the live value with every other field as it was; edit it by hand"),
+            Assert.Single(refused));
+    }
+
+    [Fact]
+    public void A_block_written_anew_on_a_list_items_first_key_keeps_the_dash()
+    {
+        var (text, refused) = YamlEditor.Apply(File.Replace("      - name: web\n        image:", "      - env:\n        - name: A\n          value: a\n        name: web\n        image:", StringComparison.Ordinal)
+            .Replace("        env:\n        - name: MODE\n          value: safe\n        - name: LEVEL\n          value: \"3\"\n", string.Empty, StringComparison.Ordinal), Web,
+            [new FieldEdit("/spec/template/spec/containers[name=web]/env", """[{"name":"B","value":"b"}]""", """[{"name":"A","value":"a"}]""")]);
+
+        Assert.Empty(refused);
+        Assert.Contains("      containers:\n      - env:\n        - name: B\n          value: b\n        name: web\n", text, StringComparison.Ordinal);
+    }
+
     /// <summary>The lines of <paramref name="after"/> that differ from <paramref name="before"/> (which has as many), each with its line ending.</summary>
     private static List<string> ChangedLines(string before, string after)
     {
