@@ -45,6 +45,13 @@ public static class GitAdopter
             foreach (var (file, bytes) in files)
             {
                 var relative = Path.GetRelativePath(top, file).Replace('\\', '/');
+                // The private index holds HEAD's tree: a file not in it is untracked (or ignored), and "git diff HEAD" does not see it.
+                var listed = (await GitAsync(top, ["ls-files", "-s", "--", relative], env, ct)).Split(' ');
+                if (listed.Length < 2)
+                {
+                    throw new AdoptionException($"{relative} is not committed (git does not track it): commit it first, so the branch holds only the adoption");
+                }
+
                 var (same, _) = await RunAsync(top, ["diff", "--quiet", "HEAD", "--", relative], ct: ct);
                 if (!same)
                 {
@@ -53,9 +60,7 @@ public static class GitAdopter
 
                 // --path: the blob is what "git add" of the edited file would store (the repo's attributes and filters apply).
                 var blob = (await GitAsync(top, ["hash-object", "-w", "--stdin", "--path=" + relative], env, ct, bytes)).Trim();
-                var listed = (await GitAsync(top, ["ls-files", "-s", "--", relative], env, ct)).Split(' ');
-                var mode = listed.Length > 1 ? listed[0] : "100644";
-                await GitAsync(top, ["update-index", "--add", "--cacheinfo", $"{mode},{blob},{relative}"], env, ct);
+                await GitAsync(top, ["update-index", "--cacheinfo", $"{listed[0]},{blob},{relative}"], env, ct);
             }
 
             var tree = (await GitAsync(top, ["write-tree"], env, ct)).Trim();

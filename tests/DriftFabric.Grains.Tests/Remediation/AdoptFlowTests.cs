@@ -102,6 +102,27 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
     }
 
     [Fact]
+    public async Task A_file_git_does_not_track_is_not_adopted()
+    {
+        using var fleet = TempFleet.Single("adopt-untracked");
+        fleet.Write("desired/app.yaml", App);
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 6, "web:1", manager: "kubectl-edit")));
+        Git(fleet.Root, "init", "-q", "-b", "main");
+        Git(fleet.Root, "add", "-A");
+        Git(fleet.Root, "rm", "-q", "--cached", "desired/app.yaml");
+        Git(fleet.Root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "the code, but for the app");
+        await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("adopt-untracked/prod");
+
+        var untracked = await cluster.Remediate(new RemediationRequest(new ServiceId("adopt-untracked", "prod", "shop", "web"), null, RemediationRequest.Adopt, DryRun: false, "test"));
+
+        Assert.Equal("Failed", Assert.Single(untracked.Results).Outcome);
+        Assert.Contains("desired/app.yaml is not committed (git does not track it)", untracked.Results[0].Message, StringComparison.Ordinal);
+        Assert.Null(untracked.Branch);
+        Assert.Empty(Git(fleet.Root, "branch", "--list", "driftfabric/*"));
+    }
+
+    [Fact]
     public async Task An_adopt_policy_puts_a_drift_on_a_branch_by_itself()
     {
         using var fleet = TempFleet.Single("adopt-policy", extraSpec: "remediation:\n- { kind: apps/Deployment, action: adopt }");
