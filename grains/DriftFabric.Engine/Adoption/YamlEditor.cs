@@ -63,24 +63,30 @@ public static class YamlEditor
             return (text, RefuseAll(edits, "the file breaks lines with characters other than LF and CRLF; edit it by hand"));
         }
 
+        var documents = YamlReader.ReadDocuments(body);
+        var index = Find(documents, resource);
+        if (index < 0)
+        {
+            return (text, RefuseAll(edits, $"{resource} is not a document of this file"));
+        }
+
         var refused = new List<EditRefusal>();
         foreach (var edit in edits)
         {
-            var documents = YamlReader.ReadDocuments(body);
-            var index = Find(documents, resource);
-            if (index < 0)
-            {
-                return (text, RefuseAll(edits, $"{resource} is not a document of this file"));
-            }
-
             TextLines.TrySplit(body, out var lines);
             var reason = Edit(lines, (MapNode)documents[index].Root!, edit, out var expected);
             if (reason is null)
             {
                 var edited = lines.ToString();
-                reason = ReadsAsExpected(documents, index, expected!, edited) ? null
-                    : "the edited file would not read back as the live value with every other field as it was; edit it by hand";
-                body = reason is null ? edited : body;
+                var read = YamlReader.ReadDocuments(edited);
+                if (ReadsAs(read, documents, index, expected!))
+                {
+                    (body, documents) = (edited, read);
+                }
+                else
+                {
+                    reason = "the edited file would not read back as the live value with every other field as it was; edit it by hand";
+                }
             }
 
             if (reason is not null)
@@ -136,9 +142,13 @@ public static class YamlEditor
         var key = steps[^1].Name;
         var current = map[key];
         Node? value = null;
-        if (edit.Live is not null && (value = JsonReader.ReadValues(Encoding.UTF8.GetBytes(edit.Live)) is [var v] ? v : null) is null)
+        if (edit.Live is not null)
         {
-            return "the live value does not read";
+            value = JsonReader.ReadValues(Encoding.UTF8.GetBytes(edit.Live)) is [var v] ? v : null;
+            if (value is null)
+            {
+                return "the live value does not read";
+            }
         }
 
         var reason = value is null ? (current is null ? null : Remove(lines, map, key, current))
@@ -200,12 +210,11 @@ public static class YamlEditor
     }
 
     /// <summary>
-    /// Whether <paramref name="edited"/> reads as <paramref name="before"/> did, but for the
-    /// document at <paramref name="index"/>, which reads as <paramref name="expected"/>.
+    /// Whether the documents <paramref name="after"/> an edit read as those <paramref name="before"/>
+    /// it, but for the one at <paramref name="index"/>, which reads as <paramref name="expected"/>.
     /// </summary>
-    private static bool ReadsAsExpected(IReadOnlyList<YamlDocument> before, int index, Node expected, string edited)
+    private static bool ReadsAs(IReadOnlyList<YamlDocument> after, IReadOnlyList<YamlDocument> before, int index, Node expected)
     {
-        var after = YamlReader.ReadDocuments(edited);
         if (after.Count != before.Count)
         {
             return false;

@@ -305,6 +305,26 @@ public class YamlEditorTests
         Assert.Contains("      containers:\n      - env:\n        - name: B\n          value: b\n        name: web\n", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("  key:", "5", "  key: 5")]
+    [InlineData("  key:   # none yet", "\"on\"", "  key: \"on\"   # none yet")]
+    [InlineData("  key: ~ # none", "\"a\"", "  key: a # none")]
+    [InlineData("  key: \"say \\\"hi\\\"\" # c", "\"say \\\"bye\\\"\"", "  key: \"say \\\"bye\\\"\" # c")]
+    [InlineData("  key: a#b # c", "\"c#d\"", "  key: \"c#d\" # c")]
+    [InlineData("  key: 'tab'", "\"a\\tb\"", "  key: 'a\tb'")]
+    [InlineData("  key: 'bell'", "\"a\\u0007\"", "  key: \"a\\u0007\"")]
+    [InlineData("  key: 'x'", "true", "  key: true")]
+    [InlineData("  key: \"x\"", "null", "  key: null")]
+    public void A_scalar_is_rewritten_in_place(string before, string live, string after)
+    {
+        var file = $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n{before}\n  next: x\n";
+
+        var (text, refused) = YamlEditor.Apply(file, new ResourceKey("core", "ConfigMap", "", "settings"), [new FieldEdit("/data/key", live, "\"x\"")]);
+
+        Assert.Empty(refused);
+        Assert.Equal(file.Replace(before, after, StringComparison.Ordinal), text);
+    }
+
     /// <summary>The lines of <paramref name="after"/> that differ from <paramref name="before"/> (which has as many), each with its line ending.</summary>
     private static List<string> ChangedLines(string before, string after)
     {
