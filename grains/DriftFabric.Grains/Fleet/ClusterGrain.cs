@@ -811,7 +811,7 @@ public sealed partial class ClusterGrain(
     private async Task<RemediationReport> AdoptAsync(RemediationRequest request, IReadOnlyList<ResourceState> inputs)
     {
         var results = new List<RemediationResult>();
-        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var adopted = new List<(ResourceState Input, List<FieldChange> Changes, List<Engine.Adoption.EditRefusal> Refused)>();
         foreach (var input in inputs)
         {
@@ -830,9 +830,10 @@ public sealed partial class ClusterGrain(
             }
             else
             {
-                var text = files.TryGetValue(file, out var edited) ? edited : await File.ReadAllTextAsync(file);
+                // Bytes, not text: a byte order mark and every line ending stay as they are.
+                var bytes = files.TryGetValue(file, out var edited) ? edited : await File.ReadAllBytesAsync(file);
                 var edits = input.Drifts.Select(d => new Engine.Adoption.FieldEdit(d.Path, d.Live, d.Desired)).ToList();
-                var (next, refused) = Engine.Adoption.YamlEditor.Apply(text, key, edits);
+                var (next, refused) = Engine.Adoption.YamlEditor.Apply(bytes, key, edits);
                 files[file] = next;
                 var changes = input.Drifts.Where(d => !refused.Exists(r => r.Path == d.Path)).Select(d => new FieldChange(d.Path, d.Desired, d.Live)).ToList();
                 adopted.Add((input, changes, refused));

@@ -23,11 +23,11 @@ public static class GitAdopter
     };
 
     /// <summary>
-    /// The patch of <paramref name="files"/> (path, new text); unless <paramref name="dryRun"/>
+    /// The patch of <paramref name="files"/> (path, new bytes); unless <paramref name="dryRun"/>
     /// and when they are in a git checkout, also a commit of them on <paramref name="branch"/> (a
     /// suffix is added when it exists). Returns the patch and the branch (null: none made).
     /// </summary>
-    public static async Task<(string Patch, string? Branch)> CommitAsync(IReadOnlyList<(string Path, string Text)> files, string branch, string message, bool dryRun, CancellationToken ct = default)
+    public static async Task<(string Patch, string? Branch)> CommitAsync(IReadOnlyList<(string Path, byte[] Bytes)> files, string branch, string message, bool dryRun, CancellationToken ct = default)
     {
         var directory = Path.GetDirectoryName(files[0].Path)!;
         var (inGit, top) = await RunAsync(directory, ["rev-parse", "--show-toplevel"], ct: ct);
@@ -42,19 +42,25 @@ public static class GitAdopter
         try
         {
             await GitAsync(top, ["read-tree", "HEAD"], env, ct);
-            foreach (var (file, text) in files)
+            foreach (var (file, bytes) in files)
             {
                 var relative = Path.GetRelativePath(top, file).Replace('\\', '/');
+                // The private index holds HEAD's tree: a file not in it is untracked (or ignored), and "git diff HEAD" does not see it.
+                var listed = (await GitAsync(top, ["ls-files", "-s", "--", relative], env, ct)).Split(' ');
+                if (listed.Length < 2)
+                {
+                    throw new AdoptionException($"{relative} is not committed (git does not track it): commit it first, so the branch holds only the adoption");
+                }
+
                 var (same, _) = await RunAsync(top, ["diff", "--quiet", "HEAD", "--", relative], ct: ct);
                 if (!same)
                 {
                     throw new AdoptionException($"{relative} has changes that are not committed: commit or drop them first, so the branch holds only the adoption");
                 }
 
-                var blob = (await GitAsync(top, ["hash-object", "-w", "--stdin"], env, ct, text)).Trim();
-                var listed = (await GitAsync(top, ["ls-files", "-s", "--", relative], env, ct)).Split(' ');
-                var mode = listed.Length > 1 ? listed[0] : "100644";
-                await GitAsync(top, ["update-index", "--add", "--cacheinfo", $"{mode},{blob},{relative}"], env, ct);
+                // --path: the blob is what "git add" of the edited file would store (the repo's attributes and filters apply).
+                var blob = (await GitAsync(top, ["hash-object", "-w", "--stdin", "--path=" + relative], env, ct, bytes)).Trim();
+                await GitAsync(top, ["update-index", "--cacheinfo", $"{listed[0]},{blob},{relative}"], env, ct);
             }
 
             var tree = (await GitAsync(top, ["write-tree"], env, ct)).Trim();
@@ -74,15 +80,15 @@ public static class GitAdopter
         }
     }
 
-    /// <summary>A unified diff of the files as they are on disk against their new text, paths relative to <paramref name="top"/> (or the files' folder).</summary>
-    private static async Task<string> DiffAsync(IReadOnlyList<(string Path, string Text)> files, string? top, CancellationToken ct)
+    /// <summary>A unified diff of the files as they are on disk against their new bytes, paths relative to <paramref name="top"/> (or the files' folder).</summary>
+    private static async Task<string> DiffAsync(IReadOnlyList<(string Path, byte[] Bytes)> files, string? top, CancellationToken ct)
     {
         var root = top ?? Path.GetDirectoryName(files[0].Path)!;
         var scratch = Directory.CreateTempSubdirectory("driftfabric-adopt-");
         try
         {
             var patch = new StringBuilder();
-            foreach (var (file, text) in files)
+            foreach (var (file, bytes) in files)
             {
                 var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
                 var before = Path.Combine(scratch.FullName, "a", relative);
@@ -90,7 +96,7 @@ public static class GitAdopter
                 Directory.CreateDirectory(Path.GetDirectoryName(before)!);
                 Directory.CreateDirectory(Path.GetDirectoryName(after)!);
                 File.Copy(file, before);
-                await File.WriteAllTextAsync(after, text, new UTF8Encoding(false), ct);
+                await File.WriteAllBytesAsync(after, bytes, ct);
                 var (_, diff) = await RunAsync(scratch.FullName, ["diff", "--no-index", "--no-color", "--", $"a/{relative}", $"b/{relative}"], ct: ct);
                 patch.Append(diff);
             }
@@ -103,13 +109,13 @@ public static class GitAdopter
         }
     }
 
-    private static async Task<string> GitAsync(string directory, string[] args, Dictionary<string, string> env, CancellationToken ct, string? input = null)
+    private static async Task<string> GitAsync(string directory, string[] args, Dictionary<string, string> env, CancellationToken ct, byte[]? input = null)
     {
         var (ok, output) = await RunAsync(directory, args, env, input, ct);
         return ok ? output : throw new AdoptionException($"git {string.Join(' ', args.Take(2))} failed in {directory}: {output.Trim()}");
     }
 
-    private static async Task<(bool Ok, string Output)> RunAsync(string directory, string[] args, Dictionary<string, string>? env = null, string? input = null, CancellationToken ct = default)
+    private static async Task<(bool Ok, string Output)> RunAsync(string directory, string[] args, Dictionary<string, string>? env = null, byte[]? input = null, CancellationToken ct = default)
     {
         var start = new ProcessStartInfo("git")
         {
@@ -134,7 +140,7 @@ public static class GitAdopter
             using var git = Process.Start(start)!;
             if (input is not null)
             {
-                await git.StandardInput.WriteAsync(input);
+                await git.StandardInput.BaseStream.WriteAsync(input, ct);
                 git.StandardInput.Close();
             }
 

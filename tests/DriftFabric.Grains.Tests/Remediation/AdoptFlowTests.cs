@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
 
@@ -29,13 +30,63 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
 
         """;
 
+    /// <summary>
+    /// The code of the first test as git holds it: a byte order mark, LF and CRLF lines mixed,
+    /// comments (one after a tab), several documents, single-quoted strings with <c>''</c>.
+    /// </summary>
+    private const string Code = "\uFEFF# Shop's web tier. Reviewed by team-shop.\r\n"
+        + "apiVersion: apps/v1\r\n"
+        + "kind: Deployment\n"
+        + "metadata:\r\n"
+        + "  name: web\r\n"
+        + "  namespace: shop\r\n"
+        + "  labels:\n"
+        + "    app.kubernetes.io/name: 'web'   # routing label\r\n"
+        + "spec:\r\n"
+        + "  replicas: 2\t# HPA min\r\n"
+        + "\r\n"
+        + "  template:\n"
+        + "    spec:\n"
+        + "      containers:\r\n"
+        + "      - name: web\n"
+        + "        image: 'web:1'   # pinned\n"
+        + "---\r\n"
+        + "# Its settings.\n"
+        + "apiVersion: v1\r\n"
+        + "kind: ConfigMap\r\n"
+        + "metadata:\r\n"
+        + "  name: web-config\n"
+        + "  namespace: shop\r\n"
+        + "  labels:\r\n"
+        + "    app.kubernetes.io/name: web\r\n"
+        + "data:\r\n"
+        + "  note: 'it''s fine'   # said the team\r\n"
+        + "  x: \"y\"\n"
+        + "---\n"
+        + "apiVersion: v1\r\n"
+        + "kind: ConfigMap\n"
+        + "metadata:\n"
+        + "  name: api-config\n"
+        + "  namespace: shop\n"
+        + "data:\n"
+        + "  greeting: 'don''t panic'";
+
+    private const string WebConfig = """
+        {"apiVersion":"v1","kind":"ConfigMap",
+         "metadata":{"name":"web-config","namespace":"shop","labels":{"app.kubernetes.io/name":"web"},
+           "managedFields":[{"manager":"kubectl-edit","operation":"Update","time":"2026-11-02T03:12:44Z","fieldsType":"FieldsV1","fieldsV1":{"f:data":{"f:note":{}}}}]},
+         "data":{"note":"it's live","x":"y"}}
+        """;
+
     [Fact]
     public async Task Adopting_commits_the_live_values_on_a_new_branch_and_every_other_byte_of_the_file_stays()
     {
         using var fleet = TempFleet.Single("adopt-flow");
-        fleet.Write("desired/app.yaml", App);
-        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 6, "web:2", manager: "kubectl-edit")));
+        var code = Encoding.UTF8.GetBytes(Code);
+        File.WriteAllBytes(Path.Combine(fleet.Root, "desired/app.yaml"), code);
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 6, "web:2", manager: "kubectl-edit"), WebConfig));
         Git(fleet.Root, "init", "-q", "-b", "main");
+        Git(fleet.Root, "config", "core.autocrlf", "false");
         Git(fleet.Root, "add", "-A");
         Git(fleet.Root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "the code");
         var head = Git(fleet.Root, "rev-parse", "HEAD");
@@ -48,20 +99,28 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
         var branchesAfterPreview = Git(fleet.Root, "branch", "--list", "driftfabric/*");
         var done = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: false, "test"));
 
-        Assert.Equal("WouldChange", Assert.Single(preview.Results).Outcome);
+        Assert.Equal(["WouldChange", "WouldChange"], preview.Results.Select(r => r.Outcome));
         Assert.Null(preview.Branch);
-        Assert.Contains("-  replicas: 2        # HPA min", preview.Patch, StringComparison.Ordinal);
-        Assert.Contains("+  replicas: 6        # HPA min", preview.Patch, StringComparison.Ordinal);
+        Assert.Contains("-  replicas: 2\t# HPA min\r\n", preview.Patch, StringComparison.Ordinal);
+        Assert.Contains("+  replicas: 6\t# HPA min\r\n", preview.Patch, StringComparison.Ordinal);
         Assert.Empty(branchesAfterPreview);
 
-        var result = Assert.Single(done.Results);
-        Assert.Equal("Adopted", result.Outcome);
+        Assert.Equal(["Adopted", "Adopted"], done.Results.Select(r => r.Outcome));
         Assert.StartsWith("driftfabric/adopt/adopt-flow-prod-web-", done.Branch, StringComparison.Ordinal);
-        // The branch holds the adoption; the checkout, HEAD and the working tree are as they were.
-        var adopted = Git(fleet.Root, "show", $"{done.Branch}:desired/app.yaml");
-        Assert.Equal(App.Replace("replicas: 2 ", "replicas: 6 ", StringComparison.Ordinal).Replace("\"web:1\"", "\"web:2\"", StringComparison.Ordinal).TrimEnd('\n'), adopted.TrimEnd('\n'));
-        Assert.Equal(App, fleet.Read("desired/app.yaml"));
+        // The branch holds the adoption: the original bytes with the changed lines replaced, and
+        // nothing else (the byte order mark, every line's ending, the comments, the other documents).
+        var adopted = GitBytes(fleet.Root, "show", $"{done.Branch}:desired/app.yaml");
+        var expected = Code
+            .Replace("  replicas: 2\t# HPA min\r\n", "  replicas: 6\t# HPA min\r\n", StringComparison.Ordinal)
+            .Replace("        image: 'web:1'   # pinned\n", "        image: 'web:2'   # pinned\n", StringComparison.Ordinal)
+            .Replace("  note: 'it''s fine'   # said the team\r\n", "  note: 'it''s live'   # said the team\r\n", StringComparison.Ordinal);
+        Assert.Equal(3, Code.Split('\n').Zip(expected.Split('\n')).Count(p => p.First != p.Second));
+        Assert.Equal(Encoding.UTF8.GetBytes(expected), adopted);
+        Assert.Equal([0xEF, 0xBB, 0xBF], adopted[..3]);
+        // The checkout, HEAD and the working tree are as they were.
+        Assert.Equal(code, File.ReadAllBytes(Path.Combine(fleet.Root, "desired/app.yaml")));
         Assert.Equal((head, "main"), (Git(fleet.Root, "rev-parse", "HEAD"), Git(fleet.Root, "branch", "--show-current")));
+        Assert.Equal(["desired/app.yaml"], Git(fleet.Root, "diff", "--name-only", "HEAD", done.Branch!).Split('\n'));
         Assert.Contains("apps/Deployment/shop/web /spec/replicas", Git(fleet.Root, "log", "-1", "--format=%B", done.Branch!), StringComparison.Ordinal);
         Assert.Equal("DriftFabric", Git(fleet.Root, "log", "-1", "--format=%an", done.Branch!));
 
@@ -102,6 +161,27 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
     }
 
     [Fact]
+    public async Task A_file_git_does_not_track_is_not_adopted()
+    {
+        using var fleet = TempFleet.Single("adopt-untracked");
+        fleet.Write("desired/app.yaml", App);
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 6, "web:1", manager: "kubectl-edit")));
+        Git(fleet.Root, "init", "-q", "-b", "main");
+        Git(fleet.Root, "add", "-A");
+        Git(fleet.Root, "rm", "-q", "--cached", "desired/app.yaml");
+        Git(fleet.Root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "the code, but for the app");
+        await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("adopt-untracked/prod");
+
+        var untracked = await cluster.Remediate(new RemediationRequest(new ServiceId("adopt-untracked", "prod", "shop", "web"), null, RemediationRequest.Adopt, DryRun: false, "test"));
+
+        Assert.Equal("Failed", Assert.Single(untracked.Results).Outcome);
+        Assert.Contains("desired/app.yaml is not committed (git does not track it)", untracked.Results[0].Message, StringComparison.Ordinal);
+        Assert.Null(untracked.Branch);
+        Assert.Empty(Git(fleet.Root, "branch", "--list", "driftfabric/*"));
+    }
+
+    [Fact]
     public async Task An_adopt_policy_puts_a_drift_on_a_branch_by_itself()
     {
         using var fleet = TempFleet.Single("adopt-policy", extraSpec: "remediation:\n- { kind: apps/Deployment, action: adopt }");
@@ -127,7 +207,10 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
         Assert.Equal(App, fleet.Read("desired/app.yaml"));
     }
 
-    private static string Git(string directory, params string[] args)
+    private static string Git(string directory, params string[] args) => Encoding.UTF8.GetString(GitBytes(directory, args)).Trim();
+
+    /// <summary>What git writes, byte for byte.</summary>
+    private static byte[] GitBytes(string directory, params string[] args)
     {
         var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
@@ -136,9 +219,10 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
         }
 
         using var git = Process.Start(start)!;
-        var output = git.StandardOutput.ReadToEnd();
-        var error = git.StandardError.ReadToEnd();
+        using var output = new MemoryStream();
+        var error = git.StandardError.ReadToEndAsync();
+        git.StandardOutput.BaseStream.CopyTo(output);
         git.WaitForExit();
-        return git.ExitCode == 0 ? output.Trim() : throw new InvalidOperationException($"git {string.Join(' ', args)}: {error}");
+        return git.ExitCode == 0 ? output.ToArray() : throw new InvalidOperationException($"git {string.Join(' ', args)}: {error.Result}");
     }
 }
