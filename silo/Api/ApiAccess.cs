@@ -18,6 +18,9 @@ public sealed class ApiToken
 {
     public string Token { get; set; } = string.Empty;
 
+    /// <summary>Who holds the token (a team, a pipeline): the actor remediations made with it are recorded as. Default: <c>token-INDEX</c>.</summary>
+    public string? Name { get; set; }
+
     public List<string> Tenants { get; set; } = [];
 
     public List<string> Scopes { get; set; } = [];
@@ -36,7 +39,7 @@ public sealed class ApiTokens
     public const string ReadScope = "read";
     public const string WriteScope = "write";
 
-    private readonly List<(byte[] Digest, HashSet<string> Tenants, bool Write)> _tokens = [];
+    private readonly List<(byte[] Digest, string Name, HashSet<string> Tenants, bool Write)> _tokens = [];
 
     private ApiTokens()
     {
@@ -70,38 +73,38 @@ public sealed class ApiTokens
                 throw new InvalidOperationException($"{Section}:{i}:Scopes: '{unknown}' is not a scope (read, write)");
             }
 
-            tokens.Add(token.Token, token.Tenants, token.Scopes.Contains(WriteScope));
+            tokens.Add(token.Token, token.Name is { Length: > 0 } name ? name : $"token-{i}", token.Tenants, token.Scopes.Contains(WriteScope));
         }
 
         if (tokens.Count == 0)
         {
             // Shown once, to whoever started the silo: theirs to read and to act with.
             tokens.Generated = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
-            tokens.Add(tokens.Generated, [AllTenants], write: true);
+            tokens.Add(tokens.Generated, "generated", [AllTenants], write: true);
         }
 
         return tokens;
     }
 
-    /// <summary>The tenants a presented token may read and whether it may write, or null when it is no token of ours.</summary>
-    public (IReadOnlySet<string> Tenants, bool Write)? Find(string presented)
+    /// <summary>The name of a presented token, the tenants it may read and whether it may write, or null when it is no token of ours.</summary>
+    public (string Name, IReadOnlySet<string> Tenants, bool Write)? Find(string presented)
     {
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        (IReadOnlySet<string>, bool)? found = null;
-        foreach (var (known, tenants, write) in _tokens)
+        (string, IReadOnlySet<string>, bool)? found = null;
+        foreach (var (known, name, tenants, write) in _tokens)
         {
             // Every token is compared, in constant time: timing tells nothing of which matched.
             if (CryptographicOperations.FixedTimeEquals(known, digest))
             {
-                found = (tenants, write);
+                found = (name, tenants, write);
             }
         }
 
         return found;
     }
 
-    private void Add(string token, IEnumerable<string> tenants, bool write) =>
-        _tokens.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), new HashSet<string>(tenants, StringComparer.Ordinal), write));
+    private void Add(string token, string name, IEnumerable<string> tenants, bool write) =>
+        _tokens.Add((SHA256.HashData(Encoding.UTF8.GetBytes(token)), name, new HashSet<string>(tenants, StringComparer.Ordinal), write));
 }
 
 /// <summary>Authenticates <c>Authorization: Bearer &lt;token&gt;</c> against <see cref="ApiTokens"/>; the tenants become claims.</summary>
@@ -120,12 +123,12 @@ public sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions>
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        if (tokens.Find(header["Bearer ".Length..].Trim()) is not var (tenants, write))
+        if (tokens.Find(header["Bearer ".Length..].Trim()) is not var (name, tenants, write))
         {
             return Task.FromResult(AuthenticateResult.Fail("unknown token"));
         }
 
-        var claims = tenants.Select(t => new Claim(TenantClaim, t)).Append(new Claim(ScopeClaim, ApiTokens.ReadScope));
+        var claims = tenants.Select(t => new Claim(TenantClaim, t)).Append(new Claim(ScopeClaim, ApiTokens.ReadScope)).Append(new Claim(ClaimTypes.Name, name));
         var identity = new ClaimsIdentity(write ? claims.Append(new Claim(ScopeClaim, ApiTokens.WriteScope)) : claims, SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }

@@ -160,7 +160,10 @@ public static class ApiEndpoints
 
         try
         {
-            return Results.Ok(await act(body.Actor is { Length: > 0 } actor ? $"api:{actor}" : "api"));
+            // Who acted is the token's holder, as configured; what the caller says of itself (cli, a
+            // pipeline's name) is added, never trusted alone.
+            var holder = user.Identity?.Name ?? "unknown";
+            return Results.Ok(await act(body.Actor is { Length: > 0 } actor ? $"api:{holder}/{actor}" : $"api:{holder}"));
         }
         catch (DriftFabricNotFoundException e)
         {

@@ -25,6 +25,7 @@ public sealed class CliRemediationTests : IAsyncLifetime
             new Dictionary<string, string>
             {
                 ["DRIFTFABRIC__API__TOKENS__0__TOKEN"] = Token,
+                ["DRIFTFABRIC__API__TOKENS__0__NAME"] = "platform-oncall",
                 ["DRIFTFABRIC__API__TOKENS__0__TENANTS__0"] = "*",
                 ["DRIFTFABRIC__API__TOKENS__0__SCOPES__0"] = "read",
                 ["DRIFTFABRIC__API__TOKENS__0__SCOPES__1"] = "write",
@@ -68,6 +69,11 @@ public sealed class CliRemediationTests : IAsyncLifetime
         Assert.True(would >= 0 && reverted > would, table);
         Assert.Contains("1 of 1 resources done.", table, StringComparison.Ordinal);
         Assert.Equal(2, Replicas());
+
+        // Recorded as done by the token's holder, through the CLI.
+        var (_, history, _) = await Cli("history", "cli-fix/prod/shop/web", "--format", "json");
+        var remediated = JsonNode.Parse(history)!.AsArray().Single(t => (string?)t!["type"] is "remediated" or "Remediated")!;
+        Assert.Equal(("api:platform-oncall/cli", "reverted"), ((string?)remediated["remediation"]!["actor"], (string?)remediated["remediation"]!["outcome"]));
 
         // Nothing left to do: the dry run finds the object in line, and nothing is written.
         var writes = _server.RequestLog.Count(r => r.Request.Contains("fieldManager=driftfabric", StringComparison.Ordinal) && !r.Request.Contains("dryRun", StringComparison.Ordinal));
