@@ -67,7 +67,7 @@ public static class ProxyReader
     /// <summary>The running config, within <paramref name="timeout"/>; a <see cref="ProxyReadException"/> naming the endpoint otherwise.</summary>
     public static Task<byte[]> ReadLiveAsync(ProxyKind kind, string endpoint, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         WithinAsync(endpoint, timeout, null, deadline =>
-            IsHttp(endpoint) ? FetchAsync(kind, endpoint, deadline)
+            IsHttp(endpoint) ? FetchAsync(kind, endpoint, null, deadline)
             : IsSocket(endpoint) ? RuntimeApiAsync(endpoint, HaproxyComparer.RuntimeCommands, deadline)
             : ReadFileAsync(endpoint, deadline), cancellationToken);
 
@@ -113,7 +113,19 @@ public static class ProxyReader
         }
     }
 
-    private static async Task<byte[]> FetchAsync(ProxyKind kind, string url, CancellationToken cancellationToken)
+    /// <summary>
+    /// Caddy's running config with the ETag its admin API gives it (<c>"/config/ HASH"</c>, a trailer
+    /// in Caddy 2.6), which a write names in <c>If-Match</c> so that it replaces only the config it
+    /// judged; null when Caddy gives none.
+    /// </summary>
+    public static async Task<(byte[] Config, string? ETag)> ReadCaddyAsync(string admin, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        string? etag = null;
+        var config = await WithinAsync(admin, timeout, null, deadline => FetchAsync(ProxyKind.Caddy, admin, tag => etag = tag, deadline), cancellationToken);
+        return (config, etag);
+    }
+
+    private static async Task<byte[]> FetchAsync(ProxyKind kind, string url, Action<string?>? etag, CancellationToken cancellationToken)
     {
         var uri = new Uri(url);
         if (uri.AbsolutePath is "" or "/")
@@ -132,8 +144,17 @@ public static class ProxyReader
             throw new ProxyReadException(ProxyProblem.Invalid, url, TooLarge(response.Content.Headers.ContentLength!.Value));
         }
 
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        return await ReadBoundedAsync(body, url, cancellationToken);
+        byte[] config;
+        await using (var body = await response.Content.ReadAsStreamAsync(cancellationToken))
+        {
+            config = await ReadBoundedAsync(body, url, cancellationToken);
+        }
+
+        // Read unvalidated: Caddy's tag holds a space, which a strict ETag parser refuses.
+        etag?.Invoke(response.Headers.NonValidated.TryGetValues("ETag", out var header) ? header.ToString()
+            : response.TrailingHeaders.NonValidated.TryGetValues("ETag", out var trailer) ? trailer.ToString()
+            : null);
+        return config;
     }
 
     /// <summary>One command over the runtime API (a Unix socket or TCP); the answer is all it writes before closing.</summary>

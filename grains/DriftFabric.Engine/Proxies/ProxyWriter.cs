@@ -14,14 +14,30 @@ namespace DriftFabric.Engine.Proxies;
 /// </summary>
 public static class ProxyWriter
 {
-    /// <summary>Loads <paramref name="config"/> as Caddy's whole config (<c>POST /load</c>); a <see cref="ProxyReadException"/> when Caddy refuses or cannot be reached.</summary>
-    public static Task LoadCaddyAsync(string admin, byte[] config, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// Loads <paramref name="config"/> as Caddy's whole config. With the <paramref name="etag"/> of the
+    /// config that was judged, it replaces that config only (<c>POST /config/</c> with <c>If-Match</c>):
+    /// a config changed since is a <see cref="ProxyChangedException"/>, never overwritten. Without one
+    /// (a Caddy that gives none), <c>POST /load</c>. A <see cref="ProxyReadException"/> when Caddy
+    /// refuses or cannot be reached.
+    /// </summary>
+    public static Task LoadCaddyAsync(string admin, byte[] config, string? etag, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         ProxyReader.WithinAsync(admin, timeout, null, async deadline =>
         {
-            var uri = new Uri(new Uri(admin), "/load");
-            using var content = new ByteArrayContent(config);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await ProxyReader.Http.PostAsync(uri, content, deadline);
+            var uri = new Uri(new Uri(admin), etag is null ? "/load" : "/config/");
+            using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(config) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            if (etag is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-Match", etag);
+            }
+
+            using var response = await ProxyReader.Http.SendAsync(request, deadline);
+            if (response.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
+            {
+                throw new ProxyChangedException(admin);
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(deadline);
@@ -86,3 +102,7 @@ public static class ProxyWriter
         }
     }
 }
+
+/// <summary>A proxy's config changed between the read that judged it and the write that would have replaced it.</summary>
+public sealed class ProxyChangedException(string admin)
+    : Exception($"{ProxyReadException.Redact(admin)}: the config changed after it was read (If-Match did not hold); nothing was written");

@@ -119,16 +119,40 @@ public sealed partial class ProxyGrain(
         var config = state.State.Config ?? throw new InvalidOperationException($"proxy {this.GetPrimaryKeyString()} is not configured");
         var kind = KindOf(config);
         var resource = Resource(config);
+        var resourceKey = ProxyComparison.Resource(kind, config.Name);
         RemediationResult Result(string outcome, string message, IReadOnlyList<FieldChange>? changes = null) => new(resource, outcome, message, changes ?? []);
         if (kind == ProxyKind.Envoy)
         {
             return Result("Skipped", "an Envoy sidecar takes its config from its control plane: push it again from there (e.g. restart the pod or istiod's push)");
         }
 
+        if (!ProxyReader.IsHttp(config.Admin) && !ProxyReader.IsSocket(config.Admin))
+        {
+            return Result("Skipped", $"the proxy is read from a file ({config.Admin}): there is nothing to write to");
+        }
+
+        // Caddy is put back whole: paths the fleet's ignore rules leave to the proxy would be overwritten too.
+        var ignored = Fleet.PolicyCache.EngineFor(config.Policy, "default").Policy.IgnoredPaths(resourceKey);
+        if (kind == ProxyKind.Caddy && ignored.Count > 0)
+        {
+            return Result("Skipped", $"not reverted: ignore rules leave {string.Join(", ", ignored)} to the proxy, and loading the declared config would overwrite them; revert the drifted paths by hand");
+        }
+
         try
         {
             var desired = await ReadDesiredAsync(config);
-            var found = Compare(config, desired, await ProxyReader.ReadLiveAsync(kind, config.Admin, config.Timeout));
+            string? etag = null;
+            byte[] running;
+            if (kind == ProxyKind.Caddy)
+            {
+                (running, etag) = await ProxyReader.ReadCaddyAsync(config.Admin, config.Timeout);
+            }
+            else
+            {
+                running = await ProxyReader.ReadLiveAsync(kind, config.Admin, config.Timeout);
+            }
+
+            var found = Compare(config, desired, running);
             var now = time.GetUtcNow();
             if (!SameDrifts([.. found.Select(d => DriftRecords.From(d, now))], state.State.Drifts))
             {
@@ -148,9 +172,9 @@ public sealed partial class ProxyGrain(
                     return Result("WouldChange", $"would load the declared config ({config.DesiredPath}) through {config.Admin}", changes);
                 }
 
-                await ProxyWriter.LoadCaddyAsync(config.Admin, desired, config.Timeout);
+                await ProxyWriter.LoadCaddyAsync(config.Admin, desired, etag, config.Timeout);
                 _judged = null;
-                return Result("Reverted", $"loaded the declared config ({config.DesiredPath}) through {config.Admin}", changes);
+                return Result("Reverted", $"loaded the declared config ({config.DesiredPath}) through {config.Admin}{(etag is null ? string.Empty : ", on the condition that it ran the config judged")}", changes);
             }
 
             var (commands, unfixable) = ProxyWriter.HaproxyCommands(found);
@@ -170,6 +194,10 @@ public sealed partial class ProxyGrain(
             await ProxyWriter.RunHaproxyAsync(config.Admin, commands, config.Timeout);
             _judged = null;
             return Result("Reverted", $"sent {string.Join("; ", commands)}{left}", fixable);
+        }
+        catch (ProxyChangedException e)
+        {
+            return Result("ChangedSinceDetection", "not reverted: " + e.Message + "; it is judged again first");
         }
         catch (ProxyReadException e)
         {
