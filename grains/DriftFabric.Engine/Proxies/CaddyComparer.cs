@@ -13,8 +13,12 @@ namespace DriftFabric.Engine.Proxies;
 /// <list type="bullet">
 /// <item>Paths are JSON pointers into the config; a route is addressed by its <c>@id</c> when it
 /// has one (<c>/routes[@id=api]</c>), else by position (<c>/routes[2]</c>).</item>
+/// <item>A route without <c>@id</c> is the same route as an identical one wherever it stands, else
+/// as the one at its position; one changed and moved at once is <c>Missing</c> where declared and
+/// <c>Added</c> where it runs.</item>
 /// <item>Route order is meaning (the first match wins): the same routes in another order are one
-/// drift at the list, <c>Modified</c>, with both orders.</item>
+/// drift at the list, <c>Modified</c>, with both orders (routes named by <c>@id</c>, else by their
+/// declared position, <c>[2]</c>).</item>
 /// <item>A reverse proxy's <c>upstreams</c> are a set: compared whatever their order, each
 /// addressed by its <c>dial</c>.</item>
 /// <item>Other lists of objects (handlers, matchers) are compared element by element in order
@@ -105,54 +109,136 @@ public sealed class CaddyComparer
         }
     }
 
-    /// <summary>Routes: by <c>@id</c> where set, else by position; the order of the routes both sides have is compared too.</summary>
+    /// <summary>
+    /// Routes: by <c>@id</c> where set; without one, the same route wherever it stands (so a
+    /// route moved is one order drift, not a route Added and one Missing), else the route at the
+    /// same position; then the order of every route found on both sides.
+    /// </summary>
     private void Routes(ListNode desired, ListNode live, string path, Severity severity, SourceLocation? source)
     {
-        var liveById = new Dictionary<string, Node>(StringComparer.Ordinal);
-        for (var i = 0; i < live.Count; i++)
+        var liveOf = Enumerable.Repeat(-1, desired.Count).ToArray();
+        var livePaired = new bool[live.Count];
+        void Pair(int d, int l)
         {
-            if (IdOf(live[i]) is { } id)
+            liveOf[d] = l;
+            livePaired[l] = true;
+        }
+
+        var liveById = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var l = 0; l < live.Count; l++)
+        {
+            if (IdOf(live[l]) is { } id)
             {
-                liveById.TryAdd(id, live[i]);
+                liveById.TryAdd(id, l);
             }
         }
 
-        var desiredIds = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < desired.Count; i++)
+        for (var d = 0; d < desired.Count; d++)
         {
-            if (IdOf(desired[i]) is { } id)
+            if (IdOf(desired[d]) is { } id && liveById.TryGetValue(id, out var l) && !livePaired[l])
             {
-                desiredIds.Add(id);
-                var other = liveById.GetValueOrDefault(id);
-                Value(desired[i], other, $"{path}[@id={id}]", RouteSeverity(severity, desired[i], other), source);
-            }
-            else
-            {
-                // Positional: the route at the same place, unless that place holds a route with an @id.
-                var other = i < live.Count && IdOf(live[i]) is null ? live[i] : null;
-                Value(desired[i], other, $"{path}[{i}]", RouteSeverity(severity, desired[i], other), source);
+                Pair(d, l);
+                Value(desired[d], live[l], $"{path}[@id={id}]", RouteSeverity(severity, desired[d], live[l]), source);
             }
         }
 
-        for (var i = 0; i < live.Count; i++)
+        // Without @id, an identical route in place is the same route; what differs in place is kept
+        // for the case that neither side's route turns up elsewhere.
+        var inPlace = new Dictionary<int, List<Drift>>();
+        for (var i = 0; i < Math.Min(desired.Count, live.Count); i++)
         {
-            if (IdOf(live[i]) is { } id ? !desiredIds.Contains(id) : i >= desired.Count || IdOf(desired[i]) is not null)
+            if (IdOf(desired[i]) is null && IdOf(live[i]) is null)
             {
-                Value(null, live[i], IdOf(live[i]) is { } added ? $"{path}[@id={added}]" : $"{path}[{i}]", RouteSeverity(severity, live[i], null), source);
+                var drifts = Drifts(desired[i], live[i], $"{path}[{i}]", RouteSeverity(severity, desired[i], live[i]), source);
+                if (drifts.Count == 0)
+                {
+                    Pair(i, i);
+                }
+                else
+                {
+                    inPlace[i] = drifts;
+                }
             }
         }
 
-        // The routes both sides name by @id, in each side's order: first match wins, so order is meaning.
-        var desiredOrder = Ids(desired).Where(liveById.ContainsKey).ToList();
-        var liveOrder = Ids(live).Where(desiredIds.Contains).ToList();
-        if (!desiredOrder.SequenceEqual(liveOrder, StringComparer.Ordinal))
+        // An identical route elsewhere: moved, which only the order below reports.
+        for (var d = 0; d < desired.Count; d++)
         {
-            // As severe as the most severe route it moves: an auth route moved behind a catch-all is bypassed.
-            var moved = desired.Items.Where(r => IdOf(r) is { } id && desiredOrder.IndexOf(id) != liveOrder.IndexOf(id));
-            var orderSeverity = moved.Any(ContainsAuthHandler) ? Severity.Critical : severity;
-            Emit(DriftKind.Modified, OrderNode(desiredOrder), OrderNode(liveOrder), path, orderSeverity, source);
+            if (liveOf[d] < 0 && IdOf(desired[d]) is null)
+            {
+                // In place (l == d) it already differed.
+                var l = Enumerable.Range(0, live.Count).FirstOrDefault(
+                    l => l != d && !livePaired[l] && IdOf(live[l]) is null && Drifts(desired[d], live[l], path, severity, source).Count == 0,
+                    -1);
+                if (l >= 0)
+                {
+                    Pair(d, l);
+                }
+            }
         }
+
+        // Changed, and the other side's route at its position is not found elsewhere: changed in place.
+        foreach (var (i, drifts) in inPlace)
+        {
+            if (liveOf[i] < 0 && !livePaired[i])
+            {
+                Pair(i, i);
+                _drifts.AddRange(drifts);
+            }
+        }
+
+        // What is left was removed or added, or changed and moved at once: Missing where the code
+        // has it, Added where it runs.
+        for (var d = 0; d < desired.Count; d++)
+        {
+            if (liveOf[d] < 0)
+            {
+                Value(desired[d], null, RouteAddress(path, desired[d], d), RouteSeverity(severity, desired[d], null), source);
+            }
+        }
+
+        for (var l = 0; l < live.Count; l++)
+        {
+            if (!livePaired[l])
+            {
+                Value(null, live[l], RouteAddress(path, live[l], l), RouteSeverity(severity, null, live[l]), source);
+            }
+        }
+
+        RouteOrder(desired, live, liveOf, path, severity, source);
     }
+
+    /// <summary>
+    /// The routes found on both sides, in each side's order, named by <c>@id</c> or else by their
+    /// declared position (<c>[2]</c>): first match wins, so another order is one drift with both.
+    /// </summary>
+    private void RouteOrder(ListNode desired, ListNode live, int[] liveOf, string path, Severity severity, SourceLocation? source)
+    {
+        var pairs = Enumerable.Range(0, desired.Count).Where(d => liveOf[d] >= 0).ToList();
+        var byLive = pairs.OrderBy(d => liveOf[d]).ToList();
+        if (pairs.SequenceEqual(byLive))
+        {
+            return;
+        }
+
+        // As severe as the most severe route it moves: an auth route moved behind a catch-all is bypassed.
+        var moved = pairs.Where((d, rank) => byLive[rank] != d);
+        var orderSeverity = moved.Any(d => ContainsAuthHandler(desired[d]) || ContainsAuthHandler(live[liveOf[d]])) ? Severity.Critical : severity;
+        Emit(DriftKind.Modified, OrderNode(pairs.Select(d => RouteName(desired[d], d))), OrderNode(byLive.Select(d => RouteName(desired[d], d))), path, orderSeverity, source);
+    }
+
+    /// <summary>What comparing <paramref name="desired"/> with <paramref name="live"/> finds, kept apart from this comparison's drifts.</summary>
+    private List<Drift> Drifts(Node desired, Node live, string path, Severity severity, SourceLocation? source)
+    {
+        var apart = new CaddyComparer(_resource);
+        apart.Value(desired, live, path, severity, source);
+        return apart._drifts;
+    }
+
+    private static string RouteAddress(string path, Node route, int position) =>
+        IdOf(route) is { } id ? $"{path}[@id={id}]" : $"{path}[{position}]";
+
+    private static string RouteName(Node route, int position) => IdOf(route) ?? $"[{position}]";
 
     private static Severity RouteSeverity(Severity severity, Node? desired, Node? live) =>
         ContainsAuthHandler(desired) || ContainsAuthHandler(live) ? Severity.Critical : severity;
@@ -235,11 +321,9 @@ public sealed class CaddyComparer
 
     private static string? IdOf(Node route) => route is MapNode map && map["@id"] is ScalarNode { Kind: NodeKind.String } id ? id.Text : null;
 
-    private static IEnumerable<string> Ids(ListNode routes) => routes.Items.Select(IdOf).OfType<string>();
-
     private static string? Dial(Node upstream) => upstream is MapNode map && map["dial"] is ScalarNode dial ? dial.Text : null;
 
-    private static ListNode OrderNode(List<string> ids) => new([.. ids.Select(id => (Node)ScalarNode.String(id))], 0);
+    private static ListNode OrderNode(IEnumerable<string> names) => new([.. names.Select(name => (Node)ScalarNode.String(name))], 0);
 
     private static string Last(string path) => path[(path.LastIndexOf('/') + 1)..];
 

@@ -41,6 +41,65 @@ public class CaddyComparerTests
         Assert.Equal("[\"b\",\"a\"]", drift.Live!.ToJson());
     }
 
+    private const string AuthRoute = """{"match":[{"path":["/admin/*"]}],"handle":[{"handler":"authentication","providers":{"http_basic":{}}}]}""";
+    private const string ApiRoute = """{"@id":"api","match":[{"path":["/api/*"]}],"handle":[{"handler":"reverse_proxy","upstreams":[{"dial":"a:1"}]}]}""";
+    private const string CatchAll = """{"handle":[{"handler":"static_response","body":"ok"}]}""";
+
+    [Fact]
+    public void A_route_without_an_id_moved_in_front_of_the_auth_route_is_one_critical_order_drift()
+    {
+        var drift = Assert.Single(CaddyComparer.Compare(
+            Proxy,
+            Json($$"""{"routes":[{{AuthRoute}},{{ApiRoute}},{{CatchAll}}]}"""),
+            Json($$"""{"routes":[{{CatchAll}},{{AuthRoute}},{{ApiRoute}}]}""")));
+
+        Assert.Equal(("/routes", DriftKind.Modified, Severity.Critical), (drift.Path, drift.Kind, drift.Severity));
+        Assert.Equal("""["[0]","api","[2]"]""", drift.Desired!.ToJson());
+        Assert.Equal("""["[2]","[0]","api"]""", drift.Live!.ToJson());
+    }
+
+    [Fact]
+    public void Routes_without_an_id_swapped_without_touching_auth_are_one_high_order_drift()
+    {
+        const string Other = """{"match":[{"path":["/b"]}],"handle":[{"handler":"static_response","body":"b"}]}""";
+
+        var drift = Assert.Single(CaddyComparer.Compare(Proxy, Json($$"""{"routes":[{{Other}},{{CatchAll}}]}"""), Json($$"""{"routes":[{{CatchAll}},{{Other}}]}""")));
+
+        Assert.Equal(("/routes", DriftKind.Modified, Severity.High), (drift.Path, drift.Kind, drift.Severity));
+        Assert.Equal(("""["[0]","[1]"]""", """["[1]","[0]"]"""), (drift.Desired!.ToJson(), drift.Live!.ToJson()));
+    }
+
+    [Fact]
+    public void A_route_without_an_id_removed_or_added_leaves_the_others_alone()
+    {
+        Assert.Equal(
+            ["/routes[0] Missing critical"],
+            Compare($$"""{"routes":[{{AuthRoute}},{{ApiRoute}},{{CatchAll}}]}""", $$"""{"routes":[{{ApiRoute}},{{CatchAll}}]}"""));
+        Assert.Equal(
+            ["/routes[1] Added high"],
+            Compare($$"""{"routes":[{{ApiRoute}},{{CatchAll}}]}""", $$"""{"routes":[{{ApiRoute}},{"handle":[{"handler":"static_response","body":"new"}]},{{CatchAll}}]}"""));
+    }
+
+    [Fact]
+    public void A_route_without_an_id_changed_and_moved_at_once_is_missing_where_declared_and_added_where_it_runs()
+    {
+        var drifts = Compare(
+            $$"""{"routes":[{{AuthRoute}},{{ApiRoute}},{{CatchAll}}]}""",
+            $$"""{"routes":[{"handle":[{"handler":"static_response","body":"maintenance"}]},{{AuthRoute}},{{ApiRoute}}]}""");
+
+        Assert.Equal(["/routes[0] Added high", "/routes[2] Missing high"], drifts);
+    }
+
+    [Fact]
+    public void Identical_routes_without_an_id_stay_paired_in_place()
+    {
+        Assert.Empty(Compare($$"""{"routes":[{{CatchAll}},{{CatchAll}}]}""", $$"""{"routes":[{{CatchAll}},{{CatchAll}}]}"""));
+        // The second one in place is the same route, so the first one changed (not: moved, and one missing).
+        Assert.Equal(
+            ["/routes[0]/handle[0]/body Modified high"],
+            Compare($$"""{"routes":[{{CatchAll}},{{CatchAll}}]}""", $$"""{"routes":[{"handle":[{"handler":"static_response","body":"no"}]},{{CatchAll}}]}"""));
+    }
+
     [Fact]
     public void Upstreams_compare_as_a_set_addressed_by_dial()
     {
