@@ -25,7 +25,8 @@ namespace DriftFabric.Engine.Proxies;
 /// (<c>/handle[0]</c>); lists of plain values are compared whole. Numbers compare by value.</item>
 /// <item>Severity: <c>critical</c> for anything inside an <c>authentication</c> handler, TLS
 /// (<c>tls</c>, <c>tls_connection_policies</c>, <c>automatic_https</c>), or a <c>headers</c> handler
-/// that touches an authentication header (a name containing <c>auth</c>, or <c>Cookie</c>);
+/// or a <c>reverse_proxy</c>'s <c>headers</c> that touch an authentication header
+/// (<see cref="ProxySecrets.IsAuthHeader"/>: a name containing <c>auth</c> or <c>api-key</c>, <c>Cookie</c>, <c>Set-Cookie</c>);
 /// <c>high</c> for routes, their matchers and upstreams; <c>medium</c> for the rest. A change of
 /// route order is as severe as the most severe route it moves.</item>
 /// </list>
@@ -293,12 +294,20 @@ public sealed class CaddyComparer
         : key is "match" or "handle" or "upstreams" or "routes" ? Max(severity, Severity.High)
         : severity;
 
-    /// <summary>An authentication handler, or a headers handler that touches an auth header, makes everything in it critical.</summary>
+    /// <summary>An authentication handler, or one that sets or strips an auth header, makes everything in it critical.</summary>
     private static Severity Escalate(Severity severity, params Node[] sides) =>
         sides.Any(side => side is MapNode map && IsAuthHandler(map)) ? Severity.Critical : severity;
 
+    /// <summary>
+    /// Authentication, a <c>headers</c> handler that touches an auth header, or a <c>reverse_proxy</c>
+    /// whose <c>headers</c> (to the upstream or back) do. Only its <c>headers</c>: an upstream's dial
+    /// (<c>auth-service:8080</c>) names a host, not a header.
+    /// </summary>
     private static bool IsAuthHandler(MapNode map) =>
-        map["handler"] is ScalarNode handler && (handler.Text == "authentication" || (handler.Text == "headers" && TouchesAuthHeader(map)));
+        map["handler"] is ScalarNode handler
+        && (handler.Text == "authentication"
+            || (handler.Text == "headers" && TouchesAuthHeader(map))
+            || (handler.Text == "reverse_proxy" && map["headers"] is { } headers && TouchesAuthHeader(headers)));
 
     /// <summary>A route (or any part) whose handlers, at any depth, include authentication.</summary>
     private static bool ContainsAuthHandler(Node? node) => node switch
@@ -310,14 +319,11 @@ public sealed class CaddyComparer
 
     private static bool TouchesAuthHeader(Node node) => node switch
     {
-        MapNode map => map.Entries.Any(e => IsAuthHeader(e.Key) || TouchesAuthHeader(e.Value)),
+        MapNode map => map.Entries.Any(e => ProxySecrets.IsAuthHeader(e.Key) || TouchesAuthHeader(e.Value)),
         ListNode list => list.Items.Any(TouchesAuthHeader),
-        ScalarNode scalar => IsAuthHeader(scalar.Text),
+        ScalarNode scalar => ProxySecrets.IsAuthHeader(scalar.Text),
         _ => false,
     };
-
-    private static bool IsAuthHeader(string name) =>
-        name.Contains("auth", StringComparison.OrdinalIgnoreCase) || name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) || name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase);
 
     private static string? IdOf(Node route) => route is MapNode map && map["@id"] is ScalarNode { Kind: NodeKind.String } id ? id.Text : null;
 

@@ -115,11 +115,29 @@ public class CaddyComparerTests
     [InlineData("""{"handler":"authentication","providers":{"http_basic":{"realm":"a"}}}""", """{"handler":"authentication","providers":{"http_basic":{"realm":"b"}}}""", "critical")]
     [InlineData("""{"handler":"headers","request":{"delete":["Authorization"]}}""", """{"handler":"headers","request":{"delete":[]}}""", "critical")]
     [InlineData("""{"handler":"headers","response":{"set":{"X-Frame-Options":["DENY"]}}}""", """{"handler":"headers","response":{"set":{"X-Frame-Options":["SAMEORIGIN"]}}}""", "high")]
+    [InlineData("""{"handler":"headers","request":{"set":{"X-Api-Key":["a"]}}}""", """{"handler":"headers","request":{"set":{"X-Api-Key":["b"]}}}""", "critical")]
+    [InlineData("""{"handler":"reverse_proxy","headers":{"request":{"set":{"Authorization":["Bearer a"]}}}}""", """{"handler":"reverse_proxy","headers":{"request":{"set":{"Authorization":["Bearer b"]}}}}""", "critical")]
+    [InlineData("""{"handler":"reverse_proxy","upstreams":[{"dial":"a:1"}]}""", """{"handler":"reverse_proxy","upstreams":[{"dial":"a:1"}],"headers":{"request":{"delete":["Cookie"]}}}""", "critical")]
+    [InlineData("""{"handler":"reverse_proxy","headers":{"response":{"add":{"Set-Cookie":["s=1"]}}}}""", """{"handler":"reverse_proxy","headers":{"response":{"add":{"Set-Cookie":["s=2"]}}}}""", "critical")]
+    [InlineData("""{"handler":"reverse_proxy","headers":{"request":{"replace":{"X-Api-Key":[{"search":"a","replace":"b"}]}}}}""", """{"handler":"reverse_proxy","headers":{"request":{"replace":{"X-Api-Key":[{"search":"a","replace":"c"}]}}}}""", "critical")]
+    [InlineData("""{"handler":"reverse_proxy","headers":{"request":{"set":{"X-Team":["a"]}}}}""", """{"handler":"reverse_proxy","headers":{"request":{"set":{"X-Team":["b"]}}}}""", "high")]
+    [InlineData("""{"handler":"reverse_proxy","upstreams":[{"dial":"auth-service:1","max_requests":1}]}""", """{"handler":"reverse_proxy","upstreams":[{"dial":"auth-service:1","max_requests":2}]}""", "high")]
     public void Authentication_and_auth_headers_are_critical(string desired, string live, string severity)
     {
         var drift = Assert.Single(CaddyComparer.Compare(Proxy, Json($$"""{"handle":[{{desired}}]}"""), Json($$"""{"handle":[{{live}}]}""")));
 
         Assert.Equal(severity, drift.Severity.ToText());
+    }
+
+    [Fact]
+    public void A_route_whose_reverse_proxy_sets_an_auth_header_is_an_auth_route()
+    {
+        const string Route = """{"@id":"api","handle":[{"handler":"reverse_proxy","headers":{"request":{"set":{"Authorization":["Bearer t"]}}},"upstreams":[{"dial":"a:1"}]}]}""";
+
+        Assert.Equal(["/routes[@id=api] Missing critical"], Compare($$"""{"routes":[{{Route}},{{CatchAll}}]}""", $$"""{"routes":[{{CatchAll}}]}"""));
+        Assert.Equal(
+            ["/routes Modified critical"],
+            Compare($$"""{"routes":[{{Route}},{{CatchAll}}]}""", $$"""{"routes":[{{CatchAll}},{{Route}}]}"""));
     }
 
     [Fact]
