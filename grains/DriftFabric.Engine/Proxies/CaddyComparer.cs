@@ -28,7 +28,8 @@ namespace DriftFabric.Engine.Proxies;
 /// or a <c>reverse_proxy</c>'s <c>headers</c> that touch an authentication header
 /// (<see cref="ProxySecrets.IsAuthHeader"/>: a name containing <c>auth</c> or <c>api-key</c>, <c>Cookie</c>, <c>Set-Cookie</c>);
 /// <c>high</c> for routes, their matchers and upstreams; <c>medium</c> for the rest. A change of
-/// route order is as severe as the most severe route it moves.</item>
+/// route order is as severe as the most severe route it moves, a part added or missing whole as
+/// the most severe thing in it.</item>
 /// </list>
 /// </remarks>
 public sealed class CaddyComparer
@@ -55,7 +56,7 @@ public sealed class CaddyComparer
         {
             if (live is not null && !live.IsEmpty)
             {
-                Emit(DriftKind.Added, null, live, path, Escalate(severity, live), source);
+                Emit(DriftKind.Added, null, live, path, Whole(severity, live), source);
             }
 
             return;
@@ -63,7 +64,7 @@ public sealed class CaddyComparer
 
         if (live is null || live.IsEmpty)
         {
-            Emit(DriftKind.Missing, desired, null, path, Escalate(severity, desired), source);
+            Emit(DriftKind.Missing, desired, null, path, Whole(severity, desired), source);
             return;
         }
 
@@ -293,6 +294,17 @@ public sealed class CaddyComparer
         Array.IndexOf(TlsKeys, key) >= 0 ? Severity.Critical
         : key is "match" or "handle" or "upstreams" or "routes" ? Max(severity, Severity.High)
         : severity;
+
+    /// <summary>
+    /// A part added or missing whole (a server, a route list emptied) is as severe as the most
+    /// severe thing in it would be on its own: an auth handler or TLS inside makes it critical.
+    /// </summary>
+    private static Severity Whole(Severity severity, Node node) => node switch
+    {
+        MapNode map => map.Entries.Where(e => !e.Value.IsEmpty).Aggregate(Escalate(severity, map), (worst, e) => Max(worst, Whole(KeySeverity(e.Key, severity), e.Value))),
+        ListNode list => list.Items.Aggregate(severity, (worst, item) => Max(worst, Whole(severity, item))),
+        _ => severity,
+    };
 
     /// <summary>An authentication handler, or one that sets or strips an auth header, makes everything in it critical.</summary>
     private static Severity Escalate(Severity severity, params Node[] sides) =>

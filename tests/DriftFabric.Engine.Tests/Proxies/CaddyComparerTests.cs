@@ -141,6 +141,21 @@ public class CaddyComparerTests
     }
 
     [Fact]
+    public void A_part_added_or_missing_whole_is_as_severe_as_what_it_holds()
+    {
+        const string Server = """{"listen":[":443"],"routes":[{"handle":[{"handler":"static_response","body":"ok"}]}]}""";
+
+        // The route list emptied takes the auth route with it.
+        Assert.Equal(["/routes Missing critical"], Compare($$"""{"routes":[{{AuthRoute}},{{CatchAll}}]}""", """{"routes":[]}"""));
+        Assert.Equal(["/routes Missing high"], Compare($$"""{"routes":[{{CatchAll}}]}""", """{"routes":[]}"""));
+        Assert.Equal(["/servers/b Added high"], Compare($$"""{"servers":{"a":{{Server}} } }""", $$"""{"servers":{"a":{{Server}},"b":{{Server}} } }"""));
+        Assert.Equal(
+            ["/servers/b Added critical"],
+            Compare($$"""{"servers":{"a":{{Server}} } }""", $$"""{"servers":{"a":{{Server}},"b":{"listen":[":80"],"automatic_https":{"disable":true} } } }"""));
+        Assert.Equal(["/servers/b Added medium"], Compare("""{"servers":{"a":{"listen":[":1"]}}}""", """{"servers":{"a":{"listen":[":1"]},"b":{"listen":[":80"],"automatic_https":{}}}}"""));
+    }
+
+    [Fact]
     public void Tls_is_critical_numbers_compare_by_value_and_live_only_fields_count()
     {
         var drifts = Compare(
