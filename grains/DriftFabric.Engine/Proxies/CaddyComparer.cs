@@ -45,10 +45,34 @@ public sealed class CaddyComparer
     public static IReadOnlyList<Drift> Compare(ResourceKey resource, Node desired, Node live, SourceLocation? source = null)
     {
         var comparer = new CaddyComparer(resource);
-        comparer.Value(desired, live, string.Empty, Severity.Medium, source);
+        if (desired is MapNode desiredConfig && live is MapNode liveConfig)
+        {
+            // The config itself is always there, if empty: what it lacks is missing key by key.
+            comparer.Map(desiredConfig, liveConfig, string.Empty, Severity.Medium, source);
+        }
+        else
+        {
+            comparer.Value(desired, live, string.Empty, Severity.Medium, source);
+        }
+
         comparer._drifts.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         return comparer._drifts;
     }
+
+    /// <summary>
+    /// The declared config (a file): one JSON object; a <see cref="ProxyReadException"/> naming the
+    /// file otherwise. Not <c>null</c>: a revert loads the declared config, and null would stop every app.
+    /// </summary>
+    public static MapNode ReadDeclared(byte[] bytes, string source) =>
+        IsNull(bytes)
+            ? throw new ProxyReadException(ProxyProblem.Invalid, source, "null declares no config; an empty Caddy config is {}")
+            : ProxyComparison.Json(bytes, source);
+
+    /// <summary>What Caddy runs, as <c>GET /config/</c> answers; <c>null</c> (no config loaded) is the empty config.</summary>
+    public static MapNode ReadRunning(byte[] bytes, string source) =>
+        IsNull(bytes) ? MapNode.Empty : ProxyComparison.Json(bytes, source);
+
+    private static bool IsNull(byte[] bytes) => bytes.AsSpan().Trim(" \t\r\n"u8).SequenceEqual("null"u8);
 
     private void Value(Node? desired, Node? live, string path, Severity severity, SourceLocation? source)
     {

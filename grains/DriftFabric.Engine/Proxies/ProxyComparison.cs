@@ -34,7 +34,7 @@ public static class ProxyComparison
         {
             ProxyKind.Haproxy => HaproxyComparer.Compare(resource, HaproxyConfig(desired, desiredSource), HaproxyRuntime(live, liveSource), source),
             ProxyKind.Envoy => EnvoyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource)),
-            _ => CaddyComparer.Compare(resource, Json(desired, desiredSource), Json(live, liveSource), source),
+            _ => CaddyComparer.Compare(resource, CaddyComparer.ReadDeclared(desired, desiredSource), CaddyComparer.ReadRunning(live, liveSource), source),
         };
         return [.. Apply(policy, resource, drifts).Select(ProxySecrets.Seal)];
     }

@@ -68,6 +68,24 @@ public class ProxyComparisonTests
         Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("null\n")]
+    [InlineData("{}")]
+    public void A_caddy_with_no_config_loaded_runs_none_of_the_declared_parts(string live)
+    {
+        const string Desired = """{"admin":{"listen":"127.0.0.1:2019"},"apps":{"http":{"servers":{"srv0":{"routes":[{"@id":"ops","handle":[{"handler":"authentication"}]}]}}}}}""";
+
+        Assert.Equal(["/admin Missing medium", "/apps Missing critical"], Compare(ProxyKind.Caddy, Desired, live).Select(d => $"{d.Path} {d.Kind} {d.Severity.ToText()}"));
+    }
+
+    [Fact]
+    public void A_declared_caddy_config_of_null_is_invalid_naming_the_file()
+    {
+        var e = Assert.Throws<ProxyReadException>(() => Compare(ProxyKind.Caddy, "null", "{}"));
+
+        Assert.Equal("desired.json: invalid: null declares no config; an empty Caddy config is {}", e.Message);
+    }
+
     [Fact]
     public void A_declared_config_that_does_not_read_is_invalid_naming_the_file_and_line()
     {
