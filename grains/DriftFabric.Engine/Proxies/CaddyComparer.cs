@@ -36,6 +36,9 @@ public sealed class CaddyComparer
 {
     private static readonly string[] TlsKeys = ["tls", "tls_connection_policies", "automatic_https"];
 
+    /// <summary>The keys at the top of a Caddy config, and <c>@id</c>, which any of its objects may carry.</summary>
+    private static readonly string[] TopLevelKeys = ["admin", "logging", "storage", "apps", "@id"];
+
     private readonly ResourceKey _resource;
     private readonly List<Drift> _drifts = [];
 
@@ -66,11 +69,27 @@ public sealed class CaddyComparer
     public static MapNode ReadDeclared(byte[] bytes, string source) =>
         IsNull(bytes)
             ? throw new ProxyReadException(ProxyProblem.Invalid, source, "null declares no config; an empty Caddy config is {}")
-            : ProxyComparison.Json(bytes, source);
+            : CaddyConfig(ProxyComparison.Json(bytes, source), source);
 
     /// <summary>What Caddy runs, as <c>GET /config/</c> answers; <c>null</c> (no config loaded) is the empty config.</summary>
     public static MapNode ReadRunning(byte[] bytes, string source) =>
-        IsNull(bytes) ? MapNode.Empty : ProxyComparison.Json(bytes, source);
+        IsNull(bytes) ? MapNode.Empty : CaddyConfig(ProxyComparison.Json(bytes, source), source);
+
+    /// <summary>
+    /// A JSON object whose top level Caddy's could have: another's (an Envoy dump's <c>configs</c>,
+    /// a stats page) would otherwise read as every declared part missing and all of its own added.
+    /// </summary>
+    private static MapNode CaddyConfig(MapNode config, string source)
+    {
+        var foreign = config.Entries.Where(e => Array.IndexOf(TopLevelKeys, e.Key) < 0).ToList();
+        if (foreign.Count == 0)
+        {
+            return config;
+        }
+
+        var named = string.Join(", ", foreign.Take(3).Select(e => $"'{(e.Key.Length > 40 ? e.Key[..40] + "..." : e.Key)}'"));
+        throw new ProxyReadException(ProxyProblem.Invalid, source, $"not a Caddy config: its top level has {named}{(foreign.Count > 3 ? ", ..." : string.Empty)}, where Caddy's has only admin, logging, storage and apps", foreign[0].Value.Line);
+    }
 
     private static bool IsNull(byte[] bytes) => bytes.AsSpan().Trim(" \t\r\n"u8).SequenceEqual("null"u8);
 
