@@ -42,7 +42,14 @@ public sealed class CaddyComparer
     private readonly ResourceKey _resource;
     private readonly List<Drift> _drifts = [];
 
-    private CaddyComparer(ResourceKey resource) => _resource = resource;
+    /// <summary>Only whether anything differs matters (is this route the same as that one?): the first drift ends it.</summary>
+    private readonly bool _firstDriftOnly;
+
+    private CaddyComparer(ResourceKey resource, bool firstDriftOnly = false)
+    {
+        _resource = resource;
+        _firstDriftOnly = firstDriftOnly;
+    }
 
     /// <summary>The drifts of a running Caddy (<paramref name="live"/>) from its declared config, ordered by path.</summary>
     public static IReadOnlyList<Drift> Compare(ResourceKey resource, Node desired, Node live, SourceLocation? source = null)
@@ -95,6 +102,11 @@ public sealed class CaddyComparer
 
     private void Value(Node? desired, Node? live, string path, Severity severity, SourceLocation? source)
     {
+        if (_firstDriftOnly && _drifts.Count > 0)
+        {
+            return;
+        }
+
         if (desired is null || desired.IsEmpty)
         {
             if (live is not null && !live.IsEmpty)
@@ -206,15 +218,17 @@ public sealed class CaddyComparer
             }
         }
 
-        // An identical route elsewhere: moved, which only the order below reports.
+        // An identical route elsewhere: moved, which only the order below reports. Only routes of
+        // the same shape are tried, so hundreds of routes changed at once are not tried each with each.
+        var liveByShape = Enumerable.Range(0, live.Count)
+            .Where(l => !livePaired[l] && IdOf(live[l]) is null)
+            .ToLookup(l => Shape(live[l]));
         for (var d = 0; d < desired.Count; d++)
         {
             if (liveOf[d] < 0 && IdOf(desired[d]) is null)
             {
                 // In place (l == d) it already differed.
-                var l = Enumerable.Range(0, live.Count).FirstOrDefault(
-                    l => l != d && !livePaired[l] && IdOf(live[l]) is null && Drifts(desired[d], live[l], path, severity, source).Count == 0,
-                    -1);
+                var l = liveByShape[Shape(desired[d])].FirstOrDefault(candidate => candidate != d && !livePaired[candidate] && Same(desired[d], live[candidate]), -1);
                 if (l >= 0)
                 {
                     Pair(d, l);
@@ -275,9 +289,52 @@ public sealed class CaddyComparer
     /// <summary>What comparing <paramref name="desired"/> with <paramref name="live"/> finds, kept apart from this comparison's drifts.</summary>
     private List<Drift> Drifts(Node desired, Node live, string path, Severity severity, SourceLocation? source)
     {
-        var apart = new CaddyComparer(_resource);
+        var apart = new CaddyComparer(_resource, _firstDriftOnly);
         apart.Value(desired, live, path, severity, source);
         return apart._drifts;
+    }
+
+    /// <summary>No drift between the two; each route is tried against many, so the first difference decides.</summary>
+    private bool Same(Node desired, Node live)
+    {
+        var probe = new CaddyComparer(_resource, firstDriftOnly: true);
+        probe.Value(desired, live, string.Empty, Severity.Medium, null);
+        return probe._drifts.Count == 0;
+    }
+
+    /// <summary>
+    /// A hash that two parts with no drift between them share: empty values count as absent, keys
+    /// in any order, upstreams as a set, trailing empty list elements as none, numbers by value.
+    /// Parts that differ may share it too; <see cref="Same"/> decides.
+    /// </summary>
+    private static int Shape(Node? node, string key = "")
+    {
+        switch (node)
+        {
+            case null:
+            case { IsEmpty: true }:
+                return 0;
+            case ScalarNode { Kind: NodeKind.Number } number:
+                return HashCode.Combine(NodeKind.Number, number.Approx == 0 ? 0d : number.Approx);
+            case ScalarNode scalar:
+                return HashCode.Combine(scalar.Kind, scalar.Text);
+            case MapNode map:
+                // A sum: the same whatever the keys' order.
+                return map.Entries.Aggregate(1, (hash, e) => e.Value.IsEmpty ? hash : unchecked(hash + HashCode.Combine(e.Key, Shape(e.Value, e.Key))));
+            case ListNode list when key == "upstreams":
+                return list.Items.Aggregate(2, (hash, item) => unchecked(hash + Shape(item)));
+            case ListNode list:
+                var items = list.Items.Select(item => Shape(item)).ToList();
+                var hashOfItems = new HashCode();
+                foreach (var item in items.Take(items.FindLastIndex(item => item != 0) + 1))
+                {
+                    hashOfItems.Add(item);
+                }
+
+                return hashOfItems.ToHashCode();
+            default:
+                return 0;
+        }
     }
 
     private static string RouteAddress(string path, Node route, int position) =>

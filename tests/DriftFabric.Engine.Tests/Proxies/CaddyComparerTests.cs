@@ -91,6 +91,17 @@ public class CaddyComparerTests
     }
 
     [Fact]
+    public void A_route_without_an_id_moved_is_found_whatever_its_key_order_empty_fields_number_forms_and_upstream_order()
+    {
+        const string Declared = """{"match":[{"path":["/x"]}],"handle":[{"handler":"reverse_proxy","flush_interval":10,"upstreams":[{"dial":"a:1"},{"dial":"b:1"}]}]}""";
+        const string Running = """{"terminal":null,"handle":[{"headers":{},"upstreams":[{"dial":"b:1"},{"dial":"a:1"}],"flush_interval":10.0,"handler":"reverse_proxy"},{}],"match":[{"path":["/x"]}]}""";
+
+        var drift = Assert.Single(CaddyComparer.Compare(Proxy, Json($$"""{"routes":[{{Declared}},{{CatchAll}}]}"""), Json($$"""{"routes":[{{CatchAll}},{{Running}}]}""")));
+
+        Assert.Equal(("/routes", """["[0]","[1]"]""", """["[1]","[0]"]"""), (drift.Path, drift.Desired!.ToJson(), drift.Live!.ToJson()));
+    }
+
+    [Fact]
     public void Identical_routes_without_an_id_stay_paired_in_place()
     {
         Assert.Empty(Compare($$"""{"routes":[{{CatchAll}},{{CatchAll}}]}""", $$"""{"routes":[{{CatchAll}},{{CatchAll}}]}"""));
