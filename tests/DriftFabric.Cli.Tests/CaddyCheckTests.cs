@@ -62,6 +62,25 @@ public sealed class CaddyCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_catch_all_moved_in_front_of_the_auth_route_is_one_critical_order_drift()
+    {
+        // The catch-all has no @id: the operator takes it out and inserts it first (PUT inserts at an index).
+        var catchAll = (await _caddy.ConfigAsync())["apps"]!["http"]!["servers"]!["srv0"]!["routes"]![2]!.ToJsonString();
+        await _caddy.DeleteAsync("config/apps/http/servers/srv0/routes/2");
+        await _caddy.PutAsync("config/apps/http/servers/srv0/routes/0", catchAll);
+
+        var (code, report) = await RunAsync(_caddy.Admin.ToString());
+
+        Assert.Equal(2, code);
+        var drift = Assert.Single(report.GetProperty("drifts").EnumerateArray());
+        static string Order(JsonElement names) => string.Join(" ", names.EnumerateArray().Select(name => name.GetString()));
+        // The ops route sets an auth header: moved behind the catch-all, it is bypassed.
+        Assert.Equal(
+            (Routes, "Modified", "critical", "ops api [2]", "[2] ops api"),
+            (drift.GetProperty("path").GetString(), drift.GetProperty("kind").GetString(), drift.GetProperty("severity").GetString(), Order(drift.GetProperty("desired")), Order(drift.GetProperty("live"))));
+    }
+
+    [Fact]
     public async Task The_fleet_specs_ignore_rules_and_severity_overrides_that_select_the_proxy_apply()
     {
         await _caddy.PatchAsync("config/apps/http/servers/srv0/routes/1/handle/0/upstreams", """[{"dial":"127.0.0.1:9002"},{"dial":"127.0.0.1:9999"}]""");
@@ -96,11 +115,17 @@ public sealed class CaddyCheckTests : IAsyncLifetime
     /// <summary>Runs the CLI: its exit status, the drifts as "path kind severity", the errors as "source message".</summary>
     private async Task<(int Code, string[] Drifts, string[] Errors)> CheckAsync(string live)
     {
-        var (code, stdout, stderr) = await CheckRunner.RunProcessAsync(Path.GetDirectoryName(_caddy.ConfigPath)!, "check", "--proxy", "caddy", "--desired", _caddy.ConfigPath, "--live", live, "--format", "json");
-        var report = JsonDocument.Parse(stdout.Length > 0 ? stdout : throw new InvalidOperationException(stderr)).RootElement;
+        var (code, report) = await RunAsync(live);
         return (
             code,
             [.. report.GetProperty("drifts").EnumerateArray().Select(d => $"{d.GetProperty("path").GetString()} {d.GetProperty("kind").GetString()} {d.GetProperty("severity").GetString()}")],
             [.. report.GetProperty("errors").EnumerateArray().Select(e => $"{e.GetProperty("source").GetString()} {e.GetProperty("message").GetString()}")]);
+    }
+
+    /// <summary>Runs the CLI: its exit status and its JSON report.</summary>
+    private async Task<(int Code, JsonElement Report)> RunAsync(string live)
+    {
+        var (code, stdout, stderr) = await CheckRunner.RunProcessAsync(Path.GetDirectoryName(_caddy.ConfigPath)!, "check", "--proxy", "caddy", "--desired", _caddy.ConfigPath, "--live", live, "--format", "json");
+        return (code, JsonDocument.Parse(stdout.Length > 0 ? stdout : throw new InvalidOperationException(stderr)).RootElement);
     }
 }

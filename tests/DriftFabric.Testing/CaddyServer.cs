@@ -95,6 +95,9 @@ public sealed class CaddyServer : IAsyncDisposable
     /// <summary>Changes the running config through the admin API, as an operator would (<c>PATCH /config/path</c>).</summary>
     public Task PatchAsync(string path, string json) => SendAsync(HttpMethod.Patch, path, json);
 
+    /// <summary><c>PUT /config/path</c>: creates, or inserts into an array at the index the path ends with.</summary>
+    public Task PutAsync(string path, string json) => SendAsync(HttpMethod.Put, path, json);
+
     /// <summary><c>DELETE /config/path</c> or <c>/id/...</c>.</summary>
     public Task DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path, null);
 

@@ -37,7 +37,7 @@ public static class ProxyComparison
         {
             ProxyKind.Haproxy => HaproxyComparer.Compare(resource, HaproxyConfig(desired, desiredSource), HaproxyRuntime(live, liveSource), source),
             ProxyKind.Envoy => EnvoyComparer.Compare(resource, ProxySecrets.Seal(Json(desired, desiredSource)), desiredSource, ProxySecrets.Seal(Json(live, liveSource)), liveSource),
-            _ => CaddyComparer.Compare(resource, ProxySecrets.Seal(Json(desired, desiredSource)), ProxySecrets.Seal(Json(live, liveSource)), source),
+            _ => CaddyComparer.Compare(resource, ProxySecrets.Seal(CaddyComparer.ReadDeclared(desired, desiredSource)), ProxySecrets.Seal(CaddyComparer.ReadRunning(live, liveSource)), source),
         };
         return [.. Apply(policy, resource, drifts)];
     }

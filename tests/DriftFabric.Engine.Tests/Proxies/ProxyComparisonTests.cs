@@ -12,12 +12,12 @@ public class ProxyComparisonTests
     [Fact]
     public void A_changed_basic_auth_password_hash_is_critical_drift_shown_only_as_digests()
     {
-        const string Desired = """{"routes":[{"@id":"admin","handle":[{"handler":"authentication","providers":{"http_basic":{"accounts":[{"username":"ops","password":"JDJhJDE0JGRlc2lyZWQ="}]}}}]}]}""";
-        var live = Desired.Replace("JDJhJDE0JGRlc2lyZWQ=", "JDJhJDE0JGJ5aGFuZA==", StringComparison.Ordinal);
+        var desired = InServer("""{"routes":[{"@id":"admin","handle":[{"handler":"authentication","providers":{"http_basic":{"accounts":[{"username":"ops","password":"JDJhJDE0JGRlc2lyZWQ="}]}}}]}]}""");
+        var live = desired.Replace("JDJhJDE0JGRlc2lyZWQ=", "JDJhJDE0JGJ5aGFuZA==", StringComparison.Ordinal);
 
-        var drift = Assert.Single(Compare(ProxyKind.Caddy, Desired, live));
+        var drift = Assert.Single(Compare(ProxyKind.Caddy, desired, live));
 
-        Assert.Equal(("/routes[@id=admin]/handle[0]/providers/http_basic/accounts[0]/password", Severity.Critical), (drift.Path, drift.Severity));
+        Assert.Equal(($"{Srv0}/routes[@id=admin]/handle[0]/providers/http_basic/accounts[0]/password", Severity.Critical), (drift.Path, drift.Severity));
         Assert.StartsWith("\"sha256:", drift.Desired!.ToJson(), StringComparison.Ordinal);
         Assert.StartsWith("\"sha256:", drift.Live!.ToJson(), StringComparison.Ordinal);
         Assert.NotEqual(drift.Desired.ToJson(), drift.Live.ToJson());
@@ -30,8 +30,8 @@ public class ProxyComparisonTests
         // A whole handler added by hand: the header it sets carries a token; its name and the rest stay readable.
         var drift = Assert.Single(Compare(
             ProxyKind.Caddy,
-            """{"routes":[{"@id":"api","handle":[]}]}""",
-            """{"routes":[{"@id":"api","handle":[{"handler":"headers","request":{"set":{"Authorization":["Bearer live-token-123"],"X-Team":["shop"]}}}]}]}"""));
+            InServer("""{"routes":[{"@id":"api","handle":[]}]}"""),
+            InServer("""{"routes":[{"@id":"api","handle":[{"handler":"headers","request":{"set":{"Authorization":["Bearer live-token-123"],"X-Team":["shop"]}}}]}]}""")));
 
         var live = drift.Live!.ToJson();
         Assert.DoesNotContain("live-token-123", live, StringComparison.Ordinal);
@@ -68,6 +68,46 @@ public class ProxyComparisonTests
         Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("null\n")]
+    [InlineData("{}")]
+    public void A_caddy_with_no_config_loaded_runs_none_of_the_declared_parts(string live)
+    {
+        const string Desired = """{"admin":{"listen":"127.0.0.1:2019"},"apps":{"http":{"servers":{"srv0":{"routes":[{"@id":"ops","handle":[{"handler":"authentication"}]}]}}}}}""";
+
+        Assert.Equal(["/admin Missing medium", "/apps Missing critical"], Compare(ProxyKind.Caddy, Desired, live).Select(d => $"{d.Path} {d.Kind} {d.Severity.ToText()}"));
+    }
+
+    [Fact]
+    public void A_declared_caddy_config_of_null_is_invalid_naming_the_file()
+    {
+        var e = Assert.Throws<ProxyReadException>(() => Compare(ProxyKind.Caddy, "null", "{}"));
+
+        Assert.Equal("desired.json: invalid: null declares no config; an empty Caddy config is {}", e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.BootstrapConfigDump"}]}""", "'configs'")]
+    [InlineData("""{"stats":[]}""", "'stats'")]
+    [InlineData("""{"apps":{},"routes":[],"handle":[]}""", "'routes', 'handle'")]
+    public void A_json_object_that_is_not_a_caddy_config_is_invalid_naming_the_source(string json, string foreign)
+    {
+        var running = Assert.Throws<ProxyReadException>(() => Compare(ProxyKind.Caddy, "{}", json));
+        var declared = Assert.Throws<ProxyReadException>(() => Compare(ProxyKind.Caddy, json, "{}"));
+
+        Assert.Equal((ProxyProblem.Invalid, ProxyProblem.Invalid), (running.Problem, declared.Problem));
+        Assert.StartsWith("http://127.0.0.1:2019/:1: invalid: not a Caddy config: its top level has " + foreign + ", where Caddy's has only admin, logging, storage and apps", running.Message, StringComparison.Ordinal);
+        Assert.StartsWith("desired.json:1: invalid: not a Caddy config", declared.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("""{"@id":"edge","admin":{"disabled":false},"logging":{"logs":{}},"storage":{"module":"file_system"},"apps":{}}""")]
+    public void Every_top_level_key_of_a_caddy_config_reads(string json)
+    {
+        Assert.Empty(Compare(ProxyKind.Caddy, json, json));
+    }
+
     [Fact]
     public void A_declared_config_that_does_not_read_is_invalid_naming_the_file_and_line()
     {
@@ -79,11 +119,19 @@ public class ProxyComparisonTests
 
     private static IReadOnlyList<Drift> Compare(ProxyKind kind, string desired, string live) =>
         ProxyComparison.Compare(kind, Edge, Encoding.UTF8.GetBytes(desired), "desired.json", Encoding.UTF8.GetBytes(live), "http://127.0.0.1:2019/");
+
+    /// <summary>Where <see cref="InServer"/> puts a server's fields.</summary>
+    internal const string Srv0 = "/apps/http/servers/srv0";
+
+    /// <summary>A whole Caddy config whose one HTTP server, srv0, is <paramref name="server"/>.</summary>
+    internal static string InServer(string server) => $$"""{"apps":{"http":{"servers":{"srv0":{{server}} } } } }""";
 }
 
 /// <summary>The fleet spec's ignore rules and severity overrides on proxy drifts: they apply when they select the proxy.</summary>
 public class ProxyPolicyTests
 {
+    private const string Srv0 = ProxyComparisonTests.Srv0;
+
     private const string Desired = """{"routes":[{"@id":"api","handle":[{"handler":"reverse_proxy","upstreams":[{"dial":"a:1"}]}]},{"handle":[{"handler":"static_response","body":"ok"}]}]}""";
     private const string Live = """{"routes":[{"@id":"api","handle":[{"handler":"reverse_proxy","upstreams":[{"dial":"b:1"}]}]},{"handle":[{"handler":"static_response","body":"maintenance"}]}]}""";
 
@@ -91,7 +139,7 @@ public class ProxyPolicyTests
     public void Without_rules_every_drift_stands()
     {
         Assert.Equal(
-            ["/routes[1]/handle[0]/body Modified high", "/routes[@id=api]/handle[0]/upstreams[dial=a:1] Missing high", "/routes[@id=api]/handle[0]/upstreams[dial=b:1] Added high"],
+            [$"{Srv0}/routes[1]/handle[0]/body Modified high", $"{Srv0}/routes[@id=api]/handle[0]/upstreams[dial=a:1] Missing high", $"{Srv0}/routes[@id=api]/handle[0]/upstreams[dial=b:1] Added high"],
             Compare(string.Empty));
     }
 
@@ -99,19 +147,19 @@ public class ProxyPolicyTests
     public void An_ignore_rule_that_selects_the_proxy_drops_the_drifts_at_or_below_its_path()
     {
         Assert.Equal(
-            ["/routes[1]/handle[0]/body Modified high"],
-            Compare("ignore:\n- kind: caddy/Proxy\n  path: /routes[@id=api]/handle[*]/upstreams\n"));
+            [$"{Srv0}/routes[1]/handle[0]/body Modified high"],
+            Compare($"ignore:\n- kind: caddy/Proxy\n  path: {Srv0}/routes[@id=api]/handle[*]/upstreams\n"));
         Assert.Empty(Compare("ignore:\n- resource: caddy/Proxy/_/edge\n"));
         // A rule for other resources leaves the proxy alone.
-        Assert.Equal(3, Compare("ignore:\n- kind: ConfigMap\n  path: /routes\n").Count);
+        Assert.Equal(3, Compare($"ignore:\n- kind: ConfigMap\n  path: {Srv0}/routes\n").Count);
     }
 
     [Fact]
     public void A_severity_override_sets_the_severity_of_the_drifts_it_matches_positions_included()
     {
         Assert.Equal(
-            ["/routes[1]/handle[0]/body Modified low", "/routes[@id=api]/handle[0]/upstreams[dial=a:1] Missing high", "/routes[@id=api]/handle[0]/upstreams[dial=b:1] Added critical"],
-            Compare("severity:\n- kind: Proxy\n  path: /routes[1]\n  severity: low\n- kind: Proxy\n  driftKind: Added\n  severity: critical\n"));
+            [$"{Srv0}/routes[1]/handle[0]/body Modified low", $"{Srv0}/routes[@id=api]/handle[0]/upstreams[dial=a:1] Missing high", $"{Srv0}/routes[@id=api]/handle[0]/upstreams[dial=b:1] Added critical"],
+            Compare($"severity:\n- kind: Proxy\n  path: {Srv0}/routes[1]\n  severity: low\n- kind: Proxy\n  driftKind: Added\n  severity: critical\n"));
     }
 
     [Theory]
@@ -130,7 +178,7 @@ public class ProxyPolicyTests
     {
         var spec = DriftFabric.Engine.Policy.FleetSpecReader.Parse("driftfabric.yaml", policy);
         Assert.Empty(spec.Errors);
-        return [.. ProxyComparison.Compare(ProxyKind.Caddy, ProxyComparison.Resource(ProxyKind.Caddy, "edge"), Encoding.UTF8.GetBytes(Desired), "edge.json", Encoding.UTF8.GetBytes(Live), "live", spec.Policy)
+        return [.. ProxyComparison.Compare(ProxyKind.Caddy, ProxyComparison.Resource(ProxyKind.Caddy, "edge"), Encoding.UTF8.GetBytes(ProxyComparisonTests.InServer(Desired)), "edge.json", Encoding.UTF8.GetBytes(ProxyComparisonTests.InServer(Live)), "live", spec.Policy)
             .Select(d => $"{d.Path} {d.Kind} {d.Severity.ToText()}")];
     }
 }

@@ -299,7 +299,10 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         Assert.Equal((1, 2), ((await fleet.Service("web").GetSummary()).Resources, (await fleet.Service("api").GetSummary()).Resources));
 
         // Declared as another kind: another resource, judged by another kind's rules; the envoy one's drifts are gone.
-        await fleet.LoadAsync(Sidecar.Replace("KIND", "caddy", StringComparison.Ordinal).Replace("SERVICES", "shop/api", StringComparison.Ordinal));
+        // (Its own configs: an Envoy dump is no Caddy config.)
+        fleet.Files.Write("proxies/caddy.json", """{"apps":{"http":{"servers":{"srv0":{"listen":[":8080"]}}}}}""");
+        fleet.Files.Write("proxies/caddy-running.json", """{"apps":{"http":{"servers":{"srv0":{"listen":[":8081"]}}}}}""");
+        await fleet.LoadAsync("{ name: sidecar, kind: caddy, admin: proxies/caddy-running.json, desired: proxies/caddy.json, services: [shop/api] }");
         var api = await fleet.Service("api").GetDrifts();
         Assert.NotEmpty(api);
         Assert.All(api, d => Assert.Equal("caddy/Proxy/_/sidecar", d.Resource));
