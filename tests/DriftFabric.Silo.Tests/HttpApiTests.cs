@@ -171,6 +171,8 @@ public sealed class HttpApiTests(ApiSilo api)
         const string Body = """{"action":"revert","resource":"apps/Deployment/shop/cart"}""";
         var (readOnly, refusal) = await api.PostAsync(Cart + "/remediate", ApiSilo.AcmeOnly, Body);
         var (otherTenant, _) = await api.PostAsync("/api/v1/tenants/globex/clusters/payments-prod/services/payments/ledger/remediate", ApiSilo.AcmeOnly, Body);
+        var (clusterReadOnly, clusterRefusal) = await api.PostAsync("/api/v1/tenants/acme/clusters/prod-eu/remediate", ApiSilo.AcmeOnly, """{"action":"revert"}""");
+        var (clusterNoToken, _) = await api.PostAsync("/api/v1/tenants/acme/clusters/prod-eu/remediate", null, """{"action":"revert"}""");
         var (_, before) = await api.GetAsync("/api/v1/tenants/acme", ApiSilo.AllTenants);
         var (status, report) = await api.PostAsync(Cart + "/remediate", ApiSilo.AllTenants, Body);
         var (_, after) = await api.GetAsync("/api/v1/tenants/acme", ApiSilo.AllTenants);
@@ -179,6 +181,8 @@ public sealed class HttpApiTests(ApiSilo api)
 
         Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Forbidden), (readOnly, otherTenant));
         Assert.Equal("this token has no write scope: remediation needs one", (string?)refusal!["error"]);
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized), (clusterReadOnly, clusterNoToken));
+        Assert.Equal("this token has no write scope: remediation needs one", (string?)clusterRefusal!["error"]);
         Assert.Equal(HttpStatusCode.OK, status);
         // A dry run unless asked otherwise; the example fleet is read from snapshots, so there is nothing to write to.
         Assert.True((bool)report!["dryRun"]!);
