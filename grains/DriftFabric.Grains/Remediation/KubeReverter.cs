@@ -103,19 +103,23 @@ public sealed class KubeReverter(IKubernetes client)
         // status, and with it resourceVersion, all the time); anything else does.
         var live = await GetAsync(target, ns, name, ct);
         var since = detected is null ? (live is null ? [] : Diff(null, live)) : live is null ? Diff(detected, new JsonObject()) : Diff(detected, live);
-        if (since.Count > 0)
-        {
-            return ChangedSince(request.Resource, since);
-        }
-
         if (live is null)
         {
-            return await CreateAsync(target, request.Resource, ns, body, dryRun, ct);
+            return since.Count > 0 ? ChangedSince(request.Resource, since) : await CreateAsync(target, request.Resource, ns, body, dryRun, ct);
         }
 
         // The object as it is now is the precondition: a change between here and the write is a 409.
         var version = live["metadata"]?["resourceVersion"]?.GetValue<string>();
         metadata["resourceVersion"] = version;
+        if (since.Count > 0)
+        {
+            // Changed, but perhaps back to the code (a revert before this one, not yet seen by the
+            // watch): then there is nothing to do, else nothing is done and the change is reported.
+            var (now, contested) = await ApplyAsync(target, ns, name, body, dryRun: true, force: false, ct);
+            return contested is null && Diff(live, now!).Count == 0 && Removal(live, request.AddedPaths).Changes.Count == 0
+                ? new RevertResult(request.Resource, RevertOutcome.InSync, "nothing to change: live already matches the code (it changed after the drift was detected)", [])
+                : ChangedSince(request.Resource, since);
+        }
 
         var (preview, conflicts) = await ApplyAsync(target, ns, name, body, dryRun: true, force: false, ct);
         var force = false;

@@ -118,6 +118,19 @@ public sealed class KubeReverterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_object_changed_back_to_the_code_since_detection_is_in_sync_and_nothing_is_written()
+    {
+        var live = ScaledByHand();
+        // A revert before this one (or its owner) put it back; the watch has not told the fabric yet.
+        _server.Edit("apps/v1", "Deployment", "shop", "web", d => d["spec"]!["replicas"] = 2, manager: "kubectl-scale");
+        var version = _server.ResourceVersion;
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
+
+        Assert.Equal((RevertOutcome.InSync, version), (result.Outcome, _server.ResourceVersion));
+    }
+
+    [Fact]
     public async Task A_status_update_since_detection_is_no_change_to_the_object()
     {
         var live = ScaledByHand();
