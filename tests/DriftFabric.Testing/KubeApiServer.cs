@@ -16,8 +16,10 @@ namespace DriftFabric.Testing;
 /// A Kubernetes API server in-process (Kestrel on 127.0.0.1) that speaks the real protocol to the
 /// real KubernetesClient: discovery, lists with a resourceVersion, chunked watch streams with
 /// ADDED/MODIFIED/DELETED/BOOKMARK/ERROR events, 410 Gone for compacted versions, server-set
-/// managedFields, and fault injection (drop watches, stall, fail requests, expire versions).
-/// Objects change through its methods, as an operator's kubectl would change them.
+/// managedFields, creates, server-side apply, JSON patches and deletes with their preconditions and
+/// dry runs, and fault injection (drop watches, stall, fail requests, expire versions, another
+/// writer's change just before a given request). Objects change through its methods, as an
+/// operator's kubectl would change them.
 /// </summary>
 public sealed class KubeApiServer : IAsyncDisposable
 {
@@ -202,6 +204,28 @@ public sealed class KubeApiServer : IAsyncDisposable
 
     private int _failStatus = 500;
 
+    /// <summary>
+    /// Runs <paramref name="change"/> once, just before the server handles the next request that
+    /// <paramref name="match"/> selects, as another writer acting between a client's read and its
+    /// write would. The task completes when it has run.
+    /// </summary>
+    public Task BeforeNext(Func<KubeRequest, bool> match, Action change)
+    {
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _hooks.Add((match, () =>
+            {
+                change();
+                ran.TrySetResult();
+            }));
+        }
+
+        return ran.Task;
+    }
+
+    private readonly List<(Func<KubeRequest, bool> Match, Action Run)> _hooks = [];
+
     /// <summary>Holds every request until the returned handle is disposed.</summary>
     public IDisposable Stall()
     {
@@ -234,6 +258,19 @@ public sealed class KubeApiServer : IAsyncDisposable
             await stall.Task.WaitAsync(context.RequestAborted);
         }
 
+        var request = new KubeRequest(context.Request.Method, context.Request.Path.Value ?? string.Empty, context.Request.QueryString.Value ?? string.Empty, context.Request.ContentType ?? string.Empty);
+        Action? hook = null;
+        lock (_lock)
+        {
+            var index = _hooks.FindIndex(h => h.Match(request));
+            if (index >= 0)
+            {
+                hook = _hooks[index].Run;
+                _hooks.RemoveAt(index);
+            }
+        }
+
+        hook?.Invoke();
         if (Interlocked.Decrement(ref _failNext) >= 0)
         {
             await WriteStatus(context, _failStatus, "InternalError", "injected failure");
@@ -245,9 +282,10 @@ public sealed class KubeApiServer : IAsyncDisposable
         var apply = context.Request.Method == "PATCH" && (context.Request.ContentType ?? string.Empty).StartsWith("application/apply-patch", StringComparison.Ordinal);
         var delete = context.Request.Method == "DELETE";
         var jsonPatch = context.Request.Method == "PATCH" && (context.Request.ContentType ?? string.Empty).StartsWith("application/json-patch+json", StringComparison.Ordinal);
-        if (context.Request.Method != "GET" && !apply && !delete && !jsonPatch)
+        var create = context.Request.Method == "POST";
+        if (context.Request.Method != "GET" && !apply && !delete && !jsonPatch && !create)
         {
-            await WriteStatus(context, 405, "MethodNotAllowed", "only reads, server-side apply and deletes are served over HTTP");
+            await WriteStatus(context, 405, "MethodNotAllowed", "only reads, creates, server-side apply, JSON patches and deletes are served over HTTP");
             return;
         }
 
@@ -285,6 +323,12 @@ public sealed class KubeApiServer : IAsyncDisposable
         if (type is null)
         {
             await WriteStatus(context, 404, "NotFound", $"the server could not find the requested resource ({context.Request.Path})");
+            return;
+        }
+
+        if (create)
+        {
+            await (name is null ? CreateAsync(context, type, ns) : WriteStatus(context, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
             return;
         }
 
@@ -581,73 +625,223 @@ public sealed class KubeApiServer : IAsyncDisposable
 
     /// <summary>
     /// A JSON patch (RFC 6902: <c>test</c> and <c>remove</c>) of one object, as an Update by the
-    /// request's <c>fieldManager</c>; a failed <c>test</c> is a 422 and changes nothing;
-    /// <c>dryRun=All</c> answers the result without storing it.
+    /// request's <c>fieldManager</c>; <c>dryRun=All</c> answers the result without storing it. As
+    /// on the real server, an object that does not exist is a 404, and a patch that does not apply
+    /// (a failed <c>test</c>, a path not in the object) is a 422 <c>Invalid</c> whose message does
+    /// not say which: the real one answers it with its generic message and no causes.
     /// </summary>
     private async Task JsonPatchAsync(HttpContext context, KubeResourceType type, string? ns, string name)
     {
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-        var ops = JsonNode.Parse(await reader.ReadToEndAsync(context.RequestAborted)) as JsonArray;
+        JsonArray? ops;
+        try
+        {
+            ops = JsonNode.Parse(await reader.ReadToEndAsync(context.RequestAborted)) as JsonArray;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            await WriteStatus(context, 400, "BadRequest", e.Message);
+            return;
+        }
+
+        if (ops is null)
+        {
+            await WriteStatus(context, 400, "BadRequest", "json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+            return;
+        }
+
         var manager = context.Request.Query["fieldManager"].ToString() is { Length: > 0 } m ? m : "unknown";
         var storedNs = type.Namespaced ? ns ?? "default" : string.Empty;
         var key = (TypeKey(type.Group, type.Kind), storedNs, name);
-        JsonObject next;
+        JsonObject? next;
+        bool found;
         lock (_lock)
         {
-            if (!_objects.TryGetValue(key, out var json))
+            found = _objects.TryGetValue(key, out var json);
+            next = found ? Patched(ManagedFieldsTracker.Parse(json!), ops) : null;
+            if (next is not null && context.Request.Query["dryRun"] != "All")
             {
-                next = null!;
+                next = Put(next, manager, null, null);
             }
-            else
+            else if (next is not null)
             {
-                var previous = ManagedFieldsTracker.Parse(json);
-                next = ManagedFieldsTracker.Parse(json);
-                foreach (var op in ops?.OfType<JsonObject>() ?? [])
-                {
-                    var path = op["path"]!.GetValue<string>().Split('/').Skip(1).Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
-                    JsonNode? parent = next;
-                    foreach (var segment in path[..^1])
-                    {
-                        parent = parent is JsonArray a ? a[int.Parse(segment, CultureInfo.InvariantCulture)] : parent?[segment];
-                    }
+                ManagedFieldsTracker.Record(ManagedFieldsTracker.Parse(json!), next, manager, null, DateTimeOffset.UtcNow);
+            }
+        }
 
-                    var last = path[^1];
-                    var target = parent is JsonArray list ? list[int.Parse(last, CultureInfo.InvariantCulture)] : parent?[last];
-                    switch (op["op"]!.GetValue<string>())
-                    {
-                        case "test" when !JsonNode.DeepEquals(target, op["value"]):
-                            next = null!;
-                            break;
-                        case "test":
-                            continue;
-                        case "remove" when target is not null && parent is JsonObject map:
-                            map.Remove(last);
-                            continue;
-                        case "remove" when target is not null && parent is JsonArray items:
-                            items.RemoveAt(int.Parse(last, CultureInfo.InvariantCulture));
-                            continue;
-                        default:
-                            next = null!;
-                            break;
-                    }
+        if (!found)
+        {
+            await WriteNotFound(context, type, name);
+            return;
+        }
 
+        if (next is null)
+        {
+            var status = Status(422, "Invalid", "the server rejected our request due to an error in our request");
+            status["details"] = new JsonObject();
+            context.Response.StatusCode = 422;
+            await WriteJson(context, status);
+            return;
+        }
+
+        await WriteJson(context, next);
+    }
+
+    /// <summary>The object with the operations applied in order, or null when one does not apply.</summary>
+    private static JsonObject? Patched(JsonObject obj, JsonArray ops)
+    {
+        foreach (var op in ops)
+        {
+            if (op?["path"]?.GetValue<string>() is not { } pointer || (pointer.Length > 0 && pointer[0] != '/'))
+            {
+                return null;
+            }
+
+            var path = pointer.Length == 0 ? [] : pointer[1..].Split('/').Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
+            JsonNode? parent = obj;
+            for (var i = 0; i < path.Length - 1 && parent is not null; i++)
+            {
+                parent = Child(parent, path[i]);
+            }
+
+            var target = path.Length == 0 ? obj : parent is null ? null : Child(parent, path[^1]);
+            var exists = path.Length == 0 || (parent is JsonObject o ? o.ContainsKey(path[^1]) : target is not null);
+            switch (op["op"]?.GetValue<string>())
+            {
+                case "test" when exists && JsonNode.DeepEquals(target, op["value"]):
                     break;
-                }
+                case "remove" when exists && parent is JsonObject map:
+                    map.Remove(path[^1]);
+                    break;
+                case "remove" when exists && parent is JsonArray items:
+                    items.RemoveAt(int.Parse(path[^1], CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    return null;
+            }
+        }
 
-                if (next is not null && context.Request.Query["dryRun"] != "All")
+        return obj;
+    }
+
+    private static JsonNode? Child(JsonNode parent, string segment) => parent switch
+    {
+        JsonObject map => map[segment],
+        JsonArray list when int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < list.Count => list[index],
+        _ => null,
+    };
+
+    /// <summary>
+    /// <c>POST</c> of a new object to its collection, as the real server does a create: 201 and the
+    /// stored object, its <c>fieldManager</c>'s fields recorded as an Update; 409
+    /// <c>AlreadyExists</c> when an object of that name exists (a dry run too); <c>dryRun=All</c>
+    /// answers the object without storing it. A body of another kind or namespace is a 400, a
+    /// <c>resourceVersion</c> in it a 500 (the storage refuses it).
+    /// </summary>
+    private async Task CreateAsync(HttpContext context, KubeResourceType type, string? ns)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        JsonObject body;
+        try
+        {
+            body = ManagedFieldsTracker.Parse(await reader.ReadToEndAsync(context.RequestAborted));
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            await WriteStatus(context, 400, "BadRequest", "error decoding the object: " + e.Message);
+            return;
+        }
+
+        var metadata = body["metadata"] as JsonObject;
+        var name = metadata?["name"]?.GetValue<string>();
+        var storedNs = type.Namespaced ? ns ?? "default" : string.Empty;
+        if (body["kind"]?.GetValue<string>() != type.Kind || body["apiVersion"]?.GetValue<string>() != type.ApiVersion)
+        {
+            await WriteStatus(context, 400, "BadRequest", $"the API version in the data ({body["apiVersion"]}) does not match the expected API version ({type.ApiVersion})");
+            return;
+        }
+
+        if (metadata is null || string.IsNullOrEmpty(name))
+        {
+            await WriteStatus(context, 422, "Invalid", $"{type.Kind} \"\" is invalid: metadata.name: Required value: name or generateName is required");
+            return;
+        }
+
+        if (type.Namespaced && metadata["namespace"]?.GetValue<string>() is { } bodyNs && bodyNs != storedNs)
+        {
+            await WriteStatus(context, 400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
+            return;
+        }
+
+        if (metadata["resourceVersion"] is not null)
+        {
+            await WriteStatus(context, 500, "InternalError", "Internal error occurred: resourceVersion should not be set on objects to be created");
+            return;
+        }
+
+        var dryRun = context.Request.Query["dryRun"] == "All";
+        var manager = context.Request.Query["fieldManager"].ToString() is { Length: > 0 } m ? m : "unknown";
+        if (type.Namespaced)
+        {
+            metadata["namespace"] = storedNs;
+        }
+
+        metadata.Remove("managedFields");
+        JsonObject? created = null;
+        lock (_lock)
+        {
+            if (!_objects.ContainsKey((TypeKey(type.Group, type.Kind), storedNs, name)))
+            {
+                var now = DateTimeOffset.UtcNow;
+                if (dryRun)
                 {
-                    next = Put(next, manager, null, null);
+                    ManagedFieldsTracker.Record(null, body, manager, null, now);
+                    metadata["uid"] = Guid.NewGuid().ToString();
+                    metadata["creationTimestamp"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+                    metadata["generation"] = 1;
+                    created = body;
                 }
-                else if (next is not null)
+                else
                 {
-                    ManagedFieldsTracker.Record(previous, next, manager, null, DateTimeOffset.UtcNow);
+                    created = Put(body, manager, null, now);
                 }
             }
         }
 
-        await (next is null
-            ? WriteStatus(context, 422, "Invalid", $"the JSON patch of {type.Plural} \"{name}\" does not apply: a test failed or a path is not in the object")
-            : WriteJson(context, next));
+        if (created is null)
+        {
+            var status = Status(409, "AlreadyExists", $"{Qualified(type)} \"{name}\" already exists");
+            status["details"] = Details(type, name);
+            context.Response.StatusCode = 409;
+            await WriteJson(context, status);
+            return;
+        }
+
+        context.Response.StatusCode = dryRun ? 200 : 201;
+        await WriteJson(context, created);
+    }
+
+    /// <summary>A resource as the API server names it in messages: <c>configmaps</c>, <c>deployments.apps</c>.</summary>
+    private static string Qualified(KubeResourceType type) => type.Group.Length == 0 ? type.Plural : $"{type.Plural}.{type.Group}";
+
+    private static JsonObject Details(KubeResourceType type, string name)
+    {
+        var details = new JsonObject { ["name"] = name };
+        if (type.Group.Length > 0)
+        {
+            details["group"] = type.Group;
+        }
+
+        details["kind"] = type.Plural;
+        return details;
+    }
+
+    private static async Task WriteNotFound(HttpContext context, KubeResourceType type, string name)
+    {
+        var status = Status(404, "NotFound", $"{Qualified(type)} \"{name}\" not found");
+        status["details"] = Details(type, name);
+        context.Response.StatusCode = 404;
+        await WriteJson(context, status);
     }
 
     /// <summary>

@@ -41,6 +41,7 @@ public static class SecretValues
     /// A Secret with every value replaced by its full digest (<c>sha256:</c> and 64 hex digits,
     /// over the decoded bytes), <c>stringData</c> folded into <c>data</c> first. Sealed Secrets
     /// compare exactly as the originals do, so the fabric keeps, sends and stores only these.
+    /// Sealing a sealed Secret changes nothing.
     /// </summary>
     public static MapNode Seal(MapNode secret)
     {
@@ -66,7 +67,7 @@ public static class SecretValues
         }
 
         if (sealedSecret.GetMap("metadata") is { } metadata && metadata.GetMap("annotations") is { } annotations
-            && annotations[LastAppliedAnnotation] is ScalarNode lastApplied)
+            && annotations[LastAppliedAnnotation] is ScalarNode lastApplied && !IsSealed(lastApplied.Text))
         {
             var digest = ScalarNode.String(FullDigest(Encoding.UTF8.GetBytes(lastApplied.Text)), lastApplied.Line);
             sealedSecret = sealedSecret.With("metadata", metadata.With("annotations", annotations.With(LastAppliedAnnotation, digest)));

@@ -784,7 +784,17 @@ public sealed partial class ClusterGrain(
             var results = new List<RemediationResult>();
             foreach (var input in inputs)
             {
-                results.Add(await RevertAsync(input, request));
+                try
+                {
+                    results.Add(await RevertAsync(input, request));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A result and an event, never an escape that leaves the rest of the set undone.
+                    var secret = ResourceKey.TryParse(input.Resource, out var key) && key.Kind == "Secret" && key.Group == ResourceKey.CoreGroup;
+                    LogRevertFailed(logger, secret ? null : e, request.Service.Key, input.Resource, e.GetType().Name);
+                    results.Add(new RemediationResult(input.Resource, nameof(RevertOutcome.Failed), $"not reverted: unexpected {e.GetType().Name}{(secret ? string.Empty : ": " + e.Message)}", []));
+                }
             }
 
             report = new RemediationReport(request.Service, request.Action, request.DryRun, results);
@@ -899,6 +909,10 @@ public sealed partial class ClusterGrain(
             }
         }
     }
+
+    // A Secret's failure is logged without its exception: a message might quote a value.
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Service {Service}: the revert of {Resource} failed unexpectedly ({Error})")]
+    private static partial void LogRevertFailed(ILogger logger, Exception? exception, string service, string resource, string error);
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Service {Service}: the remediation of {Resource} asked by its policy failed")]
     private static partial void LogRemediationFailed(ILogger logger, Exception exception, string service, string? resource);

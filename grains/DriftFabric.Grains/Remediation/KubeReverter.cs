@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DriftFabric.Abstractions;
+using DriftFabric.Engine.Paths;
 using DriftFabric.Grains.Kubernetes;
 using k8s;
 using k8s.Autorest;
@@ -59,7 +60,9 @@ public sealed record RevertRequest(string Resource, string DesiredJson, string? 
 /// <item>what the dry run's result changes against live is the preview; without <c>dryRun</c> the
 /// same request is then sent for real.</item>
 /// </list>
-/// Secrets are skipped: DriftFabric holds only digests of their values and would write those.
+/// A missing object is created (a create, refused when one of its name exists by then, never an
+/// apply, which would take it over). Secrets are skipped: DriftFabric holds only digests of their
+/// values and would write those. Every kind goes through the same calls, whatever its group.
 /// </summary>
 public sealed class KubeReverter(IKubernetes client)
 {
@@ -69,182 +72,249 @@ public sealed class KubeReverter(IKubernetes client)
 
     public async Task<RevertResult> RevertAsync(KubeTarget target, RevertRequest request, bool dryRun, CancellationToken ct = default)
     {
-        if (target.Group.Length == 0 && target.Kind == "Secret")
+        if (IsSecret(target))
         {
             return new RevertResult(request.Resource, RevertOutcome.Skipped, "Secrets are not reverted: DriftFabric keeps only digests of their values; re-run the pipeline that owns it", []);
         }
 
+        try
+        {
+            return await RevertObjectAsync(target, request, dryRun, ct);
+        }
+        catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
+        {
+            return Refused(request.Resource, "not reverted", e, secret: false);
+        }
+    }
+
+    private async Task<RevertResult> RevertObjectAsync(KubeTarget target, RevertRequest request, bool dryRun, CancellationToken ct)
+    {
         var body = JsonNode.Parse(request.DesiredJson)!.AsObject();
         var detected = request.LiveJson is null ? null : JsonNode.Parse(request.LiveJson)!.AsObject();
         var metadata = (body["metadata"] ??= new JsonObject()).AsObject();
-        var name = metadata["name"]?.GetValue<string>() ?? throw new ArgumentException($"{request.Resource}: the desired document has no name", nameof(request));
-        try
+        if (metadata["name"]?.GetValue<string>() is not { } name)
         {
-            // Changed since detection? Status and bookkeeping do not count (a controller updates
-            // status, and with it resourceVersion, all the time); anything else does.
-            var live = await GetAsync(target, name, ct);
-            var since = detected is null ? (live is null ? [] : Diff(null, live)) : live is null ? Diff(detected, new JsonObject()) : Diff(detected, live);
-            if (since.Count > 0)
+            return new RevertResult(request.Resource, RevertOutcome.Failed, "not reverted: the desired document has no name", []);
+        }
+
+        var ns = NamespaceOf(target, metadata);
+
+        // Changed since detection? Status and bookkeeping do not count (a controller updates
+        // status, and with it resourceVersion, all the time); anything else does.
+        var live = await GetAsync(target, ns, name, ct);
+        var since = detected is null ? (live is null ? [] : Diff(null, live)) : live is null ? Diff(detected, new JsonObject()) : Diff(detected, live);
+        if (live is null)
+        {
+            return since.Count > 0 ? ChangedSince(request.Resource, since) : await CreateAsync(target, request.Resource, ns, body, dryRun, ct);
+        }
+
+        // The object as it is now is the precondition: a change between here and the write is a 409.
+        var version = live["metadata"]?["resourceVersion"]?.GetValue<string>();
+        metadata["resourceVersion"] = version;
+        if (since.Count > 0)
+        {
+            // Changed, but perhaps back to the code (a revert before this one, not yet seen by the
+            // watch): then there is nothing to do, else nothing is done and the change is reported.
+            var (now, contested) = await ApplyAsync(target, ns, name, body, dryRun: true, force: false, ct);
+            return contested is null && Diff(live, now!).Count == 0 && Removal(live, request.AddedPaths).Changes.Count == 0
+                ? new RevertResult(request.Resource, RevertOutcome.InSync, "nothing to change: live already matches the code (it changed after the drift was detected)", [])
+                : ChangedSince(request.Resource, since);
+        }
+
+        var (preview, conflicts) = await ApplyAsync(target, ns, name, body, dryRun: true, force: false, ct);
+        var force = false;
+        if (conflicts is not null)
+        {
+            var foreign = conflicts.Where(c => !request.DriftedPaths.Any(p => Covers(p, c.Field, live))).ToList();
+            if (foreign.Count > 0)
+            {
+                return new RevertResult(request.Resource, RevertOutcome.Contested,
+                    $"not reverted: {string.Join("; ", foreign.Select(c => $"{c.Field} is owned by {c.Manager} and is not a drifted field"))}", []);
+            }
+
+            force = true;
+            (preview, _) = await ApplyAsync(target, ns, name, body, dryRun: true, force: true, ct);
+        }
+
+        var changes = Diff(live, preview!);
+        var (removal, removed) = Removal(live, request.AddedPaths);
+        if (changes.Count == 0 && removed.Count == 0)
+        {
+            return new RevertResult(request.Resource, RevertOutcome.InSync, "nothing to change: live already matches the code", []);
+        }
+
+        // The fields added outside the code, removed from the object as it is (a dry run too).
+        if (removal is not null && await RemoveAsync(target, ns, name, removal, version, dryRun: true, ct) is null)
+        {
+            return MovedOn(request.Resource, "not reverted");
+        }
+
+        if (dryRun)
+        {
+            return new RevertResult(request.Resource, RevertOutcome.WouldChange,
+                $"would change {Fields(changes.Count + removed.Count)}{(force ? ", taking them from their out-of-band managers" : string.Empty)}", [.. changes, .. removed]);
+        }
+
+        var applied = live;
+        if (changes.Count > 0)
+        {
+            (applied, conflicts) = await ApplyAsync(target, ns, name, body, dryRun: false, force, ct);
+            if (applied is null)
             {
                 return new RevertResult(request.Resource, RevertOutcome.ChangedSinceDetection,
-                    $"not reverted: the object changed after the drift was detected ({string.Join(", ", since.Select(c => c.Path).Take(5))}); it is judged again first", since);
+                    $"not reverted: since the dry run, {string.Join("; ", conflicts!.Select(c => $"{c.Field} was taken by {c.Manager}"))}; it is judged again first", []);
             }
+        }
 
-            // The object as it is now is the precondition: a change between here and the write is a 409.
-            if (live?["metadata"]?["resourceVersion"]?.GetValue<string>() is { } version)
+        var written = Diff(live, applied);
+        if (removed.Count > 0 && Removal(applied, request.AddedPaths) is ({ } afterApply, { Count: > 0 } left))
+        {
+            // The apply may already be written: what happens to the removal is said with it.
+            JsonObject? removedNow;
+            try
             {
-                metadata["resourceVersion"] = version;
+                removedNow = await RemoveAsync(target, ns, name, afterApply, applied["metadata"]?["resourceVersion"]?.GetValue<string>(), dryRun: false, ct);
             }
-
-            var (preview, conflicts) = await ApplyAsync(target, name, body, dryRun: true, force: false, ct);
-            var force = false;
-            if (conflicts is not null)
+            catch (Exception e) when (written.Count > 0 && !(e is OperationCanceledException && ct.IsCancellationRequested))
             {
-                var foreign = conflicts.Where(c => !request.DriftedPaths.Any(p => Covers(p, c.Field))).ToList();
-                if (foreign.Count > 0)
+                var failed = Refused(request.Resource, "not removed", e, secret: false);
+                if (failed.Outcome != RevertOutcome.ChangedSinceDetection)
                 {
-                    return new RevertResult(request.Resource, RevertOutcome.Contested,
-                        $"not reverted: {string.Join("; ", foreign.Select(c => $"{c.Field} is owned by {c.Manager} and is not a drifted field"))}", []);
+                    return new RevertResult(request.Resource, RevertOutcome.Failed,
+                        $"partly reverted: applied {Fields(written.Count)} as {FieldManager}; the fields added outside the code ({Paths(left)}) are left, {failed.Message}", written);
                 }
 
-                force = true;
-                (preview, _) = await ApplyAsync(target, name, body, dryRun: true, force: true, ct);
+                removedNow = null;
             }
 
-            var changes = Diff(live, preview!);
-            var (removal, removed) = Removal(live, request.AddedPaths);
-            if (changes.Count == 0 && removed.Count == 0)
+            if (removedNow is null)
             {
-                return new RevertResult(request.Resource, RevertOutcome.InSync, "nothing to change: live already matches the code", []);
+                return written.Count == 0 ? MovedOn(request.Resource, "not reverted")
+                    : new RevertResult(request.Resource, RevertOutcome.ChangedSinceDetection,
+                        $"partly reverted: applied {Fields(written.Count)} as {FieldManager}, then the object changed before the fields added outside the code were removed ({Paths(left)}); they are left, and it is judged again first", written);
             }
 
-            if (removed.Count > 0)
-            {
-                // The fields added outside the code, removed from the object as it is (a dry run too).
-                await PatchAsync(target, name, removal!, dryRun: true, force: null, ct);
-            }
-
-            if (dryRun)
-            {
-                return new RevertResult(request.Resource, RevertOutcome.WouldChange,
-                    $"would change {Fields(changes.Count + removed.Count)}{(force ? ", taking them from their out-of-band managers" : string.Empty)}", [.. changes, .. removed]);
-            }
-
-            var applied = live;
-            if (changes.Count > 0)
-            {
-                (applied, _) = await ApplyAsync(target, name, body, dryRun: false, force, ct);
-            }
-
-            if (removed.Count > 0)
-            {
-                var (afterApply, _) = Removal(applied, request.AddedPaths);
-                (applied, _) = await PatchAsync(target, name, afterApply!, dryRun: false, force: null, ct);
-            }
-
-            return new RevertResult(request.Resource, RevertOutcome.Reverted, $"reverted {Fields(changes.Count + removed.Count)} as {FieldManager}", Diff(live, applied!));
+            applied = removedNow;
         }
-        catch (Exception e) when (IsApiFailure(e))
-        {
-            return Refused(request.Resource, "not reverted", e);
-        }
+
+        return new RevertResult(request.Resource, RevertOutcome.Reverted, $"reverted {Fields(changes.Count + removed.Count)} as {FieldManager}", Diff(live, applied));
     }
+
+    /// <summary>
+    /// Creates a missing object from the code, after a dry run. A create, not an apply: an apply
+    /// would take over an object of that name made since the drift was detected, a create is
+    /// refused (409 AlreadyExists), and that is reported.
+    /// </summary>
+    private async Task<RevertResult> CreateAsync(KubeTarget target, string resource, string? ns, JsonObject body, bool dryRun, CancellationToken ct)
+    {
+        if (await PostAsync(target, ns, body, dryRun: true, ct) is not { } preview)
+        {
+            return CreatedMeanwhile(resource);
+        }
+
+        var changes = Diff(null, preview);
+        if (dryRun)
+        {
+            return new RevertResult(resource, RevertOutcome.WouldChange, "would create it from the code", changes);
+        }
+
+        return await PostAsync(target, ns, body, dryRun: false, ct) is { } created
+            ? new RevertResult(resource, RevertOutcome.Reverted, $"created it from the code as {FieldManager}", Diff(null, created))
+            : CreatedMeanwhile(resource);
+    }
+
+    private static RevertResult CreatedMeanwhile(string resource) =>
+        new(resource, RevertOutcome.ChangedSinceDetection, "not created: an object of that name was created after the drift was detected; it is judged again first", []);
+
+    private static RevertResult ChangedSince(string resource, List<FieldChange> since) =>
+        new(resource, RevertOutcome.ChangedSinceDetection, $"not reverted: the object changed after the drift was detected ({Paths(since)}); it is judged again first", since);
+
+    private static RevertResult MovedOn(string resource, string notDone) =>
+        new(resource, RevertOutcome.ChangedSinceDetection, $"{notDone}: the object changed after the drift was detected (its resourceVersion moved on); it is judged again first", []);
+
+    private static string Paths(IEnumerable<FieldChange> changes) => string.Join(", ", changes.Select(c => c.Path).Take(5));
 
     /// <summary>
     /// Deletes an object the code does not declare (only ever when asked explicitly): read again
     /// first, left alone when it changed since detection, deleted with its current
-    /// <c>resourceVersion</c> as a precondition, after a server-side dry run.
+    /// <c>resourceVersion</c> as a precondition, after a server-side dry run. A Secret is compared
+    /// sealed (its values as digests), and no value of it is ever part of the result.
     /// </summary>
     public async Task<RevertResult> DeleteAsync(KubeTarget target, string resource, string detectedJson, bool dryRun, CancellationToken ct = default)
     {
-        var detected = JsonNode.Parse(detectedJson)!.AsObject();
-        var name = detected["metadata"]?["name"]?.GetValue<string>() ?? throw new ArgumentException($"{resource}: the live object has no name", nameof(detectedJson));
+        var secret = IsSecret(target);
         try
         {
-            var live = await GetAsync(target, name, ct);
+            var detected = JsonNode.Parse(detectedJson)!.AsObject();
+            if (detected["metadata"]?["name"]?.GetValue<string>() is not { } name)
+            {
+                return new RevertResult(resource, RevertOutcome.Failed, "not deleted: the live object has no name", []);
+            }
+
+            var ns = NamespaceOf(target, detected["metadata"] as JsonObject);
+            var live = await GetAsync(target, ns, name, ct);
             if (live is null)
             {
                 return new RevertResult(resource, RevertOutcome.InSync, "nothing to delete: the object is gone already", []);
             }
 
-            // A Secret's values are held only as digests: its data is not compared, the rest is.
-            var since = target.Kind == "Secret" && target.Group.Length == 0 ? Diff(WithoutData(detected), WithoutData(live)) : Diff(detected, live);
+            var since = secret ? Diff(Sealed(detected), Sealed(live)) : Diff(detected, live);
             if (since.Count > 0)
             {
                 return new RevertResult(resource, RevertOutcome.ChangedSinceDetection,
-                    $"not deleted: the object changed after the drift was detected ({string.Join(", ", since.Select(c => c.Path).Take(5))})", since);
+                    $"not deleted: the object changed after the drift was detected ({Paths(since)})", since);
             }
 
             var version = live["metadata"]?["resourceVersion"]?.GetValue<string>();
             var gone = new List<FieldChange> { new(string.Empty, "(in the cluster)", null) };
-            await DeleteObjectAsync(target, name, version, dryRun: true, ct);
+            await DeleteObjectAsync(target, ns, name, version, dryRun: true, ct);
             if (dryRun)
             {
                 return new RevertResult(resource, RevertOutcome.WouldChange, "would delete it: it is not declared in the code", gone);
             }
 
-            await DeleteObjectAsync(target, name, version, dryRun: false, ct);
+            await DeleteObjectAsync(target, ns, name, version, dryRun: false, ct);
             return new RevertResult(resource, RevertOutcome.Reverted, "deleted: it is not declared in the code", gone);
         }
-        catch (Exception e) when (IsApiFailure(e))
+        catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
         {
-            return Refused(resource, "not deleted", e);
+            return Refused(resource, "not deleted", e, secret);
         }
     }
 
-    private static bool IsApiFailure(Exception e) => e is HttpOperationException or HttpRequestException or KubernetesException or TaskCanceledException;
+    private static bool IsSecret(KubeTarget target) => target.Group.Length == 0 && target.Kind == "Secret";
+
+    /// <summary>The namespace of a namespaced object: the watch's, else the document's own.</summary>
+    private static string? NamespaceOf(KubeTarget target, JsonObject? metadata) =>
+        !target.Namespaced ? null : target.Namespace ?? metadata?["namespace"]?.GetValue<string>() ?? "default";
 
     /// <summary>
-    /// What an API server's refusal means for a write: a 409 is the precondition (the object moved
-    /// on since it was read), anything else a failure with the server's answer.
+    /// What a failure means for a write: a 409 is the precondition (the object moved on since it
+    /// was read); an API server's other answers are failures naming the answer; anything else is a
+    /// failure naming the error (for a Secret only its type: a message might quote a value).
     /// </summary>
-    private static RevertResult Refused(string resource, string notDone, Exception e)
+    private static RevertResult Refused(string resource, string notDone, Exception e, bool secret)
     {
         if (e is HttpOperationException { Response.StatusCode: HttpStatusCode.Conflict })
         {
-            return new RevertResult(resource, RevertOutcome.ChangedSinceDetection, $"{notDone}: the object changed after the drift was detected (its resourceVersion moved on); it is judged again first", []);
+            return MovedOn(resource, notDone);
         }
 
-        var detail = e is HttpOperationException http ? $"{(int)http.Response.StatusCode} {StatusMessage(http.Response.Content) ?? http.Message}" : e.Message;
-        return new RevertResult(resource, RevertOutcome.Failed, $"{notDone}: the API server answered {detail}", []);
-    }
-
-    private static JsonObject WithoutData(JsonObject secret)
-    {
-        var copy = JsonNode.Parse(secret.ToJsonString())!.AsObject();
-        copy.Remove("data");
-        copy.Remove("stringData");
-        return copy;
-    }
-
-    private async Task DeleteObjectAsync(KubeTarget target, string name, string? version, bool dryRun, CancellationToken ct)
-    {
-        var options = new V1DeleteOptions
+        var detail = e switch
         {
-            Preconditions = version is null ? null : new V1Preconditions { ResourceVersion = version },
-            DryRun = dryRun ? ["All"] : null,
+            HttpOperationException http => $"the API server answered {(int)http.Response.StatusCode} {StatusMessage(http.Response.Content) ?? http.Message}",
+            HttpRequestException or KubernetesException or TaskCanceledException => $"the API server answered {e.Message}",
+            _ when secret => $"unexpected {e.GetType().Name}",
+            _ => $"unexpected {e.GetType().Name}: {e.Message}",
         };
-        var dry = dryRun ? "All" : null;
-        if (target.Group.Length > 0)
-        {
-            _ = target.Namespaced
-                ? await client.CustomObjects.DeleteNamespacedCustomObjectAsync(target.Group, target.Version, target.Namespace, target.Plural, name, options, dryRun: dry, cancellationToken: ct)
-                : await client.CustomObjects.DeleteClusterCustomObjectAsync(target.Group, target.Version, target.Plural, name, options, dryRun: dry, cancellationToken: ct);
-            return;
-        }
-
-        var ns = target.Namespace ?? string.Empty;
-        _ = target.Plural switch
-        {
-            "configmaps" => (object)await client.CoreV1.DeleteNamespacedConfigMapAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
-            "services" => await client.CoreV1.DeleteNamespacedServiceAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
-            "serviceaccounts" => await client.CoreV1.DeleteNamespacedServiceAccountAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
-            "persistentvolumeclaims" => await client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
-            "pods" => await client.CoreV1.DeleteNamespacedPodAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
-            "secrets" => await client.CoreV1.DeleteNamespacedSecretAsync(name, ns, options, dryRun: dry, cancellationToken: ct),
-            _ => throw new NotSupportedException($"core resource '{target.Plural}' is not deleted by DriftFabric"),
-        };
+        return new RevertResult(resource, RevertOutcome.Failed, $"{notDone}: {detail}", []);
     }
+
+    /// <summary>A Secret as the fabric holds it: every value a digest.</summary>
+    private static JsonObject Sealed(JsonObject secret) =>
+        Engine.Parsing.JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(secret.ToJsonString())) is [Engine.Model.MapNode map]
+            ? JsonNode.Parse(Engine.Comparison.SecretValues.Seal(map).ToUtf8Json())!.AsObject()
+            : throw new InvalidDataException("a Secret that is not a JSON object");
 
     /// <summary>
     /// A JSON patch removing the fields at <paramref name="paths"/> (drift syntax, resolved to
@@ -280,7 +350,7 @@ public sealed class KubeReverter(IKubernetes client)
     /// <summary>The JSON pointer of a drift path in an object (<c>[name=web]</c> resolved to its index), and the value there; null when it is not there.</summary>
     private static (string Pointer, JsonNode Value)? Pointer(JsonObject obj, string path)
     {
-        var steps = Engine.Paths.PathStep.Parse(path, out _);
+        var steps = PathStep.Parse(path, out _);
         if (steps is null || steps.Length == 0)
         {
             return null;
@@ -304,7 +374,7 @@ public sealed class KubeReverter(IKubernetes client)
             }
             else if (!step.IsElement && node is JsonObject map && map[step.Name] is { } child)
             {
-                pointer.Append('/').Append(step.Name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal));
+                pointer.Append('/').Append(PathStep.Escape(step.Name));
                 node = child;
             }
             else
@@ -318,31 +388,17 @@ public sealed class KubeReverter(IKubernetes client)
 
     private static string Fields(int count) => count == 1 ? "1 field" : $"{count} fields";
 
+    // Every kind goes through the CustomObjects calls: with the core group's empty name
+    // KubernetesClient addresses /api/v1, so one path serves ConfigMaps, Secrets and CRDs alike.
+
     /// <summary>The object as the API server has it now, or null when it does not exist.</summary>
-    private async Task<JsonObject?> GetAsync(KubeTarget target, string name, CancellationToken ct)
+    private async Task<JsonObject?> GetAsync(KubeTarget target, string? ns, string name, CancellationToken ct)
     {
         try
         {
-            if (target.Group.Length > 0)
-            {
-                var found = (JsonElement)(target.Namespaced
-                    ? await client.CustomObjects.GetNamespacedCustomObjectAsync(target.Group, target.Version, target.Namespace, target.Plural, name, ct)
-                    : await client.CustomObjects.GetClusterCustomObjectAsync(target.Group, target.Version, target.Plural, name, ct));
-                return JsonNode.Parse(found.GetRawText())!.AsObject();
-            }
-
-            var ns = target.Namespace ?? string.Empty;
-            object typed = target.Plural switch
-            {
-                "configmaps" => await client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: ct),
-                "services" => await client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: ct),
-                "serviceaccounts" => await client.CoreV1.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: ct),
-                "persistentvolumeclaims" => await client.CoreV1.ReadNamespacedPersistentVolumeClaimAsync(name, ns, cancellationToken: ct),
-                "pods" => await client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: ct),
-                "namespaces" => await client.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct),
-                _ => throw new NotSupportedException($"core resource '{target.Plural}' is not reverted by DriftFabric"),
-            };
-            return JsonNode.Parse(KubernetesJson.Serialize(typed))!.AsObject();
+            return ToObject(target.Namespaced
+                ? await client.CustomObjects.GetNamespacedCustomObjectAsync(target.Group, target.Version, ns, target.Plural, name, ct)
+                : await client.CustomObjects.GetClusterCustomObjectAsync(target.Group, target.Version, target.Plural, name, ct));
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -350,46 +406,82 @@ public sealed class KubeReverter(IKubernetes client)
         }
     }
 
+    /// <summary>A create (<c>POST</c>) by <see cref="FieldManager"/>; null when an object of that name exists (409 AlreadyExists).</summary>
+    private async Task<JsonObject?> PostAsync(KubeTarget target, string? ns, JsonObject body, bool dryRun, CancellationToken ct)
+    {
+        var dry = dryRun ? "All" : null;
+        try
+        {
+            return ToObject(target.Namespaced
+                ? await client.CustomObjects.CreateNamespacedCustomObjectAsync(body, target.Group, target.Version, ns, target.Plural, dry, FieldManager, cancellationToken: ct)
+                : await client.CustomObjects.CreateClusterCustomObjectAsync(body, target.Group, target.Version, target.Plural, dry, FieldManager, cancellationToken: ct));
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return null;
+        }
+    }
+
+    private async Task DeleteObjectAsync(KubeTarget target, string? ns, string name, string? version, bool dryRun, CancellationToken ct)
+    {
+        var options = new V1DeleteOptions
+        {
+            Preconditions = version is null ? null : new V1Preconditions { ResourceVersion = version },
+            DryRun = dryRun ? ["All"] : null,
+        };
+        var dry = dryRun ? "All" : null;
+        _ = target.Namespaced
+            ? await client.CustomObjects.DeleteNamespacedCustomObjectAsync(target.Group, target.Version, ns, target.Plural, name, options, dryRun: dry, cancellationToken: ct)
+            : await client.CustomObjects.DeleteClusterCustomObjectAsync(target.Group, target.Version, target.Plural, name, options, dryRun: dry, cancellationToken: ct);
+    }
+
     /// <summary>
     /// One server-side apply. A 409 that names conflicting managers comes back as conflicts; a 409
     /// without them (the precondition failed) and every other error are thrown.
     /// </summary>
     private Task<(JsonObject? Result, List<(string Manager, string Field)>? Conflicts)> ApplyAsync(
-        KubeTarget target, string name, JsonObject body, bool dryRun, bool force, CancellationToken ct) =>
-        PatchAsync(target, name, new V1Patch(body.ToJsonString(), V1Patch.PatchType.ApplyPatch), dryRun, force, ct);
+        KubeTarget target, string? ns, string name, JsonObject body, bool dryRun, bool force, CancellationToken ct) =>
+        PatchAsync(target, ns, name, new V1Patch(body.ToJsonString(), V1Patch.PatchType.ApplyPatch), dryRun, force, ct);
+
+    /// <summary>
+    /// The removal's JSON patch; null when its test failed because the object moved on. The real
+    /// server answers a failed test with a bare 422, as it answers a path that is not there: only
+    /// the object's resourceVersion, read again, tells the two apart.
+    /// </summary>
+    private async Task<JsonObject?> RemoveAsync(KubeTarget target, string? ns, string name, V1Patch removal, string? tested, bool dryRun, CancellationToken ct)
+    {
+        try
+        {
+            return (await PatchAsync(target, ns, name, removal, dryRun, force: null, ct)).Result;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.UnprocessableEntity)
+        {
+            if ((await GetAsync(target, ns, name, ct))?["metadata"]?["resourceVersion"]?.GetValue<string>() != tested)
+            {
+                return null;
+            }
+
+            throw;
+        }
+    }
 
     private async Task<(JsonObject? Result, List<(string Manager, string Field)>? Conflicts)> PatchAsync(
-        KubeTarget target, string name, V1Patch patch, bool dryRun, bool? force, CancellationToken ct)
+        KubeTarget target, string? ns, string name, V1Patch patch, bool dryRun, bool? force, CancellationToken ct)
     {
         var dry = dryRun ? "All" : null;
         try
         {
-            if (target.Group.Length > 0)
-            {
-                var result = (JsonElement)(target.Namespaced
-                    ? await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, target.Group, target.Version, target.Namespace, target.Plural, name, dry, FieldManager, force: force, cancellationToken: ct)
-                    : await client.CustomObjects.PatchClusterCustomObjectAsync(patch, target.Group, target.Version, target.Plural, name, dry, FieldManager, force: force, cancellationToken: ct));
-                return (JsonNode.Parse(result.GetRawText())!.AsObject(), null);
-            }
-
-            var ns = target.Namespace ?? string.Empty;
-            object typed = target.Plural switch
-            {
-                "configmaps" => await client.CoreV1.PatchNamespacedConfigMapAsync(patch, name, ns, dry, FieldManager, force: force, cancellationToken: ct),
-                "services" => await client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, dry, FieldManager, force: force, cancellationToken: ct),
-                "serviceaccounts" => await client.CoreV1.PatchNamespacedServiceAccountAsync(patch, name, ns, dry, FieldManager, force: force, cancellationToken: ct),
-                "persistentvolumeclaims" => await client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(patch, name, ns, dry, FieldManager, force: force, cancellationToken: ct),
-                "pods" => await client.CoreV1.PatchNamespacedPodAsync(patch, name, ns, dry, FieldManager, force: force, cancellationToken: ct),
-                "namespaces" => await client.CoreV1.PatchNamespaceAsync(patch, name, dry, FieldManager, force: force, cancellationToken: ct),
-                _ => throw new NotSupportedException($"core resource '{target.Plural}' is not reverted by DriftFabric"),
-            };
-            return (JsonNode.Parse(KubernetesJson.Serialize(typed))!.AsObject(), null);
+            return (ToObject(target.Namespaced
+                ? await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, target.Group, target.Version, ns, target.Plural, name, dry, FieldManager, force: force, cancellationToken: ct)
+                : await client.CustomObjects.PatchClusterCustomObjectAsync(patch, target.Group, target.Version, target.Plural, name, dry, FieldManager, force: force, cancellationToken: ct)), null);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && Conflicts(e.Response.Content) is { Count: > 0 } conflicts)
         {
             return (null, conflicts);
         }
     }
+
+    private static JsonObject ToObject(object body) => JsonNode.Parse(((JsonElement)body).GetRawText())!.AsObject();
 
     /// <summary>The conflicting managers and fields of an apply's 409 (<c>details.causes</c>, reason FieldManagerConflict).</summary>
     private static List<(string Manager, string Field)>? Conflicts(string? status)
@@ -434,18 +526,175 @@ public sealed class KubeReverter(IKubernetes client)
     }
 
     /// <summary>
-    /// True when a conflicting field (<c>.spec.template.spec.containers[name="web"].image</c>) is a
-    /// drifted path (<c>/spec/template/spec/containers[name=web]/image</c>) or lies below or above one.
+    /// True when a conflicting field as the API server names it
+    /// (<c>.spec.template.spec.containers[name="web"].image</c>, <c>.metadata.annotations.example.com/owner</c>)
+    /// is a drifted path (<c>/spec/template/spec/containers[name=web]/image</c>,
+    /// <c>/metadata/annotations/example.com~1owner</c>) or lies below or above one. The server does
+    /// not escape its keys, which may hold dots and slashes: each is read against the keys
+    /// <paramref name="obj"/> has at that place.
     /// </summary>
-    public static bool Covers(string driftPath, string conflictField)
+    internal static bool Covers(string driftPath, string conflictField, JsonNode? obj)
     {
-        var drift = Normalize(driftPath.Replace('/', '.'));
-        var field = Normalize(conflictField);
-        return drift == field || field.StartsWith(drift + ".", StringComparison.Ordinal) || field.StartsWith(drift + "[", StringComparison.Ordinal)
-            || drift.StartsWith(field + ".", StringComparison.Ordinal) || drift.StartsWith(field + "[", StringComparison.Ordinal);
+        if (PathStep.Parse(driftPath, out _) is not { } steps)
+        {
+            return false;
+        }
+
+        var at = 0;
+        var node = obj;
+        foreach (var step in steps)
+        {
+            if (at == conflictField.Length)
+            {
+                // The conflicting field holds the drifted one (an atomic list or map).
+                return true;
+            }
+
+            if (step.IsElement)
+            {
+                if (conflictField[at] != '[' || SelectorEnd(conflictField, at) is not { } end || !Selects(conflictField[(at + 1)..end], step))
+                {
+                    return false;
+                }
+
+                at = end + 1;
+                node = node is JsonArray list ? Element(list, step) : null;
+            }
+            else
+            {
+                if (conflictField[at] != '.' || KeyAt(conflictField, at + 1, node as JsonObject, step.Name) != step.Name)
+                {
+                    return false;
+                }
+
+                at += 1 + step.Name.Length;
+                node = node?[step.Name];
+            }
+        }
+
+        return true;
     }
 
-    private static string Normalize(string path) => path.Replace("\"", string.Empty, StringComparison.Ordinal).Replace(",protocol=TCP", string.Empty, StringComparison.Ordinal);
+    /// <summary>
+    /// The key a server's field name has at <paramref name="start"/>: the longest key of
+    /// <paramref name="map"/> written there that ends the name or holds more below it; without the
+    /// map, <paramref name="expected"/> when it is written there, else the text up to the next step.
+    /// </summary>
+    private static string KeyAt(string field, int start, JsonObject? map, string expected)
+    {
+        bool EndsAt(int end) => end == field.Length || field[end] is '.' or '[';
+        bool WrittenAt(string key) => string.CompareOrdinal(field, start, key, 0, key.Length) == 0 && start + key.Length <= field.Length && EndsAt(start + key.Length);
+
+        if (map is not null)
+        {
+            string? found = null;
+            foreach (var (key, value) in map)
+            {
+                if (WrittenAt(key) && (start + key.Length == field.Length || value is JsonObject or JsonArray) && key.Length > (found?.Length ?? -1))
+                {
+                    found = key;
+                }
+            }
+
+            if (found is not null)
+            {
+                return found;
+            }
+        }
+
+        if (WrittenAt(expected))
+        {
+            return expected;
+        }
+
+        var next = field.AsSpan(start).IndexOfAny('.', '[');
+        return next < 0 ? field[start..] : field.Substring(start, next);
+    }
+
+    /// <summary>The index of the <c>]</c> closing the selector at <paramref name="start"/> (its values are JSON: a string may hold one).</summary>
+    private static int? SelectorEnd(string field, int start)
+    {
+        var quoted = false;
+        for (var i = start + 1; i < field.Length; i++)
+        {
+            switch (field[i])
+            {
+                case '\\' when quoted:
+                    i++;
+                    break;
+                case '"':
+                    quoted = !quoted;
+                    break;
+                case ']' when !quoted:
+                    return i;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// True when a server's selector (<c>name="web"</c>, <c>containerPort=80,protocol="TCP"</c>,
+    /// <c>2</c>) picks the element a drift step names (<c>[name=web]</c>, <c>[containerPort=80]</c>, <c>[2]</c>).
+    /// </summary>
+    private static bool Selects(string selector, PathStep step)
+    {
+        if (step.IsPosition)
+        {
+            return selector == step.Name;
+        }
+
+        foreach (var (key, value) in SelectorPairs(selector))
+        {
+            if (key == step.KeyField)
+            {
+                try
+                {
+                    return (JsonNode.Parse(value) is JsonValue v && v.TryGetValue<string>(out var text) ? text : value) == step.Name;
+                }
+                catch (JsonException)
+                {
+                    return value == step.Name;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static IEnumerable<(string Key, string Value)> SelectorPairs(string selector)
+    {
+        var quoted = false;
+        var from = 0;
+        for (var i = 0; i <= selector.Length; i++)
+        {
+            if (i < selector.Length && selector[i] == '\\' && quoted)
+            {
+                i++;
+                continue;
+            }
+
+            if (i < selector.Length && selector[i] == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (i == selector.Length || (selector[i] == ',' && !quoted))
+            {
+                var pair = selector[from..i];
+                var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                if (eq > 0)
+                {
+                    yield return (pair[..eq], pair[(eq + 1)..]);
+                }
+
+                from = i + 1;
+            }
+        }
+    }
+
+    private static JsonNode? Element(JsonArray list, PathStep step) => step.IsPosition
+        ? int.TryParse(step.Name, out var index) && index >= 0 && index < list.Count ? list[index] : null
+        : list.FirstOrDefault(item => item?[step.KeyField!]?.ToString() == step.Name);
 
     /// <summary>What differs between live and the applied result, leaf by leaf (bookkeeping and status left out).</summary>
     public static List<FieldChange> Diff(JsonObject? before, JsonObject after)
@@ -481,7 +730,7 @@ public sealed class KubeReverter(IKubernetes client)
         {
             foreach (var key in b.Select(kv => kv.Key).Union(a.Select(kv => kv.Key)).Order(StringComparer.Ordinal))
             {
-                Diff(b[key], a[key], path + "/" + key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal), changes);
+                Diff(b[key], a[key], path + "/" + PathStep.Escape(key), changes);
             }
         }
         else if (before is JsonArray bl && after is JsonArray al && bl.Count == al.Count && bl.All(i => i is JsonObject { } o && o["name"] is not null))

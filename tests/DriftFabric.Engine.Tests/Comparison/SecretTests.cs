@@ -135,6 +135,16 @@ public class SecretTests
         Assert.Equal((plain.Path, plain.Kind, plain.Desired!.ToJson(), plain.Live!.ToJson()), (drift.Path, drift.Kind, drift.Desired!.ToJson(), drift.Live!.ToJson()));
     }
 
+    [Fact]
+    public void Sealing_a_sealed_secret_changes_nothing()
+    {
+        var live = Drifts.Load("live.yaml", Live($"data: {{username: {Base64("app")}, password: {Base64("rotated-77")}}}")).Manifests[0].Root;
+
+        var once = SecretValues.Seal(live);
+
+        Assert.Equal(once.ToJson(), SecretValues.Seal(once).ToJson());
+    }
+
     private static void AssertSealingHidesValues(List<Engine.Manifests.Manifest> manifests)
     {
         foreach (var manifest in manifests)

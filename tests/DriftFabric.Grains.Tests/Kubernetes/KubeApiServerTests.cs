@@ -190,6 +190,71 @@ public sealed class KubeApiServerTests : IAsyncLifetime
         Assert.Equal("""{"f:data":{"f:shared":{}}}""", owners["helm"]);
     }
 
+    [Fact]
+    public async Task A_create_stores_a_new_object_as_an_update_by_its_manager_and_refuses_a_name_taken_with_409_already_exists()
+    {
+        var body = k8s.KubernetesJson.Deserialize<k8s.Models.V1ConfigMap>(Config);
+
+        var dry = await _client.CoreV1.CreateNamespacedConfigMapAsync(body, "shop", dryRun: "All", fieldManager: "pipeline");
+        var absent = _server.Get("v1", "ConfigMap", "shop", "cfg") is null;
+        var created = await _client.CoreV1.CreateNamespacedConfigMapAsync(body, "shop", fieldManager: "pipeline");
+        var taken = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.CreateNamespacedConfigMapAsync(body, "shop", dryRun: "All", fieldManager: "other"));
+
+        Assert.Equal(("a", true), (dry.Data["mode"], absent));
+        var owner = Assert.Single(created.Metadata.ManagedFields);
+        Assert.Equal(("pipeline", "Update"), (owner.Manager, owner.Operation));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, taken.Response.StatusCode);
+        var status = JsonDocument.Parse(taken.Response.Content).RootElement;
+        Assert.Equal(("AlreadyExists", "configmaps \"cfg\" already exists"), (status.GetProperty("reason").GetString(), status.GetProperty("message").GetString()));
+        Assert.Equal(created.Metadata.ResourceVersion, _server.Get("v1", "ConfigMap", "shop", "cfg")!["metadata"]!["resourceVersion"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_json_patch_whose_test_fails_is_a_422_as_the_real_server_words_it_and_changes_nothing()
+    {
+        var stored = _server.Put(Config);
+        var version = stored["metadata"]!["resourceVersion"]!.GetValue<string>();
+        string Patch(string testedVersion) => $$"""[{"op":"test","path":"/metadata/resourceVersion","value":"{{testedVersion}}"},{"op":"remove","path":"/data/other"}]""";
+
+        var failed = await Assert.ThrowsAsync<HttpOperationException>(() => JsonPatch(Patch("1"), "cfg"));
+        var kept = _server.Get("v1", "ConfigMap", "shop", "cfg")!["data"]!["other"] is not null;
+        var missing = await Assert.ThrowsAsync<HttpOperationException>(() => JsonPatch(Patch(version), "nothing"));
+        var patched = await JsonPatch(Patch(version), "cfg");
+
+        Assert.Equal(((System.Net.HttpStatusCode)422, true), (failed.Response.StatusCode, kept));
+        var status = JsonDocument.Parse(failed.Response.Content).RootElement;
+        Assert.Equal(("Invalid", "the server rejected our request due to an error in our request"), (status.GetProperty("reason").GetString(), status.GetProperty("message").GetString()));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.Response.StatusCode);
+        Assert.Equal(["mode"], patched.Data.Keys);
+    }
+
+    [Fact]
+    public async Task A_change_set_before_the_next_matching_request_happens_once_just_before_it()
+    {
+        _server.Put(Config);
+        var edits = 0;
+        var ran = _server.BeforeNext(r => r.IsApply && r.IsRealWrite, () =>
+        {
+            edits++;
+            _server.Edit("v1", "ConfigMap", "shop", "cfg", c => c["data"]!["other"] = "y", "kubectl-edit");
+        });
+
+        await _client.CoreV1.ReadNamespacedConfigMapAsync("cfg", "shop");
+        await _client.CoreV1.PatchNamespacedConfigMapAsync(new k8s.Models.V1Patch(Config, k8s.Models.V1Patch.PatchType.ApplyPatch), "cfg", "shop", fieldManager: "pipeline", dryRun: "All");
+        var before = ran.IsCompleted;
+        // The edit comes first: the apply meets another manager's value.
+        var conflict = await Assert.ThrowsAsync<HttpOperationException>(() => Apply(Config, "pipeline"));
+        var forced = await _client.CoreV1.PatchNamespacedConfigMapAsync(new k8s.Models.V1Patch(Config, k8s.Models.V1Patch.PatchType.ApplyPatch), "cfg", "shop", fieldManager: "pipeline", force: true);
+
+        Assert.False(before, "a read and a dry run are not the write the change waits for");
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, conflict.Response.StatusCode);
+        Assert.Contains("conflict with \"kubectl-edit\"", JsonDocument.Parse(conflict.Response.Content).RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal((1, "x"), (edits, forced.Data["other"]));
+    }
+
+    private Task<k8s.Models.V1ConfigMap> JsonPatch(string ops, string name) =>
+        _client.CoreV1.PatchNamespacedConfigMapAsync(new k8s.Models.V1Patch(ops, k8s.Models.V1Patch.PatchType.JsonPatch), name, "shop", fieldManager: "driftfabric");
+
     private Task<k8s.Models.V1ConfigMap> Apply(string json, string manager) =>
         _client.CoreV1.PatchNamespacedConfigMapAsync(new k8s.Models.V1Patch(json, k8s.Models.V1Patch.PatchType.ApplyPatch), "cfg", "shop", fieldManager: manager);
 }

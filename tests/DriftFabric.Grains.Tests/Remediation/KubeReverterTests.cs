@@ -2,6 +2,10 @@ using System.Text.Json.Nodes;
 using DriftFabric.Grains.Kubernetes;
 using DriftFabric.Grains.Remediation;
 using DriftFabric.Abstractions;
+using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Model;
+using DriftFabric.Engine.Parsing;
+using DriftFabric.Engine.Paths;
 using k8s;
 
 namespace DriftFabric.Grains.Tests.Remediation;
@@ -114,6 +118,19 @@ public sealed class KubeReverterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_object_changed_back_to_the_code_since_detection_is_in_sync_and_nothing_is_written()
+    {
+        var live = ScaledByHand();
+        // A revert before this one (or its owner) put it back; the watch has not told the fabric yet.
+        _server.Edit("apps/v1", "Deployment", "shop", "web", d => d["spec"]!["replicas"] = 2, manager: "kubectl-scale");
+        var version = _server.ResourceVersion;
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
+
+        Assert.Equal((RevertOutcome.InSync, version), (result.Outcome, _server.ResourceVersion));
+    }
+
+    [Fact]
     public async Task A_status_update_since_detection_is_no_change_to_the_object()
     {
         var live = ScaledByHand();
@@ -183,6 +200,132 @@ public sealed class KubeReverterTests : IAsyncLifetime
         Assert.Equal(RevertOutcome.Reverted, deleted.Outcome);
         Assert.Null(_server.Get("v1", "ConfigMap", "shop", "debug-flags"));
     }
+
+    [Fact]
+    public async Task A_drifted_annotation_whose_key_holds_a_slash_is_taken_from_its_manager_by_force()
+    {
+        var desired = Annotated("team-a");
+        _server.Put(desired, manager: "ci-deployer");
+        var live = _server.Edit("apps/v1", "Deployment", "shop", "web", d => d["metadata"]!["annotations"]!["example.com/owner"] = "team-b", manager: "kubectl-annotate");
+        var drifted = PathStep.Format([PathStep.Field("metadata"), PathStep.Field("annotations"), PathStep.Field("example.com/owner")]);
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, desired, live.ToJsonString(), [drifted]), dryRun: false);
+
+        Assert.Equal("/metadata/annotations/example.com~1owner", drifted);
+        Assert.Equal((RevertOutcome.Reverted, "team-a"), (result.Outcome, (string?)Web()["metadata"]!["annotations"]!["example.com/owner"]));
+        Assert.Equal([new FieldChange(drifted, "\"team-b\"", "\"team-a\"")], result.Changes);
+        var managers = Web()["metadata"]!["managedFields"]!.AsArray().ToDictionary(m => (string)m!["manager"]!, m => m!);
+        Assert.NotNull(managers[KubeReverter.FieldManager]["fieldsV1"]!["f:metadata"]!["f:annotations"]!["f:example.com/owner"]);
+        Assert.False(managers.ContainsKey("kubectl-annotate"), "kubectl-annotate owned only the annotation, which the revert took");
+    }
+
+    [Fact]
+    public async Task A_label_whose_key_begins_with_a_drifted_key_is_not_taken_for_it()
+    {
+        var desired = Desired.Replace("\"namespace\":\"shop\"}", "\"namespace\":\"shop\",\"labels\":{\"app\":\"web\",\"app.kubernetes.io/name\":\"web\"}}", StringComparison.Ordinal);
+        _server.Put(desired, manager: "ci-deployer");
+        var live = _server.Edit("apps/v1", "Deployment", "shop", "web", d =>
+        {
+            d["metadata"]!["labels"]!["app"] = "x";
+            d["metadata"]!["labels"]!["app.kubernetes.io/name"] = "y";
+        }, manager: "kubectl-label");
+
+        // Asked to revert the label app only: app.kubernetes.io/name is another label, not one below it.
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, desired, live.ToJsonString(), ["/metadata/labels/app"]), dryRun: false);
+
+        Assert.Equal(RevertOutcome.Contested, result.Outcome);
+        Assert.Equal("not reverted: .metadata.labels.app.kubernetes.io/name is owned by kubectl-label and is not a drifted field", result.Message);
+        Assert.Equal(("x", "y"), ((string?)Web()["metadata"]!["labels"]!["app"], (string?)Web()["metadata"]!["labels"]!["app.kubernetes.io/name"]));
+    }
+
+    [Fact]
+    public async Task A_change_made_between_the_read_and_the_apply_fails_its_precondition_and_nothing_is_written()
+    {
+        var live = ScaledByHand();
+        // Another writer sets the image after the reverter read the object and dry-ran its apply:
+        // a forced apply without the precondition would put it back to web:1 unseen.
+        var raced = _server.BeforeNext(r => r.IsApply && r.IsRealWrite, () =>
+            _server.Edit("apps/v1", "Deployment", "shop", "web", d => d["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = "web:2", manager: "kubectl-set"));
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
+
+        Assert.True(raced.IsCompleted, "the other writer acted before the apply");
+        Assert.Equal(RevertOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.Contains("its resourceVersion moved on", result.Message, StringComparison.Ordinal);
+        var web = Web();
+        Assert.Equal((6, "web:2"), ((int)web["spec"]!["replicas"]!, (string?)web["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]));
+        Assert.DoesNotContain(web["metadata"]!["managedFields"]!.AsArray(), m => (string?)m!["manager"] == KubeReverter.FieldManager);
+    }
+
+    [Fact]
+    public async Task A_change_made_between_the_apply_and_the_removal_is_reported_with_what_was_written_and_what_was_left()
+    {
+        ScaledByHand();
+        var live = _server.Edit("apps/v1", "Deployment", "shop", "web", d => d["spec"]!["minReadySeconds"] = 30, manager: "kubectl-edit");
+        var raced = _server.BeforeNext(r => r.IsJsonPatch && r.IsRealWrite, () =>
+            _server.Edit("apps/v1", "Deployment", "shop", "web", d => d["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = "web:2", manager: "kubectl-set"));
+        var request = new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/minReadySeconds", "/spec/replicas"]) { AddedPaths = ["/spec/minReadySeconds"] };
+
+        var result = await Reverter.RevertAsync(Deployments, request, dryRun: false);
+
+        Assert.True(raced.IsCompleted, "the other writer acted between the apply and the removal");
+        Assert.Equal(RevertOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.Equal(
+            "partly reverted: applied 1 field as driftfabric, then the object changed before the fields added outside the code were removed (/spec/minReadySeconds); they are left, and it is judged again first",
+            result.Message);
+        Assert.Equal([new FieldChange("/spec/replicas", "6", "2")], result.Changes);
+        var web = Web();
+        Assert.Equal((2, 30, "web:2"), ((int)web["spec"]!["replicas"]!, (int)web["spec"]!["minReadySeconds"]!, (string?)web["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]));
+    }
+
+    [Fact]
+    public async Task A_missing_object_created_by_someone_else_after_the_read_is_reported_and_left_as_they_made_it()
+    {
+        var raced = _server.BeforeNext(r => r.IsRealWrite, () =>
+            _server.Put(Desired.Replace("\"replicas\":2", "\"replicas\":5", StringComparison.Ordinal), manager: "kubectl-create"));
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, null, [string.Empty]), dryRun: false);
+
+        Assert.True(raced.IsCompleted, "the other writer created it before the reverter's write");
+        Assert.Equal(RevertOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.StartsWith("not created: an object of that name was created after the drift was detected", result.Message, StringComparison.Ordinal);
+        var web = Web();
+        Assert.Equal(5, (int)web["spec"]!["replicas"]!);
+        Assert.Equal(["kubectl-create"], web["metadata"]!["managedFields"]!.AsArray().Select(m => (string?)m!["manager"]));
+    }
+
+    [Fact]
+    public async Task An_unmanaged_secret_is_deleted_only_as_it_was_seen_and_none_of_its_values_is_ever_in_a_result()
+    {
+        var secrets = ConfigMaps with { Kind = "Secret", Plural = "secrets" };
+        const string Token = "core/Secret/shop/debug-token";
+        _server.Put(Objects.Secret("debug-token", "shop", "web", "hunter2-first"), manager: "kubectl-create");
+        var seen = Sealed(_server.Get("v1", "Secret", "shop", "debug-token")!);
+
+        var preview = await Reverter.DeleteAsync(secrets, Token, seen, dryRun: true);
+        _server.Edit("v1", "Secret", "shop", "debug-token", c => c["data"]!["password"] = Base64("hunter2-rotated"), manager: "kubectl-edit");
+        var changed = await Reverter.DeleteAsync(secrets, Token, seen, dryRun: false);
+        var deleted = await Reverter.DeleteAsync(secrets, Token, Sealed(_server.Get("v1", "Secret", "shop", "debug-token")!), dryRun: false);
+
+        Assert.Equal(RevertOutcome.WouldChange, preview.Outcome);
+        Assert.Equal(RevertOutcome.ChangedSinceDetection, changed.Outcome);
+        Assert.Equal(["/data/password"], changed.Changes.Select(c => c.Path));
+        Assert.Equal(RevertOutcome.Reverted, deleted.Outcome);
+        Assert.Null(_server.Get("v1", "Secret", "shop", "debug-token"));
+        var said = string.Join("\n", new[] { preview, changed, deleted }.Select(r => $"{r.Message} {string.Join(' ', r.Changes)}"));
+        foreach (var value in new[] { "hunter2-first", "hunter2-rotated", Base64("hunter2-first"), Base64("hunter2-rotated") })
+        {
+            Assert.DoesNotContain(value, said, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>A Secret as the fabric holds it (values as digests), as a drift's live document carries it.</summary>
+    private static string Sealed(JsonObject secret) =>
+        System.Text.Encoding.UTF8.GetString(SecretValues.Seal((MapNode)JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(secret.ToJsonString()))[0]).ToUtf8Json());
+
+    private static string Base64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+
+    private static string Annotated(string owner) => Desired.Replace("\"namespace\":\"shop\"}", $"\"namespace\":\"shop\",\"annotations\":{{\"example.com/owner\":\"{owner}\"}}}}", StringComparison.Ordinal);
 
     [Fact]
     public async Task An_api_server_that_refuses_is_a_failure_naming_its_answer()

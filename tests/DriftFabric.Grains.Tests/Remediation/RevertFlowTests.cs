@@ -121,6 +121,55 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unmanaged_secrets_and_config_maps_are_deleted_when_asked_each_with_its_event_and_no_secret_value_anywhere()
+    {
+        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
+        _server.Put(Objects.Secret("web-db", "shop", "web", "in-the-code"));
+        _server.Put(Objects.ConfigMap("web-config", "shop", "web"));
+        _server.Put(Objects.ConfigMap("debug-flags", "shop", "web"), manager: "kubectl-create");
+        _server.Put(Objects.Secret("debug-token", "shop", "web", "hunter2-flow"), manager: "kubectl-create");
+        using var fleet = TempFleet.Single("revert-unmanaged-secret");
+        // The code declares a ConfigMap and a Secret, so that both are kinds the cluster watches.
+        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1") + Objects.DesiredConfigMap("web-config", "shop", "web") + """
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: web-db
+              namespace: shop
+              labels:
+                app.kubernetes.io/name: web
+            type: Opaque
+            stringData:
+              password: in-the-code
+            ---
+
+            """);
+        fleet.WatchLive(_server.KubeConfig());
+        await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("revert-unmanaged-secret/prod");
+        var service = new ServiceId("revert-unmanaged-secret", "prod", "shop", "web");
+        var web = fabric.Client.GetGrain<IServiceGrain>(service.Key);
+        const string Flags = "core/ConfigMap/shop/debug-flags", Token = "core/Secret/shop/debug-token";
+        await Eventually.HoldsAsync(
+            async () => (await web.GetDrifts()).Where(d => d.Kind == "Unmanaged").Select(d => d.Resource).Order(StringComparer.Ordinal).SequenceEqual([Flags, Token]),
+            async () => $"the unmanaged objects were never seen: {string.Join(", ", (await web.GetDrifts()).Select(d => $"{d.Resource} {d.Kind}"))}");
+
+        var report = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test") { DeleteUnmanaged = true });
+
+        var results = report.Results.ToDictionary(r => r.Resource);
+        Assert.Equal(("Reverted", "Reverted"), (results[Flags].Outcome, results[Token].Outcome));
+        Assert.Null(_server.Get("v1", "ConfigMap", "shop", "debug-flags"));
+        Assert.Null(_server.Get("v1", "Secret", "shop", "debug-token"));
+        var history = await web.GetHistory();
+        Assert.Equal([Flags, Token], history.Where(h => h.Type == DriftEventType.Remediated).Select(h => h.Drift.Resource).Order(StringComparer.Ordinal));
+        var said = System.Text.Json.JsonSerializer.Serialize(new { report, history });
+        foreach (var value in new[] { "hunter2-flow", Convert.ToBase64String("hunter2-flow"u8), "in-the-code", Convert.ToBase64String("in-the-code"u8) })
+        {
+            Assert.DoesNotContain(value, said, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_revert_policy_heals_drift_by_itself_and_leaves_a_resource_alone_once_another_writer_keeps_fighting()
     {
         using var fleet = WatchedWeb("self-heal", "remediation:\n- { kind: apps/Deployment, minSeverity: medium, action: revert, maxReverts: 2, window: 1h, backoff: 100ms }");
