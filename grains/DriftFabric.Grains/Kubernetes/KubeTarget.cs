@@ -17,7 +17,8 @@ public sealed record KubeTarget(string Group, string Version, string Kind, strin
 /// <summary>
 /// Lists and watches a <see cref="KubeTarget"/> through KubernetesClient, as raw JSON: custom
 /// resources and every named group through the CustomObjects API, the core group through its
-/// typed API (the CustomObjects paths cannot address it).
+/// typed API. (KubernetesClient 21's CustomObjects calls do reach <c>/api/v1</c> with an empty
+/// group, as the reverter uses them; the list and watch keep the typed calls they were tested with.)
 /// </summary>
 internal static class KubeReader
 {
