@@ -221,6 +221,15 @@ public sealed partial class EnvoyComparer
     /// <summary>Compares one value; <paramref name="field"/> is the member that holds it, none for a list element or a whole resource.</summary>
     private void Value(Node? desired, Node? live, string path, Severity severity, string? field)
     {
+        // Two objects are compared member by member, which takes each member's defaults into
+        // account: asking first whether either is all defaults would walk every subtree again at
+        // every level.
+        if (desired is MapNode && live is MapNode)
+        {
+            Members((MapNode)desired, (MapNode)live, path, severity);
+            return;
+        }
+
         var desiredDefault = IsDefault(desired, field);
         var liveDefault = IsDefault(live, field);
         if (desiredDefault && liveDefault)
@@ -236,16 +245,6 @@ public sealed partial class EnvoyComparer
 
         switch (desired)
         {
-            case MapNode d when live is MapNode l:
-                foreach (var key in d.Entries.Select(e => e.Key).Concat(l.Entries.Select(e => e.Key).Where(k => d[k] is null)))
-                {
-                    if (Array.IndexOf(Bookkeeping, key) < 0)
-                    {
-                        Value(d[key], l[key], path + "/" + Paths.PathStep.Escape(key), severity, key);
-                    }
-                }
-
-                break;
             case ListNode d when live is ListNode l && Named(d) && Named(l):
                 ByName(d, l, path, severity);
                 break;
@@ -306,6 +305,17 @@ public sealed partial class EnvoyComparer
     private static bool Named(ListNode list) => list.Count > 0 && list.Items.All(i => NameOf(i) is not null) && list.Items.Select(NameOf).Distinct().Count() == list.Count;
 
     private static string? NameOf(Node item) => item is MapNode map && map["name"] is ScalarNode { Kind: NodeKind.String } name ? name.Text : null;
+
+    private void Members(MapNode desired, MapNode live, string path, Severity severity)
+    {
+        foreach (var key in desired.Entries.Select(e => e.Key).Concat(live.Entries.Select(e => e.Key).Where(k => desired[k] is null)))
+        {
+            if (Array.IndexOf(Bookkeeping, key) < 0)
+            {
+                Value(desired[key], live[key], path + "/" + Paths.PathStep.Escape(key), severity, key);
+            }
+        }
+    }
 
     private static ListNode Names(List<string?> names) => new([.. names.Select(n => (Node)ScalarNode.String(n!))], 0);
 

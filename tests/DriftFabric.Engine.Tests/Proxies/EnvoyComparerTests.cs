@@ -75,7 +75,8 @@ public class EnvoyComparerTests
         const string Live = """{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.ClustersConfigDump","dynamic_active_clusters":[{"cluster":{"name":"c"}}]}]}""";
 
         Assert.Empty(Compare(Desired, Live));
-        Assert.Equal(["/clusters/c/common_lb_config Added high"], Compare(Desired, Desired.Replace("{\"value\":0}", "{\"value\":50}", StringComparison.Ordinal)));
+        Assert.Equal(["/clusters/c/common_lb_config/healthy_panic_threshold/value Added high"], Compare(Desired, Desired.Replace("{\"value\":0}", "{\"value\":50}", StringComparison.Ordinal)));
+        Assert.Equal(["/clusters/c/common_lb_config Added high"], Compare(Live, Desired.Replace("{\"value\":0}", "{\"value\":50}", StringComparison.Ordinal)));
     }
 
     [Theory]
