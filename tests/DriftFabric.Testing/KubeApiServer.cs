@@ -545,15 +545,8 @@ public sealed class KubeApiServer : IAsyncDisposable
             return;
         }
 
-        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-        JsonObject applied;
-        try
+        if (await ReadObjectAsync(context, "error decoding YAML: ") is not { } applied)
         {
-            applied = ManagedFieldsTracker.Parse(await reader.ReadToEndAsync(context.RequestAborted));
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            await WriteStatus(context, 400, "BadRequest", "error decoding YAML: " + e.Message);
             return;
         }
 
@@ -731,6 +724,21 @@ public sealed class KubeApiServer : IAsyncDisposable
         _ => null,
     };
 
+    /// <summary>The request's body as one object; null after a 400 (its message after <paramref name="refusal"/>) when it is none.</summary>
+    private static async Task<JsonObject?> ReadObjectAsync(HttpContext context, string refusal)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        try
+        {
+            return ManagedFieldsTracker.Parse(await reader.ReadToEndAsync(context.RequestAborted));
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            await WriteStatus(context, 400, "BadRequest", refusal + e.Message);
+            return null;
+        }
+    }
+
     /// <summary>
     /// <c>POST</c> of a new object to its collection, as the real server does a create: 201 and the
     /// stored object, its <c>fieldManager</c>'s fields recorded as an Update; 409
@@ -740,15 +748,8 @@ public sealed class KubeApiServer : IAsyncDisposable
     /// </summary>
     private async Task CreateAsync(HttpContext context, KubeResourceType type, string? ns)
     {
-        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-        JsonObject body;
-        try
+        if (await ReadObjectAsync(context, "error decoding the object: ") is not { } body)
         {
-            body = ManagedFieldsTracker.Parse(await reader.ReadToEndAsync(context.RequestAborted));
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            await WriteStatus(context, 400, "BadRequest", "error decoding the object: " + e.Message);
             return;
         }
 

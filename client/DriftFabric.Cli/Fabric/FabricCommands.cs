@@ -334,20 +334,21 @@ internal static class FabricCommands
                     : [await api.PostAsync<RemediationReport>(ServicePath(new ServiceId(parts[0], parts[1], parts[2], parts[3])) + "/remediate", body, ct)];
             }
 
+            void PrintAll(List<RemediationReport> shown)
+            {
+                if (!Json(parse))
+                {
+                    shown.ForEach(report => Print(output, report));
+                }
+            }
+
             // A dry run first, always: what would change is shown before anything does.
             var reports = await Post(dry: true);
+            PrintAll(reports);
             var acted = false;
             if (!parse.GetValue(dryRun))
             {
                 var wouldChange = reports.SelectMany(r => r.Results).Any(r => r.Outcome == "WouldChange");
-                if (!Json(parse))
-                {
-                    foreach (var report in reports)
-                    {
-                        Print(output, report);
-                    }
-                }
-
                 if (wouldChange && !parse.GetValue(yes) && !Console.IsInputRedirected && !Json(parse))
                 {
                     output.Console.Markup("Do it? [y/N] ");
@@ -362,6 +363,7 @@ internal static class FabricCommands
                 {
                     reports = await Post(dry: false);
                     acted = true;
+                    PrintAll(reports);
                 }
             }
 
@@ -379,14 +381,6 @@ internal static class FabricCommands
                 }
 
                 return code;
-            }
-
-            if (parse.GetValue(dryRun) || acted)
-            {
-                foreach (var report in reports)
-                {
-                    Print(output, report);
-                }
             }
 
             output.Console.MarkupLine(Markup.Escape(results.Count == 0 ? "Nothing drifted: nothing to do."

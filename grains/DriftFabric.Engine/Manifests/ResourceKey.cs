@@ -11,6 +11,9 @@ public readonly record struct ResourceKey(string Group, string Kind, string Name
 
     public bool IsClusterScoped => Namespace == ClusterScope;
 
+    /// <summary>A core Secret: its values are known only as digests, so they are never shown, written or adopted.</summary>
+    public bool IsSecret => Kind == "Secret" && Group == CoreGroup;
+
     /// <summary><c>group/Kind</c>, the part that names the kind.</summary>
     public string GroupKind => Group + "/" + Kind;
 

@@ -362,7 +362,7 @@ public static class HaproxyComparer
     {
         var drifts = new List<Drift>();
         var runningBackends = new HashSet<string>(live.Backends ?? live.Servers.Select(s => s.Backend), StringComparer.Ordinal);
-        var declaredBackends = new HashSet<string>(desired.Backends.Select(b => b.Name).Concat(desired.Servers.Select(s => s.Backend)), StringComparer.Ordinal);
+        var declaredBackends = new HashSet<string>(desired.Backends.Select(b => b.Name), StringComparer.Ordinal);
         var absent = new HashSet<string>(StringComparer.Ordinal);
         if (live.Backends is not null)
         {

@@ -791,7 +791,7 @@ public sealed partial class ClusterGrain(
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // A result and an event, never an escape that leaves the rest of the set undone.
-                    var secret = ResourceKey.TryParse(input.Resource, out var key) && key.Kind == "Secret" && key.Group == ResourceKey.CoreGroup;
+                    var secret = ResourceKey.TryParse(input.Resource, out var key) && key.IsSecret;
                     LogRevertFailed(logger, secret ? null : e, request.Service.Key, input.Resource, e.GetType().Name);
                     results.Add(new RemediationResult(input.Resource, nameof(RevertOutcome.Failed), $"not reverted: unexpected {e.GetType().Name}{(secret ? string.Empty : ": " + e.Message)}", []));
                 }
@@ -830,7 +830,7 @@ public sealed partial class ClusterGrain(
             {
                 results.Add(Skip("a proxy's config is adopted by hand: its file is JSON or haproxy.cfg"));
             }
-            else if (key.Kind == "Secret" && key.Group == ResourceKey.CoreGroup)
+            else if (key.IsSecret)
             {
                 results.Add(Skip("a Secret's values are never written into the code: DriftFabric holds only their digests"));
             }

@@ -118,8 +118,8 @@ public sealed partial class ProxyGrain(
     {
         var config = state.State.Config ?? throw new InvalidOperationException($"proxy {this.GetPrimaryKeyString()} is not configured");
         var kind = KindOf(config);
-        var resource = Resource(config);
         var resourceKey = ProxyComparison.Resource(kind, config.Name);
+        var resource = resourceKey.ToString();
         RemediationResult Result(string outcome, string message, IReadOnlyList<FieldChange>? changes = null) => new(resource, outcome, message, changes ?? []);
         if (kind == ProxyKind.Envoy)
         {
@@ -132,7 +132,7 @@ public sealed partial class ProxyGrain(
         }
 
         // Caddy is put back whole: paths the fleet's ignore rules leave to the proxy would be overwritten too.
-        var ignored = Fleet.PolicyCache.EngineFor(config.Policy, "default").Policy.IgnoredPaths(resourceKey);
+        var ignored = PolicyOf(config).IgnoredPaths(resourceKey);
         if (kind == ProxyKind.Caddy && ignored.Count > 0)
         {
             return Result("Skipped", $"not reverted: ignore rules leave {string.Join(", ", ignored)} to the proxy, and loading the declared config would overwrite them; revert the drifted paths by hand");
@@ -314,10 +314,11 @@ public sealed partial class ProxyGrain(
     private static IReadOnlyList<Engine.Comparison.Drift> Compare(ProxyConfig config, byte[] desired, byte[] live)
     {
         var kind = KindOf(config);
-        // Proxies have no namespace: the policy is the same whichever default the engine keeps.
-        var policy = Fleet.PolicyCache.EngineFor(config.Policy, "default").Policy;
-        return ProxyComparison.Compare(kind, ProxyComparison.Resource(kind, config.Name), desired, config.DesiredPath, live, config.Admin, policy);
+        return ProxyComparison.Compare(kind, ProxyComparison.Resource(kind, config.Name), desired, config.DesiredPath, live, config.Admin, PolicyOf(config));
     }
+
+    /// <summary>The fleet's policy for the proxy. Proxies have no namespace: it is the same whichever default the engine keeps.</summary>
+    private static Engine.Policy.DriftPolicy PolicyOf(ProxyConfig config) => Fleet.PolicyCache.EngineFor(config.Policy, "default").Policy;
 
     /// <summary>The same drifts, each the same way (onset times aside).</summary>
     private static bool SameDrifts(List<DriftRecord> found, List<DriftRecord> held)
