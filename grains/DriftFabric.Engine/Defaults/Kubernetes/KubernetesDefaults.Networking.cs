@@ -6,7 +6,10 @@ internal static partial class KubernetesDefaults
 {
     private static void Networking(SchemaBuilder b)
     {
-        b.Kind("networking.k8s.io/NetworkPolicy", "NetworkPolicy");
+        b.Kind("networking.k8s.io/NetworkPolicy", "NetworkPolicy")
+            .Kind("networking.k8s.io/Ingress", "Ingress")
+            .Kind("networking.k8s.io/Ingress", "IngressV1beta1", version: "v1beta1")
+            .Kind("networking.k8s.io/IngressClass", "IngressClass");
 
         // pkg/apis/networking/v1/defaults.go: SetDefaults_NetworkPolicy, SetDefaults_NetworkPolicyPort
         b.Type("NetworkPolicy").Object("metadata", "ObjectMeta").Object("spec", "NetworkPolicySpec");
@@ -17,6 +20,29 @@ internal static partial class KubernetesDefaults
         b.Type("NetworkPolicyIngressRule").List("ports", "NetworkPolicyPort");
         b.Type("NetworkPolicyEgressRule").List("ports", "NetworkPolicyPort");
         b.Type("NetworkPolicyPort").Default("protocol", "TCP");
+
+        // pkg/apis/networking/v1/defaults.go: SetDefaults_IngressClass (parameters' scope)
+        b.Type("IngressClass").Object("metadata", "ObjectMeta").Object("spec", "IngressClassSpec");
+        b.Type("IngressClassSpec").Object("parameters", "IngressClassParametersReference");
+        b.Type("IngressClassParametersReference").Default("scope", "Cluster");
+
+        // staging/src/k8s.io/api/networking/v1/types.go: ServiceBackendPort (number: int32, omitempty); v1 has no
+        // pathType default (it is required)
+        b.Type("Ingress").Object("metadata", "ObjectMeta").Object("spec", "IngressSpec");
+        b.Type("IngressSpec").Object("defaultBackend", "IngressBackend").List("rules", "IngressRule");
+        b.Type("IngressRule").Object("http", "HTTPIngressRuleValue");
+        b.Type("HTTPIngressRuleValue").List("paths", "HTTPIngressPath");
+        b.Type("HTTPIngressPath").Object("backend", "IngressBackend");
+        b.Type("IngressBackend").Object("service", "IngressServiceBackend");
+        b.Type("IngressServiceBackend").Object("port", "ServiceBackendPort");
+        b.Type("ServiceBackendPort").Zero("number", 0);
+
+        // pkg/apis/networking/v1beta1/defaults.go: SetDefaults_HTTPIngressPath (an Ingress written as v1beta1)
+        b.Type("IngressV1beta1").Object("metadata", "ObjectMeta").Object("spec", "IngressSpecV1beta1");
+        b.Type("IngressSpecV1beta1").List("rules", "IngressRuleV1beta1");
+        b.Type("IngressRuleV1beta1").Object("http", "HTTPIngressRuleValueV1beta1");
+        b.Type("HTTPIngressRuleValueV1beta1").List("paths", "HTTPIngressPathV1beta1");
+        b.Type("HTTPIngressPathV1beta1").Default("pathType", "ImplementationSpecific");
     }
 
     private static bool IsDefaultPolicyTypes(Node value, MapNode? spec)
