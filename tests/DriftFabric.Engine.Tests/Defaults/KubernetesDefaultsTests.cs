@@ -14,7 +14,7 @@ public class KubernetesDefaultsTests
     [
         "core/Pod", "core/PodTemplate", "core/ReplicationController", "core/Service", "core/Endpoints",
         "core/PersistentVolume", "core/PersistentVolumeClaim", "core/Namespace", "core/Secret", "core/ConfigMap",
-        "core/LimitRange", "core/Node",
+        "core/LimitRange", "core/Node", "core/Event", "events.k8s.io/Event",
         "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet",
         "batch/Job", "batch/CronJob",
         "autoscaling/HorizontalPodAutoscaler",
@@ -124,6 +124,8 @@ public class KubernetesDefaultsTests
         { "core/LimitRange", "v1", "/spec/limits[0]/default", """{"cpu":"2"}""", """{"type":"Container","max":{"cpu":"2"}}""" },
         { "core/LimitRange", "v1", "/spec/limits[0]/defaultRequest", """{"cpu":"2","memory":"64Mi"}""", """{"type":"Container","default":{"cpu":"2"},"min":{"memory":"64Mi"}}""" },
         { "core/Node", "v1", "/spec/unschedulable", "false", null },
+        { "core/Event", "v1", "/series/count", "0", null },
+        { "events.k8s.io/Event", "events.k8s.io/v1", "/deprecatedCount", "0", null },
 
         // apps
         { "apps/Deployment", "apps/v1", "/spec/replicas", "1", null },

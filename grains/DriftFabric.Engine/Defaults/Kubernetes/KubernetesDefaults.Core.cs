@@ -20,7 +20,8 @@ internal static partial class KubernetesDefaults
             .Kind("core/Secret", "Secret")
             .Kind("core/ConfigMap", "ConfigMap")
             .Kind("core/LimitRange", "LimitRange")
-            .Kind("core/Node", "Node");
+            .Kind("core/Node", "Node")
+            .Kind("core/Event", "Event");
 
         b.Type("ObjectMeta");
         b.Type("PodTemplate").Object("metadata", "ObjectMeta").Object("template", "PodTemplateSpec");
@@ -131,7 +132,7 @@ internal static partial class KubernetesDefaults
         b.Type("PersistentVolumeStatus").Default("phase", "Pending");
 
         // pkg/apis/core/v1/defaults.go: SetDefaults_PersistentVolumeClaim, SetDefaults_PersistentVolumeClaimSpec;
-        // the binder sets volumeName; plugin/pkg/admission/storage/storageclass/setdefault: the default StorageClass
+        // the binder sets volumeName; plugin/pkg/admission/storage/storageclass/setdefault/admission.go: the default StorageClass (admission)
         b.Type("PersistentVolumeClaim").Object("metadata", "ObjectMeta").Object("spec", "PersistentVolumeClaimSpec@PersistentVolumeClaim").Object("status", "PersistentVolumeClaimStatus");
         b.Type("PersistentVolumeClaimSpec@PersistentVolumeClaim")
             .Default("volumeMode", "Filesystem")
@@ -163,6 +164,10 @@ internal static partial class KubernetesDefaults
         // staging/src/k8s.io/api/core/v1/types.go: NodeSpec (unschedulable: bool, omitempty)
         b.Type("Node").Object("metadata", "ObjectMeta").Object("spec", "NodeSpec");
         b.Type("NodeSpec").Zero("unschedulable");
+
+        // staging/src/k8s.io/api/core/v1/types.go: Event, EventSeries (count: int32, omitempty)
+        b.Type("Event").Object("metadata", "ObjectMeta").Zero("count", 0).Object("series", "EventSeries");
+        b.Type("EventSeries").Zero("count", 0);
     }
 
     /// <summary>The fields every PodSpec has, templates included.</summary>

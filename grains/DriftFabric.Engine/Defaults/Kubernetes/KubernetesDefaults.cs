@@ -29,6 +29,7 @@ internal static partial class KubernetesDefaults
         ApiExtensions(b);
         ApiRegistration(b);
         Resource(b);
+        Events(b);
         return b.Build();
     }
 }
