@@ -1,4 +1,5 @@
 using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Defaults;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Ownership;
 using DriftFabric.Engine.Policy;
@@ -24,9 +25,19 @@ public sealed record CheckedResource(ResourceKey Key, SourceLocation? Desired);
 /// The drift engine: compares desired and live Kubernetes objects under the drift semantics
 /// and a <see cref="DriftPolicy"/>. Stateless and thread-safe; no I/O.
 /// </summary>
-public sealed class DriftEngine(DriftPolicy? policy = null)
+public sealed class DriftEngine(DriftPolicy? policy = null, ResourceSchemas? schemas = null)
 {
     public DriftPolicy Policy { get; } = policy ?? DriftPolicy.Default;
+
+    /// <summary>The defaults of the kinds compared: Kubernetes' own, and custom resources' whose CRD is known.</summary>
+    public ResourceSchemas Schemas { get; } = schemas ?? ResourceSchemas.BuiltIn;
+
+    /// <summary>This engine, knowing the defaults of the custom resources the CRDs among <paramref name="manifests"/> declare.</summary>
+    public DriftEngine WithCustomResources(IEnumerable<Manifest> manifests)
+    {
+        var schemas = Schemas.WithCustomResources(manifests);
+        return ReferenceEquals(schemas, Schemas) ? this : new DriftEngine(Policy, schemas);
+    }
 
     /// <summary>Compares the desired and live sides of one resource (either may be absent).</summary>
     public IReadOnlyList<Drift> CompareResource(ResourceKey key, Manifest? desired, Manifest? live)
@@ -47,17 +58,18 @@ public sealed class DriftEngine(DriftPolicy? policy = null)
     public IReadOnlyList<Drift> CompareResource(ResourceKey key, Manifest? desired, ReadOnlyMemory<byte> liveJson, SourceLocation liveSource)
     {
         var drifts = new List<Drift>();
-        if (desired is not null && !Policy.IgnoresResource(key) && Policy.IgnoredPaths(key).Count == 0)
+        if (desired is not null && !Policy.IgnoresResource(key) && Policy.IgnoredPaths(key).Count == 0 && desired.IgnoredPaths.Count == 0)
         {
             var scan = LiveScan.Rent();
             try
             {
-                switch (scan.Run(liveJson, desired.ComparableDesired, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, Policy.Managers))
+                switch (scan.Run(liveJson, desired.ComparableDesired, key, Policy.Managers, desired.AppliedVerdicts))
                 {
                     case LiveScan.Outcome.InSync:
                         return drifts;
                     case LiveScan.Outcome.Suspects:
-                        ResourceComparer.CompareFields(key, desired.Location, scan.Ownership(), Policy, drifts, scan.Fields(liveJson, key));
+                        var context = new ResourceComparer.Context(key, Policy, scan.Ownership(), Schemas.RootOf(key, desired.ApiVersion), desired.Location);
+                        ResourceComparer.CompareFields(context, drifts, scan.Fields(liveJson, key));
                         drifts.Sort(DriftOrder.Instance);
                         return drifts;
                 }
@@ -74,13 +86,29 @@ public sealed class DriftEngine(DriftPolicy? policy = null)
         return drifts;
     }
 
-    public CheckResult Check(IReadOnlyList<Manifest> desired, IReadOnlyList<Manifest> live)
+    /// <summary>
+    /// Compares a whole desired state with a whole live one. The CRDs among either teach the
+    /// defaults of their custom resources; a desired object's malformed ignore annotation is an
+    /// error (the object is compared with nothing of it ignored).
+    /// </summary>
+    public CheckResult Check(IReadOnlyList<Manifest> desired, IReadOnlyList<Manifest> live) =>
+        WithCustomResources(desired.Concat(live)).CheckKnowingKinds(desired, live);
+
+    private CheckResult CheckKnowingKinds(IReadOnlyList<Manifest> desired, IReadOnlyList<Manifest> live)
     {
         var scopes = new KindScopes();
         scopes.LearnFrom(desired, live: false);
         scopes.LearnFrom(live, live: true);
 
         var errors = new List<ManifestError>();
+        foreach (var manifest in desired)
+        {
+            if (manifest.IgnoreAnnotationError is { } error)
+            {
+                errors.Add(error);
+            }
+        }
+
         var desiredByKey = Index(desired, scopes, errors, "declared");
         var liveByKey = Index(live, scopes, errors, "listed");
         var scope = new UnmanagedScope(desiredByKey.Keys);
@@ -136,7 +164,7 @@ public sealed class DriftEngine(DriftPolicy? policy = null)
 
         if (desired is not null && live is not null)
         {
-            ResourceComparer.Compare(key, desired, live, Policy, drifts);
+            ResourceComparer.Compare(key, desired, live, Policy, Schemas, drifts);
         }
         else if (desired is not null)
         {

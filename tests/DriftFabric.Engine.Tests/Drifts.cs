@@ -25,7 +25,7 @@ internal static class Drifts
     /// </summary>
     public static void LiveJsonAgrees(IReadOnlyList<Manifest> desired, IReadOnlyList<Manifest> live, CheckResult result, DriftPolicy? policy = null)
     {
-        var engine = new DriftEngine(policy);
+        var engine = new DriftEngine(policy).WithCustomResources(desired.Concat(live));
         foreach (var (key, desiredManifest, liveManifest) in Pairs(desired, live, engine.Policy.DefaultNamespace))
         {
             var expected = result.Drifts.Where(d => d.Resource == key).Select(Describe);

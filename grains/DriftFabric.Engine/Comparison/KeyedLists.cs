@@ -5,9 +5,15 @@ using DriftFabric.Engine.Paths;
 
 namespace DriftFabric.Engine.Comparison;
 
-/// <summary>The lists whose elements are matched by a key rather than by position.</summary>
+/// <summary>
+/// The lists whose elements are matched by a key rather than by position. Ports are keyed by
+/// number and protocol, as the API server keys them (<c>protocol</c> left out is TCP): DNS on
+/// 53/TCP and 53/UDP are two elements.
+/// </summary>
 internal static class KeyedLists
 {
+    private const string ProtocolField = "protocol";
+
     /// <summary>
     /// The key field of the list at <paramref name="path"/>, or null when the list is atomic
     /// (also when an element lacks the key, which no keyed list of the API allows).
@@ -37,7 +43,31 @@ internal static class KeyedLists
         };
     }
 
-    public static string KeyText(MapNode element, string keyField) => ((ScalarNode)element[keyField]!).Text;
+    /// <summary>The path step that names an element of a list keyed by <paramref name="keyField"/>.</summary>
+    public static PathStep StepOf(MapNode element, string keyField) =>
+        PathStep.Element(keyField, ((ScalarNode)element[keyField]!).Text, PathStep.IsPortField(keyField) ? element.GetString(ProtocolField) : null);
+
+    /// <inheritdoc cref="StepOf(MapNode, string)"/>
+    public static PathStep StepOf(JsonElement element, string keyField) =>
+        PathStep.Element(keyField, KeyTextOf(element.GetProperty(keyField)), PathStep.IsPortField(keyField) ? JsonNodes.StringOf(element, "protocol"u8) : null);
+
+    /// <summary>
+    /// True when a live element has the key of a desired one: the key field's value (a port
+    /// written <c>"8080"</c> is port 8080: keys match by their text too) and, for a port, the
+    /// protocol (absent is TCP).
+    /// </summary>
+    public static bool SameKey(MapNode desired, JsonElement live, string keyField, string keyText)
+    {
+        if (!live.TryGetProperty(keyField, out var key) || !(JsonNodes.ValueEquals((ScalarNode)desired[keyField]!, key) || JsonNodes.KeyTextEquals(key, keyText)))
+        {
+            return false;
+        }
+
+        return !PathStep.IsPortField(keyField)
+            || string.Equals(PathStep.ProtocolOf(desired.GetString(ProtocolField)), PathStep.ProtocolOf(JsonNodes.StringOf(live, "protocol"u8)), StringComparison.Ordinal);
+    }
+
+    private static string KeyTextOf(JsonElement key) => key.ValueKind == JsonValueKind.String ? key.GetString()! : JsonNodes.ToScalar(key).Text;
 
     private static bool IsInsideContainer(IReadOnlyList<PathStep> path) =>
         path.Count >= 3 && path[^2].IsElement && path[^3] is { IsElement: false, Name: "containers" or "initContainers" or "ephemeralContainers" };

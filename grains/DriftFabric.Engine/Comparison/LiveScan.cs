@@ -51,6 +51,13 @@ internal sealed class LiveScan
     private readonly List<ResourceComparer.Field> _fieldsFound = [];
     private readonly List<PathStep> _path = [];
 
+    // Where the object's last-applied-configuration annotation is (its JSON string), if it has one.
+    private Range _lastApplied;
+    private FieldOwnership? _ownership;
+
+    // The scan found everything the pipeline applied still declared (set before ownership is made, or on it).
+    private bool _appliedDeclared;
+
     public enum Outcome
     {
         /// <summary>The comparer would find nothing: no drift.</summary>
@@ -75,6 +82,9 @@ internal sealed class LiveScan
 
         /// <summary>A value in a Secret's <c>data</c>.</summary>
         SecretData,
+
+        /// <summary>The object's own <c>metadata.annotations</c>.</summary>
+        Annotations,
     }
 
     /// <summary>A desired key the scan could not settle, and where its live value is in the input (<c>Start</c> -1: absent).</summary>
@@ -97,23 +107,28 @@ internal sealed class LiveScan
         _entries.Clear();
         _fieldsFound.Clear();
         _fields.Reset(default);
+        _ownership = null;
 
         // One object with a huge managedFields does not pin a huge index to the thread.
         t_scan = _fields.Capacity > 1 << 16 ? null : this;
     }
 
     /// <summary>Scans one live object; <paramref name="json"/> must stay as it is until the scan is returned.</summary>
-    public Outcome Run(ReadOnlyMemory<byte> json, MapNode desired, bool isSecret, ManagerClassifier managers)
+    /// <param name="applied">Where the verdict on what the pipeline applied is kept between scans against the same desired state.</param>
+    public Outcome Run(ReadOnlyMemory<byte> json, MapNode desired, ResourceKey key, ManagerClassifier managers, AppliedVerdicts applied)
     {
         _suspects.Clear();
         _entries.Clear();
         _fields.Reset(json);
         _managers = managers;
-        _isSecret = isSecret;
+        _isSecret = key.IsSecret;
         _whole = false;
         _metadataSeen = false;
         _managedSeen = false;
         _managedItems = -1;
+        _lastApplied = default;
+        _ownership = null;
+        _appliedDeclared = false;
         var reader = new Utf8JsonReader(json.Span);
         try
         {
@@ -135,14 +150,68 @@ internal sealed class LiveScan
             return Outcome.Whole;
         }
 
+        // Without managedFields nothing applied can be drift; with them, what the pipeline
+        // applied must still be declared, or the comparer judges the object whole.
+        if (_managedItems > 0 && (!_lastApplied.Equals(default) || HasApplyAppliers()) && !AllAppliedDeclared(json, desired, key, applied))
+        {
+            return Outcome.Whole;
+        }
+
         return _suspects.Count == 0 ? Outcome.InSync : Outcome.Suspects;
+    }
+
+    private bool HasApplyAppliers()
+    {
+        foreach (var entry in _entries)
+        {
+            if (entry.Class == ManagerClass.Applier && entry.Operation == "Apply")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether everything the pipeline applied is still declared (<see cref="AppliedCoverage"/>):
+    /// asked once per distinct last-applied-configuration and server-side appliers' fields, as
+    /// written, and kept with desired state; an object in sync is applied the same way event
+    /// after event.
+    /// </summary>
+    private bool AllAppliedDeclared(ReadOnlyMemory<byte> json, MapNode desired, ResourceKey key, AppliedVerdicts verdicts)
+    {
+        var span = json.Span;
+        var lastApplied = _lastApplied.Equals(default) ? default : span[_lastApplied];
+        if (!verdicts.TryGet(lastApplied, _entries, span, out var declared))
+        {
+            declared = AppliedCoverage.AllDeclared(Ownership()!, desired, key);
+            verdicts.Remember(lastApplied, _entries, span, declared);
+        }
+
+        _appliedDeclared = declared;
+        if (_ownership is not null)
+        {
+            _ownership.AppliedAllDeclared = declared;
+        }
+
+        return declared;
     }
 
     /// <summary>
     /// Who owns the object's fields, from the managedFields entries read by the scan; null when
     /// it has none. It reads the scan's index: use it before <see cref="Return"/>.
     /// </summary>
-    public FieldOwnership? Ownership() => _managedItems > 0 ? FieldOwnership.FromScanned(_entries, _fields) : null;
+    public FieldOwnership? Ownership()
+    {
+        if (_ownership is null && _managedItems > 0)
+        {
+            _ownership = FieldOwnership.FromScanned(_entries, _fields, _lastApplied.Equals(default) ? default : _fields.Json[_lastApplied]);
+            _ownership.AppliedAllDeclared = _appliedDeclared;
+        }
+
+        return _ownership;
+    }
 
     /// <summary>
     /// The suspects as fields for <see cref="ResourceComparer.CompareFields"/>: each desired
@@ -176,7 +245,7 @@ internal sealed class LiveScan
             }
 
             var subtree = asNode || suspect.Start < 0 ? default : json[suspect.Start..suspect.End];
-            _fieldsFound.Add(new ResourceComparer.Field(path, desired, live, subtree, quantity, secretData));
+            _fieldsFound.Add(new ResourceComparer.Field(path, desired, live, subtree, quantity, secretData, suspect.Map));
         }
 
         return _fieldsFound;
@@ -238,12 +307,18 @@ internal sealed class LiveScan
                 Level.SecretDataMap => Level.SecretData,
                 Level.Root when reader.ValueTextEquals("metadata"u8) => Level.Metadata,
                 Level.Root when _isSecret && reader.ValueTextEquals("data"u8) => Level.SecretDataMap,
+                Level.Metadata when reader.ValueTextEquals("annotations"u8) => Level.Annotations,
                 _ => Level.Below,
             };
             var isMetadata = member == Level.Metadata;
             var isManagedFields = level == Level.Metadata && reader.ValueTextEquals("managedFields"u8);
+            var isLastApplied = level == Level.Annotations && reader.ValueTextEquals(AppliedConfiguration.AnnotationUtf8);
             var index = desired.IndexOfUtf8(reader.ValueSpan);
             reader.Read();
+            if (isLastApplied && reader.TokenType == JsonTokenType.String)
+            {
+                _lastApplied = new Range((int)reader.TokenStartIndex, (int)reader.TokenStartIndex + reader.ValueSpan.Length + 2);
+            }
             if (isMetadata && _metadataSeen)
             {
                 _whole = true;
@@ -288,6 +363,11 @@ internal sealed class LiveScan
             else if (isManagedFields)
             {
                 ReadManagers(ref reader);
+            }
+            else if (member == Level.Annotations && reader.TokenType == JsonTokenType.StartObject)
+            {
+                // Read for the last-applied-configuration only.
+                ScanMap(MapNode.Empty, ref reader, parent, Level.Annotations);
             }
             else
             {
@@ -440,7 +520,7 @@ internal sealed class LiveScan
             {
                 // Indexed on the way, for owners looked up if something drifts.
                 firstMember = _fields.Count;
-                _fields.Add(ref reader);
+                _fields.Add(ref reader, 0);
                 endMember = _fields.Count;
             }
             else
@@ -475,7 +555,9 @@ internal sealed class LiveScan
             return null;
         }
 
-        var managerClass = ManagerClassifier.ByNameAlone(manager, subresource) ? byName : _managers.Classify(manager, operation, subresource);
+        var ownsLastApplied = operation == "Update" && firstMember >= 0
+            && _fields.Reach(firstMember, endMember, FieldOwnership.LastAppliedPath, [], out _) == FieldsIndex.Reached.Field;
+        var managerClass = ManagerClassifier.ClassOf(byName, manager, operation, subresource, ownsLastApplied);
         _entries.Add(new ScannedEntry(manager, operation, subresource, managerClass, timeAt, fieldsAt, firstMember, endMember));
         return managerClass;
     }
@@ -514,12 +596,21 @@ internal sealed class LiveScan
         var count = desired.Count;
         Span<bool> seen = count <= 128 ? stackalloc bool[count] : new bool[count];
         var equal = true;
+
+        // A port is keyed by its protocol too: one desired leaves out (TCP) must not be another live.
+        var port = desired["protocol"] is null && (desired["port"] is not null || desired["containerPort"] is not null);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             // A name written with escapes might be a desired key: not settled here.
             equal &= !reader.ValueIsEscaped;
+            var isProtocol = port && reader.ValueTextEquals("protocol"u8);
             var index = equal ? desired.IndexOfUtf8(reader.ValueSpan) : -1;
             reader.Read();
+            if (isProtocol)
+            {
+                equal &= reader.TokenType == JsonTokenType.Null || (reader.TokenType == JsonTokenType.String && (reader.ValueTextEquals("TCP"u8) || reader.ValueSpan.IsEmpty));
+            }
+
             if (index < 0)
             {
                 reader.Skip();

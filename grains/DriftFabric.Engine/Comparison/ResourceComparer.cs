@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DriftFabric.Engine.Defaults;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Ownership;
@@ -26,10 +27,16 @@ internal sealed class ResourceComparer
     private readonly ResourceKey _key;
     private readonly DriftPolicy _policy;
     private readonly FieldOwnership? _ownership;
+    private readonly SchemaField? _schema;
     private readonly bool _isSecret;
     private readonly bool _liveShaped;
     private readonly SourceLocation _source;
     private readonly List<PathStep> _path;
+
+    // The whole live object (default when only fields of it are compared): what "the applier
+    // owns a field this object declares with the value desired gives it" is read against.
+    private readonly JsonElement _liveRoot;
+    private MapNode? _desiredRoot;
 
     // The live element of each element step of _path (default for field steps): where the
     // ownership of the current path is looked up, when it is.
@@ -42,32 +49,46 @@ internal sealed class ResourceComparer
     private JsonElement[] _slots;
     private int _slotsUsed;
 
+    // Appliers found to be this object's pipeline (or another's), by rank, once asked.
+    private Dictionary<int, bool>? _pipelines;
+
+    // The live element being judged has a key desired declares too (it is a second one).
+    private bool _duplicateKey;
+
     // Each thread keeps the buffers of its last comparison: a comparison in sync then allocates
     // next to nothing, which on a busy silo is most of the cost of a watch event.
     [ThreadStatic]
     private static Scratch? t_scratch;
 
-    private ResourceComparer(ResourceKey key, DriftPolicy policy, FieldOwnership? ownership, bool liveShaped, SourceLocation source, List<Drift> drifts, Scratch scratch)
+    private ResourceComparer(in Context context, List<Drift> drifts, Scratch scratch)
     {
         _scratch = scratch;
         _path = scratch.Path;
         _liveAt = scratch.LiveAt;
         _slots = scratch.Slots;
-        _key = key;
-        _policy = policy;
-        _ownership = ownership;
-        _isSecret = key is { Kind: "Secret", Group: ResourceKey.CoreGroup };
-        _liveShaped = liveShaped;
-        _source = source;
+        _key = context.Key;
+        _policy = context.Policy;
+        _ownership = context.Ownership;
+        _schema = context.Schema;
+        _isSecret = context.Key.IsSecret;
+        _liveShaped = context.LiveShaped;
+        _liveRoot = context.LiveRoot;
+        _source = context.Source;
         _drifts = drifts;
     }
 
-    /// <summary>True when a live field that desired lacks can be drift at all: some out-of-band manager wrote to the object.</summary>
-    private bool LiveOnlyCounts => _ownership is { HasOutOfBand: true };
+    /// <summary>What one comparison is about: the object, its policy, who owns its live fields, and the defaults of its kind.</summary>
+    /// <param name="Schema">What is known of the kind's fields and their defaults (<see cref="ResourceSchemas.RootOf"/>), or null.</param>
+    /// <param name="LiveRoot">The whole live object, or <c>default</c> when only fields of it are compared.</param>
+    /// <param name="LiveShaped">The live side is already cut to its comparable shape (ignored paths pruned).</param>
+    internal readonly record struct Context(ResourceKey Key, DriftPolicy Policy, FieldOwnership? Ownership, SchemaField? Schema, SourceLocation Source, JsonElement LiveRoot = default, bool LiveShaped = false);
 
-    public static void Compare(ResourceKey key, Manifest desired, Manifest live, DriftPolicy policy, List<Drift> into)
+    /// <summary>True when a live field that desired lacks can be drift at all: some out-of-band manager wrote to the object, or the pipeline applied what the code may have dropped.</summary>
+    private bool LiveOnlyCounts => _ownership is { LiveOnlyMayDrift: true };
+
+    public static void Compare(ResourceKey key, Manifest desired, Manifest live, DriftPolicy policy, ResourceSchemas schemas, List<Drift> into)
     {
-        var ignored = policy.IgnoredPaths(key);
+        var ignored = desired.IgnoredPaths.Count == 0 ? policy.IgnoredPaths(key) : [.. policy.IgnoredPaths(key), .. desired.IgnoredPaths];
         var desiredRoot = desired.ComparableDesired;
         var liveRoot = live.Json;
         var ownership = FieldOwnership.From(liveRoot, policy.Managers);
@@ -80,22 +101,17 @@ internal sealed class ResourceComparer
             liveShaped = true;
         }
 
-        Compare(key, desiredRoot, desired.Location, liveRoot, ownership, liveShaped, policy, into);
+        var context = new Context(key, policy, ownership, schemas.RootOf(key, desired.ApiVersion), desired.Location, liveRoot, liveShaped);
+        Compare(context, desiredRoot, into);
     }
 
-    /// <summary>
-    /// Compares desired state with a live object read in place, with no ignored paths to prune,
-    /// and the ownership of the object it was taken from (the live side may be a part of it).
-    /// </summary>
-    public static void Compare(ResourceKey key, MapNode desiredRoot, SourceLocation source, JsonElement liveRoot, FieldOwnership? ownership, DriftPolicy policy, List<Drift> into) =>
-        Compare(key, desiredRoot, source, liveRoot, ownership, liveShaped: false, policy, into);
-
-    private static void Compare(ResourceKey key, MapNode desiredRoot, SourceLocation source, JsonElement liveRoot, FieldOwnership? ownership, bool liveShaped, DriftPolicy policy, List<Drift> into)
+    private static void Compare(in Context context, MapNode desiredRoot, List<Drift> into)
     {
-        var comparer = Rent(key, policy, ownership, liveShaped, source, into);
+        var comparer = Rent(context, into);
         try
         {
-            comparer.CompareMap(desiredRoot, liveRoot, quantity: false);
+            comparer._desiredRoot = desiredRoot;
+            comparer.CompareMap(desiredRoot, context.LiveRoot, quantity: false);
         }
         finally
         {
@@ -104,11 +120,11 @@ internal sealed class ResourceComparer
     }
 
     /// <summary>A comparer on the thread's buffers; hand them back with <see cref="Release"/>.</summary>
-    private static ResourceComparer Rent(ResourceKey key, DriftPolicy policy, FieldOwnership? ownership, bool liveShaped, SourceLocation source, List<Drift> into)
+    private static ResourceComparer Rent(in Context context, List<Drift> into)
     {
         var scratch = t_scratch ?? new Scratch();
         t_scratch = null;
-        return new ResourceComparer(key, policy, ownership, liveShaped, source, into, scratch);
+        return new ResourceComparer(context, into, scratch);
     }
 
     private void Release()
@@ -126,9 +142,9 @@ internal sealed class ResourceComparer
     /// <see cref="CompareMap"/> judges the value of a key it reaches: how the live scan hands
     /// over the values it could not settle (no list stands between them and the root).
     /// </summary>
-    public static void CompareFields(ResourceKey key, SourceLocation source, FieldOwnership? ownership, DriftPolicy policy, List<Drift> into, IReadOnlyList<Field> fields)
+    public static void CompareFields(in Context context, List<Drift> into, IReadOnlyList<Field> fields)
     {
-        var comparer = Rent(key, policy, ownership, liveShaped: false, source, into);
+        var comparer = Rent(context, into);
         try
         {
             foreach (var field in fields)
@@ -165,7 +181,8 @@ internal sealed class ResourceComparer
     /// <param name="Subtree">The live value's JSON when it is not given as a node; empty otherwise.</param>
     /// <param name="Quantity">Whether the value is read as a quantity.</param>
     /// <param name="SecretData">The value is a Secret's <c>data</c> or one of its values.</param>
-    public readonly record struct Field(string[] Path, Node Desired, Node? Live, ReadOnlyMemory<byte> Subtree, bool Quantity, bool SecretData);
+    /// <param name="Parent">The desired map holding the value.</param>
+    public readonly record struct Field(string[] Path, Node Desired, Node? Live, ReadOnlyMemory<byte> Subtree, bool Quantity, bool SecretData, MapNode Parent);
 
     /// <summary>A field whose live value is a node or absent.</summary>
     private void CompareField(in Field field)
@@ -180,7 +197,7 @@ internal sealed class ResourceComparer
         }
         else
         {
-            CompareField(field.Desired, field.Live, field.Quantity);
+            CompareField(field.Desired, field.Live, field.Quantity, field.Parent);
         }
     }
 
@@ -197,11 +214,11 @@ internal sealed class ResourceComparer
         }
         else if (live.ValueKind == JsonValueKind.Null)
         {
-            CompareField(field.Desired, null, field.Quantity);
+            CompareField(field.Desired, null, field.Quantity, field.Parent);
         }
         else
         {
-            CompareValue(field.Desired, live, field.Quantity, liveParent: default);
+            CompareValue(field.Desired, live, field.Quantity, liveParent: default, field.Parent);
         }
     }
 
@@ -226,32 +243,19 @@ internal sealed class ResourceComparer
         _liveAt.RemoveAt(_liveAt.Count - 1);
     }
 
-    /// <summary>The ownership cursor at the current path, found by walking from the root.</summary>
-    private OwnerCursor CursorHere()
-    {
-        var cursor = _ownership!.Cursor;
-        for (var i = 0; i < _path.Count; i++)
-        {
-            cursor = _path[i].IsElement ? cursor.Element(_liveAt[i]) : cursor.Field(_path[i].Name);
-        }
-
-        return cursor;
-    }
-
     private int OwnerHere() => _ownership?.OwnerOf(_path, _liveAt) ?? -1;
 
-    private void CompareValue(Node desired, JsonElement live, bool quantity, JsonElement liveParent)
+    private void CompareValue(Node desired, JsonElement live, bool quantity, JsonElement liveParent, MapNode desiredParent)
     {
         if (desired.IsEmpty)
         {
-            MapNode? parentNode = null;
-            ReportLiveOnly(live, quantity, liveParent, ref parentNode);
+            ReportLiveOnly(live, quantity, liveParent);
             return;
         }
 
         if (live.ValueKind == JsonValueKind.Null)
         {
-            Emit(DriftKind.Missing, desired, null, -1, quantity);
+            Missing(desired, quantity, desiredParent);
             return;
         }
 
@@ -261,7 +265,7 @@ internal sealed class ResourceComparer
                 CompareMap(d, live, quantity);
                 break;
             case ListNode d when live.ValueKind == JsonValueKind.Array:
-                CompareList(d, live, quantity);
+                CompareList(d, live, quantity, desiredParent);
                 break;
             case ScalarNode d when JsonNodes.IsScalar(live):
                 if (!ScalarEquals(d, live, quantity))
@@ -281,13 +285,13 @@ internal sealed class ResourceComparer
     /// <see cref="CompareValue"/> and <see cref="CompareList"/> judge it, the live side read as a
     /// node. Only where no out-of-band manager is (the scan steps aside for one).
     /// </summary>
-    private void CompareField(Node desired, Node? live, bool quantity)
+    private void CompareField(Node desired, Node? live, bool quantity, MapNode desiredParent)
     {
         if (live is null || live.Kind == NodeKind.Null)
         {
             if (!desired.IsEmpty)
             {
-                Emit(DriftKind.Missing, desired, null, -1, quantity);
+                Missing(desired, quantity, desiredParent);
             }
 
             return;
@@ -345,11 +349,11 @@ internal sealed class ResourceComparer
             }
             else if (hasLive)
             {
-                CompareValue(d, l, q, live);
+                CompareValue(d, l, q, live, desired);
             }
             else if (!d.IsEmpty)
             {
-                Emit(DriftKind.Missing, d, null, -1, q);
+                Missing(d, q, desired);
             }
 
             Pop();
@@ -357,13 +361,12 @@ internal sealed class ResourceComparer
 
         ReleaseSlots(slots, count);
 
-        // Fields desired lacks matter only through their owners, and only when one is out of band.
+        // Fields desired lacks matter only through their owners or what the pipeline applied.
         if (liveOnly == 0 || !LiveOnlyCounts)
         {
             return;
         }
 
-        MapNode? liveNode = null;
         foreach (var property in live.EnumerateObject())
         {
             if (IndexIn(desired, property) >= 0)
@@ -384,7 +387,7 @@ internal sealed class ResourceComparer
             }
             else
             {
-                ReportLiveOnly(property.Value, quantity || Quantity.IsContextKey(key), live, ref liveNode);
+                ReportLiveOnly(property.Value, quantity || Quantity.IsContextKey(key), live);
             }
 
             Pop();
@@ -446,13 +449,12 @@ internal sealed class ResourceComparer
             return;
         }
 
-        MapNode? liveNode = null;
         foreach (var property in live.EnumerateObject())
         {
             if (IndexIn(desired, property) < 0)
             {
                 Push(PathStep.Field(property.Name));
-                ReportLiveOnly(property.Value, quantity: false, live, ref liveNode);
+                ReportLiveOnly(property.Value, quantity: false, live);
                 Pop();
             }
         }
@@ -488,17 +490,17 @@ internal sealed class ResourceComparer
         }
     }
 
-    private void CompareList(ListNode desired, JsonElement live, bool quantity)
+    private void CompareList(ListNode desired, JsonElement live, bool quantity, MapNode desiredParent)
     {
         var keyField = KeyedLists.KeyFieldOf(_key, _path, desired, live);
         if (keyField is null)
         {
             // The owner decides strictness only when an out-of-band manager could be it.
-            var owner = LiveOnlyCounts ? OwnerHere() : -1;
+            var owner = _ownership is { HasOutOfBand: true } ? OwnerHere() : -1;
             var strict = owner >= 0 && ClassOf(owner) == ManagerClass.OutOfBand;
             if (!AtomicEquals(desired, live, quantity, strict))
             {
-                Modified(desired, JsonNodes.ToNode(live), LiveOnlyCounts ? owner : OwnerHere(), quantity);
+                Modified(desired, JsonNodes.ToNode(live), owner >= 0 ? owner : OwnerHere(), quantity);
             }
 
             return;
@@ -523,10 +525,10 @@ internal sealed class ResourceComparer
         foreach (var item in desired.Items)
         {
             var d = (MapNode)item;
-            var keyText = KeyedLists.KeyText(d, keyField);
-            var index = FindElement(items, keyField, (ScalarNode)d[keyField]!, keyText, matched);
+            var step = KeyedLists.StepOf(d, keyField);
+            var index = FindElement(items, d, keyField, step.Name, matched);
             var element = index >= 0 ? items[index] : default;
-            Push(PathStep.Element(keyField, keyText), element);
+            Push(step, element);
             if (index >= 0)
             {
                 matched[index] = true;
@@ -537,7 +539,7 @@ internal sealed class ResourceComparer
             }
             else
             {
-                Emit(DriftKind.Missing, d, null, -1, quantity);
+                Missing(d, quantity, null);
             }
 
             Pop();
@@ -548,20 +550,36 @@ internal sealed class ResourceComparer
             if (!matched[i])
             {
                 var live = _slots[start + i];
-                var element = (MapNode)JsonNodes.ToNode(live);
-                Push(PathStep.Element(keyField, KeyedLists.KeyText(element, keyField)), live);
-                ReportAddedElement(element, quantity);
+                var step = KeyedLists.StepOf(live, keyField);
+                Push(step, live);
+
+                // A second live element with a key desired declares is not one the code dropped.
+                _duplicateKey = IsDeclared(desired, keyField, step);
+                ReportAddedElement(live, quantity);
+                _duplicateKey = false;
                 Pop();
             }
         }
     }
 
-    private static int FindElement(ReadOnlySpan<JsonElement> live, string keyField, ScalarNode desiredKey, string keyText, Span<bool> matched)
+    private static bool IsDeclared(ListNode desired, string keyField, PathStep step)
+    {
+        foreach (var item in desired.Items)
+        {
+            if (KeyedLists.StepOf((MapNode)item, keyField) == step)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static int FindElement(ReadOnlySpan<JsonElement> live, MapNode desired, string keyField, string keyText, Span<bool> matched)
     {
         for (var i = 0; i < live.Length; i++)
         {
-            // Keys match by their text (a port written "8080" is port 8080); equal values have equal texts.
-            if (!matched[i] && live[i].TryGetProperty(keyField, out var key) && (JsonNodes.ValueEquals(desiredKey, key) || JsonNodes.KeyTextEquals(key, keyText)))
+            if (!matched[i] && KeyedLists.SameKey(desired, live[i], keyField, keyText))
             {
                 return i;
             }
@@ -571,162 +589,255 @@ internal sealed class ResourceComparer
     }
 
     /// <summary>A live element of a keyed list that desired declares, missing from desired (the current path is the element).</summary>
-    private void ReportAddedElement(MapNode live, bool quantity)
+    private void ReportAddedElement(JsonElement live, bool quantity)
     {
         if (_ownership is null)
         {
-            Emit(DriftKind.Added, null, live, -1, quantity);
-            return;
-        }
-
-        var cursor = CursorHere();
-        var owner = cursor.ElementOwner;
-        if (owner >= 0 && ClassOf(owner) == ManagerClass.OutOfBand)
-        {
-            Emit(DriftKind.Added, null, live, owner, quantity);
-            return;
-        }
-
-        if (owner < 0)
-        {
-            var owners = CollectOwners(live, cursor, []);
-            if (owners.Count == 0 || owners.TrueForAll(r => ClassOf(r) == ManagerClass.OutOfBand))
+            // Without managedFields nothing tells who added it: an element is drift whoever did.
+            if (!IsAllServerDefault(live))
             {
-                Emit(DriftKind.Added, null, live, owners.Count == 0 ? -1 : owners.Max(), quantity);
-                return;
+                Emit(DriftKind.Added, null, JsonNodes.ToNode(live), -1, quantity);
             }
+
+            return;
         }
 
-        // Put there by the pipeline or a controller: only out-of-band edits inside it are drift.
-        DescendLiveOnly(live, cursor, quantity);
+        ReportSubtree(live, quantity, default, _path.Count, isElement: true);
     }
 
     /// <summary>A live value at the current path that desired lacks (or declares empty).</summary>
-    /// <param name="parentNode">The parent as nodes, made on first need and kept by the caller for its siblings.</param>
-    private void ReportLiveOnly(JsonElement live, bool quantity, JsonElement liveParent, ref MapNode? parentNode)
+    private void ReportLiveOnly(JsonElement live, bool quantity, JsonElement liveParent)
     {
-        // Nothing out of band under this field: nothing of it can be drift, so it is not walked.
-        if (!LiveOnlyCounts || JsonNodes.IsEmpty(live) || !_ownership!.OutOfBandReaches(_path, _liveAt))
+        // Nothing under this field anyone could have made drift: it is not walked.
+        if (!LiveOnlyCounts || JsonNodes.IsEmpty(live) || !_ownership!.LiveOnlyReaches(_path, _liveAt, _isSecret))
         {
             return;
         }
 
-        parentNode ??= (MapNode)JsonNodes.ToNode(liveParent);
-        ReportLiveOnly(JsonNodes.ToNode(live), CursorHere(), quantity, parentNode);
+        ReportSubtree(live, quantity, liveParent, _path.Count, isElement: false);
     }
 
     /// <summary>
-    /// A live subtree absent from desired is drift only through its owners: reported at the
-    /// shallowest paths whose owned fields all belong to out-of-band managers.
+    /// A live subtree desired lacks, at the current path, <paramref name="subtreeDepth"/> steps
+    /// down: reported whole when every field in it that is drift at all is drift (owned out of
+    /// band, or applied by the pipeline and dropped from the code) and at least one is; else its
+    /// parts, at the shallowest paths where that holds. Server defaults and appliers'
+    /// bookkeeping take no part, so they neither block nor widen the path.
     /// </summary>
-    private void ReportLiveOnly(Node live, OwnerCursor cursor, bool quantity, MapNode? liveParent)
+    private void ReportSubtree(JsonElement live, bool quantity, JsonElement liveParent, int subtreeDepth, bool isElement)
     {
-        if (!LiveOnlyCounts || live.IsEmpty)
+        var verdict = Judge(live, liveParent, subtreeDepth);
+        if (!verdict.Blocked && (verdict.Rank >= 0 || (isElement && verdict.Unowned)))
+        {
+            // An element nobody owns anything of, whose fields are not all defaults, was added by someone unknown.
+            Emit(DriftKind.Added, null, JsonNodes.ToNode(live), verdict.Rank, quantity);
+            return;
+        }
+
+        if (!verdict.Blocked || verdict.Rank < 0)
         {
             return;
         }
 
-        var owners = CollectOwners(live, cursor, [], liveParent);
-        if (owners.Count == 0)
+        if (live.ValueKind == JsonValueKind.Object)
         {
-            return;
-        }
-
-        if (owners.TrueForAll(r => ClassOf(r) == ManagerClass.OutOfBand))
-        {
-            Emit(DriftKind.Added, null, live, owners.Max(), quantity);
-            return;
-        }
-
-        DescendLiveOnly(live, cursor, quantity);
-    }
-
-    private void DescendLiveOnly(Node live, OwnerCursor cursor, bool quantity)
-    {
-        if (live is MapNode map)
-        {
-            for (var i = 0; i < map.Count; i++)
+            foreach (var property in live.EnumerateObject())
             {
-                var key = map.KeyAt(i);
-                Push(PathStep.Field(key));
-                ReportLiveOnly(map.ValueAt(i), cursor.Field(key), quantity || Quantity.IsContextKey(key), map);
-                Pop();
+                if (!IsNeverJudged(property.Name))
+                {
+                    Push(PathStep.Field(property.Name));
+                    ReportSubtree(property.Value, quantity || Quantity.IsContextKey(property.Name), live, subtreeDepth, isElement: false);
+                    Pop();
+                }
             }
         }
-        else if (live is ListNode list && KeyedLists.KeyFieldOf(_key, _path, ListNode.Empty, list) is { } keyField)
+        else if (live.ValueKind == JsonValueKind.Array && KeyedLists.KeyFieldOf(_key, _path, ListNode.Empty, live) is { } keyField)
         {
-            foreach (var item in list.Items)
+            foreach (var item in live.EnumerateArray())
             {
-                var element = (MapNode)item;
-                Push(PathStep.Element(keyField, KeyedLists.KeyText(element, keyField)));
-                ReportLiveOnly(element, cursor.Element(element), quantity, null);
+                Push(KeyedLists.StepOf(item, keyField), item);
+                ReportSubtree(item, quantity, default, subtreeDepth, isElement: true);
                 Pop();
             }
         }
     }
 
-    /// <summary>
-    /// Ranks of the owners of every owned leaf (and owned element) in a live subtree at the
-    /// current path. Leaves holding the server's default take no part, whoever wrote them.
-    /// </summary>
-    private List<int> CollectOwners(Node live, OwnerCursor cursor, List<int> ranks, MapNode? parent = null)
+    /// <summary>What the fields of a live subtree desired lacks (at the current path) say about it.</summary>
+    private struct Verdict
     {
-        AddRank(ranks, cursor.SelfOwner);
-        if (live is not MapNode && ServerDefaults.IsDefault(_key, _path, live, parent))
+        /// <summary>Some field is not drift: a controller's, or the pipeline's and still declared.</summary>
+        public bool Blocked;
+
+        /// <summary>The newest manager of a field that is drift, or -1 when none is.</summary>
+        public int Rank;
+
+        /// <summary>Some field holds no default, and nobody owns it.</summary>
+        public bool Unowned;
+
+        /// <summary>Some field holds no default (nor is bookkeeping).</summary>
+        public bool Judged;
+
+        public static Verdict None => new() { Rank = -1 };
+
+        public void Add(in Verdict other)
         {
-            return ranks;
+            Blocked |= other.Blocked;
+            Rank = Math.Max(Rank, other.Rank);
+            Unowned |= other.Unowned;
+            Judged |= other.Judged;
+        }
+    }
+
+    private Verdict Judge(JsonElement live, JsonElement liveParent, int subtreeDepth)
+    {
+        var verdict = Verdict.None;
+        if (JsonNodes.IsEmpty(live) || Bookkeeping.IsBookkeeping(_path))
+        {
+            return verdict;
         }
 
-        switch (live)
+        var keyField = live.ValueKind == JsonValueKind.Array ? KeyedLists.KeyFieldOf(_key, _path, ListNode.Empty, live) : null;
+        if ((live.ValueKind != JsonValueKind.Object && keyField is null) || IsServerDefault(live, liveParent))
         {
-            case MapNode { Count: > 0 } map:
-                for (var i = 0; i < map.Count; i++)
+            // A leaf: a scalar, or a list matched whole (or a map that is a default whole).
+            return IsServerDefault(live, liveParent) ? verdict : JudgeLeaf(subtreeDepth);
+        }
+
+        if (keyField is null)
+        {
+            foreach (var property in live.EnumerateObject())
+            {
+                if (!IsNeverJudged(property.Name))
                 {
-                    Push(PathStep.Field(map.KeyAt(i)));
-                    CollectOwners(map.ValueAt(i), cursor.Field(map.KeyAt(i)), ranks, map);
+                    Push(PathStep.Field(property.Name));
+                    verdict.Add(Judge(property.Value, live, subtreeDepth));
                     Pop();
                 }
+            }
+        }
+        else
+        {
+            foreach (var item in live.EnumerateArray())
+            {
+                Push(KeyedLists.StepOf(item, keyField), item);
+                verdict.Add(Judge(item, default, subtreeDepth));
+                Pop();
+            }
+        }
 
-                break;
-            case ListNode { Count: > 0 } list when KeyedLists.KeyFieldOf(_key, _path, ListNode.Empty, list) is { } keyField:
-                foreach (var item in list.Items)
-                {
-                    var element = (MapNode)item;
-                    Push(PathStep.Element(keyField, KeyedLists.KeyText(element, keyField)));
-                    CollectOwners(element, cursor.Element(element), ranks);
-                    Pop();
-                }
+        // Who made the map or element itself counts only for what in it is not a default.
+        if (verdict.Judged && live.ValueKind == JsonValueKind.Object && _ownership!.MadeBy(_path, _liveAt) is >= 0 and var maker)
+        {
+            verdict.Add(JudgeOwned(maker, subtreeDepth));
+        }
 
-                break;
-            case ListNode { Count: > 0 } list:
-                AddRank(ranks, cursor.Owner);
-                foreach (var item in list.Items)
-                {
-                    AddRank(ranks, cursor.Value(item).Owner);
-                }
+        return verdict;
+    }
 
-                break;
+    /// <summary>One field desired lacks, at the current path, that holds no default.</summary>
+    private Verdict JudgeLeaf(int subtreeDepth)
+    {
+        var owner = OwnerHere();
+        if (owner < 0)
+        {
+            var applied = AppliedHere(subtreeDepth);
+            return applied >= 0 ? new Verdict { Rank = applied, Judged = true } : new Verdict { Rank = -1, Unowned = true, Judged = true };
+        }
+
+        return JudgeOwned(owner, subtreeDepth);
+    }
+
+    private Verdict JudgeOwned(int owner, int subtreeDepth)
+    {
+        switch (ClassOf(owner))
+        {
+            case ManagerClass.OutOfBand:
+                return new Verdict { Rank = owner, Judged = true };
+            case ManagerClass.Controller:
+                return new Verdict { Rank = -1, Blocked = true, Judged = true };
             default:
-                AddRank(ranks, cursor.Owner);
-                break;
+                var applied = AppliedHere(subtreeDepth);
+                return applied >= 0 ? new Verdict { Rank = applied, Judged = true } : new Verdict { Rank = -1, Blocked = true, Judged = true };
         }
-
-        return ranks;
     }
 
-    private static void AddRank(List<int> ranks, int rank)
+    /// <summary>
+    /// The applier that applied the field at the current path and whose code has since dropped
+    /// it (see <see cref="FieldOwnership.AppliedBy"/>), or -1: none did, or that applier is
+    /// another pipeline's (it owns no field this object declares with the value it declares).
+    /// </summary>
+    private int AppliedHere(int subtreeDepth)
     {
-        if (rank >= 0 && !ranks.Contains(rank))
+        if (_duplicateKey)
         {
-            ranks.Add(rank);
+            return -1;
+        }
+
+        var applied = _ownership!.AppliedBy(_path, _liveAt, subtreeDepth, _isSecret);
+        return applied >= 0 && IsThisPipeline(applied) ? applied : -1;
+    }
+
+    private bool IsThisPipeline(int rank)
+    {
+        _pipelines ??= [];
+        if (!_pipelines.TryGetValue(rank, out var ours))
+        {
+            // Only a whole live object can say; a part of one is compared only when nothing applied was dropped.
+            ours = _liveRoot.ValueKind != JsonValueKind.Object || _desiredRoot is null
+                || new DeclaredFields(_key, _ownership!, rank).OwnsOneOf(_desiredRoot, _liveRoot);
+            _pipelines[rank] = ours;
+        }
+
+        return ours;
+    }
+
+    /// <summary>Fields below the current map that no comparison looks at (identity, system metadata).</summary>
+    private bool IsNeverJudged(string name) => !_liveShaped && ObjectShape.IsDropped(_path, name, _isSecret);
+
+    /// <summary>What is known of the field at the current path: its default, its shape below.</summary>
+    private SchemaField? SchemaHere() => ResourceSchemas.At(_schema, _path, _path.Count);
+
+    /// <summary>True when the live value at the current path is what the server fills in there.</summary>
+    private bool IsServerDefault(JsonElement live, JsonElement liveParent)
+    {
+        if (SchemaHere()?.Default is not { } rule)
+        {
+            return false;
+        }
+
+        var parent = rule.Literal is null && liveParent.ValueKind == JsonValueKind.Object ? (MapNode)JsonNodes.ToNode(liveParent) : null;
+        return rule.Matches(new DefaultContext(JsonNodes.ToNode(live), parent, _key));
+    }
+
+    /// <summary>True when every field of a live element (the current path) holds its default.</summary>
+    private bool IsAllServerDefault(JsonElement live) => ResourceSchemas.IsAllDefault(SchemaHere(), _key, JsonNodes.ToNode(live), null);
+
+    /// <summary>
+    /// A desired value absent live: no drift when it is the field's default (the server leaves
+    /// defaults and the zero values of non-pointer fields out), else <c>Missing</c>.
+    /// </summary>
+    private void Missing(Node desired, bool quantity, MapNode? desiredParent)
+    {
+        if (!ResourceSchemas.IsAllDefault(SchemaHere(), _key, desired, desiredParent))
+        {
+            Emit(DriftKind.Missing, desired, null, -1, quantity);
         }
     }
 
     /// <summary>
     /// Atomic lists match element by element under the same rules; when an out-of-band manager
-    /// owns the list, live fields that desired lacks count as a mismatch too.
+    /// owns the list, live fields that desired lacks count as a mismatch too. Values are first
+    /// matched as written; only a mismatch is looked at again with the defaults of the list's
+    /// fields (a desired default absent live, a live default desired lacks: equal).
     /// </summary>
-    private static bool AtomicEquals(Node desired, JsonElement live, bool quantity, bool strict)
+    private bool AtomicEquals(Node desired, JsonElement live, bool quantity, bool strict) =>
+        AtomicEquals(desired, live, quantity, strict, null) || (SchemaHere() is { } schema && AtomicEquals(desired, live, quantity, strict, schema));
+
+    /// <summary>As the other overload, for a live value read as nodes.</summary>
+    private bool AtomicEquals(Node desired, Node live, bool quantity, bool strict) =>
+        AtomicEquals(desired, live, quantity, strict, null) || (SchemaHere() is { } schema && AtomicEquals(desired, live, quantity, strict, schema));
+
+    private bool AtomicEquals(Node desired, JsonElement live, bool quantity, bool strict, SchemaField? schema)
     {
         if (desired.IsEmpty)
         {
@@ -742,12 +853,12 @@ internal sealed class ResourceComparer
                     var q = quantity || d.IsQuantityKeyAt(i, Quantity.IsContextKey);
                     if (live.TryGetProperty(key, out var lv) && lv.ValueKind != JsonValueKind.Null)
                     {
-                        if (!AtomicEquals(d.ValueAt(i), lv, q, strict))
+                        if (!AtomicEquals(d.ValueAt(i), lv, q, strict, schema?.Field(key)))
                         {
                             return false;
                         }
                     }
-                    else if (!d.ValueAt(i).IsEmpty)
+                    else if (!d.ValueAt(i).IsEmpty && !ResourceSchemas.IsAllDefault(schema?.Field(key), _key, d.ValueAt(i), d))
                     {
                         return false;
                     }
@@ -755,9 +866,12 @@ internal sealed class ResourceComparer
 
                 if (strict)
                 {
+                    MapNode? parent = null;
                     foreach (var property in live.EnumerateObject())
                     {
-                        if (!JsonNodes.IsEmpty(property.Value) && (d[property.Name]?.IsEmpty ?? true))
+                        if (!JsonNodes.IsEmpty(property.Value) && (d[property.Name]?.IsEmpty ?? true)
+                            && !(schema?.Field(property.Name)?.Default is { } rule
+                                && rule.Matches(new DefaultContext(JsonNodes.ToNode(property.Value), parent ??= (MapNode)JsonNodes.ToNode(live), _key))))
                         {
                             return false;
                         }
@@ -774,7 +888,7 @@ internal sealed class ResourceComparer
                 var index = 0;
                 foreach (var item in live.EnumerateArray())
                 {
-                    if (!AtomicEquals(d[index++], item, quantity, strict))
+                    if (!AtomicEquals(d[index++], item, quantity, strict, schema?.Items))
                     {
                         return false;
                     }
@@ -788,8 +902,7 @@ internal sealed class ResourceComparer
         }
     }
 
-    /// <summary>As the other overload, for a live value read as nodes.</summary>
-    private static bool AtomicEquals(Node desired, Node live, bool quantity, bool strict)
+    private bool AtomicEquals(Node desired, Node live, bool quantity, bool strict, SchemaField? schema)
     {
         if (desired.IsEmpty)
         {
@@ -801,15 +914,16 @@ internal sealed class ResourceComparer
             case MapNode d when live is MapNode l:
                 for (var i = 0; i < d.Count; i++)
                 {
+                    var key = d.KeyAt(i);
                     var q = quantity || d.IsQuantityKeyAt(i, Quantity.IsContextKey);
-                    if (l.TryGet(d.KeyAt(i), out var lv) && lv.Kind != NodeKind.Null)
+                    if (l.TryGet(key, out var lv) && lv.Kind != NodeKind.Null)
                     {
-                        if (!AtomicEquals(d.ValueAt(i), lv, q, strict))
+                        if (!AtomicEquals(d.ValueAt(i), lv, q, strict, schema?.Field(key)))
                         {
                             return false;
                         }
                     }
-                    else if (!d.ValueAt(i).IsEmpty)
+                    else if (!d.ValueAt(i).IsEmpty && !ResourceSchemas.IsAllDefault(schema?.Field(key), _key, d.ValueAt(i), d))
                     {
                         return false;
                     }
@@ -819,7 +933,8 @@ internal sealed class ResourceComparer
                 {
                     for (var i = 0; i < l.Count; i++)
                     {
-                        if (!l.ValueAt(i).IsEmpty && (d[l.KeyAt(i)]?.IsEmpty ?? true))
+                        if (!l.ValueAt(i).IsEmpty && (d[l.KeyAt(i)]?.IsEmpty ?? true)
+                            && !(schema?.Field(l.KeyAt(i))?.Default is { } rule && rule.Matches(new DefaultContext(l.ValueAt(i), l, _key))))
                         {
                             return false;
                         }
@@ -835,7 +950,7 @@ internal sealed class ResourceComparer
 
                 for (var i = 0; i < d.Count; i++)
                 {
-                    if (!AtomicEquals(d[i], l[i], quantity, strict))
+                    if (!AtomicEquals(d[i], l[i], quantity, strict, schema?.Items))
                     {
                         return false;
                     }

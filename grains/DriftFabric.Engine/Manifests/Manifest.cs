@@ -95,6 +95,23 @@ public sealed class Manifest
     /// <summary>What of this desired object is compared (see <see cref="ObjectShape"/>); kept, as desired state is compared again and again.</summary>
     internal MapNode ComparableDesired => _comparable ??= ObjectShape.Comparable(Root, isDesired: true);
 
+    private IgnoredByAnnotation? _ignored;
+
+    private sealed record IgnoredByAnnotation(IReadOnlyList<Paths.PathPattern> Paths, ManifestError? Error);
+
+    private IgnoredByAnnotation Ignored => _ignored ??= new(Policy.IgnoreAnnotation.Read(Root, Location, out var error), error);
+
+    /// <summary>The paths this desired object's <c>driftfabric.io/ignore</c> annotation drops from its comparison (none when it is malformed).</summary>
+    public IReadOnlyList<Paths.PathPattern> IgnoredPaths => Ignored.Paths;
+
+    /// <summary>Why this desired object's <c>driftfabric.io/ignore</c> annotation was not used, or null.</summary>
+    public ManifestError? IgnoreAnnotationError => Ignored.Error;
+
+    /// <summary>The last verdict on what the pipeline applied to the live object, kept with this desired one.</summary>
+    internal AppliedVerdicts AppliedVerdicts => _appliedVerdicts ??= new AppliedVerdicts();
+
+    private AppliedVerdicts? _appliedVerdicts;
+
     /// <summary>The key under the given scope rules: cluster-scoped kinds get <c>_</c>, others the written or default namespace.</summary>
     public ResourceKey KeyIn(KindScopes scopes, string defaultNamespace) =>
         new(Group, Kind, scopes.IsClusterScoped(Group, Kind) ? ResourceKey.ClusterScope : Namespace ?? defaultNamespace, Name);

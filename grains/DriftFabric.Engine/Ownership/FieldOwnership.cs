@@ -77,25 +77,35 @@ public sealed class FieldOwnership
     private ManagedFieldsEntry[]? _entries;
     private JsonElement[]? _fieldsByRank;
     private int _hasOutOfBand = -1;
-    private OwnershipNode? _root;
 
     // Each rank's fieldsV1 members in the index: [First, End), First -1 where it is no object.
     private FieldsIndex? _index;
     private (int First, int End)[]? _roots;
 
-    private FieldOwnership(JsonElement list, ManagerClassifier classifier)
+    // The object's last-applied-configuration annotation, as written (a JSON string), or empty.
+    private readonly ReadOnlyMemory<byte> _lastAppliedToken;
+    private AppliedConfiguration? _lastApplied;
+    private int _lastAppliedOwner = -2;
+
+    private FieldOwnership(JsonElement list, ManagerClassifier classifier, ReadOnlyMemory<byte> lastAppliedToken)
     {
         _list = list;
         _classifier = classifier;
+        _lastAppliedToken = lastAppliedToken;
     }
 
-    private FieldOwnership(ManagedFieldsEntry[] entries, Range[] rawFields, FieldsIndex index, (int First, int End)[] roots)
+    private FieldOwnership(ManagedFieldsEntry[] entries, Range[] rawFields, FieldsIndex index, (int First, int End)[] roots, ReadOnlyMemory<byte> lastAppliedToken)
     {
         _entries = entries;
         _rawFields = rawFields;
         _index = index;
         _roots = roots;
+        _lastAppliedToken = lastAppliedToken;
     }
+
+    /// <summary>The path of the annotation in which <c>kubectl apply</c> keeps what it applied.</summary>
+    internal static readonly Paths.PathStep[] LastAppliedPath =
+        [Paths.PathStep.Field("metadata"), Paths.PathStep.Field("annotations"), Paths.PathStep.Field(AppliedConfiguration.Annotation)];
 
     /// <summary>Entries indexed by rank: <c>Entries[rank]</c>, oldest first.</summary>
     public IReadOnlyList<ManagedFieldsEntry> Entries => _entries ?? Read().Entries;
@@ -118,13 +128,142 @@ public sealed class FieldOwnership
         }
     }
 
-    public OwnerCursor Cursor => new(_root ??= OwnershipNode.Root(FieldsByRank), -1);
+    /// <summary>True when some applier's entry is a server-side apply: what it names is what the pipeline applied.</summary>
+    internal bool HasApplyAppliers
+    {
+        get
+        {
+            foreach (var entry in Entries)
+            {
+                if (IsApplyApplier(entry))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>What the last client-side apply sent (the object's last-applied-configuration), or null when it has none.</summary>
+    internal AppliedConfiguration? LastApplied => _lastApplied ??= _lastAppliedToken.IsEmpty ? null : new AppliedConfiguration(_lastAppliedToken);
+
+    /// <summary>The raw annotation, as written: what a cached verdict on it is keyed by.</summary>
+    internal ReadOnlyMemory<byte> LastAppliedToken => _lastAppliedToken;
+
+    /// <summary>Rank of the entry that owns the last-applied-configuration annotation (the client-side apply that wrote it), or -1.</summary>
+    internal int LastAppliedOwner => _lastAppliedOwner != -2 ? _lastAppliedOwner : _lastAppliedOwner = OwnerOf(LastAppliedPath, []);
+
+    /// <summary>
+    /// Set when every field the pipeline applied (what server-side appliers name, what the
+    /// last-applied-configuration holds) is still declared: then nothing was applied and dropped.
+    /// </summary>
+    internal bool AppliedAllDeclared { get; set; }
+
+    /// <summary>
+    /// True when a live field that desired lacks can be drift at all: some out-of-band manager
+    /// wrote to the object, or the pipeline applied fields the code may since have dropped.
+    /// </summary>
+    internal bool LiveOnlyMayDrift => HasOutOfBand || (!AppliedAllDeclared && (LastApplied is not null || HasApplyAppliers));
+
+    /// <summary>
+    /// True when a live field that desired lacks at <paramref name="path"/> (or below it) may be
+    /// drift: an out-of-band entry reaches it, or (while something applied may have been dropped)
+    /// a server-side applier's entry does, or the last-applied-configuration holds it.
+    /// False spares walking the field's live subtree.
+    /// </summary>
+    internal bool LiveOnlyReaches(IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt, bool isSecret)
+    {
+        var appliedMayDrop = !AppliedAllDeclared;
+        if (!HasOutOfBand && !appliedMayDrop)
+        {
+            return false;
+        }
+
+        var entries = Entries;
+        for (var rank = 0; rank < entries.Count; rank++)
+        {
+            var entry = entries[rank];
+            if ((entry.Class == ManagerClass.OutOfBand || (appliedMayDrop && IsApplyApplier(entry))) && Reach(rank, path, liveAt) != FieldsIndex.Reached.Nothing)
+            {
+                return true;
+            }
+        }
+
+        return appliedMayDrop && LastApplied is { } applied && applied.Holds(path, isSecret);
+    }
+
+    /// <summary>
+    /// The applier that applied the live field at <paramref name="path"/> (part of a subtree
+    /// desired lacks, from <paramref name="subtreeDepth"/> steps down): the newest server-side
+    /// applier whose entry names it (or owns whole a map or list inside the subtree that holds
+    /// it), else the owner of the last-applied-configuration when that holds it; -1 for none.
+    /// </summary>
+    internal int AppliedBy(IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt, int subtreeDepth, bool isSecret)
+    {
+        if (AppliedAllDeclared)
+        {
+            return -1;
+        }
+
+        var entries = Entries;
+        for (var rank = entries.Count - 1; rank >= 0; rank--)
+        {
+            if (IsApplyApplier(entries[rank]))
+            {
+                var reached = Reach(rank, path, liveAt, out var leafDepth);
+                if (reached == FieldsIndex.Reached.Field || (reached == FieldsIndex.Reached.LeafAbove && leafDepth >= subtreeDepth))
+                {
+                    return rank;
+                }
+            }
+        }
+
+        return LastApplied is { } applied && applied.Holds(path, isSecret) ? LastAppliedOwner : -1;
+    }
+
+    /// <summary>Rank of the newest entry that names the map or element at <paramref name="path"/> itself (its <c>"."</c>), or -1.</summary>
+    internal int MadeBy(IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt)
+    {
+        for (var rank = Entries.Count - 1; rank >= 0; rank--)
+        {
+            if (_roots is null)
+            {
+                IndexFields();
+            }
+
+            var (first, end) = _roots![rank];
+            if (first >= 0 && _index!.NamesItself(first, end, path, liveAt))
+            {
+                return rank;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>True when the entry of <paramref name="rank"/> names the field at <paramref name="path"/> or owns one of its parents whole.</summary>
+    internal bool Names(int rank, IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt) =>
+        Reach(rank, path, liveAt) is FieldsIndex.Reached.Field or FieldsIndex.Reached.LeafAbove;
+
+    /// <summary>The index and each rank's fieldsV1 members in it, for walking what entries name.</summary>
+    internal (FieldsIndex Index, (int First, int End)[] Roots) Index()
+    {
+        if (_roots is null)
+        {
+            IndexFields();
+        }
+
+        return (_index!, _roots!);
+    }
+
+    internal static bool IsApplyApplier(ManagedFieldsEntry entry) => entry.Class == ManagerClass.Applier && entry.Operation == "Apply";
 
     /// <summary>
     /// Rank of the owner of the field at <paramref name="path"/> (list elements matched against
-    /// <paramref name="liveAt"/>, the live element at each step), or -1: what
-    /// <c>Cursor</c> walked along the path answers as <see cref="OwnerCursor.Owner"/>, found by
-    /// following each entry's fieldsV1 alone, newest first, without building the trie.
+    /// <paramref name="liveAt"/>, the live element at each step), or -1: the newest entry that
+    /// names the field, else the newest that owns one of its parents whole, found by following
+    /// each entry's fieldsV1 alone, newest first.
     /// </summary>
     internal int OwnerOf(IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt)
     {
@@ -170,7 +309,9 @@ public sealed class FieldOwnership
         return false;
     }
 
-    private FieldsIndex.Reached Reach(int rank, IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt)
+    private FieldsIndex.Reached Reach(int rank, IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt) => Reach(rank, path, liveAt, out _);
+
+    private FieldsIndex.Reached Reach(int rank, IReadOnlyList<Paths.PathStep> path, IReadOnlyList<JsonElement> liveAt, out int leafDepth)
     {
         if (_roots is null)
         {
@@ -178,7 +319,8 @@ public sealed class FieldOwnership
         }
 
         var (first, end) = _roots![rank];
-        return first < 0 ? FieldsIndex.Reached.Nothing : _index!.Reach(first, end, path, liveAt);
+        leafDepth = 0;
+        return first < 0 ? FieldsIndex.Reached.Nothing : _index!.Reach(first, end, path, liveAt, out leafDepth);
     }
 
     /// <summary>Indexes the parsed entries' fieldsV1, read as written, when an owner is first asked for.</summary>
@@ -252,15 +394,29 @@ public sealed class FieldOwnership
         liveRoot.ValueKind == JsonValueKind.Object
         && liveRoot.TryGetProperty("metadata"u8, out var metadata) && metadata.ValueKind == JsonValueKind.Object
         && metadata.TryGetProperty("managedFields"u8, out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0
-            ? new FieldOwnership(list, classifier)
+            ? new FieldOwnership(list, classifier, LastAppliedTokenOf(metadata))
             : null;
+
+    /// <summary>The last-applied-configuration annotation as written (a JSON string token), or empty.</summary>
+    private static ReadOnlyMemory<byte> LastAppliedTokenOf(JsonElement metadata) =>
+        metadata.TryGetProperty("annotations"u8, out var annotations) && annotations.ValueKind == JsonValueKind.Object
+        && annotations.TryGetProperty(AppliedConfiguration.AnnotationUtf8, out var token) && token.ValueKind == JsonValueKind.String
+            ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(token).ToArray()
+            : default;
+
+    /// <summary>True when a parsed entry's fieldsV1 names the last-applied-configuration annotation.</summary>
+    private static bool OwnsLastApplied(JsonElement entry) =>
+        entry.TryGetProperty("fieldsV1"u8, out var fields) && fields.ValueKind == JsonValueKind.Object
+        && fields.TryGetProperty("f:metadata"u8, out var metadata) && metadata.ValueKind == JsonValueKind.Object
+        && metadata.TryGetProperty("f:annotations"u8, out var annotations) && annotations.ValueKind == JsonValueKind.Object
+        && annotations.TryGetProperty("f:kubectl.kubernetes.io/last-applied-configuration"u8, out _);
 
     /// <summary>
     /// Ownership from entries a scan of the live JSON has read, in the list's order, ranked here
     /// as <see cref="From"/> ranks them, with their fieldsV1 in <paramref name="index"/>. The
     /// ranges are into the index's JSON; both must outlive this ownership.
     /// </summary>
-    internal static FieldOwnership FromScanned(IReadOnlyList<ScannedEntry> scanned, FieldsIndex index)
+    internal static FieldOwnership FromScanned(IReadOnlyList<ScannedEntry> scanned, FieldsIndex index, ReadOnlyMemory<byte> lastAppliedToken)
     {
         var json = index.Json;
         Span<int> order = scanned.Count <= 16 ? stackalloc int[scanned.Count] : new int[scanned.Count];
@@ -277,7 +433,7 @@ public sealed class FieldOwnership
             roots[rank] = (entry.FirstMember, entry.EndMember);
         }
 
-        return new FieldOwnership(entries, fields, index, roots);
+        return new FieldOwnership(entries, fields, index, roots, lastAppliedToken);
     }
 
     private static ReadOnlyMemory<byte> Raw(ReadOnlyMemory<byte> json, Range range) => range.Equals(default) ? default : json[range];
@@ -286,7 +442,7 @@ public sealed class FieldOwnership
     {
         foreach (var entry in _list.EnumerateArray())
         {
-            if (IsEntry(entry, out var manager) && ManagerOf(entry, manager, Known(entry, "subresource"u8)).Class == ManagerClass.OutOfBand)
+            if (IsEntry(entry, out var manager) && ManagerOf(entry, manager).Class == ManagerClass.OutOfBand)
             {
                 return true;
             }
@@ -302,15 +458,16 @@ public sealed class FieldOwnership
     }
 
     /// <summary>
-    /// An entry's manager, as one shared string, and its class: from the classifier's cache of
-    /// names where the operation and subresource cannot change it (any manager but
-    /// <c>kubectl</c>, no subresource), so no string is made for a manager seen before.
+    /// An entry's manager, as one shared string, and its class: the class of the name from the
+    /// classifier's cache (no string is made for a manager seen before), then what the entry's
+    /// operation, subresource and fields say.
     /// </summary>
-    private (string Name, ManagerClass Class) ManagerOf(JsonElement entry, JsonElement manager, string? subresource)
+    private (string Name, ManagerClass Class) ManagerOf(JsonElement entry, JsonElement manager)
     {
         var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(manager);
         var (name, byName) = _classifier!.Known(raw.IndexOf((byte)'\\') < 0 ? raw[1..^1] : Encoding.UTF8.GetBytes(manager.GetString()!));
-        return ManagerClassifier.ByNameAlone(name, subresource) ? (name, byName) : (name, _classifier.Classify(name, Known(entry, "operation"u8), subresource));
+        var operation = Known(entry, "operation"u8);
+        return (name, ManagerClassifier.ClassOf(byName, name, operation, Known(entry, "subresource"u8), operation == "Update" && OwnsLastApplied(entry)));
     }
 
     private (ManagedFieldsEntry[] Entries, JsonElement[] Fields) Read()
@@ -333,9 +490,8 @@ public sealed class FieldOwnership
         for (var rank = 0; rank < count; rank++)
         {
             var entry = found[order[rank]];
-            var subresource = Known(entry, "subresource"u8);
-            var (manager, managerClass) = ManagerOf(entry, entry.GetProperty("manager"u8), subresource);
-            entries[rank] = new ManagedFieldsEntry(manager, Known(entry, "operation"u8), subresource, entry, managerClass, rank);
+            var (manager, managerClass) = ManagerOf(entry, entry.GetProperty("manager"u8));
+            entries[rank] = new ManagedFieldsEntry(manager, Known(entry, "operation"u8), Known(entry, "subresource"u8), entry, managerClass, rank);
             fields[rank] = entry.TryGetProperty("fieldsV1"u8, out var f) ? f : default;
         }
 
@@ -480,195 +636,21 @@ public sealed class FieldOwnership
 internal readonly record struct ScannedEntry(string Manager, string? Operation, string? Subresource, ManagerClass Class, Range Time, Range Fields, int FirstMember, int EndMember);
 
 /// <summary>
-/// A node of the merged fieldsV1 tries: the part of each entry's tree at one path, with the best
-/// (most recent) rank naming it. Children are found when asked for, never built ahead.
+/// How managedFields keys (<c>k:{"name":"web"}</c>, <c>k:{"port":53,"protocol":"UDP"}</c>)
+/// select list elements: every field of the key equals the element's; a port's protocol left
+/// out is TCP, the protocol the server keys it by.
 /// </summary>
-internal sealed class OwnershipNode
+internal static class ElementKeys
 {
-    // Entries whose fieldsV1 goes on below this node: (their object here, rank).
-    private readonly List<(JsonElement Fields, int Rank)> _sources = [];
-
-    private OwnershipNode()
-    {
-    }
-
-    /// <summary>Most recent entry that names this node at all.</summary>
-    public int Named { get; private set; } = -1;
-
-    /// <summary>Most recent entry that names this node as a leaf, owning all below it.</summary>
-    public int Leaf { get; private set; } = -1;
-
-    /// <summary>Most recent entry that owns this element or map itself (<c>"."</c>).</summary>
-    public int Self { get; private set; } = -1;
-
-    public static OwnershipNode Root(JsonElement[] fieldsByRank)
-    {
-        var root = new OwnershipNode();
-        for (var rank = 0; rank < fieldsByRank.Length; rank++)
-        {
-            if (fieldsByRank[rank].ValueKind == JsonValueKind.Object)
-            {
-                root.AddBelow(fieldsByRank[rank], rank);
-            }
-        }
-
-        return root;
-    }
-
-    public OwnershipNode? Field(string name)
-    {
-        OwnershipNode? child = null;
-        foreach (var (fields, rank) in _sources)
-        {
-            if (TryField(fields, name, out var value))
-            {
-                (child ??= new OwnershipNode()).Add(value, rank);
-            }
-        }
-
-        return child;
-    }
-
-    /// <summary>The <c>f:</c> member for a field of one entry's fieldsV1 object.</summary>
-    internal static bool TryField(JsonElement fields, string name, out JsonElement value)
-    {
-        var length = Encoding.UTF8.GetMaxByteCount(name.Length) + 2;
-        Span<byte> key = length <= 256 ? stackalloc byte[length] : new byte[length];
-        key[0] = (byte)'f';
-        key[1] = (byte)':';
-        key = key[..(2 + Encoding.UTF8.GetBytes(name, key[2..]))];
-        return fields.TryGetProperty(key, out value);
-    }
-
-    /// <summary>The child for every <c>k:</c> member whose key the live element has (read in place: no strings).</summary>
-    public OwnershipNode? Element(JsonElement liveElement)
-    {
-        OwnershipNode? child = null;
-        foreach (var (fields, rank) in _sources)
-        {
-            foreach (var property in fields.EnumerateObject())
-            {
-                if (IsKeyOf(property, liveElement))
-                {
-                    (child ??= new OwnershipNode()).Add(property.Value, rank);
-                }
-            }
-        }
-
-        return child;
-    }
-
-    private static bool IsKeyOf(JsonProperty property, JsonElement liveElement)
-    {
-        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property);
-        if (!raw.StartsWith("k:"u8))
-        {
-            return false;
-        }
-
-        Span<byte> buffer = stackalloc byte[512];
-        return UnescapeQuotes(raw[2..], buffer) is var length and >= 0
-            ? KeyMatches(buffer[..length], liveElement)
-            : KeyMatches(Encoding.UTF8.GetBytes(property.Name[2..]), liveElement);
-    }
-
-    /// <summary>
-    /// A member name as written in JSON, unescaped into <paramref name="target"/> when its only
-    /// escapes are <c>\"</c> and <c>\\</c> (as in every <c>k:</c> key); -1 otherwise.
-    /// </summary>
-    private static int UnescapeQuotes(ReadOnlySpan<byte> escaped, Span<byte> target)
-    {
-        var length = 0;
-        for (var i = 0; i < escaped.Length; i++)
-        {
-            if (length == target.Length)
-            {
-                return -1;
-            }
-
-            var b = escaped[i];
-            if (b == (byte)'\\')
-            {
-                if (i + 1 == escaped.Length || escaped[i + 1] is not ((byte)'"' or (byte)'\\'))
-                {
-                    return -1;
-                }
-
-                b = escaped[++i];
-            }
-
-            target[length++] = b;
-        }
-
-        return length;
-    }
-
-    public OwnershipNode? Element(MapNode liveElement) => Matching('k', key => ParseJson(key) is MapNode map && KeyMatches(map, liveElement));
-
-    public OwnershipNode? Value(Node liveValue) =>
-        liveValue is ScalarNode scalar ? Matching('v', value => ParseJson(value) is ScalarNode s && s.ValueEquals(scalar)) : null;
-
-    /// <summary>The child for every <c>k:</c> (or <c>v:</c>) member whose JSON after the prefix matches.</summary>
-    private OwnershipNode? Matching(char prefix, Func<string, bool> matches)
-    {
-        OwnershipNode? child = null;
-        ReadOnlySpan<byte> utf8Prefix = prefix == 'k' ? "k:"u8 : "v:"u8;
-        foreach (var (fields, rank) in _sources)
-        {
-            foreach (var property in fields.EnumerateObject())
-            {
-                if (System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property).StartsWith(utf8Prefix) && matches(property.Name[2..]))
-                {
-                    (child ??= new OwnershipNode()).Add(property.Value, rank);
-                }
-            }
-        }
-
-        return child;
-    }
-
-    /// <summary>An entry names this node, as a leaf (<c>{}</c>) or with fields below.</summary>
-    private void Add(JsonElement value, int rank)
-    {
-        Named = Math.Max(Named, rank);
-        if (value.ValueKind == JsonValueKind.Object && value.GetPropertyCount() > 0)
-        {
-            AddBelow(value, rank);
-        }
-        else
-        {
-            Leaf = Math.Max(Leaf, rank);
-        }
-    }
-
-    private void AddBelow(JsonElement fields, int rank)
-    {
-        _sources.Add((fields, rank));
-        if (fields.TryGetProperty("."u8, out _))
-        {
-            Self = Math.Max(Self, rank);
-        }
-    }
-
-    private static Node? ParseJson(string text)
-    {
-        try
-        {
-            var values = JsonReader.ReadValues(Encoding.UTF8.GetBytes(text));
-            return values.Count == 1 ? values[0] : null;
-        }
-        catch (ParseException)
-        {
-            return null;
-        }
-    }
+    private static readonly ScalarNode DefaultProtocol = ScalarNode.String(Paths.PathStep.DefaultProtocol);
 
     /// <summary>Every key field of the managedFields key equals the live element's field.</summary>
-    private static bool KeyMatches(MapNode key, MapNode element)
+    internal static bool KeyMatches(MapNode key, MapNode element)
     {
         foreach (var (name, expected) in key.Entries)
         {
-            if (element[name] is not ScalarNode actual || expected is not ScalarNode e || !e.ValueEquals(actual))
+            var actual = element[name] as ScalarNode ?? (name == "protocol" ? DefaultProtocol : null);
+            if (actual is null || expected is not ScalarNode e || !e.ValueEquals(actual))
             {
                 return false;
             }
@@ -698,7 +680,15 @@ internal sealed class OwnershipNode
                 var found = reader.ValueIsEscaped
                     ? element.TryGetProperty(reader.GetString()!, out var actual)
                     : element.TryGetProperty(reader.ValueSpan, out actual);
-                if (!found || !reader.Read() || !ValueMatches(ref reader, actual))
+
+                // A port's protocol left out is TCP, the protocol the server keys it by.
+                var protocolLeftOut = !found && reader.ValueTextEquals("protocol"u8);
+                if ((!found && !protocolLeftOut) || !reader.Read())
+                {
+                    return false;
+                }
+
+                if (protocolLeftOut ? !(reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("TCP"u8)) : !ValueMatches(ref reader, actual))
                 {
                     return false;
                 }
@@ -723,41 +713,4 @@ internal sealed class OwnershipNode
         JsonTokenType.Null => actual.ValueKind == JsonValueKind.Null,
         _ => false,
     };
-}
-
-/// <summary>
-/// A position in the ownership trie while walking a live object, with the leaf owner inherited
-/// from above. <c>default</c> is a cursor where nobody owns anything.
-/// </summary>
-public readonly struct OwnerCursor
-{
-    private readonly OwnershipNode? _node;
-
-    // Rank + 1, so that default(OwnerCursor) means "no owner" rather than rank 0.
-    private readonly int _inheritedPlusOne;
-
-    internal OwnerCursor(OwnershipNode? node, int inherited)
-    {
-        _node = node;
-        _inheritedPlusOne = (node is null ? inherited : Math.Max(inherited, node.Leaf)) + 1;
-    }
-
-    /// <summary>Rank of the owner of this field, or -1 when nobody owns it.</summary>
-    public int Owner => _node is { Named: >= 0 } n ? n.Named : Inherited;
-
-    /// <summary>Rank of the owner of this list element itself (<c>"."</c>), else of the element as a field.</summary>
-    public int ElementOwner => _node is { Self: >= 0 } n ? n.Self : Owner;
-
-    /// <summary>Rank of the entry that owns this map or element itself, or -1.</summary>
-    public int SelfOwner => _node?.Self ?? -1;
-
-    private int Inherited => _inheritedPlusOne - 1;
-
-    public OwnerCursor Field(string name) => new(_node?.Field(name), Inherited);
-
-    public OwnerCursor Element(MapNode liveElement) => new(_node?.Element(liveElement), Inherited);
-
-    public OwnerCursor Element(JsonElement liveElement) => new(_node?.Element(liveElement), Inherited);
-
-    public OwnerCursor Value(Node liveValue) => new(_node?.Value(liveValue), Inherited);
 }

@@ -80,8 +80,12 @@ internal sealed class FieldsIndex
     /// How far one fieldsV1 object (its members <c>[first, end)</c>) goes along the path: to the
     /// field, to a leaf (<c>{}</c>) above it, or not there.
     /// </summary>
-    public Reached Reach(int first, int end, IReadOnlyList<PathStep> path, IReadOnlyList<JsonElement> liveAt)
+    public Reached Reach(int first, int end, IReadOnlyList<PathStep> path, IReadOnlyList<JsonElement> liveAt) => Reach(first, end, path, liveAt, out _);
+
+    /// <summary>As the other overload; <paramref name="leafDepth"/> is how many steps of the path the leaf above it is (for <see cref="Reached.LeafAbove"/>).</summary>
+    public Reached Reach(int first, int end, IReadOnlyList<PathStep> path, IReadOnlyList<JsonElement> liveAt, out int leafDepth)
     {
+        leafDepth = 0;
         for (var i = 0; i < path.Count; i++)
         {
             var step = path[i];
@@ -99,6 +103,7 @@ internal sealed class FieldsIndex
             var member = _members[child];
             if (!member.IsObject || member.End == child + 1)
             {
+                leafDepth = i + 1;
                 return Reached.LeafAbove;
             }
 
@@ -107,6 +112,48 @@ internal sealed class FieldsIndex
         }
 
         return Reached.Nothing;
+    }
+
+    /// <summary>
+    /// True when one fieldsV1 object (its members <c>[first, end)</c>) names the map or element
+    /// at the path itself (a <c>"."</c> member there): it made it, whoever owns what is inside.
+    /// </summary>
+    public bool NamesItself(int first, int end, IReadOnlyList<PathStep> path, IReadOnlyList<JsonElement> liveAt)
+    {
+        for (var i = 0; i < path.Count; i++)
+        {
+            var child = path[i].IsElement ? Element(first, end, liveAt[i]) : Field(first, end, path[i].Name);
+            if (child < 0 || !HasChildren(child))
+            {
+                return false;
+            }
+
+            first = child + 1;
+            end = _members[child].End;
+        }
+
+        for (var i = first; i < end; i = _members[i].End)
+        {
+            if (Json.Span[_members[i].Name].SequenceEqual("\".\""u8))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The member after <paramref name="member"/>'s subtree: its next sibling's index.</summary>
+    public int EndOf(int member) => _members[member].End;
+
+    /// <summary>True when the member's value is an object with members of its own (not a leaf <c>{}</c>).</summary>
+    public bool HasChildren(int member) => _members[member].IsObject && _members[member].End > member + 1;
+
+    /// <summary>The member's name (<c>f:replicas</c>, <c>k:{"name":"web"}</c>, <c>.</c>), unescaped.</summary>
+    public string NameOf(int member)
+    {
+        var raw = Json.Span[_members[member].Name];
+        return _members[member].Escaped ? NameReader(raw).GetString()! : System.Text.Encoding.UTF8.GetString(raw[1..^1]);
     }
 
     /// <summary>The last <c>f:&lt;name&gt;</c> member among the siblings, or -1.</summary>
@@ -148,7 +195,7 @@ internal sealed class FieldsIndex
             // A k: name is JSON with its quotes escaped: the key is what it reads as.
             var reader = NameReader(raw);
             var name = raw.Length <= buffer.Length ? buffer : new byte[raw.Length];
-            if (OwnershipNode.KeyMatches(name[2..reader.CopyString(name)], liveElement))
+            if (ElementKeys.KeyMatches(name[2..reader.CopyString(name)], liveElement))
             {
                 return i;
             }

@@ -15,17 +15,25 @@ public enum ManagerClass
 
 /// <summary>
 /// Sorts field managers into <see cref="ManagerClass"/> by the rules of the drift semantics,
-/// extended by the fleet spec. Patterns may use <c>*</c> as a wildcard.
+/// extended by the fleet spec. Patterns may use <c>*</c> as a wildcard; names match whatever
+/// their case (<c>HashiCorp</c>, <c>hashicorp</c>).
 /// </summary>
 public sealed class ManagerClassifier
 {
     private static readonly string[] BuiltInAppliers =
     [
-        "kubectl-client-side-apply", "argocd-controller", "argocd-application-controller", "kustomize-controller",
-        "helm-controller", "helm", "terraform*", "pulumi*", "driftfabric",
+        "kubectl-client-side-apply", "argocd", "argocd-controller", "argocd-application-controller", "kustomize-controller",
+        "helm-controller", "helm", "HashiCorp", "terraform*", "pulumi*", "driftfabric",
     ];
 
-    private static readonly string[] BuiltInControllers = ["kube-controller-manager", "kube-scheduler", "kubelet", "kube-apiserver"];
+    // Well-known controllers whose names follow no pattern.
+    private static readonly string[] BuiltInControllers =
+    [
+        "kube-controller-manager", "kube-scheduler", "kubelet", "kube-apiserver",
+        "external-secrets", "cert-manager-cainjector", "cainjector", "pilot-discovery", "vpa-recommender", "vpa-updater",
+        "cluster-autoscaler", "karpenter", "controller",
+    ];
+
     private static readonly string[] ControllerSuffixes = ["-controller", "-controller-manager", "-operator"];
 
     // Declared after the lists it reads: static initializers run in textual order.
@@ -40,19 +48,23 @@ public sealed class ManagerClassifier
         _controllers = [.. BuiltInControllers, .. extraControllers];
     }
 
-    public ManagerClass Classify(string manager, string? operation, string? subresource)
-    {
-        if (subresource == "status")
-        {
-            return ManagerClass.Controller;
-        }
+    /// <summary>The class of a managedFields entry.</summary>
+    /// <param name="ownsLastApplied">
+    /// The entry's fieldsV1 names <c>kubectl.kubernetes.io/last-applied-configuration</c>: an
+    /// <c>Update</c> that does is a client-side apply, whatever the tool calls itself.
+    /// </param>
+    public ManagerClass Classify(string manager, string? operation, string? subresource, bool ownsLastApplied = false) =>
+        ClassOf(ByName(manager), manager, operation, subresource, ownsLastApplied);
 
-        if (Matches(_appliers, manager) || (manager == "kubectl" && operation == "Apply"))
+    /// <summary>The class a manager's name alone gives (the entry's operation, subresource and fields may change it).</summary>
+    private ManagerClass ByName(string manager)
+    {
+        if (Matches(_appliers, manager))
         {
             return ManagerClass.Applier;
         }
 
-        if (Matches(_controllers, manager) || Array.Exists(ControllerSuffixes, s => manager.EndsWith(s, StringComparison.Ordinal)))
+        if (Matches(_controllers, manager) || Array.Exists(ControllerSuffixes, s => manager.EndsWith(s, StringComparison.OrdinalIgnoreCase)))
         {
             return ManagerClass.Controller;
         }
@@ -60,13 +72,31 @@ public sealed class ManagerClassifier
         return ManagerClass.OutOfBand;
     }
 
+    /// <summary>An entry's class from its manager's class by name and what else the entry says.</summary>
+    internal static ManagerClass ClassOf(ManagerClass byName, string manager, string? operation, string? subresource, bool ownsLastApplied)
+    {
+        if (subresource == "status")
+        {
+            return ManagerClass.Controller;
+        }
+
+        if (byName == ManagerClass.Applier
+            || (operation == "Apply" && string.Equals(manager, "kubectl", StringComparison.OrdinalIgnoreCase))
+            || (operation == "Update" && ownsLastApplied))
+        {
+            return ManagerClass.Applier;
+        }
+
+        return byName;
+    }
+
     private const int MaxCachedManagers = 1024;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ManagerClass> _byManager = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The manager's name as one shared string, and its class for an entry whose operation cannot
-    /// change it (any manager but <c>kubectl</c>, no subresource), from the name as characters:
-    /// managers repeat across every object, so each is classified (and its string made) once.
+    /// The manager's name as one shared string, and its class by name (see <see cref="ClassOf"/>
+    /// for an entry's), from the name as characters: managers repeat across every object, so
+    /// each is classified (and its string made) once.
     /// </summary>
     internal (string Name, ManagerClass Class) Known(ReadOnlySpan<char> manager)
     {
@@ -77,7 +107,7 @@ public sealed class ManagerClassifier
         }
 
         name = new string(manager);
-        var result = Classify(name, operation: null, subresource: null);
+        var result = ByName(name);
         if (_byManager.Count < MaxCachedManagers)
         {
             _byManager.TryAdd(name, result);
@@ -99,20 +129,14 @@ public sealed class ManagerClassifier
         }
 
         var name = System.Text.Encoding.UTF8.GetString(manager);
-        return (name, Classify(name, operation: null, subresource: null));
+        return (name, ByName(name));
     }
-
-    /// <summary>
-    /// True when an entry's class is its manager's class by name: only a subresource, or the
-    /// operation of a plain <c>kubectl</c>, can change it (see <see cref="Classify"/>).
-    /// </summary>
-    internal static bool ByNameAlone(string manager, string? subresource) => subresource is null && manager != "kubectl";
 
     private static bool Matches(string[] patterns, string manager)
     {
         foreach (var pattern in patterns)
         {
-            if (Glob.IsMatch(pattern, manager))
+            if (Glob.IsMatch(pattern, manager, ignoreCase: true))
             {
                 return true;
             }

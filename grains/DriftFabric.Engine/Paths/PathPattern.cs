@@ -2,7 +2,9 @@ namespace DriftFabric.Engine.Paths;
 
 /// <summary>
 /// A drift path used as a pattern by ignore and severity rules: <c>*</c> stands for any key,
-/// <c>[name=*]</c> for any element. A pattern covers its own path and everything below it.
+/// <c>[name=*]</c> for any element (<c>[port=*]</c> for any port, whatever its protocol;
+/// <c>[port=53,protocol=*]</c> for port 53 of any protocol). A pattern covers its own path and
+/// everything below it.
 /// </summary>
 public sealed class PathPattern
 {
@@ -31,8 +33,8 @@ public sealed class PathPattern
 
     public static bool StepMatches(PathStep pattern, PathStep actual) =>
         pattern.IsElement == actual.IsElement
-        && (pattern.Name == Wildcard || pattern.Name == actual.Name)
-        && (!pattern.IsElement || pattern.KeyField == actual.KeyField);
+        && (!pattern.IsElement || pattern.KeyField == actual.KeyField)
+        && (pattern.IsElement && !pattern.IsPosition ? pattern.Selects(actual.Name, actual.Protocol) : pattern.Name == Wildcard || pattern.Name == actual.Name);
 
     /// <summary>True when <paramref name="path"/> is this pattern's path or lies below it.</summary>
     public bool Covers(IReadOnlyList<PathStep> path)

@@ -5,21 +5,59 @@ namespace DriftFabric.Engine.Paths;
 /// <summary>
 /// One step of a drift path: a map key (<c>/name</c>), a keyed list element (<c>[key=value]</c>),
 /// or a list element by position (<c>[2]</c>, as proxy configs address lists whose items have no
-/// key). Keys and selector values are escaped as in RFC 6901.
+/// key). Keys and selector values are escaped as in RFC 6901. Ports are keyed by number and
+/// protocol, as the API server keys them: <c>[port=53]</c> is 53/TCP, <c>[port=53,protocol=UDP]</c>
+/// another element.
 /// </summary>
-public readonly record struct PathStep(string Name, string? KeyField = null)
+/// <param name="Protocol">For a port (<see cref="IsPortKey"/>): its protocol when it is not TCP, else null.</param>
+public readonly record struct PathStep(string Name, string? KeyField = null, string? Protocol = null)
 {
+    /// <summary>The protocol a port has when its element names none.</summary>
+    public const string DefaultProtocol = "TCP";
+
     /// <summary>True for an element selector; <see cref="Name"/> then holds the key's value (or the position).</summary>
     public bool IsElement => KeyField is not null;
 
     /// <summary>True for an element by position: its <see cref="KeyField"/> is empty, its <see cref="Name"/> the index (or <c>*</c>).</summary>
     public bool IsPosition => KeyField is { Length: 0 };
 
+    /// <summary>True for an element of a list of ports, keyed by number and protocol.</summary>
+    public bool IsPortKey => IsPortField(KeyField);
+
     public static PathStep Position(string index) => new(index, string.Empty);
 
     public static PathStep Field(string name) => new(name);
 
-    public static PathStep Element(string keyField, string keyValue) => new(keyValue, keyField);
+    /// <summary>An element by its key; for a port, <paramref name="protocol"/> is its protocol (null or <c>TCP</c>: TCP).</summary>
+    public static PathStep Element(string keyField, string keyValue, string? protocol = null) =>
+        new(keyValue, keyField, IsPortField(keyField) && ProtocolOf(protocol) != DefaultProtocol ? protocol : null);
+
+    /// <summary>A port's protocol as the server keys it: left out (or empty) is TCP.</summary>
+    public static string ProtocolOf(string? protocol) => string.IsNullOrEmpty(protocol) ? DefaultProtocol : protocol;
+
+    /// <summary>True for the key fields of port lists (a Service's <c>port</c>, a container's <c>containerPort</c>).</summary>
+    public static bool IsPortField(string? keyField) => keyField is "port" or "containerPort";
+
+    /// <summary>
+    /// True when an element whose key field reads <paramref name="keyText"/> and whose
+    /// <c>protocol</c> reads <paramref name="protocolText"/> (null: none) is the one this step
+    /// names; as a pattern, <c>*</c> stands for any key or any protocol, and a port pattern
+    /// <c>[port=*]</c> for every port whatever its protocol.
+    /// </summary>
+    public bool Selects(string? keyText, string? protocolText)
+    {
+        if (keyText is null || (Name != "*" && Name != keyText))
+        {
+            return false;
+        }
+
+        if (!IsPortKey || (Name == "*" && Protocol is null) || Protocol == "*")
+        {
+            return true;
+        }
+
+        return ProtocolOf(Protocol) == ProtocolOf(protocolText);
+    }
 
     public static string Escape(string text) =>
         text.AsSpan().IndexOfAny('~', '/') < 0 ? text : text.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
@@ -48,7 +86,13 @@ public readonly record struct PathStep(string Name, string? KeyField = null)
             }
             else if (step.IsElement)
             {
-                sb.Append('[').Append(step.KeyField).Append('=').Append(Escape(step.Name)).Append(']');
+                sb.Append('[').Append(step.KeyField).Append('=').Append(Escape(step.Name));
+                if (step.Protocol is not null)
+                {
+                    sb.Append(",protocol=").Append(step.Protocol);
+                }
+
+                sb.Append(']');
             }
             else
             {
@@ -122,7 +166,22 @@ public readonly record struct PathStep(string Name, string? KeyField = null)
                     return null;
                 }
 
-                steps.Add(Element(path[(i + 1)..eq], Unescape(path[(eq + 1)..close])));
+                var keyField = path[(i + 1)..eq];
+                var value = path[(eq + 1)..close];
+                string? protocol = null;
+                var comma = IsPortField(keyField) ? value.IndexOf(",protocol=", StringComparison.Ordinal) : -1;
+                if (comma >= 0)
+                {
+                    protocol = value[(comma + ",protocol=".Length)..];
+                    value = value[..comma];
+                    if (protocol.Length == 0 || value.Length == 0)
+                    {
+                        error = $"a port is selected as [{keyField}=N] or [{keyField}=N,protocol=P] (at offset {i})";
+                        return null;
+                    }
+                }
+
+                steps.Add(Element(keyField, Unescape(value), protocol));
                 i = close + 1;
             }
             else

@@ -84,8 +84,8 @@ public static class TreePruner
             foreach (var (pattern, depth) in active)
             {
                 var step = pattern.Steps[depth];
-                if (step.IsElement && item is MapNode element && element[step.KeyField!] is ScalarNode key
-                    && PathPattern.StepMatches(step, PathStep.Element(step.KeyField!, key.Text)))
+                if (step.IsElement && !step.IsPosition && item is MapNode element && element[step.KeyField!] is ScalarNode key
+                    && step.Selects(key.Text, element.GetString("protocol")))
                 {
                     removed |= depth + 1 == pattern.Steps.Count;
                     next.Add((pattern, depth + 1));

@@ -150,7 +150,7 @@ public class LiveScanTests
         var scan = LiveScan.Rent();
         try
         {
-            var outcome = scan.Run(json, desired.ComparableDesired, key is { Kind: "Secret", Group: ResourceKey.CoreGroup }, ManagerClassifier.Default);
+            var outcome = scan.Run(json, desired.ComparableDesired, key, ManagerClassifier.Default, new AppliedVerdicts());
             return outcome != LiveScan.Outcome.Suspects ? outcome.ToString()
                 : scan.Fields(json, key).Any(f => !f.Subtree.IsEmpty) ? AsSubtrees : AsValues;
         }
@@ -238,7 +238,7 @@ public class LiveScanTests
         var nodes = new List<JsonNode>();
         Collect(root, nodes);
         var target = nodes[random.Next(nodes.Count)];
-        switch (random.Next(10))
+        switch (random.Next(12))
         {
             case 0:
                 Replace(target, target is JsonValue v && v.TryGetValue<string>(out var text) ? JsonValue.Create(text + "x") : JsonValue.Create(random.Next(100)));
@@ -289,10 +289,105 @@ public class LiveScanTests
             case 8:
                 (root["metadata"] as JsonObject)?.Remove("managedFields");
                 break;
+            case 9:
+                AddApplier(root, target);
+                break;
+            case 10:
+                RewriteLastApplied(root, random);
+                break;
             default:
                 Replace(target, target is JsonValue ? JsonValue.Create(string.Empty) : new JsonObject());
                 break;
         }
+    }
+
+    /// <summary>A server-side apply (Argo CD's) that names the field <paramref name="target"/> is (elements by their keys).</summary>
+    private static void AddApplier(JsonObject root, JsonNode target)
+    {
+        if (root["metadata"] is not JsonObject metadata || target == root)
+        {
+            return;
+        }
+
+        var steps = new List<string>();
+        for (var node = target; node.Parent is { } parent; node = parent)
+        {
+            if (parent is JsonObject)
+            {
+                steps.Add("f:" + node.GetPropertyName());
+            }
+            else if (node is JsonObject element && new[] { "name", "containerPort", "port", "mountPath" }.FirstOrDefault(element.ContainsKey) is { } keyField)
+            {
+                var key = new JsonObject { [keyField] = element[keyField]?.DeepClone() };
+                if (keyField is "containerPort" or "port")
+                {
+                    key["protocol"] = element["protocol"]?.DeepClone() ?? "TCP";
+                }
+
+                steps.Add("k:" + key.ToJsonString());
+            }
+            else
+            {
+                return;
+            }
+        }
+
+        JsonObject fields = [];
+        var at = fields;
+        for (var i = steps.Count - 1; i >= 0; i--)
+        {
+            var next = new JsonObject();
+            at[steps[i]] = next;
+            at = next;
+        }
+
+        var entries = metadata["managedFields"] as JsonArray ?? [];
+        metadata["managedFields"] = entries;
+        entries.Add(new JsonObject
+        {
+            ["manager"] = "argocd-controller",
+            ["operation"] = "Apply",
+            ["time"] = "2026-11-24T03:00:00Z",
+            ["fieldsType"] = "FieldsV1",
+            ["fieldsV1"] = fields,
+        });
+    }
+
+    /// <summary>The last-applied-configuration rewritten to hold what live holds now (status and system metadata aside), less one field or two.</summary>
+    private static void RewriteLastApplied(JsonObject root, Random random)
+    {
+        if (root["metadata"] is not JsonObject metadata)
+        {
+            return;
+        }
+
+        var applied = root.DeepClone().AsObject();
+        applied.Remove("status");
+        if (applied["metadata"] is JsonObject appliedMetadata)
+        {
+            foreach (var name in new[] { "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "annotations" })
+            {
+                appliedMetadata.Remove(name);
+            }
+        }
+
+        var nodes = new List<JsonNode>();
+        Collect(applied, nodes);
+        for (var n = random.Next(3); n > 0 && nodes.Count > 1; n--)
+        {
+            var drop = nodes[random.Next(1, nodes.Count)];
+            if (drop.Parent is JsonObject parent)
+            {
+                parent.Remove(drop.GetPropertyName());
+            }
+
+            nodes.Clear();
+            Collect(applied, nodes);
+        }
+
+        var annotations = metadata["annotations"] as JsonObject ?? [];
+        metadata["annotations"] = annotations;
+        annotations["kubectl.kubernetes.io/last-applied-configuration"] = applied.ToJsonString();
     }
 
     private static void AddManager(JsonObject root, string manager)

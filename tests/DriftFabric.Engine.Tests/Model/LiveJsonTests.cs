@@ -62,14 +62,14 @@ public class LiveJsonTests
              "spec":{"ports":[{"port":80,"protocol":"TCP","targetPort":8080}]}}
             """);
         var ownership = FieldOwnership.From(live.RootElement, ManagerClassifier.Default)!;
-        var element = live.RootElement.GetProperty("spec").GetProperty("ports")[0];
-
-        var cursor = ownership.Cursor.Field("spec").Field("ports").Element(element);
+        var (element, elementAt) = Ownership.OwnerLookupTests.Walk(live.RootElement, "/spec/ports[port=80]");
+        var (targetPort, targetPortAt) = Ownership.OwnerLookupTests.Walk(live.RootElement, "/spec/ports[port=80]/targetPort");
+        var (name, nameAt) = Ownership.OwnerLookupTests.Walk(live.RootElement, "/spec/ports[port=80]/name");
 
         Assert.True(ownership.HasOutOfBand);
-        Assert.Equal(0, cursor.SelfOwner);
-        Assert.Equal(0, cursor.Field("targetPort").Owner);
-        Assert.Equal(-1, cursor.Field("name").Owner);
+        Assert.Equal(0, ownership.MadeBy(element, elementAt));
+        Assert.Equal(0, ownership.OwnerOf(targetPort, targetPortAt));
+        Assert.Equal(-1, ownership.OwnerOf(name, nameAt));
         Assert.Equal(new DateTimeOffset(2026, 11, 2, 3, 12, 44, TimeSpan.Zero), ownership.Entries[0].Time);
     }
 
