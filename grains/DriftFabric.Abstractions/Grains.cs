@@ -7,12 +7,18 @@ namespace DriftFabric.Abstractions;
 [GenerateSerializer, Immutable, Alias("driftfabric.ServiceUpdateCounts")]
 public sealed record ServiceUpdateCounts([property: Id(0)] long DesiredUpdates, [property: Id(1)] long LiveUpdates);
 
-/// <summary>New state for a service; a null part is unchanged. Live objects replace the previous set (snapshot semantics).</summary>
+/// <summary>
+/// New state for a service; a null part is unchanged. Live objects replace the previous set
+/// (snapshot semantics). <see cref="Definitions"/> travel with desired documents: the
+/// CustomResourceDefinitions (compacted) of the custom kinds they declare, whose schemas give
+/// those resources' server defaults.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.ServiceUpdate")]
 public sealed record ServiceUpdate(
     [property: Id(0)] IReadOnlyList<ResourceDocument>? Desired,
     [property: Id(1)] PolicySource? Policy,
-    [property: Id(2)] IReadOnlyList<ResourceDocument>? Live);
+    [property: Id(2)] IReadOnlyList<ResourceDocument>? Live,
+    [property: Id(3)] IReadOnlyList<ResourceDocument>? Definitions = null);
 
 /// <summary>A watched live object that changed (<see cref="Document"/> set) or was deleted (null).</summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.LiveDocumentChange")]

@@ -55,7 +55,15 @@ public sealed class DriftEngine(DriftPolicy? policy = null, ResourceSchemas? sch
     /// </summary>
     /// <exception cref="System.Text.Json.JsonException">The live JSON does not read.</exception>
     /// <exception cref="ArgumentException">The live JSON is not an object.</exception>
-    public IReadOnlyList<Drift> CompareResource(ResourceKey key, Manifest? desired, ReadOnlyMemory<byte> liveJson, SourceLocation liveSource)
+    public IReadOnlyList<Drift> CompareResource(ResourceKey key, Manifest? desired, ReadOnlyMemory<byte> liveJson, SourceLocation liveSource) =>
+        CompareResource(key, desired, liveJson, liveSource, applied: null);
+
+    /// <summary>
+    /// As the other overload, keeping the verdict on what the pipeline applied in
+    /// <paramref name="applied"/> (null: with <paramref name="desired"/>): for a caller that
+    /// parses desired state anew for each comparison, one per resource, renewed when desired changes.
+    /// </summary>
+    public IReadOnlyList<Drift> CompareResource(ResourceKey key, Manifest? desired, ReadOnlyMemory<byte> liveJson, SourceLocation liveSource, AppliedVerdicts? applied)
     {
         var drifts = new List<Drift>();
         if (desired is not null && !Policy.IgnoresResource(key) && Policy.IgnoredPaths(key).Count == 0 && desired.IgnoredPaths.Count == 0)
@@ -63,7 +71,7 @@ public sealed class DriftEngine(DriftPolicy? policy = null, ResourceSchemas? sch
             var scan = LiveScan.Rent();
             try
             {
-                switch (scan.Run(liveJson, desired.ComparableDesired, key, Policy.Managers, desired.AppliedVerdicts))
+                switch (scan.Run(liveJson, desired.ComparableDesired, key, Policy.Managers, applied ?? desired.AppliedVerdicts))
                 {
                     case LiveScan.Outcome.InSync:
                         return drifts;

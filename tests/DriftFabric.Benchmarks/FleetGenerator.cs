@@ -20,12 +20,27 @@ public static class FleetGenerator
     public static IEnumerable<GeneratedResource> App(string ns, string app, int variant, Func<int, bool> drifted)
     {
         var v = variant.ToString(CultureInfo.InvariantCulture);
-        yield return Deployment(ns, app, v, drifted(0));
-        yield return Service(ns, app, drifted(1));
-        yield return ConfigMap(ns, app, v, drifted(2));
-        yield return Secret(ns, app, v, drifted(3));
-        yield return VirtualService(ns, app, drifted(4));
-        yield return DestinationRule(ns, app, drifted(5));
+        yield return AsApplied(Deployment(ns, app, v, drifted(0)));
+        yield return AsApplied(Service(ns, app, drifted(1)));
+        yield return AsApplied(ConfigMap(ns, app, v, drifted(2)));
+        yield return AsApplied(Secret(ns, app, v, drifted(3)));
+        yield return AsApplied(VirtualService(ns, app, drifted(4)));
+        yield return AsApplied(DestinationRule(ns, app, drifted(5)));
+    }
+
+    /// <summary>
+    /// The live object as <c>kubectl apply</c> leaves it: its last-applied-configuration holds
+    /// the desired document as JSON (a real object's annotation, which the engine reads).
+    /// </summary>
+    private static GeneratedResource AsApplied(GeneratedResource resource)
+    {
+        var desired = DriftFabric.Engine.Parsing.YamlReader.ReadDocuments(resource.DesiredYaml).First(d => d.Root is not null).Root!;
+        var annotation = System.Text.Json.JsonSerializer.Serialize(desired.ToJson() + "\n");
+        return resource with
+        {
+            LiveJson = resource.LiveJson.Replace(
+                "\"kubectl.kubernetes.io/last-applied-configuration\":\"{}\"", "\"kubectl.kubernetes.io/last-applied-configuration\":" + annotation, StringComparison.Ordinal),
+        };
     }
 
     /// <summary>The opening every desired document shares: kind, name, namespace and the app's labels.</summary>

@@ -25,6 +25,26 @@ public sealed class InputErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_malformed_ignore_annotation_is_an_error_at_its_line_and_ignores_nothing()
+    {
+        var annotated = Shop.Deployment().Replace(
+            "  labels:\n    app.kubernetes.io/name: web\nspec:",
+            "  labels:\n    app.kubernetes.io/name: web\n  annotations:\n    driftfabric.io/ignore: \"/spec/replicas,,\"\nspec:",
+            StringComparison.Ordinal);
+        Assert.NotEqual(Shop.Deployment(), annotated);
+        var desired = _dir.Write("desired/deployment.yaml", annotated);
+        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveDeployment(replicas: 5, replicasBy: "kubectl-scale")));
+
+        var run = CheckRunner.Check(desired, live);
+
+        Assert.Equal(1, run.ExitCode);
+        var error = Assert.Single(run.Errors);
+        Assert.Equal((desired, 9), (error.GetProperty("source").GetString(), error.GetProperty("line").GetInt32()));
+        Assert.Contains("driftfabric.io/ignore", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        run.Drift(Shop.WebDeployment, Shop.ReplicasPath);
+    }
+
+    [Fact]
     public void Alias_bomb_is_an_error_naming_the_file_and_other_files_are_still_checked()
     {
         _dir.Write("desired/deployment.yaml", Shop.Deployment());

@@ -176,7 +176,7 @@ public static class YamlEditor
         {
             var found = step.IsPosition
                 ? int.TryParse(step.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position == i
-                : list[i] is MapNode m && m[step.KeyField!] is ScalarNode k && k.Text == step.Name;
+                : list[i] is MapNode m && m[step.KeyField!] is ScalarNode k && step.Selects(k.Text, m.GetString("protocol"));
             if (found)
             {
                 index = i;

@@ -1,64 +1,61 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using DriftFabric.Engine.Ownership;
 
 namespace DriftFabric.Engine.Comparison;
 
 /// <summary>
-/// The last verdict on whether everything the pipeline applied is still declared (see
-/// <see cref="AppliedCoverage"/>), kept with one desired object and keyed by what it was asked
-/// of: the live object's last-applied-configuration and its server-side appliers' fieldsV1, as
-/// written. An object is applied the same way event after event, so a live scan asks only when
-/// that changes. Safe for concurrent use: the verdict is replaced whole.
+/// The last verdict on whether everything the pipeline applied to one object is still declared
+/// by one desired state (see <see cref="AppliedCoverage"/>), keyed by a hash of what it was
+/// asked of: the live object's last-applied-configuration and its server-side appliers'
+/// fieldsV1, as written. An object is applied the same way event after event, so a live scan
+/// asks only when that changes. A desired manifest keeps one; a holder that parses desired
+/// state anew for each judgement keeps one per resource (and a new one when desired changes).
+/// Safe for concurrent use: the verdict is replaced whole. Holds 17 bytes, never the values.
 /// </summary>
-internal sealed class AppliedVerdicts
+public sealed class AppliedVerdicts
 {
-    private sealed record Verdict(byte[] LastApplied, byte[][] AppliedFields, bool Declared);
+    private sealed record Verdict(UInt128 Key, bool Declared);
 
     private Verdict? _last;
 
     /// <summary>The verdict for these inputs, if it is the one kept.</summary>
     /// <param name="json">The live object the entries' ranges point into.</param>
-    public bool TryGet(ReadOnlySpan<byte> lastApplied, IReadOnlyList<ScannedEntry> entries, ReadOnlySpan<byte> json, out bool declared)
+    internal bool TryGet(ReadOnlySpan<byte> lastApplied, IReadOnlyList<ScannedEntry> entries, ReadOnlySpan<byte> json, out bool declared, out UInt128 key)
     {
+        key = KeyOf(lastApplied, entries, json);
         declared = false;
-        var last = _last;
-        if (last is null || !lastApplied.SequenceEqual(last.LastApplied))
+        if (_last is not { } last || last.Key != key)
         {
             return false;
         }
 
-        var at = 0;
-        foreach (var entry in entries)
-        {
-            if (IsApplied(entry))
-            {
-                if (at == last.AppliedFields.Length || !Raw(json, entry.Fields).SequenceEqual(last.AppliedFields[at]))
-                {
-                    return false;
-                }
-
-                at++;
-            }
-        }
-
         declared = last.Declared;
-        return at == last.AppliedFields.Length;
+        return true;
     }
 
-    public void Remember(ReadOnlySpan<byte> lastApplied, IReadOnlyList<ScannedEntry> entries, ReadOnlySpan<byte> json, bool declared)
+    internal void Remember(UInt128 key, bool declared) => _last = new Verdict(key, declared);
+
+    private static UInt128 KeyOf(ReadOnlySpan<byte> lastApplied, IReadOnlyList<ScannedEntry> entries, ReadOnlySpan<byte> json)
     {
-        var fields = new List<byte[]>();
+        var hash = new XxHash128();
+        Append(hash, lastApplied);
         foreach (var entry in entries)
         {
-            if (IsApplied(entry))
+            if (entry.Class == ManagerClass.Applier && entry.Operation == "Apply")
             {
-                fields.Add(Raw(json, entry.Fields).ToArray());
+                Append(hash, entry.Fields.Equals(default) ? default : json[entry.Fields]);
             }
         }
 
-        _last = new Verdict(lastApplied.ToArray(), [.. fields], declared);
+        return hash.GetCurrentHashAsUInt128();
     }
 
-    private static bool IsApplied(in ScannedEntry entry) => entry.Class == ManagerClass.Applier && entry.Operation == "Apply";
-
-    private static ReadOnlySpan<byte> Raw(ReadOnlySpan<byte> json, Range range) => range.Equals(default) ? default : json[range];
+    /// <summary>The bytes and then their length, so that no two lists of texts feed the hash the same bytes.</summary>
+    private static void Append(XxHash128 hash, ReadOnlySpan<byte> bytes)
+    {
+        hash.Append(bytes);
+        var length = bytes.Length;
+        hash.Append(MemoryMarshal.AsBytes(new ReadOnlySpan<int>(in length)));
+    }
 }

@@ -183,10 +183,10 @@ internal sealed class LiveScan
     {
         var span = json.Span;
         var lastApplied = _lastApplied.Equals(default) ? default : span[_lastApplied];
-        if (!verdicts.TryGet(lastApplied, _entries, span, out var declared))
+        if (!verdicts.TryGet(lastApplied, _entries, span, out var declared, out var verdictKey))
         {
             declared = AppliedCoverage.AllDeclared(Ownership()!, desired, key);
-            verdicts.Remember(lastApplied, _entries, span, declared);
+            verdicts.Remember(verdictKey, declared);
         }
 
         _appliedDeclared = declared;

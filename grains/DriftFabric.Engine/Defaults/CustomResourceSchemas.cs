@@ -71,6 +71,112 @@ internal static class CustomResourceSchemas
         }
     }
 
+    /// <summary>
+    /// What of a CRD its defaults are read from: group, kind, and each version's name, storage
+    /// flag and schema with only <c>type</c>, <c>properties</c>, <c>items</c>,
+    /// <c>additionalProperties</c> and <c>default</c> (descriptions and validations dropped: they
+    /// are most of a large CRD, and carried to every service that uses its kind).
+    /// </summary>
+    public static MapNode Compact(MapNode crd)
+    {
+        var spec = crd.GetMap("spec") ?? MapNode.Empty;
+        var keys = new List<string>();
+        var values = new List<Node>();
+        Keep(spec, "group", keys, values);
+        if (spec.GetMap("names")?["kind"] is { } kind)
+        {
+            keys.Add("names");
+            values.Add(new MapNode(["kind"], [kind], 0));
+        }
+
+        Keep(spec, "version", keys, values);
+        if (spec.GetMap("validation")?.GetMap("openAPIV3Schema") is { } validation)
+        {
+            keys.Add("validation");
+            values.Add(new MapNode(["openAPIV3Schema"], [CompactSchema(validation, 0)], 0));
+        }
+
+        if (spec["versions"] is ListNode versions)
+        {
+            var items = new List<Node>();
+            foreach (var item in versions.Items)
+            {
+                if (item is not MapNode version)
+                {
+                    continue;
+                }
+
+                var versionKeys = new List<string>();
+                var versionValues = new List<Node>();
+                Keep(version, "name", versionKeys, versionValues);
+                Keep(version, "storage", versionKeys, versionValues);
+                if (version.GetMap("schema")?.GetMap("openAPIV3Schema") is { } schema)
+                {
+                    versionKeys.Add("schema");
+                    versionValues.Add(new MapNode(["openAPIV3Schema"], [CompactSchema(schema, 0)], 0));
+                }
+
+                items.Add(new MapNode([.. versionKeys], [.. versionValues], 0));
+            }
+
+            keys.Add("versions");
+            values.Add(new ListNode([.. items], 0));
+        }
+
+        return new MapNode(
+            ["apiVersion", "kind", "metadata", "spec"],
+            [crd["apiVersion"] ?? ScalarNode.String("apiextensions.k8s.io/v1"), ScalarNode.String("CustomResourceDefinition"),
+                new MapNode(["name"], [crd.GetMap("metadata")?["name"] ?? ScalarNode.String(string.Empty)], 0), new MapNode([.. keys], [.. values], 0)],
+            0);
+    }
+
+    private static MapNode CompactSchema(MapNode schema, int depth)
+    {
+        var keys = new List<string>();
+        var values = new List<Node>();
+        Keep(schema, "type", keys, values);
+        Keep(schema, "default", keys, values);
+        if (depth < MaxDepth)
+        {
+            if (schema.GetMap("properties") is { Count: > 0 } properties)
+            {
+                var names = new List<string>();
+                var children = new List<Node>();
+                foreach (var (name, property) in properties.Entries)
+                {
+                    if (property is MapNode child)
+                    {
+                        names.Add(name);
+                        children.Add(CompactSchema(child, depth + 1));
+                    }
+                }
+
+                keys.Add("properties");
+                values.Add(new MapNode([.. names], [.. children], 0));
+            }
+
+            foreach (var nested in new[] { "items", "additionalProperties" })
+            {
+                if (schema.GetMap(nested) is { } child)
+                {
+                    keys.Add(nested);
+                    values.Add(CompactSchema(child, depth + 1));
+                }
+            }
+        }
+
+        return new MapNode([.. keys], [.. values], 0);
+    }
+
+    private static void Keep(MapNode from, string key, List<string> keys, List<Node> values)
+    {
+        if (from[key] is { } value)
+        {
+            keys.Add(key);
+            values.Add(value);
+        }
+    }
+
     private static SchemaField FieldOf(MapNode schema, int depth)
     {
         var field = new SchemaField();

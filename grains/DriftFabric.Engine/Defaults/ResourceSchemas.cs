@@ -53,7 +53,7 @@ public sealed class ResourceSchemas
         Dictionary<string, SchemaField>? custom = null;
         foreach (var manifest in manifests)
         {
-            if (manifest.Kind != "CustomResourceDefinition" || manifest.Group != "apiextensions.k8s.io")
+            if (!IsDefinition(manifest))
             {
                 continue;
             }
@@ -69,6 +69,21 @@ public sealed class ResourceSchemas
 
         return custom is null ? this : new ResourceSchemas(_builtIn, custom);
     }
+
+    /// <summary>True for a CustomResourceDefinition, whose custom resources' defaults <see cref="WithCustomResources"/> learns.</summary>
+    public static bool IsDefinition(Manifest manifest) => manifest.Kind == "CustomResourceDefinition" && manifest.Group == "apiextensions.k8s.io";
+
+    /// <summary>The group/Kind a CustomResourceDefinition declares, or null when it names none.</summary>
+    public static string? DefinedKind(Manifest crd) =>
+        crd.Root.GetMap("spec") is { } spec && spec.GetString("group") is { Length: > 0 } group && spec.GetMap("names")?.GetString("kind") is { Length: > 0 } kind
+            ? group + "/" + kind
+            : null;
+
+    /// <summary>
+    /// What of a CustomResourceDefinition its defaults are read from, as a smaller CRD (group,
+    /// kind, versions and their schemas' types, shapes and defaults): what the fabric carries.
+    /// </summary>
+    public static MapNode CompactDefinition(Manifest crd) => CustomResourceSchemas.Compact(crd.Root);
 
     /// <summary>
     /// What is known of the object itself (a pseudo field holding its root type) for a kind

@@ -67,6 +67,10 @@ public sealed partial class ClusterGrain(
     private IGrainTimer? _poll;
     private string _key = string.Empty;
     private KubernetesLiveSource? _source;
+
+    // The CustomResourceDefinitions the watched API server serves for the custom kinds watched, by group/Kind.
+    private Dictionary<string, ResourceDocument> _servedDefinitions = new(StringComparer.Ordinal);
+    private List<string> _definitionErrors = [];
     private IKubernetes? _client;
 
     /// <summary>The last remediation asked: remediations interleave with the cluster's other calls, not with each other.</summary>
@@ -251,6 +255,16 @@ public sealed partial class ClusterGrain(
             await SyncLive(config, kube, load, router);
         }
 
+        // What the watched API server serves is the schema its objects were defaulted with; the
+        // definitions it could not give stand as errors for as long as the watch does.
+        foreach (var (kind, definition) in _servedDefinitions)
+        {
+            load.Definitions[kind] = definition;
+        }
+
+        load.Errors.AddRange(_definitionErrors);
+        load.PartlyUsable |= _definitionErrors.Count > 0;
+
         var sent = await Route(config, load);
         var status = StatusAfter(load);
         var dirty = sent > 0 || fingerprint != state.State.Fingerprint || status != state.State.Status;
@@ -358,13 +372,16 @@ public sealed partial class ClusterGrain(
     {
         IReadOnlyList<ResourceDocument>? desired = null;
         IReadOnlyList<ResourceDocument>? live = null;
+        IReadOnlyList<ResourceDocument>? definitions = null;
         if (load.DesiredUsable)
         {
             var docs = load.Desired.GetValueOrDefault(service) ?? [];
-            var hash = ClusterSources.Hash(docs, config.Policy.Hash);
+            var kinds = ClusterSources.DefinitionsFor(load, docs);
+            var hash = ClusterSources.Hash([.. docs, .. kinds], config.Policy.Hash);
             if (!_tables.DesiredHashes.TryGetValue(service, out var sent) || sent != hash)
             {
                 desired = docs;
+                definitions = kinds;
                 _tables.DesiredHashes[service] = hash;
             }
         }
@@ -380,7 +397,7 @@ public sealed partial class ClusterGrain(
             }
         }
 
-        return desired is null && live is null ? null : new ServiceUpdate(desired, desired is null ? null : config.Policy, live);
+        return desired is null && live is null ? null : new ServiceUpdate(desired, desired is null ? null : config.Policy, live, definitions);
     }
 
     /// <summary>Forgets what a service was sent, so that the next reload sends it both parts (after a re-list, for a watched cluster).</summary>
@@ -451,6 +468,9 @@ public sealed partial class ClusterGrain(
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             var (targets, errors) = await Task.Run(() => KubeDiscovery.ResolveAsync(client, router.Kinds, router.Namespaces, timeout.Token));
             load.Errors.AddRange(errors.Select(e => "live " + e));
+            var (definitions, definitionErrors) = await Task.Run(() => KubeDiscovery.DefinitionsAsync(client, targets, config.Cluster, timeout.Token));
+            _servedDefinitions = definitions;
+            _definitionErrors = [.. definitionErrors.Select(e => "live " + e)];
             var source = new KubernetesLiveSource(client, targets, new LiveSourceOptions(kube.Qps, kube.Burst), logger);
             var objects = await Task.Run(() => source.SyncAllAsync(timeout.Token));
             _liveRoutes.Clear();
@@ -641,7 +661,7 @@ public sealed partial class ClusterGrain(
         var now = time.GetUtcNow();
         var next = (load.DesiredUsable, load.LiveUsable || load.LiveUnchanged) switch
         {
-            (true, true) when load.SendFailed => SourceState.Degraded,
+            (true, true) when load.SendFailed || load.PartlyUsable => SourceState.Degraded,
             (true, true) => SourceState.Ok,
             (true, false) when load.LiveUnreachable => SourceState.Unreachable,
             (false, false) => SourceState.Failed,

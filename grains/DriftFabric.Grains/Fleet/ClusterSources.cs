@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Defaults;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
 
@@ -22,6 +23,13 @@ public sealed class ClusterLoad
 
     public List<string> Errors { get; } = [];
 
+    /// <summary>
+    /// The CustomResourceDefinitions known for the cluster (compacted), by the group/Kind they
+    /// declare: from the code, replaced by a live snapshot's, replaced by what the watched API
+    /// server serves (the schema it defaulted the objects with).
+    /// </summary>
+    public Dictionary<string, ResourceDocument> Definitions { get; } = new(StringComparer.Ordinal);
+
     public bool DesiredUsable { get; set; } = true;
 
     public bool LiveUsable { get; set; } = true;
@@ -31,6 +39,12 @@ public sealed class ClusterLoad
 
     /// <summary>A service could not be sent its new state (it is sent again on the next poll).</summary>
     public bool SendFailed { get; set; }
+
+    /// <summary>
+    /// Both sources were read, but something in them could not be used as written (a malformed
+    /// ignore annotation, a CRD whose defaults could not be read): judged, with that left out.
+    /// </summary>
+    public bool PartlyUsable { get; set; }
 
     /// <summary>The watch is already running: live state is as the services hold it.</summary>
     public bool LiveUnchanged { get; set; }
@@ -91,7 +105,15 @@ public static class ClusterSources
         var declared = new HashSet<string>(StringComparer.Ordinal);
         foreach (var manifest in desired.Manifests)
         {
+            if (manifest.IgnoreAnnotationError is { } ignoreError)
+            {
+                // The object is judged with nothing of its annotation ignored; the error says why.
+                load.Errors.Add("desired " + ignoreError);
+                load.PartlyUsable = true;
+            }
+
             var key = manifest.KeyIn(scopes, config.DefaultNamespace);
+            AddDefinition(load, key, manifest);
             var service = ServiceOf(config, key, manifest);
             if (!owners.TryAdd(key, service.Key))
             {
@@ -108,6 +130,7 @@ public static class ClusterSources
         foreach (var manifest in live.Manifests)
         {
             var key = manifest.KeyIn(scopes, config.DefaultNamespace);
+            AddDefinition(load, key, manifest);
             if (seen.Add(key) && router.Route(key, manifest) is { } service)
             {
                 Add(load.Live, service, key, manifest);
@@ -115,6 +138,35 @@ public static class ClusterSources
         }
 
         return load;
+    }
+
+    /// <summary>Keeps a CustomResourceDefinition (compacted) for the kind it declares; a later one replaces an earlier.</summary>
+    public static void AddDefinition(ClusterLoad load, ResourceKey key, Manifest manifest)
+    {
+        if (ResourceSchemas.IsDefinition(manifest) && ResourceSchemas.DefinedKind(manifest) is { } kind)
+        {
+            load.Definitions[kind] = new ResourceDocument(key.ToString(), ResourceSchemas.CompactDefinition(manifest).ToUtf8Json(), manifest.Location.Source, manifest.Location.Line);
+        }
+    }
+
+    /// <summary>The definitions of the custom kinds among <paramref name="documents"/>, in the order of their kinds.</summary>
+    public static List<ResourceDocument> DefinitionsFor(ClusterLoad load, IReadOnlyList<ResourceDocument> documents)
+    {
+        if (load.Definitions.Count == 0)
+        {
+            return [];
+        }
+
+        var kinds = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var doc in documents)
+        {
+            if (ResourceKey.TryParse(doc.Key, out var key) && load.Definitions.ContainsKey(key.GroupKind))
+            {
+                kinds.Add(key.GroupKind);
+            }
+        }
+
+        return [.. kinds.Select(kind => load.Definitions[kind])];
     }
 
     /// <summary>The service an object belongs to: the first of the configured labels it has, else its own name.</summary>

@@ -1,3 +1,9 @@
+using System.Text.Json;
+using DriftFabric.Abstractions;
+using DriftFabric.Engine.Defaults;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Model;
+using DriftFabric.Engine.Parsing;
 using k8s;
 
 namespace DriftFabric.Grains.Kubernetes;
@@ -66,4 +72,56 @@ internal static class KubeDiscovery
 
         return (targets, errors);
     }
+
+    // Groups the API server serves itself: none of their kinds has a CustomResourceDefinition.
+    private static readonly HashSet<string> BuiltInGroups = new(StringComparer.Ordinal)
+    {
+        string.Empty, "apps", "batch", "autoscaling", "policy", "extensions", "rbac.authorization.k8s.io", "networking.k8s.io", "storage.k8s.io",
+        "admissionregistration.k8s.io", "scheduling.k8s.io", "node.k8s.io", "discovery.k8s.io", "flowcontrol.apiserver.k8s.io",
+        "apiextensions.k8s.io", "apiregistration.k8s.io", "certificates.k8s.io", "coordination.k8s.io", "events.k8s.io", "resource.k8s.io",
+        "authentication.k8s.io", "authorization.k8s.io", "storagemigration.k8s.io", "internal.apiserver.k8s.io",
+    };
+
+    /// <summary>
+    /// The CustomResourceDefinition the API server serves for each custom kind among
+    /// <paramref name="targets"/> (read by its name, <c>plural.group</c>), compacted, by
+    /// group/Kind: the schema the server defaults those objects with. A kind with none (not a
+    /// custom resource after all) is passed over; a definition that cannot be read is an error
+    /// naming the kind, and that kind is judged without its defaults.
+    /// </summary>
+    public static async Task<(Dictionary<string, ResourceDocument> Definitions, List<string> Errors)> DefinitionsAsync(
+        IKubernetes client, IReadOnlyList<KubeTarget> targets, string cluster, CancellationToken ct)
+    {
+        var definitions = new Dictionary<string, ResourceDocument>(StringComparer.Ordinal);
+        var errors = new List<string>();
+        foreach (var target in targets.Where(t => !BuiltInGroups.Contains(t.Group)).DistinctBy(t => (t.Group, t.Kind)))
+        {
+            var name = $"{target.Plural}.{target.Group}";
+            try
+            {
+                var crd = (JsonElement)await client.CustomObjects.GetClusterCustomObjectAsync("apiextensions.k8s.io", "v1", "customresourcedefinitions", name, ct);
+                if (JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(crd.GetRawText())) is [MapNode root])
+                {
+                    var manifest = new Manifest(root, new SourceLocation($"{cluster}: customresourcedefinitions/{name}", 0));
+                    if (ResourceSchemas.DefinedKind(manifest) is { } kind)
+                    {
+                        definitions[kind] = new ResourceDocument($"apiextensions.k8s.io/CustomResourceDefinition/_/{name}", ResourceSchemas.CompactDefinition(manifest).ToUtf8Json(), manifest.Location.Source, 0);
+                    }
+                }
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                // Served by an aggregated API, not a CRD: it has no schema defaults to learn.
+            }
+            catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or JsonException or ParseException)
+            {
+                errors.Add($"{target.Group}/{target.Kind}: its CustomResourceDefinition {name} could not be read ({Describe(e)}); its defaults are unknown");
+            }
+        }
+
+        return (definitions, errors);
+    }
+
+    private static string Describe(Exception e) =>
+        e is k8s.Autorest.HttpOperationException http ? $"the API server answered {(int)http.Response.StatusCode}" : e.Message;
 }

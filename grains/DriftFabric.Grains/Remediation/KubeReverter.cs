@@ -363,7 +363,7 @@ public sealed class KubeReverter(IKubernetes client)
             if (step.IsElement && node is JsonArray list)
             {
                 var index = step.IsPosition ? (int.TryParse(step.Name, out var i) ? i : -1)
-                    : list.Select((item, i) => (item, i)).FirstOrDefault(p => p.item?[step.KeyField!]?.ToString() == step.Name, (null, -1)).Item2;
+                    : list.Select((item, i) => (item, i)).FirstOrDefault(p => Picks(p.item, step), (null, -1)).Item2;
                 if (index < 0 || index >= list.Count)
                 {
                     return null;
@@ -635,7 +635,8 @@ public sealed class KubeReverter(IKubernetes client)
 
     /// <summary>
     /// True when a server's selector (<c>name="web"</c>, <c>containerPort=80,protocol="TCP"</c>,
-    /// <c>2</c>) picks the element a drift step names (<c>[name=web]</c>, <c>[containerPort=80]</c>, <c>[2]</c>).
+    /// <c>2</c>) picks the element a drift step names (<c>[name=web]</c>, <c>[containerPort=80]</c>,
+    /// <c>[containerPort=53,protocol=UDP]</c>, <c>[2]</c>).
     /// </summary>
     private static bool Selects(string selector, PathStep step)
     {
@@ -644,22 +645,34 @@ public sealed class KubeReverter(IKubernetes client)
             return selector == step.Name;
         }
 
+        string? keyText = null;
+        string? protocol = null;
         foreach (var (key, value) in SelectorPairs(selector))
         {
             if (key == step.KeyField)
             {
-                try
-                {
-                    return (JsonNode.Parse(value) is JsonValue v && v.TryGetValue<string>(out var text) ? text : value) == step.Name;
-                }
-                catch (JsonException)
-                {
-                    return value == step.Name;
-                }
+                keyText = SelectorValue(value);
+            }
+            else if (key == "protocol")
+            {
+                protocol = SelectorValue(value);
             }
         }
 
-        return false;
+        return step.Selects(keyText, protocol);
+    }
+
+    /// <summary>A selector's value as text: a JSON string unquoted, anything else as written.</summary>
+    private static string SelectorValue(string value)
+    {
+        try
+        {
+            return JsonNode.Parse(value) is JsonValue v && v.TryGetValue<string>(out var text) ? text : value;
+        }
+        catch (JsonException)
+        {
+            return value;
+        }
     }
 
     private static IEnumerable<(string Key, string Value)> SelectorPairs(string selector)
@@ -694,7 +707,10 @@ public sealed class KubeReverter(IKubernetes client)
 
     private static JsonNode? Element(JsonArray list, PathStep step) => step.IsPosition
         ? int.TryParse(step.Name, out var index) && index >= 0 && index < list.Count ? list[index] : null
-        : list.FirstOrDefault(item => item?[step.KeyField!]?.ToString() == step.Name);
+        : list.FirstOrDefault(item => Picks(item, step));
+
+    /// <summary>True when a list element is the one a drift step names (a port by number and protocol).</summary>
+    private static bool Picks(JsonNode? item, PathStep step) => step.Selects(item?[step.KeyField!]?.ToString(), item?["protocol"]?.ToString());
 
     /// <summary>What differs between live and the applied result, leaf by leaf (bookkeeping and status left out).</summary>
     public static List<FieldChange> Diff(JsonObject? before, JsonObject after)

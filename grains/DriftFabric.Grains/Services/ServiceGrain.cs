@@ -64,6 +64,10 @@ public sealed class ServiceState
     [Id(15)]
     public HashSet<string> Contested { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The CustomResourceDefinitions (compacted) of the custom kinds the desired documents declare: their defaults.</summary>
+    [Id(16)]
+    public List<StoredDocument> Definitions { get; set; } = [];
+
     /// <summary>The number of the outbox's first transition.</summary>
     public long OutboxFirst => EventSequence - Outbox.Count + 1;
 }
@@ -132,6 +136,16 @@ public sealed partial class ServiceGrain(
         {
             var before = state.State.Desired;
             state.State.Desired = StoredDocument.FromAll(update.Desired, before, out var same);
+            state.State.Definitions = StoredDocument.FromAll(update.Definitions ?? [], state.State.Definitions, out var sameDefinitions);
+            unchanged &= sameDefinitions;
+
+            // What was known of how each object was applied was judged against the old code.
+            _applied.Clear();
+            if (!sameDefinitions)
+            {
+                _withDefinitions = null;
+            }
+
             var policy = update.Policy ?? state.State.Policy;
             unchanged &= same && policy.Hash == state.State.Policy.Hash;
             if (policy.Hash != state.State.Policy.Hash)
@@ -442,7 +456,7 @@ public sealed partial class ServiceGrain(
     private List<DriftTransition> Recompute(HashSet<string>? changed = null, DocumentTexts texts = default)
     {
         var now = time.GetUtcNow();
-        var engine = PolicyCache.EngineFor(state.State.Policy, _id.Namespace);
+        var engine = WithDefinitions(PolicyCache.EngineFor(state.State.Policy, _id.Namespace));
         // Only the documents being judged are parsed: parsed trees are not kept between calls,
         // so a service holds its compact JSON and nothing more.
         var desired = Parse(state.State.Desired, texts.Desired, changed);
@@ -466,7 +480,7 @@ public sealed partial class ServiceGrain(
             }
 
             var drifts = live.TryGetValue(key, out var liveObject)
-                ? engine.CompareResource(resource, desired.GetValueOrDefault(key), liveObject.Json, liveObject.Source)
+                ? engine.CompareResource(resource, desired.GetValueOrDefault(key), liveObject.Json, liveObject.Source, AppliedVerdictsOf(key))
                 : engine.CompareResource(resource, desired.GetValueOrDefault(key), live: null);
             foreach (var drift in drifts)
             {
@@ -591,6 +605,54 @@ public sealed partial class ServiceGrain(
         return transitions.Count == 0 && fronted == drifts is not null && state.State.Outbox.Count == 0
             ? state.State.Summary
             : await CommitAsync(transitions, received);
+    }
+
+    /// <summary>
+    /// The verdict on what the pipeline applied to each live object, kept between judgements
+    /// (desired documents are parsed anew each time, so it cannot live with them); forgotten
+    /// when the desired documents change. In memory only: a new activation asks again.
+    /// </summary>
+    private readonly Dictionary<string, AppliedVerdicts> _applied = new(StringComparer.Ordinal);
+
+    private AppliedVerdicts AppliedVerdictsOf(string key)
+    {
+        if (!_applied.TryGetValue(key, out var verdicts))
+        {
+            verdicts = new AppliedVerdicts();
+            _applied[key] = verdicts;
+        }
+
+        return verdicts;
+    }
+
+    // The policy's engine, and that engine knowing the defaults of the service's custom kinds.
+    private (DriftEngine Policy, DriftEngine WithDefinitions)? _withDefinitions;
+
+    /// <summary>The engine, knowing the defaults of the custom resources whose CRDs the service was sent.</summary>
+    private DriftEngine WithDefinitions(DriftEngine engine)
+    {
+        if (state.State.Definitions.Count == 0)
+        {
+            return engine;
+        }
+
+        if (_withDefinitions is { } known && ReferenceEquals(known.Policy, engine))
+        {
+            return known.WithDefinitions;
+        }
+
+        var definitions = new List<Manifest>();
+        foreach (var doc in state.State.Definitions)
+        {
+            if (JsonReader.ReadValues(doc.Json()) is [MapNode root])
+            {
+                definitions.Add(new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line)));
+            }
+        }
+
+        var withDefinitions = engine.WithCustomResources(definitions);
+        _withDefinitions = (engine, withDefinitions);
+        return withDefinitions;
     }
 
     private static Dictionary<string, Manifest> Parse(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)

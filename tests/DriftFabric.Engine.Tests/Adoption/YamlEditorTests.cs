@@ -40,6 +40,31 @@ public class YamlEditorTests
     private static readonly ResourceKey Web = new("apps", "Deployment", "shop", "web");
 
     [Fact]
+    public void A_port_is_found_by_number_and_protocol()
+    {
+        const string Dns = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: dns, namespace: shop}
+            spec:
+              ports:
+              - name: dns-tcp
+                port: 53
+                targetPort: 5353
+              - name: dns
+                port: 53
+                protocol: UDP
+                targetPort: 5353
+            """;
+
+        var (text, refused) = YamlEditor.Apply(Dns, new ResourceKey("core", "Service", "shop", "dns"),
+            [new FieldEdit("/spec/ports[port=53,protocol=UDP]/targetPort", "53", "5353")]);
+
+        Assert.Empty(refused);
+        Assert.Equal(Dns.Replace("    protocol: UDP\n    targetPort: 5353", "    protocol: UDP\n    targetPort: 53", StringComparison.Ordinal), text);
+    }
+
+    [Fact]
     public void Changed_scalars_are_rewritten_in_place_keeping_comments_quotes_and_every_other_line()
     {
         var (text, refused) = YamlEditor.Apply(File, Web,

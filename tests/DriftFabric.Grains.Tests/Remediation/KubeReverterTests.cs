@@ -184,6 +184,33 @@ public sealed class KubeReverterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ports_are_reverted_and_removed_by_number_and_protocol()
+    {
+        const string Dns = """
+            {"apiVersion":"v1","kind":"Service","metadata":{"name":"dns","namespace":"shop"},
+             "spec":{"selector":{"app":"dns"},"ports":[{"name":"dns-tcp","port":53,"targetPort":5353},{"name":"dns","port":53,"protocol":"UDP","targetPort":5353},
+               {"name":"metrics","port":9153,"targetPort":9153}]}}
+            """;
+        var services = ConfigMaps with { Kind = "Service", Plural = "services" };
+        _server.Put(Dns, manager: "ci-deployer");
+        var live = _server.Edit("v1", "Service", "shop", "dns", s =>
+        {
+            var ports = s["spec"]!["ports"]!.AsArray();
+            ports[1]!["targetPort"] = 53;
+            ports.Add(new JsonObject { ["name"] = "metrics-udp", ["port"] = 9153, ["protocol"] = "UDP", ["targetPort"] = 9153 });
+        }, manager: "kubectl-edit");
+        string[] added = ["/spec/ports[port=9153,protocol=UDP]"];
+        var request = new RevertRequest("core/Service/shop/dns", Dns, live.ToJsonString(), ["/spec/ports[port=53,protocol=UDP]/targetPort", .. added]) { AddedPaths = added };
+
+        var result = await Reverter.RevertAsync(services, request, dryRun: false);
+
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        var ports = _server.Get("v1", "Service", "shop", "dns")!["spec"]!["ports"]!.AsArray()
+            .Select(p => $"{p!["port"]}/{p["protocol"] ?? "TCP"}->{p["targetPort"]}").Order(StringComparer.Ordinal);
+        Assert.Equal(["53/TCP->5353", "53/UDP->5353", "9153/TCP->9153"], ports);
+    }
+
+    [Fact]
     public async Task An_object_not_in_the_code_is_deleted_only_as_it_was_seen_after_a_dry_run()
     {
         _server.Put(Objects.ConfigMap("debug-flags", "shop", "web"), manager: "kubectl-create");
