@@ -97,7 +97,7 @@ internal sealed class AppliedCoverage
     /// <summary>The <c>k:</c> members of a fieldsV1 list, against the desired list at the current path.</summary>
     private bool ElementsDeclared(FieldsIndex index, int first, int end, ListNode desired)
     {
-        if (KeyedLists.CandidateKeyField(_key, _path) is not { } keyField || !AllKeyed(desired, keyField))
+        if (KeyedLists.CandidateKeyField(_key, _path) is not { } keyField || !KeyedLists.AllKeyed(desired, keyField))
         {
             return true;
         }
@@ -163,7 +163,7 @@ internal sealed class AppliedCoverage
                 }
 
                 return true;
-            case JsonValueKind.Array when desired is ListNode list && KeyedLists.CandidateKeyField(_key, _path) is { } keyField && AllKeyed(list, keyField):
+            case JsonValueKind.Array when desired is ListNode list && KeyedLists.CandidateKeyField(_key, _path) is { } keyField && KeyedLists.AllKeyed(list, keyField):
                 foreach (var item in applied.EnumerateArray())
                 {
                     if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty(keyField, out var key) || !JsonNodes.IsScalar(key))
@@ -196,19 +196,6 @@ internal sealed class AppliedCoverage
 
     /// <summary>A field under the current path that no comparison looks at, or that is an applier's own bookkeeping.</summary>
     private bool IsNeverCompared(string field) => ObjectShape.IsDropped(_path, field, isSecret: false) || Bookkeeping.IsBookkeeping(_path, field);
-
-    private static bool AllKeyed(ListNode list, string keyField)
-    {
-        foreach (var item in list.Items)
-        {
-            if (item is not MapNode map || map[keyField] is not ScalarNode { Kind: not NodeKind.Null })
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     private static MapNode? KeyOf(string member)
     {

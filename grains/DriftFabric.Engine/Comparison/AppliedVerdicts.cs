@@ -1,5 +1,4 @@
 using System.IO.Hashing;
-using System.Runtime.InteropServices;
 using DriftFabric.Engine.Ownership;
 
 namespace DriftFabric.Engine.Comparison;
@@ -36,26 +35,18 @@ public sealed class AppliedVerdicts
 
     internal void Remember(UInt128 key, bool declared) => _last = new Verdict(key, declared);
 
+    /// <summary>A hash of the inputs, each hashed with the hash of those before as its seed (no state to allocate).</summary>
     private static UInt128 KeyOf(ReadOnlySpan<byte> lastApplied, IReadOnlyList<ScannedEntry> entries, ReadOnlySpan<byte> json)
     {
-        var hash = new XxHash128();
-        Append(hash, lastApplied);
+        var key = XxHash128.HashToUInt128(lastApplied);
         foreach (var entry in entries)
         {
             if (entry.Class == ManagerClass.Applier && entry.Operation == "Apply")
             {
-                Append(hash, entry.Fields.Equals(default) ? default : json[entry.Fields]);
+                key = XxHash128.HashToUInt128(entry.Fields.Equals(default) ? default : json[entry.Fields], (long)(ulong)(key ^ (key >> 64)) + 1);
             }
         }
 
-        return hash.GetCurrentHashAsUInt128();
-    }
-
-    /// <summary>The bytes and then their length, so that no two lists of texts feed the hash the same bytes.</summary>
-    private static void Append(XxHash128 hash, ReadOnlySpan<byte> bytes)
-    {
-        hash.Append(bytes);
-        var length = bytes.Length;
-        hash.Append(MemoryMarshal.AsBytes(new ReadOnlySpan<int>(in length)));
+        return key;
     }
 }

@@ -72,7 +72,8 @@ internal static class KeyedLists
     private static bool IsInsideContainer(IReadOnlyList<PathStep> path) =>
         path.Count >= 3 && path[^2].IsElement && path[^3] is { IsElement: false, Name: "containers" or "initContainers" or "ephemeralContainers" };
 
-    private static bool AllKeyed(ListNode list, string keyField)
+    /// <summary>True when every element of <paramref name="list"/> is a map with a scalar <paramref name="keyField"/>.</summary>
+    public static bool AllKeyed(ListNode list, string keyField)
     {
         foreach (var item in list.Items)
         {

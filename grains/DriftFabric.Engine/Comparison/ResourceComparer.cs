@@ -602,7 +602,11 @@ internal sealed class ResourceComparer
             return;
         }
 
-        ReportSubtree(live, quantity, default, _path.Count, isElement: true);
+        // Only an out-of-band manager, or what the pipeline applied and dropped, makes it drift.
+        if (LiveOnlyCounts && _ownership.LiveOnlyReaches(_path, _liveAt, _isSecret))
+        {
+            ReportSubtree(live, quantity, default, _path.Count);
+        }
     }
 
     /// <summary>A live value at the current path that desired lacks (or declares empty).</summary>
@@ -614,7 +618,7 @@ internal sealed class ResourceComparer
             return;
         }
 
-        ReportSubtree(live, quantity, liveParent, _path.Count, isElement: false);
+        ReportSubtree(live, quantity, liveParent, _path.Count);
     }
 
     /// <summary>
@@ -624,12 +628,11 @@ internal sealed class ResourceComparer
     /// parts, at the shallowest paths where that holds. Server defaults and appliers'
     /// bookkeeping take no part, so they neither block nor widen the path.
     /// </summary>
-    private void ReportSubtree(JsonElement live, bool quantity, JsonElement liveParent, int subtreeDepth, bool isElement)
+    private void ReportSubtree(JsonElement live, bool quantity, JsonElement liveParent, int subtreeDepth)
     {
         var verdict = Judge(live, liveParent, subtreeDepth);
-        if (!verdict.Blocked && (verdict.Rank >= 0 || (isElement && verdict.Unowned)))
+        if (!verdict.Blocked && verdict.Rank >= 0)
         {
-            // An element nobody owns anything of, whose fields are not all defaults, was added by someone unknown.
             Emit(DriftKind.Added, null, JsonNodes.ToNode(live), verdict.Rank, quantity);
             return;
         }
@@ -646,7 +649,7 @@ internal sealed class ResourceComparer
                 if (!IsNeverJudged(property.Name))
                 {
                     Push(PathStep.Field(property.Name));
-                    ReportSubtree(property.Value, quantity || Quantity.IsContextKey(property.Name), live, subtreeDepth, isElement: false);
+                    ReportSubtree(property.Value, quantity || Quantity.IsContextKey(property.Name), live, subtreeDepth);
                     Pop();
                 }
             }
@@ -656,7 +659,7 @@ internal sealed class ResourceComparer
             foreach (var item in live.EnumerateArray())
             {
                 Push(KeyedLists.StepOf(item, keyField), item);
-                ReportSubtree(item, quantity, default, subtreeDepth, isElement: true);
+                ReportSubtree(item, quantity, default, subtreeDepth);
                 Pop();
             }
         }
@@ -671,9 +674,6 @@ internal sealed class ResourceComparer
         /// <summary>The newest manager of a field that is drift, or -1 when none is.</summary>
         public int Rank;
 
-        /// <summary>Some field holds no default, and nobody owns it.</summary>
-        public bool Unowned;
-
         /// <summary>Some field holds no default (nor is bookkeeping).</summary>
         public bool Judged;
 
@@ -683,7 +683,6 @@ internal sealed class ResourceComparer
         {
             Blocked |= other.Blocked;
             Rank = Math.Max(Rank, other.Rank);
-            Unowned |= other.Unowned;
             Judged |= other.Judged;
         }
     }
@@ -741,7 +740,7 @@ internal sealed class ResourceComparer
         if (owner < 0)
         {
             var applied = AppliedHere(subtreeDepth);
-            return applied >= 0 ? new Verdict { Rank = applied, Judged = true } : new Verdict { Rank = -1, Unowned = true, Judged = true };
+            return new Verdict { Rank = applied, Judged = true };
         }
 
         return JudgeOwned(owner, subtreeDepth);

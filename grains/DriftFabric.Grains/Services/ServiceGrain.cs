@@ -138,9 +138,6 @@ public sealed partial class ServiceGrain(
             state.State.Desired = StoredDocument.FromAll(update.Desired, before, out var same);
             state.State.Definitions = StoredDocument.FromAll(update.Definitions ?? [], state.State.Definitions, out var sameDefinitions);
             unchanged &= sameDefinitions;
-
-            // What was known of how each object was applied was judged against the old code.
-            _applied.Clear();
             if (!sameDefinitions)
             {
                 _withDefinitions = null;
@@ -148,6 +145,12 @@ public sealed partial class ServiceGrain(
 
             var policy = update.Policy ?? state.State.Policy;
             unchanged &= same && policy.Hash == state.State.Policy.Hash;
+            if (!same || policy.Hash != state.State.Policy.Hash)
+            {
+                // What was known of how each object was applied was judged against the old code.
+                _applied.Clear();
+            }
+
             if (policy.Hash != state.State.Policy.Hash)
             {
                 // A new policy: every contested resource gets another chance.
