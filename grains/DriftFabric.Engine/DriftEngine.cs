@@ -89,7 +89,7 @@ public sealed class DriftEngine(DriftPolicy? policy = null, ResourceSchemas? sch
         }
 
         using var document = System.Text.Json.JsonDocument.Parse(liveJson);
-        CompareInto(key, desired, new Manifest(document.RootElement, liveSource), drifts);
+        CompareInto(key, desired, new Manifest(document.RootElement, liveSource), drifts, applied);
         drifts.Sort(DriftOrder.Instance);
         return drifts;
     }
@@ -163,7 +163,7 @@ public sealed class DriftEngine(DriftPolicy? policy = null, ResourceSchemas? sch
         return byKey;
     }
 
-    private void CompareInto(ResourceKey key, Manifest? desired, Manifest? live, List<Drift> drifts)
+    private void CompareInto(ResourceKey key, Manifest? desired, Manifest? live, List<Drift> drifts, AppliedVerdicts? applied = null)
     {
         if (Policy.IgnoresResource(key))
         {
@@ -172,7 +172,7 @@ public sealed class DriftEngine(DriftPolicy? policy = null, ResourceSchemas? sch
 
         if (desired is not null && live is not null)
         {
-            ResourceComparer.Compare(key, desired, live, Policy, Schemas, drifts);
+            ResourceComparer.Compare(key, desired, live, Policy, Schemas, drifts, applied);
         }
         else if (desired is not null)
         {

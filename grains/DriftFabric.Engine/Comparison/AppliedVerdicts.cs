@@ -22,31 +22,42 @@ public sealed class AppliedVerdicts
     /// <param name="json">The live object the entries' ranges point into.</param>
     internal bool TryGet(ReadOnlySpan<byte> lastApplied, IReadOnlyList<ScannedEntry> entries, ReadOnlySpan<byte> json, out bool declared, out UInt128 key)
     {
-        key = KeyOf(lastApplied, entries, json);
-        declared = false;
-        if (_last is not { } last || last.Key != key)
-        {
-            return false;
-        }
-
-        declared = last.Declared;
-        return true;
-    }
-
-    internal void Remember(UInt128 key, bool declared) => _last = new Verdict(key, declared);
-
-    /// <summary>A hash of the inputs, each hashed with the hash of those before as its seed (no state to allocate).</summary>
-    private static UInt128 KeyOf(ReadOnlySpan<byte> lastApplied, IReadOnlyList<ScannedEntry> entries, ReadOnlySpan<byte> json)
-    {
-        var key = XxHash128.HashToUInt128(lastApplied);
+        key = XxHash128.HashToUInt128(lastApplied);
         foreach (var entry in entries)
         {
             if (entry.Class == ManagerClass.Applier && entry.Operation == "Apply")
             {
-                key = XxHash128.HashToUInt128(entry.Fields.Equals(default) ? default : json[entry.Fields], (long)(ulong)(key ^ (key >> 64)) + 1);
+                key += FieldsKey(entry.Fields.Equals(default) ? default : json[entry.Fields]);
             }
         }
 
-        return key;
+        return TryGet(key, out declared);
     }
+
+    /// <summary>As the other overload, for an object's ownership however it was read (the same inputs give the same key).</summary>
+    internal bool TryGet(FieldOwnership ownership, out bool declared, out UInt128 key)
+    {
+        key = XxHash128.HashToUInt128(ownership.LastAppliedToken.Span);
+        var entries = ownership.Entries;
+        for (var rank = 0; rank < entries.Count; rank++)
+        {
+            if (FieldOwnership.IsApplyApplier(entries[rank]))
+            {
+                key += FieldsKey(ownership.RawFieldsOf(rank));
+            }
+        }
+
+        return TryGet(key, out declared);
+    }
+
+    internal void Remember(UInt128 key, bool declared) => _last = new Verdict(key, declared);
+
+    private bool TryGet(UInt128 key, out bool declared)
+    {
+        declared = _last is { } last && last.Key == key && last.Declared;
+        return _last?.Key == key;
+    }
+
+    /// <summary>One applier's fields, hashed on their own and summed: the entries' order does not change the key.</summary>
+    private static UInt128 FieldsKey(ReadOnlySpan<byte> fields) => XxHash128.HashToUInt128(fields, seed: 1);
 }

@@ -555,7 +555,8 @@ internal sealed class LiveScan
             return null;
         }
 
-        var ownsLastApplied = operation == "Update" && firstMember >= 0
+        // Only an Update that its name and subresource do not already make an applier or a status writer can be made one by it.
+        var ownsLastApplied = operation == "Update" && byName != ManagerClass.Applier && subresource != "status" && firstMember >= 0
             && _fields.Reach(firstMember, endMember, FieldOwnership.LastAppliedPath, [], out _) == FieldsIndex.Reached.Field;
         var managerClass = ManagerClassifier.ClassOf(byName, manager, operation, subresource, ownsLastApplied);
         _entries.Add(new ScannedEntry(manager, operation, subresource, managerClass, timeAt, fieldsAt, firstMember, endMember));
@@ -597,16 +598,16 @@ internal sealed class LiveScan
         Span<bool> seen = count <= 128 ? stackalloc bool[count] : new bool[count];
         var equal = true;
 
-        // A port is keyed by its protocol too: one desired leaves out (TCP) must not be another live.
-        var port = desired["protocol"] is null && (desired["port"] is not null || desired["containerPort"] is not null);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             // A name written with escapes might be a desired key: not settled here.
             equal &= !reader.ValueIsEscaped;
-            var isProtocol = port && reader.ValueTextEquals("protocol"u8);
             var index = equal ? desired.IndexOfUtf8(reader.ValueSpan) : -1;
+
+            // A port is keyed by its protocol too: one desired leaves out (TCP) must not be another live.
+            var protocol = index < 0 && reader.ValueTextEquals("protocol"u8) && (desired["port"] is not null || desired["containerPort"] is not null);
             reader.Read();
-            if (isProtocol)
+            if (protocol)
             {
                 equal &= reader.TokenType == JsonTokenType.Null || (reader.TokenType == JsonTokenType.String && (reader.ValueTextEquals("TCP"u8) || reader.ValueSpan.IsEmpty));
             }

@@ -86,7 +86,8 @@ internal sealed class ResourceComparer
     /// <summary>True when a live field that desired lacks can be drift at all: some out-of-band manager wrote to the object, or the pipeline applied what the code may have dropped.</summary>
     private bool LiveOnlyCounts => _ownership is { LiveOnlyMayDrift: true };
 
-    public static void Compare(ResourceKey key, Manifest desired, Manifest live, DriftPolicy policy, ResourceSchemas schemas, List<Drift> into)
+    /// <param name="applied">Where the verdict on what the pipeline applied is kept (null: with <paramref name="desired"/>).</param>
+    public static void Compare(ResourceKey key, Manifest desired, Manifest live, DriftPolicy policy, ResourceSchemas schemas, List<Drift> into, AppliedVerdicts? applied = null)
     {
         var ignored = desired.IgnoredPaths.Count == 0 ? policy.IgnoredPaths(key) : [.. policy.IgnoredPaths(key), .. desired.IgnoredPaths];
         var desiredRoot = desired.ComparableDesired;
@@ -99,6 +100,19 @@ internal sealed class ResourceComparer
             desiredRoot = TreePruner.Prune(desiredRoot, ignored);
             liveRoot = JsonNodes.ToElement(TreePruner.Prune(ObjectShape.Comparable(live.Root, isDesired: false), ignored));
             liveShaped = true;
+        }
+
+        if (ownership is not null && (!ownership.LastAppliedToken.IsEmpty || ownership.HasApplyAppliers))
+        {
+            // Settled once per way the object was applied: then no live field need be asked about it.
+            var verdicts = applied ?? desired.AppliedVerdicts;
+            if (!verdicts.TryGet(ownership, out var declared, out var verdictKey))
+            {
+                declared = AppliedCoverage.AllDeclared(ownership, desiredRoot, key);
+                verdicts.Remember(verdictKey, declared);
+            }
+
+            ownership.AppliedAllDeclared = declared;
         }
 
         var context = new Context(key, policy, ownership, schemas.RootOf(key, desired.ApiVersion), desired.Location, liveRoot, liveShaped);

@@ -91,18 +91,36 @@ public sealed class ResourceSchemas
     /// </summary>
     public SchemaField? RootOf(ResourceKey resource, string? apiVersion)
     {
-        var groupKind = resource.GroupKind;
-        if (apiVersion is not null)
+        // Asked on every comparison that finds something: looked up by parts, no key string made.
+        var version = apiVersion is null ? default : apiVersion.AsSpan(apiVersion.IndexOf('/', StringComparison.Ordinal) + 1);
+        return Find(_builtIn, resource, version) ?? Find(_custom, resource, version);
+    }
+
+    private static SchemaField? Find(Dictionary<string, SchemaField> roots, ResourceKey resource, ReadOnlySpan<char> version)
+    {
+        if (roots.Count == 0)
         {
-            var version = apiVersion[(apiVersion.IndexOf('/', StringComparison.Ordinal) + 1)..];
-            var versioned = groupKind + "@" + version;
-            if (_builtIn.TryGetValue(versioned, out var root) || _custom.TryGetValue(versioned, out root))
+            return null;
+        }
+
+        var length = resource.Group.Length + 1 + resource.Kind.Length;
+        var size = length + 1 + version.Length;
+        Span<char> key = size <= 512 ? stackalloc char[size] : new char[size];
+        resource.Group.AsSpan().CopyTo(key);
+        key[resource.Group.Length] = '/';
+        resource.Kind.AsSpan().CopyTo(key[(resource.Group.Length + 1)..]);
+        var lookup = roots.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!version.IsEmpty)
+        {
+            key[length] = '@';
+            version.CopyTo(key[(length + 1)..]);
+            if (lookup.TryGetValue(key, out var versioned))
             {
-                return root;
+                return versioned;
             }
         }
 
-        return _builtIn.GetValueOrDefault(groupKind) ?? _custom.GetValueOrDefault(groupKind);
+        return lookup.TryGetValue(key[..length], out var root) ? root : null;
     }
 
     /// <summary>What is known of the field <paramref name="count"/> steps down <paramref name="path"/> from <paramref name="root"/>, or null.</summary>

@@ -259,6 +259,18 @@ public sealed class FieldOwnership
 
     internal static bool IsApplyApplier(ManagedFieldsEntry entry) => entry.Class == ManagerClass.Applier && entry.Operation == "Apply";
 
+    /// <summary>The fieldsV1 of the entry of <paramref name="rank"/> as written (empty when it has none).</summary>
+    internal ReadOnlySpan<byte> RawFieldsOf(int rank)
+    {
+        if (_rawFields is not null)
+        {
+            return _rawFields[rank].Equals(default) ? default : _index!.Json.Span[_rawFields[rank]];
+        }
+
+        var fields = FieldsByRank[rank];
+        return fields.ValueKind == JsonValueKind.Undefined ? default : System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(fields);
+    }
+
     /// <summary>
     /// Rank of the owner of the field at <paramref name="path"/> (list elements matched against
     /// <paramref name="liveAt"/>, the live element at each step), or -1: the newest entry that
