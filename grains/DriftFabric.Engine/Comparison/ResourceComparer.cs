@@ -279,7 +279,7 @@ internal sealed class ResourceComparer
                 CompareMap(d, live, quantity);
                 break;
             case ListNode d when live.ValueKind == JsonValueKind.Array:
-                CompareList(d, live, quantity, desiredParent);
+                CompareList(d, live, quantity);
                 break;
             case ScalarNode d when JsonNodes.IsScalar(live):
                 if (!ScalarEquals(d, live, quantity))
@@ -504,7 +504,7 @@ internal sealed class ResourceComparer
         }
     }
 
-    private void CompareList(ListNode desired, JsonElement live, bool quantity, MapNode desiredParent)
+    private void CompareList(ListNode desired, JsonElement live, bool quantity)
     {
         var keyField = KeyedLists.KeyFieldOf(_key, _path, desired, live);
         if (keyField is null)
