@@ -1,6 +1,5 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
-using DriftFabric.Testing;
 
 namespace DriftFabric.Grains.Tests;
 

@@ -103,7 +103,11 @@ public sealed class TelemetryTests : IAsyncLifetime
         var judged = Assert.Single(trace, s => s.OperationName == "driftfabric.service.judge" && (int?)s.GetTagItem("driftfabric.transitions") == 1);
         Assert.Equal("traced/prod/shop/web", judged.GetTagItem("driftfabric.service"));
         Assert.Contains(trace, s => s.OperationName == "driftfabric.tenant.publish" && (string?)s.GetTagItem("driftfabric.tenant") == "traced");
-        Assert.Contains(trace, s => s.OperationName == "driftfabric.stream.publish" && (int?)s.GetTagItem("driftfabric.events") == 1);
+
+        // The stream publish follows the log append, after the publishers were answered: it ends a moment later.
+        var streamed = await Eventually.ReachAsync(
+            () => _spans.Where(s => s.TraceId == reload.TraceId && s.OperationName == "driftfabric.stream.publish").ToList(), spans => spans.Count > 0);
+        Assert.Contains(streamed, s => (int?)s.GetTagItem("driftfabric.events") == 1);
     }
 
     /// <summary>One tenant, one cluster: web scaled by hand (medium), api on an older image (high).</summary>
