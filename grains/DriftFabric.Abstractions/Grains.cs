@@ -275,6 +275,10 @@ public interface ITenantGrain : IGrainWithStringKey
 
     [Alias("GetSummary")]
     Task<TenantSummary> GetSummary();
+
+    /// <summary>The silo this tenant's log writer runs on (its Orleans silo address).</summary>
+    [Alias("GetSilo"), AlwaysInterleave]
+    Task<string> GetSilo();
 }
 
 /// <summary>The fleet: which tenants the loaded fleet spec declares (key <see cref="FabricDefaults.FleetKey"/>).</summary>

@@ -24,6 +24,12 @@ public sealed class FabricHealth(TimeProvider time)
 
     public IReadOnlyList<HealthEntry> Entries => [.. _entries.Values.OrderBy(e => e.Component, StringComparer.Ordinal)];
 
+    /// <summary>The component that holds grain state when the fabric runs on Redis.</summary>
+    public const string Storage = "redis";
+
+    /// <summary>True unless <paramref name="component"/> was last reported unhealthy (one never reported is taken to work).</summary>
+    public bool IsHealthy(string component) => !_entries.TryGetValue(component, out var entry) || entry.Healthy;
+
     /// <param name="problem">Null when the component works.</param>
     public void Report(string component, string? problem)
     {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Xunit.Abstractions;
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
 
@@ -7,7 +9,7 @@ namespace DriftFabric.Silo.Tests;
 /// The Redis-backed fabric under faults, with real processes: redis-server and silo processes on
 /// loopback, killed and restarted the way production loses them.
 /// </summary>
-public sealed class FabricFaultTests
+public sealed class FabricFaultTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task A_silo_killed_mid_stream_loses_no_watch_no_event_and_no_state()
@@ -132,6 +134,154 @@ public sealed class FabricFaultTests
     }
 
     [Fact]
+    public async Task Changes_made_and_undone_while_redis_is_down_reach_the_log_in_order_once_it_is_back()
+    {
+        await using var rig = await FabricRig.StartAsync(clusters: 2, silos: 2);
+        await AllWatchedAsync(rig);
+        await AllOnTheirOwnersAsync(rig);
+        await rig.Redis.StopAsync();
+        await Task.WhenAll(rig.Silos.Select(s => s.WaitForLineAsync("health: redis unhealthy")));
+
+        // A hotfix image that lived a few seconds, and a scale that was undone later.
+        rig.SetImage(0, 0, "web:10.0.0");
+        rig.Scale(1, 1, 7);
+        await ServiceSeesAsync(rig, FabricRig.ServiceKey(0, 0), "\"web:10.0.0\"");
+        rig.SetImage(0, 0, "web:1");
+        await ServiceSeesAsync(rig, FabricRig.ServiceKey(0, 0), null);
+        await ServiceSeesAsync(rig, FabricRig.ServiceKey(1, 1), "7");
+        rig.Scale(1, 1, 2);
+        await ServiceSeesAsync(rig, FabricRig.ServiceKey(1, 1), null);
+
+        await rig.Redis.StartAgainAsync();
+        await FabricRig.EventuallyAsync(
+            async () => (await rig.ReadLogAsync(0)).Count >= 4,
+            async () => string.Join(", ", (await rig.ReadLogAsync(0)).Select(e => $"{e.Sequence} {e.Type} {e.Service.Key}")));
+
+        var events = await rig.ReadLogAsync(0);
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Sequence));
+        Assert.Equal(
+            [(DriftEventType.Opened, "\"web:10.0.0\""), (DriftEventType.Resolved, "\"web:10.0.0\"")],
+            events.Where(e => e.Service.Key == FabricRig.ServiceKey(0, 0)).Select(e => (e.Type, e.Drift.Live)));
+        Assert.Equal(
+            [(DriftEventType.Opened, "7"), (DriftEventType.Resolved, "7")],
+            events.Where(e => e.Service.Key == FabricRig.ServiceKey(1, 1)).Select(e => (e.Type, e.Drift.Live)));
+        var history = await rig.Client.GetGrain<IServiceGrain>(FabricRig.ServiceKey(0, 0)).GetHistory();
+        Assert.Equal([DriftEventType.Opened, DriftEventType.Resolved], history.Select(h => h.Type));
+    }
+
+    [Fact]
+    public async Task A_degraded_cluster_keeps_its_state_through_the_death_of_its_silo()
+    {
+        await using var rig = await FabricRig.StartAsync(clusters: 2, silos: 3, snapshots: 1);
+        await AllWatchedAsync(rig);
+        rig.Scale(0, 1, 6);
+        rig.WriteSnapshot(2, deployment => deployment == 2 ? 4 : 2);
+        var snapshot = rig.ClusterGrain(2);
+        await FabricRig.EventuallyAsync(
+            async () => (await rig.DriftsAsync()).Count == 2,
+            async () => string.Join(", ", await rig.DriftsAsync()));
+        var before = await rig.Client.GetGrain<ITenantGrain>(FabricRig.Tenant).GetSummary();
+
+        // The snapshot breaks: the cluster is degraded and keeps what it had.
+        rig.Write($"{FabricRig.Cluster(2)}/live.json", "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[{\"apiVersion\":");
+        await FabricRig.EventuallyAsync(
+            async () => (await snapshot.GetSummary()).Status.State == SourceState.Degraded,
+            async () => (await snapshot.GetSummary()).ToString());
+        var degraded = await snapshot.GetSummary();
+        Assert.Equal(before.Summary, (await rig.Client.GetGrain<ITenantGrain>(FabricRig.Tenant).GetSummary()).Summary);
+
+        // Its silo dies; on a survivor it is degraded still, with the same services and drifts.
+        var host = await rig.HostOfAsync(2);
+        await host.KillHardAsync();
+        await FabricRig.EventuallyAsync(
+            async () => await snapshot.GetSilo() is var silo && !silo.Contains($":{host.SiloPort}", StringComparison.Ordinal)
+                && (await snapshot.GetSummary()) is { Status.State: SourceState.Degraded } summary && summary.Summary == degraded.Summary,
+            async () => $"{await snapshot.GetSummary()}; {await rig.MembershipAsync()}");
+        Assert.Equal(FabricRig.Deployments, (await snapshot.GetServices()).Count);
+        Assert.Equal(before.Summary, (await rig.Client.GetGrain<ITenantGrain>(FabricRig.Tenant).GetSummary()).Summary);
+        var drift = Assert.Single(await rig.Client.GetGrain<IServiceGrain>(FabricRig.ServiceKey(2, 2)).GetDrifts());
+        Assert.Equal("4", drift.Live);
+
+        // The snapshot mended: nothing changed, so nothing is logged again.
+        var logged = (await rig.ReadLogAsync(0)).Count;
+        rig.WriteSnapshot(2, deployment => deployment == 2 ? 4 : 2);
+        await FabricRig.EventuallyAsync(
+            async () => (await snapshot.GetSummary()).Status.State == SourceState.Ok,
+            async () => (await snapshot.GetSummary()).ToString());
+        Assert.Equal(logged, (await rig.ReadLogAsync(0)).Count);
+    }
+
+    [Fact]
+    public async Task After_the_tenants_silo_is_killed_every_clusters_events_flow_again()
+    {
+        await using var rig = await FabricRig.StartAsync(clusters: 6, silos: 3);
+        await AllOnTheirOwnersAsync(rig);
+        var tenantSilo = await rig.Client.GetGrain<ITenantGrain>(FabricRig.Tenant).GetSilo();
+        var victim = rig.Silos.Single(s => tenantSilo.Contains($":{s.SiloPort.ToString(CultureInfo.InvariantCulture)}:", StringComparison.Ordinal));
+        var watchedThere = (await Task.WhenAll(Enumerable.Range(0, rig.ClusterCount).Select(rig.HostOfAsync))).Count(h => h == victim);
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(rig.Redis.Endpoint);
+        var stream = $"driftfabric:{{{FabricRig.Tenant}}}:events";
+
+        // Killed, and at once every cluster changes.
+        var killedAt = DateTimeOffset.UtcNow;
+        await victim.KillHardAsync();
+        for (var i = 0; i < rig.ClusterCount; i++)
+        {
+            rig.Scale(i, 1, 5);
+        }
+
+        // Each change's event reaches the log: when (the log's own append time) is what "flowing again" means.
+        var flowing = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        await FabricRig.EventuallyAsync(
+            async () =>
+            {
+                foreach (var entry in await redis.GetDatabase().StreamRangeAsync(stream, "-", "+"))
+                {
+                    var body = System.Text.Json.Nodes.JsonNode.Parse((string)entry["e"]!)!;
+                    var service = (string?)body["service"] ?? string.Empty;
+                    if ((string?)body["type"] == "opened" && service.EndsWith("/shop/web-1", StringComparison.Ordinal) && !flowing.ContainsKey(service))
+                    {
+                        flowing[service] = DateTimeOffset.FromUnixTimeMilliseconds((long)entry["t"]) - killedAt;
+                    }
+                }
+
+                return flowing.Count == rig.ClusterCount;
+            },
+            async () => $"events so far: {string.Join(", ", flowing)}; {await rig.MembershipAsync()}");
+
+        output.WriteLine($"tenant and {watchedThere} of {rig.ClusterCount} clusters on the killed silo; from the kill to each cluster's next event in the log: "
+            + string.Join(", ", flowing.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key.Split('/')[1]} {f.Value.TotalSeconds:0.0} s")));
+        Assert.NotEqual(tenantSilo, await rig.Client.GetGrain<ITenantGrain>(FabricRig.Tenant).GetSilo());
+    }
+
+    /// <summary>Every cluster sits on the silo rendezvous hashing gives it (placed while the silos started, one may still be moving).</summary>
+    private static async Task AllOnTheirOwnersAsync(FabricRig rig)
+    {
+        var silos = await rig.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        await FabricRig.EventuallyAsync(
+            async () =>
+            {
+                for (var i = 0; i < rig.ClusterCount; i++)
+                {
+                    if (await rig.ClusterGrain(i).GetSilo() != WatchOwners.Owner($"{FabricRig.Tenant}/{FabricRig.Cluster(i)}", silos.Keys).ToString())
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            },
+            async () => string.Join(", ", await Task.WhenAll(Enumerable.Range(0, rig.ClusterCount).Select(i => rig.ClusterGrain(i).GetSilo()))));
+        await AllWatchedAsync(rig);
+    }
+
+    /// <summary>Waits until a service holds the given live value as its one drift (null: no drift).</summary>
+    private static Task ServiceSeesAsync(FabricRig rig, string service, string? live) => FabricRig.EventuallyAsync(
+        async () => (await rig.Client.GetGrain<IServiceGrain>(service).GetDrifts()) is var drifts
+            && (live is null ? drifts.Count == 0 : drifts.Count == 1 && drifts[0].Live == live),
+        async () => $"{service}: {string.Join(", ", (await rig.Client.GetGrain<IServiceGrain>(service).GetDrifts()).Select(d => $"{d.Path}={d.Live}"))}; silos said:\n{rig.Warnings()}");
+
+    [Fact]
     public async Task A_silo_added_to_a_running_fabric_takes_its_share_of_the_clusters()
     {
         await using var rig = await FabricRig.StartAsync(clusters: 12, silos: 2);
@@ -192,10 +342,10 @@ public sealed class FabricFaultTests
     private static Task AllWatchedAsync(FabricRig rig) => FabricRig.EventuallyAsync(
         async () =>
         {
-            for (var i = 0; i < rig.Apis.Count; i++)
+            for (var i = 0; i < rig.ClusterCount; i++)
             {
                 var summary = await rig.ClusterGrain(i).GetSummary();
-                if (summary.Status.State != SourceState.Ok || summary.Summary.Services != FabricRig.Deployments || rig.Apis[i].OpenWatches == 0)
+                if (summary.Status.State != SourceState.Ok || summary.Summary.Services != FabricRig.Deployments || (i < rig.Apis.Count && rig.Apis[i].OpenWatches == 0))
                 {
                     return false;
                 }
@@ -203,7 +353,8 @@ public sealed class FabricFaultTests
 
             return true;
         },
-        async () => string.Join("; ", await Task.WhenAll(Enumerable.Range(0, rig.Apis.Count).Select(async i => $"{await rig.ClusterGrain(i).GetSummary()} watches {rig.Apis[i].OpenWatches}"))));
+        async () => string.Join("; ", await Task.WhenAll(Enumerable.Range(0, rig.ClusterCount).Select(async i =>
+            $"{await rig.ClusterGrain(i).GetSummary()} watches {(i < rig.Apis.Count ? rig.Apis[i].OpenWatches : -1)}"))));
 
     /// <summary>
     /// The open drifts a consumer knows from the log alone: opened, then changed any number of

@@ -11,9 +11,10 @@ namespace DriftFabric.Silo.Tests;
 
 /// <summary>
 /// A Redis-backed fabric of real processes: a redis-server, silo processes started with
-/// <c>--redis</c>, and one in-process Kubernetes API server per cluster of tenant
-/// <see cref="Tenant"/>, each with <see cref="Deployments"/> Deployments (one service each) as
-/// Git declares them. The test talks to it through an Orleans client, as any consumer would.
+/// <c>--redis</c>, and one in-process Kubernetes API server per watched cluster of tenant
+/// <see cref="Tenant"/> (then, optionally, clusters read from snapshot files), each with
+/// <see cref="Deployments"/> Deployments (one service each) as Git declares them. The test talks
+/// to it through an Orleans client, as any consumer would.
 /// </summary>
 internal sealed class FabricRig : IAsyncDisposable
 {
@@ -32,7 +33,11 @@ internal sealed class FabricRig : IAsyncDisposable
 
     public RedisServer Redis { get; }
 
+    /// <summary>The API servers of the watched clusters, which come first (cluster <c>i</c> watches <c>Apis[i]</c>).</summary>
     public IReadOnlyList<KubeApiServer> Apis { get; }
+
+    /// <summary>Every cluster: the watched ones, then those read from snapshots.</summary>
+    public int ClusterCount { get; private set; }
 
     public List<SiloProcess> Silos { get; } = [];
 
@@ -46,7 +51,7 @@ internal sealed class FabricRig : IAsyncDisposable
 
     public static string ServiceKey(int cluster, int d) => $"{Tenant}/{Cluster(cluster)}/shop/{Deployment(d)}";
 
-    public static async Task<FabricRig> StartAsync(int clusters, int silos)
+    public static async Task<FabricRig> StartAsync(int clusters, int silos, int snapshots = 0)
     {
         var redis = await RedisServer.StartAsync();
         var apis = new List<KubeApiServer>();
@@ -58,7 +63,7 @@ internal sealed class FabricRig : IAsyncDisposable
         var rig = new FabricRig(redis, apis);
         try
         {
-            await rig.StartSilosAndClientAsync(clusters, silos);
+            await rig.StartSilosAndClientAsync(clusters, silos, snapshots);
             return rig;
         }
         catch
@@ -68,8 +73,9 @@ internal sealed class FabricRig : IAsyncDisposable
         }
     }
 
-    private async Task StartSilosAndClientAsync(int clusters, int silos)
+    private async Task StartSilosAndClientAsync(int clusters, int silos, int snapshots)
     {
+        ClusterCount = clusters + snapshots;
         var rig = this;
         var apis = Apis;
         var spec = new StringBuilder("""
@@ -94,6 +100,13 @@ internal sealed class FabricRig : IAsyncDisposable
             spec.Append(CultureInfo.InvariantCulture, $"  - name: {Cluster(i)}\n    desired: {Cluster(i)}/desired\n    live: {{ kubeconfig: {Cluster(i)}/kube.yaml, context: test }}\n    pollInterval: 500ms\n");
         }
 
+        for (var i = clusters; i < clusters + snapshots; i++)
+        {
+            rig.Write($"{Cluster(i)}/desired/app.yaml", string.Concat(Enumerable.Range(0, Deployments).Select(d => Objects.DesiredDeployment(Deployment(d), "shop", 2, "web:1"))));
+            rig.WriteSnapshot(i, _ => 2);
+            spec.Append(CultureInfo.InvariantCulture, $"  - name: {Cluster(i)}\n    desired: {Cluster(i)}/desired\n    live: {{ snapshot: {Cluster(i)}/live.json }}\n    pollInterval: 500ms\n");
+        }
+
         rig.Write("driftfabric.yaml", spec.ToString());
         await Task.WhenAll(Enumerable.Range(0, silos).Select(_ => rig.AddSiloAsync()));
 
@@ -108,7 +121,11 @@ internal sealed class FabricRig : IAsyncDisposable
     /// <summary>Starts one more silo process on the fabric and waits until it has loaded the fleet.</summary>
     public async Task<SiloProcess> AddSiloAsync()
     {
-        var silo = SiloProcess.Start("--fleet", Spec, "--redis", Redis.Endpoint, "--address", "127.0.0.1");
+        // DRIFTFABRIC_RIG_DEBUG=1 has the silos log their own decisions too (for a failing fault test).
+        var environment = Environment.GetEnvironmentVariable("DRIFTFABRIC_RIG_DEBUG") == "1"
+            ? new Dictionary<string, string> { ["Logging__LogLevel__DriftFabric"] = "Debug" }
+            : new Dictionary<string, string>();
+        var silo = SiloProcess.Start(environment, "--fleet", Spec, "--redis", Redis.Endpoint, "--address", "127.0.0.1");
         lock (Silos)
         {
             Silos.Add(silo);
@@ -158,6 +175,30 @@ internal sealed class FabricRig : IAsyncDisposable
         }
     }
 
+    /// <summary>The last warnings and errors of each running silo (for failure messages that cannot ask the fabric).</summary>
+    public string Warnings()
+    {
+        if (Environment.GetEnvironmentVariable("DRIFTFABRIC_RIG_DEBUG") == "1")
+        {
+            foreach (var silo in Silos)
+            {
+                File.WriteAllLines(Path.Combine(Path.GetTempPath(), $"rig-silo-{silo.SiloPort}.log"), silo.Output);
+            }
+        }
+
+        return string.Join('\n', Silos.Where(s => !s.HasExited)
+            .SelectMany(s => s.Output.Where(l => l.Contains("warn", StringComparison.Ordinal) || l.Contains("fail", StringComparison.Ordinal)).TakeLast(15).Select(l => $"[{s.SiloPort}] {l}")));
+    }
+
+    /// <summary>Writes a snapshot cluster's live file: its Deployments with the replicas <paramref name="replicasOf"/> gives each (2 is what Git says).</summary>
+    public void WriteSnapshot(int cluster, Func<int, int> replicasOf) =>
+        Write($"{Cluster(cluster)}/live.json", Objects.List([.. Enumerable.Range(0, Deployments).Select(d =>
+            Objects.Deployment(Deployment(d), "shop", replicasOf(d), "web:1", Deployment(d), manager: replicasOf(d) == 2 ? Objects.Applied : "kubectl-scale"))]));
+
+    /// <summary>Changes a Deployment's image on a cluster's API server, as <c>kubectl set image</c> would.</summary>
+    public void SetImage(int cluster, int deployment, string image) =>
+        Apis[cluster].Edit("apps/v1", "Deployment", "shop", Deployment(deployment), o => o["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = image, "kubectl-set");
+
     /// <summary>Changes a Deployment's replicas on a cluster's API server, as <c>kubectl scale</c> would.</summary>
     public void Scale(int cluster, int deployment, int replicas) =>
         Apis[cluster].Edit("apps/v1", "Deployment", "shop", Deployment(deployment), o => o["spec"]!["replicas"] = replicas, "kubectl-scale");
@@ -170,7 +211,7 @@ internal sealed class FabricRig : IAsyncDisposable
     public async Task<Dictionary<string, string>> DriftsAsync()
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < Apis.Count; i++)
+        for (var i = 0; i < ClusterCount; i++)
         {
             for (var d = 0; d < Deployments; d++)
             {

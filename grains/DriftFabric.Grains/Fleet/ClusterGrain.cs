@@ -27,6 +27,14 @@ public sealed class ClusterState
     /// <summary>The proxies whose drifts (their resource) the services they front hold: those judged at least once.</summary>
     [Id(7)]
     public HashSet<string> ProxiesHeld { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The services the cluster rolls up (their keys): what a new activation asks for their
+    /// summaries when its sources cannot be read (a broken snapshot, an API server down), so a
+    /// degraded cluster keeps its roll-up through the death of its silo.
+    /// </summary>
+    [Id(8)]
+    public HashSet<string> Services { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -55,8 +63,12 @@ public sealed partial class ClusterGrain(
     IClusterMembershipService membership,
     TimeProvider time,
     FabricMetrics metrics,
+    FabricHealth health,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain, IRemindable
 {
+    // Written through when storage answers, kept here (and written at the next reload) when not.
+    private KeptState<ClusterState> _kept = null!;
+
     /// <summary>The durable watchdog: fires on some silo even if every silo that knew this cluster died.</summary>
     private const string WatchdogReminder = "watchdog";
     private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMinutes(1);
@@ -86,6 +98,7 @@ public sealed partial class ClusterGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = this.GetPrimaryKeyString();
+        _kept = new KeptState<ClusterState>(state, health, logger, "cluster " + _key);
         if (state.State.Config is { } config)
         {
             // Back after a deactivation or a silo's death: load (and re-list) once to rebuild the tables.
@@ -159,6 +172,13 @@ public sealed partial class ClusterGrain(
     /// </summary>
     private bool MoveToOwner()
     {
+        // A new activation must read its state: while storage is down it would not start at all,
+        // and the watch would stop until storage is back. It stays and moves later.
+        if (!health.IsHealthy(FabricHealth.Storage))
+        {
+            return false;
+        }
+
         var active = WatchOwners.Active(membership.CurrentSnapshot);
         if (active.Count > 1 && !WatchOwners.Owner(this.GetGrainId().Key.ToString()!, active).Equals(GrainContext.Address.SiloAddress))
         {
@@ -255,6 +275,12 @@ public sealed partial class ClusterGrain(
             await SyncLive(config, kube, load, router);
         }
 
+        if (_tables.Services.Count == 0 && state.State.Services.Count > 0 && !(load.DesiredUsable && (load.LiveUsable || load.LiveUnchanged)))
+        {
+            // A new activation that cannot read its sources: the services still hold what they judged.
+            await RecoverRollUp();
+        }
+
         // What the watched API server serves is the schema its objects were defaulted with; the
         // definitions it could not give stand as errors for as long as the watch does.
         foreach (var (kind, definition) in _servedDefinitions)
@@ -267,13 +293,14 @@ public sealed partial class ClusterGrain(
 
         var sent = await Route(config, load);
         var status = StatusAfter(load);
-        var dirty = sent > 0 || fingerprint != state.State.Fingerprint || status != state.State.Status;
+        var servicesChanged = KnowServices();
+        var dirty = sent > 0 || servicesChanged || fingerprint != state.State.Fingerprint || status != state.State.Status || _kept.Unsaved;
         state.State.Fingerprint = fingerprint;
         state.State.Status = status;
         var summary = Summary();
         if (dirty)
         {
-            await state.WriteAsync();
+            await _kept.TryWriteAsync();
             await ReportToTenant(config, summary);
         }
 
@@ -282,6 +309,46 @@ public sealed partial class ClusterGrain(
     }
 
     public Task<ClusterSummary> GetSummary() => Task.FromResult(Summary());
+
+    /// <summary>Keeps the stored list of services in step with the roll-up; true when it changed (and must be stored).</summary>
+    private bool KnowServices()
+    {
+        if (state.State.Services.SetEquals(_tables.Services.Keys))
+        {
+            return false;
+        }
+
+        state.State.Services = new HashSet<string>(_tables.Services.Keys, StringComparer.Ordinal);
+        return true;
+    }
+
+    /// <summary>
+    /// Rebuilds the roll-up from the services this cluster knew (their stored state outlives any
+    /// silo), for an activation whose sources cannot be read now. A service that cannot answer
+    /// is left out until the sources can be read again.
+    /// </summary>
+    private async Task RecoverRollUp()
+    {
+        var summaries = await Task.WhenAll(state.State.Services.Select(async service =>
+        {
+            try
+            {
+                return (service, await GrainFactory.GetGrain<IServiceGrain>(service).GetSummary());
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogServiceFailed(logger, e, service);
+                return (service, (DriftSummary?)null);
+            }
+        }));
+        foreach (var (service, summary) in summaries)
+        {
+            if (summary is { Services: > 0 })
+            {
+                SetService(service, summary);
+            }
+        }
+    }
 
     /// <summary>
     /// Sends the roll-up to the tenant. A failure (the tenant's silo just died) never aborts the
@@ -600,7 +667,7 @@ public sealed partial class ClusterGrain(
         if (next != status)
         {
             state.State.Status = next;
-            await state.WriteAsync();
+            await _kept.TryWriteAsync();
             if (state.State.Config is { } config)
             {
                 await ReportToTenant(config, Summary());
@@ -665,7 +732,7 @@ public sealed partial class ClusterGrain(
             (true, true) => SourceState.Ok,
             (true, false) when load.LiveUnreachable => SourceState.Unreachable,
             (false, false) => SourceState.Failed,
-            _ => _tables.DesiredHashes.Count == 0 ? SourceState.Failed : SourceState.Degraded,
+            _ => _tables.DesiredHashes.Count == 0 && _tables.Services.Count == 0 ? SourceState.Failed : SourceState.Degraded,
         };
         var since = next == previous.State && previous.Since is not null ? previous.Since : now;
         return next == previous.State && previous.Errors.SequenceEqual(load.Errors)
@@ -739,7 +806,7 @@ public sealed partial class ClusterGrain(
         state.State.Proxies[status.Name] = status;
         if ((report.Drifts is not null && state.State.ProxiesHeld.Add(status.Name)) || previous is null || !previous.SameAs(status))
         {
-            await state.WriteAsync();
+            await _kept.TryWriteAsync();
         }
 
         await ReportIfChanged();
@@ -764,7 +831,7 @@ public sealed partial class ClusterGrain(
 
         state.State.Proxies.Remove(proxy);
         state.State.ProxiesHeld.Remove(proxy);
-        await state.WriteAsync();
+        await _kept.TryWriteAsync();
         await ReportIfChanged();
     }
 

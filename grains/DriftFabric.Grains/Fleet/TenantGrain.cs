@@ -295,6 +295,8 @@ public sealed partial class TenantGrain(
         }
     }
 
+    public Task<string> GetSilo() => Task.FromResult(GrainContext.Address.SiloAddress?.ToString() ?? "unknown");
+
     public Task<TenantSummary> GetSummary()
     {
         var clusters = state.State.Clusters.Values.OrderBy(c => c.Cluster, StringComparer.Ordinal).ToList();

@@ -88,8 +88,12 @@ public sealed partial class ServiceGrain(
     [PersistentState("service", StorageNames.Grains)] IPersistentState<ServiceState> state,
     TimeProvider time,
     FabricMetrics metrics,
+    FabricHealth health,
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain
 {
+    // Written through when storage answers, kept here (and written on the retry timer) when not.
+    private KeptState<ServiceState> _kept = null!;
+
     // When the oldest change whose transitions wait in the outbox reached this service: detection
     // latency runs from there to the tenant's log (unknown for an outbox restored on activation).
     private long? _pendingSince;
@@ -102,6 +106,7 @@ public sealed partial class ServiceGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = ServiceId.Parse(this.GetPrimaryKeyString());
+        _kept = new KeptState<ServiceState>(state, health, logger, "service " + _id.Key);
         if (state.State.Outbox.Count > 0)
         {
             // Stored transitions whose publishing this service never saw confirmed (its silo may have died).
@@ -276,8 +281,17 @@ public sealed partial class ServiceGrain(
             LogTransitions(logger, _id.Key, transitions.Count);
         }
 
-        await state.WriteAsync();
-        StartSending();
+        // Transitions are stored before they are sent (a silo's death then loses none). While
+        // storage is down they wait here, in order, and later ones queue behind them.
+        if (await _kept.TryWriteAsync())
+        {
+            StartSending();
+        }
+        else
+        {
+            ScheduleRetry(RetryPeriod);
+        }
+
         RequestReverts(toRevert);
         return state.State.Summary;
     }
@@ -379,15 +393,16 @@ public sealed partial class ServiceGrain(
 
     /// <summary>
     /// Sends the outbox to the tenant's log in the background: the caller (a cluster delivering a
-    /// watch batch) has its answer as soon as the transitions are stored, and does not wait for
-    /// the log. One send loop at a time takes everything the outbox holds, in order; what comes in
-    /// meanwhile goes with the next round. On failure the transitions stay (stored) and are sent
-    /// again every second. A confirmed outbox is emptied in memory and stored empty with the next
-    /// write: one sent twice is skipped by the log.
+    /// watch batch) has its answer as soon as the transitions are stored (or kept, while storage
+    /// is down), and does not wait for the log. One send loop at a time takes everything the
+    /// outbox holds, in order; what comes in meanwhile goes with the next round. Nothing is sent
+    /// that is not stored. On failure the transitions stay (stored) and are sent again every
+    /// second. A confirmed outbox is emptied in memory and stored empty with the next write: one
+    /// sent twice is skipped by the log.
     /// </summary>
     private void StartSending()
     {
-        if (!_sending && _retry is null && state.State.Outbox.Count > 0)
+        if (!_sending && _retry is null && !_kept.Unsaved && state.State.Outbox.Count > 0)
         {
             // The flag is cleared when the loop ends, even if it ends before this call returns.
             _sending = true;
@@ -428,12 +443,17 @@ public sealed partial class ServiceGrain(
         }
     }
 
-    private Task RetrySendingAsync()
+    /// <summary>Stores what was kept while storage was down (the timer ticks again until it is), then sends the outbox.</summary>
+    private async Task RetrySendingAsync()
     {
+        if (_kept.Unsaved && !await _kept.TryWriteAsync())
+        {
+            return;
+        }
+
         _retry?.Dispose();
         _retry = null;
         StartSending();
-        return Task.CompletedTask;
     }
 
     private void ScheduleRetry(TimeSpan due) =>
