@@ -73,7 +73,7 @@ public static class ApiEndpoints
             }
             catch (DriftFabricNotFoundException e)
             {
-                return Results.NotFound(new ApiError(e.Message));
+                return Results.Problem(detail: e.Message, statusCode: StatusCodes.Status404NotFound);
             }
 
             // A reconnecting EventSource sends the last id it saw; a first connection tails from now unless ?after= says where.
@@ -139,7 +139,6 @@ public static class ApiEndpoints
 
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    /// <summary>403 for a tenant the token may not read, 404 for a name the fabric does not know, else the answer.</summary>
     /// <summary>A remediation: 403 without the tenant or the write scope, 400 for an unknown action, 404 for unknown names.</summary>
     private static async Task<IResult> Remediate<T>(ClaimsPrincipal user, string tenant, RemediateBody body, Func<string, Task<T>> act)
     {
@@ -150,12 +149,12 @@ public static class ApiEndpoints
 
         if (!user.MayWrite(tenant))
         {
-            return Results.Json(new ApiError("this token has no write scope: remediation needs one"), statusCode: StatusCodes.Status403Forbidden);
+            return Results.Problem(detail: "this token has no write scope: remediation needs one", statusCode: StatusCodes.Status403Forbidden);
         }
 
         if (body.Action is not (RemediationRequest.Revert or RemediationRequest.Adopt))
         {
-            return Results.BadRequest(new ApiError($"'{body.Action}' is not an action (revert, adopt)"));
+            return Results.Problem(detail: $"'{body.Action}' is not an action (revert, adopt)", statusCode: StatusCodes.Status400BadRequest);
         }
 
         try
@@ -167,10 +166,11 @@ public static class ApiEndpoints
         }
         catch (DriftFabricNotFoundException e)
         {
-            return Results.NotFound(new ApiError(e.Message));
+            return Results.Problem(detail: e.Message, statusCode: StatusCodes.Status404NotFound);
         }
     }
 
+    /// <summary>403 for a tenant the token may not read, 404 for a name the fabric does not know, else the answer.</summary>
     private static async Task<IResult> Answer<T>(ClaimsPrincipal user, string tenant, Func<Task<T>> query)
     {
         if (!user.MayRead(tenant))
@@ -184,7 +184,7 @@ public static class ApiEndpoints
         }
         catch (DriftFabricNotFoundException e)
         {
-            return Results.NotFound(new ApiError(e.Message));
+            return Results.Problem(detail: e.Message, statusCode: StatusCodes.Status404NotFound);
         }
     }
 }
