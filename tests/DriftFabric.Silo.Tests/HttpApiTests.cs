@@ -283,6 +283,50 @@ public sealed class HttpApiTests(ApiSilo api)
         Assert.Equal("no tenant nobody in the fleet", (string?)problem!["detail"]);
     }
 
+    [Theory]
+    [InlineData("?after=-5", null, "after=-5 is below 0: events are numbered from 1")]
+    [InlineData("?after=-1", null, "after=-1 is below 0: events are numbered from 1")]
+    [InlineData("?after=abc", null, "after is not an event sequence number")]
+    [InlineData("?after=99999999999999999999", null, "after is not an event sequence number")]
+    [InlineData("?after=9223372036854775807", null, "after=9223372036854775807 is past the last event of tenant acme (")]
+    [InlineData("", "9223372036854775807", "Last-Event-ID: 9223372036854775807 is past the last event of tenant acme (")]
+    [InlineData("?after=1", "-5", "Last-Event-ID: -5 is below 0")]
+    [InlineData("", "abc", "Last-Event-ID is not an event sequence number")]
+    public async Task An_invalid_event_cursor_is_a_400_problem_logged_once_and_never_retried(string query, string? lastEventId, string detail)
+    {
+        var headers = lastEventId is null ? [] : new[] { ("Last-Event-ID", lastEventId) };
+        var (status, mediaType, problem) = await api.SendAsync(HttpMethod.Get, "/api/v1/tenants/acme/events" + query, ApiSilo.AllTenants, null, headers);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (status, mediaType));
+        Assert.StartsWith(detail, (string?)problem!["detail"], StringComparison.Ordinal);
+
+        // Once the line of a later refusal is out, so is every line this request wrote: one, short (no stack trace).
+        var traceId = (string)problem["traceId"]!;
+        var (_, _, later) = await api.SendAsync(HttpMethod.Get, "/api/v1/tenants/acme/events?after=-2", ApiSilo.AllTenants, null);
+        var laterTrace = (string)later!["traceId"]!;
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(api.Silo.Output.Any(l => l.Contains(laterTrace, StringComparison.Ordinal))),
+            () => Task.FromResult("no log line of the later refusal"));
+        var lines = api.Silo.Output.Where(l => l.Contains(traceId, StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(lines);
+        Assert.Contains(detail, line, StringComparison.Ordinal);
+        Assert.True(line.Length < 400, line);
+    }
+
+    [Fact]
+    public async Task A_cursor_at_the_last_event_tails_the_log_and_one_past_it_is_refused()
+    {
+        var (_, tenant) = await api.GetAsync("/api/v1/tenants/acme", ApiSilo.AllTenants);
+        var last = (long)tenant!["lastSequence"]!;
+
+        var (atLast, atLastType, _) = await api.SendAsync(HttpMethod.Get, $"/api/v1/tenants/acme/events?after={last}", ApiSilo.AllTenants, null);
+        var (pastLast, _, problem) = await api.SendAsync(HttpMethod.Get, $"/api/v1/tenants/acme/events?after={last + 1}", ApiSilo.AllTenants, null);
+
+        Assert.Equal((HttpStatusCode.OK, "text/event-stream"), (atLast, atLastType));
+        Assert.Equal(HttpStatusCode.BadRequest, pastLast);
+        Assert.Equal($"after={last + 1} is past the last event of tenant acme ({last})", (string?)problem!["detail"]);
+    }
+
     [Fact]
     public async Task Health_and_readiness_report_the_event_log_and_every_watch_and_metrics_and_OpenAPI_are_served()
     {
