@@ -154,5 +154,7 @@ internal static class TenantAccess
     public static bool MayRead(this ClaimsPrincipal user, string tenant) =>
         user.HasClaim(ApiTokenHandler.TenantClaim, ApiTokens.AllTenants) || user.HasClaim(ApiTokenHandler.TenantClaim, tenant);
 
+    public static bool MayReadEveryTenant(this ClaimsPrincipal user) => user.HasClaim(ApiTokenHandler.TenantClaim, ApiTokens.AllTenants);
+
     public static bool MayWrite(this ClaimsPrincipal user, string tenant) => user.MayRead(tenant) && user.HasClaim(ApiTokenHandler.ScopeClaim, ApiTokens.WriteScope);
 }

@@ -328,10 +328,31 @@ public sealed class HttpApiTests(ApiSilo api)
     }
 
     [Fact]
-    public async Task Health_and_readiness_report_the_event_log_and_every_watch_and_metrics_and_OpenAPI_are_served()
+    public async Task Without_a_token_health_and_readiness_say_only_that_the_silo_is_ok()
     {
-        var (health, report) = await api.GetAsync("/healthz", null);
-        var (ready, _) = await api.GetAsync("/readyz", null);
+        var (health, healthBody) = await api.GetAsync("/healthz", null);
+        var (ready, readyBody) = await api.GetAsync("/readyz", null);
+        var (unknown, unknownBody) = await api.GetAsync("/readyz", "not-a-token-of-this-silo-at-all");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (health, ready, unknown));
+        Assert.All(new[] { healthBody, readyBody, unknownBody }, body => Assert.Equal("""{"status":"ok"}""", body!.ToJsonString()));
+    }
+
+    [Fact]
+    public async Task A_token_for_some_tenants_sees_the_watches_of_those_only()
+    {
+        var (status, report) = await api.GetAsync("/readyz", ApiSilo.AcmeOnly);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(["acme/prod-eu ok", "acme/staging ok"], report!["watches"]!.AsArray().Select(w => $"{w!["tenant"]}/{w["cluster"]} {w["state"]}"));
+        Assert.Contains(report["components"]!.AsArray(), c => (string?)c!["component"] == "event-log" && (bool?)c["healthy"] == true);
+    }
+
+    [Fact]
+    public async Task With_a_token_health_and_readiness_report_the_event_log_and_every_watch_and_metrics_and_OpenAPI_are_served()
+    {
+        var (health, report) = await api.GetAsync("/healthz", ApiSilo.AllTenants);
+        var (ready, _) = await api.GetAsync("/readyz", ApiSilo.AllTenants);
         var (openApi, document) = await api.GetAsync("/openapi/v1.json", null);
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (health, ready, openApi));
