@@ -80,10 +80,12 @@ builder.Services.AddSingleton<IDriftClient>(sp => new DriftClient(sp.GetRequired
 builder.Services.AddAuthentication(ApiTokenHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null);
 builder.Services.AddAuthorization();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+builder.Services.AddDriftFabricProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddDriftFabricTelemetry(builder.Configuration);
 
 await using var app = builder.Build();
+app.UseDriftFabricProblemDetails();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi().AllowAnonymous();

@@ -89,7 +89,12 @@ public sealed class DriftClient(IGrainFactory grains) : IDriftClient
             ?? throw new DriftFabricNotFoundException($"service {service} has no resource {resource}");
     }
 
-    public async IAsyncEnumerable<DriftEvent> WatchAsync(string tenant, long afterSequence = 0, DriftEventFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<DriftEvent> WatchAsync(string tenant, long afterSequence = 0, DriftEventFilter? filter = null, CancellationToken cancellationToken = default) =>
+        afterSequence < 0
+            ? throw new DriftEventCursorOutOfRangeException(tenant, afterSequence)
+            : WatchFromAsync(tenant, afterSequence, filter, cancellationToken);
+
+    private async IAsyncEnumerable<DriftEvent> WatchFromAsync(string tenant, long afterSequence, DriftEventFilter? filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await RequireTenantAsync(tenant, cancellationToken);
         await foreach (var e in grains.ReadEventsAsync(tenant, afterSequence, cancellationToken: cancellationToken))

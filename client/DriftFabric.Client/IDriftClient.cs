@@ -51,6 +51,10 @@ public interface IDriftClient
     /// from the cursor.
     /// </summary>
     /// <exception cref="DriftEventsTrimmedException">Events after the cursor were already trimmed by the log's retention.</exception>
+    /// <exception cref="DriftEventCursorOutOfRangeException">
+    /// The cursor is below 0 (thrown by the call) or past the tenant's last event (thrown by the
+    /// first step): it names no event of this log, and is not retried.
+    /// </exception>
     IAsyncEnumerable<DriftEvent> WatchAsync(string tenant, long afterSequence = 0, DriftEventFilter? filter = null, CancellationToken cancellationToken = default);
 }
 

@@ -135,25 +135,26 @@ public sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions>
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        return Response.WriteAsJsonAsync(new ApiError("a bearer token is required (Authorization: Bearer <token>)"));
+        var detail = Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? "this silo knows no such bearer token"
+            : "a bearer token is required (Authorization: Bearer <token>)";
+        return Results.Problem(detail: detail, statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(Context);
     }
 
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
-    {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        return Response.WriteAsJsonAsync(new ApiError("this token is not scoped to the tenant"));
-    }
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Results.Problem(detail: "this token is not scoped to the tenant", statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(Context);
 }
 
-/// <summary>The body of every API error: one clear line.</summary>
+/// <summary>The data of an <c>error</c> event that ends an event stream: one clear line (an answer that is an error is a problem, RFC 9457).</summary>
 public sealed record ApiError(string Error);
 
 internal static class TenantAccess
 {
     public static bool MayRead(this ClaimsPrincipal user, string tenant) =>
         user.HasClaim(ApiTokenHandler.TenantClaim, ApiTokens.AllTenants) || user.HasClaim(ApiTokenHandler.TenantClaim, tenant);
+
+    public static bool MayReadEveryTenant(this ClaimsPrincipal user) => user.HasClaim(ApiTokenHandler.TenantClaim, ApiTokens.AllTenants);
 
     public static bool MayWrite(this ClaimsPrincipal user, string tenant) => user.MayRead(tenant) && user.HasClaim(ApiTokenHandler.ScopeClaim, ApiTokens.WriteScope);
 }

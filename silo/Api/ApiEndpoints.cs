@@ -7,13 +7,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace DriftFabric.Silo.Api;
 
 /// <summary>The HTTP API: the queries of <see cref="IDriftClient"/> as JSON under <c>/api/v1</c>, and a tenant's events as Server-Sent Events.</summary>
-public static class ApiEndpoints
+public static partial class ApiEndpoints
 {
     public static void MapDriftFabricApi(this IEndpointRouteBuilder app)
     {
@@ -59,7 +60,7 @@ public static class ApiEndpoints
             Answer(user, tenant, () => drift.GetResourceDriftAsync(new ServiceId(tenant, cluster, @namespace, service), resource, ct)))
             .WithSummary("The current drifts of one resource of a service (e.g. resources/apps/Deployment/shop/web); empty when in sync.");
 
-        api.MapGet("/tenants/{tenant}/events", async (string tenant, long? after, HttpContext http, ClaimsPrincipal user, IDriftClient drift, IOptions<JsonOptions> json, CancellationToken ct) =>
+        api.MapGet("/tenants/{tenant}/events", async (string tenant, string? after, HttpContext http, ClaimsPrincipal user, IDriftClient drift, IOptions<JsonOptions> json, ILoggerFactory logs, CancellationToken ct) =>
         {
             if (!user.MayRead(tenant))
             {
@@ -73,16 +74,57 @@ public static class ApiEndpoints
             }
             catch (DriftFabricNotFoundException e)
             {
-                return Results.NotFound(new ApiError(e.Message));
+                return Results.Problem(detail: e.Message, statusCode: StatusCodes.Status404NotFound);
             }
 
-            // A reconnecting EventSource sends the last id it saw; a first connection tails from now unless ?after= says where.
-            var cursor = long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var lastSeen)
-                ? lastSeen
-                : after ?? summary.LastSequence;
-            await StreamEventsAsync(http.Response, drift.WatchAsync(tenant, cursor, cancellationToken: ct), json.Value.SerializerOptions, ct);
+            var logger = logs.CreateLogger(typeof(ApiEndpoints));
+            if (StreamCursor(http.Request.Headers["Last-Event-ID"].ToString(), after, summary, out var problem) is not { } cursor)
+            {
+                // Said once, here: nothing was started that could try again.
+                var traceId = RequestTrace.Id(http);
+                LogCursorRefused(logger, tenant, traceId, problem);
+                return Results.Problem(detail: problem, statusCode: StatusCodes.Status400BadRequest, extensions: new Dictionary<string, object?> { ["traceId"] = traceId });
+            }
+
+            await StreamEventsAsync(http.Response, drift.WatchAsync(tenant, cursor, cancellationToken: ct), json.Value.SerializerOptions, logger, ct);
             return Results.Empty;
-        }).WithSummary("The tenant's drift events as Server-Sent Events (id: sequence; event: opened, changed, resolved or remediated), resuming from Last-Event-ID, or ?after=N.");
+        }).WithSummary("The tenant's drift events as Server-Sent Events (id: sequence; event: opened, changed, resolved or remediated), resuming from Last-Event-ID, or ?after=N; a cursor below 0, not a number or past the tenant's last event is a 400.");
+    }
+
+    /// <summary>
+    /// Where a stream starts: after the <c>Last-Event-ID</c> a reconnecting EventSource sends, else
+    /// after <c>?after=N</c>, else after the tenant's last event (a tail from now). Null, with the
+    /// problem, for a cursor that names no place in the tenant's log: it is refused here, before
+    /// anything reads the log with it.
+    /// </summary>
+    private static long? StreamCursor(string lastEventId, string? after, TenantSummary summary, out string problem)
+    {
+        var (name, separator, text) = lastEventId.Length > 0 ? ("Last-Event-ID", ": ", lastEventId) : ("after", "=", after);
+        problem = string.Empty;
+        if (text is null)
+        {
+            return summary.LastSequence;
+        }
+
+        // The caller's text is never repeated (the problem is logged): only a number parsed from it.
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var cursor))
+        {
+            problem = $"{name} is not an event sequence number (a whole number from 0; 0 replays the log)";
+        }
+        else if (cursor < 0)
+        {
+            problem = $"{name}{separator}{cursor} is below 0: events are numbered from 1 (0 replays the log)";
+        }
+        else if (cursor > summary.LastSequence)
+        {
+            problem = $"{name}{separator}{cursor} is past the last event of tenant {summary.Tenant} ({summary.LastSequence})";
+        }
+        else
+        {
+            return cursor;
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -91,7 +133,7 @@ public static class ApiEndpoints
     /// every <see cref="KeepAlive"/> while nothing happens, so proxies keep an idle stream open. A
     /// cursor behind the log's retention ends the stream with an <c>error</c> event.
     /// </summary>
-    private static async Task StreamEventsAsync(HttpResponse response, IAsyncEnumerable<DriftEvent> events, JsonSerializerOptions json, CancellationToken ct)
+    private static async Task StreamEventsAsync(HttpResponse response, IAsyncEnumerable<DriftEvent> events, JsonSerializerOptions json, ILogger logger, CancellationToken ct)
     {
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -125,6 +167,12 @@ public static class ApiEndpoints
         {
             await response.WriteAsync($"event: error\ndata: {JsonSerializer.Serialize(new ApiError(e.Message), json)}\n\n", ct);
         }
+        catch (DriftEventCursorOutOfRangeException e)
+        {
+            // The log no longer reaches the cursor it was checked against (it was reset): said once, not retried.
+            LogCursorRefused(logger, e.Tenant, RequestTrace.Id(response.HttpContext), e.Message);
+            await response.WriteAsync($"event: error\ndata: {JsonSerializer.Serialize(new ApiError(e.Message), json)}\n\n", ct);
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The client went away.
@@ -139,7 +187,9 @@ public static class ApiEndpoints
 
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    /// <summary>403 for a tenant the token may not read, 404 for a name the fabric does not know, else the answer.</summary>
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "API: refused an event stream of tenant {Tenant} (trace {TraceId}): {Problem}")]
+    private static partial void LogCursorRefused(ILogger logger, string tenant, string traceId, string problem);
+
     /// <summary>A remediation: 403 without the tenant or the write scope, 400 for an unknown action, 404 for unknown names.</summary>
     private static async Task<IResult> Remediate<T>(ClaimsPrincipal user, string tenant, RemediateBody body, Func<string, Task<T>> act)
     {
@@ -150,12 +200,12 @@ public static class ApiEndpoints
 
         if (!user.MayWrite(tenant))
         {
-            return Results.Json(new ApiError("this token has no write scope: remediation needs one"), statusCode: StatusCodes.Status403Forbidden);
+            return Results.Problem(detail: "this token has no write scope: remediation needs one", statusCode: StatusCodes.Status403Forbidden);
         }
 
         if (body.Action is not (RemediationRequest.Revert or RemediationRequest.Adopt))
         {
-            return Results.BadRequest(new ApiError($"'{body.Action}' is not an action (revert, adopt)"));
+            return Results.Problem(detail: $"'{body.Action}' is not an action (revert, adopt)", statusCode: StatusCodes.Status400BadRequest);
         }
 
         try
@@ -167,10 +217,11 @@ public static class ApiEndpoints
         }
         catch (DriftFabricNotFoundException e)
         {
-            return Results.NotFound(new ApiError(e.Message));
+            return Results.Problem(detail: e.Message, statusCode: StatusCodes.Status404NotFound);
         }
     }
 
+    /// <summary>403 for a tenant the token may not read, 404 for a name the fabric does not know, else the answer.</summary>
     private static async Task<IResult> Answer<T>(ClaimsPrincipal user, string tenant, Func<Task<T>> query)
     {
         if (!user.MayRead(tenant))
@@ -184,7 +235,7 @@ public static class ApiEndpoints
         }
         catch (DriftFabricNotFoundException e)
         {
-            return Results.NotFound(new ApiError(e.Message));
+            return Results.Problem(detail: e.Message, statusCode: StatusCodes.Status404NotFound);
         }
     }
 }

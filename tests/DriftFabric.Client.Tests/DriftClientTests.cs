@@ -101,6 +101,30 @@ public sealed class DriftClientTests(ClientFabric fabric) : IClassFixture<Client
     }
 
     [Fact]
+    public async Task A_cursor_below_zero_or_past_the_last_event_is_out_of_range_at_once_and_not_retried()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var last = (await Drift.GetTenantAsync("acme")).LastSequence;
+
+        var negative = Assert.Throws<DriftEventCursorOutOfRangeException>(() => Drift.WatchAsync("acme", -1, cancellationToken: timeout.Token));
+        var feedNegative = Assert.Throws<DriftEventCursorOutOfRangeException>(() => fabric.Cluster.Client.ReadEventsAsync("acme", -5, cancellationToken: timeout.Token));
+        var retried = 0;
+        var past = await Assert.ThrowsAsync<DriftEventCursorOutOfRangeException>(async () =>
+        {
+            await foreach (var _ in fabric.Cluster.Client.ReadEventsAsync("acme", last + 1000, _ => retried++, timeout.Token))
+            {
+            }
+        });
+
+        Assert.IsAssignableFrom<ArgumentOutOfRangeException>(negative);
+        Assert.Equal("tenant acme: -1 is not a cursor: events are numbered from 1 (0 reads from the start)", negative.Message);
+        Assert.Equal(-5, feedNegative.Cursor);
+        Assert.Equal((last + 1000, last, 0), (past.Cursor, past.Last, retried));
+        Assert.Equal($"tenant acme: cursor {last + 1000} is past the last event of the log ({last}); 0 reads from the start", past.Message);
+        Assert.False(timeout.IsCancellationRequested, "a cursor past the end must not wait out the long poll");
+    }
+
+    [Fact]
     public async Task A_filter_passes_only_the_clusters_severities_and_transitions_asked_for()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

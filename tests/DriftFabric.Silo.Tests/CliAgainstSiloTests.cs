@@ -97,6 +97,7 @@ public sealed class CliAgainstSiloTests(ApiSilo api)
     [InlineData(ApiSilo.AllTenants, "drift acme/prod-eu/shop/basket", "answered 404: no service shop/basket in cluster acme/prod-eu")]
     [InlineData(ApiSilo.AllTenants, "history acme/prod-eu", "'acme/prod-eu' is not tenant/cluster/namespace/service")]
     [InlineData(ApiSilo.AllTenants, "watch --after 3", "--after needs exactly one --tenant")]
+    [InlineData(ApiSilo.AllTenants, "watch --tenant acme --after 999999", "answered 400: Last-Event-ID: 999999 is past the last event of tenant acme")]
     public async Task A_failure_is_one_line_on_stderr_and_exit_1(string? token, string arguments, string message)
     {
         var (code, stdout, stderr) = await Cli(token, [.. arguments.Split(' '), "--format", "json"]);

@@ -3,6 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Silo.Tests;
 
@@ -56,26 +59,38 @@ public sealed class ApiSilo : IAsyncLifetime
         Fleet.Dispose();
     }
 
-    public Task<(HttpStatusCode Status, JsonNode? Body)> GetAsync(string path, string? token) => SendAsync(HttpMethod.Get, path, token, null);
+    public Task<(HttpStatusCode Status, JsonNode? Body)> GetAsync(string path, string? token) => SendJsonAsync(HttpMethod.Get, path, token, null);
 
-    public Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(string path, string? token, string json) => SendAsync(HttpMethod.Post, path, token, json);
+    public Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(string path, string? token, string json) => SendJsonAsync(HttpMethod.Post, path, token, json);
 
-    private async Task<(HttpStatusCode Status, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? token, string? json)
+    private async Task<(HttpStatusCode Status, JsonNode? Body)> SendJsonAsync(HttpMethod method, string path, string? token, string? json)
     {
-        using var request = new HttpRequestMessage(method, path);
-        if (json is not null)
-        {
-            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
-        }
+        var (status, _, body) = await SendAsync(method, path, token, json is null ? null : new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        return (status, body);
+    }
 
+    /// <summary>Any request, with the answer's media type (null without a body).</summary>
+    public async Task<(HttpStatusCode Status, string? MediaType, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? token, HttpContent? content, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        using var response = await Http.SendAsync(request);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        {
+            return (response.StatusCode, "text/event-stream", null);
+        }
+
         var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+        return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, text.Length == 0 ? null : JsonNode.Parse(text));
     }
 }
 
@@ -111,7 +126,7 @@ public sealed class HttpApiTests(ApiSilo api)
         var (unknown, _) = await api.GetAsync(path, "not-a-token-of-this-silo-at-all");
 
         Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (none, unknown));
-        Assert.Contains("bearer token", (string?)body?["error"], StringComparison.Ordinal);
+        Assert.Contains("bearer token", (string?)body?["detail"], StringComparison.Ordinal);
     }
 
     [Theory]
@@ -127,7 +142,7 @@ public sealed class HttpApiTests(ApiSilo api)
         var (status, body) = await api.GetAsync(path, ApiSilo.AcmeOnly);
 
         Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Equal("this token is not scoped to the tenant", (string?)body?["error"]);
+        Assert.Equal("this token is not scoped to the tenant", (string?)body?["detail"]);
     }
 
     [Fact]
@@ -180,9 +195,9 @@ public sealed class HttpApiTests(ApiSilo api)
         var (unknownResource, resourceError) = await api.PostAsync(Cart + "/remediate", ApiSilo.AllTenants, """{"action":"revert","resource":"apps/Deployment/shop/basket"}""");
 
         Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Forbidden), (readOnly, otherTenant));
-        Assert.Equal("this token has no write scope: remediation needs one", (string?)refusal!["error"]);
+        Assert.Equal("this token has no write scope: remediation needs one", (string?)refusal!["detail"]);
         Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized), (clusterReadOnly, clusterNoToken));
-        Assert.Equal("this token has no write scope: remediation needs one", (string?)clusterRefusal!["error"]);
+        Assert.Equal("this token has no write scope: remediation needs one", (string?)clusterRefusal!["detail"]);
         Assert.Equal(HttpStatusCode.OK, status);
         // A dry run unless asked otherwise; the example fleet is read from snapshots, so there is nothing to write to.
         Assert.True((bool)report!["dryRun"]!);
@@ -190,8 +205,8 @@ public sealed class HttpApiTests(ApiSilo api)
         Assert.Equal(("apps/Deployment/shop/cart", "Skipped"), ((string?)result["resource"], (string?)result["outcome"]));
         Assert.Contains("read from a snapshot", (string?)result["message"], StringComparison.Ordinal);
         Assert.Equal((long)before!["lastSequence"]!, (long)after!["lastSequence"]!);
-        Assert.Equal((HttpStatusCode.BadRequest, "'delete' is not an action (revert, adopt)"), (unknownAction, (string?)actionError!["error"]));
-        Assert.Equal((HttpStatusCode.NotFound, "service acme/prod-eu/shop/cart has no resource apps/Deployment/shop/basket"), (unknownResource, (string?)resourceError!["error"]));
+        Assert.Equal((HttpStatusCode.BadRequest, "'delete' is not an action (revert, adopt)"), (unknownAction, (string?)actionError!["detail"]));
+        Assert.Equal((HttpStatusCode.NotFound, "service acme/prod-eu/shop/cart has no resource apps/Deployment/shop/basket"), (unknownResource, (string?)resourceError!["detail"]));
     }
 
     [Fact]
@@ -224,14 +239,120 @@ public sealed class HttpApiTests(ApiSilo api)
         var (status, body) = await api.GetAsync(path, ApiSilo.AllTenants);
 
         Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Equal(error, (string?)body?["error"]);
+        Assert.Equal(error, (string?)body?["detail"]);
+    }
+
+    public static TheoryData<string, string, string?, string?, string?, HttpStatusCode, string> Errors => new()
+    {
+        { "GET", "/api/v1/fleet", null, null, null, HttpStatusCode.Unauthorized, "a bearer token is required" },
+        { "GET", "/api/v1/fleet", "not-a-token-of-this-silo-at-all", null, null, HttpStatusCode.Unauthorized, "this silo knows no such bearer token" },
+        { "GET", "/api/v1/tenants/globex", ApiSilo.AcmeOnly, null, null, HttpStatusCode.Forbidden, "this token is not scoped to the tenant" },
+        { "GET", "/api/v1/tenants/nobody", ApiSilo.AllTenants, null, null, HttpStatusCode.NotFound, "no tenant nobody in the fleet" },
+        { "GET", "/api/v1/nothing-here", ApiSilo.AllTenants, null, null, HttpStatusCode.NotFound, "nothing is served at this path" },
+        { "DELETE", "/api/v1/fleet", ApiSilo.AllTenants, null, null, HttpStatusCode.MethodNotAllowed, "this endpoint does not take DELETE: it takes GET" },
+        { "POST", Cart + "/remediate", ApiSilo.AllTenants, "text/plain", "{}", HttpStatusCode.UnsupportedMediaType, "this endpoint takes a JSON body" },
+        { "POST", Cart + "/remediate", ApiSilo.AllTenants, "application/json", "{\"action\":", HttpStatusCode.BadRequest, "from the request body as JSON" },
+        { "POST", Cart + "/remediate", ApiSilo.AllTenants, "application/json", "{\"action\":\"revert\",\"dryRun\":\"yes\"}", HttpStatusCode.BadRequest, "Path: $.dryRun" },
+        { "POST", Cart + "/remediate", ApiSilo.AllTenants, null, null, HttpStatusCode.BadRequest, "no body was provided" },
+        { "POST", Cart + "/remediate", ApiSilo.AllTenants, "application/json", "{\"action\":\"delete\"}", HttpStatusCode.BadRequest, "'delete' is not an action" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Errors))]
+    public async Task Every_error_is_a_problem_with_type_title_status_and_detail(string method, string path, string? token, string? contentType, string? body, HttpStatusCode expected, string detail)
+    {
+        var content = body is null ? null : new StringContent(body, System.Text.Encoding.UTF8, contentType ?? "application/json");
+        var (status, mediaType, problem) = await api.SendAsync(new HttpMethod(method), path, token, content);
+
+        Assert.Equal((expected, "application/problem+json"), (status, mediaType));
+        Assert.StartsWith("https://", (string?)problem!["type"], StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty((string?)problem["title"]));
+        Assert.Equal((int)expected, (int?)problem["status"]);
+        Assert.Contains(detail, (string?)problem["detail"], StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Health_and_readiness_report_the_event_log_and_every_watch_and_metrics_and_OpenAPI_are_served()
+    public async Task An_event_source_refused_gets_a_problem_though_it_accepts_only_event_streams()
     {
-        var (health, report) = await api.GetAsync("/healthz", null);
-        var (ready, _) = await api.GetAsync("/readyz", null);
+        var accept = ("Accept", "text/event-stream");
+        var (anonymous, anonymousType, _) = await api.SendAsync(HttpMethod.Get, "/api/v1/tenants/acme/events", null, null, accept);
+        var (unknown, unknownType, problem) = await api.SendAsync(HttpMethod.Get, "/api/v1/tenants/nobody/events", ApiSilo.AllTenants, null, accept);
+
+        Assert.Equal((HttpStatusCode.Unauthorized, "application/problem+json"), (anonymous, anonymousType));
+        Assert.Equal((HttpStatusCode.NotFound, "application/problem+json"), (unknown, unknownType));
+        Assert.Equal("no tenant nobody in the fleet", (string?)problem!["detail"]);
+    }
+
+    [Theory]
+    [InlineData("?after=-5", null, "after=-5 is below 0: events are numbered from 1")]
+    [InlineData("?after=-1", null, "after=-1 is below 0: events are numbered from 1")]
+    [InlineData("?after=abc", null, "after is not an event sequence number")]
+    [InlineData("?after=99999999999999999999", null, "after is not an event sequence number")]
+    [InlineData("?after=9223372036854775807", null, "after=9223372036854775807 is past the last event of tenant acme (")]
+    [InlineData("", "9223372036854775807", "Last-Event-ID: 9223372036854775807 is past the last event of tenant acme (")]
+    [InlineData("?after=1", "-5", "Last-Event-ID: -5 is below 0")]
+    [InlineData("", "abc", "Last-Event-ID is not an event sequence number")]
+    public async Task An_invalid_event_cursor_is_a_400_problem_logged_once_and_never_retried(string query, string? lastEventId, string detail)
+    {
+        var headers = lastEventId is null ? [] : new[] { ("Last-Event-ID", lastEventId) };
+        var (status, mediaType, problem) = await api.SendAsync(HttpMethod.Get, "/api/v1/tenants/acme/events" + query, ApiSilo.AllTenants, null, headers);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (status, mediaType));
+        Assert.StartsWith(detail, (string?)problem!["detail"], StringComparison.Ordinal);
+
+        // Once the line of a later refusal is out, so is every line this request wrote: one, short (no stack trace).
+        var traceId = (string)problem["traceId"]!;
+        var (_, _, later) = await api.SendAsync(HttpMethod.Get, "/api/v1/tenants/acme/events?after=-2", ApiSilo.AllTenants, null);
+        var laterTrace = (string)later!["traceId"]!;
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(api.Silo.Output.Any(l => l.Contains(laterTrace, StringComparison.Ordinal))),
+            () => Task.FromResult("no log line of the later refusal"));
+        var lines = api.Silo.Output.Where(l => l.Contains(traceId, StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(lines);
+        Assert.Contains(detail, line, StringComparison.Ordinal);
+        Assert.True(line.Length < 400, line);
+    }
+
+    [Fact]
+    public async Task A_cursor_at_the_last_event_tails_the_log_and_one_past_it_is_refused()
+    {
+        var (_, tenant) = await api.GetAsync("/api/v1/tenants/acme", ApiSilo.AllTenants);
+        var last = (long)tenant!["lastSequence"]!;
+
+        var (atLast, atLastType, _) = await api.SendAsync(HttpMethod.Get, $"/api/v1/tenants/acme/events?after={last}", ApiSilo.AllTenants, null);
+        var (pastLast, _, problem) = await api.SendAsync(HttpMethod.Get, $"/api/v1/tenants/acme/events?after={last + 1}", ApiSilo.AllTenants, null);
+
+        Assert.Equal((HttpStatusCode.OK, "text/event-stream"), (atLast, atLastType));
+        Assert.Equal(HttpStatusCode.BadRequest, pastLast);
+        Assert.Equal($"after={last + 1} is past the last event of tenant acme ({last})", (string?)problem!["detail"]);
+    }
+
+    [Fact]
+    public async Task Without_a_token_health_and_readiness_say_only_that_the_silo_is_ok()
+    {
+        var (health, healthBody) = await api.GetAsync("/healthz", null);
+        var (ready, readyBody) = await api.GetAsync("/readyz", null);
+        var (unknown, unknownBody) = await api.GetAsync("/readyz", "not-a-token-of-this-silo-at-all");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (health, ready, unknown));
+        Assert.All(new[] { healthBody, readyBody, unknownBody }, body => Assert.Equal("""{"status":"ok"}""", body!.ToJsonString()));
+    }
+
+    [Fact]
+    public async Task A_token_for_some_tenants_sees_the_watches_of_those_only()
+    {
+        var (status, report) = await api.GetAsync("/readyz", ApiSilo.AcmeOnly);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(["acme/prod-eu ok", "acme/staging ok"], report!["watches"]!.AsArray().Select(w => $"{w!["tenant"]}/{w["cluster"]} {w["state"]}"));
+        Assert.Contains(report["components"]!.AsArray(), c => (string?)c!["component"] == "event-log" && (bool?)c["healthy"] == true);
+    }
+
+    [Fact]
+    public async Task With_a_token_health_and_readiness_report_the_event_log_and_every_watch_and_metrics_and_OpenAPI_are_served()
+    {
+        var (health, report) = await api.GetAsync("/healthz", ApiSilo.AllTenants);
+        var (ready, _) = await api.GetAsync("/readyz", ApiSilo.AllTenants);
         var (openApi, document) = await api.GetAsync("/openapi/v1.json", null);
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (health, ready, openApi));
@@ -355,6 +476,46 @@ public sealed class GeneratedTokenTests
         var error = await silo.WaitForLineAsync("api: cannot listen on");
         Assert.Contains($"127.0.0.1:{port}", error, StringComparison.Ordinal);
         Assert.Equal(1, await silo.ExitCodeAsync());
+    }
+}
+
+/// <summary>What the API answers when it fails itself (nothing a test can make a running silo do on purpose): its exception handler.</summary>
+public sealed class ApiFailureTests
+{
+    [Fact]
+    public async Task A_failure_is_a_500_problem_that_names_nothing_of_the_silo_and_is_logged_once()
+    {
+        await using var services = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider();
+        var http = new DefaultHttpContext { RequestServices = services };
+        http.Response.Body = new MemoryStream();
+        var logger = new Lines();
+        var failure = new InvalidOperationException("redis 10.0.4.17:6379 unreachable, password=hunter2, tenant globex");
+
+        var handled = await new DriftFabric.Silo.Api.ApiExceptionHandler(logger).TryHandleAsync(http, failure, CancellationToken.None);
+
+        Assert.True(handled);
+        Assert.Equal((500, "application/problem+json"), (http.Response.StatusCode, http.Response.ContentType));
+        var problem = JsonNode.Parse(System.Text.Encoding.UTF8.GetString(((MemoryStream)http.Response.Body).ToArray()))!;
+        Assert.Equal((500, "the silo failed to answer this request; its log says why (look for the traceId)"), ((int?)problem["status"], (string?)problem["detail"]));
+        Assert.False(string.IsNullOrEmpty((string?)problem["title"]));
+        Assert.DoesNotContain("10.0.4.17", problem.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("globex", problem.ToJsonString(), StringComparison.Ordinal);
+        var logged = Assert.Single(logger.Entries);
+        Assert.Equal((LogLevel.Error, failure), (logged.Level, logged.Exception));
+        Assert.Contains((string)problem["traceId"]!, logged.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class Lines : ILogger<DriftFabric.Silo.Api.ApiExceptionHandler>
+    {
+        public List<(LogLevel Level, Exception? Exception, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((logLevel, exception, formatter(state, exception)));
     }
 }
 

@@ -178,12 +178,17 @@ internal sealed class FabricApi : IDisposable
         }
     }
 
+    /// <summary>What an error says: a problem's <c>detail</c> (RFC 9457, every error answer), or the <c>error</c> of an event stream's error event.</summary>
     private static string? ErrorOf(string body)
     {
         try
         {
             using var document = JsonDocument.Parse(body);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
+            var root = document.RootElement;
+            return root.ValueKind != JsonValueKind.Object ? null
+                : root.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.String ? detail.GetString()
+                : root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString()
+                : null;
         }
         catch (JsonException)
         {

@@ -29,6 +29,7 @@ public interface IDriftEventLog
     Task<IReadOnlyList<DriftEvent>> AppendAsync(string tenant, IReadOnlyList<EventBatch> batches, EventRetention retention, CancellationToken cancellationToken = default);
 
     /// <summary>Up to <paramref name="max"/> events numbered after <paramref name="afterSequence"/>, in order.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterSequence"/> is below 0.</exception>
     Task<EventPage> ReadAsync(string tenant, long afterSequence, int max, CancellationToken cancellationToken = default);
 
     /// <summary>Drops events older than the retention's age (length is kept on every append).</summary>

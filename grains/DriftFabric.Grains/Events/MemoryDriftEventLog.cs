@@ -49,6 +49,7 @@ public sealed class MemoryDriftEventLog(TimeProvider time) : IDriftEventLog
 
     public Task<EventPage> ReadAsync(string tenant, long afterSequence, int max, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
         lock (_tenants)
         {
             var log = Log(tenant);

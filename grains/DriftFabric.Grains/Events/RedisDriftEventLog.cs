@@ -85,9 +85,13 @@ public sealed class RedisDriftEventLog(IConnectionMultiplexer redis, string pref
 
     public async Task<EventPage> ReadAsync(string tenant, long afterSequence, int max, CancellationToken cancellationToken = default)
     {
+        // Redis refuses an XRANGE from a negative ID, and no ID follows long.MaxValue: neither is sent.
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
         var db = redis.GetDatabase();
         var key = StreamKey(tenant);
-        var entries = db.StreamRangeAsync(key, $"{afterSequence + 1}-0", "+", max);
+        var entries = afterSequence < long.MaxValue
+            ? db.StreamRangeAsync(key, $"{afterSequence + 1}-0", "+", max)
+            : Task.FromResult(Array.Empty<StreamEntry>());
         var head = db.StreamRangeAsync(key, "-", "+", 1);
         var last = db.StringGetAsync(CounterKey(tenant));
         await Task.WhenAll(entries, head, last);

@@ -195,10 +195,13 @@ public sealed partial class TenantGrain(
 
     public async Task<EventPage> ReadEvents(long afterSequence, int max, TimeSpan wait, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
         max = Math.Clamp(max, 1, 10_000);
         var appended = _appended.Task;
         var page = await log.ReadAsync(Tenant, afterSequence, max, cancellationToken);
-        if (page.Events.Count > 0 || wait <= TimeSpan.Zero)
+
+        // A cursor past the log's end waits for nothing: the caller learns at once (page.Last) that it names no event.
+        if (page.Events.Count > 0 || wait <= TimeSpan.Zero || afterSequence > page.Last)
         {
             return page;
         }

@@ -111,6 +111,21 @@ public sealed class EventLogTests(RedisFixture redis) : IClassFixture<RedisFixtu
     }
 
     [Theory, MemberData(nameof(Logs))]
+    public async Task A_cursor_below_zero_is_refused_before_the_log_is_read_and_nothing_follows_the_largest(string kind)
+    {
+        var log = Log(kind);
+        var tenant = "cursor-" + Guid.NewGuid().ToString("N");
+        await log.AppendAsync(tenant, [new EventBatch(Service("a"), 1, [Transition("/a"), Transition("/b")])], Keep);
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => log.ReadAsync(tenant, -5, 10));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => log.ReadAsync(tenant, -1, 10));
+        var beyond = await log.ReadAsync(tenant, long.MaxValue, 10);
+
+        Assert.Empty(beyond.Events);
+        Assert.Equal(2, beyond.Last);
+    }
+
+    [Theory, MemberData(nameof(Logs))]
     public async Task Trimming_by_age_keeps_young_events(string kind)
     {
         var log = Log(kind);
