@@ -55,6 +55,7 @@ public sealed partial class ClusterGrain(
     IClusterMembershipService membership,
     TimeProvider time,
     FabricMetrics metrics,
+    Engine.Comparison.SecretDigest digest,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain, IRemindable
 {
     /// <summary>The durable watchdog: fires on some silo even if every silo that knew this cluster died.</summary>
@@ -249,7 +250,7 @@ public sealed partial class ClusterGrain(
         activity?.SetTag("driftfabric.cluster", _key);
         _retry = false;
         LiveRouter router = null!;
-        var load = await Task.Run(() => ClusterSources.Load(config, out router));
+        var load = await Task.Run(() => ClusterSources.Load(config, digest, out router));
         if (config.Kube is { } kube && load.DesiredUsable)
         {
             await SyncLive(config, kube, load, router);
@@ -480,7 +481,7 @@ public sealed partial class ClusterGrain(
                 if (ResourceKey.TryParse(key, out var resource) && router.Route(resource, manifest) is { } service)
                 {
                     _liveRoutes[key] = service;
-                    ClusterSources.Add(load.Live, service, resource, manifest);
+                    ClusterSources.Add(load.Live, service, resource, manifest, digest);
                 }
             }
 
@@ -508,9 +509,9 @@ public sealed partial class ClusterGrain(
         ? KubernetesClientConfiguration.InClusterConfig()
         : KubernetesClientConfiguration.BuildConfigFromConfigFile(kube.Kubeconfig, currentContext: kube.Context);
 
-    private static List<LiveDocumentChange> Documents(ClusterConfig config, IReadOnlyList<LiveChange> changes) =>
+    private List<LiveDocumentChange> Documents(ClusterConfig config, IReadOnlyList<LiveChange> changes) =>
         [.. changes.Select(c => new LiveDocumentChange(c.Key, c.Object is { } obj && ResourceKey.TryParse(c.Key, out var key)
-            ? ClusterSources.Document(key, new Manifest(obj, new SourceLocation(config.Cluster, 0)))
+            ? ClusterSources.Document(key, new Manifest(obj, new SourceLocation(config.Cluster, 0)), digest)
             : null))];
 
     public async Task ObserveLive(IReadOnlyList<LiveDocumentChange> changes)
@@ -972,7 +973,7 @@ public sealed partial class ClusterGrain(
             return Result(RevertOutcome.Failed, $"{key.Group}/{key.Kind} in {key.Namespace} is not watched on this cluster's API server");
         }
 
-        var reverter = new KubeReverter(client);
+        var reverter = new KubeReverter(client, digest);
         if (unmanaged)
         {
             var deleted = await reverter.DeleteAsync(target, input.Resource, input.Live!, request.DryRun);
