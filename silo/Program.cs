@@ -97,6 +97,13 @@ try
 {
     await app.StartAsync();
 }
+catch (Exception e) when (e is DriftFabric.Grains.Secrets.SecretDigestException
+    || (e is Microsoft.Extensions.Options.OptionsValidationException invalid && invalid.OptionsType == typeof(DriftFabric.Grains.Secrets.SecretDigestOptions)))
+{
+    // The installation key of Secret digests is read before the silo joins: without it, it never starts.
+    Console.Error.WriteLine($"secret digest: {e.Message}");
+    return 1;
+}
 catch (IOException e)
 {
     // Kestrel starts last: the silo is up, and stops cleanly before the process says why and exits.

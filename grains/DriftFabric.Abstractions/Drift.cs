@@ -39,7 +39,7 @@ public sealed record RemediationNote(
 
 /// <summary>
 /// One current drift as the fabric keeps and streams it. Values are JSON text, already
-/// normalized by the engine (Secret values only as <c>sha256:</c> digests).
+/// normalized by the engine (Secret values only as <c>hmac:</c> digests under the installation key).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.DriftRecord")]
 public sealed record DriftRecord(

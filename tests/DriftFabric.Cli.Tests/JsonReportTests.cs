@@ -133,6 +133,39 @@ public sealed partial class JsonReportTests : IDisposable
         Assert.Matches(ShortDigest(), drift.GetProperty("live").GetString());
     }
 
+    [Fact]
+    public void With_a_digest_key_file_secret_values_appear_as_hmac_digests_under_its_key()
+    {
+        var desired = _dir.Write("desired/secret.yaml", Shop.Secret);
+        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveSecret(Shop.RotatedPassword, passwordBy: "kubectl-edit")));
+        var keyFile = _dir.Write("digest.key", DigestKey + "\n");
+
+        var run = CheckRunner.Check(desired, live, digestKeyFile: keyFile);
+
+        var drift = run.Drift(Shop.WebDb, "/data/password");
+        Assert.Equal(Hmac(Shop.DbPassword), drift.GetProperty("desired").GetString());
+        Assert.Equal(Hmac(Shop.RotatedPassword), drift.GetProperty("live").GetString());
+        Assert.NotEqual(Digest(Shop.RotatedPassword)["sha256:".Length..], drift.GetProperty("live").GetString()!["hmac:".Length..]);
+        Assert.DoesNotContain("sha256:", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(DigestKey, run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_digest_key_file_that_is_too_short_or_missing_makes_the_run_untrusted_without_showing_the_key()
+    {
+        var desired = _dir.Write("desired/secret.yaml", Shop.Secret);
+        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveSecret(Shop.RotatedPassword, passwordBy: "kubectl-edit")));
+        var shortKey = _dir.Write("short.key", "tiny-key-9\n");
+
+        var tooShort = CheckRunner.Check(desired, live, digestKeyFile: shortKey);
+        var missing = CheckRunner.Check(desired, live, digestKeyFile: _dir.PathOf("no-such.key"));
+
+        Assert.Equal((1, 1), (tooShort.ExitCode, missing.ExitCode));
+        Assert.Contains("at least 16 bytes", Assert.Single(tooShort.Errors).GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("no-such.key", Assert.Single(missing.Errors).GetProperty("source").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("tiny-key-9", tooShort.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("json")]
     [InlineData("table")]
@@ -151,6 +184,11 @@ public sealed partial class JsonReportTests : IDisposable
             Assert.DoesNotContain(secret, run.Output, StringComparison.Ordinal);
         }
     }
+
+    private const string DigestKey = "an-installation-key-for-check-tests";
+
+    private static string Hmac(string value) =>
+        "hmac:" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(DigestKey), Encoding.UTF8.GetBytes(value)))[..8];
 
     private static string Digest(string value) =>
         "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))[..8];

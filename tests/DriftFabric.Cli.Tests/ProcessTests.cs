@@ -67,6 +67,25 @@ public sealed class ProcessTests : IDisposable
         Assert.Contains("xml", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Secret_digests_are_sha256_by_default_and_hmac_under_digest_key_file()
+    {
+        var desired = _dir.Write("desired/secret.yaml", Shop.Secret);
+        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveSecret(Shop.RotatedPassword, passwordBy: "kubectl-edit")));
+        var keyFile = _dir.Write("digest.key", "a-key-file-for-the-process-test\n");
+
+        var plain = await Check(desired, live);
+        var keyed = await CheckRunner.RunProcessAsync(_dir.Root, "check", "--desired", desired, "--live", live, "--digest-key-file", keyFile);
+
+        Assert.Equal((2, 2), (plain.ExitCode, keyed.ExitCode));
+        Assert.Matches("^sha256:[0-9a-f]{8}$", LiveValue(plain.Stdout));
+        var expected = "hmac:" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("a-key-file-for-the-process-test"u8, System.Text.Encoding.UTF8.GetBytes(Shop.RotatedPassword)))[..8];
+        Assert.Equal(expected, LiveValue(keyed.Stdout));
+    }
+
+    private static string? LiveValue(string report) =>
+        Assert.Single(JsonSerializer.Deserialize<JsonElement>(report).GetProperty("drifts").EnumerateArray(), d => d.GetProperty("path").GetString() == "/data/password").GetProperty("live").GetString();
+
     private static (string Desired, string Live) Case(string name) =>
         (Path.Combine(CheckRunner.CorpusDirectory, name, "desired.yaml"), Path.Combine(CheckRunner.CorpusDirectory, name, "live.json"));
 

@@ -231,12 +231,17 @@ public sealed class FabricFlowTests(FabricFixture fabric)
         var e = Assert.Single(await events.ReadThroughAsync(result.Tenants[0].LastSequence));
         var drifts = await fabric.Client.GetGrain<IServiceGrain>("secrets/prod/shop/db").GetDrifts();
         var config = new ClusterConfig("secrets", "prod", Path.Combine(fleet.Root, "desired"), Path.Combine(fleet.Root, "live.json"), "default", ["app.kubernetes.io/name"], PolicySource.Default, TimeSpan.FromMinutes(1));
-        var routed = ClusterSources.Load(config);
+        var routed = ClusterSources.Load(config, Engine.Comparison.SecretDigest.Hmac(System.Text.Encoding.UTF8.GetBytes(FabricFixture.DigestKey)));
         var everything = string.Join('\n', drifts.Select(d => d.ToString()).Append(e.ToString())
             .Concat(routed.Desired.Values.SelectMany(docs => docs).Concat(routed.Live.Values.SelectMany(docs => docs)).Select(d => d.Text)));
 
         Assert.Equal(("/data/password", "Modified"), (e.Drift.Path, e.Drift.Kind));
-        Assert.Matches("^\"sha256:[0-9a-f]{8}\"$", e.Drift.Live);
+        // Keyed with the installation key: not the SHA-256 of the value, which anyone could confirm by guessing.
+        Assert.Equal($"\"{FabricFixture.Digest("rotated-by-hand-77")}\"", e.Drift.Live);
+        Assert.Equal($"\"{FabricFixture.Digest("correct-horse-battery")}\"", e.Drift.Desired);
+        Assert.Equal(e.Drift.Live, Assert.Single(drifts).Live);
+        Assert.DoesNotContain("sha256:", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("rotated-by-hand-77"u8))[..8], everything, StringComparison.Ordinal);
         foreach (var secret in new[] { "correct-horse-battery", "rotated-by-hand-77", "cm90YXRlZC1ieS1oYW5kLTc3", "Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5" })
         {
             Assert.DoesNotContain(secret, everything, StringComparison.Ordinal);

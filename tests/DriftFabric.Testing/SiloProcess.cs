@@ -17,6 +17,7 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly List<string> _seen = [];
     private readonly List<string> _all = [];
+    private int _openStreams = 2;
 
     private SiloProcess(Process process, int siloPort, int apiPort)
     {
@@ -177,7 +178,12 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         if (line is null)
         {
-            _lines.Writer.TryComplete();
+            // Each of stdout and stderr ends with a null: the lines end when both have, or a last
+            // line on the one still open (an error said on the way out) would be lost.
+            if (Interlocked.Decrement(ref _openStreams) == 0)
+            {
+                _lines.Writer.TryComplete();
+            }
         }
         else
         {

@@ -47,6 +47,10 @@ internal static class CheckCommand
             }
         });
         var fleet = new Option<string?>("--fleet") { Description = "Fleet spec (driftfabric.yaml) with ignore rules, managers and severity overrides" };
+        var digestKeyFile = new Option<string?>("--digest-key-file")
+        {
+            Description = "Show Secret digests as hmac:<8 hex> under the key in this file (as a fabric with that installation key shows them) instead of sha256:<8 hex>",
+        };
         var format = new Option<string?>("--format") { Description = "table (default on a terminal), json (default otherwise), sarif or junit" };
         format.AcceptOnlyFromAmong(ReportFormats.Names);
         var failOn = new Option<string>("--fail-on")
@@ -58,7 +62,7 @@ internal static class CheckCommand
 
         var command = new Command("check", "Compare desired state with a live snapshot. Exit 0: in sync, 2: drift, 1: the run could not be trusted.")
         {
-            desired, live, fleet, format, failOn, proxy, timeout,
+            desired, live, fleet, format, failOn, proxy, timeout, digestKeyFile,
         };
         command.SetAction(parse =>
         {
@@ -72,6 +76,7 @@ internal static class CheckCommand
                 Terminal = !Console.IsOutputRedirected,
                 Width = Console.IsOutputRedirected ? 160 : Math.Max(80, Console.WindowWidth),
                 ProxyTimeout = FleetSpecReader.TryParseDuration(parse.GetValue(timeout) ?? string.Empty, out var proxyTimeout) ? proxyTimeout : ProxyCheck.DefaultTimeout,
+                DigestKeyFile = parse.GetValue(digestKeyFile),
             };
             if (parse.GetValue(proxy) is { } kind)
             {
@@ -86,13 +91,7 @@ internal static class CheckCommand
     public static int Run(CheckOptions options, TextWriter output)
     {
         var errors = new List<ManifestError>();
-        var policy = DriftPolicy.Default;
-        if (options.Fleet is not null)
-        {
-            var spec = FleetSpecReader.Load(options.Fleet);
-            errors.AddRange(spec.Errors);
-            policy = spec.Policy;
-        }
+        var policy = Policy(options, errors);
 
         var desired = Load(options.Desired, ParseLimits.Default);
         var live = Load(options.Live, ParseLimits.Default);
@@ -116,8 +115,18 @@ internal static class CheckCommand
             return Untrusted;
         }
 
-        var policy = DriftPolicy.Default;
         var errors = new List<ManifestError>();
+        var policy = Policy(options, errors);
+        var checkedProxy = ProxyCheck.Run(kind, options.Desired[0], options.Live[0], policy, options.ProxyTimeout);
+        var report = checkedProxy with { Errors = [.. errors, .. checkedProxy.Errors] };
+        ReportFormats.Create(options.Format, options.Terminal, options.Width).Write(report, output);
+        return ExitCode(report, options.FailOn);
+    }
+
+    /// <summary>The fleet spec's policy (or the default), digesting Secret values under <c>--digest-key-file</c>'s key when one is given.</summary>
+    private static DriftPolicy Policy(CheckOptions options, List<ManifestError> errors)
+    {
+        var policy = DriftPolicy.Default;
         if (options.Fleet is not null)
         {
             var spec = FleetSpecReader.Load(options.Fleet);
@@ -125,10 +134,41 @@ internal static class CheckCommand
             policy = spec.Policy;
         }
 
-        var checkedProxy = ProxyCheck.Run(kind, options.Desired[0], options.Live[0], policy, options.ProxyTimeout);
-        var report = checkedProxy with { Errors = [.. errors, .. checkedProxy.Errors] };
-        ReportFormats.Create(options.Format, options.Terminal, options.Width).Write(report, output);
-        return ExitCode(report, options.FailOn);
+        return options.DigestKeyFile is { } keyFile && DigestOf(keyFile, errors) is { } digest ? policy with { SecretDigest = digest } : policy;
+    }
+
+    /// <summary>
+    /// HMAC-SHA256 under the key in <paramref name="keyFile"/>, read as a fabric reads its key file;
+    /// null (and an error, which never quotes the key) when it cannot be read or is too short. The
+    /// run still reports, with <c>sha256:</c> digests, and exits 1.
+    /// </summary>
+    private static SecretDigest? DigestOf(string keyFile, List<ManifestError> errors)
+    {
+        byte[] key;
+        try
+        {
+            key = File.ReadAllBytes(keyFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Add(new ManifestError(keyFile, 0, "--digest-key-file cannot be read: " + e.Message));
+            return null;
+        }
+
+        try
+        {
+            if (SecretDigest.KeyProblem(key) is { } problem)
+            {
+                errors.Add(new ManifestError(keyFile, 0, "--digest-key-file: " + problem));
+                return null;
+            }
+
+            return SecretDigest.Hmac(key);
+        }
+        finally
+        {
+            Array.Clear(key);
+        }
     }
 
     public static int ExitCode(CheckReport report, Severity failOn) =>
@@ -155,4 +195,7 @@ internal sealed record CheckOptions(IReadOnlyList<string> Desired, IReadOnlyList
 
     /// <summary>How long reading a proxy may take (<c>--timeout</c>).</summary>
     public TimeSpan ProxyTimeout { get; init; } = ProxyCheck.DefaultTimeout;
+
+    /// <summary>A file holding the key Secret digests are keyed with (<c>--digest-key-file</c>); null: plain SHA-256.</summary>
+    public string? DigestKeyFile { get; init; }
 }

@@ -22,8 +22,9 @@ public enum Severity
 
 /// <summary>
 /// One difference between desired and live state. <see cref="Desired"/> and <see cref="Live"/>
-/// hold normalized values (quantities canonical, Secret values as <c>sha256:</c> digests) and
-/// are null where that side is absent.
+/// hold normalized values (quantities canonical, Secret values as the policy's
+/// <see cref="SecretDigest"/> shows them: <c>sha256:</c> or <c>hmac:</c> digests) and are null
+/// where that side is absent.
 /// </summary>
 public sealed record Drift(
     ResourceKey Resource,

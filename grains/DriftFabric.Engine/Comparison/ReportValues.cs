@@ -6,7 +6,8 @@ namespace DriftFabric.Engine.Comparison;
 /// <summary>Turns compared values into report values: quantities canonical, Secret values digested.</summary>
 internal static class ReportValues
 {
-    public static Node? Prepare(Node? value, List<PathStep> path, bool quantity, bool isSecret)
+    /// <param name="digest">How Secret values are digested (used only when <paramref name="isSecret"/>).</param>
+    public static Node? Prepare(Node? value, List<PathStep> path, bool quantity, bool isSecret, SecretDigest digest)
     {
         if (value is null)
         {
@@ -19,17 +20,17 @@ internal static class ReportValues
         }
 
         // Walk adds and removes its own steps: the path is as it was when it returns.
-        return Walk(value, path, quantity, isSecret);
+        return Walk(value, path, quantity, isSecret, digest);
     }
 
-    private static Node Walk(Node value, List<PathStep> steps, bool quantity, bool isSecret)
+    private static Node Walk(Node value, List<PathStep> steps, bool quantity, bool isSecret, SecretDigest digest)
     {
         switch (value)
         {
             case ScalarNode scalar:
                 if (isSecret && SecretPath(steps) is { } secretKind)
                 {
-                    return ScalarNode.String(secretKind == SecretKind.Data ? SecretValues.DigestOfData(scalar.Text) : SecretValues.DigestOfText(scalar.Text), scalar.Line);
+                    return ScalarNode.String(secretKind == SecretKind.Data ? SecretValues.DigestOfData(scalar.Text, digest) : SecretValues.DigestOfText(scalar.Text, digest), scalar.Line);
                 }
 
                 return quantity && scalar.Kind is NodeKind.String or NodeKind.Number && Quantity.TryParse(scalar, out var q)
@@ -42,7 +43,7 @@ internal static class ReportValues
                 {
                     var key = map.KeyAt(i);
                     steps.Add(PathStep.Field(key));
-                    var walked = Walk(map.ValueAt(i), steps, quantity || Quantity.IsContextKey(key), isSecret);
+                    var walked = Walk(map.ValueAt(i), steps, quantity || Quantity.IsContextKey(key), isSecret, digest);
                     steps.RemoveAt(steps.Count - 1);
                     if (!ReferenceEquals(walked, map.ValueAt(i)))
                     {
@@ -57,7 +58,7 @@ internal static class ReportValues
                 for (var i = 0; i < list.Count; i++)
                 {
                     // Positions inside a value need no selector: only the prefix decides redaction.
-                    var walked = Walk(list[i], steps, quantity, isSecret);
+                    var walked = Walk(list[i], steps, quantity, isSecret, digest);
                     if (!ReferenceEquals(walked, list[i]))
                     {
                         items ??= [.. list.Items];

@@ -496,8 +496,8 @@ internal sealed class ResourceComparer
             return;
         }
 
-        var sealedDesired = SecretValues.SealDesiredData(desired);
-        var sealedLive = SecretValues.SealData(live);
+        var sealedDesired = SecretValues.SealDesiredData(desired, _policy.SecretDigest);
+        var sealedLive = SecretValues.SealData(live, _policy.SecretDigest);
         if (sealedDesired is not ScalarNode a || sealedLive is not ScalarNode b || !a.ValueEquals(b))
         {
             Modified(sealedDesired, sealedLive, OwnerHere(), quantity: false);
@@ -1014,8 +1014,8 @@ internal sealed class ResourceComparer
             PathStep.Format(_path),
             kind,
             _policy.SeverityOf(_key, kind, _path),
-            ReportValues.Prepare(desired, _path, quantity, _isSecret),
-            ReportValues.Prepare(live, _path, quantity, _isSecret),
+            ReportValues.Prepare(desired, _path, quantity, _isSecret, _policy.SecretDigest),
+            ReportValues.Prepare(live, _path, quantity, _isSecret, _policy.SecretDigest),
             entry?.Manager,
             entry?.Time,
             _source.AtLine(line)));

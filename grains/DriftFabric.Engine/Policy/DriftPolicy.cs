@@ -104,11 +104,18 @@ public readonly record struct SelfHealingStep(SelfHealingDecision Decision, Time
 
 /// <summary>
 /// Everything that tunes the verdict for a fleet: ignore rules, extra appliers and controllers,
-/// severity overrides and the namespace of desired objects that name none.
+/// severity overrides and the namespace of desired objects that name none; and how the
+/// installation digests Secret values, which is the installation's, never the fleet spec's.
 /// </summary>
-public sealed class DriftPolicy
+public sealed record DriftPolicy
 {
     public static readonly DriftPolicy Default = new();
+
+    /// <summary>
+    /// How Secret values are sealed and shown: <see cref="SecretDigest.Sha256"/> unless the
+    /// installation has a key (a running fabric always has; <c>check</c> with <c>--digest-key-file</c>).
+    /// </summary>
+    public SecretDigest SecretDigest { get; init; } = SecretDigest.Sha256;
 
     public string DefaultNamespace { get; init; } = "default";
 

@@ -30,14 +30,15 @@ public static class ProxyComparison
         }
 
         var source = new SourceLocation(desiredSource, 0);
+        var digest = (policy ?? DriftPolicy.Default).SecretDigest;
 
         // Secret values are sealed in both configs before they are compared, so that no drift, of
         // whatever shape and at whatever depth, can carry one; equal values seal to equal digests.
         var drifts = kind switch
         {
             ProxyKind.Haproxy => HaproxyComparer.Compare(resource, HaproxyConfig(desired, desiredSource), HaproxyRuntime(live, liveSource), source),
-            ProxyKind.Envoy => EnvoyComparer.Compare(resource, ProxySecrets.Seal(Json(desired, desiredSource)), desiredSource, ProxySecrets.Seal(Json(live, liveSource)), liveSource),
-            _ => CaddyComparer.Compare(resource, ProxySecrets.Seal(CaddyComparer.ReadDeclared(desired, desiredSource)), ProxySecrets.Seal(CaddyComparer.ReadRunning(live, liveSource)), source),
+            ProxyKind.Envoy => EnvoyComparer.Compare(resource, ProxySecrets.Seal(Json(desired, desiredSource), digest), desiredSource, ProxySecrets.Seal(Json(live, liveSource), digest), liveSource),
+            _ => CaddyComparer.Compare(resource, ProxySecrets.Seal(CaddyComparer.ReadDeclared(desired, desiredSource), digest), ProxySecrets.Seal(CaddyComparer.ReadRunning(live, liveSource), digest), source),
         };
         return [.. Apply(policy, resource, drifts)];
     }
@@ -108,14 +109,15 @@ public static class ProxyComparison
 
 /// <summary>
 /// Secret values in proxy configs (passwords and password hashes, tokens, private keys, the values
-/// of authentication headers) are replaced by <c>sha256:</c> digests, as Secret data is, before a
+/// of authentication headers) are replaced by their digests (<c>sha256:</c> or <c>hmac:</c>, as the
+/// policy's <see cref="SecretDigest"/> shows Secret data), before a
 /// config is compared: a drift can then hold no secret, whether it is the value itself, a list or
 /// map around it, or a field below a secret (<c>private_key/inline_string</c>).
 /// </summary>
 public static class ProxySecrets
 {
     /// <summary>The config with every secret value sealed (the same instance when it holds none).</summary>
-    public static MapNode Seal(MapNode config) => (MapNode)SealWithin(config, Context.None);
+    public static MapNode Seal(MapNode config, SecretDigest digest) => (MapNode)SealWithin(config, Context.None, digest);
 
     /// <summary>Names whose values are secrets wherever they are.</summary>
     public static bool IsSecretName(string name) =>
@@ -146,18 +148,18 @@ public static class ProxySecrets
     /// <summary>A value a secret can be: a scalar, or a list of scalars (a header's values).</summary>
     private static bool IsPlain(Node? node) => node is null or ScalarNode || (node is ListNode list && list.Items.All(i => i is ScalarNode));
 
-    private static Node? SealAll(Node? node) => node switch
+    private static Node? SealAll(Node? node, SecretDigest digest) => node switch
     {
         null => null,
         // Nothing to hide in an empty value, and proto3 reads "" as absent.
         ScalarNode { Kind: NodeKind.Null } or ScalarNode { Text.Length: 0 } => node,
-        ScalarNode scalar => ScalarNode.String(SecretValues.DigestOfText(scalar.Text), scalar.Line),
-        ListNode list => new ListNode([.. list.Items.Select(i => SealAll(i)!)], list.Line),
-        MapNode map => map.Entries.Aggregate(map, (m, e) => m.With(e.Key, SealAll(e.Value)!)),
+        ScalarNode scalar => ScalarNode.String(SecretValues.DigestOfText(scalar.Text, digest), scalar.Line),
+        ListNode list => new ListNode([.. list.Items.Select(i => SealAll(i, digest)!)], list.Line),
+        MapNode map => map.Entries.Aggregate(map, (m, e) => m.With(e.Key, SealAll(e.Value, digest)!)),
         _ => node,
     };
 
-    private static Node SealWithin(Node node, Context context)
+    private static Node SealWithin(Node node, Context context, SecretDigest digest)
     {
         switch (node)
         {
@@ -175,14 +177,14 @@ public static class ProxySecrets
                     else if (context == Context.AuthHeader || (pair is not null && key == "value" && IsAuthHeader(pair))
                         || (IsPlain(value) && (IsSecretName(key) || IsAuthHeader(key) || (context == Context.Secret && Array.IndexOf(SecretHolders, key) >= 0))))
                     {
-                        sealedValue = SealAll(value)!;
+                        sealedValue = SealAll(value, digest)!;
                     }
                     else
                     {
                         // An auth header's rules are a list (Caddy's replace: [{search, replace}]); an object under an
                         // "auth" name (TLS client_authentication) is config, read field by field.
                         var inner = IsAuthHeader(key) && value is ListNode ? Context.AuthHeader : IsSecretName(key) ? Context.Secret : context;
-                        sealedValue = SealWithin(value, inner);
+                        sealedValue = SealWithin(value, inner, digest);
                     }
 
                     if (!ReferenceEquals(sealedValue, value))
@@ -193,10 +195,10 @@ public static class ProxySecrets
 
                 return result;
             case ListNode list:
-                var items = list.Items.Select(i => SealWithin(i, context)).ToList();
+                var items = list.Items.Select(i => SealWithin(i, context, digest)).ToList();
                 return items.Zip(list.Items).All(p => ReferenceEquals(p.First, p.Second)) ? list : new ListNode([.. items], list.Line);
             case ScalarNode { Kind: not NodeKind.Null } when context == Context.AuthHeader:
-                return SealAll(node)!;
+                return SealAll(node, digest)!;
             default:
                 return node;
         }

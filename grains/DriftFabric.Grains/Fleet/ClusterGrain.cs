@@ -64,6 +64,7 @@ public sealed partial class ClusterGrain(
     TimeProvider time,
     FabricMetrics metrics,
     FabricHealth health,
+    Engine.Comparison.SecretDigest digest,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain, IRemindable
 {
     // Written through when storage answers, kept here (and written at the next reload) when not.
@@ -269,7 +270,7 @@ public sealed partial class ClusterGrain(
         activity?.SetTag("driftfabric.cluster", _key);
         _retry = false;
         LiveRouter router = null!;
-        var load = await Task.Run(() => ClusterSources.Load(config, out router));
+        var load = await Task.Run(() => ClusterSources.Load(config, digest, out router));
         if (config.Kube is { } kube && load.DesiredUsable)
         {
             await SyncLive(config, kube, load, router);
@@ -547,7 +548,7 @@ public sealed partial class ClusterGrain(
                 if (ResourceKey.TryParse(key, out var resource) && router.Route(resource, manifest) is { } service)
                 {
                     _liveRoutes[key] = service;
-                    ClusterSources.Add(load.Live, service, resource, manifest);
+                    ClusterSources.Add(load.Live, service, resource, manifest, digest);
                 }
             }
 
@@ -575,9 +576,9 @@ public sealed partial class ClusterGrain(
         ? KubernetesClientConfiguration.InClusterConfig()
         : KubernetesClientConfiguration.BuildConfigFromConfigFile(kube.Kubeconfig, currentContext: kube.Context);
 
-    private static List<LiveDocumentChange> Documents(ClusterConfig config, IReadOnlyList<LiveChange> changes) =>
+    private List<LiveDocumentChange> Documents(ClusterConfig config, IReadOnlyList<LiveChange> changes) =>
         [.. changes.Select(c => new LiveDocumentChange(c.Key, c.Object is { } obj && ResourceKey.TryParse(c.Key, out var key)
-            ? ClusterSources.Document(key, new Manifest(obj, new SourceLocation(config.Cluster, 0)))
+            ? ClusterSources.Document(key, new Manifest(obj, new SourceLocation(config.Cluster, 0)), digest)
             : null))];
 
     public async Task ObserveLive(IReadOnlyList<LiveDocumentChange> changes)
@@ -1039,7 +1040,7 @@ public sealed partial class ClusterGrain(
             return Result(RevertOutcome.Failed, $"{key.Group}/{key.Kind} in {key.Namespace} is not watched on this cluster's API server");
         }
 
-        var reverter = new KubeReverter(client);
+        var reverter = new KubeReverter(client, digest);
         if (unmanaged)
         {
             var deleted = await reverter.DeleteAsync(target, input.Resource, input.Live!, request.DryRun);

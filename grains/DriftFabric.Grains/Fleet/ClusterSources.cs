@@ -84,10 +84,10 @@ public sealed class LiveRouter(ClusterConfig config, Dictionary<ResourceKey, str
 
 public static class ClusterSources
 {
-    /// <summary>Reads both sources of a snapshot cluster (the live one only when it is a snapshot).</summary>
-    public static ClusterLoad Load(ClusterConfig config) => Load(config, out _);
+    /// <summary>Reads both sources of a snapshot cluster (the live one only when it is a snapshot), Secrets sealed with <paramref name="digest"/>.</summary>
+    public static ClusterLoad Load(ClusterConfig config, SecretDigest digest) => Load(config, digest, out _);
 
-    public static ClusterLoad Load(ClusterConfig config, out LiveRouter router)
+    public static ClusterLoad Load(ClusterConfig config, SecretDigest digest, out LiveRouter router)
     {
         var load = new ClusterLoad();
         using var desired = ManifestLoader.LoadPath(config.DesiredPath);
@@ -122,7 +122,7 @@ public static class ClusterSources
             }
 
             declared.Add(service.Key);
-            Add(load.Desired, service.Key, key, manifest);
+            Add(load.Desired, service.Key, key, manifest, digest);
         }
 
         router = new LiveRouter(config, owners, declared);
@@ -133,7 +133,7 @@ public static class ClusterSources
             AddDefinition(load, key, manifest);
             if (seen.Add(key) && router.Route(key, manifest) is { } service)
             {
-                Add(load.Live, service, key, manifest);
+                Add(load.Live, service, key, manifest, digest);
             }
         }
 
@@ -231,7 +231,7 @@ public static class ClusterSources
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..32];
     }
 
-    public static void Add(Dictionary<string, List<ResourceDocument>> into, string service, ResourceKey key, Manifest manifest)
+    public static void Add(Dictionary<string, List<ResourceDocument>> into, string service, ResourceKey key, Manifest manifest, SecretDigest digest)
     {
         if (!into.TryGetValue(service, out var docs))
         {
@@ -239,13 +239,17 @@ public static class ClusterSources
             into[service] = docs;
         }
 
-        docs.Add(Document(key, manifest));
+        docs.Add(Document(key, manifest, digest));
     }
 
-    /// <summary>The document a grain receives. Secret values never pass: the grains keep, send and store only digests.</summary>
-    public static ResourceDocument Document(ResourceKey key, Manifest manifest)
+    /// <summary>
+    /// The document a grain receives. Secret values never pass: the grains keep, send and store only
+    /// digests, under the installation's <paramref name="digest"/> (so the documents' hashes change
+    /// with the key, and a service is sent its Secrets again under a new one).
+    /// </summary>
+    public static ResourceDocument Document(ResourceKey key, Manifest manifest, SecretDigest digest)
     {
-        var json = manifest.Kind == "Secret" && manifest.Group == ResourceKey.CoreGroup ? SecretValues.Seal(manifest.Root).ToUtf8Json() : manifest.ToUtf8Json();
+        var json = key.IsSecret ? SecretValues.Seal(manifest.Root, digest).ToUtf8Json() : manifest.ToUtf8Json();
         return new ResourceDocument(key.ToString(), json, manifest.Location.Source, manifest.Location.Line);
     }
 }

@@ -41,6 +41,7 @@ public sealed partial class WebhookGrain(
     [PersistentState("webhook", StorageNames.Grains)] IPersistentState<WebhookState> state,
     WebhookSender sender,
     TimeProvider time,
+    PolicyCache policies,
     ILogger<WebhookGrain> logger) : Grain, IWebhookGrain
 {
     public const int MaxAttempts = 6;
@@ -186,11 +187,11 @@ public sealed partial class WebhookGrain(
     }
 
     /// <summary>The webhook's filter; <paramref name="skippedReview"/>: the drift was written by an out-of-band manager.</summary>
-    internal static bool Passes(WebhookConfig config, DriftEvent e, out bool skippedReview)
+    private bool Passes(WebhookConfig config, DriftEvent e, out bool skippedReview)
     {
         var d = e.Drift;
         skippedReview = d.Manager is { } manager
-            && PolicyCache.EngineFor(config.Policy, "default").Policy.Managers.Classify(manager, operation: null, subresource: null) == ManagerClass.OutOfBand;
+            && policies.EngineFor(config.Policy, "default").Policy.Managers.Classify(manager, operation: null, subresource: null) == ManagerClass.OutOfBand;
         return d.Severity >= config.MinSeverity
             && (config.Kinds.Count == 0 || config.Kinds.Contains(d.Kind))
             && (config.Events.Count == 0 || config.Events.Contains(e.Type))

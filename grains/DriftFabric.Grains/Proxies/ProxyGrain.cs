@@ -43,6 +43,7 @@ public sealed class ProxyGrainState
 public sealed partial class ProxyGrain(
     [PersistentState("proxy", StorageNames.Grains)] IPersistentState<ProxyGrainState> state,
     TimeProvider time,
+    Fleet.PolicyCache policies,
     ILogger<ProxyGrain> logger) : Grain, IProxyGrain
 {
     private IGrainTimer? _poll;
@@ -311,14 +312,14 @@ public sealed partial class ProxyGrain(
     }
 
     /// <summary>The drifts of the running config from the declared one, by the proxy's kind and the fleet's policy.</summary>
-    private static IReadOnlyList<Engine.Comparison.Drift> Compare(ProxyConfig config, byte[] desired, byte[] live)
+    private IReadOnlyList<Engine.Comparison.Drift> Compare(ProxyConfig config, byte[] desired, byte[] live)
     {
         var kind = KindOf(config);
         return ProxyComparison.Compare(kind, ProxyComparison.Resource(kind, config.Name), desired, config.DesiredPath, live, config.Admin, PolicyOf(config));
     }
 
     /// <summary>The fleet's policy for the proxy. Proxies have no namespace: it is the same whichever default the engine keeps.</summary>
-    private static Engine.Policy.DriftPolicy PolicyOf(ProxyConfig config) => Fleet.PolicyCache.EngineFor(config.Policy, "default").Policy;
+    private Engine.Policy.DriftPolicy PolicyOf(ProxyConfig config) => policies.EngineFor(config.Policy, "default").Policy;
 
     /// <summary>The same drifts, each the same way (onset times aside).</summary>
     private static bool SameDrifts(List<DriftRecord> found, List<DriftRecord> held)

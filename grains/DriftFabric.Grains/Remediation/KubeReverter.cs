@@ -63,8 +63,10 @@ public sealed record RevertRequest(string Resource, string DesiredJson, string? 
 /// A missing object is created (a create, refused when one of its name exists by then, never an
 /// apply, which would take it over). Secrets are skipped: DriftFabric holds only digests of their
 /// values and would write those. Every kind goes through the same calls, whatever its group.
+/// A Secret to delete is compared sealed with <paramref name="digest"/>, the digest its detected
+/// document was sealed with (the installation's).
 /// </summary>
-public sealed class KubeReverter(IKubernetes client)
+public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDigest digest)
 {
     public const string FieldManager = "driftfabric";
 
@@ -258,7 +260,7 @@ public sealed class KubeReverter(IKubernetes client)
                 return new RevertResult(resource, RevertOutcome.InSync, "nothing to delete: the object is gone already", []);
             }
 
-            var since = secret ? Diff(Sealed(detected), Sealed(live)) : Diff(detected, live);
+            var since = secret ? Shortened(Diff(Sealed(detected), Sealed(live))) : Diff(detected, live);
             if (since.Count > 0)
             {
                 return new RevertResult(resource, RevertOutcome.ChangedSinceDetection,
@@ -311,10 +313,19 @@ public sealed class KubeReverter(IKubernetes client)
     }
 
     /// <summary>A Secret as the fabric holds it: every value a digest.</summary>
-    private static JsonObject Sealed(JsonObject secret) =>
+    private JsonObject Sealed(JsonObject secret) =>
         Engine.Parsing.JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(secret.ToJsonString())) is [Engine.Model.MapNode map]
-            ? JsonNode.Parse(Engine.Comparison.SecretValues.Seal(map).ToUtf8Json())!.AsObject()
+            ? JsonNode.Parse(Engine.Comparison.SecretValues.Seal(map, digest).ToUtf8Json())!.AsObject()
             : throw new InvalidDataException("a Secret that is not a JSON object");
+
+    /// <summary>Changes of a sealed Secret with its digests in the short form reports show (<c>"hmac:1a2b3c4d"</c>).</summary>
+    private List<FieldChange> Shortened(List<FieldChange> changes) =>
+        [.. changes.Select(c => new FieldChange(c.Path, Shortened(c.From), Shortened(c.To)))];
+
+    private string? Shortened(string? json) =>
+        json is not null && JsonNode.Parse(json) is JsonValue value && value.TryGetValue<string>(out var text) && digest.Shorten(text) is var shown && shown != text
+            ? JsonValue.Create(shown).ToJsonString()
+            : json;
 
     /// <summary>
     /// A JSON patch removing the fields at <paramref name="paths"/> (drift syntax, resolved to

@@ -89,6 +89,7 @@ public sealed partial class ServiceGrain(
     TimeProvider time,
     FabricMetrics metrics,
     FabricHealth health,
+    PolicyCache policies,
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain
 {
     // Written through when storage answers, kept here (and written on the retry timer) when not.
@@ -304,7 +305,7 @@ public sealed partial class ServiceGrain(
     /// </summary>
     private List<DriftTransition> PlanSelfHealing(List<DriftTransition> transitions, List<(string Resource, string Action)> toRevert)
     {
-        var policy = PolicyCache.EngineFor(state.State.Policy, _id.Namespace).Policy;
+        var policy = policies.EngineFor(state.State.Policy, _id.Namespace).Policy;
         var extra = new List<DriftTransition>();
         if (policy.Remediation.Count == 0)
         {
@@ -479,7 +480,7 @@ public sealed partial class ServiceGrain(
     private List<DriftTransition> Recompute(HashSet<string>? changed = null, DocumentTexts texts = default)
     {
         var now = time.GetUtcNow();
-        var engine = WithDefinitions(PolicyCache.EngineFor(state.State.Policy, _id.Namespace));
+        var engine = WithDefinitions(policies.EngineFor(state.State.Policy, _id.Namespace));
         // Only the documents being judged are parsed: parsed trees are not kept between calls,
         // so a service holds its compact JSON and nothing more.
         var desired = Parse(state.State.Desired, texts.Desired, changed);

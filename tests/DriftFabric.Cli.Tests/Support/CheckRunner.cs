@@ -47,10 +47,11 @@ internal static class CheckRunner
         string format = "json",
         Severity failOn = Severity.Low,
         string? fleet = null,
-        bool terminal = false)
+        bool terminal = false,
+        string? digestKeyFile = null)
     {
         using var output = new StringWriter(CultureInfo.InvariantCulture);
-        var options = new CheckOptions([desired], [live], fleet, format, failOn) { Terminal = terminal };
+        var options = new CheckOptions([desired], [live], fleet, format, failOn) { Terminal = terminal, DigestKeyFile = digestKeyFile };
         var exitCode = CheckCommand.Run(options, output);
         return new CheckRun(exitCode, output.ToString());
     }

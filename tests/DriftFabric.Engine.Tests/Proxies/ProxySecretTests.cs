@@ -78,6 +78,20 @@ public class ProxySecretTests
         Assert.Empty(Compare(ProxyKind.Envoy, dump, dump));
     }
 
+    [Fact]
+    public void Under_an_installation_key_proxy_secrets_show_as_hmac_digests_of_their_values()
+    {
+        var key = "an-installation-key-of-32-bytes!"u8.ToArray();
+        var live = Dump.Replace("desired-SECRET-3", "live-SECRET-4", StringComparison.Ordinal);
+
+        var drift = Assert.Single(ProxyComparison.Compare(ProxyKind.Envoy, ProxyComparison.Resource(ProxyKind.Envoy, "edge"), Encoding.UTF8.GetBytes(Dump), "desired.json",
+            Encoding.UTF8.GetBytes(live), "live", new Engine.Policy.DriftPolicy { SecretDigest = SecretDigest.Hmac(key) }));
+
+        var expected = "hmac:" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(key, "Bearer live-SECRET-4"u8))[..8];
+        Assert.Equal($"\"{expected}\"", drift.Live!.ToJson());
+        Assert.NotEqual(Assert.Single(Compare(ProxyKind.Envoy, Dump, live)).Live!.ToJson()[^9..], drift.Live.ToJson()[^9..]);
+    }
+
     private static string Text(IEnumerable<Drift> drifts) => string.Join(" ", drifts.Select(d => $"{d.Path} {d.Desired?.ToJson()} {d.Live?.ToJson()}"));
 
     private static IReadOnlyList<Drift> Compare(ProxyKind kind, string desired, string live) =>

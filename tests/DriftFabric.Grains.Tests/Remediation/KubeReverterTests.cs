@@ -39,7 +39,9 @@ public sealed class KubeReverterTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
-    private KubeReverter Reverter => new(_client);
+    private static readonly SecretDigest Digest = SecretDigest.Hmac("the-kube-reverter-tests-installation-key"u8);
+
+    private KubeReverter Reverter => new(_client, Digest);
 
     /// <summary>The pipeline applied the code; then someone scaled by hand: replicas drifted, owned by kubectl-scale.</summary>
     private JsonObject ScaledByHand()
@@ -337,6 +339,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
         Assert.Equal(RevertOutcome.WouldChange, preview.Outcome);
         Assert.Equal(RevertOutcome.ChangedSinceDetection, changed.Outcome);
         Assert.Equal(["/data/password"], changed.Changes.Select(c => c.Path));
+        Assert.Equal(($"\"{Short(Base64("hunter2-first"))}\"", $"\"{Short(Base64("hunter2-rotated"))}\""), (changed.Changes[0].From, changed.Changes[0].To));
         Assert.Equal(RevertOutcome.Reverted, deleted.Outcome);
         Assert.Null(_server.Get("v1", "Secret", "shop", "debug-token"));
         var said = string.Join("\n", new[] { preview, changed, deleted }.Select(r => $"{r.Message} {string.Join(' ', r.Changes)}"));
@@ -346,9 +349,25 @@ public sealed class KubeReverterTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_secret_seen_under_another_installation_key_is_never_taken_for_the_same_and_is_not_deleted()
+    {
+        var secrets = ConfigMaps with { Kind = "Secret", Plural = "secrets" };
+        _server.Put(Objects.Secret("other-key", "shop", "web", "hunter2-keyed"), manager: "kubectl-create");
+        var seen = Sealed(_server.Get("v1", "Secret", "shop", "other-key")!);
+
+        var result = await new KubeReverter(_client, SecretDigest.Hmac("another-installation-key-entirely"u8)).DeleteAsync(secrets, "core/Secret/shop/other-key", seen, dryRun: false);
+
+        Assert.Equal(RevertOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.NotNull(_server.Get("v1", "Secret", "shop", "other-key"));
+    }
+
+    /// <summary>The short digest the fabric shows of a <c>data</c> value.</summary>
+    private static string Short(string base64) => SecretValues.DigestOfData(base64, Digest);
+
     /// <summary>A Secret as the fabric holds it (values as digests), as a drift's live document carries it.</summary>
     private static string Sealed(JsonObject secret) =>
-        System.Text.Encoding.UTF8.GetString(SecretValues.Seal((MapNode)JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(secret.ToJsonString()))[0]).ToUtf8Json());
+        System.Text.Encoding.UTF8.GetString(SecretValues.Seal((MapNode)JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(secret.ToJsonString()))[0], Digest).ToUtf8Json());
 
     private static string Base64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
 

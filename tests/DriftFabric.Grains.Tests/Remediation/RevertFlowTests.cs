@@ -167,6 +167,9 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         {
             Assert.DoesNotContain(value, said, StringComparison.Ordinal);
         }
+
+        // The Secret was compared sealed as the fabric saw it (under its installation key), and found unchanged.
+        Assert.DoesNotContain("sha256:", said, StringComparison.Ordinal);
     }
 
     [Fact]
