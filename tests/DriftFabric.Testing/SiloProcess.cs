@@ -13,7 +13,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>Debian's perl-base (essential, so on every machine the tests run on).</summary>
     private const string Perl = "/usr/bin/perl";
+    private const string DataDirectoryVariable = "DRIFTFABRIC__SECRETDIGEST__DATADIRECTORY";
     private readonly Process _process;
+    private string? _dataDirectory;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly List<string> _seen = [];
     private readonly List<string> _all = [];
@@ -67,6 +69,15 @@ public sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // A silo keeps a generated digest key in its data directory: a test's silo keeps it in a
+        // directory of its own (removed with the silo), never in the home of whoever runs the tests.
+        string? data = null;
+        if (!environment.Keys.Any(k => k.Equals(DataDirectoryVariable, StringComparison.OrdinalIgnoreCase)))
+        {
+            data = Directory.CreateTempSubdirectory("driftfabric-silo-data-").FullName;
+            start.Environment[DataDirectoryVariable] = data;
+        }
+
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
@@ -91,7 +102,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start };
-        var silo = new SiloProcess(process, siloPort, apiPort);
+        var silo = new SiloProcess(process, siloPort, apiPort) { _dataDirectory = data };
         process.OutputDataReceived += (_, e) => silo.Receive(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Receive(e.Data);
         process.Start();
@@ -172,6 +183,10 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        if (_dataDirectory is not null && Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
     }
 
     private void Receive(string? line)
