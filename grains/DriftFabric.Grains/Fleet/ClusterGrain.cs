@@ -194,7 +194,7 @@ public sealed partial class ClusterGrain(
     /// <summary>
     /// After a silo left, some of this cluster's services may have lost their activation with
     /// transitions stored but unconfirmed in the tenant's log: touching each one reactivates it,
-    /// and a reactivated service sends what it holds.
+    /// and a reactivated service sends what it holds. The tenant is sent the roll-up again.
     /// </summary>
     private async Task RecoverServicesAfterMembershipChange()
     {
@@ -222,6 +222,13 @@ public sealed partial class ClusterGrain(
                 LogServiceFailed(logger, e, service);
             }
         }));
+
+        // The tenant may have died too, and come back with the roll-ups it last stored (it stores
+        // them every few seconds): it is told this cluster's again.
+        if (state.State.Config is { } config)
+        {
+            await ReportToTenant(config, Summary());
+        }
     }
 
     /// <summary>True when both configurations read the same sources and judge them the same way.</summary>

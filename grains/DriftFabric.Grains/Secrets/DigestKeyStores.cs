@@ -36,7 +36,7 @@ public sealed class DirectoryDigestKeyStore(string? directory) : IDigestKeyStore
 
         if (File.Exists(Location))
         {
-            return (await File.ReadAllBytesAsync(Location, cancellationToken), false);
+            return (await ReadWholeAsync(cancellationToken), false);
         }
 
         if (OperatingSystem.IsWindows())
@@ -48,35 +48,45 @@ public sealed class DirectoryDigestKeyStore(string? directory) : IDigestKeyStore
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        // The file holds the key as text, ending in a newline as any text file does; the key reads without it.
+        // The file holds the key as text, ending in a newline as any text file does; the key reads
+        // without it. Created only where none is (the one atomic step a file system offers every
+        // writer: a second writer's create fails and it reads the first's key); a reader waits for
+        // the newline, so it never takes half a key.
         byte[] content = [.. generated, (byte)'\n'];
-        var pending = Path.Combine(directory, $".{SecretDigestOptions.KeyFileName}.{Guid.NewGuid():N}");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            await using (var file = new FileStream(pending, options))
-            {
-                await file.WriteAsync(content, cancellationToken);
-                await file.FlushAsync(cancellationToken);
-            }
-
-            // Without overwrite the move fails when the file exists: the first writer wins.
-            File.Move(pending, Location, overwrite: false);
+            await using var file = new FileStream(Location, options);
+            await file.WriteAsync(content, cancellationToken);
+            await file.FlushAsync(cancellationToken);
             return (content, true);
         }
         catch (IOException) when (File.Exists(Location))
         {
-            return (await File.ReadAllBytesAsync(Location, cancellationToken), false);
+            return (await ReadWholeAsync(cancellationToken), false);
         }
-        finally
+    }
+
+    /// <summary>The kept key once its writer has finished it (its last byte, the newline, written).</summary>
+    private async Task<byte[]> ReadWholeAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
         {
-            File.Delete(pending);
+            var content = await File.ReadAllBytesAsync(Location, cancellationToken);
+            if (content is [.., (byte)'\n'])
+            {
+                return content;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
         }
+
+        throw new SecretDigestException($"{Location} holds no complete key (no line ends it); remove it to have a new one made, or set a Key or KeyFile");
     }
 }
 
