@@ -71,6 +71,8 @@ builder.UseOrleans(silo =>
 builder.Services.AddHostedService<FleetConsole>();
 builder.Services.AddSingleton(new WatchdogOptions(options.FleetPath, TimeSpan.FromSeconds(5)));
 builder.Services.AddHostedService<FleetWatchdog>();
+builder.Services.AddSingleton(HeapReclaimOptions.Default);
+builder.Services.AddHostedService<HeapReclaimer>();
 
 // The HTTP API: on loopback unless --api-address says otherwise.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.ApiAddress, options.ApiPort));
