@@ -22,7 +22,7 @@ if (!SiloOptions.TryParse(args, out var options, out var error))
 // (DRIFTFABRIC__...) and appsettings files.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.Logging.ClearProviders();
-builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+builder.Logging.AddConsoleWithoutExpectedCancellations(o => o.SingleLine = true);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 // Orleans' own watchdog warns once at start-up about a check "not completed" for as long as the
@@ -71,6 +71,8 @@ builder.UseOrleans(silo =>
 builder.Services.AddHostedService<FleetConsole>();
 builder.Services.AddSingleton(new WatchdogOptions(options.FleetPath, TimeSpan.FromSeconds(5)));
 builder.Services.AddHostedService<FleetWatchdog>();
+builder.Services.AddSingleton(HeapReclaimOptions.Default);
+builder.Services.AddHostedService<HeapReclaimer>();
 
 // The HTTP API: on loopback unless --api-address says otherwise.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.ApiAddress, options.ApiPort));

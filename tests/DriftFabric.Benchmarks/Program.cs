@@ -6,7 +6,8 @@ using DriftFabric.Engine;
 using DriftFabric.Engine.Manifests;
 
 // `engine`, `engine-interleaved [--rounds N] [--by-kind]`, `engine-check [--copies N]`, `latency --resources N --changes-per-second R [--seconds S]`,
-// `fleet --tenants T --clusters C --resources N [--silos S]`, `serializers`: runs that print a
+// `fleet --tenants T --clusters C --resources N [--silos S]`, `abuse [--sse N] [--inputs N] [--input-mb N] [--settle S]`,
+// `serializers`: runs that print a
 // JSON line last. Anything else goes to BenchmarkDotNet (e.g. `--filter *DocumentBenchmarks*`).
 if (args.Length > 0 && args[0] == "engine")
 {
@@ -55,6 +56,11 @@ if (args.Length > 0 && args[0] == "serializers")
 if (args.Length > 0 && args[0] == "engine-check")
 {
     return EngineRun(Option(args, "--copies", 250));
+}
+
+if (args.Length > 0 && args[0] == "abuse")
+{
+    return await AbuseBenchmark.RunAsync(Option(args, "--sse", 1000), Option(args, "--inputs", 10), Option(args, "--input-mb", 50), Option(args, "--settle", 30));
 }
 
 if (args.Length > 0 && args[0] == "latency")

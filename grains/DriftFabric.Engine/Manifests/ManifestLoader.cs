@@ -12,7 +12,7 @@ namespace DriftFabric.Engine.Manifests;
 public sealed class ManifestSet : IDisposable
 {
     private List<System.Text.Json.JsonDocument>? _documents;
-    private List<byte[]>? _buffers;
+    private List<(byte[] Buffer, int Length)>? _buffers;
 
     public List<Manifest> Manifests { get; } = [];
 
@@ -21,13 +21,13 @@ public sealed class ManifestSet : IDisposable
     internal void Own(List<System.Text.Json.JsonDocument> documents) => (_documents ??= []).AddRange(documents);
 
     /// <summary>A pooled buffer the documents read from; it goes back to the pool with them.</summary>
-    internal void Own(byte[] rented) => (_buffers ??= []).Add(rented);
+    internal void Own(byte[] rented, int length) => (_buffers ??= []).Add((rented, length));
 
     public void Dispose()
     {
         _documents?.ForEach(d => d.Dispose());
         _documents = null;
-        _buffers?.ForEach(b => ArrayPool<byte>.Shared.Return(b, clearArray: true));
+        _buffers?.ForEach(b => FileBuffers.Return(b.Buffer, b.Length));
         _buffers = null;
     }
 }
@@ -80,12 +80,6 @@ public static class ManifestLoader
             .Order(StringComparer.Ordinal);
     }
 
-    /// <summary>
-    /// Files up to this size are read into pooled buffers: a fleet re-reads its sources again and
-    /// again. A buffer is cleared when it goes back (a source may hold Secret values).
-    /// </summary>
-    private const int PooledFileBytes = 32 << 20;
-
     public static void LoadFileInto(string file, ManifestSet set, ParseLimits limits)
     {
         byte[] bytes;
@@ -102,7 +96,7 @@ public static class ManifestLoader
                 return;
             }
 
-            bytes = size <= PooledFileBytes ? ArrayPool<byte>.Shared.Rent((int)size) : new byte[size];
+            bytes = FileBuffers.Rent<byte>((int)size);
             length = ReadAll(handle, bytes.AsSpan(0, (int)size));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -113,11 +107,11 @@ public static class ManifestLoader
 
         if (Load(file, bytes.AsMemory(0, length), set, limits) is BufferUse.Kept)
         {
-            set.Own(bytes);
+            set.Own(bytes, length);
         }
-        else if (bytes.Length <= PooledFileBytes)
+        else
         {
-            ArrayPool<byte>.Shared.Return(bytes, clearArray: true);
+            FileBuffers.Return(bytes, length);
         }
     }
 
@@ -182,16 +176,18 @@ public static class ManifestLoader
             bytes = bytes[3..];
         }
 
-        // Decoded into a pooled buffer: the trees read from it keep none of it.
-        var chars = ArrayPool<char>.Shared.Rent(Math.Max(1, System.Text.Encoding.UTF8.GetMaxCharCount(bytes.Length)));
+        // Decoded into a pooled buffer of the exact size (not the worst case of twice the bytes):
+        // the trees read from it keep none of it.
+        var length = System.Text.Encoding.UTF8.GetCharCount(bytes);
+        var chars = FileBuffers.Rent<char>(length);
         try
         {
-            var length = System.Text.Encoding.UTF8.GetChars(bytes, chars);
+            System.Text.Encoding.UTF8.GetChars(bytes, chars);
             LoadYamlInto(source, chars.AsMemory(0, length), set, limits);
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(chars, clearArray: true);
+            FileBuffers.Return(chars, length);
         }
 
         return BufferUse.Released;
@@ -300,5 +296,36 @@ public static class ManifestLoader
         }
 
         set.Manifests.Add(new Manifest(map, location));
+    }
+}
+
+/// <summary>
+/// Where file bytes and decoded text are read into: small ones from <see cref="ArrayPool{T}.Shared"/>,
+/// megabytes from <see cref="SourceBuffers{T}"/> (a few, held weakly), anything larger made afresh.
+/// Every buffer is cleared where it was used when it goes back (a source may hold Secret values).
+/// </summary>
+internal static class FileBuffers
+{
+    /// <summary>Up to this size the shared pool does well: it keeps little, and small arrays are cheap to keep.</summary>
+    private const int SharedPoolBytes = 64 << 10;
+
+    public static T[] Rent<T>(int length)
+        where T : unmanaged =>
+        (long)length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= SharedPoolBytes
+            ? ArrayPool<T>.Shared.Rent(Math.Max(1, length))
+            : SourceBuffers<T>.Shared.Rent(length);
+
+    public static void Return<T>(T[] buffer, int used)
+        where T : unmanaged
+    {
+        if ((long)buffer.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() <= SharedPoolBytes)
+        {
+            Array.Clear(buffer, 0, Math.Min(used, buffer.Length));
+            ArrayPool<T>.Shared.Return(buffer);
+        }
+        else
+        {
+            SourceBuffers<T>.Shared.Return(buffer, used);
+        }
     }
 }

@@ -49,7 +49,12 @@ public sealed class ClusterLoad
     /// <summary>The watch is already running: live state is as the services hold it.</summary>
     public bool LiveUnchanged { get; set; }
 
-    public IEnumerable<string> Services => Desired.Keys.Union(Live.Keys, StringComparer.Ordinal);
+    /// <summary>
+    /// The services the sources name. A source that is not used names none: a desired file that
+    /// does not parse (or a snapshot cut off) must not have the cluster call, and so activate and
+    /// keep in memory, a service grain for every object it lists.
+    /// </summary>
+    public IEnumerable<string> Services => (DesiredUsable ? Desired.Keys : Enumerable.Empty<string>()).Union(LiveUsable ? Live.Keys : Enumerable.Empty<string>(), StringComparer.Ordinal);
 }
 
 /// <summary>

@@ -26,6 +26,20 @@ public sealed class ManifestLoaderTests : IDisposable
     }
 
     [Fact]
+    public void A_large_yaml_file_with_multibyte_text_reads_every_document_whole()
+    {
+        // Over the shared pool's size, decoded into a buffer of exactly its characters.
+        var text = string.Concat(Enumerable.Range(0, 2000).Select(i => $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i}}}\ndata: {{greeting: \"grüße, ça va? {new string('é', 100)}\"}}\n---\n"));
+        Write("big.yaml", text);
+
+        using var set = ManifestLoader.LoadPath(_dir.Path);
+
+        Assert.Empty(set.Errors);
+        Assert.Equal(2000, set.Manifests.Count);
+        Assert.Equal($"grüße, ça va? {new string('é', 100)}", set.Manifests[^1].Root.GetMap("data")!.GetString("greeting"));
+    }
+
+    [Fact]
     public void Lists_in_yaml_and_json_are_unpacked_with_item_lines()
     {
         var json = Write("live.json", "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[\n{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"}},\n{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"y\"}}]}");
