@@ -27,7 +27,10 @@ public static class AbuseBenchmark
     {
         using var fleet = TempFleet.FromExamples();
         await using var redis = await RedisServer.StartAsync();
-        await using var silo = SiloProcess.Start("--fleet", fleet.SpecPath, "--redis", redis.Endpoint, "--address", "127.0.0.1");
+        // DRIFTFABRIC_BENCH_SILO_ENV="NAME=VALUE;..." passes settings to the silo (GC or allocator settings to compare).
+        var environment = (Environment.GetEnvironmentVariable("DRIFTFABRIC_BENCH_SILO_ENV") ?? string.Empty)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries).Select(e => e.Split('=', 2)).ToDictionary(e => e[0], e => e[1]);
+        await using var silo = SiloProcess.Start(environment, "--fleet", fleet.SpecPath, "--redis", redis.Endpoint, "--address", "127.0.0.1");
         var tokenLine = await silo.WaitForLineAsync(" token: ");
         var token = tokenLine[(tokenLine.LastIndexOf(' ') + 1)..];
         await silo.WaitForLineAsync("Watching desired and live sources");
@@ -36,9 +39,21 @@ public static class AbuseBenchmark
 
         var settle = TimeSpan.FromSeconds(settleSeconds);
         var started = Rss(silo.Id);
+
+        // The baseline is a silo that has served each kind of request once (an event stream, a
+        // bad desired file, a bad snapshot, 1 MB each): what is made once per process (code
+        // compiled, types loaded, the first buffers) is in it; what the abuse leaves behind is not.
+        await SseRoundAsync(http, 2);
+        await BadInputAsync(fleet, http, desired: true, megabytes: 1);
+        await BadInputAsync(fleet, http, desired: false, megabytes: 1);
         await Task.Delay(settle);
         var before = Rss(silo.Id);
-        Console.Error.WriteLine($"rss {Mb(started)} MiB at start, {Mb(before)} MiB {settleSeconds} s later");
+        Console.Error.WriteLine($"rss {Mb(started)} MiB at start, {Mb(before)} MiB after one request of each kind and {settleSeconds} s; {Rollup(silo.Id)}");
+        if (Environment.GetEnvironmentVariable("DRIFTFABRIC_BENCH_SMAPS") is { Length: > 0 } smaps)
+        {
+            File.Copy($"/proc/{silo.Id}/smaps", smaps + ".before", overwrite: true);
+            Dump(silo.Id, smaps + ".before.dmp");
+        }
         using var sampler = new RssSampler(silo.Id);
 
         var sse = Stopwatch.StartNew();
@@ -64,6 +79,12 @@ public static class AbuseBenchmark
         var peak = sampler.Stop();
         await Task.Delay(settle);
         var after = Rss(silo.Id);
+        Console.Error.WriteLine($"after: {Rollup(silo.Id)}");
+        if (Environment.GetEnvironmentVariable("DRIFTFABRIC_BENCH_SMAPS") is { Length: > 0 } smapsAfter)
+        {
+            File.Copy($"/proc/{silo.Id}/smaps", smapsAfter + ".after", overwrite: true);
+            Dump(silo.Id, smapsAfter + ".after.dmp");
+        }
         var ok = after <= before * 1.25 && !silo.HasExited;
         foreach (var line in silo.Output.Where(l => l.StartsWith("info:", StringComparison.Ordinal) || l.StartsWith("warn:", StringComparison.Ordinal) || l.StartsWith("fail:", StringComparison.Ordinal)).Take(50))
         {
@@ -75,6 +96,33 @@ public static class AbuseBenchmark
             + $"\"rss_started_mb\":{Mb(started)},\"rss_before_mb\":{Mb(before)},\"rss_after_sse_mb\":{Mb(afterSse)},\"rss_peak_mb\":{Mb(Math.Max(peak, afterSse))},\"rss_after_mb\":{Mb(after)},"
             + $"\"after_over_before\":{(double)after / before:0.00},\"sse_s\":{sse.Elapsed.TotalSeconds:0.0},\"inputs_s\":{bad.Elapsed.TotalSeconds:0.0},\"within_25_percent\":{(ok ? "true" : "false")}}}"));
         return ok ? 0 : 1;
+    }
+
+    /// <summary>A memory dump of the silo (with dotnet-dump, when installed), to see where what it keeps is.</summary>
+    private static void Dump(int pid, string path)
+    {
+        var tool = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", "dotnet-dump");
+        if (File.Exists(tool))
+        {
+            using var dump = System.Diagnostics.Process.Start(tool, ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", path, "--type", "Full"]);
+            dump.WaitForExit();
+        }
+    }
+
+    /// <summary>Where the silo's resident memory is (<c>/proc/PID/smaps_rollup</c>: anonymous against file-backed), for the log.</summary>
+    private static string Rollup(int pid)
+    {
+        try
+        {
+            return string.Join(", ", File.ReadAllLines($"/proc/{pid}/smaps_rollup")
+                .Concat(File.ReadAllLines($"/proc/{pid}/status").Where(l => l.StartsWith("Threads:", StringComparison.Ordinal)))
+                .Where(l => l.StartsWith("Threads:", StringComparison.Ordinal) || l.StartsWith("Rss:", StringComparison.Ordinal) || l.StartsWith("Anonymous:", StringComparison.Ordinal) || l.StartsWith("Private_Dirty:", StringComparison.Ordinal) || l.StartsWith("Shared_Clean:", StringComparison.Ordinal) || l.StartsWith("Private_Clean:", StringComparison.Ordinal))
+                .Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+        }
+        catch (IOException)
+        {
+            return "no smaps_rollup";
+        }
     }
 
     /// <summary>
