@@ -200,7 +200,7 @@ public sealed class FabricFaultTests(ITestOutputHelper output)
         await FabricRig.EventuallyAsync(
             async () => await snapshot.GetSilo() is var silo && !silo.Contains($":{host.SiloPort}", StringComparison.Ordinal)
                 && (await snapshot.GetSummary()) is { Status.State: SourceState.Degraded } summary && summary.Summary == degraded.Summary,
-            async () => $"{await snapshot.GetSummary()}; {await rig.MembershipAsync()}");
+            async () => $"on {await snapshot.GetSilo()}: {await snapshot.GetSummary()}, degraded before {degraded.Summary}; {await rig.MembershipAsync()}");
         Assert.Equal(FabricRig.Deployments, (await snapshot.GetServices()).Count);
 
         // The tenant's roll-up agrees again (if the tenant died too, every cluster tells it its own again).

@@ -164,7 +164,7 @@ internal sealed class FabricRig : IAsyncDisposable
                 }
             }
 
-            var warnings = Silos.Where(s => !s.HasExited).SelectMany(s => s.Output.Where(l => l.Contains("warn", StringComparison.Ordinal) || l.Contains("fail", StringComparison.Ordinal)).TakeLast(15).Select(l => $"[{s.SiloPort}] {l}"));
+            var warnings = Warnings();
             return string.Join(", ", hosts.Select(h => $"{h.Key} {h.Value}")) + "; killed: "
                 + string.Join(", ", Silos.Where(s => s.HasExited).Select(s => s.SiloPort)) + "\nclusters: " + string.Join("; ", clusters)
                 + "\nwarnings:\n" + string.Join('\n', warnings);

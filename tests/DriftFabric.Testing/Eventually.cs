@@ -9,6 +9,13 @@ public static class Eventually
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long one probe may take before it counts as not yet: a grain call sent just as its
+    /// silo died can wait for its response until the fabric's response timeout (minutes), and the
+    /// next probe is routed anew.
+    /// </summary>
+    private static readonly TimeSpan ProbePatience = TimeSpan.FromSeconds(15);
+
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Reads until <paramref name="done"/> holds or the patience runs out, and returns the last value either way, for the assertion after it to show.</summary>
@@ -36,13 +43,18 @@ public static class Eventually
     /// </summary>
     public static async Task HoldsAsync(Func<Task<bool>> condition, Func<Task<string>> describe, TimeSpan? patience = null, TimeSpan? period = null)
     {
-        var deadline = DateTime.UtcNow + (patience ?? Patience);
+        var started = DateTime.UtcNow;
+        var deadline = started + (patience ?? Patience);
         Exception? last = null;
+        var probes = 0;
+        var slowest = TimeSpan.Zero;
         while (DateTime.UtcNow < deadline)
         {
+            var probe = DateTime.UtcNow;
+            probes++;
             try
             {
-                if (await condition())
+                if (await condition().WaitAsync(ProbePatience))
                 {
                     return;
                 }
@@ -52,9 +64,11 @@ public static class Eventually
                 last = e;
             }
 
+            slowest = TimeSpan.FromTicks(Math.Max(slowest.Ticks, (DateTime.UtcNow - probe).Ticks));
             await Task.Delay(period ?? Period);
         }
 
-        throw new TimeoutException($"never got there: {await describe()}{(last is null ? string.Empty : "; last error: " + last.Message)}");
+        var probed = $"{probes} probes from {started:HH:mm:ss.fff} to {DateTime.UtcNow:HH:mm:ss.fff} UTC, the slowest {slowest.TotalSeconds:0.0} s";
+        throw new TimeoutException($"never got there ({probed}): {await describe()}{(last is null ? string.Empty : "; last error: " + last.Message)}");
     }
 }
