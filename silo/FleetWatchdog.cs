@@ -1,3 +1,4 @@
+using DriftFabric.Grains.Telemetry;
 using DriftFabric.Grains.Fleet;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -70,6 +71,6 @@ public sealed partial class FleetWatchdog(WatchdogOptions options, FleetLoader l
         }
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Watchdog could not check the clusters of {Fleet}")]
+    [LoggerMessage(EventId = LogEvents.WatchdogFailed, Level = LogLevel.Warning, Message = "Watchdog could not check the clusters of {Fleet}")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception, string fleet);
 }

@@ -1,3 +1,4 @@
+using DriftFabric.Grains.Telemetry;
 using System.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -65,6 +66,6 @@ public sealed partial class HeapReclaimer(HeapReclaimOptions options, TimeProvid
         _floor = after;
     }
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Heap: committed {Before} MiB against a floor of {Floor} MiB; after a full collection {After} MiB")]
+    [LoggerMessage(EventId = LogEvents.HeapReclaimed, Level = LogLevel.Information, Message = "Heap: committed {Before} MiB against a floor of {Floor} MiB; after a full collection {After} MiB")]
     private static partial void LogReclaimed(ILogger logger, long before, long after, long floor);
 }

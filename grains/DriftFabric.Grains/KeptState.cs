@@ -1,3 +1,4 @@
+using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Grains;
@@ -46,9 +47,9 @@ internal sealed partial class KeptState<T>(IPersistentState<T> state, FabricHeal
         }
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "{Grain} could not store its state ({Reason}); it keeps it and stores it when storage answers again")]
+    [LoggerMessage(EventId = LogEvents.StateKept, Level = LogLevel.Warning, Message = "{Grain} could not store its state ({Reason}); it keeps it and stores it when storage answers again")]
     private static partial void LogKept(ILogger logger, string grain, string reason);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "{Grain} stored the state it kept while storage was down")]
+    [LoggerMessage(EventId = LogEvents.StateStored, Level = LogLevel.Information, Message = "{Grain} stored the state it kept while storage was down")]
     private static partial void LogStored(ILogger logger, string grain);
 }

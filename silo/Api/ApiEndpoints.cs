@@ -1,3 +1,4 @@
+using DriftFabric.Grains.Telemetry;
 using System.Globalization;
 using System.Text.Json;
 using System.Security.Claims;
@@ -187,7 +188,7 @@ public static partial class ApiEndpoints
 
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "API: refused an event stream of tenant {Tenant} (trace {TraceId}): {Problem}")]
+    [LoggerMessage(EventId = LogEvents.ApiCursorRefused, Level = LogLevel.Warning, Message = "API: refused an event stream of tenant {Tenant} (trace {TraceId}): {Problem}")]
     private static partial void LogCursorRefused(ILogger logger, string tenant, string traceId, string problem);
 
     /// <summary>A remediation: 403 without the tenant or the write scope, 400 for an unknown action, 404 for unknown names.</summary>

@@ -1,3 +1,4 @@
+using DriftFabric.Grains.Telemetry;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
@@ -34,7 +35,7 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         return true;
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "API: {Endpoint} failed (trace {TraceId})")]
+    [LoggerMessage(EventId = LogEvents.ApiFailed, Level = LogLevel.Error, Message = "API: {Endpoint} failed (trace {TraceId})")]
     private static partial void LogFailed(ILogger logger, Exception exception, string endpoint, string traceId);
 }
 

@@ -1006,10 +1006,10 @@ public sealed partial class ClusterGrain(
     }
 
     // A Secret's failure is logged without its exception: a message might quote a value.
-    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Service {Service}: the revert of {Resource} failed unexpectedly ({Error})")]
+    [LoggerMessage(EventId = LogEvents.RevertFailed, Level = LogLevel.Warning, Message = "Service {Service}: the revert of {Resource} failed unexpectedly ({Error})")]
     private static partial void LogRevertFailed(ILogger logger, Exception? exception, string service, string resource, string error);
 
-    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Service {Service}: the remediation of {Resource} asked by its policy failed")]
+    [LoggerMessage(EventId = LogEvents.RemediationFailed, Level = LogLevel.Warning, Message = "Service {Service}: the remediation of {Resource} asked by its policy failed")]
     private static partial void LogRemediationFailed(ILogger logger, Exception exception, string service, string? resource);
 
     /// <summary>One resource put back as the code declares it, through the cluster's own API connection.</summary>
@@ -1139,24 +1139,24 @@ public sealed partial class ClusterGrain(
         }
     }
 
-    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not report its roll-up to its tenant; it will again")]
+    [LoggerMessage(EventId = LogEvents.ClusterReportFailed, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not report its roll-up to its tenant; it will again")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, string cluster);
 
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not register its watchdog reminder")]
+    [LoggerMessage(EventId = LogEvents.ClusterReminderFailed, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not register its watchdog reminder")]
     private static partial void LogReminderFailed(ILogger logger, Exception exception, string cluster);
 
-    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Cluster {Cluster} belongs to another silo now; moving there")]
+    [LoggerMessage(EventId = LogEvents.ClusterMoving, Level = LogLevel.Information, Message = "Cluster {Cluster} belongs to another silo now; moving there")]
     private static partial void LogMoving(ILogger logger, string cluster);
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Cluster {Cluster} reloaded: {Sent} services updated, {Errors} input errors")]
+    [LoggerMessage(EventId = LogEvents.ClusterReloaded, Level = LogLevel.Information, Message = "Cluster {Cluster} reloaded: {Sent} services updated, {Errors} input errors")]
     private static partial void LogReloaded(ILogger logger, string cluster, int sent, int errors);
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Service {Service} could not be updated; it will be sent its state again")]
+    [LoggerMessage(EventId = LogEvents.ClusterServiceFailed, Level = LogLevel.Warning, Message = "Service {Service} could not be updated; it will be sent its state again")]
     private static partial void LogServiceFailed(ILogger logger, Exception exception, string service);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Cluster {Cluster}: the API server is unreachable")]
+    [LoggerMessage(EventId = LogEvents.ClusterUnreachable, Level = LogLevel.Warning, Message = "Cluster {Cluster}: the API server is unreachable")]
     private static partial void LogUnreachable(ILogger logger, Exception exception, string cluster);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not check or reload its sources; it tries again at the next poll")]
+    [LoggerMessage(EventId = LogEvents.ClusterPollFailed, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not check or reload its sources; it tries again at the next poll")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string cluster);
 }

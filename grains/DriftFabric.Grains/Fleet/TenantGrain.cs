@@ -331,15 +331,15 @@ public sealed partial class TenantGrain(
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not append {Batches} batches of events to its log; their services will send them again")]
+    [LoggerMessage(EventId = LogEvents.TenantAppendFailed, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not append {Batches} batches of events to its log; their services will send them again")]
     private static partial void LogAppendFailed(ILogger logger, Exception exception, string tenant, int batches);
 
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not publish on its stream; {Count} logged events wait and are tried again")]
+    [LoggerMessage(EventId = LogEvents.TenantStreamFailed, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not publish on its stream; {Count} logged events wait and are tried again")]
     private static partial void LogStreamFailed(ILogger logger, Exception exception, string tenant, int count);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not read or trim its event log")]
+    [LoggerMessage(EventId = LogEvents.TenantLogUnavailable, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not read or trim its event log")]
     private static partial void LogLogUnavailable(ILogger logger, Exception exception, string tenant);
 
-    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not store its roll-up; it retries")]
+    [LoggerMessage(EventId = LogEvents.TenantPersistFailed, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not store its roll-up; it retries")]
     private static partial void LogPersistFailed(ILogger logger, Exception exception, string tenant);
 }

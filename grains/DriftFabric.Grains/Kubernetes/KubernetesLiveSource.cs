@@ -1,3 +1,4 @@
+using DriftFabric.Grains.Telemetry;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using DriftFabric.Engine.Comparison;
@@ -330,15 +331,15 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
         public void Dispose() => _relist.Dispose();
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Re-listed {Target}: {Items} objects, {Changes} changes")]
+    [LoggerMessage(EventId = LogEvents.WatchRelisted, Level = LogLevel.Information, Message = "Re-listed {Target}: {Items} objects, {Changes} changes")]
     private static partial void LogRelisted(ILogger logger, KubeTarget target, int items, int changes);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Watch of {Target} expired at resourceVersion {ResourceVersion}; re-listing")]
+    [LoggerMessage(EventId = LogEvents.WatchExpired, Level = LogLevel.Information, Message = "Watch of {Target} expired at resourceVersion {ResourceVersion}; re-listing")]
     private static partial void LogExpired(ILogger logger, KubeTarget target, string resourceVersion);
 
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Changes of {Target} could not be delivered; re-listing")]
+    [LoggerMessage(EventId = LogEvents.WatchUndelivered, Level = LogLevel.Warning, Message = "Changes of {Target} could not be delivered; re-listing")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, KubeTarget target);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Watch of {Target} failed; retrying in about {Backoff}")]
+    [LoggerMessage(EventId = LogEvents.WatchFailed, Level = LogLevel.Warning, Message = "Watch of {Target} failed; retrying in about {Backoff}")]
     private static partial void LogWatchFailed(ILogger logger, Exception exception, KubeTarget target, TimeSpan backoff);
 }

@@ -1,3 +1,4 @@
+using DriftFabric.Grains.Telemetry;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Ownership;
 using DriftFabric.Grains.Fleet;
@@ -212,15 +213,15 @@ public sealed partial class WebhookGrain(
         }
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Webhook {Webhook}: event {Sequence} not delivered (attempt {Attempt}), retrying: {Error}")]
+    [LoggerMessage(EventId = LogEvents.WebhookNotDelivered, Level = LogLevel.Warning, Message = "Webhook {Webhook}: event {Sequence} not delivered (attempt {Attempt}), retrying: {Error}")]
     private static partial void LogRetrying(ILogger logger, string webhook, long sequence, int attempt, string error);
 
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Webhook {Webhook}: gave up on event {Sequence} after {Attempts} attempts: {Error}")]
+    [LoggerMessage(EventId = LogEvents.WebhookGaveUp, Level = LogLevel.Error, Message = "Webhook {Webhook}: gave up on event {Sequence} after {Attempts} attempts: {Error}")]
     private static partial void LogGaveUp(ILogger logger, string webhook, long sequence, int attempts, string error);
 
-    [LoggerMessage(EventId = 5004, Level = LogLevel.Error, Message = "Webhook {Webhook}: the environment variable {SecretEnv} holding its signing key is not set; events wait")]
+    [LoggerMessage(EventId = LogEvents.WebhookSecretMissing, Level = LogLevel.Error, Message = "Webhook {Webhook}: the environment variable {SecretEnv} holding its signing key is not set; events wait")]
     private static partial void LogNoKey(ILogger logger, string webhook, string secretEnv);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Error, Message = "Webhook {Webhook}: {Lost} events were trimmed from the log before they were sent")]
+    [LoggerMessage(EventId = LogEvents.WebhookTrimmed, Level = LogLevel.Error, Message = "Webhook {Webhook}: {Lost} events were trimmed from the log before they were sent")]
     private static partial void LogTrimmed(ILogger logger, string webhook, long lost);
 }

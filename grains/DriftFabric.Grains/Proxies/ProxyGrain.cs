@@ -1,3 +1,4 @@
+using DriftFabric.Grains.Telemetry;
 using System.IO.Hashing;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Proxies;
@@ -379,12 +380,12 @@ public sealed partial class ProxyGrain(
     private static ProxyKind KindOf(ProxyConfig config) =>
         ProxyKinds.TryParse(config.Kind, out var kind) ? kind : throw new InvalidOperationException($"proxy {config.Key}: '{config.Kind}' is not a proxy kind");
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Proxy {Proxy} is {State}: {Error}; its drifts stand as last judged")]
+    [LoggerMessage(EventId = LogEvents.ProxyUnreadable, Level = LogLevel.Warning, Message = "Proxy {Proxy} is {State}: {Error}; its drifts stand as last judged")]
     private static partial void LogCannotRead(ILogger logger, string proxy, ProxyState state, string? error);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Proxy {Proxy} is read again")]
+    [LoggerMessage(EventId = LogEvents.ProxyReadAgain, Level = LogLevel.Information, Message = "Proxy {Proxy} is read again")]
     private static partial void LogReadAgain(ILogger logger, string proxy);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Proxy {Proxy} could not be checked or could not report; it tries again at the next poll")]
+    [LoggerMessage(EventId = LogEvents.ProxyPollFailed, Level = LogLevel.Warning, Message = "Proxy {Proxy} could not be checked or could not report; it tries again at the next poll")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string proxy);
 }

@@ -1,3 +1,4 @@
+using DriftFabric.Grains.Telemetry;
 using System.Text;
 using DriftFabric.Engine.Comparison;
 using Microsoft.Extensions.Logging;
@@ -90,13 +91,13 @@ public sealed partial class InstallationDigest(IOptions<SecretDigestOptions> opt
         }
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Secret digests are HMAC-SHA256 under the installation key {KeyId} from {Origin}")]
+    [LoggerMessage(EventId = LogEvents.DigestKeyLoaded, Level = LogLevel.Information, Message = "Secret digests are HMAC-SHA256 under the installation key {KeyId} from {Origin}")]
     private static partial void LogKeyRead(ILogger logger, string keyId, string origin);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Generated the installation key for Secret digests, kept in {Location}: digests made under another key never match these")]
+    [LoggerMessage(EventId = LogEvents.DigestKeyGenerated, Level = LogLevel.Information, Message = "Generated the installation key for Secret digests, kept in {Location}: digests made under another key never match these")]
     private static partial void LogKeyGenerated(ILogger logger, string location);
 
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Cannot reach {Location} for the installation key (attempt {Attempt}): {Reason}; trying again")]
+    [LoggerMessage(EventId = LogEvents.DigestKeyUnreachable, Level = LogLevel.Warning, Message = "Cannot reach {Location} for the installation key (attempt {Attempt}): {Reason}; trying again")]
     private static partial void LogStoreUnreachable(ILogger logger, string location, int attempt, string reason);
 }
 

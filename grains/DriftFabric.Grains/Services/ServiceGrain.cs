@@ -749,12 +749,12 @@ public sealed partial class ServiceGrain(
         return new DriftSummary(resources, drifted.Count, critical, high, medium, low, resources > 0 ? 1 : 0, drifted.Count > 0 ? 1 : 0);
     }
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Service {Service} could not publish {Count} transitions; they are kept and sent again")]
+    [LoggerMessage(EventId = LogEvents.ServicePublishFailed, Level = LogLevel.Warning, Message = "Service {Service} could not publish {Count} transitions; they are kept and sent again")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string service, int count);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Service {Service} does not hold both its desired and its live state; it asks its cluster for the whole of it")]
+    [LoggerMessage(EventId = LogEvents.ServiceIncomplete, Level = LogLevel.Information, Message = "Service {Service} does not hold both its desired and its live state; it asks its cluster for the whole of it")]
     private static partial void LogIncomplete(ILogger logger, string service);
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Service {Service} has {Count} drift transitions")]
+    [LoggerMessage(EventId = LogEvents.ServiceTransitions, Level = LogLevel.Debug, Message = "Service {Service} has {Count} drift transitions")]
     private static partial void LogTransitions(ILogger logger, string service, int count);
 }
