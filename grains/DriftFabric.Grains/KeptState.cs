@@ -1,3 +1,4 @@
+using DriftFabric.Abstractions;
 using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace DriftFabric.Grains;
 /// with it while storage is down. Writes are not even tried while the silo knows storage is
 /// down (each would wait out the client's backlog timeout and log a failure).
 /// </summary>
-internal sealed partial class KeptState<T>(IPersistentState<T> state, FabricHealth health, ILogger logger, string grain)
+internal sealed partial class KeptState<T>(IPersistentState<T> state, IGrainContext context, FabricHealth health, ILogger logger, string grain)
 {
     /// <summary>True while the activation holds state that storage does not have yet.</summary>
     public bool Unsaved { get; private set; }
@@ -26,7 +27,7 @@ internal sealed partial class KeptState<T>(IPersistentState<T> state, FabricHeal
 
         try
         {
-            await state.WriteAsync(cancellationToken);
+            await state.WriteAsync(context, logger, cancellationToken);
             if (Unsaved)
             {
                 LogStored(logger, grain);
@@ -35,7 +36,7 @@ internal sealed partial class KeptState<T>(IPersistentState<T> state, FabricHeal
             Unsaved = false;
             return true;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException and not DuplicateActivationException)
         {
             if (!Unsaved)
             {

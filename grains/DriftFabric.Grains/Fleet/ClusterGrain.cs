@@ -99,7 +99,7 @@ public sealed partial class ClusterGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = this.GetPrimaryKeyString();
-        _kept = new KeptState<ClusterState>(state, health, logger, "cluster " + _key);
+        _kept = new KeptState<ClusterState>(state, GrainContext, health, logger, "cluster " + _key);
         if (state.State.Config is { } config)
         {
             // Back after a deactivation or a silo's death: load (and re-list) once to rebuild the tables.

@@ -1,4 +1,5 @@
 using DriftFabric.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Grains.Fleet;
 
@@ -17,7 +18,7 @@ public sealed class FleetState
 
 /// <summary>The fleet's one grain: the tenant list, kept so clients can find every tenant.</summary>
 [GrainType("driftfabric.fleet")]
-public sealed class FleetGrain([PersistentState("fleet", StorageNames.Grains)] IPersistentState<FleetState> state) : Grain, IFleetGrain
+public sealed class FleetGrain([PersistentState("fleet", StorageNames.Grains)] IPersistentState<FleetState> state, ILogger<FleetGrain> logger) : Grain, IFleetGrain
 {
     public async Task SetTenants(IReadOnlyList<string> tenants)
     {
@@ -27,7 +28,7 @@ public sealed class FleetGrain([PersistentState("fleet", StorageNames.Grains)] I
         }
 
         state.State.Tenants = [.. tenants];
-        await state.WriteStateAsync();
+        await state.WriteAsync(GrainContext, logger);
     }
 
     public Task<IReadOnlyList<string>> GetTenants() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Tenants]);
@@ -44,7 +45,7 @@ public sealed class FleetGrain([PersistentState("fleet", StorageNames.Grains)] I
         {
             current.Clear();
             current.AddRange(next);
-            await state.WriteStateAsync();
+            await state.WriteAsync(GrainContext, logger);
         }
 
         return removed;

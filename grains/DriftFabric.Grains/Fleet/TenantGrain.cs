@@ -326,7 +326,7 @@ public sealed partial class TenantGrain(
             // The previous write's caller has its failure; this write goes on regardless.
         }
 
-        await state.WriteAsync(cancellationToken);
+        await state.WriteAsync(GrainContext, logger, cancellationToken);
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -209,7 +209,7 @@ public sealed partial class WebhookGrain(
         async Task Next()
         {
             await previous.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            await state.WriteAsync();
+            await state.WriteAsync(GrainContext, logger);
         }
     }
 

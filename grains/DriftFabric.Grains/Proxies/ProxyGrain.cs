@@ -81,7 +81,7 @@ public sealed partial class ProxyGrain(
             state.State.StatusDelivered = false;
             _desired = null;
             _judged = null;
-            await state.WriteStateAsync();
+            await state.WriteAsync(GrainContext, logger);
         }
 
         StartPolling(config.PollInterval, config.PollInterval);
@@ -373,7 +373,7 @@ public sealed partial class ProxyGrain(
         }
         finally
         {
-            await state.WriteStateAsync();
+            await state.WriteAsync(GrainContext, logger);
         }
     }
 

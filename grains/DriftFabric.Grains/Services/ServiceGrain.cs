@@ -107,7 +107,7 @@ public sealed partial class ServiceGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = ServiceId.Parse(this.GetPrimaryKeyString());
-        _kept = new KeptState<ServiceState>(state, health, logger, "service " + _id.Key);
+        _kept = new KeptState<ServiceState>(state, GrainContext, health, logger, "service " + _id.Key);
         if (state.State.Outbox.Count > 0)
         {
             // Stored transitions whose publishing this service never saw confirmed (its silo may have died).

@@ -43,6 +43,7 @@ public static class LogEvents
 
     public const int StateKept = 7001;
     public const int StateStored = 7002;
+    public const int DuplicateActivation = 7003;
     public const int DigestKeyLoaded = 7011;
     public const int DigestKeyGenerated = 7012;
     public const int DigestKeyUnreachable = 7013;
