@@ -44,7 +44,7 @@ public sealed class DefaultValue
 
     public DefaultOrigin Origin { get; }
 
-    /// <summary>The default as the README and a test name it (<c>1</c>, <c>"ClusterFirst"</c>, <c>any assigned value</c>).</summary>
+    /// <summary>The default as docs/drift-rules.md and a test name it (<c>1</c>, <c>"ClusterFirst"</c>, <c>any assigned value</c>).</summary>
     public string Description { get; }
 
     /// <summary>The literal default, or null when it is assigned or follows a rule.</summary>
