@@ -81,7 +81,7 @@ builder.Services.AddSingleton<FleetReadiness>();
 builder.Services.AddSingleton<IDriftClient>(sp => new DriftClient(sp.GetRequiredService<IGrainFactory>()));
 builder.Services.AddAuthentication(ApiTokenHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null);
 builder.Services.AddAuthorization();
-builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+builder.Services.ConfigureHttpJsonOptions(o => DriftFabric.Abstractions.FabricJson.Configure(o.SerializerOptions));
 builder.Services.AddDriftFabricProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddDriftFabricTelemetry(builder.Configuration);

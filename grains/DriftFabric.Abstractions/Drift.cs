@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DriftFabric.Abstractions;
 
 [GenerateSerializer, Alias("driftfabric.DriftSeverity")]
@@ -22,7 +24,10 @@ public enum DriftEventType
 
 /// <summary>One field a remediation changed (or would): JSON values, null where absent.</summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.FieldChange")]
-public sealed record FieldChange([property: Id(0)] string Path, [property: Id(1)] string? From, [property: Id(2)] string? To);
+public sealed record FieldChange(
+    [property: Id(0)] string Path,
+    [property: Id(1), JsonConverter(typeof(JsonTextConverter)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? From,
+    [property: Id(2), JsonConverter(typeof(JsonTextConverter)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? To);
 
 /// <summary>
 /// What was done about a drift: who or what acted (<c>api</c>, <c>cli</c>, <c>policy</c>), the
@@ -47,12 +52,12 @@ public sealed record DriftRecord(
     [property: Id(1)] string Path,
     [property: Id(2)] string Kind,
     [property: Id(3)] DriftSeverity Severity,
-    [property: Id(4)] string? Desired,
-    [property: Id(5)] string? Live,
+    [property: Id(4), JsonConverter(typeof(JsonTextConverter)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Desired,
+    [property: Id(5), JsonConverter(typeof(JsonTextConverter)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Live,
     [property: Id(6)] string? Manager,
     [property: Id(7)] DateTimeOffset? ChangedAt,
     [property: Id(8)] DateTimeOffset OnsetAt,
-    [property: Id(9)] string? Source)
+    [property: Id(9), JsonConverter(typeof(SourceJsonConverter)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Source)
 {
     /// <summary>Identity across detections: the same field drifting the same way.</summary>
     public string Id => $"{Resource}|{Path}|{Kind}";

@@ -176,8 +176,25 @@ public sealed class HttpApiTests(ApiSilo api)
             ["apps/Deployment/shop/cart /spec/replicas modified medium kubectl-scale", "core/ConfigMap/shop/debug-flags  unmanaged high kubectl-create"],
             cart!["drifts"]!.AsArray().Select(d => $"{d!["resource"]} {d["path"]} {((string?)d["kind"])!.ToLowerInvariant()} {d["severity"]} {d["manager"]}"));
         Assert.Contains(history!.AsArray(), t => (string?)t!["type"] == "opened" && (string?)t["drift"]!["path"] == "/spec/replicas");
-        Assert.Equal("6", (string?)Assert.Single(deployment!.AsArray())!["live"]);
+        Assert.Equal(6, (int)Assert.Single(deployment!.AsArray())!["live"]!);
         Assert.Empty(inSync!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_drift_reads_as_check_prints_it_values_as_json_values_and_its_source_as_file_and_line()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Cart);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiSilo.AcmeOnly);
+        using var response = await api.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        var replicas = JsonNode.Parse(text)!["drifts"]!.AsArray().Single(d => (string?)d!["path"] == "/spec/replicas")!;
+        Assert.Equal(JsonValueKind.Number, replicas["desired"]!.GetValueKind());
+        Assert.Equal(2, (int)replicas["desired"]!);
+        Assert.Equal(6, (int)replicas["live"]!);
+        Assert.EndsWith("prod-eu/desired/cart.yaml", (string?)replicas["source"]!["file"], StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u0022", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u002B", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,10 +16,7 @@ internal sealed class FabricApiException(string message) : Exception(message);
 /// <summary>The silo's HTTP API as the CLI uses it: JSON queries, and a tenant's events as Server-Sent Events.</summary>
 internal sealed class FabricApi : IDisposable
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    public static readonly JsonSerializerOptions Json = FabricJson.Create();
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
     private readonly HttpClient _http;

@@ -19,10 +19,7 @@ public sealed class WebhookSender(HttpMessageHandler? handler = null) : IDisposa
     public const string EventHeader = "X-DriftFabric-Event";
     public const string DeliveryHeader = "X-DriftFabric-Delivery";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    private static readonly JsonSerializerOptions Json = FabricJson.Create();
 
     private readonly HttpClient _http = new(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
