@@ -11,6 +11,10 @@ public sealed record ResourceDocument(
     [property: Id(2)] string? Source,
     [property: Id(3)] int Line)
 {
+    /// <summary>The lines of its fields where it was declared, in the order of its JSON (the engine's <c>NodeLines</c>); null when unknown.</summary>
+    [Id(4)]
+    public byte[]? Lines { get; init; }
+
     /// <summary>The JSON as text (for tests and diagnostics; the fabric itself works on the bytes).</summary>
     public string Text => System.Text.Encoding.UTF8.GetString(Json);
 }

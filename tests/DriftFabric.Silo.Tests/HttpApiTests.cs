@@ -193,6 +193,7 @@ public sealed class HttpApiTests(ApiSilo api)
         Assert.Equal(2, (int)replicas["desired"]!);
         Assert.Equal(6, (int)replicas["live"]!);
         Assert.EndsWith("prod-eu/desired/cart.yaml", (string?)replicas["source"]!["file"], StringComparison.Ordinal);
+        Assert.Equal(12, (int)replicas["source"]!["line"]!); // the line of "replicas: 2", as check names it
         Assert.DoesNotContain("\\u0022", text, StringComparison.Ordinal);
         Assert.DoesNotContain("\\u002B", text, StringComparison.Ordinal);
     }

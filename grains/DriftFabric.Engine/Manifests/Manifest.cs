@@ -12,6 +12,7 @@ namespace DriftFabric.Engine.Manifests;
 public sealed class Manifest
 {
     private MapNode? _root;
+    private readonly byte[]? _lines;
 
     // A boxed JsonElement: a reference is published whole, so racing readers never see half a struct.
     private object? _json;
@@ -36,6 +37,12 @@ public sealed class Manifest
     /// and namespace are read when first asked for (comparing needs none of them).
     /// </summary>
     public Manifest(JsonElement root, SourceLocation location)
+        : this(root, location, null)
+    {
+    }
+
+    /// <summary>As <see cref="Manifest(JsonElement, SourceLocation)"/>, with the lines of its fields where it was declared (<see cref="NodeLines"/>).</summary>
+    public Manifest(JsonElement root, SourceLocation location, byte[]? lines)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -44,6 +51,7 @@ public sealed class Manifest
 
         _json = root;
         _readAsJson = true;
+        _lines = lines;
         Location = location;
     }
 
@@ -67,7 +75,10 @@ public sealed class Manifest
             NullIfEmpty(hasMetadata ? JsonNodes.StringOf(metadata, "namespace"u8) : null));
     }
 
-    public MapNode Root => _root ??= (MapNode)JsonNodes.ToNode(Json);
+    public MapNode Root => _root ??= (MapNode)(_lines is null ? JsonNodes.ToNode(Json) : NodeLines.ToNode(Json, _lines));
+
+    /// <summary>The lines of its fields in the file it was read from, for <see cref="ToUtf8Json"/>'s text (null when it was read as JSON: none are known).</summary>
+    public byte[]? Lines => _readAsJson ? _lines : NodeLines.Of(Root);
 
     /// <summary>The object as parsed JSON (built from the tree, once, for objects read from files).</summary>
     public JsonElement Json => (JsonElement)(_json ??= JsonNodes.ToElement(_root!));

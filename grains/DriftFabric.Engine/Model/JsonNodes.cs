@@ -42,7 +42,7 @@ public static class JsonNodes
     }
 
     /// <summary>A member's name, as the thread's shared string for it when it has no escapes (keys repeat across objects).</summary>
-    private static string KeyOf(JsonProperty property)
+    internal static string KeyOf(JsonProperty property)
     {
         var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property);
         return raw.IndexOf((byte)'\\') < 0 ? Parsing.KeyStrings.Of(raw) : property.Name;

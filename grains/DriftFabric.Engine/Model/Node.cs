@@ -115,6 +115,9 @@ public sealed class ScalarNode : Node
 
     public static ScalarNode String(string value, int line = 0) => new(NodeKind.String, value, line);
 
+    /// <summary>The same value, read at <paramref name="line"/>.</summary>
+    public ScalarNode AtLine(int line) => line == Line ? this : new(_kind, Text, line, Exact, Approx);
+
     public static ScalarNode Bool(bool value, int line = 0) => line == 0 ? (value ? True : False) : new(NodeKind.Bool, value ? "true" : "false", line);
 
     public static ScalarNode NullAt(int line) => line == 0 ? Null : new(NodeKind.Null, "null", line);

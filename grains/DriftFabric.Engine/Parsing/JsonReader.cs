@@ -13,7 +13,14 @@ namespace DriftFabric.Engine.Parsing;
 /// </summary>
 public static class JsonReader
 {
-    public static IReadOnlyList<Node> ReadValues(ReadOnlySpan<byte> utf8, ParseLimits? limits = null)
+    public static IReadOnlyList<Node> ReadValues(ReadOnlySpan<byte> utf8, ParseLimits? limits = null) => ReadValues(utf8, null, limits);
+
+    /// <summary>
+    /// As <see cref="ReadValues(ReadOnlySpan{byte}, ParseLimits?)"/>, for JSON written from a tree read
+    /// elsewhere (compact, one line): each node takes its line from <paramref name="nodeLines"/>
+    /// (<see cref="NodeLines"/>), so a field names the line it was declared on, not line 1.
+    /// </summary>
+    public static IReadOnlyList<Node> ReadValues(ReadOnlySpan<byte> utf8, byte[]? nodeLines, ParseLimits? limits = null)
     {
         limits ??= ParseLimits.Default;
         if (utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
@@ -21,7 +28,7 @@ public static class JsonReader
             utf8 = utf8[3..];
         }
 
-        var lines = new LineIndex(utf8);
+        var lines = new LineIndex(utf8, nodeLines);
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions
         {
             CommentHandling = JsonCommentHandling.Skip,
@@ -53,7 +60,7 @@ public static class JsonReader
 
     private static Node ReadValue(ref Utf8JsonReader reader, LineIndex lines, ParseLimits limits)
     {
-        var line = lines.LineOf(reader.TokenStartIndex);
+        var line = lines.NodeLine(reader.TokenStartIndex);
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
@@ -159,9 +166,12 @@ public static class JsonReader
     private sealed class LineIndex
     {
         private readonly int[] _lineStarts;
+        private readonly int[]? _nodeLines;
+        private int _nextNode;
 
-        public LineIndex(ReadOnlySpan<byte> utf8)
+        public LineIndex(ReadOnlySpan<byte> utf8, byte[]? nodeLines)
         {
+            _nodeLines = nodeLines is null ? null : NodeLines.Decode(nodeLines);
             var starts = new List<int> { 0 };
             var offset = 0;
             while (true)
@@ -178,6 +188,10 @@ public static class JsonReader
 
             _lineStarts = [.. starts];
         }
+
+        /// <summary>The line of the node that starts at <paramref name="offset"/> (nodes are asked for in the order they are read).</summary>
+        public int NodeLine(long offset) =>
+            _nodeLines is null ? LineOf(offset) : _nextNode < _nodeLines.Length ? _nodeLines[_nextNode++] : 0;
 
         public int LineOf(long offset)
         {

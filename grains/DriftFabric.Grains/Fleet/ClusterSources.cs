@@ -205,6 +205,7 @@ public static class ClusterSources
             Append(hash, doc.Json);
             Append(hash, MemoryMarshal.AsBytes((doc.Source ?? string.Empty).AsSpan()));
             Append(hash, doc.Line);
+            Append(hash, doc.Lines ?? []);
         }
 
         return hash.GetCurrentHashAsUInt128();
@@ -254,7 +255,12 @@ public static class ClusterSources
     /// </summary>
     public static ResourceDocument Document(ResourceKey key, Manifest manifest, SecretDigest digest)
     {
-        var json = key.IsSecret ? SecretValues.Seal(manifest.Root, digest).ToUtf8Json() : manifest.ToUtf8Json();
-        return new ResourceDocument(key.ToString(), json, manifest.Location.Source, manifest.Location.Line);
+        if (key.IsSecret)
+        {
+            var sealedRoot = SecretValues.Seal(manifest.Root, digest);
+            return new ResourceDocument(key.ToString(), sealedRoot.ToUtf8Json(), manifest.Location.Source, manifest.Location.Line) { Lines = NodeLines.Of(sealedRoot) };
+        }
+
+        return new ResourceDocument(key.ToString(), manifest.ToUtf8Json(), manifest.Location.Source, manifest.Location.Line) { Lines = manifest.Lines };
     }
 }

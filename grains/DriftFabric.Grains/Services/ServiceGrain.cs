@@ -684,7 +684,7 @@ public sealed partial class ServiceGrain(
         var result = new Dictionary<string, Manifest>(StringComparer.Ordinal);
         foreach (var (doc, json) in ToJudge(documents, texts, only))
         {
-            if (JsonReader.ReadValues(json) is [MapNode root])
+            if (JsonReader.ReadValues(json, doc.Lines) is [MapNode root])
             {
                 result[doc.Key] = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
             }

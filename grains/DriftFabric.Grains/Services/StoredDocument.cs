@@ -18,6 +18,10 @@ public sealed record StoredDocument(
     [property: Id(3)] int Line,
     [property: Id(4)] ulong Hash)
 {
+    /// <summary>The lines of its fields where it was declared (<see cref="ResourceDocument.Lines"/>).</summary>
+    [Id(5)]
+    public byte[]? Lines { get; init; }
+
     private const int Quality = 1;
     private const int Window = 22;
 
@@ -28,8 +32,9 @@ public sealed record StoredDocument(
     {
         var hash = XxHash64.HashToUInt64(document.Json);
         return held is not null && held.Hash == hash && held.Key == document.Key && held.Source == document.Source && held.Line == document.Line
+                && held.Lines.AsSpan().SequenceEqual(document.Lines)
             ? held
-            : new(document.Key, Compress(document.Json), document.Source, document.Line, hash);
+            : new(document.Key, Compress(document.Json), document.Source, document.Line, hash) { Lines = document.Lines };
     }
 
     /// <summary>
