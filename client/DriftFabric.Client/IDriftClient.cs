@@ -1,4 +1,5 @@
 using DriftFabric.Abstractions;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Client;
 
@@ -74,7 +75,7 @@ public sealed record ServiceDrift(ServiceId Service, DriftSummary Summary, IRead
 /// <param name="Clusters">Only events of services in these clusters.</param>
 /// <param name="MinSeverity">Only drifts at least this severe.</param>
 /// <param name="Types">Only these transitions (opened, changed, resolved).</param>
-public sealed record DriftEventFilter(IReadOnlyCollection<string>? Clusters = null, DriftSeverity? MinSeverity = null, IReadOnlyCollection<DriftEventType>? Types = null)
+public sealed record DriftEventFilter(IReadOnlyCollection<string>? Clusters = null, Severity? MinSeverity = null, IReadOnlyCollection<DriftEventType>? Types = null)
 {
     public bool Matches(DriftEvent e) =>
         (Clusters is not { Count: > 0 } || Clusters.Contains(e.Service.Cluster))

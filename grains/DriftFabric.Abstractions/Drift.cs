@@ -1,15 +1,7 @@
 using System.Text.Json.Serialization;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Abstractions;
-
-[GenerateSerializer, Alias("driftfabric.DriftSeverity")]
-public enum DriftSeverity
-{
-    Low,
-    Medium,
-    High,
-    Critical,
-}
 
 [GenerateSerializer, Alias("driftfabric.DriftEventType")]
 public enum DriftEventType
@@ -50,8 +42,8 @@ public sealed record RemediationNote(
 public sealed record DriftRecord(
     [property: Id(0)] string Resource,
     [property: Id(1)] string Path,
-    [property: Id(2)] string Kind,
-    [property: Id(3)] DriftSeverity Severity,
+    [property: Id(2), JsonConverter(typeof(JsonStringEnumConverter<DriftKind>))] DriftKind Kind,
+    [property: Id(3)] Severity Severity,
     [property: Id(4), JsonConverter(typeof(JsonTextConverter)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Desired,
     [property: Id(5), JsonConverter(typeof(JsonTextConverter)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Live,
     [property: Id(6)] string? Manager,
@@ -111,7 +103,7 @@ public sealed record DriftSummary(
 
     public int Drifts => Critical + High + Medium + Low;
 
-    public DriftSeverity? Worst => Critical > 0 ? DriftSeverity.Critical : High > 0 ? DriftSeverity.High : Medium > 0 ? DriftSeverity.Medium : Low > 0 ? DriftSeverity.Low : null;
+    public Severity? Worst => Critical > 0 ? Severity.Critical : High > 0 ? Severity.High : Medium > 0 ? Severity.Medium : Low > 0 ? Severity.Low : null;
 
     public static DriftSummary operator +(DriftSummary a, DriftSummary b) => new(
         a.Resources + b.Resources, a.DriftedResources + b.DriftedResources, a.Critical + b.Critical, a.High + b.High,

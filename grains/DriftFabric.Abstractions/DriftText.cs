@@ -1,3 +1,5 @@
+using DriftFabric.Engine.Comparison;
+
 namespace DriftFabric.Abstractions;
 
 /// <summary>A drift transition in words, the same wherever a person reads it (the silo's console, the CLI).</summary>
@@ -11,8 +13,8 @@ public static class DriftText
     {
         (DriftEventType.Resolved, _) => "back in line with the code",
         (DriftEventType.Remediated, _) => remediation is { } note ? $"{note.Action} by {note.Actor}: {note.Message}" : "remediated",
-        (_, "Missing") when drift.Path.Length == 0 => "declared, not in the cluster",
-        (_, "Unmanaged") => "in the cluster, not declared",
+        (_, DriftKind.Missing) when drift.Path.Length == 0 => "declared, not in the cluster",
+        (_, DriftKind.Unmanaged) => "in the cluster, not declared",
         _ => $"{value(drift.Desired)} -> {value(drift.Live)}",
     };
 

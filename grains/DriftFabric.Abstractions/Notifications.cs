@@ -1,3 +1,4 @@
+using DriftFabric.Engine.Comparison;
 namespace DriftFabric.Abstractions;
 
 /// <summary>
@@ -11,8 +12,8 @@ public sealed record WebhookConfig(
     [property: Id(2)] string Url,
     [property: Id(3)] string Format,
     [property: Id(4)] string SecretEnv,
-    [property: Id(5)] DriftSeverity MinSeverity,
-    [property: Id(6)] IReadOnlyList<string> Kinds,
+    [property: Id(5)] Severity MinSeverity,
+    [property: Id(6)] IReadOnlyList<DriftKind> Kinds,
     [property: Id(7)] IReadOnlyList<DriftEventType> Events,
     [property: Id(8)] bool SkippedReview,
     [property: Id(9)] PolicySource Policy)

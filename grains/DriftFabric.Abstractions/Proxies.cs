@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Abstractions;
 
@@ -64,7 +65,7 @@ public sealed record ProxyStatus(
     [property: Id(7)] string Resource,
     [property: Id(8)] IReadOnlyList<ServiceId> Services,
     [property: Id(9)] int Drifts,
-    [property: Id(10)] DriftSeverity? Worst)
+    [property: Id(10)] Severity? Worst)
 {
     /// <summary>Equal when everything is, the services compared one by one.</summary>
     public bool Equals(ProxyStatus? other) =>

@@ -9,8 +9,8 @@ public static class DriftRecords
     public static DriftRecord From(Drift drift, DateTimeOffset now) => new(
         drift.Resource.ToString(),
         drift.Path,
-        drift.Kind.ToString(),
-        (DriftSeverity)(int)drift.Severity,
+        drift.Kind,
+        drift.Severity,
         drift.Desired?.ToJson(),
         drift.Live?.ToJson(),
         drift.Manager,

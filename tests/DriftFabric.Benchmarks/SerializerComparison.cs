@@ -6,6 +6,7 @@ using MessagePack;
 using MessagePack.Resolvers;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Benchmarks;
 
@@ -79,7 +80,7 @@ internal static class SerializerComparison
             state.Live.Add(StoredDocument.From(new ResourceDocument(key, System.Text.Encoding.UTF8.GetBytes(System.Text.Json.Nodes.JsonNode.Parse(r.LiveJson)!.ToJsonString()), null, 0)));
         }
 
-        var drift = new DriftRecord("apps/Deployment/shop/checkout", "/spec/replicas", "Modified", DriftSeverity.Medium, "3", "7", "kubectl-scale", at, at, "repo/checkout.yaml:9");
+        var drift = new DriftRecord("apps/Deployment/shop/checkout", "/spec/replicas", DriftKind.Modified, Severity.Medium, "3", "7", "kubectl-scale", at, at, "repo/checkout.yaml:9");
         state.Drifts[drift.Id] = drift;
         for (var i = 0; i < ServiceHistory.Capacity; i++)
         {

@@ -1,5 +1,6 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Client.Tests;
 
@@ -63,7 +64,7 @@ public sealed class DriftClientTests(ClientFabric fabric) : IClassFixture<Client
     {
         var deployment = await Drift.GetResourceDriftAsync(Cart, "apps/Deployment/shop/cart");
         var drifted = Assert.Single(deployment);
-        Assert.Equal(("/spec/replicas", DriftSeverity.Medium), (drifted.Path, drifted.Severity));
+        Assert.Equal(("/spec/replicas", Severity.Medium), (drifted.Path, drifted.Severity));
 
         var service = await Drift.GetServiceAsync(new ServiceId("acme", "prod-eu", "shop", "catalog"));
         Assert.Equal(0, service.Summary.DriftedResources);
@@ -130,8 +131,8 @@ public sealed class DriftClientTests(ClientFabric fabric) : IClassFixture<Client
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var tenant = await Drift.GetTenantAsync("acme");
         var all = await Take(Drift.WatchAsync("acme", 0, cancellationToken: timeout.Token), (int)tenant.LastSequence);
-        var filter = new DriftEventFilter(Clusters: ["prod-eu"], MinSeverity: DriftSeverity.High);
-        var expected = all.Where(e => e.Service.Cluster == "prod-eu" && e.Drift.Severity >= DriftSeverity.High).ToList();
+        var filter = new DriftEventFilter(Clusters: ["prod-eu"], MinSeverity: Severity.High);
+        var expected = all.Where(e => e.Service.Cluster == "prod-eu" && e.Drift.Severity >= Severity.High).ToList();
         Assert.NotEmpty(expected);
         Assert.True(expected.Count < all.Count, "the filter must reject something for the test to mean anything");
 

@@ -1,6 +1,7 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
 using DriftFabric.Grains.Services;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Tests;
 
@@ -84,7 +85,7 @@ public sealed class FabricFlowTests(FabricFixture fabric)
         var stray = await fabric.Client.GetGrain<IServiceGrain>("routing/prod/shop/_unmanaged").GetDrifts();
         Assert.Equal("core/ConfigMap/shop/stray", Assert.Single(stray).Resource);
         var web = await fabric.Client.GetGrain<IServiceGrain>("routing/prod/shop/web").GetDrifts();
-        Assert.Equal(("core/ConfigMap/shop/web-debug", "Unmanaged", "kubectl-create"), (Assert.Single(web).Resource, web[0].Kind, web[0].Manager));
+        Assert.Equal(("core/ConfigMap/shop/web-debug", DriftKind.Unmanaged, "kubectl-create"), (Assert.Single(web).Resource, web[0].Kind, web[0].Manager));
     }
 
     [Fact]
@@ -235,7 +236,7 @@ public sealed class FabricFlowTests(FabricFixture fabric)
         var everything = string.Join('\n', drifts.Select(d => d.ToString()).Append(e.ToString())
             .Concat(routed.Desired.Values.SelectMany(docs => docs).Concat(routed.Live.Values.SelectMany(docs => docs)).Select(d => d.Text)));
 
-        Assert.Equal(("/data/password", "Modified"), (e.Drift.Path, e.Drift.Kind));
+        Assert.Equal(("/data/password", DriftKind.Modified), (e.Drift.Path, e.Drift.Kind));
         // Keyed with the installation key: not the SHA-256 of the value, which anyone could confirm by guessing.
         Assert.Equal($"\"{FabricFixture.Digest("rotated-by-hand-77")}\"", e.Drift.Live);
         Assert.Equal($"\"{FabricFixture.Digest("correct-horse-battery")}\"", e.Drift.Desired);
@@ -281,7 +282,7 @@ public sealed class FabricFlowTests(FabricFixture fabric)
         fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 2, "web:2-hotfix", manager: "kubectl-set")));
 
         var e = await events.ReadOneAsync();
-        Assert.Equal(("/spec/template/spec/containers[name=web]/image", DriftEventType.Opened, DriftSeverity.High), (e.Drift.Path, e.Type, e.Drift.Severity));
+        Assert.Equal(("/spec/template/spec/containers[name=web]/image", DriftEventType.Opened, Severity.High), (e.Drift.Path, e.Type, e.Drift.Severity));
     }
 
     private async Task<ServiceUpdateCounts[]> UpdateCounts(params string[] services) =>

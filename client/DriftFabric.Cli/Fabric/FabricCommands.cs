@@ -3,6 +3,7 @@ using System.Text.Json;
 using DriftFabric.Abstractions;
 using DriftFabric.Client;
 using Spectre.Console;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Cli.Fabric;
 
@@ -83,7 +84,7 @@ internal static class FabricCommands
         var command = new Command("services", "Services of the fleet with their drift, filtered.") { tenant, cluster, severity, drifted, Format };
         command.SetAction((parse, ct) => Run(parse, async (api, output) =>
         {
-            var min = Enum.TryParse<DriftSeverity>(parse.GetValue(severity), ignoreCase: true, out var s) ? s : (DriftSeverity?)null;
+            var min = Enum.TryParse<Severity>(parse.GetValue(severity), ignoreCase: true, out var s) ? s : (Severity?)null;
             var services = (await ClustersAsync(api, output, parse.GetValue(tenant), parse.GetValue(cluster), ct))
                 .SelectMany(detail => detail.Services)
                 .Where(x => (!parse.GetValue(drifted) || x.Summary.Drifts > 0) && (min is not { } m || x.Summary.Worst >= m))
@@ -255,7 +256,7 @@ internal static class FabricCommands
                 throw new FabricApiException("--after needs exactly one --tenant: sequence numbers are per tenant");
             }
 
-            var min = Enum.TryParse<DriftSeverity>(parse.GetValue(severity), ignoreCase: true, out var s) ? s : DriftSeverity.Low;
+            var min = Enum.TryParse<Severity>(parse.GetValue(severity), ignoreCase: true, out var s) ? s : Severity.Low;
             output.Status($"watching {string.Join(", ", tenants)} on {parse.GetValue(Server)}; Ctrl+C stops");
             var gate = new SemaphoreSlim(1, 1);
             try

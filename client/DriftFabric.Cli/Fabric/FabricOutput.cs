@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using DriftFabric.Abstractions;
 using Spectre.Console;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Cli.Fabric;
 
@@ -43,11 +44,11 @@ internal sealed class FabricOutput
     /// <summary>A fleet row: a name, the counts (coloured by severity), a state.</summary>
     public static string[] Row(string name, DriftSummary s, string state)
     {
-        string Count(int n, DriftSeverity severity) => n == 0 ? "0" : $"[{Style(severity)}]{n.ToString(CultureInfo.InvariantCulture)}[/]";
+        string Count(int n, Severity severity) => n == 0 ? "0" : $"[{Style(severity)}]{n.ToString(CultureInfo.InvariantCulture)}[/]";
         return
         [
             $"[{Style(s.Worst)}]{name}[/]", s.Resources.ToString(CultureInfo.InvariantCulture), s.DriftedResources.ToString(CultureInfo.InvariantCulture),
-            Count(s.Critical, DriftSeverity.Critical), Count(s.High, DriftSeverity.High), Count(s.Medium, DriftSeverity.Medium), Count(s.Low, DriftSeverity.Low), state,
+            Count(s.Critical, Severity.Critical), Count(s.High, Severity.High), Count(s.Medium, Severity.Medium), Count(s.Low, Severity.Low), state,
         ];
     }
 
@@ -85,16 +86,16 @@ internal sealed class FabricOutput
 
     public void Error(string message) => _error.WriteLine($"driftfabric: {message}");
 
-    public static string Style(DriftSeverity? severity) => severity switch
+    public static string Style(Severity? severity) => severity switch
     {
-        DriftSeverity.Critical => "bold red",
-        DriftSeverity.High => "red",
-        DriftSeverity.Medium => "yellow",
-        DriftSeverity.Low => "blue",
+        Severity.Critical => "bold red",
+        Severity.High => "red",
+        Severity.Medium => "yellow",
+        Severity.Low => "blue",
         _ => "green",
     };
 
-    public static string Worst(DriftSeverity? severity) => severity?.ToString().ToLowerInvariant() ?? "in sync";
+    public static string Worst(Severity? severity) => severity?.ToString().ToLowerInvariant() ?? "in sync";
 
     public static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 
@@ -104,8 +105,8 @@ internal sealed class FabricOutput
     /// <summary>One side of a drift as people read it: strings unquoted, absence said in words.</summary>
     public static string Side(DriftRecord d, bool desired) => (d.Kind, d.Path.Length == 0) switch
     {
-        ("Unmanaged", _) => desired ? "(not in the code)" : "(in the cluster)",
-        ("Missing", true) => desired ? "(declared)" : "(not in the cluster)",
+        (DriftKind.Unmanaged, _) => desired ? "(not in the code)" : "(in the cluster)",
+        (DriftKind.Missing, true) => desired ? "(declared)" : "(not in the cluster)",
         _ => Value(desired ? d.Desired : d.Live),
     };
 

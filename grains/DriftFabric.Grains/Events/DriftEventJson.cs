@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using DriftFabric.Abstractions;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Events;
 
@@ -25,7 +26,7 @@ public static class DriftEventJson
             w.WriteStartObject("drift");
             w.WriteString("resource", d.Resource);
             w.WriteString("path", d.Path);
-            w.WriteString("kind", d.Kind);
+            w.WriteString("kind", d.Kind.ToString());
             w.WriteString("severity", d.Severity.ToString().ToLowerInvariant());
             WriteOptional(w, "desired", d.Desired);
             WriteOptional(w, "live", d.Live);
@@ -76,8 +77,8 @@ public static class DriftEventJson
             var drift = new DriftRecord(
                 d.GetProperty("resource").GetString()!,
                 d.GetProperty("path").GetString()!,
-                d.GetProperty("kind").GetString()!,
-                Enum.Parse<DriftSeverity>(d.GetProperty("severity").GetString()!, ignoreCase: true),
+                Enum.Parse<DriftKind>(d.GetProperty("kind").GetString()!),
+                Enum.Parse<Severity>(d.GetProperty("severity").GetString()!, ignoreCase: true),
                 Optional(d, "desired"),
                 Optional(d, "live"),
                 Optional(d, "manager"),

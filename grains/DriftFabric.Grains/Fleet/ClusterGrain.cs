@@ -5,6 +5,7 @@ using DriftFabric.Grains.Remediation;
 using k8s;
 using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Fleet;
 
@@ -1029,7 +1030,7 @@ public sealed partial class ClusterGrain(
             return Result(RevertOutcome.Skipped, $"cluster {_key} is read from a snapshot (or its API server is not connected): there is nothing to write to");
         }
 
-        var unmanaged = input.Drifts.Any(d => d.Kind == "Unmanaged");
+        var unmanaged = input.Drifts.Any(d => d.Kind == DriftKind.Unmanaged);
         if (unmanaged && !request.DeleteUnmanaged)
         {
             return Result(RevertOutcome.Skipped, "an unmanaged object is deleted only when asked explicitly (deleteUnmanaged), never by a revert");
@@ -1056,7 +1057,7 @@ public sealed partial class ClusterGrain(
 
         var reverted = await reverter.RevertAsync(target, new RevertRequest(input.Resource, input.Desired!, input.Live, [.. input.Drifts.Select(d => d.Path)])
         {
-            AddedPaths = [.. input.Drifts.Where(d => d.Kind == "Added").Select(d => d.Path)],
+            AddedPaths = [.. input.Drifts.Where(d => d.Kind == DriftKind.Added).Select(d => d.Path)],
         }, request.DryRun);
         return new RemediationResult(input.Resource, reverted.Outcome.ToString(), reverted.Message, reverted.Changes);
     }

@@ -2,6 +2,7 @@ using DriftFabric.Abstractions;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Policy;
 using DriftFabric.Engine.Proxies;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Fleet;
 
@@ -125,8 +126,8 @@ public sealed class FleetLoader(IGrainFactory grains)
 
         var configs = spec.Notifications
             .SelectMany(hook => (hook.Tenants.Count > 0 ? hook.Tenants : spec.Tenants.Select(t => t.Name)).Select(tenant => new WebhookConfig(
-                tenant, hook.Name, hook.Url.ToString(), hook.Format, hook.SecretEnv, (DriftSeverity)(int)hook.MinSeverity,
-                [.. hook.Kinds.Select(k => k.ToString())], [.. hook.Events.Select(e => Enum.Parse<DriftEventType>(e, ignoreCase: true))], hook.SkippedReview, policy)))
+                tenant, hook.Name, hook.Url.ToString(), hook.Format, hook.SecretEnv, (Severity)(int)hook.MinSeverity,
+                [.. hook.Kinds], [.. hook.Events.Select(e => Enum.Parse<DriftEventType>(e, ignoreCase: true))], hook.SkippedReview, policy)))
             .ToList();
         await Task.WhenAll(configs.Select(c => grains.GetGrain<IWebhookGrain>(c.Key).Ensure(c)));
         var retired = await grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).ReplaceWebhooks([.. configs.Select(c => c.Key)]);

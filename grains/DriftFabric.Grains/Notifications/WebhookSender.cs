@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DriftFabric.Abstractions;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Notifications;
 
@@ -72,10 +73,10 @@ public sealed class WebhookSender(HttpMessageHandler? handler = null) : IDisposa
         {
             (DriftEventType.Resolved, _) => "is back in line with the code",
             (DriftEventType.Remediated, _) when e.Remediation is { } note => $"was acted on: {note.Action} by {note.Actor}, {note.Outcome}: {note.Message}",
-            (_, "Unmanaged") => "is in the cluster but not in the code",
-            (_, "Missing") when d.Path.Length == 0 => "is in the code but not in the cluster",
-            (_, "Missing") => $"lost {Value(d.Desired)}",
-            (_, "Added") => $"gained {Value(d.Live)}",
+            (_, DriftKind.Unmanaged) => "is in the cluster but not in the code",
+            (_, DriftKind.Missing) when d.Path.Length == 0 => "is in the code but not in the cluster",
+            (_, DriftKind.Missing) => $"lost {Value(d.Desired)}",
+            (_, DriftKind.Added) => $"gained {Value(d.Live)}",
             _ => $"is {Value(d.Live)}, code says {Value(d.Desired)}",
         };
         var who = d.Manager is null || e.Type == DriftEventType.Remediated ? string.Empty

@@ -3,6 +3,7 @@ using System.IO.Hashing;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Proxies;
 using Microsoft.Extensions.Logging;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Proxies;
 
@@ -275,7 +276,7 @@ public sealed partial class ProxyGrain(
             LogReadAgain(logger, config.Key);
         }
 
-        var worst = state.State.Drifts.Count == 0 ? (DriftSeverity?)null : state.State.Drifts.Max(d => d.Severity);
+        var worst = state.State.Drifts.Count == 0 ? (Severity?)null : state.State.Drifts.Max(d => d.Severity);
         var since = previous is not null && previous.State == next && previous.Error == error ? previous.Since : now;
         var status = new ProxyStatus(config.Name, config.Kind, config.Admin, next, error, since, now, Resource(config), config.Services, state.State.Drifts.Count, worst);
         state.State.Status = status;

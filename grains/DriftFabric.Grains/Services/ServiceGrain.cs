@@ -739,9 +739,9 @@ public sealed partial class ServiceGrain(
             drifted.Add(drift.Resource);
             switch (drift.Severity)
             {
-                case DriftSeverity.Critical: critical++; break;
-                case DriftSeverity.High: high++; break;
-                case DriftSeverity.Medium: medium++; break;
+                case Severity.Critical: critical++; break;
+                case Severity.High: high++; break;
+                case Severity.Medium: medium++; break;
                 default: low++; break;
             }
         }

@@ -2,6 +2,7 @@ using DriftFabric.Abstractions;
 using DriftFabric.Grains.Events;
 using DriftFabric.Testing;
 using StackExchange.Redis;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Tests.Events;
 
@@ -40,7 +41,7 @@ public sealed class EventLogTests(RedisFixture redis) : IClassFixture<RedisFixtu
 
     private static DriftTransition Transition(string path, DriftEventType type = DriftEventType.Opened) => new(
         type,
-        new DriftRecord("apps/Deployment/ns/web", path, "Modified", DriftSeverity.High, "2", "5", "kubectl-edit", null, DateTimeOffset.UnixEpoch, "web.yaml:3"),
+        new DriftRecord("apps/Deployment/ns/web", path, DriftKind.Modified, Severity.High, "2", "5", "kubectl-edit", null, DateTimeOffset.UnixEpoch, "web.yaml:3"),
         DateTimeOffset.UnixEpoch.AddSeconds(1));
 
     [Theory, MemberData(nameof(Logs))]

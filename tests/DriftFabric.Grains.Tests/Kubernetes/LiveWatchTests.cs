@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
 using DriftFabric.Testing;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Tests.Kubernetes;
 
@@ -70,8 +71,8 @@ public sealed class LiveWatchTests(FabricFixture fabric) : IAsyncLifetime
         _server.Delete("v1", "ConfigMap", "shop", "debug-flags");
         var resolved = new[] { await events.ReadOneAsync(), await events.ReadOneAsync() };
 
-        Assert.Equal(("core/ConfigMap/shop/web-config", "Missing", DriftEventType.Opened), (missing.Drift.Resource, missing.Drift.Kind, missing.Type));
-        Assert.Equal(("core/ConfigMap/shop/debug-flags", "Unmanaged", "kubectl-create"), (unmanaged.Drift.Resource, unmanaged.Drift.Kind, unmanaged.Drift.Manager));
+        Assert.Equal(("core/ConfigMap/shop/web-config", DriftKind.Missing, DriftEventType.Opened), (missing.Drift.Resource, missing.Drift.Kind, missing.Type));
+        Assert.Equal(("core/ConfigMap/shop/debug-flags", DriftKind.Unmanaged, "kubectl-create"), (unmanaged.Drift.Resource, unmanaged.Drift.Kind, unmanaged.Drift.Manager));
         Assert.All(resolved, e => Assert.Equal(DriftEventType.Resolved, e.Type));
     }
 
@@ -89,7 +90,7 @@ public sealed class LiveWatchTests(FabricFixture fabric) : IAsyncLifetime
         await cluster.Reload();
         var resolved = await events.ReadOneAsync();
 
-        Assert.Equal(("apps/Deployment/shop/api", "Unmanaged", DriftEventType.Opened), (unmanaged.Drift.Resource, unmanaged.Drift.Kind, unmanaged.Type));
+        Assert.Equal(("apps/Deployment/shop/api", DriftKind.Unmanaged, DriftEventType.Opened), (unmanaged.Drift.Resource, unmanaged.Drift.Kind, unmanaged.Type));
         Assert.Equal((unmanaged.Service, unmanaged.Drift.Resource, DriftEventType.Resolved), (resolved.Service, resolved.Drift.Resource, resolved.Type));
         var api = fabric.Client.GetGrain<IServiceGrain>("watch-new-service/prod/shop/api");
         await Eventually.HoldsAsync(async () => (await api.GetSummary()).Resources == 1, async () => $"shop/api holds {await api.GetSummary()}", TimeSpan.FromSeconds(30));

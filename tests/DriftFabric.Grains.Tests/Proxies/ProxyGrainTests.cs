@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using DriftFabric.Abstractions;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Tests.Proxies;
 
@@ -129,7 +130,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         var opened = await ReadUntilAsync(events, 5, e => e.Type == DriftEventType.Opened);
         Assert.Equal(
             ["Added", "Added", "Missing", "Missing", "Modified"],
-            opened.Select(e => e.Drift.Kind).Order(StringComparer.Ordinal));
+            opened.Select(e => e.Drift.Kind.ToString()).Order(StringComparer.Ordinal));
         Assert.Contains(opened, e => e.Drift.Path == "/clusters/inbound-vip|9999|http|ratings.default.svc.cluster.local");
 
         Volatile.Write(ref served, expected);
@@ -279,7 +280,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         // The saved dump is replaced by a drifted one: read from the file like an admin endpoint.
         fleet.Files.Write("proxies/config_dump.json", ProxyFleet.EnvoyDump("sidecar-actual-drifted.json"));
         var drifted = await Eventually.ReachAsync(() => fleet.Proxy("sidecar").GetStatus(), s => s.Drifts > 0);
-        Assert.Equal((ProxyState.Ok, 5, DriftSeverity.High), (drifted.State, drifted.Drifts, drifted.Worst));
+        Assert.Equal((ProxyState.Ok, 5, Severity.High), (drifted.State, drifted.Drifts, drifted.Worst));
         Assert.Equal(5, (await Eventually.ReachAsync(() => fleet.Service("web").GetSummary(), s => s.Drifts == 5)).Drifts);
     }
 

@@ -1,5 +1,6 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
+using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Tests.Remediation;
 
@@ -151,7 +152,7 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         var web = fabric.Client.GetGrain<IServiceGrain>(service.Key);
         const string Flags = "core/ConfigMap/shop/debug-flags", Token = "core/Secret/shop/debug-token";
         await Eventually.HoldsAsync(
-            async () => (await web.GetDrifts()).Where(d => d.Kind == "Unmanaged").Select(d => d.Resource).Order(StringComparer.Ordinal).SequenceEqual([Flags, Token]),
+            async () => (await web.GetDrifts()).Where(d => d.Kind == DriftKind.Unmanaged).Select(d => d.Resource).Order(StringComparer.Ordinal).SequenceEqual([Flags, Token]),
             async () => $"the unmanaged objects were never seen: {string.Join(", ", (await web.GetDrifts()).Select(d => $"{d.Resource} {d.Kind}"))}");
 
         var report = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test") { DeleteUnmanaged = true });
