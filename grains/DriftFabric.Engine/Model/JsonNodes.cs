@@ -11,35 +11,7 @@ namespace DriftFabric.Engine.Model;
 public static class JsonNodes
 {
     /// <summary>Builds the node tree of a JSON value (lines are unknown: 0).</summary>
-    public static Node ToNode(JsonElement element)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                var keys = new string[element.GetPropertyCount()];
-                var values = new Node[keys.Length];
-                var i = 0;
-                foreach (var property in element.EnumerateObject())
-                {
-                    keys[i] = KeyOf(property);
-                    values[i] = ToNode(property.Value);
-                    i++;
-                }
-
-                return new MapNode(keys, values, 0);
-            case JsonValueKind.Array:
-                var items = new Node[element.GetArrayLength()];
-                var j = 0;
-                foreach (var item in element.EnumerateArray())
-                {
-                    items[j++] = ToNode(item);
-                }
-
-                return new ListNode(items, 0);
-            default:
-                return ToScalar(element);
-        }
-    }
+    public static Node ToNode(JsonElement element) => NodeLines.ToNode(element, []);
 
     /// <summary>A member's name, as the thread's shared string for it when it has no escapes (keys repeat across objects).</summary>
     internal static string KeyOf(JsonProperty property)
