@@ -33,7 +33,9 @@ internal static partial class StateWrites
             }
 
             LogDuplicate(logger, grain.GrainId, grain.Address.SiloAddress?.ToString() ?? "this silo");
-            grain.Deactivate(new DeactivationReason(DeactivationReasonCode.DuplicateActivation, conflict, "another activation wrote the grain's state"), CancellationToken.None);
+            // No exception in the reason: Orleans would fail every call queued on this activation
+            // with it; without one they go on to the activation that holds the stored state.
+            grain.Deactivate(new DeactivationReason(DeactivationReasonCode.DuplicateActivation, "another activation wrote the grain's state"), CancellationToken.None);
             throw new DuplicateActivationException(grain.GrainId.ToString(), conflict);
         }
     }
