@@ -1,3 +1,4 @@
+using DriftFabric.Sources.Proxies;
 using DriftFabric.Abstractions;
 using DriftFabric.Client;
 using DriftFabric.Grains;
@@ -129,6 +130,12 @@ public static class DriftFabricHostingExtensions
         silo.Services.TryAddSingleton<FleetLoader>();
         silo.Services.TryAddSingleton<FabricHealth>();
         silo.Services.TryAddSingleton(_ => new WebhookSender());
+
+        // Proxies' admin APIs: one pooled handler (connections recycled every 2 minutes), a client
+        // made for each proxy activation; each call has its own deadline (the proxy's timeout).
+        silo.Services.AddHttpClient(ProxyAdmins.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), ConnectTimeout = TimeSpan.FromSeconds(5) });
+        silo.Services.TryAddTransient(sp => new ProxyAdmins(sp.GetRequiredService<IHttpClientFactory>().CreateClient(ProxyAdmins.HttpClientName)));
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<FabricMetrics>();
 

@@ -1,3 +1,4 @@
+using DriftFabric.Sources.Proxies;
 using DriftFabric.Cli.Reports;
 using DriftFabric.Engine;
 using DriftFabric.Engine.Manifests;
@@ -22,7 +23,7 @@ internal static class ProxyCheck
     {
         // The command line accepts only the kinds' names.
         var kind = ProxyKinds.TryParse(kindText, out var parsed) ? parsed : throw new ArgumentException($"'{kindText}' is not a proxy kind", nameof(kindText));
-        if (ProxyReader.IsHttp(live) && Uri.TryCreate(live, UriKind.Absolute, out var url) && url.UserInfo.Length > 0)
+        if (ProxyEndpoints.IsHttp(live) && Uri.TryCreate(live, UriKind.Absolute, out var url) && url.UserInfo.Length > 0)
         {
             // The endpoint is named in the report and its errors; credentials in it would be printed.
             return new CheckReport([], [new ManifestError("--live", 0, "an admin URL with credentials in it is refused: they would be shown in the report")], []);
@@ -31,8 +32,9 @@ internal static class ProxyCheck
         var resource = ProxyComparison.Resource(kind, Name(live));
         try
         {
-            var desired = ProxyReader.ReadFileAsync(desiredPath).GetAwaiter().GetResult();
-            var running = ProxyReader.ReadLiveAsync(kind, live, timeout).GetAwaiter().GetResult();
+            var desired = ProxyConfigFile.ReadAsync(desiredPath).GetAwaiter().GetResult();
+            using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = timeout }) { Timeout = Timeout.InfiniteTimeSpan };
+            var running = new ProxyAdmins(http).ReadLiveAsync(kind, live, timeout).GetAwaiter().GetResult();
             var drifts = ProxyComparison.Compare(kind, resource, desired, desiredPath, running, live, policy);
             return new CheckReport(drifts, [], [new CheckedResource(resource, new SourceLocation(desiredPath, 1))]);
         }
@@ -44,7 +46,7 @@ internal static class ProxyCheck
 
     /// <summary>The proxy's name in the report: the admin endpoint's host:port, else the socket's or file's name.</summary>
     private static string Name(string live) =>
-        ProxyReader.IsHttp(live) && Uri.TryCreate(live, UriKind.Absolute, out var uri) ? uri.Authority
+        ProxyEndpoints.IsHttp(live) && Uri.TryCreate(live, UriKind.Absolute, out var uri) ? uri.Authority
         : live.StartsWith("tcp://", StringComparison.Ordinal) ? live[6..].TrimEnd('/')
         : Path.GetFileNameWithoutExtension(live.StartsWith("unix:", StringComparison.Ordinal) ? live[5..] : live);
 }

@@ -459,7 +459,7 @@ public static class FleetSpecReader
             return null;
         }
 
-        if (ProxyReader.IsHttp(text))
+        if (ProxyEndpoints.IsHttp(text))
         {
             if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
             {
@@ -477,7 +477,7 @@ public static class FleetSpecReader
             return text;
         }
 
-        if (ProxyReader.IsSocket(text))
+        if (ProxyEndpoints.IsSocket(text))
         {
             if (kind != ProxyKind.Haproxy)
             {

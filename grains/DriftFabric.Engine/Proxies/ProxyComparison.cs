@@ -64,13 +64,13 @@ public static class ProxyComparison
     }
 
     /// <summary>
-    /// Bounds for a proxy's config: it is one object, as large as <see cref="ProxyReader.MaxBytes"/>
+    /// Bounds for a proxy's config: it is one object, as large as <see cref="ProxyEndpoints.MaxBytes"/>
     /// (a sidecar of a large mesh dumps tens of megabytes), unlike a Kubernetes object.
     /// </summary>
     private static readonly ParseLimits ConfigLimits = ParseLimits.Default with
     {
-        MaxObjectBytes = ProxyReader.MaxBytes,
-        MaxJsonFileBytes = ProxyReader.MaxBytes,
+        MaxObjectBytes = ProxyEndpoints.MaxBytes,
+        MaxJsonFileBytes = ProxyEndpoints.MaxBytes,
         MaxNodes = 4_000_000,
     };
 

@@ -2,6 +2,7 @@ using DriftFabric.Grains.Telemetry;
 using System.IO.Hashing;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Proxies;
+using DriftFabric.Sources.Proxies;
 using Microsoft.Extensions.Logging;
 using DriftFabric.Engine.Comparison;
 
@@ -46,6 +47,7 @@ public sealed partial class ProxyGrain(
     [PersistentState("proxy", StorageNames.Grains)] IPersistentState<ProxyGrainState> state,
     TimeProvider time,
     Fleet.PolicyCache policies,
+    ProxyAdmins admins,
     ILogger<ProxyGrain> logger) : Grain, IProxyGrain
 {
     private IGrainTimer? _poll;
@@ -129,7 +131,7 @@ public sealed partial class ProxyGrain(
             return Result("Skipped", "an Envoy sidecar takes its config from its control plane: push it again from there (e.g. restart the pod or istiod's push)");
         }
 
-        if (!ProxyReader.IsHttp(config.Admin) && !ProxyReader.IsSocket(config.Admin))
+        if (!ProxyEndpoints.IsHttp(config.Admin) && !ProxyEndpoints.IsSocket(config.Admin))
         {
             return Result("Skipped", $"the proxy is read from a file ({config.Admin}): there is nothing to write to");
         }
@@ -148,11 +150,11 @@ public sealed partial class ProxyGrain(
             byte[] running;
             if (kind == ProxyKind.Caddy)
             {
-                (running, etag) = await ProxyReader.ReadCaddyAsync(config.Admin, config.Timeout);
+                (running, etag) = await admins.Caddy.ReadAsync(config.Admin, config.Timeout);
             }
             else
             {
-                running = await ProxyReader.ReadLiveAsync(kind, config.Admin, config.Timeout);
+                running = await admins.ReadLiveAsync(kind, config.Admin, config.Timeout);
             }
 
             var found = Compare(config, desired, running);
@@ -175,12 +177,12 @@ public sealed partial class ProxyGrain(
                     return Result("WouldChange", $"would load the declared config ({config.DesiredPath}) through {config.Admin}", changes);
                 }
 
-                await ProxyWriter.LoadCaddyAsync(config.Admin, desired, etag, config.Timeout);
+                await admins.Caddy.LoadAsync(config.Admin, desired, etag, config.Timeout);
                 _judged = null;
                 return Result("Reverted", $"loaded the declared config ({config.DesiredPath}) through {config.Admin}{(etag is null ? string.Empty : ", on the condition that it ran the config judged")}", changes);
             }
 
-            var (commands, unfixable) = ProxyWriter.HaproxyCommands(found);
+            var (commands, unfixable) = HaproxyRemedy.Commands(found);
             var left = unfixable.Count == 0 ? string.Empty
                 : $"; {unfixable.Count} server{(unfixable.Count == 1 ? " or backend is" : "s or backends are")} missing or added, which the runtime API cannot change (reload HAProxy with its config)";
             var fixable = changes.Where(c => !unfixable.Exists(u => u.Path == c.Path)).ToList();
@@ -194,7 +196,7 @@ public sealed partial class ProxyGrain(
                 return Result("WouldChange", $"would send {string.Join("; ", commands)}{left}", fixable);
             }
 
-            await ProxyWriter.RunHaproxyAsync(config.Admin, commands, config.Timeout);
+            await HaproxyRuntimeApi.RunAsync(config.Admin, commands, config.Timeout);
             _judged = null;
             return Result("Reverted", $"sent {string.Join("; ", commands)}{left}", fixable);
         }
@@ -259,7 +261,7 @@ public sealed partial class ProxyGrain(
         var (next, error) = (ProxyState.Ok, (string?)null);
         try
         {
-            Judge(config, await ReadDesiredAsync(config), await ProxyReader.ReadLiveAsync(KindOf(config), config.Admin, config.Timeout), now);
+            Judge(config, await ReadDesiredAsync(config), await admins.ReadLiveAsync(KindOf(config), config.Admin, config.Timeout), now);
         }
         catch (ProxyReadException e)
         {
@@ -342,7 +344,7 @@ public sealed partial class ProxyGrain(
 
         try
         {
-            _desired = await ProxyReader.ReadFileAsync(config.DesiredPath);
+            _desired = await ProxyConfigFile.ReadAsync(config.DesiredPath);
             _desiredFingerprint = fingerprint;
             return _desired;
         }
