@@ -145,7 +145,8 @@ public static class DriftFabricHostingExtensions
         silo.Services.TryAddSingleton<InstallationDigest>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<InstallationDigest>());
         silo.Services.TryAddSingleton(sp => sp.GetRequiredService<InstallationDigest>().Digest);
-        silo.Services.TryAddSingleton<PolicyCache>();
+        silo.Services.TryAddSingleton(sp => new PolicyCache(sp.GetRequiredService<DriftFabric.Engine.Comparison.SecretDigest>()));
+        silo.Services.TryAddSingleton(_ => ClusterLoadGate.ForThisMachine());
 
         // Traces follow a change from a cluster through its services to the tenant's log.
         silo.AddActivityPropagation();

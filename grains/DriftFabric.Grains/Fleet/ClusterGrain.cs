@@ -66,6 +66,7 @@ public sealed partial class ClusterGrain(
     FabricMetrics metrics,
     FabricHealth health,
     Engine.Comparison.SecretDigest digest,
+    ClusterLoadGate loadGate,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain, IRemindable
 {
     // Written through when storage answers, kept here (and written at the next reload) when not.
@@ -251,26 +252,8 @@ public sealed partial class ClusterGrain(
         return ReloadAsync(config, ClusterSources.Fingerprint(config));
     }
 
-    /// <summary>
-    /// How many clusters of one silo read and route their sources at once. A full read holds the
-    /// cluster's parsed sources until its services have them; a thousand clusters loading at
-    /// once would hold them all, so the silo's peak memory would be many times its steady state.
-    /// </summary>
-    private static readonly SemaphoreSlim LoadGate = new(Math.Max(2, Environment.ProcessorCount));
-
-    /// <param name="fingerprint">The sources' fingerprint, taken before they are read.</param>
-    private async Task<ClusterSummary> ReloadAsync(ClusterConfig config, string fingerprint)
-    {
-        await LoadGate.WaitAsync();
-        try
-        {
-            return await ReloadGatedAsync(config, fingerprint);
-        }
-        finally
-        {
-            LoadGate.Release();
-        }
-    }
+    /// <param name="fingerprint">The sources' fingerprint, taken before they are read (one load at a time per place in the silo's <see cref="ClusterLoadGate"/>).</param>
+    private Task<ClusterSummary> ReloadAsync(ClusterConfig config, string fingerprint) => loadGate.RunAsync(() => ReloadGatedAsync(config, fingerprint));
 
     private async Task<ClusterSummary> ReloadGatedAsync(ClusterConfig config, string fingerprint)
     {
