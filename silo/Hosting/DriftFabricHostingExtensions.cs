@@ -129,7 +129,9 @@ public static class DriftFabricHostingExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<FleetLoader>();
         silo.Services.TryAddSingleton<FabricHealth>();
-        silo.Services.TryAddSingleton(_ => new WebhookSender());
+        silo.Services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = WebhookSender.DeliveryTimeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        silo.Services.TryAddTransient(sp => new WebhookSender(sp.GetRequiredService<IHttpClientFactory>().CreateClient(WebhookSender.HttpClientName)));
 
         // Proxies' admin APIs: one pooled handler (connections recycled every 2 minutes), a client
         // made for each proxy activation; each call has its own deadline (the proxy's timeout).

@@ -37,6 +37,23 @@ public sealed class ClusterSourcesTests
         Assert.Equal(["cut/prod/shop/web"], load.Services);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("  \n")]
+    public void An_empty_snapshot_is_a_snapshot_being_written_not_a_cluster_with_nothing_in_it(string text)
+    {
+        // `kubectl get -o json > live.json` empties the file before it writes: a poll in between
+        // must not see every declared object missing.
+        using var fleet = TempFleet.Single("empty", "prod");
+        fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        fleet.Write("live.json", text);
+
+        var load = ClusterSources.Load(Config(fleet, "empty"), Digest);
+
+        Assert.False(load.LiveUsable);
+        Assert.Contains(load.Errors, e => e.Contains("live.json", StringComparison.Ordinal) && e.Contains("empty", StringComparison.Ordinal));
+    }
+
     private static ClusterConfig Config(TempFleet fleet, string tenant) =>
         new(tenant, "prod", Path.Combine(fleet.Root, "desired"), Path.Combine(fleet.Root, "live.json"), "default", ["app.kubernetes.io/name"], PolicySource.Default, TimeSpan.FromMinutes(1));
 }

@@ -267,9 +267,11 @@ public sealed partial class ClusterGrain(
             await SyncLive(config, kube, load, router);
         }
 
-        if (_tables.Services.Count == 0 && state.State.Services.Count > 0 && !(load.DesiredUsable && (load.LiveUsable || load.LiveUnchanged)))
+        var readable = load.DesiredUsable && (load.LiveUsable || load.LiveUnchanged);
+        if (state.State.Services.Count > _tables.Services.Count && !readable)
         {
-            // A new activation that cannot read its sources: the services still hold what they judged.
+            // An activation that cannot read its sources: the services still hold what they judged
+            // (asked again at every poll for those that could not answer yet, e.g. just after their silo died).
             await RecoverRollUp();
         }
 
@@ -285,7 +287,9 @@ public sealed partial class ClusterGrain(
 
         var sent = await Route(config, load);
         var status = StatusAfter(load);
-        var servicesChanged = KnowServices();
+        // Only sources that could be read say which services the cluster has: a roll-up recovered
+        // in part (a service that could not answer yet) never shrinks the stored list.
+        var servicesChanged = readable && KnowServices();
         var dirty = sent > 0 || servicesChanged || fingerprint != state.State.Fingerprint || status != state.State.Status || _kept.Unsaved;
         state.State.Fingerprint = fingerprint;
         state.State.Status = status;
@@ -316,12 +320,12 @@ public sealed partial class ClusterGrain(
 
     /// <summary>
     /// Rebuilds the roll-up from the services this cluster knew (their stored state outlives any
-    /// silo), for an activation whose sources cannot be read now. A service that cannot answer
-    /// is left out until the sources can be read again.
+    /// silo), for an activation whose sources cannot be read now. A service that cannot answer yet
+    /// is asked again at the next poll.
     /// </summary>
     private async Task RecoverRollUp()
     {
-        var summaries = await Task.WhenAll(state.State.Services.Select(async service =>
+        var summaries = await Task.WhenAll(state.State.Services.Where(s => !_tables.Services.ContainsKey(s)).Select(async service =>
         {
             try
             {

@@ -12,22 +12,22 @@ namespace DriftFabric.Grains.Notifications;
 /// <summary>
 /// Posts drift events to webhooks: the body as JSON (the event, and a line of text) or as a
 /// Slack-compatible message, signed with HMAC-SHA256 over the body in
-/// <c>X-DriftFabric-Signature: sha256=&lt;hex&gt;</c>. One instance per silo, sharing its connections.
+/// <c>X-DriftFabric-Signature: sha256=&lt;hex&gt;</c>. The silo makes its <see cref="HttpClient"/>
+/// with <c>IHttpClientFactory</c> (<see cref="HttpClientName"/>: a 10 s timeout per delivery).
 /// </summary>
-public sealed class WebhookSender(HttpMessageHandler? handler = null) : IDisposable
+public sealed class WebhookSender(HttpClient http)
 {
+    /// <summary>The name of the silo's <c>IHttpClientFactory</c> client for webhook deliveries.</summary>
+    public const string HttpClientName = "webhooks";
+
+    /// <summary>How long a receiver has to answer one delivery.</summary>
+    public static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(10);
+
     public const string SignatureHeader = "X-DriftFabric-Signature";
     public const string EventHeader = "X-DriftFabric-Event";
     public const string DeliveryHeader = "X-DriftFabric-Delivery";
 
     private static readonly JsonSerializerOptions Json = FabricJson.Create();
-
-    private readonly HttpClient _http = new(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-    {
-        Timeout = TimeSpan.FromSeconds(10),
-    };
-
-    public void Dispose() => _http.Dispose();
 
     /// <summary>The body a webhook of <paramref name="format"/> receives for one event.</summary>
     public static byte[] Body(DriftEvent e, string format, bool skippedReview) => format == "slack"
@@ -47,7 +47,7 @@ public sealed class WebhookSender(HttpMessageHandler? handler = null) : IDisposa
         request.Headers.Add(DeliveryHeader, $"{e.Tenant}-{e.Sequence.ToString(CultureInfo.InvariantCulture)}");
         try
         {
-            using var response = await _http.SendAsync(request, cancellationToken);
+            using var response = await http.SendAsync(request, cancellationToken);
             return response.IsSuccessStatusCode ? null : $"{url.Authority} answered {(int)response.StatusCode} {response.ReasonPhrase}";
         }
         catch (HttpRequestException ex)
@@ -57,7 +57,7 @@ public sealed class WebhookSender(HttpMessageHandler? handler = null) : IDisposa
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return $"{url.Authority} did not answer within {_http.Timeout.TotalSeconds:0} s";
+            return $"{url.Authority} did not answer within {http.Timeout.TotalSeconds:0} s";
         }
     }
 
