@@ -51,7 +51,7 @@ public sealed class FleetLoader(IGrainFactory grains)
                     Kube = cluster.Kube is { } kube ? new KubeEndpoint(kube.Kubeconfig, kube.Context, kube.InCluster, kube.Qps, kube.Burst) : null,
                 };
                 var grain = grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant.Name, cluster.Name));
-                configure.Add(ensure ? grain.EnsureWatching(config) : grain.Configure(config));
+                configure.Add(GrainCalls.RetryTransientAsync(() => ensure ? grain.EnsureWatching(config) : grain.Configure(config), cancellationToken));
             }
         }
 
@@ -63,15 +63,15 @@ public sealed class FleetLoader(IGrainFactory grains)
         foreach (var tenant in spec.Tenants)
         {
             var grain = grains.GetGrain<ITenantGrain>(tenant.Name);
-            await grain.RetainClusters([.. tenant.Clusters.Select(c => c.Name)]);
-            await grain.SetRetention(tenant.Events.MaxLength, tenant.Events.MaxAge);
-            tenants.Add(await grain.GetSummary());
+            await GrainCalls.RetryTransientAsync(() => grain.RetainClusters([.. tenant.Clusters.Select(c => c.Name)]), cancellationToken);
+            await GrainCalls.RetryTransientAsync(() => grain.SetRetention(tenant.Events.MaxLength, tenant.Events.MaxAge), cancellationToken);
+            tenants.Add(await GrainCalls.RetryTransientAsync(grain.GetSummary, cancellationToken));
         }
 
         // A spec that does not read declares nothing: the tenants known so far stay listed.
         if (spec.Tenants.Count > 0 || spec.Errors.Count == 0)
         {
-            await grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).SetTenants([.. spec.Tenants.Select(t => t.Name)]);
+            await GrainCalls.RetryTransientAsync(() => grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).SetTenants([.. spec.Tenants.Select(t => t.Name)]), cancellationToken);
         }
 
         return new FleetLoadResult(path, [.. spec.Errors, .. proxyErrors.Select(e => new ManifestError(path, 0, e))], tenants);
@@ -92,9 +92,9 @@ public sealed class FleetLoader(IGrainFactory grains)
                 tenant.Name, cluster.Name, proxy.Name, proxy.Kind.ToText(), proxy.Admin, proxy.DesiredPath, proxy.PollInterval, proxy.Timeout,
                 [.. proxy.Services.Select(s => new ServiceId(tenant.Name, cluster.Name, s.Namespace, s.Name))]) { Policy = policy })))
             .ToList();
-        await Task.WhenAll(configs.Select(c => ensure ? grains.GetGrain<IProxyGrain>(c.Key).Ensure(c) : grains.GetGrain<IProxyGrain>(c.Key).Configure(c)));
+        await Task.WhenAll(configs.Select(c => GrainCalls.RetryTransientAsync(() => ensure ? grains.GetGrain<IProxyGrain>(c.Key).Ensure(c) : grains.GetGrain<IProxyGrain>(c.Key).Configure(c))));
         var fleet = grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey);
-        var retired = await fleet.ReplaceProxies([.. configs.Select(c => c.Key)]);
+        var retired = await GrainCalls.RetryTransientAsync(() => fleet.ReplaceProxies([.. configs.Select(c => c.Key)]));
         var failed = (await Task.WhenAll(retired.Select(async key =>
         {
             try
@@ -110,7 +110,7 @@ public sealed class FleetLoader(IGrainFactory grains)
         if (failed.Count > 0)
         {
             // Kept on the list, so that the next load retires them again.
-            await fleet.ReplaceProxies([.. configs.Select(c => c.Key), .. failed.Select(f => f.Key)]);
+            await GrainCalls.RetryTransientAsync(() => fleet.ReplaceProxies([.. configs.Select(c => c.Key), .. failed.Select(f => f.Key)]));
         }
 
         return [.. failed.Select(f => $"proxy {f.Key} is no longer declared but could not withdraw its drifts: {f.Error}")];
@@ -129,8 +129,8 @@ public sealed class FleetLoader(IGrainFactory grains)
                 tenant, hook.Name, hook.Url.ToString(), hook.Format, hook.SecretEnv, (Severity)(int)hook.MinSeverity,
                 [.. hook.Kinds], [.. hook.Events.Select(e => Enum.Parse<DriftEventType>(e, ignoreCase: true))], hook.SkippedReview, policy)))
             .ToList();
-        await Task.WhenAll(configs.Select(c => grains.GetGrain<IWebhookGrain>(c.Key).Ensure(c)));
-        var retired = await grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).ReplaceWebhooks([.. configs.Select(c => c.Key)]);
-        await Task.WhenAll(retired.Select(key => grains.GetGrain<IWebhookGrain>(key).Retire()));
+        await Task.WhenAll(configs.Select(c => GrainCalls.RetryTransientAsync(() => grains.GetGrain<IWebhookGrain>(c.Key).Ensure(c))));
+        var retired = await GrainCalls.RetryTransientAsync(() => grains.GetGrain<IFleetGrain>(FabricDefaults.FleetKey).ReplaceWebhooks([.. configs.Select(c => c.Key)]));
+        await Task.WhenAll(retired.Select(key => GrainCalls.RetryTransientAsync(() => grains.GetGrain<IWebhookGrain>(key).Retire())));
     }
 }
