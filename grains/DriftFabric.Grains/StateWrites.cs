@@ -40,6 +40,7 @@ internal static partial class StateWrites
         }
     }
 
-    [LoggerMessage(EventId = LogEvents.DuplicateActivation, Level = LogLevel.Error, Message = "{Grain} on {Silo} found its state written by another activation of it: it stands down (deactivates) without overwriting it")]
+    // A warning: the fabric resolves it (the call is asked again and reaches the activation that stays).
+    [LoggerMessage(EventId = LogEvents.DuplicateActivation, Level = LogLevel.Warning, Message = "{Grain} on {Silo} found its state written by another activation of it: it stands down (deactivates) without overwriting it")]
     private static partial void LogDuplicate(ILogger logger, GrainId grain, string silo);
 }

@@ -21,6 +21,9 @@ public static class ExpectedCancellations
     /// <summary>Orleans' "exception while retrying the Nth time reading from queue" (and "giving up reading").</summary>
     internal const int PullingAgentReadFailed = 103312;
 
+    /// <summary>Orleans' grain storage failing a write; a version conflict is handled (and logged) by the grain that made it.</summary>
+    internal const int StorageWriteFailed = 102203;
+
     /// <summary>The single-line console logger, without the expected cancellations.</summary>
     public static ILoggingBuilder AddConsoleWithoutExpectedCancellations(this ILoggingBuilder logging, Action<SimpleConsoleFormatterOptions> configure)
     {
@@ -39,6 +42,16 @@ public static class ExpectedCancellations
         && category.StartsWith("Orleans.", StringComparison.Ordinal);
 
     /// <summary>The console provider, under the console's alias so that <c>Logging:Console</c> settings still apply to it.</summary>
+    /// <summary>
+    /// A write that found another version of the grain's state: the grain writes again (storage
+    /// lost the record) or stands down for a duplicate activation, and says which in its own line
+    /// (as silos start together, Orleans can activate one grain twice for a moment).
+    /// </summary>
+    internal static bool IsHandledConflict<TState>(string category, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        eventId.Id == StorageWriteFailed
+        && category.StartsWith("Orleans.", StringComparison.Ordinal)
+        && (exception is Orleans.Storage.InconsistentStateException || formatter(state, exception).Contains("InconsistentStateException", StringComparison.Ordinal));
+
     [ProviderAlias("Console")]
     internal sealed class ExpectedCancellationFilter(ILoggerProvider inner) : ILoggerProvider, ISupportExternalScope
     {
@@ -67,7 +80,7 @@ public static class ExpectedCancellations
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (!IsExpected(category, eventId, exception))
+            if (!IsExpected(category, eventId, exception) && !IsHandledConflict(category, eventId, state, exception, formatter))
             {
                 inner.Log(logLevel, eventId, state, exception, formatter);
             }
