@@ -18,6 +18,9 @@ public sealed class ManifestSet : IDisposable
 
     public List<ManifestError> Errors { get; } = [];
 
+    /// <summary>Files read that held nothing but white space (for a live snapshot: one being written).</summary>
+    public List<string> EmptyFiles { get; } = [];
+
     internal void Own(List<System.Text.Json.JsonDocument> documents) => (_documents ??= []).AddRange(documents);
 
     /// <summary>A pooled buffer the documents read from; it goes back to the pool with them.</summary>
@@ -103,6 +106,11 @@ public static class ManifestLoader
         {
             set.Errors.Add(new ManifestError(file, 0, "cannot read: " + e.Message));
             return;
+        }
+
+        if (bytes.AsSpan(0, length).Trim(" \t\r\n"u8).IsEmpty)
+        {
+            set.EmptyFiles.Add(file);
         }
 
         if (Load(file, bytes.AsMemory(0, length), set, limits) is BufferUse.Kept)

@@ -86,17 +86,30 @@ public static class NodeLines
         }
     }
 
-    /// <summary>The lines <see cref="Of"/> listed, one per node in the order of the JSON.</summary>
-    public static int[] Decode(ReadOnlySpan<byte> lines)
+    /// <summary>
+    /// The line of the next node of a list <see cref="Of"/> wrote, read at <paramref name="position"/>
+    /// after the node whose line was <paramref name="line"/> (both advanced); 0 past its end.
+    /// </summary>
+    public static int Next(ReadOnlySpan<byte> lines, ref int position, ref int line)
     {
-        var result = new List<int>(lines.Length);
-        var cursor = new Cursor(lines);
-        while (!cursor.AtEnd)
+        if (position >= lines.Length)
         {
-            result.Add(cursor.Next());
+            return 0;
         }
 
-        return [.. result];
+        uint value = 0;
+        var shift = 0;
+        byte b;
+        do
+        {
+            b = lines[position++];
+            value |= (uint)(b & 0x7F) << shift;
+            shift += 7;
+        }
+        while ((b & 0x80) != 0 && position < lines.Length && shift < 35);
+
+        line += (int)(value >> 1) ^ -(int)(value & 1);
+        return Math.Max(line, 0);
     }
 
     private static void Write(ArrayBufferWriter<byte> buffer, int delta)
@@ -120,28 +133,6 @@ public static class NodeLines
         private int _position;
         private int _line;
 
-        public readonly bool AtEnd => _position >= _bytes.Length;
-
-        public int Next()
-        {
-            if (_position >= _bytes.Length)
-            {
-                return 0;
-            }
-
-            uint value = 0;
-            var shift = 0;
-            byte b;
-            do
-            {
-                b = _bytes[_position++];
-                value |= (uint)(b & 0x7F) << shift;
-                shift += 7;
-            }
-            while ((b & 0x80) != 0 && _position < _bytes.Length && shift < 35);
-
-            _line += (int)(value >> 1) ^ -(int)(value & 1);
-            return Math.Max(_line, 0);
-        }
+        public int Next() => NodeLines.Next(_bytes, ref _position, ref _line);
     }
 }

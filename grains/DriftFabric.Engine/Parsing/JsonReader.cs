@@ -166,12 +166,13 @@ public static class JsonReader
     private sealed class LineIndex
     {
         private readonly int[] _lineStarts;
-        private readonly int[]? _nodeLines;
-        private int _nextNode;
+        private readonly byte[]? _nodeLines;
+        private int _nodePosition;
+        private int _nodeLine;
 
         public LineIndex(ReadOnlySpan<byte> utf8, byte[]? nodeLines)
         {
-            _nodeLines = nodeLines is null ? null : NodeLines.Decode(nodeLines);
+            _nodeLines = nodeLines;
             var starts = new List<int> { 0 };
             var offset = 0;
             while (true)
@@ -191,7 +192,7 @@ public static class JsonReader
 
         /// <summary>The line of the node that starts at <paramref name="offset"/> (nodes are asked for in the order they are read).</summary>
         public int NodeLine(long offset) =>
-            _nodeLines is null ? LineOf(offset) : _nextNode < _nodeLines.Length ? _nodeLines[_nextNode++] : 0;
+            _nodeLines is null ? LineOf(offset) : NodeLines.Next(_nodeLines, ref _nodePosition, ref _nodeLine);
 
         public int LineOf(long offset)
         {

@@ -101,7 +101,7 @@ public static class ClusterSources
         using var live = config.Kube is null ? ManifestLoader.LoadPath(config.LivePath) : new ManifestSet();
         load.Errors.AddRange(live.Errors.Select(e => "live " + e));
         load.LiveUsable = config.Kube is null && live.Errors.Count == 0;
-        if (config.Kube is null && EmptySnapshot(config.LivePath) is { } empty)
+        if (live.EmptyFiles is [var empty, ..])
         {
             // kubectl's output is never empty: an empty file is one being written (a shell's `>`
             // empties it first). Read as a cluster with nothing in it, every declared object would be missing.
@@ -242,33 +242,6 @@ public static class ClusterSources
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..32];
-    }
-
-    /// <summary>A live snapshot file (or one of a directory's) that holds nothing but white space, if any.</summary>
-    private static string? EmptySnapshot(string path)
-    {
-        IEnumerable<string> files = File.Exists(path) ? [path]
-            : Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(f =>
-                (f.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
-                && !Path.GetRelativePath(path, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
-            : [];
-        foreach (var file in files)
-        {
-            try
-            {
-                var info = new FileInfo(file);
-                if (info.Length == 0 || (info.Length <= 4096 && string.IsNullOrWhiteSpace(File.ReadAllText(file))))
-                {
-                    return file;
-                }
-            }
-            catch (IOException)
-            {
-                // Gone or unreadable since it was loaded: the loader's errors say so.
-            }
-        }
-
-        return null;
     }
 
     public static void Add(Dictionary<string, List<ResourceDocument>> into, string service, ResourceKey key, Manifest manifest, SecretDigest digest)
