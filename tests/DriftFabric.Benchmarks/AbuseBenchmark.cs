@@ -49,12 +49,8 @@ public static class AbuseBenchmark
         await Task.Delay(settle);
         var before = Rss(silo.Id);
         Console.Error.WriteLine($"rss {Mb(started)} MiB at start, {Mb(before)} MiB after one request of each kind and {settleSeconds} s; {Rollup(silo.Id)}");
-        if (Environment.GetEnvironmentVariable("DRIFTFABRIC_BENCH_SMAPS") is { Length: > 0 } smaps)
-        {
-            File.Copy($"/proc/{silo.Id}/smaps", smaps + ".before", overwrite: true);
-            Dump(silo.Id, smaps + ".before.dmp");
-        }
-        using var sampler = new RssSampler(silo.Id);
+        SaveMemoryMaps(silo.Id, "before");
+        using var sampler = new PeakSampler(() => Rss(silo.Id));
 
         var sse = Stopwatch.StartNew();
         var streamed = 0;
@@ -80,11 +76,7 @@ public static class AbuseBenchmark
         await Task.Delay(settle);
         var after = Rss(silo.Id);
         Console.Error.WriteLine($"after: {Rollup(silo.Id)}");
-        if (Environment.GetEnvironmentVariable("DRIFTFABRIC_BENCH_SMAPS") is { Length: > 0 } smapsAfter)
-        {
-            File.Copy($"/proc/{silo.Id}/smaps", smapsAfter + ".after", overwrite: true);
-            Dump(silo.Id, smapsAfter + ".after.dmp");
-        }
+        SaveMemoryMaps(silo.Id, "after");
         var ok = after <= before * 1.25 && !silo.HasExited;
         foreach (var line in silo.Output.Where(l => l.StartsWith("info:", StringComparison.Ordinal) || l.StartsWith("warn:", StringComparison.Ordinal) || l.StartsWith("fail:", StringComparison.Ordinal)).Take(50))
         {
@@ -279,38 +271,13 @@ public static class AbuseBenchmark
 
     private static long Mb(long bytes) => bytes / (1024 * 1024);
 
-    /// <summary>The highest resident set seen, sampled every 100 ms.</summary>
-    private sealed class RssSampler : IDisposable
+    /// <summary>With <c>DRIFTFABRIC_BENCH_SMAPS=PREFIX</c>: the silo's memory maps and a dump, as PREFIX.<paramref name="when"/> and PREFIX.<paramref name="when"/>.dmp.</summary>
+    private static void SaveMemoryMaps(int pid, string when)
     {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-        private long _peak;
-
-        public RssSampler(int pid)
+        if (Environment.GetEnvironmentVariable("DRIFTFABRIC_BENCH_SMAPS") is { Length: > 0 } prefix)
         {
-            _loop = Task.Run(async () =>
-            {
-                while (!_stop.IsCancellationRequested)
-                {
-                    _peak = Math.Max(_peak, Rss(pid));
-                    try
-                    {
-                        await Task.Delay(100, _stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                    }
-                }
-            });
+            File.Copy($"/proc/{pid}/smaps", $"{prefix}.{when}", overwrite: true);
+            Dump(pid, $"{prefix}.{when}.dmp");
         }
-
-        public long Stop()
-        {
-            _stop.Cancel();
-            _loop.Wait();
-            return _peak;
-        }
-
-        public void Dispose() => _stop.Dispose();
     }
 }

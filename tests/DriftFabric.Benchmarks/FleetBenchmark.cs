@@ -45,7 +45,7 @@ internal static class FleetBenchmark
             var loader = new FleetLoader(grains);
             var spec = Path.Combine(root.FullName, "driftfabric.yaml");
 
-            using var sampler = new HeapSampler();
+            using var sampler = new PeakSampler(() => GC.GetTotalMemory(forceFullCollection: false));
             var load = Stopwatch.StartNew();
             var loaded = await loader.LoadAsync(spec);
             load.Stop();
@@ -220,40 +220,5 @@ internal static class FleetBenchmark
             var top = _calls.OrderByDescending(kv => kv.Value).FirstOrDefault();
             return (top.Key.ToString(), top.Value);
         }
-    }
-
-    /// <summary>Samples the managed heap every 100 ms and keeps the highest reading.</summary>
-    private sealed class HeapSampler : IDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-        private long _peak;
-
-        public HeapSampler()
-        {
-            _loop = Task.Run(async () =>
-            {
-                while (!_stop.IsCancellationRequested)
-                {
-                    _peak = Math.Max(_peak, GC.GetTotalMemory(forceFullCollection: false));
-                    try
-                    {
-                        await Task.Delay(100, _stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                    }
-                }
-            });
-        }
-
-        public long Stop()
-        {
-            _stop.Cancel();
-            _loop.Wait();
-            return _peak;
-        }
-
-        public void Dispose() => _stop.Dispose();
     }
 }
