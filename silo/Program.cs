@@ -22,7 +22,7 @@ if (!SiloOptions.TryParse(args, out var options, out var error))
 // (DRIFTFABRIC__...) and appsettings files.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.Logging.ClearProviders();
-builder.Logging.AddConsoleWithoutExpectedCancellations(o => o.SingleLine = true);
+builder.Logging.AddConsoleWithoutHandledConflicts(o => o.SingleLine = true);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 // Orleans' own watchdog warns once at start-up about a check "not completed" for as long as the

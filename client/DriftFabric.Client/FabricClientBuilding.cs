@@ -44,12 +44,9 @@ public static class DriftFabricClientExtensions
         return services;
     }
 
-    /// <summary>What a client of the embedded fabric needs besides its clustering (drift event streams, call timeout).</summary>
-    public static IClientBuilder AddDriftFabricEmbeddedClient(this IClientBuilder client)
-    {
+    /// <summary>What a client of the embedded fabric needs besides its clustering (the call timeout).</summary>
+    public static IClientBuilder AddDriftFabricEmbeddedClient(this IClientBuilder client) =>
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = FabricDefaults.LoadTimeout);
-        return client.AddMemoryStreams(DriftStreams.ProviderName);
-    }
 
     /// <summary>A client of a Redis-backed fabric: finds the silos' gateways through Redis.</summary>
     /// <param name="redis">A StackExchange.Redis configuration string, e.g. <c>host:6379</c>.</param>
@@ -62,7 +59,7 @@ public static class DriftFabricClientExtensions
             o.ServiceId = FabricDefaults.FabricId;
         });
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = FabricDefaults.LoadTimeout);
-        return client.UseRedisClustering(o => o.ConfigurationOptions = options).AddMemoryStreams(DriftStreams.ProviderName);
+        return client.UseRedisClustering(o => o.ConfigurationOptions = options);
     }
 
     /// <summary>A Redis configuration that keeps retrying while Redis is down instead of failing start-up.</summary>

@@ -301,12 +301,3 @@ public interface IFleetGrain : IGrainWithStringKey
     [Alias("ReplaceProxies")]
     Task<IReadOnlyList<string>> ReplaceProxies(IReadOnlyList<string> proxies);
 }
-
-/// <summary>Where drift events are streamed: one stream per tenant.</summary>
-public static class DriftStreams
-{
-    public const string ProviderName = "driftfabric";
-    public const string Namespace = "drift-events";
-
-    public static StreamId For(string tenant) => StreamId.Create(Namespace, tenant);
-}

@@ -5,7 +5,4 @@ public static class StorageNames
 {
     /// <summary>Grain state of tenants, clusters and services.</summary>
     public const string Grains = "driftfabric";
-
-    /// <summary>Orleans' stream subscription store (the name Orleans expects).</summary>
-    public const string PubSub = "PubSubStore";
 }

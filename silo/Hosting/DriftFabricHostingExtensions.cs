@@ -20,15 +20,6 @@ namespace DriftFabric.Silo.Hosting;
 
 public static class DriftFabricHostingExtensions
 {
-    /// <summary>
-    /// How often the live event stream's pulling agents look for new events: Orleans' default.
-    /// The stream is a best-effort feed inside the fabric; consumers (the API's event streams,
-    /// the CLI, webhooks, the .NET client) follow the durable log, whose readers are woken by the
-    /// append itself. Polling every 5 ms (eight queues: 1,600 calls a second on an idle silo)
-    /// kept an idle silo's heap churning at the budgets a burst had raised (abuse benchmark).
-    /// </summary>
-    public static readonly TimeSpan EventPollPeriod = TimeSpan.FromMilliseconds(100);
-
     private static readonly TimeSpan LoadTimeout = FabricDefaults.LoadTimeout;
     private const string FabricId = FabricDefaults.FabricId;
 
@@ -58,15 +49,11 @@ public static class DriftFabricHostingExtensions
 
         // Grain state is written with Orleans' own serializer (the codecs its [GenerateSerializer]
         // types already have), not the default JSON one, which cannot read back positional records.
-        foreach (var name in new[] { StorageNames.Grains, StorageNames.PubSub })
-        {
-            silo.Services.AddOptions<MemoryGrainStorageOptions>(name)
-                .Configure<Orleans.Serialization.Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
-        }
+        silo.Services.AddOptions<MemoryGrainStorageOptions>(StorageNames.Grains)
+            .Configure<Orleans.Serialization.Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
 
         return silo
             .AddMemoryGrainStorage(StorageNames.Grains)
-            .AddMemoryGrainStorage(StorageNames.PubSub)
             .UseInMemoryReminderService();
     }
 
@@ -89,14 +76,11 @@ public static class DriftFabricHostingExtensions
         silo.Configure<ClusterOptions>(UseFabricIds);
         silo.Configure<ClusterMembershipOptions>(DetectDeadSilosQuickly);
 
-        foreach (var name in new[] { StorageNames.Grains, StorageNames.PubSub })
+        silo.AddRedisGrainStorage(StorageNames.Grains, builder => builder.Configure<Orleans.Serialization.Serializer>((o, serializer) =>
         {
-            silo.AddRedisGrainStorage(name, builder => builder.Configure<Orleans.Serialization.Serializer>((o, serializer) =>
-            {
-                o.ConfigurationOptions = options.Clone();
-                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-            }));
-        }
+            o.ConfigurationOptions = options.Clone();
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
 
         return silo
             .UseRedisClustering(o => o.ConfigurationOptions = options.Clone())
@@ -157,8 +141,6 @@ public static class DriftFabricHostingExtensions
         // Loading a large cluster (a full list of 100,000 objects, every service judged) is one
         // call that can take longer than Orleans' default 30 s.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = LoadTimeout);
-        silo.AddMemoryStreams(DriftStreams.ProviderName, streams => streams.ConfigurePullingAgent(agent => agent.Configure(o =>
-            o.GetQueueMsgsTimerPeriod = EventPollPeriod)));
     }
 }
 

@@ -9,7 +9,6 @@ using DriftFabric.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Orleans.Streams;
 
 namespace DriftFabric.Benchmarks;
 

@@ -22,19 +22,19 @@ public sealed class StartupLogTests
     }
 
     [Fact]
-    public void A_cancelled_stream_queue_read_is_not_an_error_but_the_same_event_with_another_exception_is()
+    public void A_storage_conflict_the_grain_handles_is_not_an_error_but_any_other_storage_failure_is()
     {
         var written = new List<(LogLevel Level, int Event)>();
-        using var provider = new ExpectedCancellations.ExpectedCancellationFilter(new ListProvider(written));
-        var receiver = provider.CreateLogger("Orleans.Providers.MemoryAdapterReceiver`1[[Orleans.Providers.DefaultMemoryMessageBodySerializer]].driftfabric.driftfabric-1");
-        var agent = provider.CreateLogger("Orleans.Streams.driftfabric");
+        using var provider = new HandledConflicts.ConflictFilter(new ListProvider(written));
+        var storage = provider.CreateLogger("Orleans.Storage.RedisGrainStorage");
+        var ours = provider.CreateLogger("DriftFabric.Grains.Services.ServiceGrain");
 
-        receiver.Log(LogLevel.Error, new EventId(ExpectedCancellations.MemoryQueueReadFailed), "read failed", new OperationCanceledException(), (s, _) => s);
-        agent.Log(LogLevel.Error, new EventId(ExpectedCancellations.PullingAgentReadFailed), "retrying", new TaskCanceledException(), (s, _) => s);
-        agent.Log(LogLevel.Error, new EventId(ExpectedCancellations.PullingAgentReadFailed), "retrying", new TimeoutException(), (s, _) => s);
-        agent.Log(LogLevel.Error, new EventId(1), "another event", new OperationCanceledException(), (s, _) => s);
+        storage.Log(LogLevel.Error, new EventId(HandledConflicts.StorageWriteFailed), "write failed", new Orleans.Storage.InconsistentStateException("etag"), (s, _) => s);
+        storage.Log(LogLevel.Error, new EventId(HandledConflicts.StorageWriteFailed), "write failed", new TimeoutException(), (s, _) => s);
+        ours.Log(LogLevel.Error, new EventId(HandledConflicts.StorageWriteFailed), "not Orleans", new Orleans.Storage.InconsistentStateException("etag"), (s, _) => s);
+        storage.Log(LogLevel.Error, new EventId(1), "another event", new Orleans.Storage.InconsistentStateException("etag"), (s, _) => s);
 
-        Assert.Equal([(LogLevel.Error, ExpectedCancellations.PullingAgentReadFailed), (LogLevel.Error, 1)], written);
+        Assert.Equal([(LogLevel.Error, HandledConflicts.StorageWriteFailed), (LogLevel.Error, HandledConflicts.StorageWriteFailed), (LogLevel.Error, 1)], written);
     }
 
     private sealed class ListProvider(List<(LogLevel, int)> written) : ILoggerProvider

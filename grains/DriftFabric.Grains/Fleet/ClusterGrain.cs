@@ -76,6 +76,11 @@ public sealed partial class ClusterGrain(
     private const string WatchdogReminder = "watchdog";
     private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMinutes(1);
     private MembershipVersion _membershipSeen = MembershipVersion.MinValue;
+    private int _deadSeen;
+    private IGrainTimer? _settled;
+
+    /// <summary>How long after a silo's death the services are sent their state again (<see cref="ResyncOnceSettled"/>).</summary>
+    internal static readonly TimeSpan SettleDelay = TimeSpan.FromSeconds(5);
     private bool _reminderRegistered;
 
     private readonly ClusterTables _tables = new();
@@ -208,7 +213,15 @@ public sealed partial class ClusterGrain(
 
         var first = _membershipSeen == MembershipVersion.MinValue;
         _membershipSeen = snapshot.Version;
-        if (first || !snapshot.Members.Values.Any(m => m.Status == SiloStatus.Dead))
+        var dead = snapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead);
+        var died = dead > _deadSeen;
+        _deadSeen = dead;
+        if (died)
+        {
+            ResyncOnceSettled();
+        }
+
+        if (first || dead == 0)
         {
             return;
         }
@@ -231,6 +244,30 @@ public sealed partial class ClusterGrain(
         {
             await ReportToTenant(config, Summary());
         }
+    }
+
+    /// <summary>
+    /// A silo died (for a new activation: the membership lists a dead silo). In that moment
+    /// Orleans' directory loses the entries the dead silo held, and a service can be activated a
+    /// second time beside a live one; the one that stays may hold state its twin changed since (a
+    /// drift whose resolution went to the twin), and would answer with it until its next change.
+    /// Once the fabric has settled, every service is sent its whole state again: a stale twin's
+    /// write meets the newer version in storage and stands down, and the update is sent again to
+    /// an activation that reads what is stored. A change lost in the failover is caught the same way.
+    /// </summary>
+    private void ResyncOnceSettled()
+    {
+        _settled?.Dispose();
+        _settled = this.RegisterGrainTimer(async cancellationToken =>
+        {
+            _settled?.Dispose();
+            _settled = null;
+            _tables.DesiredHashes.Clear();
+            _tables.LiveHashes.Clear();
+            _resync = true;
+            _retry = true;
+            await Poll(cancellationToken);
+        }, new GrainTimerCreationOptions { DueTime = SettleDelay, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
     }
 
     /// <summary>True when both configurations read the same sources and judge them the same way.</summary>

@@ -3,7 +3,6 @@ using DriftFabric.Grains.Events;
 using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
-using Orleans.Streams;
 
 namespace DriftFabric.Grains.Fleet;
 
@@ -23,8 +22,9 @@ public sealed class TenantState
 
 /// <summary>
 /// One tenant: appends its services' drift transitions to the tenant's event log (which numbers
-/// them), serves the log to resuming readers, publishes new events on the tenant's stream, and
-/// holds its clusters' roll-ups. It receives roll-ups and transitions, never resources.
+/// them), serves the log to every reader (a long poll wakes as soon as new events are in it:
+/// one delivery path for the API, the SSE feed, webhooks, the client and the tests), and holds
+/// its clusters' roll-ups. It receives roll-ups and transitions, never resources.
 /// Reentrant: a publish waits for its append, and roll-ups and queries must not queue behind a
 /// steady stream of publishes; its state changes between awaits only, and writes go one at a time.
 /// </summary>
@@ -47,20 +47,13 @@ public sealed partial class TenantGrain(
 
     private readonly List<(EventBatch Batch, TaskCompletionSource Done)> _pending = [];
     private Task _lastWrite = Task.CompletedTask;
-    private readonly Queue<DriftEvent> _streamBacklog = new();
-    private IGrainTimer? _streamRetry;
-    private static readonly TimeSpan StreamRetryPeriod = TimeSpan.FromMilliseconds(200);
     private TaskCompletionSource _appended = NewSignal();
-    private IAsyncStream<DriftEvent>? _stream;
     private Task? _flushing;
     private bool _flushRunning;
     private IGrainTimer? _persist;
     private bool _dirty;
 
     private string Tenant => this.GetPrimaryKeyString();
-
-    private IAsyncStream<DriftEvent> Stream =>
-        _stream ??= this.GetStreamProvider(DriftStreams.ProviderName).GetStream<DriftEvent>(DriftStreams.For(Tenant));
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -89,7 +82,7 @@ public sealed partial class TenantGrain(
             return;
         }
 
-        // The span lasts until the transitions are in the log; the stream publish that follows is its child.
+        // The span lasts until the transitions are in the log.
         using var activity = FabricTracing.Source.StartActivity("driftfabric.tenant.publish");
         activity?.SetTag("driftfabric.tenant", Tenant);
         activity?.SetTag("driftfabric.transitions", transitions.Count);
@@ -141,7 +134,6 @@ public sealed partial class TenantGrain(
                     var signal = _appended;
                     _appended = NewSignal();
                     signal.TrySetResult();
-                    await PublishLive(appended);
                 }
             }
         }
@@ -149,48 +141,6 @@ public sealed partial class TenantGrain(
         {
             _flushRunning = false;
         }
-    }
-
-    /// <summary>
-    /// The tenant's Orleans stream: a live feed for subscribers in the fabric (the log is the
-    /// record). Events leave the backlog only once the stream took them; when it refuses (its
-    /// queue is full, its silo just died) the rest is tried again shortly, in order.
-    /// </summary>
-    private async Task PublishLive(IReadOnlyList<DriftEvent> events)
-    {
-        using var activity = FabricTracing.Source.StartActivity("driftfabric.stream.publish");
-        activity?.SetTag("driftfabric.tenant", Tenant);
-        activity?.SetTag("driftfabric.events", events.Count);
-        foreach (var e in events)
-        {
-            _streamBacklog.Enqueue(e);
-        }
-
-        if (_streamRetry is not null)
-        {
-            return;
-        }
-
-        try
-        {
-            while (_streamBacklog.TryPeek(out var next))
-            {
-                await Stream.OnNextAsync(next);
-                _streamBacklog.Dequeue();
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogStreamFailed(logger, e, Tenant, _streamBacklog.Count);
-            _streamRetry = this.RegisterGrainTimer(RetryStreamAsync, new GrainTimerCreationOptions { DueTime = StreamRetryPeriod, Period = Timeout.InfiniteTimeSpan, Interleave = true });
-        }
-    }
-
-    private async Task RetryStreamAsync(CancellationToken cancellationToken)
-    {
-        _streamRetry?.Dispose();
-        _streamRetry = null;
-        await PublishLive([]);
     }
 
     public async Task<EventPage> ReadEvents(long afterSequence, int max, TimeSpan wait, CancellationToken cancellationToken = default)
@@ -333,9 +283,6 @@ public sealed partial class TenantGrain(
 
     [LoggerMessage(EventId = LogEvents.TenantAppendFailed, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not append {Batches} batches of events to its log; their services will send them again")]
     private static partial void LogAppendFailed(ILogger logger, Exception exception, string tenant, int batches);
-
-    [LoggerMessage(EventId = LogEvents.TenantStreamFailed, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not publish on its stream; {Count} logged events wait and are tried again")]
-    private static partial void LogStreamFailed(ILogger logger, Exception exception, string tenant, int count);
 
     [LoggerMessage(EventId = LogEvents.TenantLogUnavailable, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not read or trim its event log")]
     private static partial void LogLogUnavailable(ILogger logger, Exception exception, string tenant);

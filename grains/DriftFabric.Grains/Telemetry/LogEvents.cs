@@ -32,7 +32,7 @@ public static class LogEvents
     public const int ProxyPollFailed = 4003;
 
     public const int TenantAppendFailed = 5001;
-    public const int TenantStreamFailed = 5002;
+    // 5002 was the tenant's Orleans stream (removed: the log is the one delivery path).
     public const int TenantLogUnavailable = 5003;
     public const int TenantPersistFailed = 5004;
 

@@ -18,7 +18,17 @@ public sealed class LiveWatchTests(FabricFixture fabric) : IAsyncLifetime
         _server.BookmarkInterval = TimeSpan.FromMilliseconds(200);
     }
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        foreach (var events in _collectors)
+        {
+            await events.DisposeAsync();
+        }
+
+        await _server.DisposeAsync();
+    }
+
+    private readonly List<EventCollector> _collectors = [];
 
     private static string Desired => Objects.DesiredDeployment("web", "shop", 2, "web:1") + Objects.DesiredConfigMap("web-config", "shop", "web");
 
@@ -31,6 +41,7 @@ public sealed class LiveWatchTests(FabricFixture fabric) : IAsyncLifetime
         fleet.Write("desired/app.yaml", Desired);
         fleet.WatchLive(_server.KubeConfig());
         var events = await EventCollector.SubscribeAsync(fabric.Client, tenant);
+        _collectors.Add(events);
         var result = await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
         Assert.Empty(result.Errors);
         Assert.Equal(SourceState.Ok, result.Tenants[0].Clusters[0].Status.State);
