@@ -17,15 +17,16 @@ internal sealed class FleetConsole(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await WhenStarted(stoppingToken);
-        var api = $"http://{(options.ApiAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.ApiAddress}]" : options.ApiAddress)}:{options.ApiPort}";
+        var address = options.ApiIPAddress();
+        var api = $"http://{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address)}:{options.ApiPort}";
         Console.WriteLine(tokens.Generated is { } token ? $"api: {api} token: {token}" : $"api: {api} ({ConsoleText.Plural(tokens.Count, "token")} from configuration)");
         health.Changed += e => Console.WriteLine(e.Healthy ? $"health: {e.Component} ok" : $"health: {e.Component} unhealthy: {e.Problem}");
-        var result = await loader.LoadAsync(options.FleetPath, stoppingToken);
+        var result = await loader.LoadAsync(options.FleetPath(), stoppingToken);
         readiness.MarkLoaded();
 
         // The first load's transitions are the summary below; print only what happens after it.
         var printedUpTo = result.Tenants.ToDictionary(t => t.Tenant, t => t.LastSequence, StringComparer.Ordinal);
-        Console.WriteLine($"DriftFabric {(options.Redis is null ? "embedded silo" : "silo on Redis " + options.Redis.Split(',')[0])}: fleet {Relative(result.Path)} ({ConsoleText.Plural(result.Tenants.Count, "tenant")}, "
+        Console.WriteLine($"DriftFabric {(options.RedisOrNull() is not { } redis ? "embedded silo" : "silo on Redis " + redis.Split(',')[0])}: fleet {Relative(result.Path)} ({ConsoleText.Plural(result.Tenants.Count, "tenant")}, "
             + $"{ConsoleText.Plural(result.Tenants.Sum(t => t.Clusters.Count), "cluster")})");
         foreach (var error in result.Errors)
         {

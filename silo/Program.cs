@@ -7,20 +7,30 @@ using DriftFabric.Silo.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-if (!SiloOptions.TryParse(args, out var options, out var error))
+if (SiloOptions.CheckArguments(args) is { } wrong)
+{
+    Console.Error.WriteLine(wrong);
+    Console.Error.WriteLine(SiloOptions.Usage);
+    return 1;
+}
+
+// Settings (SiloOptions, section DriftFabric) come from appsettings files, the environment
+// (DRIFTFABRIC__...) and the command line, each overriding the one before; they are checked
+// before anything starts.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddCommandLine(args, SiloOptions.Switches.ToDictionary());
+if (SiloOptions.Read(builder.Configuration, out var error) is not { } options)
 {
     Console.Error.WriteLine(error);
     Console.Error.WriteLine(SiloOptions.Usage);
     return 1;
 }
 
-// The command line is the silo's own (SiloOptions); configuration comes from the environment
-// (DRIFTFABRIC__...) and appsettings files.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.Logging.ClearProviders();
 builder.Logging.AddConsoleWithoutHandledConflicts(o => o.SingleLine = true);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -50,9 +60,9 @@ catch (InvalidOperationException e)
 builder.Services.AddSingleton(options);
 builder.UseOrleans(silo =>
 {
-    if (options.Redis is { } redis)
+    if (options.RedisOrNull() is { } redis)
     {
-        if (options.Address is { } address)
+        if (options.AdvertisedAddress() is { } address)
         {
             silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort);
         }
@@ -69,15 +79,16 @@ builder.UseOrleans(silo =>
     }
 });
 builder.Services.AddHostedService<FleetConsole>();
-builder.Services.AddSingleton(new WatchdogOptions(options.FleetPath, TimeSpan.FromSeconds(5)));
+builder.Services.AddSingleton(new WatchdogOptions(options.FleetPath(), TimeSpan.FromSeconds(5)));
 builder.Services.AddHostedService<FleetWatchdog>();
 builder.Services.AddSingleton(HeapReclaimOptions.Default);
 builder.Services.AddHostedService<HeapReclaimer>();
 
 // The HTTP API: on loopback unless --api-address says otherwise.
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.ApiAddress, options.ApiPort));
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.ApiIPAddress(), options.ApiPort));
 builder.Services.AddSingleton(tokens);
 builder.Services.AddSingleton<FleetReadiness>();
+builder.Services.AddDriftFabricHealthChecks();
 builder.Services.AddSingleton<IDriftClient>(sp => new DriftClient(sp.GetRequiredService<IGrainFactory>()));
 builder.Services.AddAuthentication(ApiTokenHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null);
 builder.Services.AddAuthorization();
@@ -109,7 +120,7 @@ catch (Exception e) when (e is DriftFabric.Grains.Secrets.SecretDigestException
 catch (IOException e)
 {
     // Kestrel starts last: the silo is up, and stops cleanly before the process says why and exits.
-    Console.Error.WriteLine($"api: cannot listen on {options.ApiAddress}:{options.ApiPort}: {e.Message} (choose another with --api-port)");
+    Console.Error.WriteLine($"api: cannot listen on {options.ApiAddress}:{options.ApiPort}: {e.Message} (choose another with --api-port or DRIFTFABRIC__APIPORT)");
     await app.StopAsync();
     return 1;
 }

@@ -1,28 +1,69 @@
-using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace DriftFabric.Silo;
 
-/// <summary>Command-line options of the silo.</summary>
-public sealed record SiloOptions(string FleetPath, int SiloPort, int GatewayPort)
+/// <summary>
+/// The silo's settings, section <c>DriftFabric</c>: from appsettings files, the environment
+/// (<c>DRIFTFABRIC__FLEET</c>, <c>DRIFTFABRIC__REDIS</c>, <c>DRIFTFABRIC__APIPORT</c>...) and the
+/// command line (<c>--fleet</c>, <c>--redis</c>, <c>--api-port</c>...), each overriding the one
+/// before. Validated before the silo starts (<see cref="SiloOptionsValidator"/>).
+/// </summary>
+public sealed class SiloOptions
 {
+    public const string Section = "DriftFabric";
+
     public const string Usage = "usage: driftfabric-silo [--fleet PATH] [--silo-port N] [--gateway-port N] [--redis HOST:PORT] [--address IP] [--api-port N] [--api-address IP]\n"
-        + "  --redis (or DRIFTFABRIC__REDIS): Redis-backed fabric (clustering, grain state, reminders, durable event log)\n"
+        + "  each option can also be set as DRIFTFABRIC__<NAME> (DRIFTFABRIC__FLEET, DRIFTFABRIC__SILOPORT, DRIFTFABRIC__REDIS...) or in appsettings.json (section DriftFabric)\n"
+        + "  --redis: Redis-backed fabric (clustering, grain state, reminders, durable event log)\n"
         + "  --address: the IP other silos and clients reach this silo on (Redis fabric; default: this host's address)\n"
         + "  --api-port, --api-address: where the HTTP API listens (default 127.0.0.1:5080)";
 
     public const int DefaultApiPort = 5080;
 
+    /// <summary>The command line's options and the settings they set.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--fleet"] = Section + ":" + nameof(Fleet),
+        ["--silo-port"] = Section + ":" + nameof(SiloPort),
+        ["--gateway-port"] = Section + ":" + nameof(GatewayPort),
+        ["--redis"] = Section + ":" + nameof(Redis),
+        ["--address"] = Section + ":" + nameof(Address),
+        ["--api-port"] = Section + ":" + nameof(ApiPort),
+        ["--api-address"] = Section + ":" + nameof(ApiAddress),
+    };
+
+    /// <summary>The fleet spec; the repository's example fleet when none is given.</summary>
+    public string? Fleet { get; set; }
+
+    public int SiloPort { get; set; } = 11111;
+
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The Redis configuration (<c>host:port</c>) for a fleet-scale fabric; none for the embedded default.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>The address this silo advertises to the others; none for Orleans' choice.</summary>
+    public string? Address { get; set; }
+
     /// <summary>The port of the HTTP API.</summary>
-    public int ApiPort { get; init; } = DefaultApiPort;
+    public int ApiPort { get; set; } = DefaultApiPort;
 
     /// <summary>The address the HTTP API listens on: loopback unless asked otherwise.</summary>
-    public System.Net.IPAddress ApiAddress { get; init; } = System.Net.IPAddress.Loopback;
+    public string ApiAddress { get; set; } = IPAddress.Loopback.ToString();
 
-    /// <summary>The Redis configuration (<c>host:port</c>) for a fleet-scale fabric; null for the embedded default.</summary>
-    public string? Redis { get; init; }
+    // Resolved values are methods, not properties: the configuration binder reads properties.
 
-    /// <summary>The address this silo advertises to the others; null for Orleans' choice.</summary>
-    public System.Net.IPAddress? Address { get; init; }
+    /// <summary>The fleet spec's full path (valid once validated).</summary>
+    public string FleetPath() => Path.GetFullPath(string.IsNullOrWhiteSpace(Fleet) ? FindExampleFleet() ?? throw new InvalidOperationException("no fleet spec") : Fleet);
+
+    /// <summary>The Redis configuration, or null for the embedded fabric.</summary>
+    public string? RedisOrNull() => string.IsNullOrWhiteSpace(Redis) ? null : Redis.Trim();
+
+    public IPAddress? AdvertisedAddress() => string.IsNullOrWhiteSpace(Address) ? null : IPAddress.Parse(Address);
+
+    public IPAddress ApiIPAddress() => IPAddress.Parse(ApiAddress);
 
     /// <summary>The example fleet shipped in the repository, found from the working directory or the binary upwards.</summary>
     public static string? FindExampleFleet()
@@ -42,62 +83,92 @@ public sealed record SiloOptions(string FleetPath, int SiloPort, int GatewayPort
         return null;
     }
 
-    public static bool TryParse(string[] args, out SiloOptions options, out string? error) =>
-        TryParse(args, Environment.GetEnvironmentVariable("DRIFTFABRIC__REDIS"), out options, out error);
-
-    /// <param name="redisFromEnvironment">The value of <c>DRIFTFABRIC__REDIS</c>; <c>--redis</c> wins over it.</param>
-    public static bool TryParse(string[] args, string? redisFromEnvironment, out SiloOptions options, out string? error)
+    /// <summary>The first argument that is not one of <see cref="Switches"/> followed by a value, or null when all are.</summary>
+    public static string? CheckArguments(string[] args)
     {
-        string? fleet = null;
-        var redis = string.IsNullOrWhiteSpace(redisFromEnvironment) ? null : redisFromEnvironment.Trim();
-        System.Net.IPAddress? address = null;
-        var apiAddress = System.Net.IPAddress.Loopback;
-        int siloPort = 11111, gatewayPort = 30000, apiPort = DefaultApiPort;
-        error = null;
-        options = null!;
-        for (var i = 0; i < args.Length; i++)
+        for (var i = 0; i < args.Length; i += 2)
         {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            switch (args[i])
+            if (!Switches.ContainsKey(args[i]) || i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
             {
-                case "--fleet" when value is not null:
-                    fleet = value;
-                    i++;
-                    break;
-                case "--silo-port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out siloPort):
-                    i++;
-                    break;
-                case "--gateway-port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out gatewayPort):
-                    i++;
-                    break;
-                case "--redis" when !string.IsNullOrWhiteSpace(value):
-                    redis = value;
-                    i++;
-                    break;
-                case "--address" when System.Net.IPAddress.TryParse(value, out address):
-                    i++;
-                    break;
-                case "--api-port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out apiPort) && apiPort <= 65535:
-                    i++;
-                    break;
-                case "--api-address" when System.Net.IPAddress.TryParse(value, out var parsed):
-                    apiAddress = parsed;
-                    i++;
-                    break;
-                default:
-                    error = $"unknown or incomplete option '{args[i]}'";
-                    return false;
+                return $"unknown or incomplete option '{args[i]}'";
             }
         }
 
-        fleet ??= FindExampleFleet();
-        if (fleet is null)
+        return null;
+    }
+
+    /// <summary>
+    /// Reads and validates the settings from <paramref name="configuration"/>: the settings, or
+    /// the one line that says what is wrong.
+    /// </summary>
+    public static SiloOptions? Read(IConfiguration configuration, out string? error)
+    {
+        var section = configuration.GetSection(Section);
+        foreach (var (option, setting) in Switches)
         {
-            error = "no --fleet given and no deploy/examples/driftfabric.yaml found above the working directory";
-            return false;
+            var name = setting[(Section.Length + 1)..];
+            if (name is nameof(SiloPort) or nameof(GatewayPort) or nameof(ApiPort) && section[name] is { } raw
+                && !int.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                error = $"{Describe(option)} is not a port (1 to 65535): '{raw}'";
+                return null;
+            }
         }
 
-        options = new SiloOptions(Path.GetFullPath(fleet), siloPort, gatewayPort) { Redis = redis, Address = address, ApiPort = apiPort, ApiAddress = apiAddress };
-        return true;
+        SiloOptions options;
+        try
+        {
+            options = section.Get<SiloOptions>() ?? new SiloOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // "Failed to convert configuration value at 'DriftFabric:ApiPort' to type 'System.Int32'."
+            error = e.Message;
+            return null;
+        }
+
+        var result = new SiloOptionsValidator().Validate(null, options);
+        error = result.Failed ? string.Join("; ", result.Failures) : null;
+        return result.Failed ? null : options;
+    }
+
+    /// <summary>How a setting is named to a person: its option and its environment variable (<c>--api-port (DRIFTFABRIC__APIPORT)</c>).</summary>
+    internal static string Describe(string option) =>
+        $"{option} (DRIFTFABRIC__{Switches[option][(Section.Length + 1)..].ToUpperInvariant()})";
+}
+
+/// <summary>What the silo's settings must be before it starts.</summary>
+public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SiloOptions options)
+    {
+        var failures = new List<string>();
+        Port(options.SiloPort, "--silo-port");
+        Port(options.GatewayPort, "--gateway-port");
+        Port(options.ApiPort, "--api-port");
+        if (!string.IsNullOrWhiteSpace(options.Address) && !IPAddress.TryParse(options.Address, out _))
+        {
+            failures.Add($"{SiloOptions.Describe("--address")} is not an IP address: '{options.Address}'");
+        }
+
+        if (!IPAddress.TryParse(options.ApiAddress, out _))
+        {
+            failures.Add($"{SiloOptions.Describe("--api-address")} is not an IP address: '{options.ApiAddress}'");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Fleet) && SiloOptions.FindExampleFleet() is null)
+        {
+            failures.Add("no --fleet given and no deploy/examples/driftfabric.yaml found above the working directory");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void Port(int port, string option)
+        {
+            if (port is < 1 or > 65535)
+            {
+                failures.Add($"{SiloOptions.Describe(option)} is not a port (1 to 65535): {port}");
+            }
+        }
     }
 }

@@ -36,18 +36,19 @@ public sealed class DriftClient(IGrainFactory grains) : IDriftClient
             throw new DriftFabricNotFoundException($"service {request.Service} has no resource {resource}");
         }
 
-        return await grains.GetGrain<IClusterGrain>(ClusterKeys.Of(request.Service.Tenant, request.Service.Cluster)).Remediate(request).WaitAsync(cancellationToken);
+        return await grains.GetGrain<IRemediationGrain>(ClusterKeys.Of(request.Service.Tenant, request.Service.Cluster)).Remediate(request).WaitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<RemediationReport>> RemediateClusterAsync(string tenant, string cluster, string action, bool dryRun, string actor, bool deleteUnmanaged = false, CancellationToken cancellationToken = default)
     {
         await RequireClusterAsync(tenant, cluster, cancellationToken);
         var grain = grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant, cluster));
+        var remediation = grains.GetGrain<IRemediationGrain>(ClusterKeys.Of(tenant, cluster));
         var reports = new List<RemediationReport>();
         foreach (var service in (await grain.GetServices().WaitAsync(cancellationToken)).Where(s => s.Summary.Drifts > 0))
         {
             var request = new RemediationRequest(service.Service, null, action, dryRun, actor) { DeleteUnmanaged = deleteUnmanaged };
-            reports.Add(await grain.Remediate(request).WaitAsync(cancellationToken));
+            reports.Add(await remediation.Remediate(request).WaitAsync(cancellationToken));
         }
 
         return reports;

@@ -23,16 +23,44 @@ public sealed record FieldChange(
 
 /// <summary>
 /// What was done about a drift: who or what acted (<c>api</c>, <c>cli</c>, <c>policy</c>), the
-/// action (<c>revert</c>, <c>adopt</c>), its outcome (<c>reverted</c>, <c>contested</c>...), a
-/// sentence, and the fields it changed.
+/// action (<c>revert</c>, <c>adopt</c>), its outcome (written in lower case: <c>reverted</c>,
+/// <c>contested</c>...), a sentence, and the fields it changed.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.RemediationNote")]
-public sealed record RemediationNote(
-    [property: Id(0)] string Actor,
-    [property: Id(1)] string Action,
-    [property: Id(2)] string Outcome,
-    [property: Id(3)] string Message,
-    [property: Id(4)] IReadOnlyList<FieldChange> Changes);
+public sealed record RemediationNote
+{
+    public RemediationNote(string actor, string action, RemediationOutcome outcome, string message, IReadOnlyList<FieldChange> changes)
+    {
+        Actor = actor;
+        Action = action;
+        StoredOutcome = outcome.ToWire();
+        Message = message;
+        Changes = changes;
+    }
+
+    [Id(0)]
+    public string Actor { get; init; }
+
+    [Id(1)]
+    public string Action { get; init; }
+
+    [JsonConverter(typeof(LowerCaseOutcomeConverter))]
+    public RemediationOutcome Outcome => RemediationOutcomes.FromWire(StoredOutcome);
+
+    [Id(3)]
+    public string Message { get; init; }
+
+    [Id(4)]
+    public IReadOnlyList<FieldChange> Changes { get; init; }
+
+    /// <summary>
+    /// The outcome as grain state stores it: its lower-case wire form, as every build has stored
+    /// it (services keep these notes in their history), so a history stored before the outcome
+    /// was typed reads back unchanged.
+    /// </summary>
+    [Id(2), JsonIgnore]
+    internal string StoredOutcome { get; init; }
+}
 
 /// <summary>
 /// One current drift as the fabric keeps and streams it. Values are JSON text, already
@@ -127,3 +155,70 @@ public sealed record EventPage(
     [property: Id(0)] IReadOnlyList<DriftEvent> Events,
     [property: Id(1)] long FirstAvailable,
     [property: Id(2)] long Last);
+
+/// <summary>
+/// What a remediation did (or would do) to one resource. A report shows the name
+/// (<c>Reverted</c>); the record of a drift event shows it in lower case (<c>reverted</c>).
+/// </summary>
+public enum RemediationOutcome
+{
+    /// <summary>Dry run: what it would change (nothing was written).</summary>
+    WouldChange,
+
+    /// <summary>Applied: live matches the code again in the drifted fields.</summary>
+    Reverted,
+
+    /// <summary>Live written back into the code (a branch for review, or a patch).</summary>
+    Adopted,
+
+    /// <summary>Nothing to change: live already matches the code.</summary>
+    InSync,
+
+    /// <summary>The object changed after the drift was detected: nothing written, the drift is judged again first.</summary>
+    ChangedSinceDetection,
+
+    /// <summary>Another writer owns what differs (or keeps undoing a revert): nothing written.</summary>
+    Contested,
+
+    /// <summary>Not done on purpose (a Secret, whose values DriftFabric never holds; an unmanaged object not asked to be deleted; nothing to write to).</summary>
+    Skipped,
+
+    /// <summary>The target refused or could not be reached.</summary>
+    Failed,
+}
+
+/// <summary>The lower-case form of <see cref="RemediationOutcome"/> in drift events, webhooks and the history.</summary>
+public static class RemediationOutcomes
+{
+    /// <summary>Whether the remediation left the drift in place (a report with one of these exits 2 in the CLI).</summary>
+    public static bool LeftUndone(this RemediationOutcome outcome) =>
+        outcome is RemediationOutcome.ChangedSinceDetection or RemediationOutcome.Contested or RemediationOutcome.Skipped or RemediationOutcome.Failed;
+
+    public static string ToWire(this RemediationOutcome outcome) => outcome switch
+    {
+        RemediationOutcome.WouldChange => "wouldchange",
+        RemediationOutcome.Reverted => "reverted",
+        RemediationOutcome.Adopted => "adopted",
+        RemediationOutcome.InSync => "insync",
+        RemediationOutcome.ChangedSinceDetection => "changedsincedetection",
+        RemediationOutcome.Contested => "contested",
+        RemediationOutcome.Skipped => "skipped",
+        RemediationOutcome.Failed => "failed",
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
+    };
+
+    public static RemediationOutcome FromWire(string text) =>
+        Enum.TryParse<RemediationOutcome>(text, ignoreCase: true, out var outcome) && Enum.IsDefined(outcome)
+            ? outcome
+            : throw new FormatException($"unknown remediation outcome \"{text}\"");
+}
+
+/// <summary>Writes and reads a <see cref="RemediationOutcome"/> in its lower-case wire form.</summary>
+public sealed class LowerCaseOutcomeConverter : JsonConverter<RemediationOutcome>
+{
+    public override RemediationOutcome Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        RemediationOutcomes.FromWire(reader.GetString() ?? throw new System.Text.Json.JsonException("a remediation outcome is a string"));
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, RemediationOutcome value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.ToWire());
+}

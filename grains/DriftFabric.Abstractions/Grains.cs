@@ -140,7 +140,7 @@ public sealed record RemediationRequest(
 [GenerateSerializer, Immutable, Alias("driftfabric.RemediationResult")]
 public sealed record RemediationResult(
     [property: Id(0)] string Resource,
-    [property: Id(1)] string Outcome,
+    [property: Id(1), System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<RemediationOutcome>))] RemediationOutcome Outcome,
     [property: Id(2)] string Message,
     [property: Id(3)] IReadOnlyList<FieldChange> Changes);
 
@@ -216,22 +216,13 @@ public interface IClusterGrain : IGrainWithStringKey
     [Alias("ForgetProxy")]
     Task ForgetProxy(string proxy);
 
-    /// <summary>
-    /// Reverts a service's drifted resources (or one) on the cluster's API server, dry run first;
-    /// each real action is recorded on the service's history and the tenant's stream. It waits on
-    /// the API server, a proxy or git, so it interleaves with the cluster's other calls (its
-    /// roll-up, proxy reports and reloads go on meanwhile); one cluster's remediations run one at
-    /// a time.
-    /// </summary>
-    [Alias("Remediate"), AlwaysInterleave]
-    Task<RemediationReport> Remediate(RemediationRequest request);
+    /// <summary>The configuration the cluster runs with (null: not configured), for its remediations.</summary>
+    [Alias("GetConfig"), AlwaysInterleave]
+    Task<ClusterConfig?> GetConfig();
 
-    /// <summary>
-    /// <see cref="Remediate"/> without waiting for it: a service's self-healing policy asks for a
-    /// revert while the cluster may be waiting on that service.
-    /// </summary>
-    [Alias("RemediateInBackground"), OneWay, AlwaysInterleave]
-    Task RemediateInBackground(RemediationRequest request);
+    /// <summary>Where the cluster's watch reads a resource's kind in its namespace (null: not watched, or no watch connected): where a revert writes.</summary>
+    [Alias("GetWatchedTarget"), AlwaysInterleave]
+    Task<WatchedTarget?> GetWatchedTarget(string resource);
 
     /// <summary>The cluster's proxies, as they last reported.</summary>
     [Alias("GetProxies"), AlwaysInterleave]
@@ -240,6 +231,36 @@ public interface IClusterGrain : IGrainWithStringKey
     /// <summary>The silo this cluster's watch runs on (its Orleans silo address): where to look when a watch misbehaves.</summary>
     [Alias("GetSilo"), AlwaysInterleave]
     Task<string> GetSilo();
+}
+
+/// <summary>A kind the cluster's watch serves, in one namespace (none: cluster-scoped): its API version and plural, for a revert's requests.</summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.WatchedTarget")]
+public sealed record WatchedTarget(
+    [property: Id(0)] string Group,
+    [property: Id(1)] string Version,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] string Plural,
+    [property: Id(4)] bool Namespaced,
+    [property: Id(5)] string? Namespace);
+
+/// <summary>
+/// One cluster's remediations (key: the cluster's key, <c>tenant/cluster</c>), run one at a time:
+/// reverts on the cluster's API server or a proxy, adoption into the code. Each real action is
+/// recorded on the service's history and the tenant's log.
+/// </summary>
+[Alias("driftfabric.IRemediationGrain")]
+public interface IRemediationGrain : IGrainWithStringKey
+{
+    /// <summary>Reverts or adopts a service's drifted resources (or one), dry run first.</summary>
+    [Alias("Remediate")]
+    Task<RemediationReport> Remediate(RemediationRequest request);
+
+    /// <summary>
+    /// <see cref="Remediate"/> without waiting for it: a service's self-healing policy asks, and
+    /// its failure is recorded as an event like its success would be.
+    /// </summary>
+    [Alias("RemediateInBackground"), OneWay]
+    Task RemediateInBackground(RemediationRequest request);
 }
 
 /// <summary>One tenant: its clusters' roll-ups, and the numbering, logging and publishing of its drift events.</summary>

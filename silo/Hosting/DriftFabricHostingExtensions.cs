@@ -112,6 +112,7 @@ public static class DriftFabricHostingExtensions
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<FleetLoader>();
+        silo.Services.TryAddSingleton<DriftFabric.Grains.Kubernetes.IKubeClientFactory, DriftFabric.Grains.Kubernetes.KubeClientFactory>();
         silo.Services.TryAddSingleton<FabricHealth>();
         silo.Services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = WebhookSender.DeliveryTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });

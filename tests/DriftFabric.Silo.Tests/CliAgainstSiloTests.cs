@@ -20,6 +20,18 @@ public sealed class CliAgainstSiloTests(ApiSilo api)
         Assert.Contains("(worst critical)", table, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("DRIFTFABRIC__SERVER", "DRIFTFABRIC__TOKEN")]
+    [InlineData("DRIFTFABRIC_SERVER", "DRIFTFABRIC_TOKEN")]
+    public async Task The_server_and_token_come_from_the_environment_under_the_silos_convention_and_the_earlier_names(string server, string token)
+    {
+        var (code, json, error) = await Run(["services", "--tenant", "acme", "--format", "json"],
+            new Dictionary<string, string> { [server] = api.Silo.ApiUri.ToString(), [token] = ApiSilo.AllTenants });
+
+        Assert.True(code == 0, error);
+        Assert.NotEmpty(JsonNode.Parse(json)!.AsArray());
+    }
+
     [Fact]
     public async Task Services_are_filtered_by_tenant_cluster_and_severity()
     {
@@ -121,7 +133,7 @@ public sealed class CliAgainstSiloTests(ApiSilo api)
     private Task<(int Code, string Stdout, string Stderr)> Cli(string? token, params string[] arguments) =>
         Run([.. arguments, "--server", api.Silo.ApiUri.ToString(), .. token is null ? Array.Empty<string>() : ["--token", token]]);
 
-    private static ProcessStartInfo Start(IEnumerable<string> arguments)
+    private static ProcessStartInfo Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -137,15 +149,23 @@ public sealed class CliAgainstSiloTests(ApiSilo api)
             start.ArgumentList.Add(argument);
         }
 
-        // The token comes from the command line only in these tests.
-        start.Environment.Remove("DRIFTFABRIC_TOKEN");
-        start.Environment.Remove("DRIFTFABRIC_SERVER");
+        // The server and token come from the command line only in these tests, unless given here.
+        foreach (var name in new[] { "DRIFTFABRIC_TOKEN", "DRIFTFABRIC_SERVER", "DRIFTFABRIC__TOKEN", "DRIFTFABRIC__SERVER" })
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         return start;
     }
 
-    internal static async Task<(int Code, string Stdout, string Stderr)> Run(string[] arguments)
+    internal static async Task<(int Code, string Stdout, string Stderr)> Run(string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = Process.Start(Start(arguments))!;
+        using var process = Process.Start(Start(arguments, environment))!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -73,4 +73,14 @@ public sealed class EmbeddedSiloTests : IDisposable
 
         Assert.Equal(1, await silo.ExitCodeAsync());
     }
+
+    [Fact]
+    public async Task A_bad_setting_from_the_environment_is_one_clear_line_and_exit_1()
+    {
+        await using var silo = SiloProcess.Start(new Dictionary<string, string> { ["DRIFTFABRIC__ADDRESS"] = "not-an-ip" }, "--fleet", Spec);
+
+        await silo.WaitForLineAsync("--address (DRIFTFABRIC__ADDRESS) is not an IP address: 'not-an-ip'");
+
+        Assert.Equal(1, await silo.ExitCodeAsync());
+    }
 }

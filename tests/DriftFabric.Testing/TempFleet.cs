@@ -1,13 +1,11 @@
-using System.Text;
-
 namespace DriftFabric.Testing;
 
 /// <summary>A fleet on disk for one test: a spec, and per cluster a desired folder and a live snapshot.</summary>
 public sealed class TempFleet : IDisposable
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("driftfabric-fleet-");
+    private readonly TempDirectory _dir = new("driftfabric-fleet-");
 
-    public string Root => _dir.FullName;
+    public string Root => _dir.Root;
 
     public string SpecPath => Path.Combine(Root, "driftfabric.yaml");
 
@@ -54,14 +52,9 @@ public sealed class TempFleet : IDisposable
         Write("driftfabric.yaml", Read("driftfabric.yaml").Replace("live: { snapshot: live.json }", "live: { kubeconfig: kube.yaml, context: test }", StringComparison.Ordinal));
     }
 
-    public void Write(string relative, string text)
-    {
-        var path = Path.Combine(Root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text, new UTF8Encoding(false));
-    }
+    public void Write(string relative, string text) => _dir.Write(relative, text);
 
-    public string Read(string relative) => File.ReadAllText(Path.Combine(Root, relative));
+    public string Read(string relative) => _dir.Read(relative);
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => _dir.Dispose();
 }

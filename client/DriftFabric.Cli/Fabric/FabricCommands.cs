@@ -19,17 +19,26 @@ internal static class FabricCommands
 
     private static readonly Option<string> Server = new("--server")
     {
-        Description = $"The silo's HTTP API (default: DRIFTFABRIC_SERVER, else {DefaultServer})",
+        Description = $"The silo's HTTP API (default: DRIFTFABRIC__SERVER, else {DefaultServer})",
         Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DRIFTFABRIC_SERVER") is { Length: > 0 } server ? server : DefaultServer,
+        DefaultValueFactory = _ => Setting("SERVER") ?? DefaultServer,
     };
 
     private static readonly Option<string?> Token = new("--token")
     {
-        Description = "Bearer token of the API (default: DRIFTFABRIC_TOKEN)",
+        Description = "Bearer token of the API (default: DRIFTFABRIC__TOKEN)",
         Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DRIFTFABRIC_TOKEN"),
+        DefaultValueFactory = _ => Setting("TOKEN"),
     };
+
+    /// <summary>
+    /// A setting from the environment, named as the silo's are (<c>DRIFTFABRIC__SERVER</c>); the
+    /// earlier single-underscore name (<c>DRIFTFABRIC_SERVER</c>) still works when the new one is not set.
+    /// </summary>
+    internal static string? Setting(string name) =>
+        Environment.GetEnvironmentVariable("DRIFTFABRIC__" + name) is { Length: > 0 } value ? value
+        : Environment.GetEnvironmentVariable("DRIFTFABRIC_" + name) is { Length: > 0 } old ? old
+        : null;
 
     private static readonly Option<string?> Format = CreateFormat();
 
@@ -298,8 +307,6 @@ internal static class FabricCommands
     }
 
     /// <summary>Outcomes of a remediation that left a resource as it was although it drifted.</summary>
-    private static readonly string[] NotDone = ["ChangedSinceDetection", "Contested", "Skipped", "Failed"];
-
     private static Command Remediate()
     {
         var target = new Argument<string>("target") { Description = "tenant/cluster (its whole drift set), tenant/cluster/namespace/service, or a resource of it: tenant/cluster/namespace/service/group/Kind/namespace/name" };
@@ -349,7 +356,7 @@ internal static class FabricCommands
             var acted = false;
             if (!parse.GetValue(dryRun))
             {
-                var wouldChange = reports.SelectMany(r => r.Results).Any(r => r.Outcome == "WouldChange");
+                var wouldChange = reports.SelectMany(r => r.Results).Any(r => r.Outcome == RemediationOutcome.WouldChange);
                 if (wouldChange && !parse.GetValue(yes) && !Console.IsInputRedirected && !Json(parse))
                 {
                     output.Console.Markup("Do it? [y/N] ");
@@ -369,7 +376,7 @@ internal static class FabricCommands
             }
 
             var results = reports.SelectMany(r => r.Results).ToList();
-            var code = results.Any(r => NotDone.Contains(r.Outcome)) ? 2 : 0;
+            var code = results.Any(r => r.Outcome.LeftUndone()) ? 2 : 0;
             if (Json(parse))
             {
                 if (parts.Length == 2)
@@ -387,7 +394,7 @@ internal static class FabricCommands
             output.Console.MarkupLine(Markup.Escape(results.Count == 0 ? "Nothing drifted: nothing to do."
                 : parse.GetValue(dryRun) ? "Dry run: nothing was changed."
                 : !acted ? "Nothing the dry run would change: nothing was changed."
-                : $"{results.Count(r => !NotDone.Contains(r.Outcome))} of {results.Count} resources done."));
+                : $"{results.Count(r => !r.Outcome.LeftUndone())} of {results.Count} resources done."));
             return code;
         }));
         return command;
@@ -400,8 +407,8 @@ internal static class FabricCommands
         var table = FabricOutput.Table("resource", "outcome", "field", "from", "to");
         foreach (var result in report.Results)
         {
-            var style = NotDone.Contains(result.Outcome) ? "red" : "green";
-            table.AddRow($"[bold]{Markup.Escape(result.Resource)}[/]", $"[{style}]{Markup.Escape(result.Outcome)}[/]", Markup.Escape(result.Message), string.Empty, string.Empty);
+            var style = result.Outcome.LeftUndone() ? "red" : "green";
+            table.AddRow($"[bold]{Markup.Escape(result.Resource)}[/]", $"[{style}]{Markup.Escape(result.Outcome.ToString())}[/]", Markup.Escape(result.Message), string.Empty, string.Empty);
             foreach (var change in result.Changes)
             {
                 table.AddRow(string.Empty, string.Empty, "  " + Markup.Escape(change.Path), $"[red]{Markup.Escape(change.From ?? "(absent)")}[/]", $"[green]{Markup.Escape(change.To ?? "(absent)")}[/]");

@@ -44,7 +44,7 @@ public static class DriftEventJson
                 w.WriteStartObject("remediation");
                 w.WriteString("actor", note.Actor);
                 w.WriteString("action", note.Action);
-                w.WriteString("outcome", note.Outcome);
+                w.WriteString("outcome", note.Outcome.ToWire());
                 w.WriteString("message", note.Message);
                 w.WriteStartArray("changes");
                 foreach (var change in note.Changes)
@@ -114,7 +114,7 @@ public static class DriftEventJson
     private static RemediationNote ReadNote(JsonElement note) => new(
         note.GetProperty("actor").GetString()!,
         note.GetProperty("action").GetString()!,
-        note.GetProperty("outcome").GetString()!,
+        RemediationOutcomes.FromWire(note.GetProperty("outcome").GetString()!),
         note.GetProperty("message").GetString()!,
         [.. note.GetProperty("changes").EnumerateArray().Select(c => new FieldChange(c.GetProperty("path").GetString()!, Optional(c, "from"), Optional(c, "to")))]);
 

@@ -1,57 +1,11 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Grains.Kubernetes;
-using DriftFabric.Grains.Remediation;
-using k8s;
 using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Fleet;
-
-[GenerateSerializer, Alias("driftfabric.ClusterState")]
-public sealed class ClusterState
-{
-    [Id(0)]
-    public ClusterConfig? Config { get; set; }
-
-    [Id(4)]
-    public SourceStatus Status { get; set; } = new(SourceState.Pending, null, [], null);
-
-    [Id(5)]
-    public string? Fingerprint { get; set; }
-
-    /// <summary>The cluster's proxies as they last reported (by name): the services they front, and their state.</summary>
-    [Id(6)]
-    public Dictionary<string, ProxyStatus> Proxies { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>The proxies whose drifts (their resource) the services they front hold: those judged at least once.</summary>
-    [Id(7)]
-    public HashSet<string> ProxiesHeld { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// The services the cluster rolls up (their keys): what a new activation asks for their
-    /// summaries when its sources cannot be read (a broken snapshot, an API server down), so a
-    /// degraded cluster keeps its roll-up through the death of its silo.
-    /// </summary>
-    [Id(8)]
-    public HashSet<string> Services { get; set; } = new(StringComparer.Ordinal);
-}
-
-/// <summary>
-/// What a cluster knows while it is active: per service the hashes of what it was last sent and
-/// its summary. Not stored: a large cluster's tables would stall its watch every time they were
-/// written, and an activation rebuilds them by loading its sources once (services that are sent
-/// what they already hold change nothing).
-/// </summary>
-internal sealed class ClusterTables
-{
-    public Dictionary<string, UInt128> DesiredHashes { get; } = new(StringComparer.Ordinal);
-
-    public Dictionary<string, UInt128> LiveHashes { get; } = new(StringComparer.Ordinal);
-
-    public Dictionary<string, DriftSummary> Services { get; } = new(StringComparer.Ordinal);
-}
 
 /// <summary>
 /// One cluster (key <c>tenant/cluster</c>): reads its desired and live sources, sends each service
@@ -67,6 +21,7 @@ public sealed partial class ClusterGrain(
     FabricHealth health,
     Engine.Comparison.SecretDigest digest,
     ClusterLoadGate loadGate,
+    IKubeClientFactory kubeClients,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain, IRemindable
 {
     // Written through when storage answers, kept here (and written at the next reload) when not.
@@ -86,20 +41,13 @@ public sealed partial class ClusterGrain(
     private readonly ClusterTables _tables = new();
     private IGrainTimer? _poll;
     private string _key = string.Empty;
-    private KubernetesLiveSource? _source;
 
     // The CustomResourceDefinitions the watched API server serves for the custom kinds watched, by group/Kind.
-    private Dictionary<string, ResourceDocument> _servedDefinitions = new(StringComparer.Ordinal);
-    private List<string> _definitionErrors = [];
-    private IKubernetes? _client;
 
     /// <summary>The last remediation asked: remediations interleave with the cluster's other calls, not with each other.</summary>
-    private Task _remediating = Task.CompletedTask;
-    private LiveRouter? _router;
-    private readonly Dictionary<string, string> _liveRoutes = new(StringComparer.Ordinal);
     private bool _retry;
-    private DriftSummary? _total;
     private bool _resync;
+    private ClusterWatch _watch = null!;
     private ClusterSummary? _reported;
     private bool _reportPending;
 
@@ -107,6 +55,7 @@ public sealed partial class ClusterGrain(
     {
         _key = this.GetPrimaryKeyString();
         _kept = new KeptState<ClusterState>(state, GrainContext, health, logger, "cluster " + _key);
+        _watch = new ClusterWatch(kubeClients, digest, logger);
         if (state.State.Config is { } config)
         {
             // Back after a deactivation or a silo's death: load (and re-list) once to rebuild the tables.
@@ -139,7 +88,7 @@ public sealed partial class ClusterGrain(
         }
 
         await RecoverServicesAfterMembershipChange();
-        var watching = _poll is not null && (config.Kube is null || _source is not null);
+        var watching = _poll is not null && (config.Kube is null || _watch.Watching);
         return watching && state.State.Config is { } current && SameJudgement(current, config) && current.PollInterval == config.PollInterval
             ? Summary()
             : await Configure(config);
@@ -226,17 +175,7 @@ public sealed partial class ClusterGrain(
             return;
         }
 
-        await Task.WhenAll(_tables.Services.Keys.Select(async service =>
-        {
-            try
-            {
-                await GrainFactory.GetGrain<IServiceGrain>(service).GetSummary();
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogServiceFailed(logger, e, service);
-            }
-        }));
+        await ServiceCalls.AllAsync(GrainFactory, _tables.RollUp.Lines.Keys.ToList(), (_, grain) => grain.GetSummary(), ServiceFailed);
 
         // The tenant may have died too, and come back with the roll-ups it last stored (it stores
         // them every few seconds): it is told this cluster's again.
@@ -305,7 +244,7 @@ public sealed partial class ClusterGrain(
         }
 
         var readable = load.DesiredUsable && (load.LiveUsable || load.LiveUnchanged);
-        if (state.State.Services.Count > _tables.Services.Count && !readable)
+        if (state.State.Services.Count > _tables.RollUp.Count && !readable)
         {
             // An activation that cannot read its sources: the services still hold what they judged
             // (asked again at every poll for those that could not answer yet, e.g. just after their silo died).
@@ -314,13 +253,13 @@ public sealed partial class ClusterGrain(
 
         // What the watched API server serves is the schema its objects were defaulted with; the
         // definitions it could not give stand as errors for as long as the watch does.
-        foreach (var (kind, definition) in _servedDefinitions)
+        foreach (var (kind, definition) in _watch.ServedDefinitions)
         {
             load.Definitions[kind] = definition;
         }
 
-        load.Errors.AddRange(_definitionErrors);
-        load.PartlyUsable |= _definitionErrors.Count > 0;
+        load.Errors.AddRange(_watch.DefinitionErrors);
+        load.PartlyUsable |= _watch.DefinitionErrors.Count > 0;
 
         var sent = await Route(config, load);
         var status = StatusAfter(load);
@@ -346,12 +285,12 @@ public sealed partial class ClusterGrain(
     /// <summary>Keeps the stored list of services in step with the roll-up; true when it changed (and must be stored).</summary>
     private bool KnowServices()
     {
-        if (state.State.Services.SetEquals(_tables.Services.Keys))
+        if (state.State.Services.SetEquals(_tables.RollUp.Lines.Keys))
         {
             return false;
         }
 
-        state.State.Services = new HashSet<string>(_tables.Services.Keys, StringComparer.Ordinal);
+        state.State.Services = new HashSet<string>(_tables.RollUp.Lines.Keys, StringComparer.Ordinal);
         return true;
     }
 
@@ -362,24 +301,10 @@ public sealed partial class ClusterGrain(
     /// </summary>
     private async Task RecoverRollUp()
     {
-        var summaries = await Task.WhenAll(state.State.Services.Where(s => !_tables.Services.ContainsKey(s)).Select(async service =>
+        var missing = state.State.Services.Where(s => !_tables.RollUp.Contains(s)).ToList();
+        foreach (var (service, summary, _) in await ServiceCalls.AllAsync(GrainFactory, missing, (_, grain) => grain.GetSummary(), ServiceFailed))
         {
-            try
-            {
-                return (service, await GrainFactory.GetGrain<IServiceGrain>(service).GetSummary());
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogServiceFailed(logger, e, service);
-                return (service, (DriftSummary?)null);
-            }
-        }));
-        foreach (var (service, summary) in summaries)
-        {
-            if (summary is { Services: > 0 })
-            {
-                SetService(service, summary);
-            }
+            _tables.RollUp.Set(service, summary);
         }
     }
 
@@ -405,11 +330,7 @@ public sealed partial class ClusterGrain(
 
     public Task<string> GetSilo() => Task.FromResult(GrainContext.Address.SiloAddress?.ToString() ?? "unknown");
 
-    public Task<IReadOnlyList<ServiceSummary>> GetServices() =>
-        Task.FromResult<IReadOnlyList<ServiceSummary>>([.. _tables.Services
-            .Where(s => s.Value.Services > 0)
-            .OrderBy(s => s.Key, StringComparer.Ordinal)
-            .Select(s => new ServiceSummary(ServiceId.Parse(s.Key), s.Value))]);
+    public Task<IReadOnlyList<ServiceSummary>> GetServices() => Task.FromResult(_tables.RollUp.Services());
 
     /// <summary>Sends each service whose documents changed its new state, in parallel; returns how many were sent.</summary>
     private async Task<int> Route(ClusterConfig config, ClusterLoad load)
@@ -422,19 +343,18 @@ public sealed partial class ClusterGrain(
         }
 
         // Services that only proxies give resources to are asked too: a cluster that came back has no line for them yet.
-        var services = load.Services.Union(_tables.Services.Keys, StringComparer.Ordinal)
+        var services = load.Services.Union(_tables.RollUp.Lines.Keys, StringComparer.Ordinal)
             .Union(state.State.Proxies.Values.SelectMany(p => p.Services).Select(s => s.Key), StringComparer.Ordinal).ToList();
-        var calls = new List<Task<(string Service, DriftSummary? Summary, Exception? Error)>>();
+        var updates = new Dictionary<string, ServiceUpdate>(StringComparer.Ordinal);
         foreach (var service in services)
         {
-            var update = ChangesFor(config, load, service);
-            if (update is not null)
+            if (_tables.ChangesFor(config, load, service) is { } update)
             {
-                calls.Add(Send(service, update));
+                updates[service] = update;
             }
         }
 
-        foreach (var (service, summary, error) in await Task.WhenAll(calls))
+        foreach (var (service, summary, error) in await ServiceCalls.AllAsync(GrainFactory, updates.Keys, (s, grain) => grain.Update(updates[s]), ServiceFailed))
         {
             if (error is not null)
             {
@@ -455,49 +375,13 @@ public sealed partial class ClusterGrain(
                     RetrySoon();
                 }
             }
-            else if (summary.Services == 0)
-            {
-                SetService(service, null);
-            }
             else
             {
-                SetService(service, summary);
+                _tables.RollUp.Set(service, summary);
             }
         }
 
-        return calls.Count;
-    }
-
-    private ServiceUpdate? ChangesFor(ClusterConfig config, ClusterLoad load, string service)
-    {
-        IReadOnlyList<ResourceDocument>? desired = null;
-        IReadOnlyList<ResourceDocument>? live = null;
-        IReadOnlyList<ResourceDocument>? definitions = null;
-        if (load.DesiredUsable)
-        {
-            var docs = load.Desired.GetValueOrDefault(service) ?? [];
-            var kinds = ClusterSources.DefinitionsFor(load, docs);
-            var hash = ClusterSources.Hash([.. docs, .. kinds], config.Policy.Hash);
-            if (!_tables.DesiredHashes.TryGetValue(service, out var sent) || sent != hash)
-            {
-                desired = docs;
-                definitions = kinds;
-                _tables.DesiredHashes[service] = hash;
-            }
-        }
-
-        if (load.LiveUsable)
-        {
-            var docs = load.Live.GetValueOrDefault(service) ?? [];
-            var hash = ClusterSources.Hash(docs);
-            if (!_tables.LiveHashes.TryGetValue(service, out var sent) || sent != hash)
-            {
-                live = docs;
-                _tables.LiveHashes[service] = hash;
-            }
-        }
-
-        return desired is null && live is null ? null : new ServiceUpdate(desired, desired is null ? null : config.Policy, live, definitions);
+        return updates.Count;
     }
 
     /// <summary>Forgets what a service was sent, so that the next reload sends it both parts (after a re-list, for a watched cluster).</summary>
@@ -530,18 +414,7 @@ public sealed partial class ClusterGrain(
         }
     }
 
-    private async Task<(string, DriftSummary?, Exception?)> Send(string service, ServiceUpdate update)
-    {
-        try
-        {
-            return (service, await GrainFactory.GetGrain<IServiceGrain>(service).Update(update), null);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogServiceFailed(logger, e, service);
-            return (service, null, e);
-        }
-    }
+    private void ServiceFailed(string service, Exception e) => LogServiceFailed(logger, e, service);
 
     /// <summary>
     /// Starts (or keeps) the cluster's watch. A new or changed set of kinds and namespaces means
@@ -550,120 +423,25 @@ public sealed partial class ClusterGrain(
     /// </summary>
     private async Task SyncLive(ClusterConfig config, KubeEndpoint kube, ClusterLoad load, LiveRouter router)
     {
-        _router = router;
-        var resync = _resync;
+        var relist = _resync;
         _resync = false;
-        if (_source is not null && !resync && SameScope(_source, router))
-        {
-            load.LiveUsable = false;
-            load.LiveUnchanged = true;
-            return;
-        }
-
-        await StopWatching();
-        try
-        {
-            _client ??= new k8s.Kubernetes(ClientConfiguration(kube));
-            var client = _client;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            var (targets, errors) = await Task.Run(() => KubeDiscovery.ResolveAsync(client, router.Kinds, router.Namespaces, timeout.Token));
-            load.Errors.AddRange(errors.Select(e => "live " + e));
-            var (definitions, definitionErrors) = await Task.Run(() => KubeDiscovery.DefinitionsAsync(client, targets, config.Cluster, timeout.Token));
-            _servedDefinitions = definitions;
-            _definitionErrors = [.. definitionErrors.Select(e => "live " + e)];
-            var source = new KubernetesLiveSource(client, targets, new LiveSourceOptions(kube.Qps, kube.Burst), logger);
-            var objects = await Task.Run(() => source.SyncAllAsync(timeout.Token));
-            _liveRoutes.Clear();
-            foreach (var (key, obj) in objects)
-            {
-                var manifest = new Manifest(obj, new SourceLocation(config.Cluster, 0));
-                if (ResourceKey.TryParse(key, out var resource) && router.Route(resource, manifest) is { } service)
-                {
-                    _liveRoutes[key] = service;
-                    ClusterSources.Add(load.Live, service, resource, manifest, digest);
-                }
-            }
-
-            load.LiveUsable = true;
-            var self = this.AsReference<IClusterGrain>();
-            source.StartWatching(changes => self.ObserveLive(Documents(config, changes)), problem => self.ReportLiveHealth(problem));
-            _source = source;
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or k8s.Autorest.HttpOperationException or k8s.Exceptions.KubeConfigException
-            or OperationCanceledException or InvalidDataException or k8s.KubernetesException)
-        {
-            load.LiveUsable = false;
-            load.LiveUnreachable = true;
-            load.Errors.Add($"live {config.Cluster}: unreachable: {e.Message}");
-            LogUnreachable(logger, e, _key);
-        }
+        var self = this.AsReference<IClusterGrain>();
+        await _watch.SyncAsync(config, kube, load, router, relist, changes => self.ObserveLive(changes), problem => self.ReportLiveHealth(problem));
     }
-
-    private static bool SameScope(KubernetesLiveSource source, LiveRouter router) =>
-        source.Targets.Select(t => (t.Group.Length == 0 ? "core" : t.Group, t.Kind)).Distinct().Order().SequenceEqual(router.Kinds.Order())
-        && source.Targets.Where(t => t.Namespace is not null).Select(t => t.Namespace!).Distinct().Order(StringComparer.Ordinal)
-            .SequenceEqual(router.Namespaces.Order(StringComparer.Ordinal));
-
-    private static KubernetesClientConfiguration ClientConfiguration(KubeEndpoint kube) => kube.InCluster
-        ? KubernetesClientConfiguration.InClusterConfig()
-        : KubernetesClientConfiguration.BuildConfigFromConfigFile(kube.Kubeconfig, currentContext: kube.Context);
-
-    private List<LiveDocumentChange> Documents(ClusterConfig config, IReadOnlyList<LiveChange> changes) =>
-        [.. changes.Select(c => new LiveDocumentChange(c.Key, c.Object is { } obj && ResourceKey.TryParse(c.Key, out var key)
-            ? ClusterSources.Document(key, new Manifest(obj, new SourceLocation(config.Cluster, 0)), digest)
-            : null))];
 
     public async Task ObserveLive(IReadOnlyList<LiveDocumentChange> changes)
     {
         using var activity = FabricTracing.Source.StartActivity("driftfabric.watch.event");
         activity?.SetTag("driftfabric.cluster", _key);
         activity?.SetTag("driftfabric.changes", changes.Count);
-        if (_router is null || state.State.Config is not { } config)
+        if (!_watch.Routing || state.State.Config is not { } config)
         {
             return;
         }
 
         // Per service, in the order they happened.
-        var byService = new Dictionary<string, List<LiveDocumentChange>>(StringComparer.Ordinal);
-        foreach (var change in changes)
-        {
-            string? service;
-            if (change.Document is { } doc && ResourceKey.TryParse(change.Key, out var key) && TryRoute(key, doc, config, out service))
-            {
-                var previous = _liveRoutes.GetValueOrDefault(change.Key);
-                if (previous is not null && previous != service)
-                {
-                    ChangesOf(byService, previous).Add(change with { Document = null });
-                }
-
-                if (service is null)
-                {
-                    _liveRoutes.Remove(change.Key);
-                    continue;
-                }
-
-                _liveRoutes[change.Key] = service;
-                ChangesOf(byService, service).Add(change);
-            }
-            else if (_liveRoutes.Remove(change.Key, out service))
-            {
-                ChangesOf(byService, service).Add(change with { Document = null });
-            }
-        }
-
-        var calls = byService.Select(async kv =>
-        {
-            try
-            {
-                return (kv.Key, await GrainFactory.GetGrain<IServiceGrain>(kv.Key).ApplyLive(kv.Value));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogServiceFailed(logger, e, kv.Key);
-                return (kv.Key, (DriftSummary?)null);
-            }
-        }).ToList();
-        foreach (var (service, summary) in await Task.WhenAll(calls))
+        var byService = _watch.Split(changes, config);
+        foreach (var (service, summary, _) in await ServiceCalls.AllAsync(GrainFactory, byService.Keys, (s, grain) => grain.ApplyLive(byService[s]), ServiceFailed))
         {
             // What the service holds now is no longer what its last full sync sent.
             _tables.LiveHashes.Remove(service);
@@ -673,22 +451,17 @@ public sealed partial class ClusterGrain(
                 ForgetSent(service);
                 RetrySoon();
             }
-            else if (summary.Services == 0)
-            {
-                SetService(service, null);
-            }
             else
             {
-                SetService(service, summary);
+                _tables.RollUp.Set(service, summary);
             }
         }
 
-        if (calls.Count > 0)
+        if (byService.Count > 0)
         {
             await ReportIfChanged();
         }
     }
-
 
     public async Task ReportLiveHealth(string? problem)
     {
@@ -715,114 +488,15 @@ public sealed partial class ClusterGrain(
             metrics.ForgetCluster(config.Tenant, config.Cluster);
         }
 
-        await StopWatching();
+        await _watch.CloseAsync();
     }
 
-    private async Task StopWatching()
-    {
-        if (_source is { } source)
-        {
-            _source = null;
-            await source.DisposeAsync();
-        }
-    }
-
-    /// <summary>
-    /// The service a watched object goes to (null: out of scope); false when the document is no
-    /// object. Read as parsed JSON in place: a declared object is routed by its key alone.
-    /// </summary>
-    private bool TryRoute(ResourceKey key, ResourceDocument document, ClusterConfig config, out string? service)
-    {
-        using var parsed = System.Text.Json.JsonDocument.Parse(document.Json);
-        if (parsed.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
-        {
-            service = null;
-            return false;
-        }
-
-        service = _router!.Route(key, new Manifest(parsed.RootElement, new SourceLocation(config.Cluster, 0)));
-        return true;
-    }
-
-    private static List<LiveDocumentChange> ChangesOf(Dictionary<string, List<LiveDocumentChange>> byService, string service)
-    {
-        if (!byService.TryGetValue(service, out var changes))
-        {
-            changes = [];
-            byService[service] = changes;
-        }
-
-        return changes;
-    }
-
-    private SourceStatus StatusAfter(ClusterLoad load)
-    {
-        var previous = state.State.Status;
-        var now = time.GetUtcNow();
-        var next = (load.DesiredUsable, load.LiveUsable || load.LiveUnchanged) switch
-        {
-            (true, true) when load.SendFailed || load.PartlyUsable => SourceState.Degraded,
-            (true, true) => SourceState.Ok,
-            (true, false) when load.LiveUnreachable => SourceState.Unreachable,
-            (false, false) => SourceState.Failed,
-            _ => _tables.DesiredHashes.Count == 0 && _tables.Services.Count == 0 ? SourceState.Failed : SourceState.Degraded,
-        };
-        var since = next == previous.State && previous.Since is not null ? previous.Since : now;
-        return next == previous.State && previous.Errors.SequenceEqual(load.Errors)
-            ? previous with { LoadedAt = now }
-            : new SourceStatus(next, now, [.. load.Errors], since);
-    }
-
-    /// <summary>Replaces one service's line of the roll-up, keeping the cluster total current without re-adding every service.</summary>
-    private void SetService(string service, DriftSummary? summary)
-    {
-        var total = Total;
-        if (_tables.Services.Remove(service, out var old))
-        {
-            total -= old;
-        }
-
-        if (summary is not null)
-        {
-            _tables.Services[service] = summary;
-            total += summary;
-        }
-
-        _total = total;
-    }
-
-    private DriftSummary Total => _total ??= _tables.Services.Values.Aggregate(DriftSummary.Empty, (sum, s) => sum + s);
+    private SourceStatus StatusAfter(ClusterLoad load) =>
+        ClusterRollUp.StatusAfter(state.State.Status, load, knowsNothing: _tables.DesiredHashes.Count == 0 && _tables.RollUp.Count == 0, time.GetUtcNow());
 
     /// <summary>The roll-up; a proxy that cannot be read makes the cluster degraded, with the proxy's error among the cluster's.</summary>
-    private ClusterSummary Summary()
-    {
-        var status = state.State.Status;
-        var problems = new List<string>();
-        foreach (var proxy in state.State.Proxies.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
-        {
-            if (proxy.State is ProxyState.Unreachable or ProxyState.Invalid)
-            {
-                problems.Add($"proxy {proxy.Name}: {proxy.Error}");
-            }
-
-            // A service with nothing but proxies' resources: the cluster declares no such service (a typo in the spec?).
-            foreach (var service in proxy.Services)
-            {
-                if (state.State.ProxiesHeld.Contains(proxy.Name) && _tables.Services.TryGetValue(service.Key, out var line)
-                    && line.Resources <= state.State.Proxies.Values.Count(p => state.State.ProxiesHeld.Contains(p.Name) && p.Services.Contains(service)))
-                {
-                    problems.Add($"proxy {proxy.Name} fronts {service.Namespace}/{service.Name}, which the cluster does not declare");
-                }
-            }
-        }
-
-        if (problems.Count > 0)
-        {
-            status = status with { State = status.State == SourceState.Ok ? SourceState.Degraded : status.State, Errors = [.. status.Errors, .. problems] };
-        }
-
-        return new(state.State.Config?.Cluster ?? _key, Total, status);
-    }
+    private ClusterSummary Summary() =>
+        _tables.RollUp.Summary(state.State.Config?.Cluster ?? _key, state.State.Status, state.State.Proxies, state.State.ProxiesHeld);
 
     public async Task ObserveProxy(ProxyReport report)
     {
@@ -868,223 +542,9 @@ public sealed partial class ClusterGrain(
         await ReportIfChanged();
     }
 
-    public async Task<RemediationReport> Remediate(RemediationRequest request)
-    {
-        if (request.Action is not (RemediationRequest.Revert or RemediationRequest.Adopt))
-        {
-            throw new ArgumentException($"'{request.Action}' is not an action this cluster takes (revert, adopt)", nameof(request));
-        }
+    public Task<ClusterConfig?> GetConfig() => Task.FromResult(state.State.Config);
 
-        // Queued behind the one before (the grain runs one turn at a time, so the swap is atomic).
-        var before = _remediating;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _remediating = done.Task;
-        try
-        {
-            await before;
-            return await RemediateOneAtATime(request);
-        }
-        finally
-        {
-            done.SetResult();
-        }
-    }
-
-    private async Task<RemediationReport> RemediateOneAtATime(RemediationRequest request)
-    {
-        var service = GrainFactory.GetGrain<IServiceGrain>(request.Service.Key);
-        var inputs = await service.GetRemediationInputs(request.Resource);
-        RemediationReport report;
-        if (request.Action == RemediationRequest.Adopt)
-        {
-            report = await AdoptAsync(request, inputs);
-        }
-        else
-        {
-            var results = new List<RemediationResult>();
-            foreach (var input in inputs)
-            {
-                try
-                {
-                    results.Add(await RevertAsync(input, request));
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A result and an event, never an escape that leaves the rest of the set undone.
-                    var secret = ResourceKey.TryParse(input.Resource, out var key) && key.IsSecret;
-                    LogRevertFailed(logger, secret ? null : e, request.Service.Key, input.Resource, e.GetType().Name);
-                    results.Add(new RemediationResult(input.Resource, nameof(RevertOutcome.Failed), $"not reverted: unexpected {e.GetType().Name}{(secret ? string.Empty : ": " + e.Message)}", []));
-                }
-            }
-
-            report = new RemediationReport(request.Service, request.Action, request.DryRun, results);
-        }
-
-        // Every real action is recorded against the drifts it acted on (the watch may have seen them resolve meanwhile).
-        if (!request.DryRun)
-        {
-            foreach (var result in report.Results.Where(r => r.Outcome != nameof(RevertOutcome.InSync)))
-            {
-                var acted = inputs.FirstOrDefault(i => i.Resource == result.Resource)?.Drifts ?? [];
-                await service.RecordRemediation(result.Resource, new RemediationNote(request.Actor, request.Action, result.Outcome.ToLowerInvariant(), result.Message, result.Changes), acted);
-            }
-        }
-
-        return report;
-    }
-
-    /// <summary>
-    /// Writes the live values of the drifted fields into the files of the repo that declare them
-    /// (<see cref="YamlEditor"/>), and makes a patch and, in a git checkout, a commit on a new
-    /// branch for review; the working tree is not touched.
-    /// </summary>
-    private async Task<RemediationReport> AdoptAsync(RemediationRequest request, IReadOnlyList<ResourceState> inputs)
-    {
-        var results = new List<RemediationResult>();
-        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var adopted = new List<(ResourceState Input, List<FieldChange> Changes, List<Engine.Adoption.EditRefusal> Refused)>();
-        foreach (var input in inputs)
-        {
-            RemediationResult Skip(string message) => new(input.Resource, nameof(RevertOutcome.Skipped), message, []);
-            if (!ResourceKey.TryParse(input.Resource, out var key) || key.Kind == "Proxy")
-            {
-                results.Add(Skip("a proxy's config is adopted by hand: its file is JSON or haproxy.cfg"));
-            }
-            else if (key.IsSecret)
-            {
-                results.Add(Skip("a Secret's values are never written into the code: DriftFabric holds only their digests"));
-            }
-            else if (input.DesiredFile is not { } file || input.Drifts.Any(d => d.Path.Length == 0))
-            {
-                results.Add(Skip("a whole object missing from the code or from the cluster is added or removed by hand"));
-            }
-            else
-            {
-                // Bytes, not text: a byte order mark and every line ending stay as they are.
-                var bytes = files.TryGetValue(file, out var edited) ? edited : await File.ReadAllBytesAsync(file);
-                var edits = input.Drifts.Select(d => new Engine.Adoption.FieldEdit(d.Path, d.Live, d.Desired)).ToList();
-                var (next, refused) = Engine.Adoption.YamlEditor.Apply(bytes, key, edits);
-                files[file] = next;
-                var changes = input.Drifts.Where(d => !refused.Exists(r => r.Path == d.Path)).Select(d => new FieldChange(d.Path, d.Desired, d.Live)).ToList();
-                adopted.Add((input, changes, refused));
-            }
-        }
-
-        string? patch = null;
-        string? branch = null;
-        string? failure = null;
-        var changed = files.Where(f => adopted.Exists(a => a.Changes.Count > 0 && a.Input.DesiredFile == f.Key)).Select(f => (f.Key, f.Value)).ToList();
-        if (changed.Count > 0)
-        {
-            var fields = adopted.SelectMany(a => a.Changes.Select(c => $"{a.Input.Resource} {c.Path}")).ToList();
-            var message = $"Adopt live changes of {request.Service.Key} into the code\n\nWritten by DriftFabric ({request.Actor}) from the cluster's live state:\n{string.Join('\n', fields.Select(f => "- " + f))}\n";
-            try
-            {
-                (patch, branch) = await GitAdopter.CommitAsync(changed, $"driftfabric/adopt/{request.Service.Tenant}-{request.Service.Cluster}-{request.Service.Name}-{time.GetUtcNow():yyyyMMdd-HHmmss}", message, request.DryRun);
-            }
-            catch (Exception e) when (e is AdoptionException or IOException or UnauthorizedAccessException)
-            {
-                failure = e.Message;
-            }
-        }
-
-        foreach (var (input, changes, refused) in adopted)
-        {
-            var left = refused.Count == 0 ? string.Empty : $"; left for a person: {string.Join("; ", refused.Select(r => $"{r.Path}: {r.Reason}"))}";
-            var result = failure is not null ? new RemediationResult(input.Resource, nameof(RevertOutcome.Failed), "not adopted: " + failure, [])
-                : changes.Count == 0 ? new RemediationResult(input.Resource, nameof(RevertOutcome.Skipped), "not adopted" + left, [])
-                : request.DryRun ? new RemediationResult(input.Resource, nameof(RevertOutcome.WouldChange), $"would write {changes.Count} field(s) into {input.DesiredFile}{left}", changes)
-                : new RemediationResult(input.Resource, "Adopted", branch is null
-                    ? $"wrote a patch for {input.DesiredFile} (not a git checkout: apply it by hand){left}"
-                    : $"committed on branch {branch} for review{left}", changes);
-            results.Add(result);
-        }
-
-        return new RemediationReport(request.Service, request.Action, request.DryRun, results) { Patch = patch, Branch = branch };
-    }
-
-    public async Task RemediateInBackground(RemediationRequest request)
-    {
-        try
-        {
-            await Remediate(request);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Nobody waits on a policy's action: its failure is an event like its success would be.
-            LogRemediationFailed(logger, e, request.Service.Key, request.Resource);
-            try
-            {
-                var service = GrainFactory.GetGrain<IServiceGrain>(request.Service.Key);
-                var drifts = request.Resource is { } resource ? await service.GetResourceDrifts(resource) ?? [] : await service.GetDrifts();
-                var verb = request.Action == RemediationRequest.Adopt ? "adopted" : "reverted";
-                foreach (var group in drifts.GroupBy(d => d.Resource))
-                {
-                    await service.RecordRemediation(group.Key, new RemediationNote(request.Actor, request.Action, "failed", $"not {verb}: {e.Message}", []), [.. group]);
-                }
-            }
-            catch (Exception recording) when (recording is not OperationCanceledException)
-            {
-                LogRemediationFailed(logger, recording, request.Service.Key, request.Resource);
-            }
-        }
-    }
-
-    // A Secret's failure is logged without its exception: a message might quote a value.
-    [LoggerMessage(EventId = LogEvents.RevertFailed, Level = LogLevel.Warning, Message = "Service {Service}: the revert of {Resource} failed unexpectedly ({Error})")]
-    private static partial void LogRevertFailed(ILogger logger, Exception? exception, string service, string resource, string error);
-
-    [LoggerMessage(EventId = LogEvents.RemediationFailed, Level = LogLevel.Warning, Message = "Service {Service}: the remediation of {Resource} asked by its policy failed")]
-    private static partial void LogRemediationFailed(ILogger logger, Exception exception, string service, string? resource);
-
-    /// <summary>One resource put back as the code declares it, through the cluster's own API connection.</summary>
-    private async Task<RemediationResult> RevertAsync(ResourceState input, RemediationRequest request)
-    {
-        RemediationResult Result(RevertOutcome outcome, string message) => new(input.Resource, outcome.ToString(), message, []);
-        var parsed = ResourceKey.TryParse(input.Resource, out var key);
-        if (parsed && key.Kind == "Proxy" && state.State.Proxies.ContainsKey(key.Name) && state.State.Config is { } config)
-        {
-            // The proxy's own grain writes to it (it does not call back here while it does).
-            return await GrainFactory.GetGrain<IProxyGrain>(ProxyKeys.Of(config.Tenant, config.Cluster, key.Name)).Revert(request.DryRun);
-        }
-
-        // Read once: a reload or reconfiguration may interleave with the API calls below.
-        if (state.State.Config?.Kube is null || _client is not { } client || _source is not { } source)
-        {
-            return Result(RevertOutcome.Skipped, $"cluster {_key} is read from a snapshot (or its API server is not connected): there is nothing to write to");
-        }
-
-        var unmanaged = input.Drifts.Any(d => d.Kind == DriftKind.Unmanaged);
-        if (unmanaged && !request.DeleteUnmanaged)
-        {
-            return Result(RevertOutcome.Skipped, "an unmanaged object is deleted only when asked explicitly (deleteUnmanaged), never by a revert");
-        }
-
-        if (!parsed || (input.Desired is null && !unmanaged) || (unmanaged && input.Live is null))
-        {
-            return Result(RevertOutcome.Skipped, "not declared in the code: nothing to revert to");
-        }
-
-        var group = key.Group == ResourceKey.CoreGroup ? string.Empty : key.Group;
-        var target = source.Targets.FirstOrDefault(t => t.Group == group && t.Kind == key.Kind && (!t.Namespaced || t.Namespace == key.Namespace));
-        if (target is null)
-        {
-            return Result(RevertOutcome.Failed, $"{key.Group}/{key.Kind} in {key.Namespace} is not watched on this cluster's API server");
-        }
-
-        var reverter = new KubeReverter(client, digest);
-        if (unmanaged)
-        {
-            var deleted = await reverter.DeleteAsync(target, input.Resource, input.Live!, request.DryRun);
-            return new RemediationResult(input.Resource, deleted.Outcome.ToString(), deleted.Message, deleted.Changes);
-        }
-
-        var reverted = await reverter.RevertAsync(target, new RevertRequest(input.Resource, input.Desired!, input.Live, [.. input.Drifts.Select(d => d.Path)])
-        {
-            AddedPaths = [.. input.Drifts.Where(d => d.Kind == DriftKind.Added).Select(d => d.Path)],
-        }, request.DryRun);
-        return new RemediationResult(input.Resource, reverted.Outcome.ToString(), reverted.Message, reverted.Changes);
-    }
+    public Task<WatchedTarget?> GetWatchedTarget(string resource) => Task.FromResult(_watch.TargetOf(resource));
 
     public Task<IReadOnlyList<ProxyStatus>> GetProxies() =>
         Task.FromResult<IReadOnlyList<ProxyStatus>>([.. state.State.Proxies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)]);
@@ -1092,20 +552,14 @@ public sealed partial class ClusterGrain(
     /// <summary>Hands a proxy's drifts (null: withdrawn) to services and takes their new lines; returns how many failed.</summary>
     private async Task<int> ApplyProxy(string resource, IEnumerable<(ServiceId Service, IReadOnlyList<DriftRecord>? Drifts)> targets)
     {
-        var calls = targets.Select(async target =>
+        var drifts = new Dictionary<string, IReadOnlyList<DriftRecord>?>(StringComparer.Ordinal);
+        foreach (var (service, given) in targets)
         {
-            try
-            {
-                return (target.Service.Key, await GrainFactory.GetGrain<IServiceGrain>(target.Service.Key).ApplyProxy(resource, target.Drifts));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogServiceFailed(logger, e, target.Service.Key);
-                return (target.Service.Key, (DriftSummary?)null);
-            }
-        }).ToList();
+            drifts[service.Key] = given;
+        }
+
         var failed = 0;
-        foreach (var (service, summary) in await Task.WhenAll(calls))
+        foreach (var (service, summary, _) in await ServiceCalls.AllAsync(GrainFactory, drifts.Keys, (s, grain) => grain.ApplyProxy(resource, drifts[s]), ServiceFailed))
         {
             if (summary is null)
             {
@@ -1113,7 +567,7 @@ public sealed partial class ClusterGrain(
             }
             else
             {
-                SetService(service, summary.Services == 0 ? null : summary);
+                _tables.RollUp.Set(service, summary);
             }
         }
 
@@ -1147,7 +601,7 @@ public sealed partial class ClusterGrain(
         try
         {
             var fingerprint = ClusterSources.Fingerprint(config);
-            if (_retry || fingerprint != state.State.Fingerprint || (config.Kube is not null && _source is null))
+            if (_retry || fingerprint != state.State.Fingerprint || (config.Kube is not null && !_watch.Watching))
             {
                 await ReloadAsync(config, fingerprint);
             }
@@ -1178,9 +632,6 @@ public sealed partial class ClusterGrain(
 
     [LoggerMessage(EventId = LogEvents.ClusterServiceFailed, Level = LogLevel.Warning, Message = "Service {Service} could not be updated; it will be sent its state again")]
     private static partial void LogServiceFailed(ILogger logger, Exception exception, string service);
-
-    [LoggerMessage(EventId = LogEvents.ClusterUnreachable, Level = LogLevel.Warning, Message = "Cluster {Cluster}: the API server is unreachable")]
-    private static partial void LogUnreachable(ILogger logger, Exception exception, string cluster);
 
     [LoggerMessage(EventId = LogEvents.ClusterPollFailed, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not check or reload its sources; it tries again at the next poll")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string cluster);

@@ -72,7 +72,7 @@ public sealed class WebhookSender(HttpClient http)
         var what = (e.Type, d.Kind) switch
         {
             (DriftEventType.Resolved, _) => "is back in line with the code",
-            (DriftEventType.Remediated, _) when e.Remediation is { } note => $"was acted on: {note.Action} by {note.Actor}, {note.Outcome}: {note.Message}",
+            (DriftEventType.Remediated, _) when e.Remediation is { } note => $"was acted on: {note.Action} by {note.Actor}, {note.Outcome.ToWire()}: {note.Message}",
             (_, DriftKind.Unmanaged) => "is in the cluster but not in the code",
             (_, DriftKind.Missing) when d.Path.Length == 0 => "is in the code but not in the cluster",
             (_, DriftKind.Missing) => $"lost {Value(d.Desired)}",

@@ -125,22 +125,22 @@ public sealed partial class ProxyGrain(
         var kind = KindOf(config);
         var resourceKey = ProxyComparison.Resource(kind, config.Name);
         var resource = resourceKey.ToString();
-        RemediationResult Result(string outcome, string message, IReadOnlyList<FieldChange>? changes = null) => new(resource, outcome, message, changes ?? []);
+        RemediationResult Result(RemediationOutcome outcome, string message, IReadOnlyList<FieldChange>? changes = null) => new(resource, outcome, message, changes ?? []);
         if (kind == ProxyKind.Envoy)
         {
-            return Result("Skipped", "an Envoy sidecar takes its config from its control plane: push it again from there (e.g. restart the pod or istiod's push)");
+            return Result(RemediationOutcome.Skipped, "an Envoy sidecar takes its config from its control plane: push it again from there (e.g. restart the pod or istiod's push)");
         }
 
         if (!ProxyEndpoints.IsHttp(config.Admin) && !ProxyEndpoints.IsSocket(config.Admin))
         {
-            return Result("Skipped", $"the proxy is read from a file ({config.Admin}): there is nothing to write to");
+            return Result(RemediationOutcome.Skipped, $"the proxy is read from a file ({config.Admin}): there is nothing to write to");
         }
 
         // Caddy is put back whole: paths the fleet's ignore rules leave to the proxy would be overwritten too.
         var ignored = PolicyOf(config).IgnoredPaths(resourceKey);
         if (kind == ProxyKind.Caddy && ignored.Count > 0)
         {
-            return Result("Skipped", $"not reverted: ignore rules leave {string.Join(", ", ignored)} to the proxy, and loading the declared config would overwrite them; revert the drifted paths by hand");
+            return Result(RemediationOutcome.Skipped, $"not reverted: ignore rules leave {string.Join(", ", ignored)} to the proxy, and loading the declared config would overwrite them; revert the drifted paths by hand");
         }
 
         try
@@ -161,25 +161,25 @@ public sealed partial class ProxyGrain(
             var now = time.GetUtcNow();
             if (!SameDrifts([.. found.Select(d => DriftRecords.From(d, now))], state.State.Drifts))
             {
-                return Result("ChangedSinceDetection", "not reverted: the proxy changed after its drift was reported; it is judged again first");
+                return Result(RemediationOutcome.ChangedSinceDetection, "not reverted: the proxy changed after its drift was reported; it is judged again first");
             }
 
             var changes = found.Select(d => new FieldChange(d.Path, d.Live?.ToJson(), d.Desired?.ToJson())).ToList();
             if (changes.Count == 0)
             {
-                return Result("InSync", "nothing to change: the proxy runs its declared config");
+                return Result(RemediationOutcome.InSync, "nothing to change: the proxy runs its declared config");
             }
 
             if (kind == ProxyKind.Caddy)
             {
                 if (dryRun)
                 {
-                    return Result("WouldChange", $"would load the declared config ({config.DesiredPath}) through {config.Admin}", changes);
+                    return Result(RemediationOutcome.WouldChange, $"would load the declared config ({config.DesiredPath}) through {config.Admin}", changes);
                 }
 
                 await admins.Caddy.LoadAsync(config.Admin, desired, etag, config.Timeout);
                 _judged = null;
-                return Result("Reverted", $"loaded the declared config ({config.DesiredPath}) through {config.Admin}{(etag is null ? string.Empty : ", on the condition that it ran the config judged")}", changes);
+                return Result(RemediationOutcome.Reverted, $"loaded the declared config ({config.DesiredPath}) through {config.Admin}{(etag is null ? string.Empty : ", on the condition that it ran the config judged")}", changes);
             }
 
             var (commands, unfixable) = HaproxyRemedy.Commands(found);
@@ -188,25 +188,25 @@ public sealed partial class ProxyGrain(
             var fixable = changes.Where(c => !unfixable.Exists(u => u.Path == c.Path)).ToList();
             if (commands.Count == 0)
             {
-                return Result("Skipped", "not reverted" + left, []);
+                return Result(RemediationOutcome.Skipped, "not reverted" + left, []);
             }
 
             if (dryRun)
             {
-                return Result("WouldChange", $"would send {string.Join("; ", commands)}{left}", fixable);
+                return Result(RemediationOutcome.WouldChange, $"would send {string.Join("; ", commands)}{left}", fixable);
             }
 
             await HaproxyRuntimeApi.RunAsync(config.Admin, commands, config.Timeout);
             _judged = null;
-            return Result("Reverted", $"sent {string.Join("; ", commands)}{left}", fixable);
+            return Result(RemediationOutcome.Reverted, $"sent {string.Join("; ", commands)}{left}", fixable);
         }
         catch (ProxyChangedException e)
         {
-            return Result("ChangedSinceDetection", "not reverted: " + e.Message + "; it is judged again first");
+            return Result(RemediationOutcome.ChangedSinceDetection, "not reverted: " + e.Message + "; it is judged again first");
         }
         catch (ProxyReadException e)
         {
-            return Result("Failed", "not reverted: " + e.Message);
+            return Result(RemediationOutcome.Failed, "not reverted: " + e.Message);
         }
     }
 

@@ -10,31 +10,7 @@ using k8s.Models;
 
 namespace DriftFabric.Grains.Remediation;
 
-public enum RevertOutcome
-{
-    /// <summary>Dry run: what the revert would change (nothing was written).</summary>
-    WouldChange,
-
-    /// <summary>Applied: live matches the code again in the drifted fields.</summary>
-    Reverted,
-
-    /// <summary>The server says nothing would change.</summary>
-    InSync,
-
-    /// <summary>The object changed after the drift was detected: nothing written, the drift is judged again first.</summary>
-    ChangedSinceDetection,
-
-    /// <summary>Another manager owns fields that are not among the drifted ones and differ from the code: nothing written.</summary>
-    Contested,
-
-    /// <summary>Not reverted on purpose (a Secret, whose values DriftFabric never holds; an unmanaged object not asked to be deleted).</summary>
-    Skipped,
-
-    /// <summary>The API server refused or could not be reached.</summary>
-    Failed,
-}
-
-public sealed record RevertResult(string Resource, RevertOutcome Outcome, string Message, IReadOnlyList<FieldChange> Changes);
+public sealed record RevertResult(string Resource, RemediationOutcome Outcome, string Message, IReadOnlyList<FieldChange> Changes);
 
 /// <summary>
 /// What to revert: the desired document, the live object as it was when the drift was detected
@@ -56,7 +32,7 @@ public sealed record RevertRequest(string Resource, string DesiredJson, string? 
 /// <c>resourceVersion</c> is the precondition of every request, so a change made meanwhile is a 409;</item>
 /// <item>a server-side dry run, without force;</item>
 /// <item>conflicts with other managers are taken by force only when every conflicting field is one
-/// that drifted; a conflict on any other field leaves the object alone (<see cref="RevertOutcome.Contested"/>);</item>
+/// that drifted; a conflict on any other field leaves the object alone (<see cref="RemediationOutcome.Contested"/>);</item>
 /// <item>what the dry run's result changes against live is the preview; without <c>dryRun</c> the
 /// same request is then sent for real.</item>
 /// </list>
@@ -76,7 +52,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
     {
         if (IsSecret(target))
         {
-            return new RevertResult(request.Resource, RevertOutcome.Skipped, "Secrets are not reverted: DriftFabric keeps only digests of their values; re-run the pipeline that owns it", []);
+            return new RevertResult(request.Resource, RemediationOutcome.Skipped, "Secrets are not reverted: DriftFabric keeps only digests of their values; re-run the pipeline that owns it", []);
         }
 
         try
@@ -96,7 +72,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
         var metadata = (body["metadata"] ??= new JsonObject()).AsObject();
         if (metadata["name"]?.GetValue<string>() is not { } name)
         {
-            return new RevertResult(request.Resource, RevertOutcome.Failed, "not reverted: the desired document has no name", []);
+            return new RevertResult(request.Resource, RemediationOutcome.Failed, "not reverted: the desired document has no name", []);
         }
 
         var ns = NamespaceOf(target, metadata);
@@ -119,7 +95,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             // watch): then there is nothing to do, else nothing is done and the change is reported.
             var (now, contested) = await ApplyAsync(target, ns, name, body, dryRun: true, force: false, ct);
             return contested is null && Diff(live, now!).Count == 0 && Removal(live, request.AddedPaths).Changes.Count == 0
-                ? new RevertResult(request.Resource, RevertOutcome.InSync, "nothing to change: live already matches the code (it changed after the drift was detected)", [])
+                ? new RevertResult(request.Resource, RemediationOutcome.InSync, "nothing to change: live already matches the code (it changed after the drift was detected)", [])
                 : ChangedSince(request.Resource, since);
         }
 
@@ -130,7 +106,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             var foreign = conflicts.Where(c => !request.DriftedPaths.Any(p => Covers(p, c.Field, live))).ToList();
             if (foreign.Count > 0)
             {
-                return new RevertResult(request.Resource, RevertOutcome.Contested,
+                return new RevertResult(request.Resource, RemediationOutcome.Contested,
                     $"not reverted: {string.Join("; ", foreign.Select(c => $"{c.Field} is owned by {c.Manager} and is not a drifted field"))}", []);
             }
 
@@ -142,7 +118,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
         var (removal, removed) = Removal(live, request.AddedPaths);
         if (changes.Count == 0 && removed.Count == 0)
         {
-            return new RevertResult(request.Resource, RevertOutcome.InSync, "nothing to change: live already matches the code", []);
+            return new RevertResult(request.Resource, RemediationOutcome.InSync, "nothing to change: live already matches the code", []);
         }
 
         // The fields added outside the code, removed from the object as it is (a dry run too).
@@ -153,7 +129,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
 
         if (dryRun)
         {
-            return new RevertResult(request.Resource, RevertOutcome.WouldChange,
+            return new RevertResult(request.Resource, RemediationOutcome.WouldChange,
                 $"would change {Fields(changes.Count + removed.Count)}{(force ? ", taking them from their out-of-band managers" : string.Empty)}", [.. changes, .. removed]);
         }
 
@@ -163,7 +139,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             (applied, conflicts) = await ApplyAsync(target, ns, name, body, dryRun: false, force, ct);
             if (applied is null)
             {
-                return new RevertResult(request.Resource, RevertOutcome.ChangedSinceDetection,
+                return new RevertResult(request.Resource, RemediationOutcome.ChangedSinceDetection,
                     $"not reverted: since the dry run, {string.Join("; ", conflicts!.Select(c => $"{c.Field} was taken by {c.Manager}"))}; it is judged again first", []);
             }
         }
@@ -180,9 +156,9 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             catch (Exception e) when (written.Count > 0 && !(e is OperationCanceledException && ct.IsCancellationRequested))
             {
                 var failed = Refused(request.Resource, "not removed", e, secret: false);
-                if (failed.Outcome != RevertOutcome.ChangedSinceDetection)
+                if (failed.Outcome != RemediationOutcome.ChangedSinceDetection)
                 {
-                    return new RevertResult(request.Resource, RevertOutcome.Failed,
+                    return new RevertResult(request.Resource, RemediationOutcome.Failed,
                         $"partly reverted: applied {Fields(written.Count)} as {FieldManager}; the fields added outside the code ({Paths(left)}) are left, {failed.Message}", written);
                 }
 
@@ -192,14 +168,14 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             if (removedNow is null)
             {
                 return written.Count == 0 ? MovedOn(request.Resource, "not reverted")
-                    : new RevertResult(request.Resource, RevertOutcome.ChangedSinceDetection,
+                    : new RevertResult(request.Resource, RemediationOutcome.ChangedSinceDetection,
                         $"partly reverted: applied {Fields(written.Count)} as {FieldManager}, then the object changed before the fields added outside the code were removed ({Paths(left)}); they are left, and it is judged again first", written);
             }
 
             applied = removedNow;
         }
 
-        return new RevertResult(request.Resource, RevertOutcome.Reverted, $"reverted {Fields(changes.Count + removed.Count)} as {FieldManager}", Diff(live, applied));
+        return new RevertResult(request.Resource, RemediationOutcome.Reverted, $"reverted {Fields(changes.Count + removed.Count)} as {FieldManager}", Diff(live, applied));
     }
 
     /// <summary>
@@ -217,22 +193,22 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
         var changes = Diff(null, preview);
         if (dryRun)
         {
-            return new RevertResult(resource, RevertOutcome.WouldChange, "would create it from the code", changes);
+            return new RevertResult(resource, RemediationOutcome.WouldChange, "would create it from the code", changes);
         }
 
         return await PostAsync(target, ns, body, dryRun: false, ct) is { } created
-            ? new RevertResult(resource, RevertOutcome.Reverted, $"created it from the code as {FieldManager}", Diff(null, created))
+            ? new RevertResult(resource, RemediationOutcome.Reverted, $"created it from the code as {FieldManager}", Diff(null, created))
             : CreatedMeanwhile(resource);
     }
 
     private static RevertResult CreatedMeanwhile(string resource) =>
-        new(resource, RevertOutcome.ChangedSinceDetection, "not created: an object of that name was created after the drift was detected; it is judged again first", []);
+        new(resource, RemediationOutcome.ChangedSinceDetection, "not created: an object of that name was created after the drift was detected; it is judged again first", []);
 
     private static RevertResult ChangedSince(string resource, List<FieldChange> since) =>
-        new(resource, RevertOutcome.ChangedSinceDetection, $"not reverted: the object changed after the drift was detected ({Paths(since)}); it is judged again first", since);
+        new(resource, RemediationOutcome.ChangedSinceDetection, $"not reverted: the object changed after the drift was detected ({Paths(since)}); it is judged again first", since);
 
     private static RevertResult MovedOn(string resource, string notDone) =>
-        new(resource, RevertOutcome.ChangedSinceDetection, $"{notDone}: the object changed after the drift was detected (its resourceVersion moved on); it is judged again first", []);
+        new(resource, RemediationOutcome.ChangedSinceDetection, $"{notDone}: the object changed after the drift was detected (its resourceVersion moved on); it is judged again first", []);
 
     private static string Paths(IEnumerable<FieldChange> changes) => string.Join(", ", changes.Select(c => c.Path).Take(5));
 
@@ -250,20 +226,20 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             var detected = JsonNode.Parse(detectedJson)!.AsObject();
             if (detected["metadata"]?["name"]?.GetValue<string>() is not { } name)
             {
-                return new RevertResult(resource, RevertOutcome.Failed, "not deleted: the live object has no name", []);
+                return new RevertResult(resource, RemediationOutcome.Failed, "not deleted: the live object has no name", []);
             }
 
             var ns = NamespaceOf(target, detected["metadata"] as JsonObject);
             var live = await GetAsync(target, ns, name, ct);
             if (live is null)
             {
-                return new RevertResult(resource, RevertOutcome.InSync, "nothing to delete: the object is gone already", []);
+                return new RevertResult(resource, RemediationOutcome.InSync, "nothing to delete: the object is gone already", []);
             }
 
             var since = secret ? Shortened(Diff(Sealed(detected), Sealed(live))) : Diff(detected, live);
             if (since.Count > 0)
             {
-                return new RevertResult(resource, RevertOutcome.ChangedSinceDetection,
+                return new RevertResult(resource, RemediationOutcome.ChangedSinceDetection,
                     $"not deleted: the object changed after the drift was detected ({Paths(since)})", since);
             }
 
@@ -272,11 +248,11 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             await DeleteObjectAsync(target, ns, name, version, dryRun: true, ct);
             if (dryRun)
             {
-                return new RevertResult(resource, RevertOutcome.WouldChange, "would delete it: it is not declared in the code", gone);
+                return new RevertResult(resource, RemediationOutcome.WouldChange, "would delete it: it is not declared in the code", gone);
             }
 
             await DeleteObjectAsync(target, ns, name, version, dryRun: false, ct);
-            return new RevertResult(resource, RevertOutcome.Reverted, "deleted: it is not declared in the code", gone);
+            return new RevertResult(resource, RemediationOutcome.Reverted, "deleted: it is not declared in the code", gone);
         }
         catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
         {
@@ -309,7 +285,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             _ when secret => $"unexpected {e.GetType().Name}",
             _ => $"unexpected {e.GetType().Name}: {e.Message}",
         };
-        return new RevertResult(resource, RevertOutcome.Failed, $"{notDone}: {detail}", []);
+        return new RevertResult(resource, RemediationOutcome.Failed, $"{notDone}: {detail}", []);
     }
 
     /// <summary>A Secret as the fabric holds it: every value a digest.</summary>

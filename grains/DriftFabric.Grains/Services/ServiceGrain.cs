@@ -11,73 +11,6 @@ using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Grains.Services;
 
-[GenerateSerializer, Alias("driftfabric.ServiceState")]
-public sealed class ServiceState
-{
-    /// <summary>Desired documents, compressed (see <see cref="StoredDocument"/>).</summary>
-    [Id(11)]
-    public List<StoredDocument> Desired { get; set; } = [];
-
-    /// <summary>Live documents, compressed, ordered by key.</summary>
-    [Id(12)]
-    public List<StoredDocument> Live { get; set; } = [];
-
-    [Id(2)]
-    public PolicySource Policy { get; set; } = PolicySource.Default;
-
-    [Id(3)]
-    public Dictionary<string, DriftRecord> Drifts { get; set; } = new(StringComparer.Ordinal);
-
-    [Id(4)]
-    public DriftSummary Summary { get; set; } = DriftSummary.Empty;
-
-    [Id(5)]
-    public long DesiredUpdates { get; set; }
-
-    [Id(6)]
-    public long LiveUpdates { get; set; }
-
-    [Id(7)]
-    public List<DriftTransition> History { get; set; } = [];
-
-    /// <summary>The number the service gave its last transition (its own sequence, for idempotent logging).</summary>
-    [Id(8)]
-    public long EventSequence { get; set; }
-
-    /// <summary>
-    /// The latest transitions, stored but not yet confirmed in the tenant's log (so the last of
-    /// them is numbered <see cref="EventSequence"/>). Stored before they are sent, so a silo's
-    /// death loses none; the log skips any it already holds.
-    /// </summary>
-    [Id(9)]
-    public List<DriftTransition> Outbox { get; set; } = [];
-
-    /// <summary>The resources of the proxies that front this service (<c>caddy/Proxy/_/edge</c>): their drifts are the service's too.</summary>
-    [Id(13)]
-    public List<string> Proxies { get; set; } = [];
-
-    /// <summary>When a self-healing policy last reverted each resource (within its window).</summary>
-    [Id(14)]
-    public Dictionary<string, List<DateTimeOffset>> Reverts { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>Resources reverted too often by policy: another writer keeps changing them; left alone until their code changes.</summary>
-    [Id(15)]
-    public HashSet<string> Contested { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>The CustomResourceDefinitions (compacted) of the custom kinds the desired documents declare: their defaults.</summary>
-    [Id(16)]
-    public List<StoredDocument> Definitions { get; set; } = [];
-
-    /// <summary>The number of the outbox's first transition.</summary>
-    public long OutboxFirst => EventSequence - Outbox.Count + 1;
-}
-
-public static class ServiceHistory
-{
-    /// <summary>How many transitions a service remembers; older ones fall off.</summary>
-    public const int Capacity = 200;
-}
-
 /// <summary>
 /// One service of one cluster (key <c>tenant/cluster/namespace/service</c>): holds its desired
 /// documents and live objects, compares them with the engine on every change, keeps the current
@@ -306,48 +239,15 @@ public sealed partial class ServiceGrain(
     private List<DriftTransition> PlanSelfHealing(List<DriftTransition> transitions, List<(string Resource, string Action)> toRevert)
     {
         var policy = policies.EngineFor(state.State.Policy, _id.Namespace).Policy;
-        var extra = new List<DriftTransition>();
-        if (policy.Remediation.Count == 0)
+        var plan = SelfHealing.Plan(policy, _id, transitions, state.State.Contested, state.State.Reverts, time.GetUtcNow());
+        toRevert.AddRange(plan.Requests);
+        if (plan.RetryIn is { } wait)
         {
-            return extra;
+            ScheduleSelfHealing(wait);
         }
 
-        var now = time.GetUtcNow();
-        foreach (var group in transitions.Where(t => t.Type is DriftEventType.Opened or DriftEventType.Changed).GroupBy(t => t.Drift.Resource).ToList())
-        {
-            var resource = group.Key;
-            if (state.State.Contested.Contains(resource) || !ResourceKey.TryParse(resource, out var key)
-                || policy.RemediationFor(_id.Tenant, key, (Severity)(int)group.Max(t => t.Drift.Severity)) is not { Action: RemediationAction.Revert or RemediationAction.Adopt } rule)
-            {
-                continue;
-            }
-
-            var times = state.State.Reverts.GetValueOrDefault(resource) ?? [];
-            state.State.Reverts[resource] = times;
-            var step = rule.Next(times, now);
-            switch (step.Decision)
-            {
-                case SelfHealingDecision.Contested:
-                    state.State.Contested.Add(resource);
-                    var verb = rule.Action == RemediationAction.Adopt ? "adopted" : "reverted";
-                    var note = new RemediationNote("policy", Action(rule), "contested",
-                        $"{verb} {times.Count} times within {rule.Window}: another writer keeps changing it; left alone until its code or the policy changes, or it is back in line", []);
-                    extra.AddRange(group.Select(t => new DriftTransition(DriftEventType.Remediated, t.Drift, now) { Remediation = note }));
-                    break;
-                case SelfHealingDecision.Wait:
-                    ScheduleSelfHealing(step.Wait);
-                    break;
-                default:
-                    times.Add(now);
-                    toRevert.Add((resource, Action(rule)));
-                    break;
-            }
-        }
-
-        return extra;
+        return plan.Records;
     }
-
-    private static string Action(RemediationRule rule) => rule.Action == RemediationAction.Adopt ? RemediationRequest.Adopt : RemediationRequest.Revert;
 
     private IGrainTimer? _selfHealing;
     private DateTimeOffset _selfHealingDue;
@@ -382,12 +282,12 @@ public sealed partial class ServiceGrain(
         }, new GrainTimerCreationOptions { DueTime = wait, Period = Timeout.InfiniteTimeSpan });
     }
 
-    /// <summary>Asks the cluster to revert or adopt, without waiting: the cluster may be waiting on this service.</summary>
+    /// <summary>Asks the cluster's remediations to revert or adopt, without waiting: they ask this service for its inputs.</summary>
     private void RequestReverts(List<(string Resource, string Action)> requests)
     {
         foreach (var (resource, action) in requests)
         {
-            _ = GrainFactory.GetGrain<IClusterGrain>(ClusterKeys.Of(_id.Tenant, _id.Cluster))
+            _ = GrainFactory.GetGrain<IRemediationGrain>(ClusterKeys.Of(_id.Tenant, _id.Cluster))
                 .RemediateInBackground(new RemediationRequest(_id, resource, action, DryRun: false, "policy"));
         }
     }
@@ -522,33 +422,8 @@ public sealed partial class ServiceGrain(
     /// </summary>
     private List<DriftTransition> Transition(Dictionary<string, DriftRecord> current, DateTimeOffset now)
     {
-        var transitions = new List<DriftTransition>();
         var previous = state.State.Drifts;
-        foreach (var (id, record) in current)
-        {
-            if (!previous.TryGetValue(id, out var before))
-            {
-                transitions.Add(new DriftTransition(DriftEventType.Opened, record, now));
-            }
-            else
-            {
-                // A drift keeps the onset it opened with, whatever changes later.
-                var kept = record with { OnsetAt = before.OnsetAt };
-                current[id] = kept;
-                if (!kept.SameAs(before))
-                {
-                    transitions.Add(new DriftTransition(DriftEventType.Changed, kept, now));
-                }
-            }
-        }
-
-        foreach (var (id, before) in previous)
-        {
-            if (!current.ContainsKey(id))
-            {
-                transitions.Add(new DriftTransition(DriftEventType.Resolved, before, now));
-            }
-        }
+        var transitions = DriftSet.Transitions(previous, current, now);
 
         // Unchanged drifts and summary keep their objects: a resync of a million resources would
         // otherwise leave every service's old copies behind as long-lived garbage.
@@ -558,7 +433,7 @@ public sealed partial class ServiceGrain(
         }
 
         var resources = state.State.Desired.Select(d => d.Key).Union(state.State.Live.Select(d => d.Key), StringComparer.Ordinal).Count() + state.State.Proxies.Count;
-        var summary = Summarize(resources, current.Values);
+        var summary = DriftSet.Summarize(resources, current.Values);
         if (summary != state.State.Summary)
         {
             state.State.Summary = summary;
@@ -728,25 +603,6 @@ public sealed partial class ServiceGrain(
         }
 
         return result;
-    }
-
-    private static DriftSummary Summarize(int resources, IEnumerable<DriftRecord> drifts)
-    {
-        int critical = 0, high = 0, medium = 0, low = 0;
-        var drifted = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var drift in drifts)
-        {
-            drifted.Add(drift.Resource);
-            switch (drift.Severity)
-            {
-                case Severity.Critical: critical++; break;
-                case Severity.High: high++; break;
-                case Severity.Medium: medium++; break;
-                default: low++; break;
-            }
-        }
-
-        return new DriftSummary(resources, drifted.Count, critical, high, medium, low, resources > 0 ? 1 : 0, drifted.Count > 0 ? 1 : 0);
     }
 
     [LoggerMessage(EventId = LogEvents.ServicePublishFailed, Level = LogLevel.Warning, Message = "Service {Service} could not publish {Count} transitions; they are kept and sent again")]

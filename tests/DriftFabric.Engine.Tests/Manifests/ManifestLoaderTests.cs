@@ -19,7 +19,7 @@ public sealed class ManifestLoaderTests : IDisposable
         Write(".git/config.yaml", "not: [valid");
         Write("notes.txt", "ignored");
 
-        var set = ManifestLoader.LoadPath(_dir.Path);
+        var set = ManifestLoader.LoadPath(_dir.Root);
 
         Assert.Empty(set.Errors);
         Assert.Equal(["a", "b", "c"], set.Manifests.Select(m => m.Name));
@@ -32,7 +32,7 @@ public sealed class ManifestLoaderTests : IDisposable
         var text = string.Concat(Enumerable.Range(0, 2000).Select(i => $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i}}}\ndata: {{greeting: \"grüße, ça va? {new string('é', 100)}\"}}\n---\n"));
         Write("big.yaml", text);
 
-        using var set = ManifestLoader.LoadPath(_dir.Path);
+        using var set = ManifestLoader.LoadPath(_dir.Root);
 
         Assert.Empty(set.Errors);
         Assert.Equal(2000, set.Manifests.Count);
@@ -87,7 +87,7 @@ public sealed class ManifestLoaderTests : IDisposable
     [Fact]
     public void Missing_path_is_an_error_naming_it()
     {
-        var missing = Path.Combine(_dir.Path, "nope");
+        var missing = Path.Combine(_dir.Root, "nope");
         Assert.Equal(missing, Assert.Single(ManifestLoader.LoadPath(missing).Errors).Source);
     }
 

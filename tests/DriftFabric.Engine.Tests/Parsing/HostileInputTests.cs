@@ -81,7 +81,7 @@ public class HostileInputTests
     public void Fifty_megabyte_document_is_an_error_naming_the_file_and_others_are_still_read()
     {
         using var dir = new TempDirectory();
-        var big = Path.Combine(dir.Path, "big.yaml");
+        var big = Path.Combine(dir.Root, "big.yaml");
         using (var writer = new StreamWriter(big))
         {
             writer.Write("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  blob: ");
@@ -94,7 +94,7 @@ public class HostileInputTests
 
         dir.Write("ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n");
 
-        var set = ManifestLoader.LoadPath(dir.Path);
+        var set = ManifestLoader.LoadPath(dir.Root);
 
         var error = Assert.Single(set.Errors);
         Assert.Equal(big, error.Source);

@@ -118,17 +118,17 @@ public class FleetSpecTests
     public void Tenants_and_clusters_resolve_paths_against_the_spec_folder()
     {
         using var dir = new TempDirectory();
-        Directory.CreateDirectory(Path.Combine(dir.Path, "repo", "prod"));
+        Directory.CreateDirectory(Path.Combine(dir.Root, "repo", "prod"));
         dir.Write("live.json", "{}");
 
-        var spec = FleetSpecReader.Parse("driftfabric.yaml", "defaultNamespace: shop\n" + Topology, dir.Path);
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", "defaultNamespace: shop\n" + Topology, dir.Root);
 
         Assert.Empty(spec.Errors);
         var tenant = Assert.Single(spec.Tenants);
         Assert.Equal(["prod", "dev"], tenant.Clusters.Select(c => c.Name));
         var prod = tenant.Clusters[0];
-        Assert.Equal(Path.Combine(dir.Path, "repo", "prod"), prod.DesiredPath);
-        Assert.Equal(Path.Combine(dir.Path, "live.json"), prod.LivePath);
+        Assert.Equal(Path.Combine(dir.Root, "repo", "prod"), prod.DesiredPath);
+        Assert.Equal(Path.Combine(dir.Root, "live.json"), prod.LivePath);
         Assert.Equal(TimeSpan.FromMilliseconds(500), prod.PollInterval);
         Assert.Equal(["team"], prod.ServiceLabels);
         Assert.Equal("shop", prod.DefaultNamespace);
@@ -158,7 +158,7 @@ public class FleetSpecTests
     {
         using var dir = new TempDirectory();
 
-        var spec = FleetSpecReader.Parse("driftfabric.yaml", Topology, dir.Path);
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", Topology, dir.Root);
 
         Assert.Contains(spec.Errors, e => e.Line == 5 && e.Message.StartsWith("tenants[0].clusters[0].desired: 'repo/prod' does not exist", StringComparison.Ordinal));
         Assert.Contains(spec.Errors, e => e.Line == 6 && e.Message.StartsWith("tenants[0].clusters[0].live.snapshot: 'live.json' does not exist", StringComparison.Ordinal));
@@ -306,19 +306,19 @@ public class FleetSpecTests
         dir.Write("dumps/config_dump.json", "{}");
         dir.Write("live.json", "{}");
 
-        var spec = FleetSpecReader.Parse("driftfabric.yaml", Proxies, dir.Path);
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", Proxies, dir.Root);
 
         Assert.Empty(spec.Errors);
         var proxies = spec.Tenants[0].Clusters[0].Proxies;
         Assert.Equal(["edge", "lb", "sidecar"], proxies.Select(p => p.Name));
         var edge = proxies[0];
-        Assert.Equal((ProxyKind.Caddy, "http://127.0.0.1:2019", Path.Combine(dir.Path, "repo", "caddy.json")), (edge.Kind, edge.Admin, edge.DesiredPath));
+        Assert.Equal((ProxyKind.Caddy, "http://127.0.0.1:2019", Path.Combine(dir.Root, "repo", "caddy.json")), (edge.Kind, edge.Admin, edge.DesiredPath));
         Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)), (edge.PollInterval, edge.Timeout));
         Assert.Equal([("shop", "web"), ("billing", "invoices")], edge.Services);
         var lb = proxies[1];
-        Assert.Equal((ProxyKind.Haproxy, "unix:" + Path.Combine(dir.Path, "run", "admin.sock")), (lb.Kind, lb.Admin));
+        Assert.Equal((ProxyKind.Haproxy, "unix:" + Path.Combine(dir.Root, "run", "admin.sock")), (lb.Kind, lb.Admin));
         Assert.Equal((TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(2)), (lb.PollInterval, lb.Timeout));
-        Assert.Equal(Path.Combine(dir.Path, "dumps", "config_dump.json"), proxies[2].Admin);
+        Assert.Equal(Path.Combine(dir.Root, "dumps", "config_dump.json"), proxies[2].Admin);
         Assert.Equal([("shop", "web")], proxies[2].Services);
     }
 

@@ -332,9 +332,9 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         await ReadUntilAsync(events, 4, e => e.Type == DriftEventType.Opened);
         var service = new ServiceId(fleet.Tenant, "prod", "shop", "web");
 
-        var preview = await fleet.Cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: true, "test"));
+        var preview = await fabric.Client.GetGrain<IRemediationGrain>(fleet.Cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: true, "test"));
         var stillDrifted = (await fleet.Proxy("lb").GetStatus()).Drifts;
-        var done = await fleet.Cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
+        var done = await fabric.Client.GetGrain<IRemediationGrain>(fleet.Cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
         var remediated = await ReadUntilAsync(events, 4, e => e.Type == DriftEventType.Remediated);
         var resolved = await ReadUntilAsync(events, 4, e => e.Type == DriftEventType.Resolved);
 
@@ -345,7 +345,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
             ["/backends/web/servers/web1/state \"maint\" -> \"ready\"", "/backends/web/servers/web2/weight 5 -> 20"],
             preview.Results[1].Changes.Select(c => $"{c.Path} {c.From} -> {c.To}"));
         Assert.Equal(["caddy/Proxy/_/edge Reverted", "haproxy/Proxy/_/lb Reverted"], done.Results.Select(r => $"{r.Resource} {r.Outcome}"));
-        Assert.All(remediated, e => Assert.Equal(("test", "revert", "reverted"), (e.Remediation!.Actor, e.Remediation.Action, e.Remediation.Outcome)));
+        Assert.All(remediated, e => Assert.Equal(("test", "revert", RemediationOutcome.Reverted), (e.Remediation!.Actor, e.Remediation.Action, e.Remediation.Outcome)));
         Assert.Equal(remediated.Select(e => e.Drift.Id).Order(), resolved.Select(e => e.Drift.Id).Order());
         Assert.Contains("127.0.0.1:9001", (await caddy.ConfigAsync()).ToJsonString(), StringComparison.Ordinal);
         Assert.Equal(0, (await fleet.Service("web").GetSummary()).Drifts);

@@ -95,17 +95,17 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
         var cluster = fabric.Client.GetGrain<IClusterGrain>("adopt-flow/prod");
         var service = new ServiceId("adopt-flow", "prod", "shop", "web");
 
-        var preview = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: true, "test"));
+        var preview = await fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: true, "test"));
         var branchesAfterPreview = Git(fleet.Root, "branch", "--list", "driftfabric/*");
-        var done = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: false, "test"));
+        var done = await fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: false, "test"));
 
-        Assert.Equal(["WouldChange", "WouldChange"], preview.Results.Select(r => r.Outcome));
+        Assert.Equal([RemediationOutcome.WouldChange, RemediationOutcome.WouldChange], preview.Results.Select(r => r.Outcome));
         Assert.Null(preview.Branch);
         Assert.Contains("-  replicas: 2\t# HPA min\r\n", preview.Patch, StringComparison.Ordinal);
         Assert.Contains("+  replicas: 6\t# HPA min\r\n", preview.Patch, StringComparison.Ordinal);
         Assert.Empty(branchesAfterPreview);
 
-        Assert.Equal(["Adopted", "Adopted"], done.Results.Select(r => r.Outcome));
+        Assert.Equal([RemediationOutcome.Adopted, RemediationOutcome.Adopted], done.Results.Select(r => r.Outcome));
         Assert.StartsWith("driftfabric/adopt/adopt-flow-prod-web-", done.Branch, StringComparison.Ordinal);
         // The branch holds the adoption: the original bytes with the changed lines replaced, and
         // nothing else (the byte order mark, every line's ending, the comments, the other documents).
@@ -130,7 +130,7 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
             recorded = await events.ReadOneAsync();
         }
 
-        Assert.Equal(("adopt", "adopted"), (recorded.Remediation!.Action, recorded.Remediation.Outcome));
+        Assert.Equal(("adopt", RemediationOutcome.Adopted), (recorded.Remediation!.Action, recorded.Remediation.Outcome));
         Assert.Contains(done.Branch!, recorded.Remediation.Message, StringComparison.Ordinal);
     }
 
@@ -144,18 +144,18 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
         var cluster = fabric.Client.GetGrain<IClusterGrain>("adopt-dirty/prod");
         var service = new ServiceId("adopt-dirty", "prod", "shop", "web");
 
-        var outside = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: false, "test"));
+        var outside = await fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: false, "test"));
         Git(fleet.Root, "init", "-q", "-b", "main");
         Git(fleet.Root, "add", "-A");
         Git(fleet.Root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "the code");
         fleet.Write("desired/app.yaml", App + "# a note not committed yet\n");
-        var dirty = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: false, "test"));
+        var dirty = await fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Adopt, DryRun: false, "test"));
 
-        Assert.Equal("Adopted", Assert.Single(outside.Results).Outcome);
+        Assert.Equal(RemediationOutcome.Adopted, Assert.Single(outside.Results).Outcome);
         Assert.Null(outside.Branch);
         Assert.Contains("+  replicas: 6", outside.Patch, StringComparison.Ordinal);
         Assert.Contains("not a git checkout", outside.Results[0].Message, StringComparison.Ordinal);
-        Assert.Equal("Failed", Assert.Single(dirty.Results).Outcome);
+        Assert.Equal(RemediationOutcome.Failed, Assert.Single(dirty.Results).Outcome);
         Assert.Contains("has changes that are not committed", dirty.Results[0].Message, StringComparison.Ordinal);
         Assert.Empty(Git(fleet.Root, "branch", "--list", "driftfabric/*"));
     }
@@ -173,9 +173,9 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
         await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
         var cluster = fabric.Client.GetGrain<IClusterGrain>("adopt-untracked/prod");
 
-        var untracked = await cluster.Remediate(new RemediationRequest(new ServiceId("adopt-untracked", "prod", "shop", "web"), null, RemediationRequest.Adopt, DryRun: false, "test"));
+        var untracked = await fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(new ServiceId("adopt-untracked", "prod", "shop", "web"), null, RemediationRequest.Adopt, DryRun: false, "test"));
 
-        Assert.Equal("Failed", Assert.Single(untracked.Results).Outcome);
+        Assert.Equal(RemediationOutcome.Failed, Assert.Single(untracked.Results).Outcome);
         Assert.Contains("desired/app.yaml is not committed (git does not track it)", untracked.Results[0].Message, StringComparison.Ordinal);
         Assert.Null(untracked.Branch);
         Assert.Empty(Git(fleet.Root, "branch", "--list", "driftfabric/*"));
@@ -200,7 +200,7 @@ public sealed class AdoptFlowTests(FabricFixture fabric)
         var adopted = await events.ReadOneAsync();
 
         Assert.Equal((DriftEventType.Opened, "/spec/replicas"), (opened.Type, opened.Drift.Path));
-        Assert.Equal((DriftEventType.Remediated, "policy", "adopt", "adopted"), (adopted.Type, adopted.Remediation!.Actor, adopted.Remediation.Action, adopted.Remediation.Outcome));
+        Assert.Equal((DriftEventType.Remediated, "policy", "adopt", RemediationOutcome.Adopted), (adopted.Type, adopted.Remediation!.Actor, adopted.Remediation.Action, adopted.Remediation.Outcome));
         var branch = Git(fleet.Root, "branch", "--list", "--format=%(refname:short)", "driftfabric/*");
         Assert.StartsWith("driftfabric/adopt/adopt-policy-prod-web-", branch, StringComparison.Ordinal);
         Assert.Contains("replicas: 4", Git(fleet.Root, "show", $"{branch}:desired/app.yaml"), StringComparison.Ordinal);

@@ -60,7 +60,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
 
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: true);
 
-        Assert.Equal(RevertOutcome.WouldChange, result.Outcome);
+        Assert.Equal(RemediationOutcome.WouldChange, result.Outcome);
         Assert.Equal([new FieldChange("/spec/replicas", "6", "2")], result.Changes);
         Assert.Contains("taking them from their out-of-band managers", result.Message, StringComparison.Ordinal);
         Assert.Equal((6, version), ((int)Web()["spec"]!["replicas"]!, _server.ResourceVersion));
@@ -73,7 +73,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
 
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
 
-        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Equal(RemediationOutcome.Reverted, result.Outcome);
         Assert.Equal([new FieldChange("/spec/replicas", "6", "2")], result.Changes);
         var web = Web();
         Assert.Equal(2, (int)web["spec"]!["replicas"]!);
@@ -99,9 +99,9 @@ public sealed class KubeReverterTests : IAsyncLifetime
         var untouched = Web()["spec"]!["minReadySeconds"] is not null;
         var result = await Reverter.RevertAsync(Deployments, request, dryRun: false);
 
-        Assert.Equal((RevertOutcome.WouldChange, true), (preview.Outcome, untouched));
+        Assert.Equal((RemediationOutcome.WouldChange, true), (preview.Outcome, untouched));
         Assert.Equal(["/spec/minReadySeconds", "/spec/replicas", "/spec/template/spec/containers[name=web]/env"], preview.Changes.Select(c => c.Path).Order(StringComparer.Ordinal));
-        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Equal(RemediationOutcome.Reverted, result.Outcome);
         var web = Web();
         Assert.Equal((2, false, false), ((int)web["spec"]!["replicas"]!, web["spec"]!.AsObject().ContainsKey("minReadySeconds"), web["spec"]!["template"]!["spec"]!["containers"]![0]!.AsObject().ContainsKey("env")));
     }
@@ -114,7 +114,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
 
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
 
-        Assert.Equal(RevertOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.Equal(RemediationOutcome.ChangedSinceDetection, result.Outcome);
         Assert.Equal([new FieldChange("/spec/template/spec/containers[name=web]/image", "\"web:1\"", "\"web:2\"")], result.Changes);
         Assert.Equal((6, "web:2"), ((int)Web()["spec"]!["replicas"]!, (string)Web()["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!));
     }
@@ -129,7 +129,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
 
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
 
-        Assert.Equal((RevertOutcome.InSync, version), (result.Outcome, _server.ResourceVersion));
+        Assert.Equal((RemediationOutcome.InSync, version), (result.Outcome, _server.ResourceVersion));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
 
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
 
-        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Equal(RemediationOutcome.Reverted, result.Outcome);
         Assert.Equal(2, (int)Web()["spec"]!["replicas"]!);
     }
 
@@ -154,7 +154,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
         // Asked to revert replicas only: the image differs too, and belongs to kubectl-set.
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
 
-        Assert.Equal(RevertOutcome.Contested, result.Outcome);
+        Assert.Equal(RemediationOutcome.Contested, result.Outcome);
         Assert.Contains(".spec.template.spec.containers[name=\"web\"].image is owned by kubectl-set", result.Message, StringComparison.Ordinal);
         Assert.Equal(6, (int)Web()["spec"]!["replicas"]!);
     }
@@ -165,9 +165,9 @@ public sealed class KubeReverterTests : IAsyncLifetime
         var created = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, null, [string.Empty]), dryRun: false);
         var again = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, Web().ToJsonString(), []), dryRun: true);
 
-        Assert.Equal(RevertOutcome.Reverted, created.Outcome);
+        Assert.Equal(RemediationOutcome.Reverted, created.Outcome);
         Assert.Equal(2, (int)Web()["spec"]!["replicas"]!);
-        Assert.Equal(RevertOutcome.InSync, again.Outcome);
+        Assert.Equal(RemediationOutcome.InSync, again.Outcome);
     }
 
     [Fact]
@@ -180,9 +180,9 @@ public sealed class KubeReverterTests : IAsyncLifetime
         var reverted = await Reverter.RevertAsync(ConfigMaps, new RevertRequest("core/ConfigMap/shop/web-config", Config, live.ToJsonString(), ["/data/mode"]), dryRun: false);
         var secret = await Reverter.RevertAsync(ConfigMaps with { Kind = "Secret", Plural = "secrets" }, new RevertRequest("core/Secret/shop/db", "{}", null, ["/data/password"]), dryRun: false);
 
-        Assert.Equal((RevertOutcome.Reverted, "safe"), (reverted.Outcome, (string?)_server.Get("v1", "ConfigMap", "shop", "web-config")!["data"]!["mode"]));
+        Assert.Equal((RemediationOutcome.Reverted, "safe"), (reverted.Outcome, (string?)_server.Get("v1", "ConfigMap", "shop", "web-config")!["data"]!["mode"]));
         Assert.Equal([new FieldChange("/data/mode", "\"debug\"", "\"safe\"")], reverted.Changes);
-        Assert.Equal(RevertOutcome.Skipped, secret.Outcome);
+        Assert.Equal(RemediationOutcome.Skipped, secret.Outcome);
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
 
         var result = await Reverter.RevertAsync(services, request, dryRun: false);
 
-        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Equal(RemediationOutcome.Reverted, result.Outcome);
         var ports = _server.Get("v1", "Service", "shop", "dns")!["spec"]!["ports"]!.AsArray()
             .Select(p => $"{p!["port"]}/{p["protocol"] ?? "TCP"}->{p["targetPort"]}").Order(StringComparer.Ordinal);
         Assert.Equal(["53/TCP->5353", "53/UDP->5353", "9153/TCP->9153"], ports);
@@ -224,9 +224,9 @@ public sealed class KubeReverterTests : IAsyncLifetime
         var changed = await Reverter.DeleteAsync(ConfigMaps, "core/ConfigMap/shop/debug-flags", seen, dryRun: false);
         var deleted = await Reverter.DeleteAsync(ConfigMaps, "core/ConfigMap/shop/debug-flags", _server.Get("v1", "ConfigMap", "shop", "debug-flags")!.ToJsonString(), dryRun: false);
 
-        Assert.Equal((RevertOutcome.WouldChange, true), (preview.Outcome, stillThere));
-        Assert.Equal(RevertOutcome.ChangedSinceDetection, changed.Outcome);
-        Assert.Equal(RevertOutcome.Reverted, deleted.Outcome);
+        Assert.Equal((RemediationOutcome.WouldChange, true), (preview.Outcome, stillThere));
+        Assert.Equal(RemediationOutcome.ChangedSinceDetection, changed.Outcome);
+        Assert.Equal(RemediationOutcome.Reverted, deleted.Outcome);
         Assert.Null(_server.Get("v1", "ConfigMap", "shop", "debug-flags"));
     }
 
@@ -241,7 +241,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, desired, live.ToJsonString(), [drifted]), dryRun: false);
 
         Assert.Equal("/metadata/annotations/example.com~1owner", drifted);
-        Assert.Equal((RevertOutcome.Reverted, "team-a"), (result.Outcome, (string?)Web()["metadata"]!["annotations"]!["example.com/owner"]));
+        Assert.Equal((RemediationOutcome.Reverted, "team-a"), (result.Outcome, (string?)Web()["metadata"]!["annotations"]!["example.com/owner"]));
         Assert.Equal([new FieldChange(drifted, "\"team-b\"", "\"team-a\"")], result.Changes);
         var managers = Web()["metadata"]!["managedFields"]!.AsArray().ToDictionary(m => (string)m!["manager"]!, m => m!);
         Assert.NotNull(managers[KubeReverter.FieldManager]["fieldsV1"]!["f:metadata"]!["f:annotations"]!["f:example.com/owner"]);
@@ -262,7 +262,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
         // Asked to revert the label app only: app.kubernetes.io/name is another label, not one below it.
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, desired, live.ToJsonString(), ["/metadata/labels/app"]), dryRun: false);
 
-        Assert.Equal(RevertOutcome.Contested, result.Outcome);
+        Assert.Equal(RemediationOutcome.Contested, result.Outcome);
         Assert.Equal("not reverted: .metadata.labels.app.kubernetes.io/name is owned by kubectl-label and is not a drifted field", result.Message);
         Assert.Equal(("x", "y"), ((string?)Web()["metadata"]!["labels"]!["app"], (string?)Web()["metadata"]!["labels"]!["app.kubernetes.io/name"]));
     }
@@ -279,7 +279,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
 
         Assert.True(raced.IsCompleted, "the other writer acted before the apply");
-        Assert.Equal(RevertOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.Equal(RemediationOutcome.ChangedSinceDetection, result.Outcome);
         Assert.Contains("its resourceVersion moved on", result.Message, StringComparison.Ordinal);
         var web = Web();
         Assert.Equal((6, "web:2"), ((int)web["spec"]!["replicas"]!, (string?)web["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]));
@@ -298,7 +298,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
         var result = await Reverter.RevertAsync(Deployments, request, dryRun: false);
 
         Assert.True(raced.IsCompleted, "the other writer acted between the apply and the removal");
-        Assert.Equal(RevertOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.Equal(RemediationOutcome.ChangedSinceDetection, result.Outcome);
         Assert.Equal(
             "partly reverted: applied 1 field as driftfabric, then the object changed before the fields added outside the code were removed (/spec/minReadySeconds); they are left, and it is judged again first",
             result.Message);
@@ -316,7 +316,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, null, [string.Empty]), dryRun: false);
 
         Assert.True(raced.IsCompleted, "the other writer created it before the reverter's write");
-        Assert.Equal(RevertOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.Equal(RemediationOutcome.ChangedSinceDetection, result.Outcome);
         Assert.StartsWith("not created: an object of that name was created after the drift was detected", result.Message, StringComparison.Ordinal);
         var web = Web();
         Assert.Equal(5, (int)web["spec"]!["replicas"]!);
@@ -336,11 +336,11 @@ public sealed class KubeReverterTests : IAsyncLifetime
         var changed = await Reverter.DeleteAsync(secrets, Token, seen, dryRun: false);
         var deleted = await Reverter.DeleteAsync(secrets, Token, Sealed(_server.Get("v1", "Secret", "shop", "debug-token")!), dryRun: false);
 
-        Assert.Equal(RevertOutcome.WouldChange, preview.Outcome);
-        Assert.Equal(RevertOutcome.ChangedSinceDetection, changed.Outcome);
+        Assert.Equal(RemediationOutcome.WouldChange, preview.Outcome);
+        Assert.Equal(RemediationOutcome.ChangedSinceDetection, changed.Outcome);
         Assert.Equal(["/data/password"], changed.Changes.Select(c => c.Path));
         Assert.Equal(($"\"{Short(Base64("hunter2-first"))}\"", $"\"{Short(Base64("hunter2-rotated"))}\""), (changed.Changes[0].From, changed.Changes[0].To));
-        Assert.Equal(RevertOutcome.Reverted, deleted.Outcome);
+        Assert.Equal(RemediationOutcome.Reverted, deleted.Outcome);
         Assert.Null(_server.Get("v1", "Secret", "shop", "debug-token"));
         var said = string.Join("\n", new[] { preview, changed, deleted }.Select(r => $"{r.Message} {string.Join(' ', r.Changes)}"));
         foreach (var value in new[] { "hunter2-first", "hunter2-rotated", Base64("hunter2-first"), Base64("hunter2-rotated") })
@@ -358,7 +358,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
 
         var result = await new KubeReverter(_client, SecretDigest.Hmac("another-installation-key-entirely"u8)).DeleteAsync(secrets, "core/Secret/shop/other-key", seen, dryRun: false);
 
-        Assert.Equal(RevertOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.Equal(RemediationOutcome.ChangedSinceDetection, result.Outcome);
         Assert.NotNull(_server.Get("v1", "Secret", "shop", "other-key"));
     }
 
@@ -381,7 +381,7 @@ public sealed class KubeReverterTests : IAsyncLifetime
 
         var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
 
-        Assert.Equal(RevertOutcome.Failed, result.Outcome);
+        Assert.Equal(RemediationOutcome.Failed, result.Outcome);
         Assert.StartsWith("not reverted: the API server answered 503", result.Message, StringComparison.Ordinal);
         Assert.Equal(6, (int)Web()["spec"]!["replicas"]!);
     }

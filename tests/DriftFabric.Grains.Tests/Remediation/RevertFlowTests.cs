@@ -43,21 +43,21 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
 
         _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 7, "kubectl-scale");
         var opened = await events.ReadOneAsync();
-        var preview = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: true, "test"));
+        var preview = await fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: true, "test"));
         var untouched = (int)_server.Get("apps/v1", "Deployment", "shop", "web")!["spec"]!["replicas"]!;
-        var done = await cluster.Remediate(new RemediationRequest(service, "apps/Deployment/shop/web", RemediationRequest.Revert, DryRun: false, "test"));
+        var done = await fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, "apps/Deployment/shop/web", RemediationRequest.Revert, DryRun: false, "test"));
         // The revert's record and the watch seeing the object back race each other.
         var after = new[] { await events.ReadOneAsync(), await events.ReadOneAsync() }.OrderBy(e => e.Type).ToList();
         var (remediated, resolved) = (after[1], after[0]);
 
         Assert.Equal((DriftEventType.Opened, "/spec/replicas"), (opened.Type, opened.Drift.Path));
         var would = Assert.Single(preview.Results);
-        Assert.Equal(("WouldChange", 7), (would.Outcome, untouched));
+        Assert.Equal((RemediationOutcome.WouldChange, 7), (would.Outcome, untouched));
         Assert.Equal([new FieldChange("/spec/replicas", "7", "2")], would.Changes);
-        Assert.Equal("Reverted", Assert.Single(done.Results).Outcome);
+        Assert.Equal(RemediationOutcome.Reverted, Assert.Single(done.Results).Outcome);
         Assert.Equal(2, (int)_server.Get("apps/v1", "Deployment", "shop", "web")!["spec"]!["replicas"]!);
         Assert.Equal((DriftEventType.Remediated, "/spec/replicas"), (remediated.Type, remediated.Drift.Path));
-        Assert.Equal(("test", "revert", "reverted"), (remediated.Remediation!.Actor, remediated.Remediation.Action, remediated.Remediation.Outcome));
+        Assert.Equal(("test", "revert", RemediationOutcome.Reverted), (remediated.Remediation!.Actor, remediated.Remediation.Action, remediated.Remediation.Outcome));
         Assert.Equal((DriftEventType.Resolved, "/spec/replicas"), (resolved.Type, resolved.Drift.Path));
         var history = await fabric.Client.GetGrain<IServiceGrain>(service.Key).GetHistory();
         Assert.Equal(DriftEventType.Opened, history[0].Type);
@@ -79,11 +79,11 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         ClusterSummary during;
         using (_server.Stall())
         {
-            first = cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
+            first = fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
             await Eventually.HoldsAsync(
                 () => Task.FromResult(_server.RequestLog.Any(r => r.Request.StartsWith("/apis/apps/v1/namespaces/shop/deployments/web", StringComparison.Ordinal))),
                 () => Task.FromResult("the revert never read the object from the API server"));
-            second = cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
+            second = fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
 
             // The API server holds the revert: the cluster still answers.
             during = await cluster.GetSummary().WaitAsync(TimeSpan.FromSeconds(30));
@@ -92,8 +92,8 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
 
         // One at a time: the second found the first's work done (in sync, or already resolved by
         // the watch), and wrote nothing.
-        Assert.Equal((1, "Reverted"), (during.Summary.Drifts, Assert.Single((await first).Results).Outcome));
-        Assert.All((await second).Results, r => Assert.Equal("InSync", r.Outcome));
+        Assert.Equal((1, RemediationOutcome.Reverted), (during.Summary.Drifts, Assert.Single((await first).Results).Outcome));
+        Assert.All((await second).Results, r => Assert.Equal(RemediationOutcome.InSync, r.Outcome));
         Assert.Single(_server.RequestLog, r => r.Request.Contains("fieldManager=driftfabric", StringComparison.Ordinal) && !r.Request.Contains("dryRun", StringComparison.Ordinal));
         Assert.Equal(2, (int)_server.Get("apps/v1", "Deployment", "shop", "web")!["spec"]!["replicas"]!);
     }
@@ -111,13 +111,13 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         var service = new ServiceId("revert-unmanaged", "prod", "shop", "web");
         const string Flags = "core/ConfigMap/shop/debug-flags";
 
-        var revert = await cluster.Remediate(new RemediationRequest(service, Flags, RemediationRequest.Revert, DryRun: false, "test"));
+        var revert = await fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, Flags, RemediationRequest.Revert, DryRun: false, "test"));
         var kept = _server.Get("v1", "ConfigMap", "shop", "debug-flags") is not null;
-        var delete = await cluster.Remediate(new RemediationRequest(service, Flags, RemediationRequest.Revert, DryRun: false, "test") { DeleteUnmanaged = true });
+        var delete = await fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, Flags, RemediationRequest.Revert, DryRun: false, "test") { DeleteUnmanaged = true });
 
-        Assert.Equal(("Skipped", true), (Assert.Single(revert.Results).Outcome, kept));
+        Assert.Equal((RemediationOutcome.Skipped, true), (Assert.Single(revert.Results).Outcome, kept));
         Assert.Contains("deleted only when asked explicitly", revert.Results[0].Message, StringComparison.Ordinal);
-        Assert.Equal("Reverted", Assert.Single(delete.Results).Outcome);
+        Assert.Equal(RemediationOutcome.Reverted, Assert.Single(delete.Results).Outcome);
         Assert.Null(_server.Get("v1", "ConfigMap", "shop", "debug-flags"));
     }
 
@@ -155,10 +155,10 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
             async () => (await web.GetDrifts()).Where(d => d.Kind == DriftKind.Unmanaged).Select(d => d.Resource).Order(StringComparer.Ordinal).SequenceEqual([Flags, Token]),
             async () => $"the unmanaged objects were never seen: {string.Join(", ", (await web.GetDrifts()).Select(d => $"{d.Resource} {d.Kind}"))}");
 
-        var report = await cluster.Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test") { DeleteUnmanaged = true });
+        var report = await fabric.Client.GetGrain<IRemediationGrain>(cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test") { DeleteUnmanaged = true });
 
         var results = report.Results.ToDictionary(r => r.Resource);
-        Assert.Equal(("Reverted", "Reverted"), (results[Flags].Outcome, results[Token].Outcome));
+        Assert.Equal((RemediationOutcome.Reverted, RemediationOutcome.Reverted), (results[Flags].Outcome, results[Token].Outcome));
         Assert.Null(_server.Get("v1", "ConfigMap", "shop", "debug-flags"));
         Assert.Null(_server.Get("v1", "Secret", "shop", "debug-token"));
         var history = await web.GetHistory();
@@ -191,7 +191,7 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
             for (var i = 0; i < 3; i++)
             {
                 var e = await events.ReadOneAsync();
-                round3.Add($"{e.Type} {e.Remediation?.Actor} {e.Remediation?.Outcome}".Trim());
+                round3.Add($"{e.Type} {e.Remediation?.Actor} {e.Remediation?.Outcome.ToWire()}".Trim());
             }
 
             // Opened first; the revert's record and the watch seeing it resolve race each other.
@@ -206,7 +206,7 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         string[] healed = ["Opened", "Remediated policy reverted", "Resolved"];
         // (Ordered: "Remediated..." sorts before "Resolved".)
         Assert.Equal([.. healed, .. healed], rounds);
-        Assert.Equal((DriftEventType.Opened, DriftEventType.Remediated, "contested"), (opened.Type, contested.Type, contested.Remediation!.Outcome));
+        Assert.Equal((DriftEventType.Opened, DriftEventType.Remediated, RemediationOutcome.Contested), (opened.Type, contested.Type, contested.Remediation!.Outcome));
         Assert.Contains("another writer keeps changing it", contested.Remediation.Message, StringComparison.Ordinal);
         await Task.Delay(500);
         Assert.Equal(7, Replicas());
@@ -219,7 +219,7 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         var again = new[] { await events.ReadOneAsync(), await events.ReadOneAsync() };
 
         Assert.Equal(DriftEventType.Resolved, back.Type);
-        Assert.Equal(["Opened ", "Remediated contested"], again.Select(e => $"{e.Type} {e.Remediation?.Outcome}"));
+        Assert.Equal(["Opened ", "Remediated contested"], again.Select(e => $"{e.Type} {e.Remediation?.Outcome.ToWire()}"));
         Assert.Equal(7, Replicas());
     }
 
@@ -231,11 +231,11 @@ public sealed class RevertFlowTests(FabricFixture fabric) : IAsyncLifetime
         fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 5, "web:1", manager: "kubectl-scale")));
         await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
 
-        var report = await fabric.Client.GetGrain<IClusterGrain>("revert-snapshot/prod")
+        var report = await fabric.Client.GetGrain<IRemediationGrain>("revert-snapshot/prod")
             .Remediate(new RemediationRequest(new ServiceId("revert-snapshot", "prod", "shop", "web"), null, RemediationRequest.Revert, DryRun: false, "test"));
 
         var result = Assert.Single(report.Results);
-        Assert.Equal("Skipped", result.Outcome);
+        Assert.Equal(RemediationOutcome.Skipped, result.Outcome);
         Assert.Contains("read from a snapshot", result.Message, StringComparison.Ordinal);
     }
 }
