@@ -1,10 +1,4 @@
 using DriftFabric.Abstractions;
-using DriftFabric.Engine;
-using DriftFabric.Engine.Comparison;
-using DriftFabric.Engine.Manifests;
-using DriftFabric.Engine.Model;
-using DriftFabric.Engine.Parsing;
-using DriftFabric.Engine.Policy;
 using DriftFabric.Grains.Fleet;
 using DriftFabric.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -36,6 +30,7 @@ public sealed partial class ServiceGrain(
     private IGrainTimer? _retry;
     private bool _sending;
     private Task _sendLoop = Task.CompletedTask;
+    private readonly ServiceJudge _judge = new();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -79,7 +74,7 @@ public sealed partial class ServiceGrain(
             unchanged &= sameDefinitions;
             if (!sameDefinitions)
             {
-                _withDefinitions = null;
+                _judge.ForgetDefinitions();
             }
 
             var policy = update.Policy ?? state.State.Policy;
@@ -87,7 +82,7 @@ public sealed partial class ServiceGrain(
             if (!same || policy.Hash != state.State.Policy.Hash)
             {
                 // What was known of how each object was applied was judged against the old code.
-                _applied.Clear();
+                _judge.ForgetApplied();
             }
 
             if (policy.Hash != state.State.Policy.Hash)
@@ -374,45 +369,13 @@ public sealed partial class ServiceGrain(
 
     public Task<ServiceUpdateCounts> GetUpdateCounts() => Task.FromResult(new ServiceUpdateCounts(state.State.DesiredUpdates, state.State.LiveUpdates));
 
-    /// <summary>Compares every resource of the service and turns the difference from the last drift set into transitions.</summary>
+    /// <summary>Compares every resource of the service (or those that changed) and turns the difference from the last drift set into transitions.</summary>
     /// <param name="changed">The only resources that can have changed (watched changes), or null to judge them all.</param>
     /// <param name="texts">The documents as just received, one for each stored one, so they need not be decompressed.</param>
     private List<DriftTransition> Recompute(HashSet<string>? changed = null, DocumentTexts texts = default)
     {
         var now = time.GetUtcNow();
-        var engine = WithDefinitions(policies.EngineFor(state.State.Policy, _id.Namespace));
-        // Only the documents being judged are parsed: parsed trees are not kept between calls,
-        // so a service holds its compact JSON and nothing more.
-        var desired = Parse(state.State.Desired, texts.Desired, changed);
-        var live = LiveObjects(state.State.Live, texts.Live, changed);
-
-        var current = new Dictionary<string, DriftRecord>(StringComparer.Ordinal);
-        foreach (var (id, record) in state.State.Drifts)
-        {
-            // Drifts of resources that did not change stand as they are; so do the proxies', which they report.
-            if (changed is null ? state.State.Proxies.Contains(record.Resource) : !changed.Contains(record.Resource))
-            {
-                current[id] = record;
-            }
-        }
-
-        foreach (var key in (changed ?? desired.Keys.Union(live.Keys)).Order(StringComparer.Ordinal))
-        {
-            if (!ResourceKey.TryParse(key, out var resource))
-            {
-                continue;
-            }
-
-            var drifts = live.TryGetValue(key, out var liveObject)
-                ? engine.CompareResource(resource, desired.GetValueOrDefault(key), liveObject.Json, liveObject.Source, AppliedVerdictsOf(key))
-                : engine.CompareResource(resource, desired.GetValueOrDefault(key), live: null);
-            foreach (var drift in drifts)
-            {
-                var record = DriftRecords.From(drift, now);
-                current[record.Id] = record;
-            }
-        }
-
+        var current = _judge.Judge(state.State, policies.EngineFor(state.State.Policy, _id.Namespace), changed, texts, now);
         return Transition(current, now);
     }
 
@@ -504,105 +467,6 @@ public sealed partial class ServiceGrain(
         return transitions.Count == 0 && fronted == drifts is not null && state.State.Outbox.Count == 0
             ? state.State.Summary
             : await CommitAsync(transitions, received);
-    }
-
-    /// <summary>
-    /// The verdict on what the pipeline applied to each live object, kept between judgements
-    /// (desired documents are parsed anew each time, so it cannot live with them); forgotten
-    /// when the desired documents change. In memory only: a new activation asks again.
-    /// </summary>
-    private readonly Dictionary<string, AppliedVerdicts> _applied = new(StringComparer.Ordinal);
-
-    private AppliedVerdicts AppliedVerdictsOf(string key)
-    {
-        if (!_applied.TryGetValue(key, out var verdicts))
-        {
-            verdicts = new AppliedVerdicts();
-            _applied[key] = verdicts;
-        }
-
-        return verdicts;
-    }
-
-    // The policy's engine, and that engine knowing the defaults of the service's custom kinds.
-    private (DriftEngine Policy, DriftEngine WithDefinitions)? _withDefinitions;
-
-    /// <summary>The engine, knowing the defaults of the custom resources whose CRDs the service was sent.</summary>
-    private DriftEngine WithDefinitions(DriftEngine engine)
-    {
-        if (state.State.Definitions.Count == 0)
-        {
-            return engine;
-        }
-
-        if (_withDefinitions is { } known && ReferenceEquals(known.Policy, engine))
-        {
-            return known.WithDefinitions;
-        }
-
-        var definitions = new List<Manifest>();
-        foreach (var doc in state.State.Definitions)
-        {
-            if (JsonReader.ReadValues(doc.Json()) is [MapNode root])
-            {
-                definitions.Add(new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line)));
-            }
-        }
-
-        var withDefinitions = engine.WithCustomResources(definitions);
-        _withDefinitions = (engine, withDefinitions);
-        return withDefinitions;
-    }
-
-    private static Dictionary<string, Manifest> Parse(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
-    {
-        var result = new Dictionary<string, Manifest>(StringComparer.Ordinal);
-        foreach (var (doc, json) in ToJudge(documents, texts, only))
-        {
-            if (JsonReader.ReadValues(json, doc.Lines) is [MapNode root])
-            {
-                result[doc.Key] = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>Documents as a cluster just sent them, index for index with the stored ones; null where nothing was sent.</summary>
-    private readonly record struct DocumentTexts(IReadOnlyList<ResourceDocument>? Desired, IReadOnlyList<ResourceDocument>? Live);
-
-    /// <summary>
-    /// The stored documents to judge (all, or those in <paramref name="only"/>) with their JSON:
-    /// the text just received where there is one, else the stored copy decompressed.
-    /// </summary>
-    private static IEnumerable<(StoredDocument Doc, byte[] Json)> ToJudge(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
-    {
-        for (var i = 0; i < documents.Count; i++)
-        {
-            var doc = documents[i];
-            if (only is null || only.Contains(doc.Key))
-            {
-                yield return (doc, texts is null ? doc.Json() : texts[i].Json);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Live documents are handed to the engine as the JSON they are (desired ones are parsed into
-    /// trees: their lines name the source): an object in sync is settled in one read of its bytes.
-    /// </summary>
-    private static Dictionary<string, (byte[] Json, SourceLocation Source)> LiveObjects(List<StoredDocument> documents, IReadOnlyList<ResourceDocument>? texts, HashSet<string>? only)
-    {
-        var result = new Dictionary<string, (byte[] Json, SourceLocation Source)>(StringComparer.Ordinal);
-        foreach (var (doc, json) in ToJudge(documents, texts, only))
-        {
-            if (json.AsSpan().TrimStart(" \t\r\n"u8) is [(byte)'{', ..])
-            {
-                result[doc.Key] = (json, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
-            }
-        }
-
-        return result;
     }
 
     [LoggerMessage(EventId = LogEvents.ServicePublishFailed, Level = LogLevel.Warning, Message = "Service {Service} could not publish {Count} transitions; they are kept and sent again")]
