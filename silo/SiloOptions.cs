@@ -83,15 +83,37 @@ public sealed class SiloOptions
         return null;
     }
 
-    /// <summary>The first argument that is not one of <see cref="Switches"/> followed by a value, or null when all are.</summary>
+    /// <summary>The host's own settings a launcher may pass (<c>--environment=Development</c>), besides the silo's.</summary>
+    private static readonly HashSet<string> HostSettings = new(["environment", "contentRoot", "applicationName", "webroot"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The first argument that is not an option of <see cref="Switches"/> with its value
+    /// (<c>--fleet PATH</c> or <c>--fleet=PATH</c>), a configuration key with its value
+    /// (<c>--DriftFabric:Api:Tokens:0:Token=...</c>) or a host setting; null when all are.
+    /// </summary>
     public static string? CheckArguments(string[] args)
     {
-        for (var i = 0; i < args.Length; i += 2)
+        for (var i = 0; i < args.Length; i++)
         {
-            if (!Switches.ContainsKey(args[i]) || i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            var arg = args[i];
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) is > 2 and var equals)
             {
-                return $"unknown or incomplete option '{args[i]}'";
+                var name = arg[..equals];
+                if (!Switches.ContainsKey(name) && !name.Contains(':', StringComparison.Ordinal) && !HostSettings.Contains(name[2..])
+                    && !name[2..].Equals(Section, StringComparison.OrdinalIgnoreCase))
+                {
+                    return $"unknown or incomplete option '{name}'";
+                }
+
+                continue;
             }
+
+            if (!Switches.ContainsKey(arg) || i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                return $"unknown or incomplete option '{arg}'";
+            }
+
+            i++;
         }
 
         return null;

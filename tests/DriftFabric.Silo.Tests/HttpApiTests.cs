@@ -27,15 +27,7 @@ public sealed class ApiSilo : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var dumps = Path.Combine(AppContext.BaseDirectory, "envoy");
-        Fleet.Write("globex/proxies/expected.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-expected.json")));
-        Fleet.Write("globex/proxies/config_dump.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-actual-drifted.json")));
-        Fleet.Write("driftfabric.yaml", Fleet.Read("driftfabric.yaml").Replace("    defaultNamespace: payments\n", """
-                defaultNamespace: payments
-                proxies:
-                - { name: sidecar, kind: envoy, admin: globex/proxies/config_dump.json, desired: globex/proxies/expected.json, services: [gateway] }
-
-            """, StringComparison.Ordinal));
+        await AddSidecarAsync(Fleet);
         Silo = SiloProcess.Start(
             new Dictionary<string, string>
             {
@@ -52,6 +44,20 @@ public sealed class ApiSilo : IAsyncLifetime
         Http = new HttpClient { BaseAddress = Silo.ApiUri, Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>Gives the example fleet's payments cluster an Envoy sidecar (a real Istio dump, drifted).</summary>
+    public static async Task AddSidecarAsync(TempFleet fleet)
+    {
+        var dumps = Path.Combine(AppContext.BaseDirectory, "envoy");
+        fleet.Write("globex/proxies/expected.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-expected.json")));
+        fleet.Write("globex/proxies/config_dump.json", await File.ReadAllTextAsync(Path.Combine(dumps, "sidecar-actual-drifted.json")));
+        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("    defaultNamespace: payments\n", """
+                defaultNamespace: payments
+                proxies:
+                - { name: sidecar, kind: envoy, admin: globex/proxies/config_dump.json, desired: globex/proxies/expected.json, services: [gateway] }
+
+            """, StringComparison.Ordinal));
+    }
+
     public async Task DisposeAsync()
     {
         Http.Dispose();
@@ -59,39 +65,12 @@ public sealed class ApiSilo : IAsyncLifetime
         Fleet.Dispose();
     }
 
-    public Task<(HttpStatusCode Status, JsonNode? Body)> GetAsync(string path, string? token) => SendJsonAsync(HttpMethod.Get, path, token, null);
+    public Task<(HttpStatusCode Status, JsonNode? Body)> GetAsync(string path, string? token) => Http.ApiGetAsync(path, token);
 
-    public Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(string path, string? token, string json) => SendJsonAsync(HttpMethod.Post, path, token, json);
+    public Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(string path, string? token, string json) => Http.ApiPostAsync(path, token, json);
 
-    private async Task<(HttpStatusCode Status, JsonNode? Body)> SendJsonAsync(HttpMethod method, string path, string? token, string? json)
-    {
-        var (status, _, body) = await SendAsync(method, path, token, json is null ? null : new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
-        return (status, body);
-    }
-
-    /// <summary>Any request, with the answer's media type (null without a body).</summary>
-    public async Task<(HttpStatusCode Status, string? MediaType, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? token, HttpContent? content, params (string Name, string Value)[] headers)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = content };
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
-        {
-            return (response.StatusCode, "text/event-stream", null);
-        }
-
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, text.Length == 0 ? null : JsonNode.Parse(text));
-    }
+    public Task<(HttpStatusCode Status, string? MediaType, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? token, HttpContent? content, params (string Name, string Value)[] headers) =>
+        Http.ApiSendAsync(method, path, token, content, headers);
 }
 
 [CollectionDefinition(Name)]
@@ -100,9 +79,9 @@ public sealed class ApiSiloTests : ICollectionFixture<ApiSilo>
     public const string Name = "api-silo";
 }
 
-/// <summary>The silo's HTTP API, against a running silo process: every endpoint, with and without the right token.</summary>
-[Collection(ApiSiloTests.Name)]
-public sealed class HttpApiTests(ApiSilo api)
+/// <summary>The silo's HTTP API, its own Program hosted in the test process: every endpoint, with and without the right token.</summary>
+[Collection(InProcessSiloTests.Name)]
+public sealed class HttpApiTests(InProcessSilo api)
 {
     private const string Cart = "/api/v1/tenants/acme/clusters/prod-eu/services/shop/cart";
 
@@ -299,36 +278,6 @@ public sealed class HttpApiTests(ApiSilo api)
         Assert.Equal((HttpStatusCode.Unauthorized, "application/problem+json"), (anonymous, anonymousType));
         Assert.Equal((HttpStatusCode.NotFound, "application/problem+json"), (unknown, unknownType));
         Assert.Equal("no tenant nobody in the fleet", (string?)problem!["detail"]);
-    }
-
-    [Theory]
-    [InlineData("?after=-5", null, "after=-5 is below 0: events are numbered from 1")]
-    [InlineData("?after=-1", null, "after=-1 is below 0: events are numbered from 1")]
-    [InlineData("?after=abc", null, "after is not an event sequence number")]
-    [InlineData("?after=99999999999999999999", null, "after is not an event sequence number")]
-    [InlineData("?after=9223372036854775807", null, "after=9223372036854775807 is past the last event of tenant acme (")]
-    [InlineData("", "9223372036854775807", "Last-Event-ID: 9223372036854775807 is past the last event of tenant acme (")]
-    [InlineData("?after=1", "-5", "Last-Event-ID: -5 is below 0")]
-    [InlineData("", "abc", "Last-Event-ID is not an event sequence number")]
-    public async Task An_invalid_event_cursor_is_a_400_problem_logged_once_and_never_retried(string query, string? lastEventId, string detail)
-    {
-        var headers = lastEventId is null ? [] : new[] { ("Last-Event-ID", lastEventId) };
-        var (status, mediaType, problem) = await api.SendAsync(HttpMethod.Get, "/api/v1/tenants/acme/events" + query, ApiSilo.AllTenants, null, headers);
-
-        Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (status, mediaType));
-        Assert.StartsWith(detail, (string?)problem!["detail"], StringComparison.Ordinal);
-
-        // Once the line of a later refusal is out, so is every line this request wrote: one, short (no stack trace).
-        var traceId = (string)problem["traceId"]!;
-        var (_, _, later) = await api.SendAsync(HttpMethod.Get, "/api/v1/tenants/acme/events?after=-2", ApiSilo.AllTenants, null);
-        var laterTrace = (string)later!["traceId"]!;
-        await Eventually.HoldsAsync(
-            () => Task.FromResult(api.Silo.Output.Any(l => l.Contains(laterTrace, StringComparison.Ordinal))),
-            () => Task.FromResult("no log line of the later refusal"));
-        var lines = api.Silo.Output.Where(l => l.Contains(traceId, StringComparison.Ordinal)).ToList();
-        var line = Assert.Single(lines);
-        Assert.Contains(detail, line, StringComparison.Ordinal);
-        Assert.True(line.Length < 400, line);
     }
 
     [Fact]
@@ -569,5 +518,40 @@ public sealed class OtlpExportTests
         bool HasExport(string path, string name) => collector.Received.Any(r => r.Path == path
             && r.Headers["Content-Type"].StartsWith("application/x-protobuf", StringComparison.Ordinal)
             && System.Text.Encoding.UTF8.GetString(r.Body).Contains(name, StringComparison.Ordinal));
+    }
+}
+
+/// <summary>What the silo process writes to its log for a request it refuses.</summary>
+[Collection(ApiSiloTests.Name)]
+public sealed class ApiLogTests(ApiSilo api)
+{
+    [Theory]
+    [InlineData("?after=-5", null, "after=-5 is below 0: events are numbered from 1")]
+    [InlineData("?after=-1", null, "after=-1 is below 0: events are numbered from 1")]
+    [InlineData("?after=abc", null, "after is not an event sequence number")]
+    [InlineData("?after=99999999999999999999", null, "after is not an event sequence number")]
+    [InlineData("?after=9223372036854775807", null, "after=9223372036854775807 is past the last event of tenant acme (")]
+    [InlineData("", "9223372036854775807", "Last-Event-ID: 9223372036854775807 is past the last event of tenant acme (")]
+    [InlineData("?after=1", "-5", "Last-Event-ID: -5 is below 0")]
+    [InlineData("", "abc", "Last-Event-ID is not an event sequence number")]
+    public async Task An_invalid_event_cursor_is_a_400_problem_logged_once_and_never_retried(string query, string? lastEventId, string detail)
+    {
+        var headers = lastEventId is null ? [] : new[] { ("Last-Event-ID", lastEventId) };
+        var (status, mediaType, problem) = await api.SendAsync(HttpMethod.Get, "/api/v1/tenants/acme/events" + query, ApiSilo.AllTenants, null, headers);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (status, mediaType));
+        Assert.StartsWith(detail, (string?)problem!["detail"], StringComparison.Ordinal);
+
+        // Once the line of a later refusal is out, so is every line this request wrote: one, short (no stack trace).
+        var traceId = (string)problem["traceId"]!;
+        var (_, _, later) = await api.SendAsync(HttpMethod.Get, "/api/v1/tenants/acme/events?after=-2", ApiSilo.AllTenants, null);
+        var laterTrace = (string)later!["traceId"]!;
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(api.Silo.Output.Any(l => l.Contains(laterTrace, StringComparison.Ordinal))),
+            () => Task.FromResult("no log line of the later refusal"));
+        var lines = api.Silo.Output.Where(l => l.Contains(traceId, StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(lines);
+        Assert.Contains(detail, line, StringComparison.Ordinal);
+        Assert.True(line.Length < 400, line);
     }
 }

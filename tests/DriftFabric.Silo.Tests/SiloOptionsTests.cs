@@ -54,6 +54,16 @@ public sealed class SiloOptionsTests
     [InlineData("--flee", "x")]
     [InlineData("--fleet")]
     [InlineData("--redis", "--fleet", "x")]
+    [InlineData("--flee=x")]
     public void An_unknown_or_incomplete_option_is_refused(params string[] args) =>
-        Assert.Equal($"unknown or incomplete option '{args[0]}'", SiloOptions.CheckArguments(args));
+        Assert.Equal($"unknown or incomplete option '{args[0].Split('=')[0]}'", SiloOptions.CheckArguments(args));
+
+    [Fact]
+    public void Options_take_their_value_after_a_space_or_an_equals_sign_beside_configuration_keys_and_host_settings()
+    {
+        string[] args = ["--fleet", "fleet.yaml", "--api-port=6000", "--DriftFabric:Api:Tokens:0:Token=secret-token-0123456789", "--environment=Development"];
+
+        Assert.Null(SiloOptions.CheckArguments(args));
+        Assert.Equal(6000, SiloOptions.Read(Configuration([], [], args), out _)!.ApiPort);
+    }
 }
