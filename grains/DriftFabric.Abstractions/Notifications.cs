@@ -35,7 +35,12 @@ public sealed record WebhookStatus(
     [property: Id(0)] long Cursor,
     [property: Id(1)] long Delivered,
     [property: Id(2)] long Failed,
-    [property: Id(3)] string? LastError);
+    [property: Id(3)] string? LastError)
+{
+    /// <summary>When the next attempt is due after a failed one (the backoff: 1 s, doubling), on the silo's clock; null when none waits.</summary>
+    [Id(4)]
+    public DateTimeOffset? NextAttemptAt { get; init; }
+}
 
 /// <summary>
 /// One webhook of one tenant (key <c>tenant/name</c>): follows the tenant's event log from its own

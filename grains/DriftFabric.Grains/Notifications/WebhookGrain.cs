@@ -96,7 +96,10 @@ public sealed partial class WebhookGrain(
         DeactivateOnIdle();
     }
 
-    public Task<WebhookStatus> GetStatus() => Task.FromResult(new WebhookStatus(State.Cursor, State.Delivered, State.Failed, State.LastError));
+    public Task<WebhookStatus> GetStatus() => Task.FromResult(new WebhookStatus(State.Cursor, State.Delivered, State.Failed, State.LastError)
+    {
+        NextAttemptAt = _nextAttempt > time.GetUtcNow() ? _nextAttempt : null,
+    });
 
     private void Start() =>
         _timer ??= this.RegisterGrainTimer(PumpAsync, new GrainTimerCreationOptions(Tick, Tick) { Interleave = true, KeepAlive = true });
