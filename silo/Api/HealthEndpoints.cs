@@ -94,7 +94,7 @@ public static class HealthEndpoints
     {
         var components = new List<ComponentHealth>();
         var watches = new List<WatchHealth>();
-        var loaded = false;
+        var loaded = checks.Entries.TryGetValue("fleet", out var fleet) && fleet.Status == HealthStatusCode.Healthy;
         foreach (var (_, entry) in checks.Entries)
         {
             foreach (var value in entry.Data.Values)
@@ -106,9 +106,6 @@ public static class HealthEndpoints
                         break;
                     case WatchHealth watch:
                         watches.Add(watch);
-                        break;
-                    case FleetReadiness fleet:
-                        loaded = fleet.Loaded;
                         break;
                 }
             }
@@ -135,11 +132,8 @@ internal sealed class ComponentsHealthCheck(FabricHealth health) : IHealthCheck
 /// <summary>Whether the silo has loaded its fleet spec.</summary>
 internal sealed class FleetLoadedHealthCheck(FleetReadiness fleet) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var data = new Dictionary<string, object>(StringComparer.Ordinal) { ["fleet"] = fleet };
-        return Task.FromResult(fleet.Loaded ? HealthCheckResult.Healthy(data: data) : HealthCheckResult.Unhealthy("the fleet is loading", data: data));
-    }
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(fleet.Loaded ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("the fleet is loading"));
 }
 
 /// <summary>Every cluster's watch, from the fleet's grains (5 s at most): readiness only.</summary>

@@ -42,9 +42,6 @@ public sealed partial class ClusterGrain(
     private IGrainTimer? _poll;
     private string _key = string.Empty;
 
-    // The CustomResourceDefinitions the watched API server serves for the custom kinds watched, by group/Kind.
-
-    /// <summary>The last remediation asked: remediations interleave with the cluster's other calls, not with each other.</summary>
     private bool _retry;
     private bool _resync;
     private ClusterWatch _watch = null!;
@@ -71,8 +68,7 @@ public sealed partial class ClusterGrain(
         if (changed)
         {
             // A new policy or source: every service is judged again.
-            _tables.DesiredHashes.Clear();
-            _tables.LiveHashes.Clear();
+            _tables.ForgetSent();
         }
 
         StartPolling(config.PollInterval);
@@ -201,8 +197,7 @@ public sealed partial class ClusterGrain(
         {
             _settled?.Dispose();
             _settled = null;
-            _tables.DesiredHashes.Clear();
-            _tables.LiveHashes.Clear();
+            _tables.ForgetSent();
             _resync = true;
             _retry = true;
             await Poll(cancellationToken);
@@ -216,8 +211,7 @@ public sealed partial class ClusterGrain(
 
     public Task<ClusterSummary> Resync()
     {
-        _tables.DesiredHashes.Clear();
-        _tables.LiveHashes.Clear();
+        _tables.ForgetSent();
         _resync = true;
         return Reload();
     }
@@ -387,8 +381,7 @@ public sealed partial class ClusterGrain(
     /// <summary>Forgets what a service was sent, so that the next reload sends it both parts (after a re-list, for a watched cluster).</summary>
     private void ForgetSent(string service)
     {
-        _tables.DesiredHashes.Remove(service);
-        _tables.LiveHashes.Remove(service);
+        _tables.ForgetSent(service);
         _resync = true;
     }
 

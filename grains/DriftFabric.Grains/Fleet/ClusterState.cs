@@ -45,6 +45,21 @@ internal sealed class ClusterTables
 
     public ClusterRollUp RollUp { get; } = new();
 
+    /// <summary>Forgets what <paramref name="service"/> (every service: null) was sent, so that it is sent both parts again.</summary>
+    public void ForgetSent(string? service = null)
+    {
+        if (service is null)
+        {
+            DesiredHashes.Clear();
+            LiveHashes.Clear();
+        }
+        else
+        {
+            DesiredHashes.Remove(service);
+            LiveHashes.Remove(service);
+        }
+    }
+
     /// <summary>
     /// What <paramref name="service"/> must be sent after <paramref name="load"/>: each part
     /// (desired with its definitions and policy, live) only when its hash differs from what the

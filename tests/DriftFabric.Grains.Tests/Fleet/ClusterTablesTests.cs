@@ -42,8 +42,7 @@ public sealed class ClusterTablesTests
         tables.ChangesFor(Config, Load("""{"spec":{"replicas":2}}""", """{"spec":{"replicas":2}}"""), Web);
 
         var broken = tables.ChangesFor(Config, Load("""{"spec":{"replicas":3}}""", "{}", liveUsable: false), Web);
-        tables.DesiredHashes.Remove(Web);
-        tables.LiveHashes.Remove(Web);
+        tables.ForgetSent(Web);
         var again = tables.ChangesFor(Config, Load("""{"spec":{"replicas":3}}""", """{"spec":{"replicas":2}}"""), Web);
 
         Assert.True(broken is { Desired.Count: 1, Live: null });
