@@ -1,5 +1,6 @@
-using DriftFabric.Grains.Telemetry;
 using System.Runtime;
+using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

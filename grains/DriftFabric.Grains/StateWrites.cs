@@ -1,5 +1,6 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 

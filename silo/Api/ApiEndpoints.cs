@@ -1,9 +1,10 @@
-using DriftFabric.Grains.Telemetry;
 using System.Globalization;
-using System.Text.Json;
 using System.Security.Claims;
+using System.Text.Json;
 using DriftFabric.Abstractions;
 using DriftFabric.Client;
+using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;

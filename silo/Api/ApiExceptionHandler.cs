@@ -1,6 +1,7 @@
-using DriftFabric.Grains.Telemetry;
 using System.Diagnostics;
 using System.Text.Json;
+using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;

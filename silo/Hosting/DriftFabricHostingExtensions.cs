@@ -1,4 +1,3 @@
-using DriftFabric.Sources.Proxies;
 using DriftFabric.Abstractions;
 using DriftFabric.Client;
 using DriftFabric.Grains;
@@ -7,6 +6,7 @@ using DriftFabric.Grains.Fleet;
 using DriftFabric.Grains.Notifications;
 using DriftFabric.Grains.Secrets;
 using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources.Proxies;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -112,7 +112,8 @@ public static class DriftFabricHostingExtensions
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<FleetLoader>();
-        silo.Services.TryAddSingleton<DriftFabric.Grains.Kubernetes.IKubeClientFactory, DriftFabric.Grains.Kubernetes.KubeClientFactory>();
+        silo.Services.TryAddSingleton<DriftFabric.Sources.Kubernetes.IKubeClientFactory, DriftFabric.Sources.Kubernetes.KubeClientFactory>();
+        silo.Services.TryAddSingleton<IClusterSourceFactory, ClusterSourceFactory>();
         silo.Services.TryAddSingleton<FabricHealth>();
         silo.Services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = WebhookSender.DeliveryTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });

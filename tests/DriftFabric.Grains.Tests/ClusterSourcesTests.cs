@@ -16,7 +16,7 @@ public sealed class ClusterSourcesTests
         fleet.Write("live.json", Objects.List([Objects.Deployment("web", "shop", 2, "web:1", "web")]));
         fleet.Write("desired/zz-bad.yaml", string.Concat(Enumerable.Range(0, 50).Select(i => $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: bad-{i}, namespace: shop}}\n---\n")) + "metadata: { name: [unclosed\n");
 
-        var load = ClusterSources.Load(Config(fleet, "broken"), Digest);
+        var load = SnapshotLoad.Read(Config(fleet, "broken"), Digest);
 
         Assert.False(load.DesiredUsable);
         Assert.Equal(["broken/prod/shop/web"], load.Services);
@@ -31,7 +31,7 @@ public sealed class ClusterSourcesTests
         var third = Objects.Deployment("third", "shop", 1, "third:1", "third", manager: "kubectl-create");
         fleet.Write("live.json", Objects.Deployment("web", "shop", 2, "web:1", "web") + "\n" + Objects.Deployment("stray", "shop", 1, "stray:1", "stray", manager: "kubectl-create") + "\n" + third[..(third.Length / 2)]);
 
-        var load = ClusterSources.Load(Config(fleet, "cut"), Digest);
+        var load = SnapshotLoad.Read(Config(fleet, "cut"), Digest);
 
         Assert.False(load.LiveUsable);
         Assert.Equal(["cut/prod/shop/web"], load.Services);
@@ -48,7 +48,7 @@ public sealed class ClusterSourcesTests
         fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
         fleet.Write("live.json", text);
 
-        var load = ClusterSources.Load(Config(fleet, "empty"), Digest);
+        var load = SnapshotLoad.Read(Config(fleet, "empty"), Digest);
 
         Assert.False(load.LiveUsable);
         Assert.Contains(load.Errors, e => e.Contains("live.json", StringComparison.Ordinal) && e.Contains("empty", StringComparison.Ordinal));

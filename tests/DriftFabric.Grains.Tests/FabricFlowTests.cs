@@ -1,7 +1,7 @@
 using DriftFabric.Abstractions;
+using DriftFabric.Engine.Comparison;
 using DriftFabric.Grains.Fleet;
 using DriftFabric.Grains.Services;
-using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Tests;
 
@@ -232,7 +232,7 @@ public sealed class FabricFlowTests(FabricFixture fabric)
         var e = Assert.Single(await events.ReadThroughAsync(result.Tenants[0].LastSequence));
         var drifts = await fabric.Client.GetGrain<IServiceGrain>("secrets/prod/shop/db").GetDrifts();
         var config = new ClusterConfig("secrets", "prod", Path.Combine(fleet.Root, "desired"), Path.Combine(fleet.Root, "live.json"), "default", ["app.kubernetes.io/name"], PolicySource.Default, TimeSpan.FromMinutes(1));
-        var routed = ClusterSources.Load(config, Engine.Comparison.SecretDigest.Hmac(System.Text.Encoding.UTF8.GetBytes(FabricFixture.DigestKey)));
+        var routed = SnapshotLoad.Read(config, Engine.Comparison.SecretDigest.Hmac(System.Text.Encoding.UTF8.GetBytes(FabricFixture.DigestKey)));
         var everything = string.Join('\n', drifts.Select(d => d.ToString()).Append(e.ToString())
             .Concat(routed.Desired.Values.SelectMany(docs => docs).Concat(routed.Live.Values.SelectMany(docs => docs)).Select(d => d.Text)));
 

@@ -1,14 +1,15 @@
 using System.Reflection;
-using DriftFabric.Grains.Telemetry;
+using DriftFabric.Grains.Fleet;
 using DriftFabric.Silo;
+using DriftFabric.Sources;
 using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Silo.Tests;
 
-/// <summary>Log event ids: each one names one event of the grains or the silo, and comes from <see cref="LogEvents"/>.</summary>
+/// <summary>Log event ids: each one names one event of the sources, the grains or the silo, and comes from <see cref="LogEvents"/>.</summary>
 public sealed class LogEventTests
 {
-    private static readonly Assembly[] Logging = [typeof(LogEvents).Assembly, typeof(FleetWatchdog).Assembly];
+    private static readonly Assembly[] Logging = [typeof(LogEvents).Assembly, typeof(ClusterGrain).Assembly, typeof(FleetWatchdog).Assembly];
 
     private static List<(string Method, int Id)> Declared() =>
         [.. Logging

@@ -5,6 +5,7 @@ using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Parsing;
 using DriftFabric.Engine.Policy;
+using DriftFabric.Sources.Files;
 
 namespace DriftFabric.Cli.Commands;
 
@@ -93,8 +94,9 @@ internal static class CheckCommand
         var errors = new List<ManifestError>();
         var policy = Policy(options, errors);
 
-        var desired = Load(options.Desired, ParseLimits.Default);
-        var live = Load(options.Live, ParseLimits.Default);
+        // The same sources a fabric's cluster reads its files with.
+        var desired = new PathSource(options.Desired).Read();
+        var live = new PathSource(options.Live).Read();
         errors.AddRange(desired.Errors);
         errors.AddRange(live.Errors);
 
@@ -173,17 +175,6 @@ internal static class CheckCommand
 
     public static int ExitCode(CheckReport report, Severity failOn) =>
         report.Errors.Count > 0 ? Untrusted : report.Drifts.Any(d => d.Severity >= failOn) ? Drifted : InSync;
-
-    private static ManifestSet Load(IEnumerable<string> paths, ParseLimits limits)
-    {
-        var set = new ManifestSet();
-        foreach (var path in paths)
-        {
-            ManifestLoader.LoadPathInto(path, set, limits);
-        }
-
-        return set;
-    }
 }
 
 internal sealed record CheckOptions(IReadOnlyList<string> Desired, IReadOnlyList<string> Live, string? Fleet, string Format, Severity FailOn)

@@ -1,9 +1,9 @@
 using DriftFabric.Abstractions;
-using DriftFabric.Engine.Manifests;
-using DriftFabric.Grains.Kubernetes;
-using DriftFabric.Grains.Telemetry;
-using Microsoft.Extensions.Logging;
 using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Manifests;
+using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources;
+using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Grains.Fleet;
 
@@ -21,7 +21,7 @@ public sealed partial class ClusterGrain(
     FabricHealth health,
     Engine.Comparison.SecretDigest digest,
     ClusterLoadGate loadGate,
-    IKubeClientFactory kubeClients,
+    IClusterSourceFactory sources,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain, IRemindable
 {
     // Written through when storage answers, kept here (and written at the next reload) when not.
@@ -44,7 +44,9 @@ public sealed partial class ClusterGrain(
 
     private bool _retry;
     private bool _resync;
-    private ClusterWatch _watch = null!;
+    private IDesiredSource? _desired;
+    private ClusterLive? _live;
+    private ClusterConfig? _sourcesOf;
     private ClusterSummary? _reported;
     private bool _reportPending;
 
@@ -52,7 +54,6 @@ public sealed partial class ClusterGrain(
     {
         _key = this.GetPrimaryKeyString();
         _kept = new KeptState<ClusterState>(state, GrainContext, health, logger, "cluster " + _key);
-        _watch = new ClusterWatch(kubeClients, digest, logger);
         if (state.State.Config is { } config)
         {
             // Back after a deactivation or a silo's death: load (and re-list) once to rebuild the tables.
@@ -84,7 +85,7 @@ public sealed partial class ClusterGrain(
         }
 
         await RecoverServicesAfterMembershipChange();
-        var watching = _poll is not null && (config.Kube is null || _watch.Watching);
+        var watching = _poll is not null && _live is { Source.Running: true };
         return watching && state.State.Config is { } current && SameJudgement(current, config) && current.PollInterval == config.PollInterval
             ? Summary()
             : await Configure(config);
@@ -216,11 +217,39 @@ public sealed partial class ClusterGrain(
         return Reload();
     }
 
-    public Task<ClusterSummary> Reload()
+    public async Task<ClusterSummary> Reload()
     {
         var config = state.State.Config ?? throw new InvalidOperationException($"cluster {_key} is not configured");
-        return ReloadAsync(config, ClusterSources.Fingerprint(config));
+        var (desired, live) = await SourcesFor(config);
+        return await ReloadAsync(config, Fingerprint(desired, live));
     }
+
+    /// <summary>
+    /// The cluster's sources, made by the factory from <paramref name="config"/>: once, and again
+    /// when it names other sources (the old live source stops first).
+    /// </summary>
+    private async Task<(IDesiredSource Desired, ClusterLive Live)> SourcesFor(ClusterConfig config)
+    {
+        if (_desired is null || _live is null || _sourcesOf is null || !SameSources(_sourcesOf, config))
+        {
+            if (_live is not null)
+            {
+                await _live.CloseAsync();
+            }
+
+            _desired = sources.Desired(config);
+            _live = new ClusterLive(sources.Live(config), config, digest);
+            _sourcesOf = config;
+        }
+
+        return (_desired, _live);
+    }
+
+    private static bool SameSources(ClusterConfig a, ClusterConfig b) =>
+        a.Tenant == b.Tenant && a.Cluster == b.Cluster && a.DesiredPath == b.DesiredPath && a.LivePath == b.LivePath && a.Kube == b.Kube;
+
+    /// <summary>Both sources' fingerprints: cheap to take, and different after any edit of a polled source.</summary>
+    private static string Fingerprint(IDesiredSource desired, ClusterLive live) => desired.Fingerprint() + live.Source.Fingerprint();
 
     /// <param name="fingerprint">The sources' fingerprint, taken before they are read (one load at a time per place in the silo's <see cref="ClusterLoadGate"/>).</param>
     private Task<ClusterSummary> ReloadAsync(ClusterConfig config, string fingerprint) => loadGate.RunAsync(() => ReloadGatedAsync(config, fingerprint));
@@ -231,10 +260,11 @@ public sealed partial class ClusterGrain(
         activity?.SetTag("driftfabric.cluster", _key);
         _retry = false;
         LiveRouter router = null!;
-        var load = await Task.Run(() => ClusterSources.Load(config, digest, out router));
-        if (config.Kube is { } kube && load.DesiredUsable)
+        var (desired, live) = await SourcesFor(config);
+        var load = await Task.Run(() => ClusterSources.Load(config, digest, desired, live.Source, out router));
+        if (load.DesiredUsable)
         {
-            await SyncLive(config, kube, load, router);
+            await FollowLive(live, load, router);
         }
 
         var readable = load.DesiredUsable && (load.LiveUsable || load.LiveUnchanged);
@@ -245,15 +275,7 @@ public sealed partial class ClusterGrain(
             await RecoverRollUp();
         }
 
-        // What the watched API server serves is the schema its objects were defaulted with; the
-        // definitions it could not give stand as errors for as long as the watch does.
-        foreach (var (kind, definition) in _watch.ServedDefinitions)
-        {
-            load.Definitions[kind] = definition;
-        }
-
-        load.Errors.AddRange(_watch.DefinitionErrors);
-        load.PartlyUsable |= _watch.DefinitionErrors.Count > 0;
+        live.AddServedDefinitions(load);
 
         var sent = await Route(config, load);
         var status = StatusAfter(load);
@@ -364,7 +386,7 @@ public sealed partial class ClusterGrain(
                 // The service holds no state to apply one part to (new to the code, or its state
                 // was lost with a silo): it is sent both parts, at once where both can be read.
                 ForgetSent(service);
-                if (config.Kube is not null || (load.DesiredUsable && load.LiveUsable))
+                if (_live is { Source.Follows: true } || (load.DesiredUsable && load.LiveUsable))
                 {
                     RetrySoon();
                 }
@@ -410,16 +432,16 @@ public sealed partial class ClusterGrain(
     private void ServiceFailed(string service, Exception e) => LogServiceFailed(logger, e, service);
 
     /// <summary>
-    /// Starts (or keeps) the cluster's watch. A new or changed set of kinds and namespaces means
-    /// discovery, a full list of every target (a complete live state, sent with snapshot
-    /// semantics), then one watch per target whose changes come back through <see cref="ObserveLive"/>.
+    /// Starts (or keeps) a followed live source's stream. A new or changed set of kinds and
+    /// namespaces means a full list (a complete live state, sent with snapshot semantics), then a
+    /// stream whose changes come back through <see cref="ObserveLive"/>. A polled source has nothing to follow.
     /// </summary>
-    private async Task SyncLive(ClusterConfig config, KubeEndpoint kube, ClusterLoad load, LiveRouter router)
+    private async Task FollowLive(ClusterLive live, ClusterLoad load, LiveRouter router)
     {
         var relist = _resync;
         _resync = false;
         var self = this.AsReference<IClusterGrain>();
-        await _watch.SyncAsync(config, kube, load, router, relist, changes => self.ObserveLive(changes), problem => self.ReportLiveHealth(problem));
+        await live.FollowAsync(load, router, relist, changes => self.ObserveLive(changes), problem => self.ReportLiveHealth(problem));
     }
 
     public async Task ObserveLive(IReadOnlyList<LiveDocumentChange> changes)
@@ -427,13 +449,13 @@ public sealed partial class ClusterGrain(
         using var activity = FabricTracing.Source.StartActivity("driftfabric.watch.event");
         activity?.SetTag("driftfabric.cluster", _key);
         activity?.SetTag("driftfabric.changes", changes.Count);
-        if (!_watch.Routing || state.State.Config is not { } config)
+        if (_live is not { Routing: true } live)
         {
             return;
         }
 
         // Per service, in the order they happened.
-        var byService = _watch.Split(changes, config);
+        var byService = live.Split(changes);
         foreach (var (service, summary, _) in await ServiceCalls.AllAsync(GrainFactory, byService.Keys, (s, grain) => grain.ApplyLive(byService[s]), ServiceFailed))
         {
             // What the service holds now is no longer what its last full sync sent.
@@ -481,7 +503,10 @@ public sealed partial class ClusterGrain(
             metrics.ForgetCluster(config.Tenant, config.Cluster);
         }
 
-        await _watch.CloseAsync();
+        if (_live is not null)
+        {
+            await _live.CloseAsync();
+        }
     }
 
     private SourceStatus StatusAfter(ClusterLoad load) =>
@@ -537,7 +562,7 @@ public sealed partial class ClusterGrain(
 
     public Task<ClusterConfig?> GetConfig() => Task.FromResult(state.State.Config);
 
-    public Task<WatchedTarget?> GetWatchedTarget(string resource) => Task.FromResult(_watch.TargetOf(resource));
+    public Task<WatchedTarget?> GetWatchedTarget(string resource) => Task.FromResult(_live?.TargetOf(resource));
 
     public Task<IReadOnlyList<ProxyStatus>> GetProxies() =>
         Task.FromResult<IReadOnlyList<ProxyStatus>>([.. state.State.Proxies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)]);
@@ -593,8 +618,9 @@ public sealed partial class ClusterGrain(
 
         try
         {
-            var fingerprint = ClusterSources.Fingerprint(config);
-            if (_retry || fingerprint != state.State.Fingerprint || (config.Kube is not null && !_watch.Watching))
+            var (desired, live) = await SourcesFor(config);
+            var fingerprint = Fingerprint(desired, live);
+            if (_retry || fingerprint != state.State.Fingerprint || !live.Source.Running)
             {
                 await ReloadAsync(config, fingerprint);
             }

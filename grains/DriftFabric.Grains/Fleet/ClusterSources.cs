@@ -1,12 +1,11 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Defaults;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
+using DriftFabric.Sources;
 
 namespace DriftFabric.Grains.Fleet;
 
@@ -89,18 +88,19 @@ public sealed class LiveRouter(ClusterConfig config, Dictionary<ResourceKey, str
 
 public static class ClusterSources
 {
-    /// <summary>Reads both sources of a snapshot cluster (the live one only when it is a snapshot), Secrets sealed with <paramref name="digest"/>.</summary>
-    public static ClusterLoad Load(ClusterConfig config, SecretDigest digest) => Load(config, digest, out _);
-
-    public static ClusterLoad Load(ClusterConfig config, SecretDigest digest, out LiveRouter router)
+    /// <summary>
+    /// Reads a cluster's desired source and, when it is polled, its live one (a followed source's
+    /// objects come later, once the router says what to list), Secrets sealed with <paramref name="digest"/>.
+    /// </summary>
+    public static ClusterLoad Load(ClusterConfig config, SecretDigest digest, IDesiredSource desiredSource, ILiveSource liveSource, out LiveRouter router)
     {
         var load = new ClusterLoad();
-        using var desired = ManifestLoader.LoadPath(config.DesiredPath);
+        using var desired = desiredSource.Read();
         load.Errors.AddRange(desired.Errors.Select(e => "desired " + e));
         load.DesiredUsable = desired.Errors.Count == 0;
-        using var live = config.Kube is null ? ManifestLoader.LoadPath(config.LivePath) : new ManifestSet();
+        using var live = liveSource.ReadSnapshot();
         load.Errors.AddRange(live.Errors.Select(e => "live " + e));
-        load.LiveUsable = config.Kube is null && live.Errors.Count == 0;
+        load.LiveUsable = !liveSource.Follows && live.Errors.Count == 0;
         if (live.EmptyFiles is [var empty, ..])
         {
             // kubectl's output is never empty: an empty file is one being written (a shell's `>`
@@ -226,23 +226,6 @@ public static class ClusterSources
     }
 
     private static void Append(XxHash128 hash, int number) => hash.Append(MemoryMarshal.AsBytes(new ReadOnlySpan<int>(in number)));
-
-    /// <summary>Size and modification time of every file of both sources: cheap to take, changes with any edit.</summary>
-    public static string Fingerprint(ClusterConfig config)
-    {
-        var sb = new StringBuilder();
-        foreach (var path in config.Kube is null ? new[] { config.DesiredPath, config.LivePath } : [config.DesiredPath])
-        {
-            var files = Directory.Exists(path) ? ManifestLoader.EnumerateFiles(path) : [path];
-            foreach (var file in files)
-            {
-                var info = new FileInfo(file);
-                sb.Append(file).Append('|').Append(info.Exists ? info.Length : -1).Append('|').Append(info.Exists ? info.LastWriteTimeUtc.Ticks : 0).Append('\n');
-            }
-        }
-
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..32];
-    }
 
     public static void Add(Dictionary<string, List<ResourceDocument>> into, string service, ResourceKey key, Manifest manifest, SecretDigest digest)
     {

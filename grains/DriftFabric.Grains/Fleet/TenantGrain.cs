@@ -1,6 +1,7 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Events;
 using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 

@@ -1,7 +1,8 @@
-using DriftFabric.Grains.Telemetry;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Ownership;
 using DriftFabric.Grains.Fleet;
+using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources;
 using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Grains.Notifications;

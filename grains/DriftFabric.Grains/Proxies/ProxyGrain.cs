@@ -1,10 +1,11 @@
-using DriftFabric.Grains.Telemetry;
 using System.IO.Hashing;
 using DriftFabric.Abstractions;
+using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Proxies;
+using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources;
 using DriftFabric.Sources.Proxies;
 using Microsoft.Extensions.Logging;
-using DriftFabric.Engine.Comparison;
 
 namespace DriftFabric.Grains.Proxies;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Paths;
-using DriftFabric.Grains.Kubernetes;
+using DriftFabric.Sources.Kubernetes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;

@@ -1,10 +1,11 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Manifests;
-using DriftFabric.Grains.Kubernetes;
 using DriftFabric.Grains.Telemetry;
-using k8s;
+using DriftFabric.Sources;
+using DriftFabric.Sources.Kubernetes;
 using Microsoft.Extensions.Logging;
+using k8s;
 
 namespace DriftFabric.Grains.Remediation;
 

@@ -1,6 +1,7 @@
-using DriftFabric.Grains.Telemetry;
 using System.Text;
 using DriftFabric.Engine.Comparison;
+using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

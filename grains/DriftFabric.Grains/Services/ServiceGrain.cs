@@ -1,6 +1,7 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
 using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources;
 using Microsoft.Extensions.Logging;
 
 namespace DriftFabric.Grains.Services;

@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
-using DriftFabric.Grains.Kubernetes;
-using DriftFabric.Grains.Remediation;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Parsing;
 using DriftFabric.Engine.Paths;
+using DriftFabric.Grains.Remediation;
+using DriftFabric.Sources.Kubernetes;
 using k8s;
 
 namespace DriftFabric.Grains.Tests.Remediation;

@@ -19,7 +19,7 @@ public sealed class ServiceJudgeTests : IDisposable
         _fleet.Write("desired/app.yaml", desired);
         _fleet.Write("live.json", live);
         var config = new ClusterConfig("judge", "prod", Path.Combine(_fleet.Root, "desired"), Path.Combine(_fleet.Root, "live.json"), "default", ["app.kubernetes.io/name"], PolicySource.Default, TimeSpan.FromMinutes(1));
-        var load = ClusterSources.Load(config, SecretDigest.Sha256);
+        var load = SnapshotLoad.Read(config, SecretDigest.Sha256);
         var service = Assert.Single(load.Desired.Keys);
         return new ServiceState
         {

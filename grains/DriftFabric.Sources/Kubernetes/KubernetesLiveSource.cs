@@ -1,17 +1,12 @@
-using DriftFabric.Grains.Telemetry;
 using System.Threading.Channels;
-using System.Threading.RateLimiting;
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
+using Microsoft.Extensions.Logging;
 using k8s;
 using k8s.Autorest;
-using Microsoft.Extensions.Logging;
 
-namespace DriftFabric.Grains.Kubernetes;
-
-/// <summary>A live object that appeared or changed (<see cref="Object"/> set) or was deleted (null).</summary>
-public sealed record LiveChange(string Key, MapNode? Object);
+namespace DriftFabric.Sources.Kubernetes;
 
 /// <summary>How hard one cluster's API server may be asked, and how errors back off.</summary>
 public sealed record LiveSourceOptions(int Qps = 20, int Burst = 40)
@@ -19,6 +14,9 @@ public sealed record LiveSourceOptions(int Qps = 20, int Burst = 40)
     public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The clock the budget refills and the backoff waits on.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
 /// <summary>
@@ -34,7 +32,7 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
     private readonly IReadOnlyList<KubeTarget> _targets;
     private readonly LiveSourceOptions _options;
     private readonly ILogger _logger;
-    private readonly TokenBucketRateLimiter _limiter;
+    private readonly RequestBudget _budget;
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<KubeTarget, TargetState> _states = [];
     private readonly List<Task> _loops = [];
@@ -45,14 +43,7 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
         _targets = targets;
         _options = options;
         _logger = logger;
-        _limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(1, options.Burst),
-            TokensPerPeriod = Math.Max(1, options.Qps),
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = int.MaxValue,
-            AutoReplenishment = true,
-        });
+        _budget = new RequestBudget(options.Qps, options.Burst, options.Time);
         foreach (var target in targets)
         {
             _states[target] = new TargetState();
@@ -60,6 +51,9 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
     }
 
     public IReadOnlyList<KubeTarget> Targets => _targets;
+
+    /// <summary>Requests waiting for the budget: a test sees the limit hold without waiting on the clock.</summary>
+    internal int Waiting => _budget.Waiting;
 
     /// <summary>Lists every target once; the objects are the cluster's complete live state in scope.</summary>
     public async Task<List<(string Key, MapNode Object)>> SyncAllAsync(CancellationToken ct)
@@ -147,7 +141,7 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
         }
 
         _stop.Dispose();
-        _limiter.Dispose();
+        await _budget.DisposeAsync();
         foreach (var state in _states.Values)
         {
             state.Dispose();
@@ -221,7 +215,7 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
                 await onHealth($"{target}: {Describe(e)}");
                 state.NeedsRelist = true;
                 var jitter = Random.Shared.NextDouble() * 0.5 + 0.75;
-                await Task.Delay(backoff * jitter, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(backoff * jitter, _options.Time, ct).ContinueWith(_ => { }, TaskScheduler.Default);
                 backoff = TimeSpan.FromTicks(Math.Min(_options.MaxBackoff.Ticks, backoff.Ticks * 2));
             }
         }
@@ -289,10 +283,7 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
         return new ResourceKey(target.Group.Length == 0 ? ResourceKey.CoreGroup : target.Group, target.Kind, ns, metadata?.GetString("name") ?? string.Empty).ToString();
     }
 
-    private async Task Acquire(CancellationToken ct)
-    {
-        using var lease = await _limiter.AcquireAsync(1, ct);
-    }
+    private Task Acquire(CancellationToken ct) => _budget.AcquireAsync(ct);
 
     private static string Describe(Exception e) => e switch
     {

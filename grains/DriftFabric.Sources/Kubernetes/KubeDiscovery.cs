@@ -6,7 +6,7 @@ using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Parsing;
 using k8s;
 
-namespace DriftFabric.Grains.Kubernetes;
+namespace DriftFabric.Sources.Kubernetes;
 
 /// <summary>
 /// Finds, through API discovery, the resource behind each kind the desired state declares (CRDs

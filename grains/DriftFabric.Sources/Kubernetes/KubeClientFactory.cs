@@ -1,7 +1,7 @@
 using DriftFabric.Abstractions;
 using k8s;
 
-namespace DriftFabric.Grains.Kubernetes;
+namespace DriftFabric.Sources.Kubernetes;
 
 /// <summary>Makes a connection to a cluster's API server: the cluster grain's watch and the remediations' writes each hold their own.</summary>
 public interface IKubeClientFactory

@@ -4,7 +4,7 @@ using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Parsing;
 using k8s;
 
-namespace DriftFabric.Grains.Kubernetes;
+namespace DriftFabric.Sources.Kubernetes;
 
 /// <summary>One list+watch: a resource of the API (found through discovery) in one namespace, or cluster-wide.</summary>
 public sealed record KubeTarget(string Group, string Version, string Kind, string Plural, bool Namespaced, string? Namespace)

@@ -1,4 +1,4 @@
-namespace DriftFabric.Grains.Telemetry;
+namespace DriftFabric.Sources;
 
 /// <summary>
 /// Every log event id of the fabric, in one place so none is used twice (a test checks each
