@@ -1,6 +1,7 @@
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Defaults;
 using DriftFabric.Engine.Manifests;
+using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Ownership;
 using DriftFabric.Engine.Policy;
 
@@ -93,6 +94,16 @@ public sealed class DriftEngine(DriftPolicy? policy = null, ResourceSchemas? sch
         drifts.Sort(DriftOrder.Instance);
         return drifts;
     }
+
+    /// <summary>
+    /// What changed in one object between two versions of it (null: it did not exist then), as
+    /// its comparisons see it (see <see cref="VersionComparer"/>): how a remediator tells whether
+    /// the object changed since its drift was detected, and what a write changed or would. Its
+    /// Secret values are compared and shown by this policy's digest. The policy's ignore rules
+    /// take no part: a change anywhere means the object is not the one that was judged.
+    /// </summary>
+    public IReadOnlyList<ChangedField> CompareVersions(MapNode? before, MapNode? after) =>
+        VersionComparer.Compare(before, after, Schemas, Policy.SecretDigest);
 
     /// <summary>
     /// Compares a whole desired state with a whole live one. The CRDs among either teach the

@@ -987,8 +987,8 @@ internal sealed class ResourceComparer
         return quantity && Quantity.TryParse(desired, out var d) && Quantity.TryParse(JsonNodes.ToScalar(live), out var l) && d.Value == l.Value;
     }
 
-    /// <summary>As the other overload, for a live value read as a node.</summary>
-    private static bool ScalarEquals(ScalarNode desired, ScalarNode live, bool quantity) =>
+    /// <summary>As the other overload, for a live value read as a node (and for two versions of one object: see <see cref="VersionComparer"/>).</summary>
+    internal static bool ScalarEquals(ScalarNode desired, ScalarNode live, bool quantity) =>
         desired.ValueEquals(live)
         || (quantity && Quantity.TryParse(desired, out var d) && Quantity.TryParse(live, out var l) && d.Value == l.Value);
 

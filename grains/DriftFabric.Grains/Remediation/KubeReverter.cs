@@ -2,7 +2,11 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DriftFabric.Abstractions;
+using DriftFabric.Engine;
+using DriftFabric.Engine.Model;
+using DriftFabric.Engine.Parsing;
 using DriftFabric.Engine.Paths;
+using DriftFabric.Engine.Policy;
 using DriftFabric.Sources.Kubernetes;
 using k8s;
 using k8s.Autorest;
@@ -46,7 +50,9 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
 {
     public const string FieldManager = "driftfabric";
 
-    private static readonly string[] Bookkeeping = ["resourceVersion", "generation", "managedFields", "uid", "creationTimestamp", "selfLink"];
+    // The engine says what changed, by the rules the drifts were found by, a Secret's values as
+    // this installation's digests.
+    private readonly DriftEngine _engine = new(DriftPolicy.Default with { SecretDigest = digest });
 
     public async Task<RevertResult> RevertAsync(KubeTarget target, RevertRequest request, bool dryRun, CancellationToken ct = default)
     {
@@ -80,7 +86,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
         // Changed since detection? Status and bookkeeping do not count (a controller updates
         // status, and with it resourceVersion, all the time); anything else does.
         var live = await GetAsync(target, ns, name, ct);
-        var since = detected is null ? (live is null ? [] : Diff(null, live)) : live is null ? Diff(detected, new JsonObject()) : Diff(detected, live);
+        var since = Changes(detected, live);
         if (live is null)
         {
             return since.Count > 0 ? ChangedSince(request.Resource, since) : await CreateAsync(target, request.Resource, ns, body, dryRun, ct);
@@ -94,7 +100,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             // Changed, but perhaps back to the code (a revert before this one, not yet seen by the
             // watch): then there is nothing to do, else nothing is done and the change is reported.
             var (now, contested) = await ApplyAsync(target, ns, name, body, dryRun: true, force: false, ct);
-            return contested is null && Diff(live, now!).Count == 0 && Removal(live, request.AddedPaths).Changes.Count == 0
+            return contested is null && Changes(live, now).Count == 0 && Removal(live, request.AddedPaths).Changes.Count == 0
                 ? new RevertResult(request.Resource, RemediationOutcome.InSync, "nothing to change: live already matches the code (it changed after the drift was detected)", [])
                 : ChangedSince(request.Resource, since);
         }
@@ -114,7 +120,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             (preview, _) = await ApplyAsync(target, ns, name, body, dryRun: true, force: true, ct);
         }
 
-        var changes = Diff(live, preview!);
+        var changes = Changes(live, preview);
         var (removal, removed) = Removal(live, request.AddedPaths);
         if (changes.Count == 0 && removed.Count == 0)
         {
@@ -144,7 +150,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             }
         }
 
-        var written = Diff(live, applied);
+        var written = Changes(live, applied);
         if (removed.Count > 0 && Removal(applied, request.AddedPaths) is ({ } afterApply, { Count: > 0 } left))
         {
             // The apply may already be written: what happens to the removal is said with it.
@@ -175,7 +181,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             applied = removedNow;
         }
 
-        return new RevertResult(request.Resource, RemediationOutcome.Reverted, $"reverted {Fields(changes.Count + removed.Count)} as {FieldManager}", Diff(live, applied));
+        return new RevertResult(request.Resource, RemediationOutcome.Reverted, $"reverted {Fields(changes.Count + removed.Count)} as {FieldManager}", Changes(live, applied));
     }
 
     /// <summary>
@@ -190,14 +196,14 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
             return CreatedMeanwhile(resource);
         }
 
-        var changes = Diff(null, preview);
+        var changes = Changes(null, preview);
         if (dryRun)
         {
             return new RevertResult(resource, RemediationOutcome.WouldChange, "would create it from the code", changes);
         }
 
         return await PostAsync(target, ns, body, dryRun: false, ct) is { } created
-            ? new RevertResult(resource, RemediationOutcome.Reverted, $"created it from the code as {FieldManager}", Diff(null, created))
+            ? new RevertResult(resource, RemediationOutcome.Reverted, $"created it from the code as {FieldManager}", Changes(null, created))
             : CreatedMeanwhile(resource);
     }
 
@@ -210,7 +216,9 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
     private static RevertResult MovedOn(string resource, string notDone) =>
         new(resource, RemediationOutcome.ChangedSinceDetection, $"{notDone}: the object changed after the drift was detected (its resourceVersion moved on); it is judged again first", []);
 
-    private static string Paths(IEnumerable<FieldChange> changes) => string.Join(", ", changes.Select(c => c.Path).Take(5));
+    /// <summary>The first paths of some changes, for a message; the whole object's (empty) says what became of it.</summary>
+    private static string Paths(IEnumerable<FieldChange> changes) =>
+        string.Join(", ", changes.Select(c => c.Path.Length > 0 ? c.Path : c.From is null ? "created" : "deleted").Take(5));
 
     /// <summary>
     /// Deletes an object the code does not declare (only ever when asked explicitly): read again
@@ -236,7 +244,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
                 return new RevertResult(resource, RemediationOutcome.InSync, "nothing to delete: the object is gone already", []);
             }
 
-            var since = secret ? Shortened(Diff(Sealed(detected), Sealed(live))) : Diff(detected, live);
+            var since = Changes(detected, live);
             if (since.Count > 0)
             {
                 return new RevertResult(resource, RemediationOutcome.ChangedSinceDetection,
@@ -288,20 +296,18 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
         return new RevertResult(resource, RemediationOutcome.Failed, $"{notDone}: {detail}", []);
     }
 
-    /// <summary>A Secret as the fabric holds it: every value a digest.</summary>
-    private JsonObject Sealed(JsonObject secret) =>
-        Engine.Parsing.JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(secret.ToJsonString())) is [Engine.Model.MapNode map]
-            ? JsonNode.Parse(Engine.Comparison.SecretValues.Seal(map, digest).ToUtf8Json())!.AsObject()
-            : throw new InvalidDataException("a Secret that is not a JSON object");
+    /// <summary>
+    /// What differs between two versions of the object (null: absent), as the engine compares
+    /// them: status and system metadata left out, paths in drift syntax, a Secret's values as
+    /// their digests only.
+    /// </summary>
+    private List<FieldChange> Changes(JsonObject? before, JsonObject? after) =>
+        [.. _engine.CompareVersions(ToNode(before), ToNode(after)).Select(c => new FieldChange(c.Path, c.Before?.ToJson(), c.After?.ToJson()))];
 
-    /// <summary>Changes of a sealed Secret with its digests in the short form reports show (<c>"hmac:1a2b3c4d"</c>).</summary>
-    private List<FieldChange> Shortened(List<FieldChange> changes) =>
-        [.. changes.Select(c => new FieldChange(c.Path, Shortened(c.From), Shortened(c.To)))];
-
-    private string? Shortened(string? json) =>
-        json is not null && JsonNode.Parse(json) is JsonValue value && value.TryGetValue<string>(out var text) && digest.Shorten(text) is var shown && shown != text
-            ? JsonValue.Create(shown).ToJsonString()
-            : json;
+    private static MapNode? ToNode(JsonObject? obj) =>
+        obj is null ? null
+            : JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(obj.ToJsonString())) is [MapNode map] ? map
+            : throw new InvalidDataException("a Kubernetes object that is not a JSON object");
 
     /// <summary>
     /// A JSON patch removing the fields at <paramref name="paths"/> (drift syntax, resolved to
@@ -698,54 +704,4 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
 
     /// <summary>True when a list element is the one a drift step names (a port by number and protocol).</summary>
     private static bool Picks(JsonNode? item, PathStep step) => step.Selects(item?[step.KeyField!]?.ToString(), item?["protocol"]?.ToString());
-
-    /// <summary>What differs between live and the applied result, leaf by leaf (bookkeeping and status left out).</summary>
-    public static List<FieldChange> Diff(JsonObject? before, JsonObject after)
-    {
-        var changes = new List<FieldChange>();
-        Diff(Comparable(before), Comparable(after), string.Empty, changes);
-        return changes;
-    }
-
-    private static JsonObject? Comparable(JsonObject? obj)
-    {
-        if (obj is null)
-        {
-            return null;
-        }
-
-        var copy = JsonNode.Parse(obj.ToJsonString())!.AsObject();
-        copy.Remove("status");
-        if (copy["metadata"] is JsonObject metadata)
-        {
-            foreach (var key in Bookkeeping)
-            {
-                metadata.Remove(key);
-            }
-        }
-
-        return copy;
-    }
-
-    private static void Diff(JsonNode? before, JsonNode? after, string path, List<FieldChange> changes)
-    {
-        if (before is JsonObject b && after is JsonObject a)
-        {
-            foreach (var key in b.Select(kv => kv.Key).Union(a.Select(kv => kv.Key)).Order(StringComparer.Ordinal))
-            {
-                Diff(b[key], a[key], path + "/" + PathStep.Escape(key), changes);
-            }
-        }
-        else if (before is JsonArray bl && after is JsonArray al && bl.Count == al.Count && bl.All(i => i is JsonObject { } o && o["name"] is not null))
-        {
-            for (var i = 0; i < bl.Count; i++)
-            {
-                Diff(bl[i], al[i], $"{path}[name={bl[i]!["name"]}]", changes);
-            }
-        }
-        else if (!JsonNode.DeepEquals(before, after))
-        {
-            changes.Add(new FieldChange(path, before?.ToJsonString(), after?.ToJsonString()));
-        }
-    }
 }

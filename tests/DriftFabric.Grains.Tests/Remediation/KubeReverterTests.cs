@@ -120,6 +120,39 @@ public sealed class KubeReverterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_object_deleted_after_detection_is_reported_and_not_made_again()
+    {
+        var live = ScaledByHand();
+        _server.Delete("apps/v1", "Deployment", "shop", "web");
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Desired, live.ToJsonString(), ["/spec/replicas"]), dryRun: false);
+
+        Assert.Equal(RemediationOutcome.ChangedSinceDetection, result.Outcome);
+        Assert.Equal("not reverted: the object changed after the drift was detected (deleted); it is judged again first", result.Message);
+        Assert.Equal([(string.Empty, true, false)], result.Changes.Select(c => (c.Path, c.From is not null, c.To is not null)));
+        Assert.Null(_server.Get("apps/v1", "Deployment", "shop", "web"));
+    }
+
+    [Fact]
+    public async Task A_quantity_written_another_way_since_detection_is_no_change()
+    {
+        const string Sized = """
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop"},
+             "spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"web","image":"web:1","resources":{"limits":{"cpu":"1"}}}]}}}}
+            """;
+        _server.Put(Sized, manager: "ci-deployer");
+        var live = _server.Edit("apps/v1", "Deployment", "shop", "web", d => d["spec"]!["replicas"] = 6, manager: "kubectl-scale");
+        // The object as detected wrote the same CPU limit in millicores.
+        var detected = live.ToJsonString().Replace("\"cpu\":\"1\"", "\"cpu\":\"1000m\"", StringComparison.Ordinal);
+
+        var result = await Reverter.RevertAsync(Deployments, new RevertRequest(Resource, Sized, detected, ["/spec/replicas"]), dryRun: true);
+
+        Assert.Contains("\"cpu\":\"1000m\"", detected, StringComparison.Ordinal);
+        Assert.Equal(RemediationOutcome.WouldChange, result.Outcome);
+        Assert.Equal([new FieldChange("/spec/replicas", "6", "2")], result.Changes);
+    }
+
+    [Fact]
     public async Task An_object_changed_back_to_the_code_since_detection_is_in_sync_and_nothing_is_written()
     {
         var live = ScaledByHand();
