@@ -6,6 +6,7 @@ using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Parsing;
 using DriftFabric.Engine.Policy;
 using DriftFabric.Sources.Files;
+using DriftFabric.Sources.Fleet;
 
 namespace DriftFabric.Cli.Commands;
 
@@ -42,7 +43,7 @@ internal static class CheckCommand
         };
         timeout.Validators.Add(result =>
         {
-            if (!FleetSpecReader.TryParseDuration(result.GetValueOrDefault<string>() ?? string.Empty, out var value) || value <= TimeSpan.Zero)
+            if (!SpecReader.TryParseDuration(result.GetValueOrDefault<string>() ?? string.Empty, out var value) || value <= TimeSpan.Zero)
             {
                 result.AddError("--timeout must be a duration such as 500ms or 10s");
             }
@@ -76,7 +77,7 @@ internal static class CheckCommand
             {
                 Terminal = !Console.IsOutputRedirected,
                 Width = Console.IsOutputRedirected ? 160 : Math.Max(80, Console.WindowWidth),
-                ProxyTimeout = FleetSpecReader.TryParseDuration(parse.GetValue(timeout) ?? string.Empty, out var proxyTimeout) ? proxyTimeout : ProxyCheck.DefaultTimeout,
+                ProxyTimeout = SpecReader.TryParseDuration(parse.GetValue(timeout) ?? string.Empty, out var proxyTimeout) ? proxyTimeout : ProxyCheck.DefaultTimeout,
                 DigestKeyFile = parse.GetValue(digestKeyFile),
             };
             if (parse.GetValue(proxy) is { } kind)

@@ -1,8 +1,8 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Manifests;
-using DriftFabric.Engine.Policy;
 using DriftFabric.Engine.Proxies;
 using DriftFabric.Engine.Comparison;
+using DriftFabric.Sources.Fleet;
 
 namespace DriftFabric.Grains.Fleet;
 

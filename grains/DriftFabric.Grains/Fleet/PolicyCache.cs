@@ -32,10 +32,10 @@ public sealed class PolicyCache(SecretDigest digest, int capacity = PolicyCache.
     /// <summary>How many engines it keeps now.</summary>
     public int Count => _engines.Count;
 
-    /// <summary>The policy of a fleet spec: its policy sections only (see <see cref="FleetSpecReader.PolicyText"/>), identified by their hash.</summary>
+    /// <summary>The policy of a fleet spec: its policy sections only (see <see cref="DriftPolicyReader.PolicyText"/>), identified by their hash.</summary>
     public static PolicySource SourceOf(string source, string specText)
     {
-        var text = FleetSpecReader.PolicyText(specText);
+        var text = DriftPolicyReader.PolicyText(specText);
         return new(source, text, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16]);
     }
 
@@ -44,7 +44,7 @@ public sealed class PolicyCache(SecretDigest digest, int capacity = PolicyCache.
     {
         var entry = _engines.GetOrAdd((policy.Hash, defaultNamespace), static (key, state) =>
         {
-            var basePolicy = state.Policy.Text.Length == 0 ? DriftPolicy.Default : FleetSpecReader.Parse(state.Policy.Source, state.Policy.Text).Policy;
+            var basePolicy = state.Policy.Text.Length == 0 ? DriftPolicy.Default : DriftPolicyReader.Parse(state.Policy.Source, state.Policy.Text).Policy;
             return new Entry(new DriftEngine(basePolicy with { DefaultNamespace = key.Namespace, SecretDigest = state.Digest }));
         }, (Policy: policy, Digest: digest));
         entry.LastUsed = Interlocked.Increment(ref _clock);

@@ -176,7 +176,7 @@ public class ProxyPolicyTests
 
     private static List<string> Compare(string policy)
     {
-        var spec = DriftFabric.Engine.Policy.FleetSpecReader.Parse("driftfabric.yaml", policy);
+        var spec = DriftFabric.Engine.Policy.DriftPolicyReader.Parse("driftfabric.yaml", policy);
         Assert.Empty(spec.Errors);
         return [.. ProxyComparison.Compare(ProxyKind.Caddy, ProxyComparison.Resource(ProxyKind.Caddy, "edge"), Encoding.UTF8.GetBytes(ProxyComparisonTests.InServer(Desired)), "edge.json", Encoding.UTF8.GetBytes(ProxyComparisonTests.InServer(Live)), "live", spec.Policy)
             .Select(d => $"{d.Path} {d.Kind} {d.Severity.ToText()}")];

@@ -12,7 +12,7 @@ public sealed class SelfHealingTests
     private static readonly ServiceId Web = new("acme", "prod", "shop", "web");
 
     private static DriftPolicy Policy(string rules) =>
-        FleetSpecReader.Parse("driftfabric.yaml", "remediation:\n" + rules + "\n").Policy;
+        DriftPolicyReader.Parse("driftfabric.yaml", "remediation:\n" + rules + "\n").Policy;
 
     private static DriftTransition Opened(string resource, Severity severity = Severity.Medium) =>
         new(DriftEventType.Opened, new DriftRecord(resource, "/spec/replicas", DriftKind.Modified, severity, "2", "5", "kubectl-scale", null, Now, null), Now);

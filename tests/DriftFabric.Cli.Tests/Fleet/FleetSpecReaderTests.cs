@@ -1,60 +1,24 @@
 using DriftFabric.Engine.Comparison;
-using DriftFabric.Engine.Ownership;
 using DriftFabric.Engine.Policy;
 using DriftFabric.Engine.Proxies;
+using DriftFabric.Sources.Fleet;
 
-namespace DriftFabric.Engine.Tests.Policy;
+namespace DriftFabric.Cli.Tests.Fleet;
 
-public class FleetSpecTests
+/// <summary>
+/// The fleet spec's topology (tenants, clusters, proxies, webhooks, event log retention) as the
+/// sources read it for the CLI and the grains; its policy sections are the engine's
+/// (Engine.Tests: DriftPolicyReaderTests) and reach the fleet spec through the same reader.
+/// </summary>
+public class FleetSpecReaderTests
 {
-    private const string Valid = """
-        apiVersion: driftfabric.io/v1alpha1
-        kind: Fleet
-        defaultNamespace: shop
-        managers:
-          appliers: [ci-deployer, "flux-*"]
-          controllers: [pilot-discovery]
-        ignore:
-        - path: /spec/replicas
-          kind: apps/Deployment
-          reason: HPA owns replicas
-        - resource: core/ConfigMap/*/tmp-*
-        severity:
-        - kind: ConfigMap
-          path: /data
-          severity: low
-        - namespace: payments
-          driftKind: Added
-          severity: critical
-        """;
-
-    [Fact]
-    public void A_valid_spec_builds_the_policy()
-    {
-        var spec = FleetSpecReader.Parse("driftfabric.yaml", Valid);
-
-        Assert.Empty(spec.Errors);
-        Assert.Equal("shop", spec.Policy.DefaultNamespace);
-        Assert.Equal(2, spec.Policy.Ignore.Count);
-        Assert.Equal("HPA owns replicas", spec.Policy.Ignore[0].Reason);
-        Assert.Equal(2, spec.Policy.SeverityOverrides.Count);
-        Assert.Equal(ManagerClass.Applier, spec.Policy.Managers.Classify("flux-image-automation", "Update", null));
-        Assert.Equal(ManagerClass.Controller, spec.Policy.Managers.Classify("pilot-discovery", "Update", null));
-        Assert.Equal(ManagerClass.OutOfBand, spec.Policy.Managers.Classify("kubectl-edit", "Update", null));
-    }
-
     [Theory]
-    [InlineData("ignore:\n- path: spec/replicas\n", 2, "ignore[0].path: 'spec/replicas' is not a drift path")]
-    [InlineData("ignore:\n- pth: /spec/replicas\n", 2, "ignore[0].pth: unknown field")]
-    [InlineData("ignore:\n- path: /a\n  kind: a/b/c\n", 3, "ignore[0].kind: 'a/b/c' is not Kind or group/Kind")]
-    [InlineData("ignore:\n- reason: nothing to ignore\n", 2, "ignore[0]: an ignore rule needs a 'path'")]
-    [InlineData("severity:\n- kind: Secret\n  severity: urgent\n", 3, "severity[0].severity: 'urgent' is not one of")]
-    [InlineData("severity:\n- kind: Secret\n", 2, "severity[0].severity: is required")]
-    [InlineData("severity:\n- driftKind: Changed\n  severity: low\n", 2, "severity[0].driftKind: 'Changed' is not one of")]
-    [InlineData("managers:\n  appliers: ci\n", 2, "managers.appliers: must be a list")]
     [InlineData("kind: Cluster\n", 1, "kind: must be 'Fleet'")]
-    [InlineData("tenats: []\n", 1, "tenats: unknown field")]
+    [InlineData("apiVersion: v1\n", 1, "apiVersion: must be 'driftfabric.io/v1alpha1', not 'v1'")]
+    [InlineData("tenats: []\n", 1, "tenats: unknown field (expected one of: apiVersion, kind, defaultNamespace, serviceLabels, managers, ignore, severity, remediation, tenants, events, notifications)")]
+    [InlineData("- a\n", 1, "a fleet spec is a mapping")]
     [InlineData("ignore: [\n", 1, "")]
+    [InlineData("ignore:\n- path: spec/replicas\n", 2, "ignore[0].path: 'spec/replicas' is not a drift path")]
     public void Invalid_specs_name_file_line_and_field(string yaml, int line, string message)
     {
         var spec = FleetSpecReader.Parse("fleet/driftfabric.yaml", yaml);
@@ -66,22 +30,12 @@ public class FleetSpecTests
     }
 
     [Fact]
-    public void Invalid_rules_are_dropped_and_valid_ones_kept()
+    public void Errors_come_in_the_order_the_spec_is_read_top_level_then_policy_then_topology()
     {
-        var spec = FleetSpecReader.Parse("f.yaml", "ignore:\n- path: bad\n- path: /spec/replicas\n");
-        Assert.Single(spec.Errors);
-        Assert.Equal("/spec/replicas", Assert.Single(spec.Policy.Ignore).Path.Text);
-    }
+        var spec = FleetSpecReader.Parse("driftfabric.yaml", "kind: Cluster\nignore:\n- pth: /x\ntenants:\n- name: Acme\n  clusters: []\nextra: 1\n");
 
-    [Fact]
-    public void Extra_appliers_make_their_changes_part_of_the_code()
-    {
-        var spec = FleetSpecReader.Parse("f.yaml", "managers:\n  appliers: [ci-deployer]\n");
-        var live = Fixtures.LiveDeployment(Fixtures.Entry("ci-deployer", "f:spec:\n  f:minReadySeconds: {}"))
-            .Swap("  progressDeadlineSeconds: 600", "  progressDeadlineSeconds: 600\n  minReadySeconds: 30");
-
-        Assert.Single(Drifts.Of(Fixtures.DesiredDeployment, live));
-        Assert.Empty(Drifts.Of(Fixtures.DesiredDeployment, live, spec.Policy));
+        Assert.Equal([7, 1, 3, 5], spec.Errors.Select(e => e.Line));
+        Assert.Equal(["extra", "kind", "ignore[0].pth", "tenants[0].name"], spec.Errors.Select(e => e.Message[..e.Message.IndexOf(':', StringComparison.Ordinal)]));
     }
 
     [Fact]
@@ -194,28 +148,6 @@ public class FleetSpecTests
     }
 
     [Fact]
-    public void The_policy_text_keeps_the_policy_and_leaves_the_fleet_topology_out()
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, "examples", "driftfabric.yaml");
-        var text = File.ReadAllText(path);
-
-        var policyText = FleetSpecReader.PolicyText(text);
-        var policy = FleetSpecReader.Parse("policy", policyText);
-
-        Assert.Empty(policy.Errors);
-        Assert.Empty(policy.Tenants);
-        Assert.DoesNotContain("tenants", policyText, StringComparison.Ordinal);
-        var full = FleetSpecReader.Parse(path, text).Policy;
-        Assert.Equal(full.Ignore.Count, policy.Policy.Ignore.Count);
-        Assert.Equal(full.SeverityOverrides.Count, policy.Policy.SeverityOverrides.Count);
-        Assert.Equal(full.DefaultNamespace, policy.Policy.DefaultNamespace);
-
-        // Adding a cluster changes the topology, not the policy.
-        var grown = text + "  - name: extra\n    desired: acme/prod-eu/desired\n    live: { snapshot: acme/prod-eu/live.json }\n";
-        Assert.Equal(policyText, FleetSpecReader.PolicyText(grown));
-    }
-
-    [Fact]
     public void Webhooks_are_read_with_their_filters_and_left_out_of_the_policy()
     {
         const string Hooks = """
@@ -246,7 +178,7 @@ public class FleetSpecTests
         var chat = spec.Notifications[1];
         Assert.Equal(("slack", Severity.Low, false), (chat.Format, chat.MinSeverity, chat.SkippedReview));
         Assert.Empty(chat.Tenants);
-        Assert.DoesNotContain("ONCALL_KEY", FleetSpecReader.PolicyText(Topology + "\n" + Hooks), StringComparison.Ordinal);
+        Assert.DoesNotContain("ONCALL_KEY", DriftPolicyReader.PolicyText(Topology + "\n" + Hooks), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -356,45 +288,21 @@ public class FleetSpecTests
 
         Assert.Contains(spec.Errors, e => e.Line == 9 && e.Message.Contains("proxies: proxy 'edge' is declared twice", StringComparison.Ordinal));
     }
-}
 
-/// <summary>Remediation policies in the fleet spec: selectors, action, rate limit; first match wins.</summary>
-public class RemediationPolicyTests
-{
     [Fact]
-    public void Rules_select_by_tenant_kind_namespace_and_severity_and_the_first_that_matches_wins()
+    public void The_policy_text_reads_as_a_fleet_spec_with_the_same_policy_and_no_topology()
     {
-        var spec = FleetSpecReader.Parse("driftfabric.yaml", """
-            remediation:
-            - { tenant: acme, namespace: payments, action: notify }
-            - { tenant: acme, kind: apps/Deployment, minSeverity: medium, action: revert, maxReverts: 2, window: 10m, backoff: 5s }
-            """);
+        var path = Path.Combine(AppContext.BaseDirectory, "examples", "driftfabric.yaml");
+        var text = File.ReadAllText(path);
 
-        Assert.Empty(spec.Errors);
-        var deployment = new DriftFabric.Engine.Manifests.ResourceKey("apps", "Deployment", "shop", "web");
-        var rule = spec.Policy.RemediationFor("acme", deployment, Severity.High);
-        Assert.Equal((RemediationAction.Revert, 2, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5)), (rule!.Action, rule.MaxReverts, rule.Window, rule.Backoff));
-        Assert.Null(spec.Policy.RemediationFor("acme", deployment, Severity.Low));
-        Assert.Null(spec.Policy.RemediationFor("globex", deployment, Severity.High));
-        Assert.Equal(RemediationAction.Notify, spec.Policy.RemediationFor("acme", deployment with { Namespace = "payments" }, Severity.Critical)!.Action);
-        // The policy travels with the policy text that services judge by.
-        Assert.Contains("remediation", FleetSpecReader.PolicyText("remediation:\n- { action: revert }\ntenants: []\n"), StringComparison.Ordinal);
-    }
+        var full = FleetSpecReader.Parse(path, text);
+        var policy = FleetSpecReader.Parse("policy", DriftPolicyReader.PolicyText(text));
 
-    [Theory]
-    [InlineData("- { kind: ConfigMap }", "remediation[0].action: is required (notify, revert or adopt)")]
-    [InlineData("- { action: fix }", "remediation[0].action: 'fix' is not one of notify, revert, adopt")]
-    [InlineData("- { action: adopt, window: 1x }", "remediation[0].window: '1x' is not a duration")]
-    [InlineData("- { action: revert, maxReverts: 0 }", "remediation[0].maxReverts: must be a whole number from 1 to 1000")]
-    [InlineData("- { action: revert, backoff: soon }", "remediation[0].backoff: 'soon' is not a duration")]
-    [InlineData("- { action: revert, minSeverity: urgent }", "remediation[0].minSeverity: 'urgent' is not one of")]
-    public void Invalid_rules_name_line_and_field(string rules, string message)
-    {
-        var spec = FleetSpecReader.Parse("driftfabric.yaml", "remediation:\n" + rules + "\n");
-
-        var error = Assert.Single(spec.Errors);
-        Assert.Equal(2, error.Line);
-        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
-        Assert.Empty(spec.Policy.Remediation);
+        Assert.Empty(policy.Errors);
+        Assert.Empty(policy.Tenants);
+        Assert.Empty(policy.Notifications);
+        Assert.Equal(full.Policy.Ignore.Count, policy.Policy.Ignore.Count);
+        Assert.Equal(full.Policy.SeverityOverrides.Count, policy.Policy.SeverityOverrides.Count);
+        Assert.Equal(full.Policy.DefaultNamespace, policy.Policy.DefaultNamespace);
     }
 }
