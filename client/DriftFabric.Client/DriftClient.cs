@@ -65,7 +65,8 @@ public sealed class DriftClient(IGrainFactory grains) : IDriftClient
 
         // The proxy's own status: the cluster's copy is only refreshed when something changes.
         var grain = grains.GetGrain<IProxyGrain>(ProxyKeys.Of(tenant, cluster, proxy));
-        var status = await grain.GetStatus().WaitAsync(cancellationToken);
+        // Retired since the cluster listed it: it is no longer there.
+        var status = await grain.GetStatus().WaitAsync(cancellationToken) ?? throw new DriftFabricNotFoundException($"no proxy {proxy} in cluster {tenant}/{cluster}");
         var drifts = await grain.GetDrifts().WaitAsync(cancellationToken);
         return new ProxyDetail(tenant, cluster, status, drifts);
     }

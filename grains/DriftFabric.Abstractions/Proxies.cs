@@ -1,34 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Orleans.Concurrency;
 using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Proxies;
 
 namespace DriftFabric.Abstractions;
 
-/// <summary>A proxy as the fleet spec declares it: <c>tenant/cluster/proxy</c> is the key of its grain.</summary>
+/// <summary>
+/// A proxy as the fleet spec declares it: <c>tenant/cluster/proxy</c> is the key of its grain.
+/// Its kind is stored as its name (<see cref="StoredKind"/>), as builds before the typed kind stored it.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.ProxyConfig")]
-public sealed record ProxyConfig(
-    [property: Id(0)] string Tenant,
-    [property: Id(1)] string Cluster,
-    [property: Id(2)] string Name,
-    [property: Id(3)] string Kind,
-    [property: Id(4)] string Admin,
-    [property: Id(5)] string DesiredPath,
-    [property: Id(6)] TimeSpan PollInterval,
-    [property: Id(7)] TimeSpan Timeout,
-    [property: Id(8)] IReadOnlyList<ServiceId> Services)
+public sealed record ProxyConfig
 {
+    public ProxyConfig(
+        string tenant, string cluster, string name, ProxyKind kind, string admin, string desiredPath, TimeSpan pollInterval, TimeSpan timeout, IReadOnlyList<ServiceId> services)
+    {
+        Tenant = tenant;
+        Cluster = cluster;
+        Name = name;
+        StoredKind = kind.ToText();
+        Admin = admin;
+        DesiredPath = desiredPath;
+        PollInterval = pollInterval;
+        Timeout = timeout;
+        Services = services;
+    }
+
+    [Id(0)]
+    public string Tenant { get; init; }
+
+    [Id(1)]
+    public string Cluster { get; init; }
+
+    [Id(2)]
+    public string Name { get; init; }
+
+    [JsonConverter(typeof(ProxyKindJsonConverter))]
+    public ProxyKind Kind
+    {
+        get => ProxyKinds.Parse(StoredKind);
+        init => StoredKind = value.ToText();
+    }
+
+    [Id(4)]
+    public string Admin { get; init; }
+
+    [Id(5)]
+    public string DesiredPath { get; init; }
+
+    [Id(6)]
+    public TimeSpan PollInterval { get; init; }
+
+    [Id(7)]
+    public TimeSpan Timeout { get; init; }
+
+    [Id(8)]
+    public IReadOnlyList<ServiceId> Services { get; init; }
+
     public string Key => ProxyKeys.Of(Tenant, Cluster, Name);
 
     /// <summary>The fleet spec's policy: its ignore rules and severity overrides that select the proxy apply to its drifts.</summary>
     [Id(9)]
     public PolicySource Policy { get; init; } = PolicySource.Default;
 
+    /// <summary>
+    /// The kind as grain state stores it: its name (<c>caddy</c>), as every build has stored it
+    /// (proxy grains keep their config), so a config stored before the kind was typed reads back unchanged.
+    /// </summary>
+    [Id(3), JsonIgnore]
+    internal string StoredKind { get; init; }
+
     /// <summary>Equal when everything is, the services compared one by one and the policy by its hash.</summary>
     public bool Equals(ProxyConfig? other) =>
-        other is not null && Tenant == other.Tenant && Cluster == other.Cluster && Name == other.Name && Kind == other.Kind && Admin == other.Admin
+        other is not null && Tenant == other.Tenant && Cluster == other.Cluster && Name == other.Name && StoredKind == other.StoredKind && Admin == other.Admin
         && DesiredPath == other.DesiredPath && PollInterval == other.PollInterval && Timeout == other.Timeout && Services.SequenceEqual(other.Services)
         && Policy.Hash == other.Policy.Hash;
 
-    public override int GetHashCode() => HashCode.Combine(Tenant, Cluster, Name, Kind, Admin, DesiredPath, PollInterval, Services.Count);
+    public override int GetHashCode() => HashCode.Combine(Tenant, Cluster, Name, StoredKind, Admin, DesiredPath, PollInterval, Services.Count);
 }
 
 public static class ProxyKeys
@@ -52,24 +101,77 @@ public enum ProxyState
     Invalid,
 }
 
-/// <summary>What a proxy last did: its state, why when it is not <see cref="ProxyState.Ok"/>, since when, and its drift.</summary>
+/// <summary>
+/// What a proxy last did: its state, why when it is not <see cref="ProxyState.Ok"/>, since when, and its drift.
+/// Its kind is stored as its name (<see cref="StoredKind"/>), as builds before the typed kind stored it.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.ProxyStatus")]
-public sealed record ProxyStatus(
-    [property: Id(0)] string Name,
-    [property: Id(1)] string Kind,
-    [property: Id(2)] string Admin,
-    [property: Id(3)] ProxyState State,
-    [property: Id(4)] string? Error,
-    [property: Id(5)] DateTimeOffset? Since,
-    [property: Id(6)] DateTimeOffset? CheckedAt,
-    [property: Id(7)] string Resource,
-    [property: Id(8)] IReadOnlyList<ServiceId> Services,
-    [property: Id(9)] int Drifts,
-    [property: Id(10)] Severity? Worst)
+public sealed record ProxyStatus
 {
+    public ProxyStatus(
+        string name, ProxyKind kind, string admin, ProxyState state, string? error, DateTimeOffset? since, DateTimeOffset? checkedAt, string resource,
+        IReadOnlyList<ServiceId> services, int drifts, Severity? worst)
+    {
+        Name = name;
+        StoredKind = kind.ToText();
+        Admin = admin;
+        State = state;
+        Error = error;
+        Since = since;
+        CheckedAt = checkedAt;
+        Resource = resource;
+        Services = services;
+        Drifts = drifts;
+        Worst = worst;
+    }
+
+    [Id(0)]
+    public string Name { get; init; }
+
+    [JsonConverter(typeof(ProxyKindJsonConverter))]
+    public ProxyKind Kind
+    {
+        get => ProxyKinds.Parse(StoredKind);
+        init => StoredKind = value.ToText();
+    }
+
+    [Id(2)]
+    public string Admin { get; init; }
+
+    [Id(3)]
+    public ProxyState State { get; init; }
+
+    [Id(4)]
+    public string? Error { get; init; }
+
+    [Id(5)]
+    public DateTimeOffset? Since { get; init; }
+
+    [Id(6)]
+    public DateTimeOffset? CheckedAt { get; init; }
+
+    [Id(7)]
+    public string Resource { get; init; }
+
+    [Id(8)]
+    public IReadOnlyList<ServiceId> Services { get; init; }
+
+    [Id(9)]
+    public int Drifts { get; init; }
+
+    [Id(10)]
+    public Severity? Worst { get; init; }
+
+    /// <summary>
+    /// The kind as grain state stores it: its name (<c>caddy</c>), as every build has stored it
+    /// (clusters keep their proxies' statuses), so a status stored before the kind was typed reads back unchanged.
+    /// </summary>
+    [Id(1), JsonIgnore]
+    internal string StoredKind { get; init; }
+
     /// <summary>Equal when everything is, the services compared one by one.</summary>
     public bool Equals(ProxyStatus? other) =>
-        other is not null && Name == other.Name && Kind == other.Kind && Admin == other.Admin && State == other.State && Error == other.Error
+        other is not null && Name == other.Name && StoredKind == other.StoredKind && Admin == other.Admin && State == other.State && Error == other.Error
         && Since == other.Since && CheckedAt == other.CheckedAt && Resource == other.Resource && Drifts == other.Drifts && Worst == other.Worst
         && Services.SequenceEqual(other.Services);
 
@@ -77,6 +179,17 @@ public sealed record ProxyStatus(
 
     /// <summary>Equal but for when it was last read: no news for the cluster.</summary>
     public bool SameAs(ProxyStatus other) => Equals(other with { CheckedAt = CheckedAt });
+}
+
+/// <summary>Writes and reads a <see cref="ProxyKind"/> by its name (<c>caddy</c>), as the fleet spec writes it.</summary>
+public sealed class ProxyKindJsonConverter : JsonConverter<ProxyKind>
+{
+    public override ProxyKind Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String && ProxyKinds.TryParse(reader.GetString(), out var kind)
+            ? kind
+            : throw new JsonException($"a proxy kind is one of {string.Join(", ", ProxyKinds.Names)}");
+
+    public override void Write(Utf8JsonWriter writer, ProxyKind value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToText());
 }
 
 /// <summary>
@@ -104,9 +217,9 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("Ensure")]
     Task<ProxyStatus> Ensure(ProxyConfig config);
 
-    /// <summary>Reads and judges the proxy now.</summary>
+    /// <summary>Reads and judges the proxy now; null when it is not configured (never declared, or retired).</summary>
     [Alias("Check")]
-    Task<ProxyStatus> Check();
+    Task<ProxyStatus?> Check();
 
     /// <summary>The fleet spec no longer declares the proxy: its drift is withdrawn from its services and it stops polling.</summary>
     [Alias("Retire")]
@@ -121,8 +234,9 @@ public interface IProxyGrain : IGrainWithStringKey
     [Alias("Revert")]
     Task<RemediationResult> Revert(bool dryRun);
 
+    /// <summary>The proxy's status; null when it is not configured (never declared, or retired).</summary>
     [Alias("GetStatus"), AlwaysInterleave]
-    Task<ProxyStatus> GetStatus();
+    Task<ProxyStatus?> GetStatus();
 
     [Alias("GetDrifts"), AlwaysInterleave]
     Task<IReadOnlyList<DriftRecord>> GetDrifts();

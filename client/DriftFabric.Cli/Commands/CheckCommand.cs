@@ -5,6 +5,7 @@ using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Parsing;
 using DriftFabric.Engine.Policy;
+using DriftFabric.Engine.Proxies;
 using DriftFabric.Sources.Files;
 using DriftFabric.Sources.Fleet;
 
@@ -35,7 +36,7 @@ internal static class CheckCommand
         {
             Description = "Check one proxy instead: its kind (caddy, haproxy or envoy); --desired is its config file, --live its admin URL (caddy, envoy), its runtime API socket (haproxy: unix:PATH or tcp://HOST:PORT) or a dump of its config",
         };
-        proxy.AcceptOnlyFromAmong(ProxyCheck.Kinds);
+        proxy.AcceptOnlyFromAmong([.. ProxyKinds.Names]);
         var timeout = new Option<string>("--timeout")
         {
             Description = "With --proxy: how long reading the proxy may take (e.g. 500ms, 10s)",
@@ -82,7 +83,8 @@ internal static class CheckCommand
             };
             if (parse.GetValue(proxy) is { } kind)
             {
-                return RunProxy(kind, options, Console.Out);
+                // The option accepts only the kinds' names.
+                return RunProxy(ProxyKinds.Parse(kind), options, Console.Out);
             }
 
             return Run(options, Console.Out);
@@ -109,7 +111,7 @@ internal static class CheckCommand
         return ExitCode(report, options.FailOn);
     }
 
-    public static int RunProxy(string kind, CheckOptions options, TextWriter output)
+    public static int RunProxy(ProxyKind kind, CheckOptions options, TextWriter output)
     {
         if (options.Desired.Count != 1 || options.Live.Count != 1)
         {

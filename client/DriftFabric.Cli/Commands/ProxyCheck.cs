@@ -15,14 +15,10 @@ namespace DriftFabric.Cli.Commands;
 /// </summary>
 internal static class ProxyCheck
 {
-    public static string[] Kinds => [.. ProxyKinds.Names];
-
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    public static CheckReport Run(string kindText, string desiredPath, string live, DriftPolicy policy, TimeSpan timeout)
+    public static CheckReport Run(ProxyKind kind, string desiredPath, string live, DriftPolicy policy, TimeSpan timeout)
     {
-        // The command line accepts only the kinds' names.
-        var kind = ProxyKinds.TryParse(kindText, out var parsed) ? parsed : throw new ArgumentException($"'{kindText}' is not a proxy kind", nameof(kindText));
         if (ProxyEndpoints.IsHttp(live) && Uri.TryCreate(live, UriKind.Absolute, out var url) && url.UserInfo.Length > 0)
         {
             // The endpoint is named in the report and its errors; credentials in it would be printed.

@@ -4,6 +4,7 @@ using DriftFabric.Abstractions;
 using DriftFabric.Client;
 using Spectre.Console;
 using DriftFabric.Engine.Comparison;
+using DriftFabric.Engine.Proxies;
 
 namespace DriftFabric.Cli.Fabric;
 
@@ -144,7 +145,7 @@ internal static class FabricCommands
             {
                 table.AddRow(
                     Markup.Escape($"{t}/{c}/{p.Name}"),
-                    Markup.Escape(p.Kind),
+                    p.Kind.ToText(),
                     p.State == ProxyState.Ok ? "ok" : $"[red]{p.State.ToString().ToLowerInvariant()}[/]",
                     $"[{FabricOutput.Style(p.Worst)}]{FabricOutput.Worst(p.Worst)}[/]",
                     p.Drifts.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -9,13 +9,13 @@ public readonly record struct ResourceKey(string Group, string Kind, string Name
     public const string CoreGroup = "core";
     public const string ClusterScope = "_";
 
-    /// <summary>The kind of a proxy's resource (<c>caddy/Proxy/_/edge</c>: its group is the proxy kind).</summary>
-    public const string ProxyKind = "Proxy";
+    /// <summary>The kind of every proxy's resource (<c>caddy/Proxy/_/edge</c>: its group is the proxy's kind, <see cref="Proxies.ProxyKinds.ToText"/>).</summary>
+    public const string ProxyResourceKind = "Proxy";
 
     public bool IsClusterScoped => Namespace == ClusterScope;
 
     /// <summary>A proxy's whole config, not a Kubernetes object.</summary>
-    public bool IsProxy => Kind == ProxyKind;
+    public bool IsProxy => Kind == ProxyResourceKind;
 
     /// <summary>A core Secret: its values are known only as digests, so they are never shown, written or adopted.</summary>
     public bool IsSecret => Kind == "Secret" && Group == CoreGroup;

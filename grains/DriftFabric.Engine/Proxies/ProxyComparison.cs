@@ -15,7 +15,7 @@ namespace DriftFabric.Engine.Proxies;
 public static class ProxyComparison
 {
     /// <summary>The resource a proxy's drifts name: <c>caddy/Proxy/_/edge</c>.</summary>
-    public static ResourceKey Resource(ProxyKind kind, string name) => new(kind.ToText(), ResourceKey.ProxyKind, ResourceKey.ClusterScope, name);
+    public static ResourceKey Resource(ProxyKind kind, string name) => new(kind.ToText(), ResourceKey.ProxyResourceKind, ResourceKey.ClusterScope, name);
 
     /// <summary>
     /// The drifts of <paramref name="live"/> from <paramref name="desired"/>, ordered by path, with

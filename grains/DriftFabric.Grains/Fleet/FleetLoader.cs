@@ -89,7 +89,7 @@ public sealed class FleetLoader(IGrainFactory grains)
 
         var configs = spec.Tenants
             .SelectMany(tenant => tenant.Clusters.SelectMany(cluster => cluster.Proxies.Select(proxy => new ProxyConfig(
-                tenant.Name, cluster.Name, proxy.Name, proxy.Kind.ToText(), proxy.Admin, proxy.DesiredPath, proxy.PollInterval, proxy.Timeout,
+                tenant.Name, cluster.Name, proxy.Name, proxy.Kind, proxy.Admin, proxy.DesiredPath, proxy.PollInterval, proxy.Timeout,
                 [.. proxy.Services.Select(s => new ServiceId(tenant.Name, cluster.Name, s.Namespace, s.Name))]) { Policy = policy })))
             .ToList();
         await Task.WhenAll(configs.Select(c => GrainCalls.RetryTransientAsync(() => ensure ? grains.GetGrain<IProxyGrain>(c.Key).Ensure(c) : grains.GetGrain<IProxyGrain>(c.Key).Configure(c))));

@@ -91,16 +91,16 @@ public sealed partial class ProxyGrain(
         StartPolling(config.PollInterval, config.PollInterval);
         // A load of the fleet spec never fails on one proxy: what could not be delivered goes at the next poll.
         await Poll(CancellationToken.None);
-        return Status();
+        return StatusOf(config);
     }
 
     public Task<ProxyStatus> Ensure(ProxyConfig config) =>
-        _poll is not null && config.Equals(state.State.Config) ? GetStatus() : Configure(config);
+        _poll is not null && config.Equals(state.State.Config) ? Task.FromResult(StatusOf(config)) : Configure(config);
 
-    public async Task<ProxyStatus> Check()
+    public async Task<ProxyStatus?> Check()
     {
         await CheckAsync();
-        return Status();
+        return state.State.Config is { } config ? StatusOf(config) : null;
     }
 
     public async Task Retire()
@@ -123,7 +123,7 @@ public sealed partial class ProxyGrain(
     public async Task<RemediationResult> Revert(bool dryRun)
     {
         var config = state.State.Config ?? throw new InvalidOperationException($"proxy {this.GetPrimaryKeyString()} is not configured");
-        var kind = KindOf(config);
+        var kind = config.Kind;
         var resourceKey = ProxyComparison.Resource(kind, config.Name);
         var resource = resourceKey.ToString();
         RemediationResult Result(RemediationOutcome outcome, string message, IReadOnlyList<FieldChange>? changes = null) => new(resource, outcome, message, changes ?? []);
@@ -211,22 +211,13 @@ public sealed partial class ProxyGrain(
         }
     }
 
-    public Task<ProxyStatus> GetStatus() => Task.FromResult(Status());
+    public Task<ProxyStatus?> GetStatus() => Task.FromResult(state.State.Config is { } config ? StatusOf(config) : null);
 
     public Task<IReadOnlyList<DriftRecord>> GetDrifts() => Task.FromResult<IReadOnlyList<DriftRecord>>([.. state.State.Drifts]);
 
-    private ProxyStatus Status()
-    {
-        if (state.State.Status is { } status)
-        {
-            return status;
-        }
-
-        var config = state.State.Config;
-        return new ProxyStatus(
-            config?.Name ?? this.GetPrimaryKeyString(), config?.Kind ?? string.Empty, config?.Admin ?? string.Empty, ProxyState.Pending, null, null, null,
-            config is null ? string.Empty : Resource(config), config?.Services ?? [], 0, null);
-    }
+    /// <summary>The status of the last read, or, before one, that the configured proxy is pending.</summary>
+    private ProxyStatus StatusOf(ProxyConfig config) =>
+        state.State.Status ?? new ProxyStatus(config.Name, config.Kind, config.Admin, ProxyState.Pending, null, null, null, Resource(config), config.Services, 0, null);
 
     private void StartPolling(TimeSpan interval, TimeSpan due)
     {
@@ -247,8 +238,7 @@ public sealed partial class ProxyGrain(
         }
     }
 
-    private static string Resource(ProxyConfig config) =>
-        ProxyComparison.Resource(ProxyKinds.TryParse(config.Kind, out var kind) ? kind : ProxyKind.Caddy, config.Name).ToString();
+    private static string Resource(ProxyConfig config) => ProxyComparison.Resource(config.Kind, config.Name).ToString();
 
     /// <summary>Reads the proxy, judges it when anything changed, and delivers what is news to the cluster.</summary>
     private async Task CheckAsync()
@@ -262,7 +252,7 @@ public sealed partial class ProxyGrain(
         var (next, error) = (ProxyState.Ok, (string?)null);
         try
         {
-            Judge(config, await ReadDesiredAsync(config), await admins.ReadLiveAsync(KindOf(config), config.Admin, config.Timeout), now);
+            Judge(config, await ReadDesiredAsync(config), await admins.ReadLiveAsync(config.Kind, config.Admin, config.Timeout), now);
         }
         catch (ProxyReadException e)
         {
@@ -317,11 +307,8 @@ public sealed partial class ProxyGrain(
     }
 
     /// <summary>The drifts of the running config from the declared one, by the proxy's kind and the fleet's policy.</summary>
-    private IReadOnlyList<Engine.Comparison.Drift> Compare(ProxyConfig config, byte[] desired, byte[] live)
-    {
-        var kind = KindOf(config);
-        return ProxyComparison.Compare(kind, ProxyComparison.Resource(kind, config.Name), desired, config.DesiredPath, live, config.Admin, PolicyOf(config));
-    }
+    private IReadOnlyList<Engine.Comparison.Drift> Compare(ProxyConfig config, byte[] desired, byte[] live) =>
+        ProxyComparison.Compare(config.Kind, ProxyComparison.Resource(config.Kind, config.Name), desired, config.DesiredPath, live, config.Admin, PolicyOf(config));
 
     /// <summary>The fleet's policy for the proxy. Proxies have no namespace: it is the same whichever default the engine keeps.</summary>
     private Engine.Policy.DriftPolicy PolicyOf(ProxyConfig config) => policies.EngineFor(config.Policy, "default").Policy;
@@ -380,9 +367,6 @@ public sealed partial class ProxyGrain(
             await state.WriteAsync(GrainContext, logger);
         }
     }
-
-    private static ProxyKind KindOf(ProxyConfig config) =>
-        ProxyKinds.TryParse(config.Kind, out var kind) ? kind : throw new InvalidOperationException($"proxy {config.Key}: '{config.Kind}' is not a proxy kind");
 
     [LoggerMessage(EventId = LogEvents.ProxyUnreadable, Level = LogLevel.Warning, Message = "Proxy {Proxy} is {State}: {Error}; its drifts stand as last judged")]
     private static partial void LogCannotRead(ILogger logger, string proxy, ProxyState state, string? error);

@@ -9,7 +9,7 @@ namespace DriftFabric.Engine.Tests.Proxies;
 /// <summary>The Caddy config rules: route addressing and order, upstream sets, severities, both-ways counting.</summary>
 public class CaddyComparerTests
 {
-    private static readonly ResourceKey Proxy = new("caddy", "Proxy", ResourceKey.ClusterScope, "edge");
+    private static readonly ResourceKey Proxy = ProxyComparison.Resource(ProxyKind.Caddy, "edge");
 
     [Fact]
     public void Routes_without_an_id_are_compared_by_position()

@@ -10,7 +10,7 @@ namespace DriftFabric.Engine.Tests.Proxies;
 /// <summary>Envoy config dumps from real Istio sidecars (tests/TestData/envoy, from istioctl's test data), and the rules on small ones.</summary>
 public class EnvoyComparerTests
 {
-    private static readonly ResourceKey Sidecar = new("envoy", "Proxy", ResourceKey.ClusterScope, "reviews-v3");
+    private static readonly ResourceKey Sidecar = ProxyComparison.Resource(ProxyKind.Envoy, "reviews-v3");
 
     [Fact]
     public void The_drifted_sidecar_differs_by_renamed_clusters_and_routes_and_a_listener_stat_prefix()

@@ -124,7 +124,7 @@ public class HaproxyComparerTests
         Assert.Equal(["/backends/web/servers/spare/state Modified maint ready"], drifts.Select(d => $"{d.Path} {d.Kind} {d.Desired!.ToJson().Trim('"')} {d.Live!.ToJson().Trim('"')}"));
     }
 
-    private static readonly ResourceKey Edge = new("haproxy", "Proxy", ResourceKey.ClusterScope, "edge");
+    private static readonly ResourceKey Edge = ProxyComparison.Resource(ProxyKind.Haproxy, "edge");
 
     [Fact]
     public void Backends_the_proxy_lacks_or_runs_beyond_the_code_are_one_drift_each_from_show_backend()

@@ -1,4 +1,5 @@
 using DriftFabric.Abstractions;
+using DriftFabric.Engine.Proxies;
 using DriftFabric.Grains.Fleet;
 
 namespace DriftFabric.Grains.Tests.Fleet;
@@ -35,8 +36,8 @@ public sealed class ClusterRollUpTests
         rollUp.Set(typo.Key, Line(1, high: 1));
         var proxies = new Dictionary<string, ProxyStatus>(StringComparer.Ordinal)
         {
-            ["edge"] = new("edge", "caddy", "http://127.0.0.1:2019", ProxyState.Unreachable, "connection refused", Now, Now, "caddy/Proxy/_/edge", [], 0, null),
-            ["lb"] = new("lb", "haproxy", "unix:/run/haproxy.sock", ProxyState.Ok, null, Now, Now, "haproxy/Proxy/_/lb", [typo], 1, Engine.Comparison.Severity.High),
+            ["edge"] = new("edge", ProxyKind.Caddy, "http://127.0.0.1:2019", ProxyState.Unreachable, "connection refused", Now, Now, "caddy/Proxy/_/edge", [], 0, null),
+            ["lb"] = new("lb", ProxyKind.Haproxy, "unix:/run/haproxy.sock", ProxyState.Ok, null, Now, Now, "haproxy/Proxy/_/lb", [typo], 1, Engine.Comparison.Severity.High),
         };
 
         var summary = rollUp.Summary("prod", Ok, proxies, new HashSet<string>(["lb"], StringComparer.Ordinal));

@@ -26,6 +26,9 @@ internal sealed class ProxyFleet : IDisposable
 
     public IProxyGrain Proxy(string name) => _client.GetGrain<IProxyGrain>(ProxyKeys.Of(Tenant, "prod", name));
 
+    /// <summary>The status of a proxy the fleet declares.</summary>
+    public async Task<ProxyStatus> StatusAsync(string name) => await Proxy(name).GetStatus() ?? throw new InvalidOperationException($"proxy {name} is not configured");
+
     /// <summary>A real sidecar's config dump of the test data (<c>tests/TestData/envoy</c>).</summary>
     public static string EnvoyDump(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "envoy", name));
 

@@ -31,7 +31,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         var loaded = await fleet.LoadAsync($"{{ name: edge, kind: caddy, admin: '{caddy.Admin}', desired: proxies/edge.json, pollInterval: 200ms, services: [shop/web, shop/api] }}");
 
         Assert.Empty(loaded.Errors);
-        var status = await fleet.Proxy("edge").GetStatus();
+        var status = await fleet.StatusAsync("edge");
         Assert.Equal((ProxyState.Ok, 0, "caddy/Proxy/_/edge"), (status.State, status.Drifts, status.Resource));
         Assert.Equal(2, (await fleet.Service("web").GetSummary()).Resources);
         Assert.Equal(SourceState.Ok, (await fleet.Cluster.GetSummary()).Status.State);
@@ -95,7 +95,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
             """);
         await using var events = await EventCollector.SubscribeAsync(fabric.Client, fleet.Tenant);
         await fleet.LoadAsync($"{{ name: lb, kind: haproxy, admin: 'unix:{haproxy.SocketPath}', desired: proxies/haproxy.yaml, pollInterval: 200ms, services: [shop/web] }}");
-        Assert.Equal(ProxyState.Ok, (await fleet.Proxy("lb").GetStatus()).State);
+        Assert.Equal(ProxyState.Ok, (await fleet.StatusAsync("lb")).State);
 
         await haproxy.CommandAsync("set server web/web1 state maint");
         await haproxy.CommandAsync("set server web/web2 weight 5");
@@ -123,7 +123,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         fleet.Files.Write("proxies/expected.json", ProxyFleet.EnvoyDump("sidecar-expected.json"));
         await using var events = await EventCollector.SubscribeAsync(fabric.Client, fleet.Tenant);
         await fleet.LoadAsync($"{{ name: reviews-v3, kind: envoy, admin: '{url}', desired: proxies/expected.json, pollInterval: 200ms, services: [shop/web] }}");
-        Assert.Equal((ProxyState.Ok, 0), ((await fleet.Proxy("reviews-v3").GetStatus()).State, (await fleet.Proxy("reviews-v3").GetStatus()).Drifts));
+        Assert.Equal((ProxyState.Ok, 0), ((await fleet.StatusAsync("reviews-v3")).State, (await fleet.StatusAsync("reviews-v3")).Drifts));
 
         Volatile.Write(ref served, Encoding.UTF8.GetBytes(ProxyFleet.EnvoyDump("sidecar-actual-drifted.json")));
 
@@ -271,7 +271,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
 
         await fleet.LoadAsync("{ name: sidecar, kind: envoy, admin: proxies/config_dump.json, desired: proxies/expected.json, services: [shop/web, shop/webb] }");
 
-        var status = await fleet.Proxy("sidecar").GetStatus();
+        var status = await fleet.StatusAsync("sidecar");
         Assert.Equal((ProxyState.Ok, 0), (status.State, status.Drifts));
         var cluster = await fleet.Cluster.GetSummary();
         Assert.Equal(SourceState.Degraded, cluster.Status.State);
@@ -279,7 +279,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
 
         // The saved dump is replaced by a drifted one: read from the file like an admin endpoint.
         fleet.Files.Write("proxies/config_dump.json", ProxyFleet.EnvoyDump("sidecar-actual-drifted.json"));
-        var drifted = await Eventually.ReachAsync(() => fleet.Proxy("sidecar").GetStatus(), s => s.Drifts > 0);
+        var drifted = await Eventually.ReachAsync(() => fleet.StatusAsync("sidecar"), s => s.Drifts > 0);
         Assert.Equal((ProxyState.Ok, 5, Severity.High), (drifted.State, drifted.Drifts, drifted.Worst));
         Assert.Equal(5, (await Eventually.ReachAsync(() => fleet.Service("web").GetSummary(), s => s.Drifts == 5)).Drifts);
     }
@@ -333,7 +333,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
         var service = new ServiceId(fleet.Tenant, "prod", "shop", "web");
 
         var preview = await fabric.Client.GetGrain<IRemediationGrain>(fleet.Cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: true, "test"));
-        var stillDrifted = (await fleet.Proxy("lb").GetStatus()).Drifts;
+        var stillDrifted = (await fleet.StatusAsync("lb")).Drifts;
         var done = await fabric.Client.GetGrain<IRemediationGrain>(fleet.Cluster.GetPrimaryKeyString()).Remediate(new RemediationRequest(service, null, RemediationRequest.Revert, DryRun: false, "test"));
         var remediated = await ReadUntilAsync(events, 4, e => e.Type == DriftEventType.Remediated);
         var resolved = await ReadUntilAsync(events, 4, e => e.Type == DriftEventType.Resolved);
@@ -352,7 +352,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
     }
 
     private static Task<ProxyStatus> ProxyProbe(ProxyFleet fleet, Func<ProxyStatus, bool> done) =>
-        Eventually.ReachAsync(() => fleet.Proxy("edge").GetStatus(), done);
+        Eventually.ReachAsync(() => fleet.StatusAsync("edge"), done);
 
     private static async Task<(int Drifted, int Critical, int High)> CountsAsync(IServiceGrain service)
     {
