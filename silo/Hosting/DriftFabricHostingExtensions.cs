@@ -32,8 +32,8 @@ public static class DriftFabricHostingExtensions
     /// The installation key of Secret digests, unless configured, is generated once and kept in
     /// a data directory (<see cref="SecretDigestOptions.DataDirectory"/>).
     /// </summary>
-    /// <param name="sharedLog">One log for several silos in one process (in-process test clusters); by default each silo has its own.</param>
-    public static ISiloBuilder AddDriftFabricEmbedded(this ISiloBuilder silo, MemoryDriftEventLog? sharedLog = null)
+    /// <param name="sharedLog">One log for several silos in one process (in-process test clusters, whose log a test may watch); by default each silo has its own memory log.</param>
+    public static ISiloBuilder AddDriftFabricEmbedded(this ISiloBuilder silo, IDriftEventLog? sharedLog = null)
     {
         AddCommon(silo);
         silo.Services.TryAddSingleton<IDigestKeyStore>(sp => new DirectoryDigestKeyStore(sp.GetRequiredService<IOptions<SecretDigestOptions>>().Value.DataDirectoryOrDefault()));

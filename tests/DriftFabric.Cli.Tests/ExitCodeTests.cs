@@ -24,12 +24,12 @@ public sealed class ExitCodeTests : IDisposable
     [Fact]
     public void In_sync_state_exits_0_with_no_drifts()
     {
-        var desired = Shop.WriteDesired(_dir);
-        var live = _dir.Write("live.json", Shop.LiveList(
-            Shop.LiveDeployment(),
-            Shop.LiveService(),
-            Shop.LiveConfigMap("web-config", ("greeting", "hello", Shop.Applier), ("theme", "dark", Shop.Applier)),
-            Shop.LiveSecret()));
+        var desired = Objects.Shop.WriteDesired(_dir);
+        var live = _dir.Write("live.json", Objects.List(
+            Objects.Shop.LiveDeployment(),
+            Objects.Shop.LiveService(),
+            Objects.Shop.LiveConfigMap("web-config", ("greeting", "hello", Objects.Applied), ("theme", "dark", Objects.Applied)),
+            Objects.Shop.LiveSecret()));
 
         var run = CheckRunner.Check(desired, live);
 
@@ -41,20 +41,20 @@ public sealed class ExitCodeTests : IDisposable
     [Fact]
     public void Drift_exits_2()
     {
-        var desired = _dir.Write("desired/deployment.yaml", Shop.Deployment());
-        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveDeployment(replicas: 5, replicasBy: "kubectl-scale")));
+        var desired = _dir.Write("desired/deployment.yaml", Objects.Shop.Deployment());
+        var live = _dir.Write("live.json", Objects.List(Objects.Shop.LiveDeployment(replicas: 5, replicasBy: "kubectl-scale")));
 
         var run = CheckRunner.Check(desired, live);
 
-        Assert.Equal(Shop.ReplicasPath, Assert.Single(run.Drifts).GetProperty("path").GetString());
+        Assert.Equal(Objects.Shop.ReplicasPath, Assert.Single(run.Drifts).GetProperty("path").GetString());
         Assert.Equal(2, run.ExitCode);
     }
 
     [Fact]
     public void Medium_drift_below_fail_on_high_exits_0()
     {
-        var desired = _dir.Write("desired/deployment.yaml", Shop.Deployment());
-        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveDeployment(replicas: 5, replicasBy: "kubectl-scale")));
+        var desired = _dir.Write("desired/deployment.yaml", Objects.Shop.Deployment());
+        var live = _dir.Write("live.json", Objects.List(Objects.Shop.LiveDeployment(replicas: 5, replicasBy: "kubectl-scale")));
 
         var run = CheckRunner.Check(desired, live, failOn: Severity.High);
 
@@ -65,8 +65,8 @@ public sealed class ExitCodeTests : IDisposable
     [Fact]
     public void High_drift_at_fail_on_high_exits_2()
     {
-        var desired = _dir.Write("desired/deployment.yaml", Shop.Deployment());
-        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveDeployment(image: Shop.HotfixImage, imageBy: "kubectl-set")));
+        var desired = _dir.Write("desired/deployment.yaml", Objects.Shop.Deployment());
+        var live = _dir.Write("live.json", Objects.List(Objects.Shop.LiveDeployment(image: Objects.Shop.HotfixImage, imageBy: "kubectl-set")));
 
         var run = CheckRunner.Check(desired, live, failOn: Severity.High);
 
@@ -77,14 +77,14 @@ public sealed class ExitCodeTests : IDisposable
     [Fact]
     public void Bad_file_is_an_error_and_other_files_are_still_checked()
     {
-        _dir.Write("desired/deployment.yaml", Shop.Deployment());
+        _dir.Write("desired/deployment.yaml", Objects.Shop.Deployment());
         var broken = _dir.Write("desired/broken.yaml", BrokenConfigMap);
-        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveDeployment(replicas: 5, replicasBy: "kubectl-scale")));
+        var live = _dir.Write("live.json", Objects.List(Objects.Shop.LiveDeployment(replicas: 5, replicasBy: "kubectl-scale")));
 
         var run = CheckRunner.Check(_dir.PathOf("desired"), live);
 
         Assert.Equal(1, run.ExitCode);
-        var drift = run.Drift(Shop.WebDeployment, Shop.ReplicasPath);
+        var drift = run.Drift(Objects.Shop.WebDeployment, Objects.Shop.ReplicasPath);
         Assert.Equal("kubectl-scale", drift.GetProperty("manager").GetString());
         var error = Assert.Single(run.Errors);
         Assert.Equal(broken, error.GetProperty("source").GetString());
@@ -95,9 +95,9 @@ public sealed class ExitCodeTests : IDisposable
     [Fact]
     public void Input_error_exits_1_even_when_no_drift_reaches_fail_on()
     {
-        _dir.Write("desired/deployment.yaml", Shop.Deployment());
+        _dir.Write("desired/deployment.yaml", Objects.Shop.Deployment());
         _dir.Write("desired/broken.yaml", BrokenConfigMap);
-        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveDeployment()));
+        var live = _dir.Write("live.json", Objects.List(Objects.Shop.LiveDeployment()));
 
         var run = CheckRunner.Check(_dir.PathOf("desired"), live, failOn: Severity.Critical);
 

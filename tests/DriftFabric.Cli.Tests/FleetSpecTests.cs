@@ -11,9 +11,9 @@ public sealed class FleetSpecTests : IDisposable
 
     public FleetSpecTests()
     {
-        _desired = _dir.Write("desired/deployment.yaml", Shop.Deployment());
-        _live = _dir.Write("live.json", Shop.LiveList(
-            Shop.LiveDeployment(replicas: 5, image: Shop.HotfixImage, replicasBy: "kubectl-scale", imageBy: "kubectl-set")));
+        _desired = _dir.Write("desired/deployment.yaml", Objects.Shop.Deployment());
+        _live = _dir.Write("live.json", Objects.List(
+            Objects.Shop.LiveDeployment(replicas: 5, image: Objects.Shop.HotfixImage, replicasBy: "kubectl-scale", imageBy: "kubectl-set")));
     }
 
     public void Dispose() => _dir.Dispose();
@@ -32,7 +32,7 @@ public sealed class FleetSpecTests : IDisposable
 
         var run = CheckRunner.Check(_desired, _live, fleet: fleet);
 
-        Assert.Equal([(Shop.WebDeployment, Shop.ImagePath, "Modified")], run.DriftKeys);
+        Assert.Equal([(Objects.Shop.WebDeployment, Objects.Shop.ImagePath, "Modified")], run.DriftKeys);
         Assert.Empty(run.Errors);
         Assert.Equal(2, run.ExitCode);
     }
@@ -50,7 +50,7 @@ public sealed class FleetSpecTests : IDisposable
 
         var run = CheckRunner.Check(_desired, _live, fleet: fleet);
 
-        run.Drift(Shop.WebDeployment, Shop.ReplicasPath);
+        run.Drift(Objects.Shop.WebDeployment, Objects.Shop.ReplicasPath);
         Assert.Empty(run.Errors);
     }
 
@@ -69,8 +69,8 @@ public sealed class FleetSpecTests : IDisposable
         var run = CheckRunner.Check(_desired, _live, fleet: fleet);
 
         Assert.Empty(run.Errors);
-        Assert.Equal("critical", run.Drift(Shop.WebDeployment, Shop.ReplicasPath).GetProperty("severity").GetString());
-        Assert.Equal("high", run.Drift(Shop.WebDeployment, Shop.ImagePath).GetProperty("severity").GetString());
+        Assert.Equal("critical", run.Drift(Objects.Shop.WebDeployment, Objects.Shop.ReplicasPath).GetProperty("severity").GetString());
+        Assert.Equal("high", run.Drift(Objects.Shop.WebDeployment, Objects.Shop.ImagePath).GetProperty("severity").GetString());
         Assert.Equal(1, run.Summary.GetProperty("bySeverity").GetProperty("critical").GetInt32());
     }
 
@@ -113,8 +113,8 @@ public sealed class FleetSpecTests : IDisposable
         var run = CheckRunner.Check(_desired, _live, fleet: fleet);
 
         Assert.Equal(1, run.ExitCode);
-        run.Drift(Shop.WebDeployment, Shop.ReplicasPath);
-        run.Drift(Shop.WebDeployment, Shop.ImagePath);
+        run.Drift(Objects.Shop.WebDeployment, Objects.Shop.ReplicasPath);
+        run.Drift(Objects.Shop.WebDeployment, Objects.Shop.ImagePath);
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class FleetSpecTests : IDisposable
         var run = CheckRunner.Check(_desired, _live, fleet: fleet);
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Equal("medium", run.Drift(Shop.WebDeployment, Shop.ReplicasPath).GetProperty("severity").GetString());
-        Assert.Equal("high", run.Drift(Shop.WebDeployment, Shop.ImagePath).GetProperty("severity").GetString());
+        Assert.Equal("medium", run.Drift(Objects.Shop.WebDeployment, Objects.Shop.ReplicasPath).GetProperty("severity").GetString());
+        Assert.Equal("high", run.Drift(Objects.Shop.WebDeployment, Objects.Shop.ImagePath).GetProperty("severity").GetString());
     }
 }

@@ -13,7 +13,7 @@ public sealed class InputErrorTests : IDisposable
     [Fact]
     public void Missing_live_path_is_an_error_naming_that_path()
     {
-        var desired = _dir.Write("desired/deployment.yaml", Shop.Deployment());
+        var desired = _dir.Write("desired/deployment.yaml", Objects.Shop.Deployment());
         var live = _dir.PathOf("no-such-dump.json");
 
         var run = CheckRunner.Check(desired, live);
@@ -27,13 +27,13 @@ public sealed class InputErrorTests : IDisposable
     [Fact]
     public void A_malformed_ignore_annotation_is_an_error_at_its_line_and_ignores_nothing()
     {
-        var annotated = Shop.Deployment().Replace(
+        var annotated = Objects.Shop.Deployment().Replace(
             "  labels:\n    app.kubernetes.io/name: web\nspec:",
             "  labels:\n    app.kubernetes.io/name: web\n  annotations:\n    driftfabric.io/ignore: \"/spec/replicas,,\"\nspec:",
             StringComparison.Ordinal);
-        Assert.NotEqual(Shop.Deployment(), annotated);
+        Assert.NotEqual(Objects.Shop.Deployment(), annotated);
         var desired = _dir.Write("desired/deployment.yaml", annotated);
-        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveDeployment(replicas: 5, replicasBy: "kubectl-scale")));
+        var live = _dir.Write("live.json", Objects.List(Objects.Shop.LiveDeployment(replicas: 5, replicasBy: "kubectl-scale")));
 
         var run = CheckRunner.Check(desired, live);
 
@@ -41,15 +41,15 @@ public sealed class InputErrorTests : IDisposable
         var error = Assert.Single(run.Errors);
         Assert.Equal((desired, 9), (error.GetProperty("source").GetString(), error.GetProperty("line").GetInt32()));
         Assert.Contains("driftfabric.io/ignore", error.GetProperty("message").GetString(), StringComparison.Ordinal);
-        run.Drift(Shop.WebDeployment, Shop.ReplicasPath);
+        run.Drift(Objects.Shop.WebDeployment, Objects.Shop.ReplicasPath);
     }
 
     [Fact]
     public void Alias_bomb_is_an_error_naming_the_file_and_other_files_are_still_checked()
     {
-        _dir.Write("desired/deployment.yaml", Shop.Deployment());
+        _dir.Write("desired/deployment.yaml", Objects.Shop.Deployment());
         var bomb = _dir.Write("desired/lol.yaml", BillionLaughs());
-        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveDeployment(replicas: 5, replicasBy: "kubectl-scale")));
+        var live = _dir.Write("live.json", Objects.List(Objects.Shop.LiveDeployment(replicas: 5, replicasBy: "kubectl-scale")));
 
         var run = CheckRunner.Check(_dir.PathOf("desired"), live);
 
@@ -57,7 +57,7 @@ public sealed class InputErrorTests : IDisposable
         var error = Assert.Single(run.Errors);
         Assert.Equal(bomb, error.GetProperty("source").GetString());
         Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
-        run.Drift(Shop.WebDeployment, Shop.ReplicasPath);
+        run.Drift(Objects.Shop.WebDeployment, Objects.Shop.ReplicasPath);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class InputErrorTests : IDisposable
 
             """;
         var desired = _dir.Write("desired/deployment.yaml", Duplicated);
-        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveDeployment()));
+        var live = _dir.Write("live.json", Objects.List(Objects.Shop.LiveDeployment()));
 
         var run = CheckRunner.Check(desired, live);
 

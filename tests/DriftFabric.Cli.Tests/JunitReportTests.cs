@@ -13,7 +13,7 @@ public sealed class JunitReportTests : IDisposable
 
     public JunitReportTests()
     {
-        (_desired, _live) = Shop.WriteIncident(_dir);
+        (_desired, _live) = Objects.Shop.WriteIncident(_dir);
         _dir.Write("desired/broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n");
     }
 

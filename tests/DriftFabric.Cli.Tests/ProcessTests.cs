@@ -70,8 +70,8 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task Secret_digests_are_sha256_by_default_and_hmac_under_digest_key_file()
     {
-        var desired = _dir.Write("desired/secret.yaml", Shop.Secret);
-        var live = _dir.Write("live.json", Shop.LiveList(Shop.LiveSecret(Shop.RotatedPassword, passwordBy: "kubectl-edit")));
+        var desired = _dir.Write("desired/secret.yaml", Objects.Shop.Secret);
+        var live = _dir.Write("live.json", Objects.List(Objects.Shop.LiveSecret(Objects.Shop.RotatedPassword, passwordBy: "kubectl-edit")));
         var keyFile = _dir.Write("digest.key", "a-key-file-for-the-process-test\n");
 
         var plain = await Check(desired, live);
@@ -79,7 +79,7 @@ public sealed class ProcessTests : IDisposable
 
         Assert.Equal((2, 2), (plain.ExitCode, keyed.ExitCode));
         Assert.Matches("^sha256:[0-9a-f]{8}$", LiveValue(plain.Stdout));
-        var expected = "hmac:" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("a-key-file-for-the-process-test"u8, System.Text.Encoding.UTF8.GetBytes(Shop.RotatedPassword)))[..8];
+        var expected = "hmac:" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("a-key-file-for-the-process-test"u8, System.Text.Encoding.UTF8.GetBytes(Objects.Shop.RotatedPassword)))[..8];
         Assert.Equal(expected, LiveValue(keyed.Stdout));
     }
 

@@ -13,7 +13,7 @@ public sealed class SarifReportTests : IDisposable
     [Fact]
     public void Report_is_sarif_2_1_0_from_the_driftfabric_driver()
     {
-        var (desired, live) = Shop.WriteIncident(_dir);
+        var (desired, live) = Objects.Shop.WriteIncident(_dir);
 
         var sarif = Sarif(desired, live);
 
@@ -26,7 +26,7 @@ public sealed class SarifReportTests : IDisposable
     [Fact]
     public void Each_drift_is_one_result_with_a_rule_a_level_and_a_message()
     {
-        var (desired, live) = Shop.WriteIncident(_dir);
+        var (desired, live) = Objects.Shop.WriteIncident(_dir);
         var drifts = CheckRunner.Check(desired, live).Drifts;
 
         var run = Sarif(desired, live).GetProperty("runs")[0];
@@ -45,16 +45,16 @@ public sealed class SarifReportTests : IDisposable
     [Fact]
     public void Drift_declared_in_a_file_is_located_at_its_file_and_line()
     {
-        var (desired, live) = Shop.WriteIncident(_dir);
+        var (desired, live) = Objects.Shop.WriteIncident(_dir);
 
         var results = Sarif(desired, live).GetProperty("runs")[0].GetProperty("results").EnumerateArray().ToList();
 
-        var replicas = Assert.Single(results, r => r.GetProperty("message").GetProperty("text").GetString()!.Contains(Shop.ReplicasPath, StringComparison.Ordinal));
+        var replicas = Assert.Single(results, r => r.GetProperty("message").GetProperty("text").GetString()!.Contains(Objects.Shop.ReplicasPath, StringComparison.Ordinal));
         var physical = replicas.GetProperty("locations")[0].GetProperty("physicalLocation");
         Assert.EndsWith("desired/web/deployment.yaml", physical.GetProperty("artifactLocation").GetProperty("uri").GetString(), StringComparison.Ordinal);
-        Assert.Equal(CheckRunner.LineOf(Shop.Deployment(), "replicas:"), physical.GetProperty("region").GetProperty("startLine").GetInt32());
+        Assert.Equal(CheckRunner.LineOf(Objects.Shop.Deployment(), "replicas:"), physical.GetProperty("region").GetProperty("startLine").GetInt32());
 
-        var declared = results.Where(r => !r.GetProperty("message").GetProperty("text").GetString()!.Contains(Shop.DebugConfig, StringComparison.Ordinal)).ToList();
+        var declared = results.Where(r => !r.GetProperty("message").GetProperty("text").GetString()!.Contains(Objects.Shop.DebugConfig, StringComparison.Ordinal)).ToList();
         Assert.Equal(4, declared.Count);
         Assert.All(declared, result =>
         {
@@ -67,7 +67,7 @@ public sealed class SarifReportTests : IDisposable
     [Fact]
     public void Input_errors_make_the_invocation_unsuccessful_with_a_notification()
     {
-        var (desired, live) = Shop.WriteIncident(_dir);
+        var (desired, live) = Objects.Shop.WriteIncident(_dir);
         _dir.Write("desired/broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n");
 
         var invocation = Assert.Single(Sarif(desired, live).GetProperty("runs")[0].GetProperty("invocations").EnumerateArray());
@@ -82,7 +82,7 @@ public sealed class SarifReportTests : IDisposable
     [Fact]
     public void Clean_input_makes_the_invocation_successful()
     {
-        var (desired, live) = Shop.WriteIncident(_dir);
+        var (desired, live) = Objects.Shop.WriteIncident(_dir);
 
         var invocation = Assert.Single(Sarif(desired, live).GetProperty("runs")[0].GetProperty("invocations").EnumerateArray());
 

@@ -13,12 +13,12 @@ public sealed class TableReportTests : IDisposable
 
     public TableReportTests()
     {
-        _desired = Shop.WriteDesired(_dir);
-        _live = _dir.Write("live.json", Shop.LiveList(
-            Shop.LiveDeployment(replicas: 5, image: Shop.HotfixImage, replicasBy: "kubectl-scale", imageBy: "kubectl-set"),
-            Shop.LiveService(),
-            Shop.LiveConfigMap("web-config", ("greeting", "hi", "kubectl-edit"), ("theme", "dark", Shop.Applier)),
-            Shop.LiveSecret()));
+        _desired = Objects.Shop.WriteDesired(_dir);
+        _live = _dir.Write("live.json", Objects.List(
+            Objects.Shop.LiveDeployment(replicas: 5, image: Objects.Shop.HotfixImage, replicasBy: "kubectl-scale", imageBy: "kubectl-set"),
+            Objects.Shop.LiveService(),
+            Objects.Shop.LiveConfigMap("web-config", ("greeting", "hi", "kubectl-edit"), ("theme", "dark", Objects.Applied)),
+            Objects.Shop.LiveSecret()));
     }
 
     public void Dispose() => _dir.Dispose();
@@ -44,11 +44,11 @@ public sealed class TableReportTests : IDisposable
     {
         var lines = Lines(Table(terminal: false));
 
-        var deployment = Assert.Single(lines, l => l.StartsWith(Shop.WebDeployment, StringComparison.Ordinal));
-        var configMap = Assert.Single(lines, l => l.StartsWith(Shop.WebConfig, StringComparison.Ordinal));
+        var deployment = Assert.Single(lines, l => l.StartsWith(Objects.Shop.WebDeployment, StringComparison.Ordinal));
+        var configMap = Assert.Single(lines, l => l.StartsWith(Objects.Shop.WebConfig, StringComparison.Ordinal));
         var deploymentRows = Group(lines, deployment);
-        Assert.Contains(deploymentRows, l => l.Contains(Shop.ReplicasPath, StringComparison.Ordinal));
-        Assert.Contains(deploymentRows, l => l.Contains(Shop.ImagePath, StringComparison.Ordinal));
+        Assert.Contains(deploymentRows, l => l.Contains(Objects.Shop.ReplicasPath, StringComparison.Ordinal));
+        Assert.Contains(deploymentRows, l => l.Contains(Objects.Shop.ImagePath, StringComparison.Ordinal));
         Assert.DoesNotContain(deploymentRows, l => l.Contains("/data/greeting", StringComparison.Ordinal));
         Assert.Contains(Group(lines, configMap), l => l.Contains("/data/greeting", StringComparison.Ordinal));
     }
@@ -59,7 +59,7 @@ public sealed class TableReportTests : IDisposable
         var output = Table(terminal: false);
 
         Assert.Contains("2 -> 5", output, StringComparison.Ordinal);
-        Assert.Contains($"\"{Shop.WebImage}\" -> \"{Shop.HotfixImage}\"", output, StringComparison.Ordinal);
+        Assert.Contains($"\"{Objects.Shop.WebImage}\" -> \"{Objects.Shop.HotfixImage}\"", output, StringComparison.Ordinal);
         Assert.Contains("\"hello\" -> \"hi\"", output, StringComparison.Ordinal);
     }
 

@@ -1,35 +1,25 @@
-using DriftFabric.Client;
 using DriftFabric.Grains.Fleet;
-using DriftFabric.Silo.Hosting;
-using Orleans.TestingHost;
 
 namespace DriftFabric.Client.Tests;
 
-/// <summary>Two in-process silos with the example fleet loaded (tenants acme and globex), shared by the client's tests.</summary>
-public sealed class ClientFabric : IAsyncLifetime
+/// <summary>The in-process fabric of two silos with the example fleet loaded (tenants acme and globex), shared by the client's tests.</summary>
+public sealed class ClientFabric() : InProcessFabric, IAsyncLifetime
 {
-    public InProcessTestCluster Cluster { get; private set; } = null!;
-
     public TempFleet Fleet { get; } = TempFleet.FromExamples();
 
     public IDriftClient Drift { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    async Task IAsyncLifetime.InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder();
-        var log = new DriftFabric.Grains.Events.MemoryDriftEventLog(TimeProvider.System);
-        builder.ConfigureSilo((_, silo) => silo.AddDriftFabricEmbedded(log));
-        builder.ConfigureClient(client => client.AddDriftFabricEmbeddedClient());
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-        var loaded = await new FleetLoader(Cluster.Client).LoadAsync(Fleet.SpecPath);
+        await StartAsync();
+        var loaded = await new FleetLoader(Client).LoadAsync(Fleet.SpecPath);
         Assert.Empty(loaded.Errors);
-        Drift = new DriftClient(Cluster.Client);
+        Drift = new DriftClient(Client);
     }
 
-    public async Task DisposeAsync()
+    async Task IAsyncLifetime.DisposeAsync()
     {
-        await Cluster.DisposeAsync();
+        await DisposeAsync();
         Fleet.Dispose();
     }
 }

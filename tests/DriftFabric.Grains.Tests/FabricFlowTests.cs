@@ -180,8 +180,10 @@ public sealed class FabricFlowTests(FabricFixture fabric)
         Assert.Equal(2, resumed.Current.Sequence);
         Assert.True(await resumed.MoveNextAsync());
         Assert.Equal(3, resumed.Current.Sequence);
+        // It asks the log for what follows 3 and finds nothing: it has had its chance, and waits.
+        var foundNothing = fabric.Log.NothingAfterAsync("feed", 3);
         var next = resumed.MoveNextAsync().AsTask();
-        await Task.Delay(200);
+        await foundNothing.WaitAsync(timeout.Token);
         Assert.False(next.IsCompleted);
         fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 5, "web:1", manager: "kubectl-scale")));
         await cluster.Reload();

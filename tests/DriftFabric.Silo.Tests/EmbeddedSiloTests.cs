@@ -5,22 +5,11 @@ namespace DriftFabric.Silo.Tests;
 
 public sealed class EmbeddedSiloTests : IDisposable
 {
-    private readonly DirectoryInfo _fleet = Directory.CreateTempSubdirectory("driftfabric-silo-");
+    private readonly TempFleet _fleet = TempFleet.FromExamples();
 
-    public EmbeddedSiloTests()
-    {
-        var source = Path.Combine(AppContext.BaseDirectory, "examples");
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_fleet.FullName, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
+    private string Spec => _fleet.SpecPath;
 
-    private string Spec => Path.Combine(_fleet.FullName, "driftfabric.yaml");
-
-    public void Dispose() => _fleet.Delete(recursive: true);
+    public void Dispose() => _fleet.Dispose();
 
     [Fact]
     public async Task Silo_starts_reports_the_fleet_prints_transitions_and_stops_on_ctrl_c()
@@ -38,7 +27,7 @@ public sealed class EmbeddedSiloTests : IDisposable
         Assert.Contains(silo.Seen, line => line.Contains("shop/checkout", StringComparison.Ordinal) && line.Contains("critical", StringComparison.Ordinal));
 
         // Someone puts the cart back to two replicas: the drift resolves, and the silo says so.
-        var live = Path.Combine(_fleet.FullName, "acme", "prod-eu", "live.json");
+        var live = Path.Combine(_fleet.Root, "acme", "prod-eu", "live.json");
         var list = JsonNode.Parse(await File.ReadAllTextAsync(live))!;
         var cart = list["items"]!.AsArray().Single(i => (string?)i!["kind"] == "Deployment" && (string?)i["metadata"]!["name"] == "cart")!;
         cart["spec"]!["replicas"] = 2;

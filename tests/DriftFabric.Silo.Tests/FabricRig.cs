@@ -22,7 +22,7 @@ internal sealed class FabricRig : IAsyncDisposable
     public const int Deployments = 3;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("driftfabric-rig-");
+    private readonly TempDirectory _dir = new("driftfabric-rig-");
     private IHost? _clientHost;
 
     private FabricRig(RedisServer redis, IReadOnlyList<KubeApiServer> apis)
@@ -43,7 +43,7 @@ internal sealed class FabricRig : IAsyncDisposable
 
     public IClusterClient Client { get; private set; } = null!;
 
-    public string Spec => Path.Combine(_dir.FullName, "driftfabric.yaml");
+    public string Spec => _dir.PathOf("driftfabric.yaml");
 
     public static string Cluster(int i) => "c" + i.ToString(CultureInfo.InvariantCulture);
 
@@ -248,12 +248,7 @@ internal sealed class FabricRig : IAsyncDisposable
         return events;
     }
 
-    public void Write(string relative, string text)
-    {
-        var path = Path.Combine(_dir.FullName, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text, new UTF8Encoding(false));
-    }
+    public void Write(string relative, string text) => _dir.Write(relative, text);
 
     public async ValueTask DisposeAsync()
     {
@@ -280,7 +275,7 @@ internal sealed class FabricRig : IAsyncDisposable
         await Bounded("redis", () => Redis.DisposeAsync().AsTask());
         try
         {
-            _dir.Delete(recursive: true);
+            _dir.Dispose();
         }
         catch (IOException)
         {

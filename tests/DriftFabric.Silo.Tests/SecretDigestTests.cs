@@ -23,7 +23,7 @@ public sealed class SecretDigestTests : IDisposable
     private static readonly Dictionary<string, string> Verbose = new() { ["Logging__LogLevel__Default"] = "Information" };
 
     private readonly TempFleet _fleet = new();
-    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("driftfabric-data-");
+    private readonly TempDirectory _data = new("driftfabric-data-");
 
     public SecretDigestTests()
     {
@@ -51,14 +51,14 @@ public sealed class SecretDigestTests : IDisposable
     public void Dispose()
     {
         _fleet.Dispose();
-        _data.Delete(recursive: true);
+        _data.Dispose();
     }
 
     [Fact]
     public async Task An_embedded_silo_generates_its_key_once_in_its_data_directory_reuses_it_after_a_restart_and_never_logs_it()
     {
-        var environment = new Dictionary<string, string>(Verbose) { ["DRIFTFABRIC__SECRETDIGEST__DATADIRECTORY"] = _data.FullName };
-        var keyFile = Path.Combine(_data.FullName, "secret-digest.key");
+        var environment = new Dictionary<string, string>(Verbose) { ["DRIFTFABRIC__SECRETDIGEST__DATADIRECTORY"] = _data.Root };
+        var keyFile = _data.PathOf("secret-digest.key");
         string key;
         var outputs = new List<IReadOnlyList<string>>();
 

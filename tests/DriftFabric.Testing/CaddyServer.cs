@@ -52,17 +52,17 @@ public sealed class CaddyServer : IAsyncDisposable
     /// </summary>
     public static async Task<CaddyServer> StartAsync(string config)
     {
-        var dir = Directory.CreateTempSubdirectory("driftfabric-caddy-");
+        var dir = new TempDirectory("driftfabric-caddy-");
         var admin = $"127.0.0.1:{LoopbackPorts.Free()}";
         var text = config.Replace("@ADMIN", admin, StringComparison.Ordinal).Replace("@HTTP", $"127.0.0.1:{LoopbackPorts.Free()}", StringComparison.Ordinal);
-        var configPath = Path.Combine(dir.FullName, "caddy.json");
+        var configPath = dir.PathOf("caddy.json");
         await File.WriteAllTextAsync(configPath, text, new UTF8Encoding(false));
         // Caddy keeps its data and autosaved config under these: the test's own folder.
         var process = ChildProcess.Start("caddy", ["run", "--config", configPath], dir, new Dictionary<string, string>
         {
-            ["XDG_DATA_HOME"] = Path.Combine(dir.FullName, "data"),
-            ["XDG_CONFIG_HOME"] = Path.Combine(dir.FullName, "config"),
-            ["HOME"] = dir.FullName,
+            ["XDG_DATA_HOME"] = dir.PathOf("data"),
+            ["XDG_CONFIG_HOME"] = dir.PathOf("config"),
+            ["HOME"] = dir.Root,
         });
         var server = new CaddyServer(process, new Uri($"http://{admin}/"), configPath);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };

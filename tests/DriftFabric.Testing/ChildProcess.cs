@@ -9,23 +9,23 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private ChildProcess(Process process, DirectoryInfo folder)
+    private ChildProcess(Process process, TempDirectory folder)
     {
         _process = process;
         Folder = folder;
     }
 
     /// <summary>The process's own folder (its config, socket, data).</summary>
-    public DirectoryInfo Folder { get; }
+    public TempDirectory Folder { get; }
 
     public bool HasExited => _process.HasExited;
 
     /// <summary>What it wrote so far, stdout and stderr, a line each.</summary>
     public string Output => string.Join(" / ", _output);
 
-    public static ChildProcess Start(string file, IEnumerable<string> arguments, DirectoryInfo folder, IReadOnlyDictionary<string, string>? environment = null)
+    public static ChildProcess Start(string file, IEnumerable<string> arguments, TempDirectory folder, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder.FullName };
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder.Root };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -70,6 +70,6 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-        Folder.Delete(recursive: true);
+        Folder.Dispose();
     }
 }

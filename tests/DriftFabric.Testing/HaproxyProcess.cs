@@ -27,8 +27,8 @@ public sealed class HaproxyProcess : IAsyncDisposable
     /// <summary>Starts HAProxy with <paramref name="backends"/> (backend sections) behind one frontend; returns once the runtime API answers.</summary>
     public static async Task<HaproxyProcess> StartAsync(string backends)
     {
-        var dir = Directory.CreateTempSubdirectory("driftfabric-haproxy-");
-        var socket = Path.Combine(dir.FullName, "admin.sock");
+        var dir = new TempDirectory("driftfabric-haproxy-");
+        var socket = dir.PathOf("admin.sock");
         var config = $"""
             global
               stats socket {socket} mode 600 level admin
@@ -42,7 +42,7 @@ public sealed class HaproxyProcess : IAsyncDisposable
               default_backend web
             {backends}
             """;
-        var configPath = Path.Combine(dir.FullName, "haproxy.cfg");
+        var configPath = dir.PathOf("haproxy.cfg");
         // HAProxy refuses a config whose last line has no line feed.
         await File.WriteAllTextAsync(configPath, config + "\n", new UTF8Encoding(false));
         var haproxy = new HaproxyProcess(ChildProcess.Start("haproxy", ["-f", configPath, "-db"], dir), configPath, socket);

@@ -13,10 +13,10 @@ namespace DriftFabric.Testing;
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
-    private readonly DirectoryInfo _data;
+    private readonly TempDirectory _data;
     private Process? _process;
 
-    private RedisServer(int port, DirectoryInfo data)
+    private RedisServer(int port, TempDirectory data)
     {
         Port = port;
         _data = data;
@@ -29,7 +29,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(LoopbackPorts.Free(), Directory.CreateTempSubdirectory("driftfabric-redis-"));
+        var server = new RedisServer(LoopbackPorts.Free(), new TempDirectory("driftfabric-redis-"));
         await server.LaunchAsync();
         return server;
     }
@@ -119,7 +119,7 @@ public sealed class RedisServer : IAsyncDisposable
         _process?.Dispose();
         try
         {
-            _data.Delete(recursive: true);
+            _data.Dispose();
         }
         catch (IOException)
         {
@@ -136,7 +136,7 @@ public sealed class RedisServer : IAsyncDisposable
         };
         foreach (var argument in new[]
         {
-            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _data.FullName,
+            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _data.Root,
             "--appendonly", "yes", "--save", "", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning",
         })
         {

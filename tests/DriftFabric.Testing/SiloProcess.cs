@@ -15,7 +15,7 @@ public sealed class SiloProcess : IAsyncDisposable
     private const string Perl = "/usr/bin/perl";
     private const string DataDirectoryVariable = "DRIFTFABRIC__SECRETDIGEST__DATADIRECTORY";
     private readonly Process _process;
-    private string? _dataDirectory;
+    private TempDirectory? _dataDirectory;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly List<string> _seen = [];
     private readonly List<string> _all = [];
@@ -71,11 +71,11 @@ public sealed class SiloProcess : IAsyncDisposable
         };
         // A silo keeps a generated digest key in its data directory: a test's silo keeps it in a
         // directory of its own (removed with the silo), never in the home of whoever runs the tests.
-        string? data = null;
+        TempDirectory? data = null;
         if (!environment.Keys.Any(k => k.Equals(DataDirectoryVariable, StringComparison.OrdinalIgnoreCase)))
         {
-            data = Directory.CreateTempSubdirectory("driftfabric-silo-data-").FullName;
-            start.Environment[DataDirectoryVariable] = data;
+            data = new TempDirectory("driftfabric-silo-data-");
+            start.Environment[DataDirectoryVariable] = data.Root;
         }
 
         foreach (var (name, value) in environment)
@@ -183,10 +183,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-        if (_dataDirectory is not null && Directory.Exists(_dataDirectory))
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
+        _dataDirectory?.Dispose();
     }
 
     private void Receive(string? line)

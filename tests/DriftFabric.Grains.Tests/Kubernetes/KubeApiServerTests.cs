@@ -131,14 +131,11 @@ public sealed class KubeApiServerTests : IAsyncLifetime
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var watch = Task.Run(async () =>
         {
-            await foreach (var _ in _client.CoreV1.WatchListNamespacedConfigMapAsync("shop", resourceVersion: "0", onError: _ => { }, cancellationToken: cancel.Token))
+            await foreach (var _ in _client.CoreV1.WatchListNamespacedConfigMapAsync("shop", allowWatchBookmarks: true, resourceVersion: "0", onError: _ => { }, cancellationToken: cancel.Token))
             {
             }
         });
-        while (_server.OpenWatches == 0)
-        {
-            await Task.Delay(10, cancel.Token);
-        }
+        await _server.WhenWatchesSpokeAsync(1);
 
         _server.DropWatches();
         var dropped = await Record.ExceptionAsync(() => watch.WaitAsync(cancel.Token));
@@ -151,13 +148,18 @@ public sealed class KubeApiServerTests : IAsyncLifetime
         Task<k8s.Models.V1ConfigMapList> stalled;
         using (_server.Stall())
         {
+            var lists = Lists();
             stalled = _client.CoreV1.ListNamespacedConfigMapAsync("shop", cancellationToken: cancel.Token);
-            await Task.Delay(200, cancel.Token);
+            await Eventually.HoldsAsync(() => Task.FromResult(Lists() > lists), () => Task.FromResult("the list never reached the server"));
             Assert.False(stalled.IsCompleted);
         }
 
         Assert.Empty((await stalled).Items);
     }
+
+    /// <summary>The lists of ConfigMaps the server has received (held ones too).</summary>
+    private int Lists() =>
+        _server.RequestLog.Count(r => r.Request.StartsWith("/api/v1/namespaces/shop/configmaps", StringComparison.Ordinal) && !r.Request.Contains("watch=true", StringComparison.Ordinal));
 
     [Fact]
     public async Task Custom_resources_list_and_watch_as_raw_json()

@@ -1,9 +1,6 @@
-using DriftFabric.Client;
 using DriftFabric.Abstractions;
 using DriftFabric.Grains.Fleet;
 using DriftFabric.Silo;
-using DriftFabric.Silo.Hosting;
-using DriftFabric.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
@@ -23,8 +20,8 @@ public sealed class SiloLossTests
         fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
         fleet.WatchLive(server.KubeConfig());
 
-        await using var cluster = await StartAsync(fleet);
-        var client = cluster.Client;
+        await using var fabric = await StartAsync(fleet);
+        var (cluster, client) = (fabric.Cluster, fabric.Client);
         await new FleetLoader(client).LoadAsync(fleet.SpecPath);
         var clusterGrain = client.GetGrain<IClusterGrain>("silo-loss/prod");
         var host = HostOf(cluster, clusterGrain);
@@ -56,8 +53,8 @@ public sealed class SiloLossTests
         using var fleet = TempFleet.Single("silo-settle");
         fleet.Write("desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
         fleet.WatchLive(server.KubeConfig());
-        await using var cluster = await StartAsync(fleet);
-        var client = cluster.Client;
+        await using var fabric = await StartAsync(fleet);
+        var (cluster, client) = (fabric.Cluster, fabric.Client);
         await new FleetLoader(client).LoadAsync(fleet.SpecPath);
         var clusterGrain = client.GetGrain<IClusterGrain>("silo-settle/prod");
         var host = HostOf(cluster, clusterGrain);
@@ -79,20 +76,16 @@ public sealed class SiloLossTests
     private static int Lists(KubeApiServer server) =>
         server.RequestLog.Count(r => r.Request.Contains("/deployments", StringComparison.Ordinal) && !r.Request.Contains("watch=true", StringComparison.Ordinal));
 
-    private static async Task<InProcessTestCluster> StartAsync(TempFleet fleet)
+    /// <summary>Three silos, each with the silo's watchdog of the fleet (every 300 ms, and at once when a silo dies).</summary>
+    private static async Task<InProcessFabric> StartAsync(TempFleet fleet)
     {
-        var builder = new InProcessTestClusterBuilder(3);
-        var log = new DriftFabric.Grains.Events.MemoryDriftEventLog(TimeProvider.System);
-        builder.ConfigureSilo((_, silo) => silo.AddDriftFabricEmbedded(log));
-        builder.ConfigureSiloHost((_, host) =>
+        var fabric = new InProcessFabric(silos: 3, configureSilo: silo =>
         {
-            host.Services.AddSingleton(new WatchdogOptions(fleet.SpecPath, TimeSpan.FromMilliseconds(300)));
-            host.Services.AddHostedService<FleetWatchdog>();
+            silo.Services.AddSingleton(new WatchdogOptions(fleet.SpecPath, TimeSpan.FromMilliseconds(300)));
+            silo.Services.AddHostedService<FleetWatchdog>();
         });
-        builder.ConfigureClient(client => client.AddDriftFabricEmbeddedClient());
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
+        await fabric.StartAsync();
+        return fabric;
     }
 
     private static SiloAddress HostOf(InProcessTestCluster cluster, IClusterGrain grain) =>

@@ -143,11 +143,14 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
     {
         var (app, url) = await LoopbackWeb.StartAsync(web =>
         {
-            web.MapGet("/slow/config/", async () =>
+            // Slower than any timeout: it answers only once the caller gave up (or the server stops).
+            web.MapGet("/slow/config/", async (CancellationToken aborted) =>
             {
-                await Task.Delay(TimeSpan.FromSeconds(3));
+                using var held = CancellationTokenSource.CreateLinkedTokenSource(aborted, web.Lifetime.ApplicationStopping);
+                await Task.Delay(Timeout.Infinite, held.Token).ContinueWith(_ => { }, TaskScheduler.Default);
                 return "{}";
             });
+            web.MapGet("/fine/config/", () => "{}");
             web.MapGet("/garbage/config/", () => Results.Text("<html><body>502 Bad Gateway</body></html>", "text/html"));
             web.MapGet("/error/config/", () => Results.StatusCode((int)HttpStatusCode.ServiceUnavailable));
         });
@@ -162,7 +165,7 @@ public sealed class ProxyGrainTests(FabricFixture fabric)
             $"{{ name: slow, kind: caddy, admin: '{url}slow/config/', desired: proxies/edge.json, timeout: 500ms, services: [shop/web] }}",
             $"{{ name: garbage, kind: caddy, admin: '{url}garbage/config/', desired: proxies/edge.json, services: [shop/web] }}",
             $"{{ name: failing, kind: caddy, admin: '{url}error/config/', desired: proxies/edge.json, services: [shop/web] }}",
-            $"{{ name: miswritten, kind: caddy, admin: '{url}slow/config/', desired: proxies/broken.json, services: [shop/api] }}");
+            $"{{ name: miswritten, kind: caddy, admin: '{url}fine/config/', desired: proxies/broken.json, services: [shop/api] }}");
 
         Assert.Empty(loaded.Errors);
         var proxies = (await fleet.Cluster.GetProxies()).ToDictionary(p => p.Name);

@@ -10,14 +10,14 @@ namespace DriftFabric.Grains.Tests.Secrets;
 /// <summary>The installation key of Secret digests: configured, or generated once and kept where every silo finds it.</summary>
 public sealed class InstallationDigestTests : IDisposable
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("driftfabric-digest-");
+    private readonly TempDirectory _dir = new("driftfabric-digest-");
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public async Task A_generated_key_is_kept_once_and_read_ever_after()
     {
-        var store = new DirectoryDigestKeyStore(Path.Combine(_dir.FullName, "data"));
+        var store = new DirectoryDigestKeyStore(_dir.PathOf("data"));
         var first = DigestKeys.Generate();
 
         var made = await store.GetOrAddAsync(first, CancellationToken.None);
@@ -38,7 +38,7 @@ public sealed class InstallationDigestTests : IDisposable
     [Fact]
     public async Task Silos_sharing_a_data_directory_agree_on_the_first_writers_key()
     {
-        var directory = Path.Combine(_dir.FullName, "shared");
+        var directory = _dir.PathOf("shared");
 
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => new DirectoryDigestKeyStore(directory).GetOrAddAsync(DigestKeys.Generate(), CancellationToken.None))));
 
@@ -64,9 +64,9 @@ public sealed class InstallationDigestTests : IDisposable
     public async Task A_configured_key_or_key_file_is_used_as_it_is_and_never_logged()
     {
         const string Key = "a-configured-installation-key-77";
-        var file = Path.Combine(_dir.FullName, "digest.key");
+        var file = _dir.PathOf("digest.key");
         await File.WriteAllTextAsync(file, Key + "\n");
-        var store = new DirectoryDigestKeyStore(Path.Combine(_dir.FullName, "unused"));
+        var store = new DirectoryDigestKeyStore(_dir.PathOf("unused"));
         var logs = new ListLogger();
 
         var fromKey = new InstallationDigest(Options.Create(new SecretDigestOptions { Key = Key }), store, logs);
@@ -85,7 +85,7 @@ public sealed class InstallationDigestTests : IDisposable
     [Fact]
     public async Task Without_a_configured_key_one_is_generated_logged_by_its_id_only_and_reused()
     {
-        var store = new DirectoryDigestKeyStore(Path.Combine(_dir.FullName, "data"));
+        var store = new DirectoryDigestKeyStore(_dir.PathOf("data"));
         var logs = new ListLogger();
 
         var first = new InstallationDigest(Options.Create(new SecretDigestOptions()), store, logs);
@@ -107,7 +107,7 @@ public sealed class InstallationDigestTests : IDisposable
 
         var tooShort = validator.Validate(null, new SecretDigestOptions { Key = "hunter2" });
         var both = validator.Validate(null, new SecretDigestOptions { Key = "long-enough-key-0123456789", KeyFile = "/etc/hostname" });
-        var missingFile = validator.Validate(null, new SecretDigestOptions { KeyFile = Path.Combine(_dir.FullName, "absent.key") });
+        var missingFile = validator.Validate(null, new SecretDigestOptions { KeyFile = _dir.PathOf("absent.key") });
 
         Assert.True(tooShort.Failed && both.Failed && missingFile.Failed);
         Assert.DoesNotContain("hunter2", tooShort.FailureMessage, StringComparison.Ordinal);

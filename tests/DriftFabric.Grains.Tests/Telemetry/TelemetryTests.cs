@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Orleans.TestingHost;
 
 namespace DriftFabric.Grains.Tests.Telemetry;
 
@@ -30,18 +29,14 @@ public sealed class TelemetryTests : IAsyncLifetime
 {
     private readonly List<MetricSnapshot> _metrics = [];
     private readonly ConcurrentQueue<Activity> _spans = new();
-    private InProcessTestCluster _cluster = null!;
+    private readonly InProcessFabric _fabric;
 
-    public async Task InitializeAsync()
+    public TelemetryTests()
     {
-        var builder = new InProcessTestClusterBuilder();
-        var log = new DriftFabric.Grains.Events.MemoryDriftEventLog(TimeProvider.System);
         var spans = new SpanCollection(_spans);
         var silos = 0;
-        builder.ConfigureSilo((_, silo) =>
+        _fabric = new InProcessFabric(configureSilo: silo =>
         {
-            silo.AddDriftFabricEmbedded(log);
-
             // Meters and activity sources are heard process-wide: one silo's exporters hear both
             // silos of this in-process cluster (in production each silo is its own process).
             // Values are read by tenant all the same.
@@ -52,18 +47,17 @@ public sealed class TelemetryTests : IAsyncLifetime
                     .WithTracing(t => t.AddSource(FabricTracing.SourceName).AddSource(TelemetrySetup.OrleansSources).AddInMemoryExporter(spans));
             }
         });
-        builder.ConfigureClient(client => DriftFabric.Client.DriftFabricClientExtensions.AddDriftFabricEmbeddedClient(client));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    public Task InitializeAsync() => _fabric.StartAsync();
+
+    public async Task DisposeAsync() => await _fabric.DisposeAsync();
 
     [Fact]
     public async Task Open_drifts_resources_watch_health_published_events_and_detection_latency_are_measured()
     {
         using var fleet = Fleet("telemetry");
-        await new FleetLoader(_cluster.Client).LoadAsync(fleet.SpecPath);
+        await new FleetLoader(_fabric.Client).LoadAsync(fleet.SpecPath);
 
         var tenant = ("tenant", "telemetry");
         var metrics = Flush();
@@ -77,7 +71,7 @@ public sealed class TelemetryTests : IAsyncLifetime
 
         // The web Deployment is put back: one drift resolves, the gauges follow.
         fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 2, "web:1"), Objects.Deployment("api", "shop", 2, "api:1")));
-        await _cluster.Client.GetGrain<IClusterGrain>("telemetry/prod").Reload();
+        await _fabric.Client.GetGrain<IClusterGrain>("telemetry/prod").Reload();
         metrics = Flush();
         Assert.Equal(0, Gauge(metrics, "driftfabric.drifts.open", tenant, ("severity", "medium")));
         Assert.Equal(1, Sum(metrics, "driftfabric.events.published", tenant, ("type", "resolved")));
@@ -88,12 +82,12 @@ public sealed class TelemetryTests : IAsyncLifetime
     public async Task A_reload_traces_through_the_service_that_judges_it_to_the_tenant_that_logs_it()
     {
         using var fleet = Fleet("traced");
-        await new FleetLoader(_cluster.Client).LoadAsync(fleet.SpecPath);
+        await new FleetLoader(_fabric.Client).LoadAsync(fleet.SpecPath);
         _spans.Clear();
 
         fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 9, "web:1", manager: "kubectl-scale"), Objects.Deployment("api", "shop", 2, "api:1")));
-        await _cluster.Client.GetGrain<IClusterGrain>("traced/prod").Reload();
-        foreach (var silo in _cluster.Silos)
+        await _fabric.Client.GetGrain<IClusterGrain>("traced/prod").Reload();
+        foreach (var silo in _fabric.Cluster.Silos)
         {
             silo.ServiceProvider.GetService<TracerProvider>()?.ForceFlush();
         }
@@ -123,7 +117,7 @@ public sealed class TelemetryTests : IAsyncLifetime
             _metrics.Clear();
         }
 
-        foreach (var silo in _cluster.Silos)
+        foreach (var silo in _fabric.Cluster.Silos)
         {
             silo.ServiceProvider.GetService<MeterProvider>()?.ForceFlush();
         }
