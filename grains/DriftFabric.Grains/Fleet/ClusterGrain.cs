@@ -13,7 +13,7 @@ namespace DriftFabric.Grains.Fleet;
 /// up to the tenant. It holds hashes and counts, never the documents themselves.
 /// </summary>
 [GrainType("driftfabric.cluster"), WatchPlacement]
-public sealed partial class ClusterGrain(
+public sealed class ClusterGrain(
     [PersistentState("cluster", StorageNames.Grains)] IPersistentState<ClusterState> state,
     IClusterMembershipService membership,
     TimeProvider time,
@@ -30,8 +30,7 @@ public sealed partial class ClusterGrain(
     /// <summary>The durable watchdog: fires on some silo even if every silo that knew this cluster died.</summary>
     private const string WatchdogReminder = "watchdog";
     private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMinutes(1);
-    private MembershipVersion _membershipSeen = MembershipVersion.MinValue;
-    private int _deadSeen;
+    private readonly MembershipChanges _membership = new();
     private IGrainTimer? _settled;
 
     /// <summary>How long after a silo's death the services are sent their state again (<see cref="ResyncOnceSettled"/>).</summary>
@@ -39,14 +38,13 @@ public sealed partial class ClusterGrain(
     private bool _reminderRegistered;
 
     private readonly ClusterTables _tables = new();
+    private ClusterProxies _proxies = null!;
     private IGrainTimer? _poll;
     private string _key = string.Empty;
 
     private bool _retry;
     private bool _resync;
-    private IDesiredSource? _desired;
-    private ClusterLive? _live;
-    private ClusterConfig? _sourcesOf;
+    private ClusterSourceSet _sources = null!;
     private ClusterSummary? _reported;
     private bool _reportPending;
 
@@ -54,6 +52,8 @@ public sealed partial class ClusterGrain(
     {
         _key = this.GetPrimaryKeyString();
         _kept = new KeptState<ClusterState>(state, GrainContext, health, logger, "cluster " + _key);
+        _proxies = new ClusterProxies(GrainFactory, _tables.RollUp, ServiceFailed);
+        _sources = new ClusterSourceSet(sources, digest);
         if (state.State.Config is { } config)
         {
             // Back after a deactivation or a silo's death: load (and re-list) once to rebuild the tables.
@@ -85,7 +85,7 @@ public sealed partial class ClusterGrain(
         }
 
         await RecoverServicesAfterMembershipChange();
-        var watching = _poll is not null && _live is { Source.Running: true };
+        var watching = _poll is not null && _sources.Live is { Source.Running: true };
         return watching && state.State.Config is { } current && SameJudgement(current, config) && current.PollInterval == config.PollInterval
             ? Summary()
             : await Configure(config);
@@ -116,7 +116,7 @@ public sealed partial class ClusterGrain(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The silo watchdogs still bring the cluster back; the next configure tries again.
-            LogReminderFailed(logger, e, _key);
+            ClusterLog.ReminderFailed(logger, e, _key);
         }
     }
 
@@ -136,7 +136,7 @@ public sealed partial class ClusterGrain(
         var active = WatchOwners.Active(membership.CurrentSnapshot);
         if (active.Count > 1 && !WatchOwners.Owner(this.GetGrainId().Key.ToString()!, active).Equals(GrainContext.Address.SiloAddress))
         {
-            LogMoving(logger, _key);
+            ClusterLog.Moving(logger, _key);
             this.MigrateOnIdle();
             return true;
         }
@@ -152,22 +152,13 @@ public sealed partial class ClusterGrain(
     private async Task RecoverServicesAfterMembershipChange()
     {
         var snapshot = membership.CurrentSnapshot;
-        if (snapshot.Version == _membershipSeen)
-        {
-            return;
-        }
-
-        var first = _membershipSeen == MembershipVersion.MinValue;
-        _membershipSeen = snapshot.Version;
-        var dead = snapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead);
-        var died = dead > _deadSeen;
-        _deadSeen = dead;
-        if (died)
+        var change = _membership.Observe(snapshot.Version, snapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead));
+        if (change.SiloDied)
         {
             ResyncOnceSettled();
         }
 
-        if (first || dead == 0)
+        if (!change.RecoverServices)
         {
             return;
         }
@@ -220,36 +211,9 @@ public sealed partial class ClusterGrain(
     public async Task<ClusterSummary> Reload()
     {
         var config = state.State.Config ?? throw new InvalidOperationException($"cluster {_key} is not configured");
-        var (desired, live) = await SourcesFor(config);
-        return await ReloadAsync(config, Fingerprint(desired, live));
+        var (desired, live) = await _sources.ForAsync(config);
+        return await ReloadAsync(config, ClusterSourceSet.Fingerprint(desired, live));
     }
-
-    /// <summary>
-    /// The cluster's sources, made by the factory from <paramref name="config"/>: once, and again
-    /// when it names other sources (the old live source stops first).
-    /// </summary>
-    private async Task<(IDesiredSource Desired, ClusterLive Live)> SourcesFor(ClusterConfig config)
-    {
-        if (_desired is null || _live is null || _sourcesOf is null || !SameSources(_sourcesOf, config))
-        {
-            if (_live is not null)
-            {
-                await _live.CloseAsync();
-            }
-
-            _desired = sources.Desired(config);
-            _live = new ClusterLive(sources.Live(config), config, digest);
-            _sourcesOf = config;
-        }
-
-        return (_desired, _live);
-    }
-
-    private static bool SameSources(ClusterConfig a, ClusterConfig b) =>
-        a.Tenant == b.Tenant && a.Cluster == b.Cluster && a.DesiredPath == b.DesiredPath && a.LivePath == b.LivePath && a.Kube == b.Kube;
-
-    /// <summary>Both sources' fingerprints: cheap to take, and different after any edit of a polled source.</summary>
-    private static string Fingerprint(IDesiredSource desired, ClusterLive live) => desired.Fingerprint() + live.Source.Fingerprint();
 
     /// <param name="fingerprint">The sources' fingerprint, taken before they are read (one load at a time per place in the silo's <see cref="ClusterLoadGate"/>).</param>
     private Task<ClusterSummary> ReloadAsync(ClusterConfig config, string fingerprint) => loadGate.RunAsync(() => ReloadGatedAsync(config, fingerprint));
@@ -260,7 +224,7 @@ public sealed partial class ClusterGrain(
         activity?.SetTag("driftfabric.cluster", _key);
         _retry = false;
         LiveRouter router = null!;
-        var (desired, live) = await SourcesFor(config);
+        var (desired, live) = await _sources.ForAsync(config);
         var load = await Task.Run(() => ClusterSources.Load(config, digest, desired, live.Source, out router));
         if (load.DesiredUsable)
         {
@@ -292,7 +256,7 @@ public sealed partial class ClusterGrain(
             await ReportToTenant(config, summary);
         }
 
-        LogReloaded(logger, _key, sent, load.Errors.Count);
+        ClusterLog.Reloaded(logger, _key, sent, load.Errors.Count);
         return summary;
     }
 
@@ -340,7 +304,7 @@ public sealed partial class ClusterGrain(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _reportPending = true;
-            LogReportFailed(logger, e, _key);
+            ClusterLog.ReportFailed(logger, e, _key);
         }
     }
 
@@ -360,7 +324,7 @@ public sealed partial class ClusterGrain(
 
         // Services that only proxies give resources to are asked too: a cluster that came back has no line for them yet.
         var services = load.Services.Union(_tables.RollUp.Lines.Keys, StringComparer.Ordinal)
-            .Union(state.State.Proxies.Values.SelectMany(p => p.Services).Select(s => s.Key), StringComparer.Ordinal).ToList();
+            .Union(ClusterProxies.Fronted(state.State), StringComparer.Ordinal).ToList();
         var updates = new Dictionary<string, ServiceUpdate>(StringComparer.Ordinal);
         foreach (var service in services)
         {
@@ -386,7 +350,7 @@ public sealed partial class ClusterGrain(
                 // The service holds no state to apply one part to (new to the code, or its state
                 // was lost with a silo): it is sent both parts, at once where both can be read.
                 ForgetSent(service);
-                if (_live is { Source.Follows: true } || (load.DesiredUsable && load.LiveUsable))
+                if (_sources.Live is { Source.Follows: true } || (load.DesiredUsable && load.LiveUsable))
                 {
                     RetrySoon();
                 }
@@ -429,7 +393,7 @@ public sealed partial class ClusterGrain(
         }
     }
 
-    private void ServiceFailed(string service, Exception e) => LogServiceFailed(logger, e, service);
+    private void ServiceFailed(string service, Exception e) => ClusterLog.ServiceFailed(logger, e, service);
 
     /// <summary>
     /// Starts (or keeps) a followed live source's stream. A new or changed set of kinds and
@@ -449,7 +413,7 @@ public sealed partial class ClusterGrain(
         using var activity = FabricTracing.Source.StartActivity("driftfabric.watch.event");
         activity?.SetTag("driftfabric.cluster", _key);
         activity?.SetTag("driftfabric.changes", changes.Count);
-        if (_live is not { Routing: true } live)
+        if (_sources.Live is not { Routing: true } live)
         {
             return;
         }
@@ -503,10 +467,7 @@ public sealed partial class ClusterGrain(
             metrics.ForgetCluster(config.Tenant, config.Cluster);
         }
 
-        if (_live is not null)
-        {
-            await _live.CloseAsync();
-        }
+        await _sources.CloseAsync();
     }
 
     private SourceStatus StatusAfter(ClusterLoad load) =>
@@ -518,18 +479,8 @@ public sealed partial class ClusterGrain(
 
     public async Task ObserveProxy(ProxyReport report)
     {
-        var status = report.Status;
-        var previous = state.State.Proxies.GetValueOrDefault(status.Name);
-        var failed = 0;
-        if (report.Drifts is { } drifts)
-        {
-            // Withdrawn from the services it no longer fronts, given to those it does.
-            var withdrawn = (previous?.Services ?? []).Except(status.Services).Select(s => (s, (IReadOnlyList<DriftRecord>?)null));
-            failed = await ApplyProxy(status.Resource, status.Services.Select(s => (s, (IReadOnlyList<DriftRecord>?)drifts)).Concat(withdrawn));
-        }
-
-        state.State.Proxies[status.Name] = status;
-        if ((report.Drifts is not null && state.State.ProxiesHeld.Add(status.Name)) || previous is null || !previous.SameAs(status))
+        var (changed, failed) = await _proxies.ObserveAsync(state.State, report);
+        if (changed)
         {
             await _kept.TryWriteAsync();
         }
@@ -537,60 +488,30 @@ public sealed partial class ClusterGrain(
         await ReportIfChanged();
         if (failed > 0)
         {
-            throw new InvalidOperationException($"proxy {status.Name}: {failed} of its services could not be given its drift; it reports again at its next poll");
+            throw new InvalidOperationException($"proxy {report.Status.Name}: {failed} of its services could not be given its drift; it reports again at its next poll");
         }
     }
 
     public async Task ForgetProxy(string proxy)
     {
-        if (!state.State.Proxies.TryGetValue(proxy, out var status))
+        switch (await _proxies.ForgetAsync(state.State, proxy))
         {
-            return;
+            case null:
+                return;
+            case > 0 and var failed:
+                throw new InvalidOperationException($"proxy {proxy}: {failed} of its services could not have its drift withdrawn");
         }
 
-        var failed = await ApplyProxy(status.Resource, status.Services.Select(s => (s, (IReadOnlyList<DriftRecord>?)null)));
-        if (failed > 0)
-        {
-            throw new InvalidOperationException($"proxy {proxy}: {failed} of its services could not have its drift withdrawn");
-        }
-
-        state.State.Proxies.Remove(proxy);
-        state.State.ProxiesHeld.Remove(proxy);
         await _kept.TryWriteAsync();
         await ReportIfChanged();
     }
 
     public Task<ClusterConfig?> GetConfig() => Task.FromResult(state.State.Config);
 
-    public Task<WatchedTarget?> GetWatchedTarget(string resource) => Task.FromResult(_live?.TargetOf(resource));
+    public Task<WatchedTarget?> GetWatchedTarget(string resource) => Task.FromResult(_sources.Live?.TargetOf(resource));
 
     public Task<IReadOnlyList<ProxyStatus>> GetProxies() =>
         Task.FromResult<IReadOnlyList<ProxyStatus>>([.. state.State.Proxies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)]);
-
-    /// <summary>Hands a proxy's drifts (null: withdrawn) to services and takes their new lines; returns how many failed.</summary>
-    private async Task<int> ApplyProxy(string resource, IEnumerable<(ServiceId Service, IReadOnlyList<DriftRecord>? Drifts)> targets)
-    {
-        var drifts = new Dictionary<string, IReadOnlyList<DriftRecord>?>(StringComparer.Ordinal);
-        foreach (var (service, given) in targets)
-        {
-            drifts[service.Key] = given;
-        }
-
-        var failed = 0;
-        foreach (var (service, summary, _) in await ServiceCalls.AllAsync(GrainFactory, drifts.Keys, (s, grain) => grain.ApplyProxy(resource, drifts[s]), ServiceFailed))
-        {
-            if (summary is null)
-            {
-                failed++;
-            }
-            else
-            {
-                _tables.RollUp.Set(service, summary);
-            }
-        }
-
-        return failed;
-    }
 
     /// <summary>Sends the roll-up to the tenant when it is not what the tenant last got from here.</summary>
     private async Task ReportIfChanged()
@@ -618,8 +539,8 @@ public sealed partial class ClusterGrain(
 
         try
         {
-            var (desired, live) = await SourcesFor(config);
-            var fingerprint = Fingerprint(desired, live);
+            var (desired, live) = await _sources.ForAsync(config);
+            var fingerprint = ClusterSourceSet.Fingerprint(desired, live);
             if (_retry || fingerprint != state.State.Fingerprint || !live.Source.Running)
             {
                 await ReloadAsync(config, fingerprint);
@@ -633,25 +554,7 @@ public sealed partial class ClusterGrain(
         {
             // Whatever failed (a file, storage, another silo), it is tried again soon.
             RetrySoon();
-            LogPollFailed(logger, e, _key);
+            ClusterLog.PollFailed(logger, e, _key);
         }
     }
-
-    [LoggerMessage(EventId = LogEvents.ClusterReportFailed, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not report its roll-up to its tenant; it will again")]
-    private static partial void LogReportFailed(ILogger logger, Exception exception, string cluster);
-
-    [LoggerMessage(EventId = LogEvents.ClusterReminderFailed, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not register its watchdog reminder")]
-    private static partial void LogReminderFailed(ILogger logger, Exception exception, string cluster);
-
-    [LoggerMessage(EventId = LogEvents.ClusterMoving, Level = LogLevel.Information, Message = "Cluster {Cluster} belongs to another silo now; moving there")]
-    private static partial void LogMoving(ILogger logger, string cluster);
-
-    [LoggerMessage(EventId = LogEvents.ClusterReloaded, Level = LogLevel.Information, Message = "Cluster {Cluster} reloaded: {Sent} services updated, {Errors} input errors")]
-    private static partial void LogReloaded(ILogger logger, string cluster, int sent, int errors);
-
-    [LoggerMessage(EventId = LogEvents.ClusterServiceFailed, Level = LogLevel.Warning, Message = "Service {Service} could not be updated; it will be sent its state again")]
-    private static partial void LogServiceFailed(ILogger logger, Exception exception, string service);
-
-    [LoggerMessage(EventId = LogEvents.ClusterPollFailed, Level = LogLevel.Warning, Message = "Cluster {Cluster} could not check or reload its sources; it tries again at the next poll")]
-    private static partial void LogPollFailed(ILogger logger, Exception exception, string cluster);
 }
