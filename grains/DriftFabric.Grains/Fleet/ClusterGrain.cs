@@ -45,8 +45,8 @@ public sealed class ClusterGrain(
     private bool _retry;
     private bool _resync;
     private ClusterSourceSet _sources = null!;
-    private ClusterSummary? _reported;
-    private bool _reportPending;
+    private ClusterServices _services = null!;
+    private TenantReport _report = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -54,6 +54,8 @@ public sealed class ClusterGrain(
         _kept = new KeptState<ClusterState>(state, GrainContext, health, logger, "cluster " + _key);
         _proxies = new ClusterProxies(GrainFactory, _tables.RollUp, ServiceFailed);
         _sources = new ClusterSourceSet(sources, digest);
+        _services = new ClusterServices(GrainFactory, _tables, ServiceFailed);
+        _report = new TenantReport(GrainFactory, metrics, logger, _key);
         if (state.State.Config is { } config)
         {
             // Back after a deactivation or a silo's death: load (and re-list) once to rebuild the tables.
@@ -163,13 +165,13 @@ public sealed class ClusterGrain(
             return;
         }
 
-        await ServiceCalls.AllAsync(GrainFactory, _tables.RollUp.Lines.Keys.ToList(), (_, grain) => grain.GetSummary(), ServiceFailed);
+        await _services.TouchAllAsync();
 
         // The tenant may have died too, and come back with the roll-ups it last stored (it stores
         // them every few seconds): it is told this cluster's again.
         if (state.State.Config is { } config)
         {
-            await ReportToTenant(config, Summary());
+            await _report.SendAsync(config, Summary());
         }
     }
 
@@ -236,12 +238,12 @@ public sealed class ClusterGrain(
         {
             // An activation that cannot read its sources: the services still hold what they judged
             // (asked again at every poll for those that could not answer yet, e.g. just after their silo died).
-            await RecoverRollUp();
+            await _services.RecoverRollUpAsync(state.State.Services);
         }
 
         live.AddServedDefinitions(load);
 
-        var sent = await Route(config, load);
+        var sent = await SendToServices(config, load);
         var status = StatusAfter(load);
         // Only sources that could be read say which services the cluster has: a roll-up recovered
         // in part (a service that could not answer yet) never shrinks the stored list.
@@ -253,7 +255,7 @@ public sealed class ClusterGrain(
         if (dirty)
         {
             await _kept.TryWriteAsync();
-            await ReportToTenant(config, summary);
+            await _report.SendAsync(config, summary);
         }
 
         ClusterLog.Reloaded(logger, _key, sent, load.Errors.Count);
@@ -274,101 +276,25 @@ public sealed class ClusterGrain(
         return true;
     }
 
-    /// <summary>
-    /// Rebuilds the roll-up from the services this cluster knew (their stored state outlives any
-    /// silo), for an activation whose sources cannot be read now. A service that cannot answer yet
-    /// is asked again at the next poll.
-    /// </summary>
-    private async Task RecoverRollUp()
-    {
-        var missing = state.State.Services.Where(s => !_tables.RollUp.Contains(s)).ToList();
-        foreach (var (service, summary, _) in await ServiceCalls.AllAsync(GrainFactory, missing, (_, grain) => grain.GetSummary(), ServiceFailed))
-        {
-            _tables.RollUp.Set(service, summary);
-        }
-    }
-
-    /// <summary>
-    /// Sends the roll-up to the tenant. A failure (the tenant's silo just died) never aborts the
-    /// work around it: the next poll sends the roll-up again.
-    /// </summary>
-    private async Task ReportToTenant(ClusterConfig config, ClusterSummary summary)
-    {
-        metrics.ReportCluster(config.Tenant, summary);
-        _reported = summary;
-        try
-        {
-            await GrainFactory.GetGrain<ITenantGrain>(config.Tenant).ReportCluster(summary);
-            _reportPending = false;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            _reportPending = true;
-            ClusterLog.ReportFailed(logger, e, _key);
-        }
-    }
-
     public Task<string> GetSilo() => Task.FromResult(GrainContext.Address.SiloAddress?.ToString() ?? "unknown");
 
     public Task<IReadOnlyList<ServiceSummary>> GetServices() => Task.FromResult(_tables.RollUp.Services());
 
-    /// <summary>Sends each service whose documents changed its new state, in parallel; returns how many were sent.</summary>
-    private async Task<int> Route(ClusterConfig config, ClusterLoad load)
+    /// <summary>Sends each service whose documents changed its new state; returns how many were sent.</summary>
+    private async Task<int> SendToServices(ClusterConfig config, ClusterLoad load)
     {
-        // Before the first usable live snapshot, desired state alone would read as "everything missing".
-        var firstLoad = _tables.LiveHashes.Count == 0 && _tables.DesiredHashes.Count == 0;
-        if (firstLoad && !(load.DesiredUsable && load.LiveUsable))
+        var sends = await _services.SendAsync(config, load, ClusterProxies.Fronted(state.State), _sources.Live is { Source.Follows: true });
+        if (sends.SendAgainSoon.Count + sends.SendAgainLater.Count > 0)
         {
-            return 0;
+            _resync = true;
         }
 
-        // Services that only proxies give resources to are asked too: a cluster that came back has no line for them yet.
-        var services = load.Services.Union(_tables.RollUp.Lines.Keys, StringComparer.Ordinal)
-            .Union(ClusterProxies.Fronted(state.State), StringComparer.Ordinal).ToList();
-        var updates = new Dictionary<string, ServiceUpdate>(StringComparer.Ordinal);
-        foreach (var service in services)
+        if (sends.SendAgainSoon.Count > 0)
         {
-            if (_tables.ChangesFor(config, load, service) is { } update)
-            {
-                updates[service] = update;
-            }
+            RetrySoon();
         }
 
-        foreach (var (service, summary, error) in await ServiceCalls.AllAsync(GrainFactory, updates.Keys, (s, grain) => grain.Update(updates[s]), ServiceFailed))
-        {
-            if (error is not null)
-            {
-                // Not sent: forget what it was sent, so the next reload (soon) sends it again. A
-                // watched cluster keeps no documents, so that reload re-lists.
-                ForgetSent(service);
-                load.Errors.Add($"service {service} could not be updated: {error.Message}");
-                load.SendFailed = true;
-                RetrySoon();
-            }
-            else if (summary is null)
-            {
-                // The service holds no state to apply one part to (new to the code, or its state
-                // was lost with a silo): it is sent both parts, at once where both can be read.
-                ForgetSent(service);
-                if (_sources.Live is { Source.Follows: true } || (load.DesiredUsable && load.LiveUsable))
-                {
-                    RetrySoon();
-                }
-            }
-            else
-            {
-                _tables.RollUp.Set(service, summary);
-            }
-        }
-
-        return updates.Count;
-    }
-
-    /// <summary>Forgets what a service was sent, so that the next reload sends it both parts (after a re-list, for a watched cluster).</summary>
-    private void ForgetSent(string service)
-    {
-        _tables.ForgetSent(service);
-        _resync = true;
+        return sends.Sent;
     }
 
     /// <summary>How soon a failed or refused update is sent again, when the poll interval is longer.</summary>
@@ -418,22 +344,12 @@ public sealed class ClusterGrain(
             return;
         }
 
-        // Per service, in the order they happened.
+        // Per service, in the order they happened; a service that missed one is sent its whole state by a re-list.
         var byService = live.Split(changes);
-        foreach (var (service, summary, _) in await ServiceCalls.AllAsync(GrainFactory, byService.Keys, (s, grain) => grain.ApplyLive(byService[s]), ServiceFailed))
+        if ((await _services.ApplyLiveAsync(byService)).Count > 0)
         {
-            // What the service holds now is no longer what its last full sync sent.
-            _tables.LiveHashes.Remove(service);
-            if (summary is null)
-            {
-                // A change it never got, or a service without its state: a re-list sends it its whole state.
-                ForgetSent(service);
-                RetrySoon();
-            }
-            else
-            {
-                _tables.RollUp.Set(service, summary);
-            }
+            _resync = true;
+            RetrySoon();
         }
 
         if (byService.Count > 0)
@@ -444,18 +360,14 @@ public sealed class ClusterGrain(
 
     public async Task ReportLiveHealth(string? problem)
     {
-        var status = state.State.Status;
-        var now = time.GetUtcNow();
-        var next = problem is null
-            ? (status.State == SourceState.Unreachable ? new SourceStatus(SourceState.Ok, now, [], now) : status)
-            : new SourceStatus(SourceState.Unreachable, now, [problem], status.State == SourceState.Unreachable ? status.Since : now);
-        if (next != status)
+        var next = ClusterRollUp.StatusAfterStream(state.State.Status, problem, time.GetUtcNow());
+        if (next != state.State.Status)
         {
             state.State.Status = next;
             await _kept.TryWriteAsync();
             if (state.State.Config is { } config)
             {
-                await ReportToTenant(config, Summary());
+                await _report.SendAsync(config, Summary());
             }
         }
     }
@@ -513,15 +425,7 @@ public sealed class ClusterGrain(
     public Task<IReadOnlyList<ProxyStatus>> GetProxies() =>
         Task.FromResult<IReadOnlyList<ProxyStatus>>([.. state.State.Proxies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)]);
 
-    /// <summary>Sends the roll-up to the tenant when it is not what the tenant last got from here.</summary>
-    private async Task ReportIfChanged()
-    {
-        var summary = Summary();
-        if (state.State.Config is { } config && summary != _reported)
-        {
-            await ReportToTenant(config, summary);
-        }
-    }
+    private Task ReportIfChanged() => state.State.Config is { } config ? _report.SendIfChangedAsync(config, Summary()) : Task.CompletedTask;
 
     private void StartPolling(TimeSpan interval)
     {
@@ -545,9 +449,9 @@ public sealed class ClusterGrain(
             {
                 await ReloadAsync(config, fingerprint);
             }
-            else if (_reportPending)
+            else if (_report.Pending)
             {
-                await ReportToTenant(config, Summary());
+                await _report.SendAsync(config, Summary());
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)

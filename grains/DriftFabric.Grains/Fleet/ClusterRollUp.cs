@@ -82,6 +82,15 @@ internal sealed class ClusterRollUp
     }
 
     /// <summary>
+    /// The source status after a followed live source's stream said how it is: unreachable with
+    /// its <paramref name="problem"/> (since the first report of it), back to ok once it is well
+    /// (null) after being unreachable; otherwise as it was.
+    /// </summary>
+    public static SourceStatus StatusAfterStream(SourceStatus previous, string? problem, DateTimeOffset now) => problem is null
+        ? (previous.State == SourceState.Unreachable ? new SourceStatus(SourceState.Ok, now, [], now) : previous)
+        : new SourceStatus(SourceState.Unreachable, now, [problem], previous.State == SourceState.Unreachable ? previous.Since : now);
+
+    /// <summary>
     /// The source status after a load: ok, degraded (something could not be read or sent, and what
     /// was known is kept), unreachable (the API server) or failed; since when it has been so.
     /// </summary>

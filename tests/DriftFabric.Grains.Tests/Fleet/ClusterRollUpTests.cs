@@ -72,4 +72,17 @@ public sealed class ClusterRollUpTests
         Assert.Equal(Ok with { LoadedAt = Now }, after);
         Assert.Equal(new SourceStatus(SourceState.Failed, Now, ["desired: no such directory"], Now), broken);
     }
+
+    [Fact]
+    public void A_stream_that_fails_makes_the_cluster_unreachable_from_its_first_report_until_it_is_well()
+    {
+        var down = ClusterRollUp.StatusAfterStream(Ok, "deployments.apps in shop: HTTP 500", Now);
+        var stillDown = ClusterRollUp.StatusAfterStream(down, "deployments.apps in shop: HTTP 503", Now.AddMinutes(1));
+        var back = ClusterRollUp.StatusAfterStream(stillDown, null, Now.AddMinutes(2));
+
+        Assert.Equal((SourceState.Unreachable, (DateTimeOffset?)Now), (down.State, down.Since));
+        Assert.Equal((SourceState.Unreachable, (DateTimeOffset?)Now, "deployments.apps in shop: HTTP 503"), (stillDown.State, stillDown.Since, stillDown.Errors.Single()));
+        Assert.Equal((SourceState.Ok, (DateTimeOffset?)Now.AddMinutes(2)), (back.State, back.Since));
+        Assert.Same(Ok, ClusterRollUp.StatusAfterStream(Ok, null, Now));
+    }
 }
