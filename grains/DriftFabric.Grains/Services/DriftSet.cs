@@ -45,6 +45,21 @@ internal static class DriftSet
         return transitions;
     }
 
+    /// <summary>
+    /// <paramref name="previous"/> with <paramref name="resource"/>'s drifts replaced by
+    /// <paramref name="drifts"/> (none when null): how a proxy that fronts the service reports its own.
+    /// </summary>
+    public static Dictionary<string, DriftRecord> WithResource(IReadOnlyDictionary<string, DriftRecord> previous, string resource, IReadOnlyList<DriftRecord>? drifts)
+    {
+        var current = previous.Where(d => d.Value.Resource != resource).ToDictionary(StringComparer.Ordinal);
+        foreach (var drift in drifts ?? [])
+        {
+            current[drift.Id] = drift;
+        }
+
+        return current;
+    }
+
     /// <summary>A service's line: its resources, how many drifted, its drifts by severity.</summary>
     public static DriftSummary Summarize(int resources, IEnumerable<DriftRecord> drifts)
     {

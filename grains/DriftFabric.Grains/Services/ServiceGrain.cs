@@ -23,20 +23,25 @@ public sealed partial class ServiceGrain(
     // Written through when storage answers, kept here (and written on the retry timer) when not.
     private KeptState<ServiceState> _kept = null!;
 
-    // When the oldest change whose transitions wait in the outbox reached this service: detection
-    // latency runs from there to the tenant's log (unknown for an outbox restored on activation).
-    private long? _pendingSince;
     private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
     private ServiceId _id = null!;
     private IGrainTimer? _retry;
-    private bool _sending;
-    private Task _sendLoop = Task.CompletedTask;
+    private Outbox _outbox = null!;
     private readonly ServiceJudge _judge = new();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = ServiceId.Parse(this.GetPrimaryKeyString());
         _kept = new KeptState<ServiceState>(state, GrainContext, health, logger, "service " + _id.Key);
+        _outbox = new Outbox(
+            time,
+            (first, batch) => GrainFactory.GetGrain<ITenantGrain>(_id.Tenant).Publish(_id, first, batch),
+            latency => metrics.RecordDetection(latency, _id.Tenant, _id.Cluster),
+            (e, count) =>
+            {
+                LogPublishFailed(logger, e, _id.Key, count);
+                ScheduleRetry(RetryPeriod);
+            });
         if (state.State.Outbox.Count > 0)
         {
             // Stored transitions whose publishing this service never saw confirmed (its silo may have died).
@@ -84,22 +89,7 @@ public sealed partial class ServiceGrain(
             {
                 // What was known of how each object was applied was judged against the old code.
                 _judge.ForgetApplied();
-            }
-
-            if (policy.Hash != state.State.Policy.Hash)
-            {
-                // A new policy: every contested resource gets another chance.
-                state.State.Contested.Clear();
-                state.State.Reverts.Clear();
-            }
-            else if (!same)
-            {
-                // New code for a resource: it gets another chance.
-                foreach (var resource in ChangedKeys(before, state.State.Desired))
-                {
-                    state.State.Contested.Remove(resource);
-                    state.State.Reverts.Remove(resource);
-                }
+                SecondChances.AfterNewCode(state.State, before, policy);
             }
 
             state.State.Policy = policy;
@@ -124,26 +114,8 @@ public sealed partial class ServiceGrain(
         // reads next counts them; a watched change (ApplyLive) does not wait for the log.
         activity?.SetTag("driftfabric.transitions", transitions.Count);
         var summary = await CommitAsync(transitions, received);
-        await _sendLoop;
+        await _outbox.SendLoop;
         return summary;
-    }
-
-    /// <summary>The resources whose desired document was added, removed or changed.</summary>
-    private static IEnumerable<string> ChangedKeys(List<StoredDocument> before, List<StoredDocument> after)
-    {
-        var hashes = before.ToDictionary(d => d.Key, d => d.Hash, StringComparer.Ordinal);
-        foreach (var doc in after)
-        {
-            if (!hashes.Remove(doc.Key, out var hash) || hash != doc.Hash)
-            {
-                yield return doc.Key;
-            }
-        }
-
-        foreach (var removed in hashes.Keys)
-        {
-            yield return removed;
-        }
     }
 
     public async Task<DriftSummary?> ApplyLive(IReadOnlyList<LiveDocumentChange> changes)
@@ -188,26 +160,8 @@ public sealed partial class ServiceGrain(
         transitions.AddRange(PlanSelfHealing(transitions, toRevert));
         if (transitions.Count > 0)
         {
-            _pendingSince ??= received;
-            var history = state.State.History;
-            history.AddRange(transitions);
-            if (history.Count > ServiceHistory.Capacity)
-            {
-                history.RemoveRange(0, history.Count - ServiceHistory.Capacity);
-            }
-
-            state.State.Outbox.AddRange(transitions);
-            state.State.EventSequence += transitions.Count;
-
-            // A contested resource back in line (its other writer gave up, or a person put it right)
-            // is contested no more; its recent actions still count toward the next contest.
-            foreach (var resource in transitions.Where(t => t.Type == DriftEventType.Resolved).Select(t => t.Drift.Resource).Distinct())
-            {
-                if (state.State.Contested.Contains(resource) && !state.State.Drifts.Values.Any(d => d.Resource == resource))
-                {
-                    state.State.Contested.Remove(resource);
-                }
-            }
+            _outbox.Add(state.State, transitions, received);
+            SecondChances.AfterResolved(state.State, transitions);
             LogTransitions(logger, _id.Key, transitions.Count);
         }
 
@@ -291,52 +245,14 @@ public sealed partial class ServiceGrain(
     /// <summary>
     /// Sends the outbox to the tenant's log in the background: the caller (a cluster delivering a
     /// watch batch) has its answer as soon as the transitions are stored (or kept, while storage
-    /// is down), and does not wait for the log. One send loop at a time takes everything the
-    /// outbox holds, in order; what comes in meanwhile goes with the next round. Nothing is sent
-    /// that is not stored. On failure the transitions stay (stored) and are sent again every
-    /// second. A confirmed outbox is emptied in memory and stored empty with the next write: one
-    /// sent twice is skipped by the log.
+    /// is down), and does not wait for the log. Nothing is sent that is not stored; after a
+    /// failure the retry timer sends again every second.
     /// </summary>
     private void StartSending()
     {
-        if (!_sending && _retry is null && !_kept.Unsaved && state.State.Outbox.Count > 0)
+        if (_retry is null && !_kept.Unsaved)
         {
-            // The flag is cleared when the loop ends, even if it ends before this call returns.
-            _sending = true;
-            _sendLoop = SendOutboxAsync();
-        }
-    }
-
-    private async Task SendOutboxAsync()
-    {
-        try
-        {
-            var outbox = state.State.Outbox;
-            while (outbox.Count > 0)
-            {
-                var batch = outbox.ToList();
-                try
-                {
-                    await GrainFactory.GetGrain<ITenantGrain>(_id.Tenant).Publish(_id, state.State.OutboxFirst, batch);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogPublishFailed(logger, e, _id.Key, outbox.Count);
-                    ScheduleRetry(RetryPeriod);
-                    return;
-                }
-
-                outbox.RemoveRange(0, batch.Count);
-                if (_pendingSince is { } since)
-                {
-                    metrics.RecordDetection(time.GetElapsedTime(since), _id.Tenant, _id.Cluster);
-                    _pendingSince = null;
-                }
-            }
-        }
-        finally
-        {
-            _sending = false;
+            _outbox.Start(state.State);
         }
     }
 
@@ -406,38 +322,13 @@ public sealed partial class ServiceGrain(
         return transitions;
     }
 
-    public Task<IReadOnlyList<ResourceState>> GetRemediationInputs(string? resource)
-    {
-        var drifts = state.State.Drifts.Values.GroupBy(d => d.Resource).ToDictionary(g => g.Key, g => g.OrderBy(d => d.Path, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
-        var keys = resource is null ? drifts.Keys.Order(StringComparer.Ordinal).ToList() : [resource];
-        var result = new List<ResourceState>();
-        foreach (var key in keys)
-        {
-            var desired = state.State.Desired.Find(d => d.Key == key);
-            var live = state.State.Live.Find(d => d.Key == key);
-            if (desired is null && live is null && !drifts.ContainsKey(key))
-            {
-                continue;
-            }
-
-            result.Add(new ResourceState(
-                key,
-                desired is null ? null : System.Text.Encoding.UTF8.GetString(desired.Json()),
-                live is null ? null : System.Text.Encoding.UTF8.GetString(live.Json()),
-                drifts.GetValueOrDefault(key) ?? [])
-            {
-                DesiredFile = desired?.Source,
-            });
-        }
-
-        return Task.FromResult<IReadOnlyList<ResourceState>>(result);
-    }
+    public Task<IReadOnlyList<ResourceState>> GetRemediationInputs(string? resource) =>
+        Task.FromResult<IReadOnlyList<ResourceState>>(ServiceRemediation.Inputs(state.State, resource));
 
     public async Task RecordRemediation(string resource, RemediationNote note, IReadOnlyList<DriftRecord> drifts)
     {
         var received = time.GetTimestamp();
-        var now = time.GetUtcNow();
-        await CommitAsync([.. drifts.Where(d => d.Resource == resource).Select(d => new DriftTransition(DriftEventType.Remediated, d, now) { Remediation = note })], received);
+        await CommitAsync(ServiceRemediation.Remediated(resource, note, drifts, time.GetUtcNow()), received);
     }
 
     public async Task<DriftSummary> ApplyProxy(string resource, IReadOnlyList<DriftRecord>? drifts)
@@ -458,13 +349,7 @@ public sealed partial class ServiceGrain(
             state.State.Proxies.Add(resource);
         }
 
-        var current = state.State.Drifts.Where(d => d.Value.Resource != resource).ToDictionary(StringComparer.Ordinal);
-        foreach (var drift in drifts ?? [])
-        {
-            current[drift.Id] = drift;
-        }
-
-        var transitions = Transition(current, time.GetUtcNow());
+        var transitions = Transition(DriftSet.WithResource(state.State.Drifts, resource, drifts), time.GetUtcNow());
         return transitions.Count == 0 && fronted == drifts is not null && state.State.Outbox.Count == 0
             ? state.State.Summary
             : await CommitAsync(transitions, received);

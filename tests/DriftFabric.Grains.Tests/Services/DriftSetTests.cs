@@ -49,4 +49,19 @@ public sealed class DriftSetTests
         Assert.Equal(new DriftSummary(3, 1, 0, 1, 1, 0, 1, 1), summary);
         Assert.Equal(new DriftSummary(0, 0, 0, 0, 0, 0, 0, 0), DriftSet.Summarize(0, []));
     }
+
+    [Fact]
+    public void A_proxy_replaces_its_resources_drifts_and_leaves_the_others_and_the_held_set_alone()
+    {
+        var proxy = new DriftRecord("caddy/Proxy/_/edge", "/apps/http/servers/srv0/routes/0", DriftKind.Modified, Severity.High, "a", "b", null, null, Now, null);
+        var previous = Set(Replicas("5", Before), proxy with { Path = "/old" });
+
+        var replaced = DriftSet.WithResource(previous, "caddy/Proxy/_/edge", [proxy]);
+        var removed = DriftSet.WithResource(previous, "caddy/Proxy/_/edge", null);
+
+        Assert.Equal(["/apps/http/servers/srv0/routes/0", "/spec/replicas"], replaced.Values.Select(d => d.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(["/spec/replicas"], removed.Values.Select(d => d.Path));
+        Assert.Equal(2, previous.Count);
+        Assert.Contains(previous.Values, d => d.Path == "/old");
+    }
 }
