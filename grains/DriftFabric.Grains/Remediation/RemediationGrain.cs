@@ -1,19 +1,17 @@
 using DriftFabric.Abstractions;
-using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Grains.Telemetry;
 using DriftFabric.Sources;
 using DriftFabric.Sources.Kubernetes;
 using Microsoft.Extensions.Logging;
-using k8s;
 
 namespace DriftFabric.Grains.Remediation;
 
 /// <summary>
 /// One cluster's remediations (key: the cluster's, <c>tenant/cluster</c>), one at a time: the
 /// grain's own queue. Each asks the service for what it judged (desired, live and drifts per
-/// resource), puts it right through the remediator of its target (Kubernetes server-side apply
-/// through its own API connection, a proxy through its proxy grain, the code through git), and
+/// resource), hands each resource to the remediator of its target (<see cref="RemediationPlan"/>:
+/// <see cref="ProxyRemediator"/>, <see cref="KubeRemediator"/>, <see cref="GitRemediator"/>), and
 /// records every real action on the service. Services and the API call it directly; it calls the
 /// cluster grain only to read its configuration, so no call goes round a cycle.
 /// </summary>
@@ -24,10 +22,21 @@ public sealed partial class RemediationGrain(
     TimeProvider time,
     ILogger<RemediationGrain> logger) : Grain, IRemediationGrain
 {
-    private IKubernetes? _client;
-    private KubeEndpoint? _clientFor;
+    private IReadOnlyList<IRemediator> _remediators = [];
 
     private string Key => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The more particular first: a proxy the cluster has, then Kubernetes (every other revert), then git (adoption).
+        _remediators =
+        [
+            new ProxyRemediator(GrainFactory),
+            new KubeRemediator(Key, kubeClients, digest, GrainFactory.GetGrain<IClusterGrain>(Key).GetWatchedTarget),
+            new GitRemediator(time),
+        ];
+        return Task.CompletedTask;
+    }
 
     public async Task<RemediationReport> Remediate(RemediationRequest request)
     {
@@ -43,34 +52,31 @@ public sealed partial class RemediationGrain(
 
         var service = GrainFactory.GetGrain<IServiceGrain>(request.Service.Key);
         var inputs = await service.GetRemediationInputs(request.Resource);
-        RemediationReport report;
-        if (request.Action == RemediationRequest.Adopt)
+        var scope = await ScopeOf(request);
+        var results = new List<RemediationResult>();
+        string? patch = null;
+        string? branch = null;
+        foreach (var step in RemediationPlan.Of(inputs, scope, _remediators))
         {
-            report = await Adoption.AdoptAsync(request, inputs, time.GetUtcNow());
-        }
-        else
-        {
-            var cluster = GrainFactory.GetGrain<IClusterGrain>(Key);
-            var config = await cluster.GetConfig();
-            var proxies = await cluster.GetProxies();
-            var results = new List<RemediationResult>();
-            foreach (var input in inputs)
+            try
             {
-                try
+                var done = await step.Remediator.RemediateAsync(step.Inputs, scope);
+                results.AddRange(done.Results);
+                (patch, branch) = (done.Patch ?? patch, done.Branch ?? branch);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !step.Remediator.ActsOnTheSet)
+            {
+                // A result and an event, never an escape that leaves the rest of the set undone.
+                foreach (var input in step.Inputs)
                 {
-                    results.Add(await RevertAsync(input, request, config, proxies));
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A result and an event, never an escape that leaves the rest of the set undone.
                     var secret = ResourceKey.TryParse(input.Resource, out var key) && key.IsSecret;
                     LogRevertFailed(logger, secret ? null : e, request.Service.Key, input.Resource, e.GetType().Name);
-                    results.Add(new RemediationResult(input.Resource, RemediationOutcome.Failed, $"not reverted: unexpected {e.GetType().Name}{(secret ? string.Empty : ": " + e.Message)}", []));
+                    results.Add(new RemediationResult(input.Resource, RemediationOutcome.Failed, $"not {Done(request.Action)}: unexpected {e.GetType().Name}{(secret ? string.Empty : ": " + e.Message)}", []));
                 }
             }
-
-            report = new RemediationReport(request.Service, request.Action, request.DryRun, results);
         }
+
+        var report = new RemediationReport(request.Service, request.Action, request.DryRun, results) { Patch = patch, Branch = branch };
 
         // Every real action is recorded against the drifts it acted on (the watch may have seen them resolve meanwhile).
         if (!request.DryRun)
@@ -84,6 +90,22 @@ public sealed partial class RemediationGrain(
 
         return report;
     }
+
+    /// <summary>What the remediators are handed of the cluster: a revert writes to it (an adoption only to the code, and reads nothing of it).</summary>
+    private async Task<RemediationScope> ScopeOf(RemediationRequest request)
+    {
+        if (request.Action != RemediationRequest.Revert)
+        {
+            return new RemediationScope(request, null, []);
+        }
+
+        var cluster = GrainFactory.GetGrain<IClusterGrain>(Key);
+        var config = await cluster.GetConfig();
+        var proxies = await cluster.GetProxies();
+        return new RemediationScope(request, config, proxies);
+    }
+
+    private static string Done(string action) => action == RemediationRequest.Adopt ? "adopted" : "reverted";
 
     public async Task RemediateInBackground(RemediationRequest request)
     {
@@ -99,10 +121,9 @@ public sealed partial class RemediationGrain(
             {
                 var service = GrainFactory.GetGrain<IServiceGrain>(request.Service.Key);
                 var drifts = request.Resource is { } resource ? await service.GetResourceDrifts(resource) ?? [] : await service.GetDrifts();
-                var verb = request.Action == RemediationRequest.Adopt ? "adopted" : "reverted";
                 foreach (var group in drifts.GroupBy(d => d.Resource))
                 {
-                    await service.RecordRemediation(group.Key, new RemediationNote(request.Actor, request.Action, RemediationOutcome.Failed, $"not {verb}: {e.Message}", []), [.. group]);
+                    await service.RecordRemediation(group.Key, new RemediationNote(request.Actor, request.Action, RemediationOutcome.Failed, $"not {Done(request.Action)}: {e.Message}", []), [.. group]);
                 }
             }
             catch (Exception recording) when (recording is not OperationCanceledException)
@@ -112,80 +133,14 @@ public sealed partial class RemediationGrain(
         }
     }
 
-    /// <summary>One resource put back as the code declares it: a proxy through its grain, a Kubernetes object through the cluster's API server.</summary>
-    private async Task<RemediationResult> RevertAsync(ResourceState input, RemediationRequest request, ClusterConfig? config, IReadOnlyList<ProxyStatus> proxies)
-    {
-        RemediationResult Result(RemediationOutcome outcome, string message) => new(input.Resource, outcome, message, []);
-        var parsed = ResourceKey.TryParse(input.Resource, out var key);
-        if (parsed && key.IsProxy && config is not null && proxies.Any(p => p.Name == key.Name))
-        {
-            return await GrainFactory.GetGrain<IProxyGrain>(ProxyKeys.Of(config.Tenant, config.Cluster, key.Name)).Revert(request.DryRun);
-        }
-
-        if (config?.Kube is not { } kube)
-        {
-            return Result(RemediationOutcome.Skipped, $"cluster {Key} is read from a snapshot: there is nothing to write to");
-        }
-
-        var unmanaged = input.Drifts.Any(d => d.Kind == DriftKind.Unmanaged);
-        if (unmanaged && !request.DeleteUnmanaged)
-        {
-            return Result(RemediationOutcome.Skipped, "an unmanaged object is deleted only when asked explicitly (deleteUnmanaged), never by a revert");
-        }
-
-        if (!parsed || (input.Desired is null && !unmanaged) || (unmanaged && input.Live is null))
-        {
-            return Result(RemediationOutcome.Skipped, "not declared in the code: nothing to revert to");
-        }
-
-        // Where the cluster's watch reads it: the kind as the API server serves it, found by discovery when the watch started.
-        if (await GrainFactory.GetGrain<IClusterGrain>(Key).GetWatchedTarget(input.Resource) is not { } watched)
-        {
-            return Result(RemediationOutcome.Failed, $"{key.Group}/{key.Kind} in {key.Namespace} is not watched on this cluster's API server (or its watch is not connected)");
-        }
-
-        var target = new KubeTarget(watched.Group, watched.Version, watched.Kind, watched.Plural, watched.Namespaced, watched.Namespace);
-        IKubernetes client;
-        try
-        {
-            client = Client(kube);
-        }
-        catch (k8s.Exceptions.KubeConfigException e)
-        {
-            return Result(RemediationOutcome.Failed, $"not reverted: cluster {Key}'s kubeconfig does not read: {e.Message}");
-        }
-
-        var reverter = new KubeReverter(client, digest);
-        if (unmanaged)
-        {
-            var deleted = await reverter.DeleteAsync(target, input.Resource, input.Live!, request.DryRun);
-            return new RemediationResult(input.Resource, deleted.Outcome, deleted.Message, deleted.Changes);
-        }
-
-        var reverted = await reverter.RevertAsync(target, new RevertRequest(input.Resource, input.Desired!, input.Live, [.. input.Drifts.Select(d => d.Path)])
-        {
-            AddedPaths = [.. input.Drifts.Where(d => d.Kind == DriftKind.Added).Select(d => d.Path)],
-        }, request.DryRun);
-        return new RemediationResult(input.Resource, reverted.Outcome, reverted.Message, reverted.Changes);
-    }
-
-    /// <summary>This activation's connection to the cluster's API server (a new one when the endpoint changed).</summary>
-    private IKubernetes Client(KubeEndpoint kube)
-    {
-        if (_client is null || _clientFor != kube)
-        {
-            _client?.Dispose();
-            _client = kubeClients.Create(kube);
-            _clientFor = kube;
-        }
-
-        return _client;
-    }
-
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _client?.Dispose();
-        _client = null;
+        // A remediator with a connection of this activation's (the API server's) closes it.
+        foreach (var remediator in _remediators.OfType<IDisposable>())
+        {
+            remediator.Dispose();
+        }
+
         return Task.CompletedTask;
     }
 

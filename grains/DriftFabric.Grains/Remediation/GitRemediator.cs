@@ -3,16 +3,26 @@ using DriftFabric.Engine.Manifests;
 
 namespace DriftFabric.Grains.Remediation;
 
-/// <summary>The remediator of the code: live written back into the files that declare it, on a git branch for review.</summary>
-internal static class Adoption
+/// <summary>
+/// The remediator of the code (the only one of an adoption): live written back into the files
+/// that declare it, on a git branch for review. It takes the whole set at once, so that one
+/// branch holds it, and says why it leaves a resource for a person (a proxy, a Secret, a whole
+/// object).
+/// </summary>
+internal sealed class GitRemediator(TimeProvider time) : IRemediator
 {
+    public bool ActsOnTheSet => true;
+
+    public bool CanActOn(ResourceState input, RemediationScope scope) => scope.Request.Action == RemediationRequest.Adopt;
+
     /// <summary>
     /// Writes the live values of the drifted fields into the files of the repo that declare them
     /// (<see cref="Engine.Adoption.YamlEditor"/>), and makes a patch and, in a git checkout, a commit on a new
     /// branch for review; the working tree is not touched.
     /// </summary>
-    public static async Task<RemediationReport> AdoptAsync(RemediationRequest request, IReadOnlyList<ResourceState> inputs, DateTimeOffset now)
+    public async Task<Remediated> RemediateAsync(IReadOnlyList<ResourceState> inputs, RemediationScope scope)
     {
+        var (request, now) = (scope.Request, time.GetUtcNow());
         var results = new List<RemediationResult>();
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var adopted = new List<(ResourceState Input, List<FieldChange> Changes, List<Engine.Adoption.EditRefusal> Refused)>();
@@ -73,6 +83,6 @@ internal static class Adoption
             results.Add(result);
         }
 
-        return new RemediationReport(request.Service, request.Action, request.DryRun, results) { Patch = patch, Branch = branch };
+        return new Remediated(results) { Patch = patch, Branch = branch };
     }
 }
