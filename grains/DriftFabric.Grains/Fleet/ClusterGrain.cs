@@ -30,11 +30,7 @@ public sealed class ClusterGrain(
     /// <summary>The durable watchdog: fires on some silo even if every silo that knew this cluster died.</summary>
     private const string WatchdogReminder = "watchdog";
     private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMinutes(1);
-    private readonly MembershipChanges _membership = new();
-    private IGrainTimer? _settled;
-
-    /// <summary>How long after a silo's death the services are sent their state again (<see cref="ResyncOnceSettled"/>).</summary>
-    internal static readonly TimeSpan SettleDelay = TimeSpan.FromSeconds(5);
+    private ClusterRecovery _recovery = null!;
     private bool _reminderRegistered;
 
     private readonly ClusterTables _tables = new();
@@ -56,6 +52,8 @@ public sealed class ClusterGrain(
         _sources = new ClusterSourceSet(sources, digest);
         _services = new ClusterServices(GrainFactory, _tables, ServiceFailed);
         _report = new TenantReport(GrainFactory, metrics, logger, _key);
+        _recovery = new ClusterRecovery(new OnceTimer((callback, options) => this.RegisterGrainTimer(callback, options)), ResendAll, _services, _report);
+        _retrySoon = new OnceTimer((callback, options) => this.RegisterGrainTimer(callback, options));
         if (state.State.Config is { } config)
         {
             // Back after a deactivation or a silo's death: load (and re-list) once to rebuild the tables.
@@ -66,7 +64,7 @@ public sealed class ClusterGrain(
 
     public async Task<ClusterSummary> Configure(ClusterConfig config)
     {
-        var changed = state.State.Config is not { } previous || !SameJudgement(previous, config);
+        var changed = state.State.Config is not { } previous || !ClusterTables.SameJudgement(previous, config);
         state.State.Config = config;
         if (changed)
         {
@@ -86,9 +84,9 @@ public sealed class ClusterGrain(
             return Summary();
         }
 
-        await RecoverServicesAfterMembershipChange();
+        await _recovery.AfterMembershipChangeAsync(membership.CurrentSnapshot, state.State.Config, Summary);
         var watching = _poll is not null && _sources.Live is { Source.Running: true };
-        return watching && state.State.Config is { } current && SameJudgement(current, config) && current.PollInterval == config.PollInterval
+        return watching && state.State.Config is { } current && ClusterTables.SameJudgement(current, config) && current.PollInterval == config.PollInterval
             ? Summary()
             : await Configure(config);
     }
@@ -135,8 +133,7 @@ public sealed class ClusterGrain(
             return false;
         }
 
-        var active = WatchOwners.Active(membership.CurrentSnapshot);
-        if (active.Count > 1 && !WatchOwners.Owner(this.GetGrainId().Key.ToString()!, active).Equals(GrainContext.Address.SiloAddress))
+        if (WatchOwners.BelongsElsewhere(membership.CurrentSnapshot, this.GetGrainId().Key.ToString()!, GrainContext.Address.SiloAddress))
         {
             ClusterLog.Moving(logger, _key);
             this.MigrateOnIdle();
@@ -146,62 +143,14 @@ public sealed class ClusterGrain(
         return false;
     }
 
-    /// <summary>
-    /// After a silo left, some of this cluster's services may have lost their activation with
-    /// transitions stored but unconfirmed in the tenant's log: touching each one reactivates it,
-    /// and a reactivated service sends what it holds. The tenant is sent the roll-up again.
-    /// </summary>
-    private async Task RecoverServicesAfterMembershipChange()
+    /// <summary>Sends every service its whole state again, re-listing a followed source.</summary>
+    private Task ResendAll(CancellationToken cancellationToken)
     {
-        var snapshot = membership.CurrentSnapshot;
-        var change = _membership.Observe(snapshot.Version, snapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead));
-        if (change.SiloDied)
-        {
-            ResyncOnceSettled();
-        }
-
-        if (!change.RecoverServices)
-        {
-            return;
-        }
-
-        await _services.TouchAllAsync();
-
-        // The tenant may have died too, and come back with the roll-ups it last stored (it stores
-        // them every few seconds): it is told this cluster's again.
-        if (state.State.Config is { } config)
-        {
-            await _report.SendAsync(config, Summary());
-        }
+        _tables.ForgetSent();
+        _resync = true;
+        _retry = true;
+        return Poll(cancellationToken);
     }
-
-    /// <summary>
-    /// A silo died (for a new activation: the membership lists a dead silo). In that moment
-    /// Orleans' directory loses the entries the dead silo held, and a service can be activated a
-    /// second time beside a live one; the one that stays may hold state its twin changed since (a
-    /// drift whose resolution went to the twin), and would answer with it until its next change.
-    /// Once the fabric has settled, every service is sent its whole state again: a stale twin's
-    /// write meets the newer version in storage and stands down, and the update is sent again to
-    /// an activation that reads what is stored. A change lost in the failover is caught the same way.
-    /// </summary>
-    private void ResyncOnceSettled()
-    {
-        _settled?.Dispose();
-        _settled = this.RegisterGrainTimer(async cancellationToken =>
-        {
-            _settled?.Dispose();
-            _settled = null;
-            _tables.ForgetSent();
-            _resync = true;
-            _retry = true;
-            await Poll(cancellationToken);
-        }, new GrainTimerCreationOptions { DueTime = SettleDelay, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
-    }
-
-    /// <summary>True when both configurations read the same sources and judge them the same way.</summary>
-    private static bool SameJudgement(ClusterConfig a, ClusterConfig b) =>
-        a.DesiredPath == b.DesiredPath && a.LivePath == b.LivePath && a.DefaultNamespace == b.DefaultNamespace
-        && a.Policy.Hash == b.Policy.Hash && a.ServiceLabels.SequenceEqual(b.ServiceLabels) && a.Kube == b.Kube;
 
     public Task<ClusterSummary> Resync()
     {
@@ -299,7 +248,7 @@ public sealed class ClusterGrain(
 
     /// <summary>How soon a failed or refused update is sent again, when the poll interval is longer.</summary>
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
-    private IGrainTimer? _retryTimer;
+    private OnceTimer _retrySoon = null!;
 
     /// <summary>
     /// Reloads at the next poll, and within <see cref="RetryDelay"/> when polls are further apart:
@@ -308,14 +257,9 @@ public sealed class ClusterGrain(
     private void RetrySoon()
     {
         _retry = true;
-        if (_retryTimer is null && state.State.Config is { } config && config.PollInterval > RetryDelay)
+        if (state.State.Config is { } config && config.PollInterval > RetryDelay)
         {
-            _retryTimer = this.RegisterGrainTimer(async cancellationToken =>
-            {
-                _retryTimer?.Dispose();
-                _retryTimer = null;
-                await Poll(cancellationToken);
-            }, new GrainTimerCreationOptions { DueTime = RetryDelay, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+            _retrySoon.Start(RetryDelay, Poll);
         }
     }
 

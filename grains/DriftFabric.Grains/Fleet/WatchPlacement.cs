@@ -46,4 +46,14 @@ public static class WatchOwners
     public static SiloAddress Owner(string key, IEnumerable<SiloAddress> silos) =>
         silos.MaxBy(s => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(key + "|" + s.ToParsableString())))
         ?? throw new InvalidOperationException("no silo to place " + key + " on");
+
+    /// <summary>
+    /// True when more than one silo is active and <paramref name="key"/> belongs to another than
+    /// <paramref name="here"/> (a silo joined): the watch moves there.
+    /// </summary>
+    public static bool BelongsElsewhere(ClusterMembershipSnapshot snapshot, string key, SiloAddress? here)
+    {
+        var active = Active(snapshot);
+        return active.Count > 1 && !Owner(key, active).Equals(here);
+    }
 }
