@@ -54,7 +54,7 @@ public static class ObjectShape
 
     public static MapNode Comparable(MapNode root, bool isDesired)
     {
-        var isSecret = root.GetString("kind") == "Secret" && ResourceKey.GroupOf(root.GetString("apiVersion") ?? string.Empty) == ResourceKey.CoreGroup;
+        var isSecret = ResourceKey.IsSecretKind(ResourceKey.GroupOf(root.GetString("apiVersion") ?? string.Empty), root.GetString("kind") ?? string.Empty);
         var result = root;
         foreach (var field in IgnoredRootFields)
         {

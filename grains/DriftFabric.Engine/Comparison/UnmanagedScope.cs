@@ -70,5 +70,5 @@ public sealed class UnmanagedScope
     /// </summary>
     private static bool IsBookkeeping(Manifest live) =>
         live.Metadata?.GetMap("labels")?.GetString("kubernetes.io/bootstrapping") == "rbac-defaults"
-        || (live.Kind == "Secret" && live.Root.GetString("type") is "kubernetes.io/service-account-token" or "helm.sh/release.v1");
+        || (ResourceKey.IsSecretKind(live.Group, live.Kind) && live.Root.GetString("type") is "kubernetes.io/service-account-token" or "helm.sh/release.v1");
 }

@@ -18,7 +18,10 @@ public readonly record struct ResourceKey(string Group, string Kind, string Name
     public bool IsProxy => Kind == ProxyResourceKind;
 
     /// <summary>A core Secret: its values are known only as digests, so they are never shown, written or adopted.</summary>
-    public bool IsSecret => Kind == "Secret" && Group == CoreGroup;
+    public bool IsSecret => IsSecretKind(Group, Kind);
+
+    /// <summary>Whether <paramref name="group"/> (<c>core</c> or empty for the core group) and <paramref name="kind"/> name a core Secret: the one place that decides it.</summary>
+    public static bool IsSecretKind(string group, string kind) => kind == "Secret" && (group == CoreGroup || group.Length == 0);
 
     /// <summary><c>group/Kind</c>, the part that names the kind.</summary>
     public string GroupKind => Group + "/" + Kind;

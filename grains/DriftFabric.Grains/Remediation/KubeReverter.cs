@@ -268,7 +268,7 @@ public sealed class KubeReverter(IKubernetes client, Engine.Comparison.SecretDig
         }
     }
 
-    private static bool IsSecret(KubeTarget target) => target.Group.Length == 0 && target.Kind == "Secret";
+    private static bool IsSecret(KubeTarget target) => Engine.Manifests.ResourceKey.IsSecretKind(target.Group, target.Kind);
 
     /// <summary>The namespace of a namespaced object: the watch's, else the document's own.</summary>
     private static string? NamespaceOf(KubeTarget target, JsonObject? metadata) =>

@@ -1,5 +1,5 @@
 using DriftFabric.Engine.Comparison;
-using static DriftFabric.Engine.Tests.Fixtures;
+using static DriftFabric.Testing.Objects.Yaml;
 
 namespace DriftFabric.Engine.Tests.Comparison;
 

@@ -1,7 +1,7 @@
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Ownership;
 using DriftFabric.Engine.Policy;
-using static DriftFabric.Engine.Tests.Fixtures;
+using static DriftFabric.Testing.Objects.Yaml;
 
 namespace DriftFabric.Engine.Tests.Comparison;
 

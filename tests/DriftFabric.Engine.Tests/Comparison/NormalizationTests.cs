@@ -1,6 +1,6 @@
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Model;
-using static DriftFabric.Engine.Tests.Fixtures;
+using static DriftFabric.Testing.Objects.Yaml;
 
 namespace DriftFabric.Engine.Tests.Comparison;
 

@@ -65,12 +65,12 @@ public class PortKeyTests
     [Fact]
     public void Container_ports_are_keyed_by_number_and_protocol()
     {
-        var desired = Fixtures.DesiredDeployment.Swap(
+        var desired = Objects.Yaml.DesiredDeployment.Swap(
             "        - containerPort: 8080\n          name: http",
             "        - containerPort: 8080\n          name: http\n        - containerPort: 8080\n          protocol: UDP\n          name: quic");
-        var live = Fixtures.LiveDeployment(
-            Fixtures.Entry("kubectl-edit", """f:spec: {f:template: {f:spec: {f:containers: {'k:{"name":"web"}': {f:ports: {'k:{"containerPort":8080,"protocol":"UDP"}': {f:name: {}}}}}}}}"""),
-            container: Fixtures.DefaultLiveContainer.Swap(
+        var live = Objects.Yaml.LiveDeployment(
+            Objects.Yaml.Entry("kubectl-edit", """f:spec: {f:template: {f:spec: {f:containers: {'k:{"name":"web"}': {f:ports: {'k:{"containerPort":8080,"protocol":"UDP"}': {f:name: {}}}}}}}}"""),
+            container: Objects.Yaml.DefaultLiveContainer.Swap(
                 "  - containerPort: 8080\n    name: http\n    protocol: TCP",
                 "  - containerPort: 8080\n    name: http\n    protocol: TCP\n  - containerPort: 8080\n    name: h3\n    protocol: UDP"));
 

@@ -75,11 +75,11 @@ public class DriftPolicyReaderTests
     public void Extra_appliers_make_their_changes_part_of_the_code()
     {
         var spec = DriftPolicyReader.Parse("f.yaml", "managers:\n  appliers: [ci-deployer]\n");
-        var live = Fixtures.LiveDeployment(Fixtures.Entry("ci-deployer", "f:spec:\n  f:minReadySeconds: {}"))
+        var live = Objects.Yaml.LiveDeployment(Objects.Yaml.Entry("ci-deployer", "f:spec:\n  f:minReadySeconds: {}"))
             .Swap("  progressDeadlineSeconds: 600", "  progressDeadlineSeconds: 600\n  minReadySeconds: 30");
 
-        Assert.Single(Drifts.Of(Fixtures.DesiredDeployment, live));
-        Assert.Empty(Drifts.Of(Fixtures.DesiredDeployment, live, spec.Policy));
+        Assert.Single(Drifts.Of(Objects.Yaml.DesiredDeployment, live));
+        Assert.Empty(Drifts.Of(Objects.Yaml.DesiredDeployment, live, spec.Policy));
     }
 
     [Fact]

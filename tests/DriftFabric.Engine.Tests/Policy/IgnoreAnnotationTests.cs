@@ -1,6 +1,6 @@
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Policy;
-using static DriftFabric.Engine.Tests.Fixtures;
+using static DriftFabric.Testing.Objects.Yaml;
 
 namespace DriftFabric.Engine.Tests.Policy;
 
