@@ -29,11 +29,13 @@ internal sealed class ClusterLive(ILiveSource source, ClusterConfig config, Secr
     /// </summary>
     public async Task FollowAsync(ClusterLoad load, LiveRouter router, bool relist, Func<IReadOnlyList<LiveDocumentChange>, Task> onChanges, Func<string?, Task> onHealth)
     {
-        _router = router;
         if (!source.Follows)
         {
+            // Nothing streams: its router (every declared object's key) need not be kept.
             return;
         }
+
+        _router = router;
 
         var listing = await source.FollowAsync(new LiveScope(router.Kinds, router.Namespaces), relist, changes => onChanges(Documents(changes)), onHealth);
         _served = listing;

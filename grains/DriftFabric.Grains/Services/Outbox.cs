@@ -11,14 +11,8 @@ namespace DriftFabric.Grains.Services;
 /// write: one sent twice is skipped by the log. The grain decides when sending may start (only what
 /// is stored is sent); this class decides what is sent and what a confirmation removes.
 /// </summary>
-/// <param name="publish">Hands a batch to the tenant's log, given the number of its first transition.</param>
-/// <param name="detected">Told the detection latency: from when the oldest change now confirmed reached the service.</param>
-/// <param name="failed">Told the publish failure and how many transitions wait; the outbox keeps them.</param>
-internal sealed class Outbox(
-    TimeProvider time,
-    Func<long, List<DriftTransition>, Task> publish,
-    Action<TimeSpan> detected,
-    Action<Exception, int> failed)
+/// <param name="sink">Where the batches go, and who is told how sending went (the service grain: one object per service, no closures).</param>
+internal sealed class Outbox(TimeProvider time, IOutboxSink sink)
 {
     // When the oldest change whose transitions wait here reached the service (a timestamp of the
     // time provider): unknown for an outbox restored on activation.
@@ -75,18 +69,18 @@ internal sealed class Outbox(
                 var batch = outbox.ToList();
                 try
                 {
-                    await publish(state.OutboxFirst, batch);
+                    await sink.Publish(state.OutboxFirst, batch);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    failed(e, outbox.Count);
+                    sink.Failed(e, outbox.Count);
                     return;
                 }
 
                 outbox.RemoveRange(0, batch.Count);
                 if (_pendingSince is { } since)
                 {
-                    detected(time.GetElapsedTime(since));
+                    sink.Detected(time.GetElapsedTime(since));
                     _pendingSince = null;
                 }
             }
@@ -96,4 +90,17 @@ internal sealed class Outbox(
             Sending = false;
         }
     }
+}
+
+/// <summary>Where an <see cref="Outbox"/> sends, and who is told how sending went.</summary>
+internal interface IOutboxSink
+{
+    /// <summary>Hands a batch to the tenant's log, given the number of its first transition.</summary>
+    Task Publish(long first, List<DriftTransition> batch);
+
+    /// <summary>The detection latency: from when the oldest change now confirmed reached the service.</summary>
+    void Detected(TimeSpan latency);
+
+    /// <summary>The publish failed; <paramref name="waiting"/> transitions wait in the outbox, which keeps them.</summary>
+    void Failed(Exception exception, int waiting);
 }

@@ -18,7 +18,7 @@ public sealed partial class ServiceGrain(
     FabricMetrics metrics,
     FabricHealth health,
     PolicyCache policies,
-    ILogger<ServiceGrain> logger) : Grain, IServiceGrain
+    ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IOutboxSink
 {
     // Written through when storage answers, kept here (and written on the retry timer) when not.
     private KeptState<ServiceState> _kept = null!;
@@ -33,15 +33,7 @@ public sealed partial class ServiceGrain(
     {
         _id = ServiceId.Parse(this.GetPrimaryKeyString());
         _kept = new KeptState<ServiceState>(state, GrainContext, health, logger, "service " + _id.Key);
-        _outbox = new Outbox(
-            time,
-            (first, batch) => GrainFactory.GetGrain<ITenantGrain>(_id.Tenant).Publish(_id, first, batch),
-            latency => metrics.RecordDetection(latency, _id.Tenant, _id.Cluster),
-            (e, count) =>
-            {
-                LogPublishFailed(logger, e, _id.Key, count);
-                ScheduleRetry(RetryPeriod);
-            });
+        _outbox = new Outbox(time, this);
         if (state.State.Outbox.Count > 0)
         {
             // Stored transitions whose publishing this service never saw confirmed (its silo may have died).
@@ -49,6 +41,16 @@ public sealed partial class ServiceGrain(
         }
 
         return Task.CompletedTask;
+    }
+
+    Task IOutboxSink.Publish(long first, List<DriftTransition> batch) => GrainFactory.GetGrain<ITenantGrain>(_id.Tenant).Publish(_id, first, batch);
+
+    void IOutboxSink.Detected(TimeSpan latency) => metrics.RecordDetection(latency, _id.Tenant, _id.Cluster);
+
+    void IOutboxSink.Failed(Exception exception, int waiting)
+    {
+        LogPublishFailed(logger, exception, _id.Key, waiting);
+        ScheduleRetry(RetryPeriod);
     }
 
     /// <summary>

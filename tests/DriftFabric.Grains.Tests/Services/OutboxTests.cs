@@ -16,15 +16,7 @@ public sealed class OutboxTests
     private readonly List<int> _failedWith = [];
     private Func<Task> _answer = () => Task.CompletedTask;
 
-    private Outbox NewOutbox() => new(
-        _time,
-        (first, batch) =>
-        {
-            _published.Add((first, batch));
-            return _answer();
-        },
-        _detected.Add,
-        (_, count) => _failedWith.Add(count));
+    private Outbox NewOutbox() => new(_time, new Sink(this));
 
     private static DriftTransition Opened(string path) =>
         new(DriftEventType.Opened, new DriftRecord("apps/Deployment/shop/web", path, DriftKind.Modified, Severity.Medium, "2", "5", "kubectl-scale", null, Now, null), Now);
@@ -128,5 +120,19 @@ public sealed class OutboxTests
         Assert.False(outbox.Sending);
         Assert.Empty(_published);
         Assert.Equal(0, state.EventSequence);
+    }
+
+    /// <summary>Keeps what the outbox sent and was told, and answers each publish as the test says.</summary>
+    private sealed class Sink(OutboxTests test) : IOutboxSink
+    {
+        public Task Publish(long first, List<DriftTransition> batch)
+        {
+            test._published.Add((first, batch));
+            return test._answer();
+        }
+
+        public void Detected(TimeSpan latency) => test._detected.Add(latency);
+
+        public void Failed(Exception exception, int waiting) => test._failedWith.Add(waiting);
     }
 }
