@@ -53,7 +53,7 @@ public sealed class LiveListing
     public static LiveListing Unchanged(IReadOnlyDictionary<string, ResourceDocument>? definitions = null, IReadOnlyList<string>? definitionErrors = null) =>
         new() { IsUnchanged = true, Definitions = definitions ?? Empty, DefinitionErrors = definitionErrors ?? [] };
 
-    private static readonly Dictionary<string, ResourceDocument> Empty = new(StringComparer.Ordinal);
+    private static readonly IReadOnlyDictionary<string, ResourceDocument> Empty = System.Collections.ObjectModel.ReadOnlyDictionary<string, ResourceDocument>.Empty;
 
     public bool IsUnchanged { get; init; }
 
