@@ -11,11 +11,20 @@ namespace DriftFabric.Silo.Hosting;
 /// the record, or stands down for a duplicate activation) and says which in its own line. As
 /// silos start together Orleans can activate one grain twice for a moment, so without this every
 /// start printed <c>fail:</c> lines that were not failures. Any other storage error stays an error.
+/// <para>
+/// Likewise a joining silo's first check of the silos already active, when one does not answer
+/// yet (several silos starting on two cores): Orleans logs it as an error and tries again until
+/// its deadline, and a join that finally fails is an error line of its own. The console shows the
+/// attempt as the warning it is.
+/// </para>
 /// </summary>
 public static class HandledConflicts
 {
     /// <summary>Orleans' grain storage failing a write.</summary>
     internal const int StorageWriteFailed = 102203;
+
+    /// <summary>Orleans' membership agent: a joining silo could not reach every active silo yet, and tries again.</summary>
+    internal const int JoinCheckRetried = 100661;
 
     /// <summary>The single-line console logger, without the conflicts grains handle.</summary>
     public static ILoggingBuilder AddConsoleWithoutHandledConflicts(this ILoggingBuilder logging, Action<SimpleConsoleFormatterOptions> configure)
@@ -37,6 +46,12 @@ public static class HandledConflicts
         eventId.Id == StorageWriteFailed
         && category.StartsWith("Orleans.", StringComparison.Ordinal)
         && (exception is Orleans.Storage.InconsistentStateException || formatter(state, exception).Contains("InconsistentStateException", StringComparison.Ordinal));
+
+    /// <summary>A joining silo's check of the active silos that Orleans will try again (it says so in the line).</summary>
+    internal static bool IsRetriedJoinCheck<TState>(string category, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        eventId.Id == JoinCheckRetried
+        && category.StartsWith("Orleans.", StringComparison.Ordinal)
+        && formatter(state, exception).Contains("Will continue attempting", StringComparison.Ordinal);
 
     /// <summary>The console provider, under the console's alias so that <c>Logging:Console</c> settings still apply to it.</summary>
     [ProviderAlias("Console")]
@@ -67,10 +82,13 @@ public static class HandledConflicts
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (!IsHandledConflict(category, eventId, state, exception, formatter))
+            if (IsHandledConflict(category, eventId, state, exception, formatter))
             {
-                inner.Log(logLevel, eventId, state, exception, formatter);
+                return;
             }
+
+            var level = logLevel > LogLevel.Warning && IsRetriedJoinCheck(category, eventId, state, exception, formatter) ? LogLevel.Warning : logLevel;
+            inner.Log(level, eventId, state, exception, formatter);
         }
     }
 }

@@ -37,6 +37,20 @@ public sealed class StartupLogTests
         Assert.Equal([(LogLevel.Error, HandledConflicts.StorageWriteFailed), (LogLevel.Error, HandledConflicts.StorageWriteFailed), (LogLevel.Error, 1)], written);
     }
 
+    [Fact]
+    public void A_join_check_orleans_tries_again_is_a_warning_but_a_failed_join_stays_an_error()
+    {
+        var written = new List<(LogLevel Level, int Event)>();
+        using var provider = new HandledConflicts.ConflictFilter(new ListProvider(written));
+        var membership = provider.CreateLogger("Orleans.Runtime.MembershipService.MembershipAgent");
+
+        membership.Log(LogLevel.Error, new EventId(HandledConflicts.JoinCheckRetried), "Failed to get ping responses from 1 of 2 active silos. Will continue attempting to validate connectivity until 12/07/2026 20:48:09. Attempt #1", null, (s, _) => s);
+        membership.Log(LogLevel.Error, new EventId(HandledConflicts.JoinCheckRetried), "Failed to get ping responses from 1 of 2 active silos. Giving up.", null, (s, _) => s);
+        membership.Log(LogLevel.Error, new EventId(100662), "Will continue attempting", null, (s, _) => s);
+
+        Assert.Equal([(LogLevel.Warning, HandledConflicts.JoinCheckRetried), (LogLevel.Error, HandledConflicts.JoinCheckRetried), (LogLevel.Error, 100662)], written);
+    }
+
     private sealed class ListProvider(List<(LogLevel, int)> written) : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => new ListLogger(written);

@@ -19,30 +19,38 @@ public sealed class ClusterGrain(
     TimeProvider time,
     FabricMetrics metrics,
     FabricHealth health,
-    Engine.Comparison.SecretDigest digest,
+    SecretDigest digest,
     ClusterLoadGate loadGate,
     IClusterSourceFactory sources,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain, IRemindable
 {
-    // Written through when storage answers, kept here (and written at the next reload) when not.
-    private KeptState<ClusterState> _kept = null!;
-
     /// <summary>The durable watchdog: fires on some silo even if every silo that knew this cluster died.</summary>
     private const string WatchdogReminder = "watchdog";
     private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMinutes(1);
-    private ClusterRecovery _recovery = null!;
-    private bool _reminderRegistered;
+
+    /// <summary>How soon a failed or refused update is sent again, when the poll interval is longer.</summary>
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly ClusterTables _tables = new();
-    private ClusterProxies _proxies = null!;
-    private IGrainTimer? _poll;
     private string _key = string.Empty;
 
-    private bool _retry;
-    private bool _resync;
+    // Written through when storage answers, kept here (and written at the next reload) when not.
+    private KeptState<ClusterState> _kept = null!;
     private ClusterSourceSet _sources = null!;
     private ClusterServices _services = null!;
+    private ClusterProxies _proxies = null!;
     private TenantReport _report = null!;
+    private ClusterRecovery _recovery = null!;
+
+    private IGrainTimer? _poll;
+    private OnceTimer _retrySoon = null!;
+    private bool _reminderRegistered;
+
+    /// <summary>Reload at the next poll even if no source moved.</summary>
+    private bool _retry;
+
+    /// <summary>Re-list a followed source at the next reload (a service must be sent its whole state).</summary>
+    private bool _resync;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -245,10 +253,6 @@ public sealed class ClusterGrain(
 
         return sends.Sent;
     }
-
-    /// <summary>How soon a failed or refused update is sent again, when the poll interval is longer.</summary>
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
-    private OnceTimer _retrySoon = null!;
 
     /// <summary>
     /// Reloads at the next poll, and within <see cref="RetryDelay"/> when polls are further apart:
