@@ -171,19 +171,19 @@ public sealed class ClusterGrain(
     {
         var config = state.State.Config ?? throw new InvalidOperationException($"cluster {_key} is not configured");
         var (desired, live) = await _sources.ForAsync(config);
-        return await ReloadAsync(config, ClusterSourceSet.Fingerprint(desired, live));
+        return await ReloadAsync(config, desired, live, ClusterSourceSet.Fingerprint(desired, live));
     }
 
     /// <param name="fingerprint">The sources' fingerprint, taken before they are read (one load at a time per place in the silo's <see cref="ClusterLoadGate"/>).</param>
-    private Task<ClusterSummary> ReloadAsync(ClusterConfig config, string fingerprint) => loadGate.RunAsync(() => ReloadGatedAsync(config, fingerprint));
+    private Task<ClusterSummary> ReloadAsync(ClusterConfig config, IDesiredSource desired, ClusterLive live, string fingerprint) =>
+        loadGate.RunAsync(() => ReloadGatedAsync(config, desired, live, fingerprint));
 
-    private async Task<ClusterSummary> ReloadGatedAsync(ClusterConfig config, string fingerprint)
+    private async Task<ClusterSummary> ReloadGatedAsync(ClusterConfig config, IDesiredSource desired, ClusterLive live, string fingerprint)
     {
         using var activity = FabricTracing.Source.StartActivity("driftfabric.cluster.reload");
         activity?.SetTag("driftfabric.cluster", _key);
         _retry = false;
         LiveRouter router = null!;
-        var (desired, live) = await _sources.ForAsync(config);
         var load = await Task.Run(() => ClusterSources.Load(config, digest, desired, live.Source, out router));
         if (load.DesiredUsable)
         {
@@ -241,12 +241,12 @@ public sealed class ClusterGrain(
     private async Task<int> SendToServices(ClusterConfig config, ClusterLoad load)
     {
         var sends = await _services.SendAsync(config, load, ClusterProxies.Fronted(state.State), _sources.Live is { Source.Follows: true });
-        if (sends.SendAgainSoon.Count + sends.SendAgainLater.Count > 0)
+        if (sends.SendAgain > 0)
         {
             _resync = true;
         }
 
-        if (sends.SendAgainSoon.Count > 0)
+        if (sends.SendAgainSoon > 0)
         {
             RetrySoon();
         }
@@ -294,7 +294,7 @@ public sealed class ClusterGrain(
 
         // Per service, in the order they happened; a service that missed one is sent its whole state by a re-list.
         var byService = live.Split(changes);
-        if ((await _services.ApplyLiveAsync(byService)).Count > 0)
+        if (await _services.ApplyLiveAsync(byService) > 0)
         {
             _resync = true;
             RetrySoon();
@@ -395,7 +395,7 @@ public sealed class ClusterGrain(
             var fingerprint = ClusterSourceSet.Fingerprint(desired, live);
             if (_retry || fingerprint != state.State.Fingerprint || !live.Source.Running)
             {
-                await ReloadAsync(config, fingerprint);
+                await ReloadAsync(config, desired, live, fingerprint);
             }
             else if (_report.Pending)
             {

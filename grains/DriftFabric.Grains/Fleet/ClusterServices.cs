@@ -2,8 +2,8 @@ using DriftFabric.Abstractions;
 
 namespace DriftFabric.Grains.Fleet;
 
-/// <summary>What sending to services came to: how many were sent, and which must be sent their whole state again (soon, or at the next reload).</summary>
-internal sealed record ServiceSends(int Sent, IReadOnlyList<string> SendAgainSoon, IReadOnlyList<string> SendAgainLater);
+/// <summary>What sending to services came to: how many were sent, and how many must be sent their whole state again, of those how many soon (the others at the next reload).</summary>
+internal readonly record struct ServiceSends(int Sent, int SendAgain, int SendAgainSoon);
 
 /// <summary>
 /// A cluster's calls to its services: each changed service sent its new state, each batch of
@@ -21,7 +21,7 @@ internal sealed class ClusterServices(IGrainFactory grains, ClusterTables tables
         var firstLoad = tables.LiveHashes.Count == 0 && tables.DesiredHashes.Count == 0;
         if (firstLoad && !(load.DesiredUsable && load.LiveUsable))
         {
-            return new ServiceSends(0, [], []);
+            return default;
         }
 
         var updates = new Dictionary<string, ServiceUpdate>(StringComparer.Ordinal);
@@ -33,7 +33,7 @@ internal sealed class ClusterServices(IGrainFactory grains, ClusterTables tables
             }
         }
 
-        List<string> soon = [], later = [];
+        int again = 0, soon = 0;
         foreach (var (service, summary, error) in await ServiceCalls.AllAsync(grains, updates.Keys, (s, grain) => grain.Update(updates[s]), serviceFailed))
         {
             if (error is not null)
@@ -42,14 +42,16 @@ internal sealed class ClusterServices(IGrainFactory grains, ClusterTables tables
                 tables.ForgetSent(service);
                 load.Errors.Add($"service {service} could not be updated: {error.Message}");
                 load.SendFailed = true;
-                soon.Add(service);
+                again++;
+                soon++;
             }
             else if (summary is null)
             {
                 // The service holds no state to apply one part to (new to the code, or its state
                 // was lost with a silo): it is sent both parts, at once where both can be read.
                 tables.ForgetSent(service);
-                (follows || (load.DesiredUsable && load.LiveUsable) ? soon : later).Add(service);
+                again++;
+                soon += follows || (load.DesiredUsable && load.LiveUsable) ? 1 : 0;
             }
             else
             {
@@ -57,13 +59,13 @@ internal sealed class ClusterServices(IGrainFactory grains, ClusterTables tables
             }
         }
 
-        return new ServiceSends(updates.Count, soon, later);
+        return new ServiceSends(updates.Count, again, soon);
     }
 
-    /// <summary>Applies watched changes, one ordered batch per service; returns the services a re-list must send their whole state.</summary>
-    public async Task<List<string>> ApplyLiveAsync(Dictionary<string, List<LiveDocumentChange>> byService)
+    /// <summary>Applies watched changes, one ordered batch per service; returns how many services a re-list must send their whole state.</summary>
+    public async Task<int> ApplyLiveAsync(Dictionary<string, List<LiveDocumentChange>> byService)
     {
-        var again = new List<string>();
+        var again = 0;
         foreach (var (service, summary, _) in await ServiceCalls.AllAsync(grains, byService.Keys, (s, grain) => grain.ApplyLive(byService[s]), serviceFailed))
         {
             // What the service holds now is no longer what its last full sync sent.
@@ -72,7 +74,7 @@ internal sealed class ClusterServices(IGrainFactory grains, ClusterTables tables
             {
                 // A change it never got, or a service without its state.
                 tables.ForgetSent(service);
-                again.Add(service);
+                again++;
             }
             else
             {

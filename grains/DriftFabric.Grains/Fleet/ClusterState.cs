@@ -47,8 +47,8 @@ internal sealed class ClusterTables
 
     /// <summary>True when both configurations read the same sources and judge them the same way: else every service is judged again.</summary>
     public static bool SameJudgement(ClusterConfig a, ClusterConfig b) =>
-        a.DesiredPath == b.DesiredPath && a.LivePath == b.LivePath && a.DefaultNamespace == b.DefaultNamespace
-        && a.Policy.Hash == b.Policy.Hash && a.ServiceLabels.SequenceEqual(b.ServiceLabels) && a.Kube == b.Kube;
+        ClusterSourceSet.SameSources(a, b) && a.DefaultNamespace == b.DefaultNamespace
+        && a.Policy.Hash == b.Policy.Hash && a.ServiceLabels.SequenceEqual(b.ServiceLabels);
 
     /// <summary>Forgets what <paramref name="service"/> (every service: null) was sent, so that it is sent both parts again.</summary>
     public void ForgetSent(string? service = null)
