@@ -9,11 +9,22 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+# kubectl renders Kustomize layouts (`kubectl kustomize`): the `kubectl` package where a Kubernetes
+# apt repository is configured, else Debian's own `kubernetes-client`.
+need_kubectl=false
+command -v kubectl >/dev/null 2>&1 || need_kubectl=true
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+if [ "${#missing[@]}" -gt 0 ] || [ "$need_kubectl" = true ]; then
+  $sudo apt-get update -qq
+fi
+if [ "$need_kubectl" = true ]; then
+  echo "installing kubectl (apt-get)"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends kubectl >/dev/null 2>&1 \
+    || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]} (apt-get)"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The packages start system-wide servers (Redis on 6379, Caddy on 80 and 2019, HAProxy); the
   # tests start their own, on free ports.

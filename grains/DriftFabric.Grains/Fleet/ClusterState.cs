@@ -88,7 +88,10 @@ internal sealed class ClusterTables
             }
         }
 
-        if (load.LiveUsable)
+        // Live objects are routed to services by the code read with them: with code that could not
+        // be read (a kustomization that fails to render declares nothing) every object would be
+        // routed as unmanaged, so the services keep the live state they judged last.
+        if (load.LiveUsable && load.DesiredUsable)
         {
             var docs = load.Live.GetValueOrDefault(service) ?? [];
             var hash = ClusterSources.Hash(docs);

@@ -122,7 +122,9 @@ internal sealed class ServiceJudge
         var result = new Dictionary<string, Manifest>(StringComparer.Ordinal);
         foreach (var (doc, json) in ToJudge(documents, texts, only))
         {
-            if (JsonReader.ReadValues(json, doc.Lines) is [MapNode root])
+            // A document kept without lines (a rendered kustomization's) names no line: not line 1
+            // of its compact JSON, which no reader can open.
+            if (JsonReader.ReadValues(json, doc.Lines ?? []) is [MapNode root])
             {
                 result[doc.Key] = new Manifest(root, new SourceLocation(doc.Source ?? doc.Key, doc.Line));
             }
