@@ -377,9 +377,24 @@ public sealed class KubeApiServer : IAsyncDisposable
             }
         }
 
+        // Paged as the API server pages (`limit`, then `continue` with the token it gave): the token
+        // here is where the next page starts in the list's order (namespace, name).
+        var query = context.Request.Query;
+        var continueFrom = 0;
+        if (query["continue"].ToString() is { Length: > 0 } token && !int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out continueFrom))
+        {
+            await WriteStatus(context, 400, "BadRequest", $"continue token {token} is not valid");
+            return;
+        }
+
+        var limit = int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var asked) && asked > 0 ? asked : int.MaxValue;
+        var page = items.Skip(continueFrom).Take(limit).ToList();
+        var next = continueFrom + page.Count < items.Count ? (continueFrom + page.Count).ToString(CultureInfo.InvariantCulture) : null;
+        var more = next is null ? string.Empty : $",\"continue\":\"{next}\",\"remainingItemCount\":{(items.Count - continueFrom - page.Count).ToString(CultureInfo.InvariantCulture)}";
+
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(
-            $"{{\"kind\":\"{type.Kind}List\",\"apiVersion\":\"{type.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\"{rv.ToString(CultureInfo.InvariantCulture)}\"}},\"items\":[{string.Join(',', items)}]}}",
+            $"{{\"kind\":\"{type.Kind}List\",\"apiVersion\":\"{type.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\"{rv.ToString(CultureInfo.InvariantCulture)}\"{more}}},\"items\":[{string.Join(',', page)}]}}",
             Encoding.UTF8);
     }
 

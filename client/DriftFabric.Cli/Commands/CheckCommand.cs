@@ -6,6 +6,7 @@ using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Parsing;
 using DriftFabric.Engine.Policy;
 using DriftFabric.Engine.Proxies;
+using DriftFabric.Sources;
 using DriftFabric.Sources.Files;
 using DriftFabric.Sources.Fleet;
 
@@ -28,10 +29,29 @@ internal static class CheckCommand
         };
         var live = new Option<string[]>("--live")
         {
-            Description = "Live state: a file or directory of `kubectl get -o json|yaml` output (repeatable)",
-            Required = true,
+            Description = "Live state: a file or directory of `kubectl get -o json|yaml` output (repeatable); or --context",
             Arity = ArgumentArity.OneOrMore,
         };
+        var context = new Option<string?>("--context")
+        {
+            Description = "Live state listed from this kubeconfig context's cluster (with managedFields) instead of --live",
+        };
+        var kubeconfig = new Option<string?>("--kubeconfig")
+        {
+            Description = "With --context: the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)",
+        };
+        var qps = new Option<int>("--qps")
+        {
+            Description = "With --context: requests per second sent to the API server (bursts of twice as many)",
+            DefaultValueFactory = _ => 20,
+        };
+        qps.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 1000)
+            {
+                result.AddError("--qps must be between 1 and 1000");
+            }
+        });
         var proxy = new Option<string?>("--proxy")
         {
             Description = "Check one proxy instead: its kind (caddy, haproxy or envoy); --desired is its config file, --live its admin URL (caddy, envoy), its runtime API socket (haproxy: unix:PATH or tcp://HOST:PORT) or a dump of its config",
@@ -63,15 +83,32 @@ internal static class CheckCommand
         };
         failOn.AcceptOnlyFromAmong("low", "medium", "high", "critical");
 
-        var command = new Command("check", "Compare desired state with a live snapshot. Exit 0: in sync, 2: drift, 1: the run could not be trusted.")
+        var command = new Command("check", "Compare desired state with a live snapshot or a cluster. Exit 0: in sync, 2: drift, 1: the run could not be trusted.")
         {
-            desired, live, fleet, format, failOn, proxy, timeout, digestKeyFile,
+            desired, live, context, kubeconfig, qps, fleet, format, failOn, proxy, timeout, digestKeyFile,
         };
-        command.SetAction(parse =>
+        command.Validators.Add(result =>
+        {
+            var hasLive = result.GetValue(live) is { Length: > 0 };
+            var hasContext = result.GetValue(context) is not null;
+            if (hasLive == hasContext)
+            {
+                result.AddError("give either --live (a snapshot) or --context (a cluster), not both");
+            }
+            else if (hasContext && result.GetValue(proxy) is not null)
+            {
+                result.AddError("--context lists a Kubernetes cluster; a proxy is read through --live");
+            }
+            else if (!hasContext && result.GetValue(kubeconfig) is not null)
+            {
+                result.AddError("--kubeconfig goes with --context");
+            }
+        });
+        command.SetAction(async (parse, ct) =>
         {
             var options = new CheckOptions(
                 parse.GetRequiredValue(desired),
-                parse.GetRequiredValue(live),
+                parse.GetValue(live) ?? [],
                 parse.GetValue(fleet),
                 parse.GetValue(format) ?? (Console.IsOutputRedirected ? "json" : "table"),
                 DriftNames.TryParseSeverity(parse.GetValue(failOn), out var severity) ? severity : Severity.Low)
@@ -80,7 +117,15 @@ internal static class CheckCommand
                 Width = Console.IsOutputRedirected ? 160 : Math.Max(80, Console.WindowWidth),
                 ProxyTimeout = SpecReader.TryParseDuration(parse.GetValue(timeout) ?? string.Empty, out var proxyTimeout) ? proxyTimeout : ProxyCheck.DefaultTimeout,
                 DigestKeyFile = parse.GetValue(digestKeyFile),
+                Context = parse.GetValue(context),
+                Kubeconfig = parse.GetValue(kubeconfig),
+                Qps = parse.GetValue(qps),
             };
+            if (options.Context is not null)
+            {
+                return await ClusterCheck.RunWithProgressAsync(options, Console.Out, ct);
+            }
+
             if (parse.GetValue(proxy) is { } kind)
             {
                 // The option accepts only the kinds' names.
@@ -98,15 +143,22 @@ internal static class CheckCommand
         var policy = Policy(options, errors);
 
         // The same sources a fabric's cluster reads its files with.
-        var desired = new PathSource(options.Desired).Read();
-        var live = new PathSource(options.Live).Read();
+        using var desired = DesiredSource(options).Read();
+        using var live = new PathSource(options.Live).Read();
         errors.AddRange(desired.Errors);
         errors.AddRange(live.Errors);
 
         var result = new DriftEngine(policy).Check(desired.Manifests, live.Manifests);
         errors.AddRange(result.Errors);
+        return Write(options, new CheckReport(result.Drifts, errors, result.Resources), output);
+    }
 
-        var report = new CheckReport(result.Drifts, errors, result.Resources);
+    /// <summary>Where <c>--desired</c> is read from: files and directories (a kustomization rendered), through the path source a fabric's cluster uses.</summary>
+    public static IDesiredSource DesiredSource(CheckOptions options) => new PathSource(options.Desired);
+
+    /// <summary>Writes the report in the chosen format; returns the exit status it comes to.</summary>
+    public static int Write(CheckOptions options, CheckReport report, TextWriter output)
+    {
         ReportFormats.Create(options.Format, options.Terminal, options.Width).Write(report, output);
         return ExitCode(report, options.FailOn);
     }
@@ -129,7 +181,7 @@ internal static class CheckCommand
     }
 
     /// <summary>The fleet spec's policy (or the default), digesting Secret values under <c>--digest-key-file</c>'s key when one is given.</summary>
-    private static DriftPolicy Policy(CheckOptions options, List<ManifestError> errors)
+    public static DriftPolicy Policy(CheckOptions options, List<ManifestError> errors)
     {
         var policy = DriftPolicy.Default;
         if (options.Fleet is not null)
@@ -192,4 +244,16 @@ internal sealed record CheckOptions(IReadOnlyList<string> Desired, IReadOnlyList
 
     /// <summary>A file holding the key Secret digests are keyed with (<c>--digest-key-file</c>); null: plain SHA-256.</summary>
     public string? DigestKeyFile { get; init; }
+
+    /// <summary>The kubeconfig context whose cluster is listed for the live state (<c>--context</c>); null: <see cref="Live"/> is read.</summary>
+    public string? Context { get; init; }
+
+    /// <summary>The kubeconfig file (<c>--kubeconfig</c>); null: <c>$KUBECONFIG</c>, else <c>~/.kube/config</c>.</summary>
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>Requests per second sent to the API server (<c>--qps</c>).</summary>
+    public int Qps { get; init; } = 20;
+
+    /// <summary>Objects per list request; the rest follow with <c>continue</c>.</summary>
+    public int PageSize { get; init; } = 500;
 }

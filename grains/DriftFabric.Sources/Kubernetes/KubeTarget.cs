@@ -102,7 +102,7 @@ internal static class KubeReader
     }
 
     /// <summary>Parses an object; list items often come without apiVersion and kind, which the engine needs.</summary>
-    private static MapNode WithIdentity(string json, KubeTarget target)
+    internal static MapNode WithIdentity(string json, KubeTarget target)
     {
         var root = JsonReader.ReadValues(System.Text.Encoding.UTF8.GetBytes(json)) is [MapNode map] ? map : throw new InvalidDataException($"{target}: the API server sent an object that is not a JSON object");
         if (root["apiVersion"] is null)
