@@ -99,6 +99,34 @@ public sealed class ClusterCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Online_Boutique_rendered_from_its_kustomize_layout_is_found_in_the_default_namespace_and_a_hand_edit_reported()
+    {
+        // The cluster as `kubectl apply -k` leaves it: every rendered object in `default`, then one scaled by hand.
+        using (var rendered = new DriftFabric.Sources.Files.PathSource(KustomizeLayouts.OnlineBoutique).Read())
+        {
+            Assert.Empty(rendered.Errors);
+            foreach (var manifest in rendered.Manifests)
+            {
+                var json = System.Text.Json.Nodes.JsonNode.Parse(manifest.ToUtf8Json())!.AsObject();
+                json["metadata"]!["namespace"] = "default";
+                _server.Put(json.ToJsonString(), "kubectl-client-side-apply");
+            }
+        }
+
+        _server.Edit("apps/v1", "Deployment", "default", "frontend", d => d["spec"]!["replicas"] = 4, "kubectl-scale");
+        var kubeconfig = _dir.Write("kubeconfig", _server.KubeConfig());
+
+        var run = await CheckAsync(KustomizeLayouts.OnlineBoutique, kubeconfig);
+
+        Assert.Empty(run.Errors);
+        Assert.Equal(2, run.ExitCode);
+        var drift = Assert.Single(run.Drifts);
+        Assert.Equal(("apps/Deployment/default/frontend", "/spec/replicas", "kubectl-scale"), (drift.GetProperty("resource").GetString(), drift.GetProperty("path").GetString(), drift.GetProperty("manager").GetString()));
+        Assert.Equal(Path.Combine(KustomizeLayouts.OnlineBoutique, "base", "frontend.yaml"), drift.GetProperty("source").GetProperty("file").GetString());
+        Assert.Equal(35, run.Summary.GetProperty("resources").GetInt32());
+    }
+
+    [Fact]
     public async Task A_context_missing_from_the_kubeconfig_exits_1_naming_it()
     {
         var desired = ShopInCodeAndCluster();

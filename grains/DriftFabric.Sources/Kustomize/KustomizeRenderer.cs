@@ -62,7 +62,7 @@ public sealed class KustomizeRenderer(KustomizeOptions options, TimeProvider tim
 
             if (error is not null)
             {
-                set.Errors.Add(new ManifestError(directory, 0, error.Replace(relative, directory, StringComparison.Ordinal)));
+                set.Errors.Add(new ManifestError(directory, 0, WithoutWrapper(error, full).Replace(relative, directory, StringComparison.Ordinal)));
                 return;
             }
 
@@ -264,6 +264,14 @@ public sealed class KustomizeRenderer(KustomizeOptions options, TimeProvider tim
         {
             // Already gone.
         }
+    }
+
+    /// <summary>The message as the user's kustomization gave it, without the layer our own kustomization wrapped it in.</summary>
+    private static string WithoutWrapper(string error, string full)
+    {
+        var marker = $"recursed accumulation of path '{full}': ";
+        var at = error.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? error : "kubectl kustomize failed: " + error[(at + marker.Length)..];
     }
 
     /// <summary>kubectl's own message: the <c>err="…"</c> of its structured log line, or its <c>error:</c> line, else what it printed.</summary>
