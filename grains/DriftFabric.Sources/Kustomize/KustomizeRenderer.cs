@@ -31,12 +31,12 @@ public sealed class KustomizeRenderer(KustomizeOptions options, TimeProvider tim
         var full = Path.GetFullPath(directory);
         var ownFile = Kustomization.FileIn(full);
 
-        // A kustomization that asks for origins itself is rendered as it is: its annotations are
-        // part of what it declares.
-        var askOrigins = ownFile is null || !File.ReadAllText(ownFile).Contains("originAnnotations", StringComparison.Ordinal);
         DirectoryInfo? wrapper = null;
         try
         {
+            // A kustomization that asks for origins itself is rendered as it is: its annotations
+            // are part of what it declares.
+            var askOrigins = ownFile is null || !File.ReadAllText(ownFile).Contains("originAnnotations", StringComparison.Ordinal);
             var target = full;
             var relative = full;
             if (askOrigins)
@@ -76,7 +76,7 @@ public sealed class KustomizeRenderer(KustomizeOptions options, TimeProvider tim
                 Array.Clear(output, 0, length);
             }
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             set.Errors.Add(new ManifestError(directory, 0, "cannot render the kustomization: " + e.Message));
         }
@@ -86,7 +86,7 @@ public sealed class KustomizeRenderer(KustomizeOptions options, TimeProvider tim
             {
                 wrapper?.Delete(recursive: true);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // A temporary folder of a few bytes; the system's temp cleaner takes it.
             }
