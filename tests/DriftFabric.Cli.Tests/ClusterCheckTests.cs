@@ -47,11 +47,11 @@ public sealed class ClusterCheckTests : IAsyncLifetime
         return _dir.PathOf("desired");
     }
 
-    private static async Task<CheckRun> CheckAsync(string desired, string kubeconfig, string context = "test", int pageSize = 500, string format = "json")
+    private static async Task<CheckRun> CheckAsync(string desired, string kubeconfig, string context = "test", int pageSize = 500, string format = "json", List<string>? progress = null)
     {
         using var output = new StringWriter(CultureInfo.InvariantCulture);
         var options = new CheckOptions([desired], [], null, format, Severity.Low) { Context = context, Kubeconfig = kubeconfig, PageSize = pageSize };
-        var exitCode = await ClusterCheck.RunAsync(options, output, null, CancellationToken.None);
+        var exitCode = await ClusterCheck.RunAsync(options, output, progress is null ? null : progress.Add, CancellationToken.None);
         return new CheckRun(exitCode, output.ToString());
     }
 
@@ -61,7 +61,9 @@ public sealed class ClusterCheckTests : IAsyncLifetime
         var desired = ShopInCodeAndCluster();
         var kubeconfig = _dir.Write("kubeconfig", _server.KubeConfig());
 
-        var run = await CheckAsync(desired, kubeconfig, pageSize: 3);
+        var progress = new List<string>();
+
+        var run = await CheckAsync(desired, kubeconfig, pageSize: 3, progress: progress);
 
         Assert.Empty(run.Errors);
         Assert.Equal(2, run.ExitCode);
@@ -79,6 +81,9 @@ public sealed class ClusterCheckTests : IAsyncLifetime
         Assert.All(configMapLists, r => Assert.Contains("limit=3", r, StringComparison.Ordinal));
         Assert.Equal(2, configMapLists.Count(r => r.Contains("continue=", StringComparison.Ordinal)));
         Assert.DoesNotContain(_server.RequestLog, r => r.Request.Contains("/namespaces/other/", StringComparison.Ordinal));
+        // What a terminal's spinner shows, page by page.
+        Assert.Contains("listing core/ConfigMap in shop, page 3", progress);
+        Assert.Contains("listing apps/Deployment in shop", progress);
     }
 
     [Fact]

@@ -117,7 +117,7 @@ public static class KubeLister
         {
             await budget.AcquireAsync(ct);
             page++;
-            progress?.Invoke(page == 1 ? $"listing {target}" : $"listing {target}, page {page}");
+            progress?.Invoke(page == 1 ? $"listing {Describe(target)}" : $"listing {Describe(target)}, page {page}");
 
             // Through the CustomObjects API for every group (an empty group reaches /api/v1): one
             // raw JSON list for every kind, paged the same way.
@@ -144,6 +144,9 @@ public static class KubeLister
 
         return items;
     }
+
+    private static string Describe(KubeTarget target) =>
+        $"{(target.Group.Length == 0 ? "core" : target.Group)}/{target.Kind}" + (target.Namespace is null ? string.Empty : $" in {target.Namespace}");
 
     private static bool SameKind(KubeTarget target, (string Group, string Kind) kind) =>
         target.Kind == kind.Kind && (target.Group.Length == 0 ? "core" : target.Group) == kind.Group;
