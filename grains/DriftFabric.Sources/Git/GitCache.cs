@@ -8,8 +8,10 @@ namespace DriftFabric.Sources.Git;
 
 /// <summary>
 /// The silo's fetched repositories, one per remote and ref (clusters following the same ones share
-/// its fetches), on disk under <see cref="GitCacheOptions.Directory"/>, bounded: a repository past
-/// its limit is refused, and past the total the least recently used are evicted.
+/// its fetches), on disk in a folder of this cache's own under <see cref="GitCacheOptions.Directory"/>
+/// (silos sharing a machine or a process never write one repository at once; it is removed on
+/// dispose), bounded: a repository past its limit is refused, and past the total the least
+/// recently used are evicted.
 /// </summary>
 public sealed class GitCache(GitCacheOptions options, TimeProvider time, ILogger logger) : IDisposable
 {
@@ -17,6 +19,9 @@ public sealed class GitCache(GitCacheOptions options, TimeProvider time, ILogger
     private readonly Lock _trimming = new();
 
     public GitCacheOptions Options => options;
+
+    /// <summary>This cache's own folder.</summary>
+    public string Root { get; } = Path.Combine(options.Directory, "cache-" + Guid.NewGuid().ToString("N")[..12]);
 
     internal TimeProvider Time => time;
 
@@ -27,7 +32,7 @@ public sealed class GitCache(GitCacheOptions options, TimeProvider time, ILogger
     internal GitMirror Mirror(string url, string @ref, GitCredentialNames credentials)
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(url + "\n" + @ref + "\n" + credentials)))[..24];
-        return _mirrors.GetOrAdd(key, k => new GitMirror(url, @ref, Path.Combine(options.Directory, k), this));
+        return _mirrors.GetOrAdd(key, k => new GitMirror(url, @ref, Path.Combine(Root, k), this));
     }
 
     /// <summary>
@@ -65,6 +70,17 @@ public sealed class GitCache(GitCacheOptions options, TimeProvider time, ILogger
         }
 
         _mirrors.Clear();
+        try
+        {
+            if (System.IO.Directory.Exists(Root))
+            {
+                System.IO.Directory.Delete(Root, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A fetch still writing as the silo stops: the folder is a cache, left for the system's temp cleaner.
+        }
     }
 
     /// <summary>The bytes of the files under <paramref name="directory"/> (0 when it does not exist).</summary>

@@ -8,6 +8,9 @@ namespace DriftFabric.Sources.Git;
 /// </summary>
 public sealed class GitCacheOptions
 {
+    /// <summary>The silo's settings section (<c>DriftFabric:Git</c>, or <c>DRIFTFABRIC__GIT__DIRECTORY</c>...).</summary>
+    public const string Section = "DriftFabric:Git";
+
     public string Directory { get; set; } = Path.Combine(Path.GetTempPath(), "driftfabric-git");
 
     public long MaxRepositoryBytes { get; set; } = 256L * 1024 * 1024;
@@ -22,6 +25,12 @@ public sealed class GitCacheOptions
     /// found there, the ref was force-pushed (a push of more commits at once reads as one).
     /// </summary>
     public int AncestryDepth { get; set; } = 1000;
+
+    /// <summary>The push webhook's secret for clusters whose spec names none: a file.</summary>
+    public string? WebhookSecretFile { get; set; }
+
+    /// <summary>The push webhook's secret for clusters whose spec names none: an environment variable.</summary>
+    public string? WebhookSecretEnv { get; set; }
 
     /// <summary>The first problem with these options, or null.</summary>
     public string? Problem() =>

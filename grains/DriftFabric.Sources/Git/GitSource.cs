@@ -71,34 +71,48 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
         _wake.Writer.TryWrite(true);
     }
 
-    /// <summary>Waits for the first fetch (up to the cache's fetch timeout), then reads the commit last read well.</summary>
+    /// <summary>
+    /// Waits for the first fetch (up to twice the cache's fetch timeout), then reads the commit last
+    /// read well. A failed fetch adds its error to that commit's manifests: the cluster still knows
+    /// what its services declare (routing its live objects as before) and, the source having an
+    /// error, sends them nothing new.
+    /// </summary>
     public ManifestSet Read()
     {
         Start();
         _firstFetch.Task.Wait(_cache.Options.FetchTimeout + _cache.Options.FetchTimeout);
         var state = _state;
         _readRevision = state.Commit;
-        var set = new ManifestSet();
+        var set = ReadFolder(state);
         if (state.Failure is { } failure)
         {
             set.Errors.Add(new ManifestError(Display, 0, failure.Message + (state.Commit is { } kept ? $"; desired state kept at {kept}" : string.Empty)));
-            return set;
         }
 
+        return set;
+    }
+
+    private ManifestSet ReadFolder(GitSourceState state)
+    {
         if (state.Folder is null)
         {
-            set.Errors.Add(new ManifestError(Display, 0, "not fetched yet"));
-            return set;
+            var empty = new ManifestSet();
+            if (state.Failure is null)
+            {
+                empty.Errors.Add(new ManifestError(Display, 0, "not fetched yet"));
+            }
+
+            return empty;
         }
 
         var path = _spec.Path.Length == 0 ? state.Folder : Path.Combine(state.Folder, _spec.Path);
         if (!Directory.Exists(path) && !File.Exists(path))
         {
-            set.Errors.Add(new ManifestError(Display, 0, $"path '{_spec.Path}' is not in commit {state.Commit}"));
-            return set;
+            var missing = new ManifestSet();
+            missing.Errors.Add(new ManifestError(Display, 0, $"path '{_spec.Path}' is not in commit {state.Commit}"));
+            return missing;
         }
 
-        set.Dispose();
         var read = new PathSource([path], _limits).Read();
         var prefix = state.Folder + Path.DirectorySeparatorChar;
         for (var i = 0; i < read.Errors.Count; i++)
@@ -170,7 +184,7 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
 
     private async Task FetchOnceAsync(TimeSpan recentEnough, CancellationToken cancellationToken)
     {
-        using var auth = GitAuth.For(_spec.Url, _spec.Credentials, Path.Combine(_cache.Options.Directory, "keys"), _variables);
+        using var auth = GitAuth.For(_spec.Url, _spec.Credentials, Path.Combine(_cache.Root, "keys"), _variables);
         var fetched = await _mirror.FetchAsync(auth, recentEnough, cancellationToken);
         if (fetched.Failure is { } failure)
         {

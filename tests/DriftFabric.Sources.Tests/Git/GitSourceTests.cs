@@ -18,8 +18,15 @@ public sealed class GitSourceTests : IDisposable
     private readonly ListLogger _log = new();
     private readonly List<IAsyncDisposable> _sources = [];
 
-    private GitCache Cache(long maxRepositoryBytes = 64L << 20) =>
-        new(new GitCacheOptions { Directory = _cacheFolder.Root, MaxRepositoryBytes = maxRepositoryBytes, MaxTotalBytes = maxRepositoryBytes * 4, FetchTimeout = TimeSpan.FromSeconds(60) }, _time, _log);
+    private readonly List<GitCache> _caches = [];
+
+    /// <summary>A cache disposed after the sources (at the end of the test), as a silo disposes it after its grains.</summary>
+    private GitCache Cache(long maxRepositoryBytes = 64L << 20)
+    {
+        var cache = new GitCache(new GitCacheOptions { Directory = _cacheFolder.Root, MaxRepositoryBytes = maxRepositoryBytes, MaxTotalBytes = maxRepositoryBytes * 4, FetchTimeout = TimeSpan.FromSeconds(60) }, _time, _log);
+        _caches.Add(cache);
+        return cache;
+    }
 
     private GitSource Source(GitCache cache, string url, string @ref = "main", string path = "deploy", GitCredentialNames? credentials = null, Func<string, string?>? variables = null)
     {
@@ -59,7 +66,7 @@ public sealed class GitSourceTests : IDisposable
     public async Task A_file_url_repository_is_read_at_its_commit_and_a_new_commit_is_read_after_the_interval()
     {
         using var repo = RepoWithWeb(out var first);
-        using var cache = Cache();
+        var cache = Cache();
         var source = Source(cache, repo.FileUrl);
 
         Assert.Equal(["web"], Names(source));
@@ -82,7 +89,7 @@ public sealed class GitSourceTests : IDisposable
     {
         using var repo = RepoWithWeb(out var first);
         await using var daemon = await GitDaemon.StartAsync(repo.ServedFolder);
-        using var cache = Cache();
+        var cache = Cache();
         var source = Source(cache, daemon.UrlOf(repo.Name));
         Assert.Equal(["web"], Names(source));
         Assert.Equal(first, source.Revision);
@@ -100,7 +107,7 @@ public sealed class GitSourceTests : IDisposable
     {
         using var repo = RepoWithWeb(out var first);
         await using var server = await GitHttpServer.StartAsync(repo.ServedFolder, Token);
-        using var cache = Cache();
+        var cache = Cache();
         var names = new GitCredentialNames(null, "FLEET_GIT_TOKEN", null, null, null, null);
         var good = Source(cache, server.UrlOf(repo.Name), credentials: names, variables: v => v == "FLEET_GIT_TOKEN" ? Token : null);
         var wrongToken = "tok-wrong-0000000000";
@@ -136,7 +143,7 @@ public sealed class GitSourceTests : IDisposable
     {
         using var repo = RepoWithWeb(out var first);
         repo.Git("branch", "release");
-        using var cache = Cache();
+        var cache = Cache();
         var source = Source(cache, repo.FileUrl, "release");
         Assert.Equal(["web"], Names(source));
 
@@ -150,6 +157,8 @@ public sealed class GitSourceTests : IDisposable
         Assert.Contains("ref 'release' is not in the repository", errors, StringComparison.Ordinal);
         Assert.Contains("kept at " + first, errors, StringComparison.Ordinal);
         Assert.Equal(first, source.Revision);
+        using var kept = source.Read();
+        Assert.Equal(["web"], kept.Manifests.Select(m => m.Name));
     }
 
     [Fact]
@@ -159,7 +168,7 @@ public sealed class GitSourceTests : IDisposable
         repo.Write("deploy/api.yaml", ConfigMap("api"));
         var second = repo.Commit("second");
         await using var server = await GitHttpServer.StartAsync(repo.ServedFolder);
-        using var cache = Cache();
+        var cache = Cache();
         var source = Source(cache, server.UrlOf(repo.Name));
         Assert.Equal(["api", "web"], Names(source));
 
@@ -186,7 +195,7 @@ public sealed class GitSourceTests : IDisposable
     public async Task An_oversized_repository_is_stopped_and_the_last_commit_kept()
     {
         using var repo = RepoWithWeb(out var first);
-        using var cache = Cache(maxRepositoryBytes: 1L << 20);
+        var cache = Cache(maxRepositoryBytes: 1L << 20);
         var source = Source(cache, repo.FileUrl);
         Assert.Equal(["web"], Names(source));
 
@@ -203,7 +212,7 @@ public sealed class GitSourceTests : IDisposable
     [Fact]
     public void An_unreachable_remote_is_an_error_naming_the_remote()
     {
-        using var cache = Cache();
+        var cache = Cache();
         var url = $"git://127.0.0.1:{LoopbackPorts.Free()}/fleet";
         var source = Source(cache, url);
 
@@ -220,7 +229,7 @@ public sealed class GitSourceTests : IDisposable
         using var repo = RepoWithWeb(out var first);
         repo.Write("deploy/broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [broken\n");
         var commit = repo.Commit();
-        using var cache = Cache();
+        var cache = Cache();
         var source = Source(cache, repo.FileUrl);
 
         using var set = source.Read();
@@ -239,7 +248,7 @@ public sealed class GitSourceTests : IDisposable
         repo.Write("other/api.yaml", ConfigMap("api"));
         repo.Commit();
         await using var server = await GitHttpServer.StartAsync(repo.ServedFolder);
-        using var cache = Cache();
+        var cache = Cache();
         var deploy = Source(cache, server.UrlOf(repo.Name));
         var other = Source(cache, server.UrlOf(repo.Name), path: "other");
 
@@ -257,7 +266,7 @@ public sealed class GitSourceTests : IDisposable
         repo.Git("tag", "v1");
         repo.Write("deploy/api.yaml", ConfigMap("api"));
         repo.Commit();
-        using var cache = Cache();
+        var cache = Cache();
 
         var tag = Source(cache, repo.FileUrl, "v1");
         var sha = Source(cache, repo.FileUrl, first);
@@ -272,7 +281,7 @@ public sealed class GitSourceTests : IDisposable
     public void A_path_missing_from_the_commit_is_an_error()
     {
         using var repo = RepoWithWeb(out var first);
-        using var cache = Cache();
+        var cache = Cache();
         var source = Source(cache, repo.FileUrl, path: "nowhere");
 
         Assert.Contains($"path 'nowhere' is not in commit {first}", ErrorsOf(source), StringComparison.Ordinal);
@@ -286,6 +295,8 @@ public sealed class GitSourceTests : IDisposable
         {
             source.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+
+        _caches.ForEach(c => c.Dispose());
 
         _cacheFolder.Dispose();
     }
