@@ -22,7 +22,7 @@ internal static class CheckCommand
     {
         var desired = new Option<string[]>("--desired")
         {
-            Description = "Desired state: a YAML/JSON file or a directory read recursively (repeatable)",
+            Description = "Desired state: a YAML/JSON file, a directory read recursively, or a Git remote URL[#ref][//path] (repeatable; an HTTPS token from DRIFTFABRIC_GIT_TOKEN)",
             Required = true,
             Arity = ArgumentArity.OneOrMore,
         };
@@ -97,8 +97,9 @@ internal static class CheckCommand
         var errors = new List<ManifestError>();
         var policy = Policy(options, errors);
 
-        // The same sources a fabric's cluster reads its files with.
-        var desired = new PathSource(options.Desired).Read();
+        // The same sources a fabric's cluster reads its files and repositories with.
+        using var inputs = new DesiredInputs(options.Desired);
+        var desired = inputs.Read();
         var live = new PathSource(options.Live).Read();
         errors.AddRange(desired.Errors);
         errors.AddRange(live.Errors);
@@ -106,7 +107,7 @@ internal static class CheckCommand
         var result = new DriftEngine(policy).Check(desired.Manifests, live.Manifests);
         errors.AddRange(result.Errors);
 
-        var report = new CheckReport(result.Drifts, errors, result.Resources);
+        var report = new CheckReport(inputs.Named(result.Drifts), errors, result.Resources);
         ReportFormats.Create(options.Format, options.Terminal, options.Width).Write(report, output);
         return ExitCode(report, options.FailOn);
     }

@@ -114,18 +114,26 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
         }
 
         var read = new PathSource([path], _limits).Read();
-        var prefix = state.Folder + Path.DirectorySeparatorChar;
         for (var i = 0; i < read.Errors.Count; i++)
         {
             // Named as the repository's file at its commit, not the cache's folder.
-            var error = read.Errors[i];
-            if (error.Source.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                read.Errors[i] = error with { Source = $"{_spec.Url}@{state.Commit![..12]}:{error.Source[prefix.Length..]}" };
-            }
+            read.Errors[i] = read.Errors[i] with { Source = NameOf(read.Errors[i].Source) };
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// A file of the cache's copy of the commit last read, named as the repository's
+    /// (<c>URL@SHA12:path/in/repo.yaml</c>); any other path as it is.
+    /// </summary>
+    public string NameOf(string file)
+    {
+        var state = _state;
+        var prefix = state.Folder + Path.DirectorySeparatorChar;
+        return state.Folder is not null && file.StartsWith(prefix, StringComparison.Ordinal)
+            ? $"{_spec.Url}@{state.Commit![..12]}:{file[prefix.Length..]}"
+            : file;
     }
 
     private void Start()
