@@ -18,6 +18,9 @@ public interface IDesiredSource
     /// <summary>The revision what <see cref="Read"/> last returned was read at (a Git commit SHA); null for files.</summary>
     string? Revision => null;
 
+    /// <summary>How a file <see cref="Read"/> read is named to people (a Git source's: the repository's file at its commit).</summary>
+    string NameOf(string file) => file;
+
     /// <summary>Looks for a change now rather than at its next interval (a push webhook said there is one); files need not.</summary>
     void Refresh()
     {

@@ -139,6 +139,11 @@ public static class ClusterSources
 
             declared.Add(service.Key);
             Add(load.Desired, service.Key, key, manifest, digest);
+            if (load.DesiredRevision is not null && load.Desired[service.Key][^1] is { Source: { } file } added)
+            {
+                // A repository's file at its commit, not the silo's cache of it.
+                load.Desired[service.Key][^1] = added with { Source = desiredSource.NameOf(file) };
+            }
         }
 
         router = new LiveRouter(config, owners, declared);

@@ -35,6 +35,7 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
     /// <summary>A commit refused as a force-push: fetched again, it is still refused.</summary>
     private string? _refused;
     private string? _readRevision;
+    private GitSourceState _read = GitSourceState.Pending;
 
     /// <param name="variables">Reads an environment variable (the process's own in the silo).</param>
     public GitSource(GitDesired spec, GitCache cache, ILogger logger, Func<string, string?>? variables = null, ParseLimits? limits = null)
@@ -83,6 +84,7 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
         _firstFetch.Task.Wait(_cache.Options.FetchTimeout + _cache.Options.FetchTimeout);
         var state = _state;
         _readRevision = state.Commit;
+        _read = state;
         var set = ReadFolder(state);
         if (state.Failure is { } failure)
         {
@@ -124,12 +126,12 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
     }
 
     /// <summary>
-    /// A file of the cache's copy of the commit last read, named as the repository's
-    /// (<c>URL@SHA12:path/in/repo.yaml</c>); any other path as it is.
+    /// A file of the cache's copy of the commit <see cref="Read"/> last read, named as the
+    /// repository's (<c>URL@SHA12:path/in/repo.yaml</c>); any other path as it is.
     /// </summary>
     public string NameOf(string file)
     {
-        var state = _state;
+        var state = _read;
         var prefix = state.Folder + Path.DirectorySeparatorChar;
         return state.Folder is not null && file.StartsWith(prefix, StringComparison.Ordinal)
             ? $"{_spec.Url}@{state.Commit![..12]}:{file[prefix.Length..]}"

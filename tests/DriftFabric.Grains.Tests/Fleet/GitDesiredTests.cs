@@ -41,7 +41,11 @@ public sealed class GitDesiredTests(FabricFixture fabric)
         Assert.Equal((SourceState.Ok, first), (cluster.Status.State, cluster.DesiredRevision));
         var opened = await events.ReadOneAsync();
         Assert.Equal(("/spec/replicas", DriftEventType.Opened, first), (opened.Drift.Path, opened.Type, opened.Drift.Revision));
-        Assert.All(await fabric.Client.GetGrain<IServiceGrain>("gitflow/prod/shop/web").GetDrifts(), d => Assert.Equal(first, d.Revision));
+        Assert.All(await fabric.Client.GetGrain<IServiceGrain>("gitflow/prod/shop/web").GetDrifts(), d =>
+        {
+            Assert.Equal(first, d.Revision);
+            Assert.StartsWith($"{repo.FileUrl}@{first[..12]}:deploy/app.yaml", d.Source, StringComparison.Ordinal);
+        });
 
         repo.Write("deploy/app.yaml", Objects.DesiredDeployment("web", "shop", 3, "web:2"));
         var second = repo.Commit();
