@@ -178,13 +178,15 @@ internal sealed class GitMirror(string url, string @ref, string root, GitCache c
                 Directory.Move(part, folder);
                 _pins[commit] = _pins.GetValueOrDefault(commit) + 1;
             }
-
-            return (folder, null);
         }
         finally
         {
             _gate.Release();
         }
+
+        // The new commit's files count towards the total as much as its history.
+        cache.Trim(this);
+        return (folder, null);
     }
 
     /// <summary>A source no longer reads <paramref name="commit"/>: its folder goes when no source does.</summary>

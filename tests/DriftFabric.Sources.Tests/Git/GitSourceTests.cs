@@ -21,9 +21,9 @@ public sealed class GitSourceTests : IDisposable
     private readonly List<GitCache> _caches = [];
 
     /// <summary>A cache disposed after the sources (at the end of the test), as a silo disposes it after its grains.</summary>
-    private GitCache Cache(long maxRepositoryBytes = 64L << 20)
+    private GitCache Cache(long maxRepositoryBytes = 64L << 20, long? maxTotalBytes = null, TimeSpan? fetchTimeout = null)
     {
-        var cache = new GitCache(new GitCacheOptions { Directory = _cacheFolder.Root, MaxRepositoryBytes = maxRepositoryBytes, MaxTotalBytes = maxRepositoryBytes * 4, FetchTimeout = TimeSpan.FromSeconds(60) }, _time, _log);
+        var cache = new GitCache(new GitCacheOptions { Directory = _cacheFolder.Root, MaxRepositoryBytes = maxRepositoryBytes, MaxTotalBytes = maxTotalBytes ?? maxRepositoryBytes * 4, FetchTimeout = fetchTimeout ?? TimeSpan.FromSeconds(60) }, _time, _log);
         _caches.Add(cache);
         return cache;
     }
@@ -285,6 +285,53 @@ public sealed class GitSourceTests : IDisposable
         var source = Source(cache, repo.FileUrl, path: "nowhere");
 
         Assert.Contains($"path 'nowhere' is not in commit {first}", ErrorsOf(source), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Past_the_total_the_least_recently_used_repository_is_evicted_and_its_cluster_still_reads_and_fetches_again()
+    {
+        using var older = RepoWithWeb(out _);
+        older.WriteBytes("deploy/blob.bin", RandomNumberGenerator(600 << 10));
+        var olderCommit = older.Commit();
+        using var newer = GitRepo.Create("newer");
+        newer.Write("deploy/api.yaml", ConfigMap("api"));
+        newer.WriteBytes("deploy/blob.bin", RandomNumberGenerator(600 << 10));
+        newer.Commit();
+        var cache = Cache(maxRepositoryBytes: 2L << 20, maxTotalBytes: 2L << 20);
+        var first = Source(cache, older.FileUrl);
+        Assert.Equal(["web"], Names(first));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        var second = Source(cache, newer.FileUrl);
+        Assert.Equal(["api"], Names(second));
+
+        Assert.Equal([older.FileUrl + "#main"], _log.Values<string>(LogEvents.GitEvicted, "Remote"));
+        Assert.Equal(["web"], Names(first));
+        Assert.Equal(olderCommit, first.Revision);
+
+        // Its history evicted, the kept commit cannot be told from a force-push: the new one is taken.
+        older.Write("deploy/extra.yaml", ConfigMap("extra"));
+        var next = older.Commit();
+        first.Refresh();
+        await ReachAsync(first, s => s.Commit == next || s.Failure is not null);
+        Assert.Equal((next, null), (first.Commit, first.Failure));
+        Assert.Equal(["extra", "web"], Names(first));
+    }
+
+    [Fact]
+    public async Task A_remote_that_never_answers_is_stopped_at_the_fetch_timeout()
+    {
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var cache = Cache(fetchTimeout: TimeSpan.FromSeconds(2));
+        var source = Source(cache, $"git://127.0.0.1:{port}/fleet");
+
+        var errors = ErrorsOf(source);
+        using var held = await silent.AcceptTcpClientAsync();
+
+        Assert.Equal(GitFailureKind.TimedOut, source.Failure?.Kind);
+        Assert.Contains("fetch took longer than 00:00:02: stopped", errors, StringComparison.Ordinal);
     }
 
     private static byte[] RandomNumberGenerator(int length) => System.Security.Cryptography.RandomNumberGenerator.GetBytes(length);
