@@ -122,4 +122,40 @@ public sealed class GitDesiredTests(FabricFixture fabric)
         Assert.StartsWith($"desired {repo.FileUrl}@{second[..12]}:deploy/broken.yaml:", error, StringComparison.Ordinal);
         Assert.Equal((before.Summary, first), (degraded.Summary, degraded.DesiredRevision));
     }
+
+    [Fact]
+    public async Task A_refused_token_degrades_the_cluster_without_showing_it_and_a_rotated_one_is_read_at_the_next_fetch()
+    {
+        const string Token = "tok-fabric-8c41d2e9a7";
+        const string Stale = "tok-stale-0000000000";
+        using var repo = GitRepo.Create();
+        repo.Write("deploy/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        var first = repo.Commit();
+        await using var server = await GitHttpServer.StartAsync(repo.ServedFolder, Token);
+        using var fleet = GitFleet("gitauth", server.UrlOf(repo.Name));
+        fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml").Replace("interval: 1h }", "interval: 1h, tokenFile: git-token }", StringComparison.Ordinal));
+        fleet.Write("git-token", Token + "\n");
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 3, "web:1")));
+        var loaded = await Loader.LoadAsync(fleet.SpecPath);
+        Assert.Equal((SourceState.Ok, first), (loaded.Tenants[0].Clusters[0].Status.State, loaded.Tenants[0].Clusters[0].DesiredRevision));
+        var cluster = fabric.Client.GetGrain<IClusterGrain>("gitauth/prod");
+
+        fleet.Write("git-token", Stale + "\n");
+        repo.Write("deploy/app.yaml", Objects.DesiredDeployment("web", "shop", 3, "web:1"));
+        var second = repo.Commit();
+        await cluster.RefreshDesired();
+        var degraded = await SummaryOnceAsync("gitauth/prod", s => s.Status.State != SourceState.Ok);
+
+        var error = Assert.Single(degraded.Status.Errors);
+        Assert.Contains("authentication failed", error, StringComparison.Ordinal);
+        Assert.Equal((SourceState.Degraded, first), (degraded.Status.State, degraded.DesiredRevision));
+        var shown = System.Text.Json.JsonSerializer.Serialize(degraded) + System.Text.Json.JsonSerializer.Serialize(await cluster.GetConfig());
+        Assert.DoesNotContain(Token, shown, StringComparison.Ordinal);
+        Assert.DoesNotContain(Stale, shown, StringComparison.Ordinal);
+
+        fleet.Write("git-token", Token + "\n");
+        await cluster.RefreshDesired();
+        var healed = await SummaryOnceAsync("gitauth/prod", s => s.DesiredRevision == second);
+        Assert.Equal((SourceState.Ok, second, 0), (healed.Status.State, healed.DesiredRevision, healed.Summary.DriftedResources));
+    }
 }
