@@ -35,6 +35,9 @@ internal sealed class GitAuth : IDisposable
             ["GIT_CONFIG_NOSYSTEM"] = "1",
             ["GIT_CONFIG_GLOBAL"] = "/dev/null",
             ["LC_ALL"] = "C",
+
+            // Only the transports a fleet spec may name: never ext:: (a command) or fd::.
+            ["GIT_ALLOW_PROTOCOL"] = "https:http:ssh:git:file",
         };
         var config = new List<(string Key, string Value)> { ("credential.helper", string.Empty), ("gc.auto", "0") };
         var auth = new GitAuth(environment);

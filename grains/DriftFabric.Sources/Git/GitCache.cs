@@ -21,7 +21,7 @@ public sealed class GitCache(GitCacheOptions options, TimeProvider time, ILogger
     public GitCacheOptions Options => options;
 
     /// <summary>This cache's own folder.</summary>
-    public string Root { get; } = Path.Combine(options.Directory, "cache-" + Guid.NewGuid().ToString("N")[..12]);
+    public string Root { get; } = Path.GetFullPath(Path.Combine(options.Directory, "cache-" + Guid.NewGuid().ToString("N")[..12]));
 
     internal TimeProvider Time => time;
 

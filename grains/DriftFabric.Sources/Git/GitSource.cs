@@ -107,8 +107,8 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
             return empty;
         }
 
-        var path = _spec.Path.Length == 0 ? state.Folder : Path.Combine(state.Folder, _spec.Path);
-        if (!Directory.Exists(path) && !File.Exists(path))
+        var path = Path.GetFullPath(_spec.Path.Length == 0 ? state.Folder : Path.Combine(state.Folder, _spec.Path));
+        if (!(path + Path.DirectorySeparatorChar).StartsWith(state.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || (!Directory.Exists(path) && !File.Exists(path)))
         {
             var missing = new ManifestSet();
             missing.Errors.Add(new ManifestError(Display, 0, $"path '{_spec.Path}' is not in commit {state.Commit}"));
@@ -166,8 +166,9 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
             {
                 break;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Whatever failed (git missing, a full disk, an archive that does not read), the loop goes on: the next interval tries again.
                 Fail(new GitFailure(GitFailureKind.Failed, "fetch failed: " + e.Message));
             }
 

@@ -334,6 +334,16 @@ public sealed class GitSourceTests : IDisposable
         Assert.Contains("fetch took longer than 00:00:02: stopped", errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_path_leading_out_of_the_commit_is_not_read()
+    {
+        using var repo = RepoWithWeb(out var first);
+        var cache = Cache();
+        var source = Source(cache, repo.FileUrl, path: "../../..");
+
+        Assert.Contains($"path '../../..' is not in commit {first}", ErrorsOf(source), StringComparison.Ordinal);
+    }
+
     private static byte[] RandomNumberGenerator(int length) => System.Security.Cryptography.RandomNumberGenerator.GetBytes(length);
 
     public void Dispose()
