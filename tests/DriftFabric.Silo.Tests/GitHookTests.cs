@@ -16,6 +16,9 @@ namespace DriftFabric.Silo.Tests;
 public sealed class GitHookSilo : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string Secret = "hook-secret-5b1e0c2d";
+
+    /// <summary>The silo's own webhook secret, for the cluster whose spec names none.</summary>
+    public const string SiloSecret = "silo-hook-secret-77aa01";
     public const string Token = "token-for-git-hooks-0123456789ab";
 
     public GitRepo Repo { get; } = GitRepo.Create();
@@ -38,6 +41,7 @@ public sealed class GitHookSilo : WebApplicationFactory<Program>, IAsyncLifetime
             ["DriftFabric:SecretDigest:DataDirectory"] = _data.Root,
             ["DriftFabric:Api:Tokens:0:Token"] = Token,
             ["DriftFabric:Api:Tokens:0:Tenants:0"] = "*",
+            ["DriftFabric:Git:WebhookSecretFile"] = Path.Combine(Fleet.Root, "silo-hook-secret"),
         }));
         return base.CreateHost(builder);
     }
@@ -47,10 +51,16 @@ public sealed class GitHookSilo : WebApplicationFactory<Program>, IAsyncLifetime
         Repo.Write("deploy/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
         First = Repo.Commit();
         Fleet.Write("hook-secret", Secret + "\n");
+        Fleet.Write("silo-hook-secret", SiloSecret);
         Fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 3, "web:1")));
         Fleet.Write("driftfabric.yaml", Fleet.Read("driftfabric.yaml")
             .Replace("desired: desired", $"desired: {{ git: \"{Repo.FileUrl}\", ref: main, path: deploy, interval: 1h, webhookSecretFile: hook-secret }}", StringComparison.Ordinal)
-            .Replace("pollInterval: 10m", "pollInterval: 200ms", StringComparison.Ordinal));
+            .Replace("pollInterval: 10m", "pollInterval: 200ms", StringComparison.Ordinal) + $$"""
+
+              - name: second
+                desired: { git: "{{Repo.FileUrl}}", ref: main, path: deploy, interval: 1h }
+                live: { snapshot: live.json }
+            """);
         Http = CreateClient();
         Http.Timeout = TimeSpan.FromSeconds(30);
         await Eventually.HoldsAsync(
@@ -119,6 +129,17 @@ public sealed class GitHookTests(GitHookSilo silo)
 
         Assert.Equal(HttpStatusCode.Accepted, gitlabStatus);
         Assert.Equal(third, (await ClusterAsync(c => c?["summary"]?["desiredRevision"]?.GetValue<string>() == third))!["summary"]!["desiredRevision"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_cluster_whose_spec_names_no_secret_is_proven_by_the_silos()
+    {
+        var body = Push();
+
+        var (status, _, answer) = await HookAsync(body, ("X-Hub-Signature-256", Signature(body, GitHookSilo.SiloSecret)));
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal(["hooks/second"], answer!["clusters"]!.AsArray().Select(c => c!.GetValue<string>()));
     }
 
     [Theory]

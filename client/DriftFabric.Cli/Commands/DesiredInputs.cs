@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DriftFabric.Abstractions;
 using DriftFabric.Engine.Comparison;
 using DriftFabric.Engine.Manifests;
@@ -20,25 +21,16 @@ internal sealed class DesiredInputs : IDisposable
     public const string UsernameVariable = "DRIFTFABRIC_GIT_USERNAME";
 
     private readonly List<string> _paths = [];
-    private readonly List<GitSource> _remotes = [];
-    private GitCache? _cache;
+
+    /// <summary>Made only when a remote is named: a check of files never loads the Git source (nor the logging it is built with).</summary>
+    private readonly Remotes? _remotes;
 
     public DesiredInputs(IReadOnlyList<string> desired)
     {
-        foreach (var item in desired)
+        _paths.AddRange(desired.Where(d => !GitUrls.IsRemote(d)));
+        if (_paths.Count < desired.Count)
         {
-            if (!GitUrls.IsRemote(item))
-            {
-                _paths.Add(item);
-                continue;
-            }
-
-            _cache ??= new GitCache(new GitCacheOptions { Directory = Path.Combine(Path.GetTempPath(), "driftfabric-cli-git") }, TimeProvider.System, NullLogger.Instance);
-            var (url, reference, path) = GitUrls.ParseLocator(item);
-            var credentials = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 }
-                ? GitCredentialNames.None with { TokenEnv = TokenVariable, Username = Environment.GetEnvironmentVariable(UsernameVariable) }
-                : GitCredentialNames.None;
-            _remotes.Add(new GitSource(new GitDesired(url, reference, path, Timeout.InfiniteTimeSpan) { Credentials = credentials }, _cache, NullLogger.Instance));
+            _remotes = Remotes.Of(desired.Where(GitUrls.IsRemote));
         }
     }
 
@@ -46,33 +38,61 @@ internal sealed class DesiredInputs : IDisposable
     public ManifestSet Read()
     {
         var set = _paths.Count > 0 ? new PathSource(_paths).Read() : new ManifestSet();
-        foreach (var remote in _remotes)
-        {
-            // The remote's manifests are owned by its own set: kept alive until this one is disposed.
-            var read = remote.Read();
-            _reads.Add(read);
-            set.Manifests.AddRange(read.Manifests);
-            set.Errors.AddRange(read.Errors);
-        }
-
+        _remotes?.ReadInto(set);
         return set;
     }
 
-    private readonly List<ManifestSet> _reads = [];
-
     /// <summary>The drifts with each source file named as its repository's (<c>URL@SHA12:path</c>) rather than this run's cache.</summary>
-    public IReadOnlyList<Drift> Named(IReadOnlyList<Drift> drifts) => _remotes.Count == 0
-        ? drifts
-        : [.. drifts.Select(d => d.Source is { } source ? d with { Source = source with { Source = _remotes.Aggregate(source.Source, (name, remote) => remote.NameOf(name)) } } : d)];
+    public IReadOnlyList<Drift> Named(IReadOnlyList<Drift> drifts) => _remotes is null ? drifts : _remotes.Named(drifts);
 
-    public void Dispose()
+    public void Dispose() => _remotes?.Dispose();
+
+    private sealed class Remotes : IDisposable
     {
-        foreach (var remote in _remotes)
+        private readonly GitCache _cache = new(new GitCacheOptions { Directory = Path.Combine(Path.GetTempPath(), "driftfabric-cli-git") }, TimeProvider.System, NullLogger.Instance);
+        private readonly List<GitSource> _sources = [];
+        private readonly List<ManifestSet> _reads = [];
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static Remotes Of(IEnumerable<string> locators)
         {
-            remote.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            var remotes = new Remotes();
+            foreach (var locator in locators)
+            {
+                var (url, reference, path) = GitUrls.ParseLocator(locator);
+                var credentials = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 }
+                    ? GitCredentialNames.None with { TokenEnv = TokenVariable, Username = Environment.GetEnvironmentVariable(UsernameVariable) }
+                    : GitCredentialNames.None;
+                remotes._sources.Add(new GitSource(new GitDesired(url, reference, path, Timeout.InfiniteTimeSpan) { Credentials = credentials }, remotes._cache, NullLogger.Instance));
+            }
+
+            return remotes;
         }
 
-        _reads.ForEach(r => r.Dispose());
-        _cache?.Dispose();
+        public void ReadInto(ManifestSet set)
+        {
+            foreach (var source in _sources)
+            {
+                // The remote's manifests are owned by its own set: kept alive until the run ends.
+                var read = source.Read();
+                _reads.Add(read);
+                set.Manifests.AddRange(read.Manifests);
+                set.Errors.AddRange(read.Errors);
+            }
+        }
+
+        public IReadOnlyList<Drift> Named(IReadOnlyList<Drift> drifts) =>
+            [.. drifts.Select(d => d.Source is { } source ? d with { Source = source with { Source = _sources.Aggregate(source.Source, (name, remote) => remote.NameOf(name)) } } : d)];
+
+        public void Dispose()
+        {
+            foreach (var source in _sources)
+            {
+                source.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            _reads.ForEach(r => r.Dispose());
+            _cache.Dispose();
+        }
     }
 }
