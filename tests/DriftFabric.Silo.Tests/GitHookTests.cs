@@ -142,6 +142,22 @@ public sealed class GitHookTests(GitHookSilo silo)
         Assert.Equal(["hooks/second"], answer!["clusters"]!.AsArray().Select(c => c!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task The_event_stream_carries_the_revision_each_drift_was_judged_against()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tenants/hooks/events?after=0");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GitHookSilo.Token);
+        using var response = await silo.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var first = await System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(timeout.Token).FirstAsync(timeout.Token);
+
+        var e = JsonNode.Parse(first.Data)!;
+        Assert.Equal(("opened", 1L), (first.EventType, (long)e["sequence"]!));
+        Assert.Equal(silo.First, (string?)e["drift"]!["revision"]);
+    }
+
     [Theory]
     [InlineData("X-Hub-Signature-256", "sha256=00")]
     [InlineData("X-Hub-Signature-256", "wrong-secret")]
