@@ -158,4 +158,17 @@ public sealed class GitDesiredTests(FabricFixture fabric)
         var healed = await SummaryOnceAsync("gitauth/prod", s => s.DesiredRevision == second);
         Assert.Equal((SourceState.Ok, second, 0), (healed.Status.State, healed.DesiredRevision, healed.Summary.DriftedResources));
     }
+
+    [Fact]
+    public async Task A_remote_never_read_fails_its_cluster_with_the_remote_named()
+    {
+        var url = $"git://127.0.0.1:{LoopbackPorts.Free()}/fleet";
+        using var fleet = GitFleet("gitnever", url);
+
+        var loaded = await Loader.LoadAsync(fleet.SpecPath);
+
+        var cluster = Assert.Single(loaded.Tenants[0].Clusters);
+        Assert.Equal((SourceState.Failed, null), (cluster.Status.State, cluster.DesiredRevision));
+        Assert.StartsWith($"desired git {url}#main: remote unreachable", Assert.Single(cluster.Status.Errors), StringComparison.Ordinal);
+    }
 }
