@@ -105,6 +105,7 @@ app.MapOpenApi().AllowAnonymous();
 app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
 app.MapDriftFabricHealth();
 app.MapDriftFabricApi();
+app.MapGitHook();
 
 try
 {

@@ -79,6 +79,13 @@ public sealed record DriftRecord(
     [property: Id(8)] DateTimeOffset OnsetAt,
     [property: Id(9), JsonConverter(typeof(SourceJsonConverter)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Source)
 {
+    /// <summary>
+    /// The revision of the desired state the drift was last judged against (a Git commit SHA);
+    /// null for a directory. A new revision alone is no <c>changed</c> event: the drift is the same.
+    /// </summary>
+    [Id(10), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Revision { get; init; }
+
     /// <summary>Identity across detections: the same field drifting the same way.</summary>
     public string Id => $"{Resource}|{Path}|{Kind}";
 

@@ -18,7 +18,12 @@ public sealed record ServiceUpdate(
     [property: Id(0)] IReadOnlyList<ResourceDocument>? Desired,
     [property: Id(1)] PolicySource? Policy,
     [property: Id(2)] IReadOnlyList<ResourceDocument>? Live,
-    [property: Id(3)] IReadOnlyList<ResourceDocument>? Definitions = null);
+    [property: Id(3)] IReadOnlyList<ResourceDocument>? Definitions = null)
+{
+    /// <summary>The revision <see cref="Desired"/> was read at (a Git commit SHA); null for a directory.</summary>
+    [Id(4)]
+    public string? Revision { get; init; }
+}
 
 /// <summary>A watched live object that changed (<see cref="Document"/> set) or was deleted (null).</summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.LiveDocumentChange")]
@@ -30,7 +35,12 @@ public sealed record ServiceSummary([property: Id(0)] ServiceId Service, [proper
 
 /// <summary>A cluster's roll-up line in its tenant.</summary>
 [GenerateSerializer, Immutable, Alias("driftfabric.ClusterSummary")]
-public sealed record ClusterSummary([property: Id(0)] string Cluster, [property: Id(1)] DriftSummary Summary, [property: Id(2)] SourceStatus Status);
+public sealed record ClusterSummary([property: Id(0)] string Cluster, [property: Id(1)] DriftSummary Summary, [property: Id(2)] SourceStatus Status)
+{
+    /// <summary>The revision of the desired state the services hold (a Git commit SHA); null for a directory.</summary>
+    [Id(3), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? DesiredRevision { get; init; }
+}
 
 [GenerateSerializer, Immutable, Alias("driftfabric.TenantSummary")]
 public sealed record TenantSummary([property: Id(0)] string Tenant, [property: Id(1)] DriftSummary Summary, [property: Id(2)] IReadOnlyList<ClusterSummary> Clusters, [property: Id(3)] long LastSequence);
@@ -219,6 +229,14 @@ public interface IClusterGrain : IGrainWithStringKey
     /// <summary>The configuration the cluster runs with (null: not configured), for its remediations.</summary>
     [Alias("GetConfig"), AlwaysInterleave]
     Task<ClusterConfig?> GetConfig();
+
+    /// <summary>
+    /// Asks the desired source to look for a change now (a push webhook said there is one): a Git
+    /// source fetches at once, and a new commit is read at the next poll. False when the cluster
+    /// has no sources yet.
+    /// </summary>
+    [Alias("RefreshDesired")]
+    Task<bool> RefreshDesired();
 
     /// <summary>Where the cluster's watch reads a resource's kind in its namespace (null: not watched, or no watch connected): where a revert writes.</summary>
     [Alias("GetWatchedTarget"), AlwaysInterleave]

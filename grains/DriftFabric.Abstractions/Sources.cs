@@ -44,6 +44,52 @@ public sealed record ClusterConfig(
     /// <summary>The live Kubernetes API to watch instead of a snapshot; null for a snapshot cluster.</summary>
     [Id(8)]
     public KubeEndpoint? Kube { get; init; }
+
+    /// <summary>A Git repository to read the desired state from instead of <see cref="DesiredPath"/>; null for a directory.</summary>
+    [Id(9)]
+    public GitDesired? Git { get; init; }
+}
+
+/// <summary>
+/// A cluster's desired state kept in a Git repository: the commit <see cref="Ref"/> names (a
+/// branch, a tag or a commit SHA; <c>HEAD</c> when unset), the folder <see cref="Path"/> of it,
+/// fetched every <see cref="Interval"/>. Credentials and the push webhook's secret are named
+/// (an environment variable or a file), never held: the configuration is stored and shown.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.GitDesired")]
+public sealed record GitDesired(
+    [property: Id(0)] string Url,
+    [property: Id(1)] string Ref,
+    [property: Id(2)] string Path,
+    [property: Id(3)] TimeSpan Interval)
+{
+    [Id(4)]
+    public GitCredentialNames Credentials { get; init; } = GitCredentialNames.None;
+
+    /// <summary>Where the push webhook's secret is (GitHub's HMAC key, GitLab's token): an environment variable.</summary>
+    [Id(5)]
+    public string? WebhookSecretEnv { get; init; }
+
+    /// <summary>Where the push webhook's secret is: a file.</summary>
+    [Id(6)]
+    public string? WebhookSecretFile { get; init; }
+}
+
+/// <summary>
+/// Where a Git remote's credentials are read from at each fetch: an HTTPS token (sent as Basic
+/// auth with <see cref="Username"/>) from a file or an environment variable, or an SSH private key
+/// from a file or an environment variable, with the known_hosts file that pins the server's key.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("driftfabric.GitCredentialNames")]
+public sealed record GitCredentialNames(
+    [property: Id(0)] string? TokenFile,
+    [property: Id(1)] string? TokenEnv,
+    [property: Id(2)] string? Username,
+    [property: Id(3)] string? SshKeyFile,
+    [property: Id(4)] string? SshKeyEnv,
+    [property: Id(5)] string? KnownHostsFile)
+{
+    public static readonly GitCredentialNames None = new(null, null, null, null, null, null);
 }
 
 /// <summary>

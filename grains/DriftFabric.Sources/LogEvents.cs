@@ -3,7 +3,7 @@ namespace DriftFabric.Sources;
 /// <summary>
 /// Every log event id of the fabric, in one place so none is used twice (a test checks each
 /// <c>[LoggerMessage]</c> of the grains and the silo takes its id from here, once). The
-/// thousands name the room: 1 services, 2 clusters, 3 the Kubernetes watch, 4 proxies,
+/// thousands name the room: 1 services, 2 clusters, 3 the Kubernetes watch (31xx Git desired sources), 4 proxies,
 /// 5 tenants and their log, 6 webhooks, 7 storage and keys, 8 the host and its API.
 /// </summary>
 public static class LogEvents
@@ -26,6 +26,9 @@ public static class LogEvents
     public const int WatchExpired = 3002;
     public const int WatchFailed = 3003;
     public const int WatchUndelivered = 3004;
+    public const int GitFetched = 3101;
+    public const int GitFetchFailed = 3102;
+    public const int GitEvicted = 3103;
 
     public const int ProxyUnreadable = 4001;
     public const int ProxyReadAgain = 4002;
@@ -52,4 +55,5 @@ public static class LogEvents
     public const int HeapReclaimed = 8002;
     public const int ApiFailed = 8011;
     public const int ApiCursorRefused = 8012;
+    public const int GitHookRefused = 8013;
 }

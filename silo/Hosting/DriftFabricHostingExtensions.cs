@@ -6,6 +6,7 @@ using DriftFabric.Grains.Fleet;
 using DriftFabric.Grains.Notifications;
 using DriftFabric.Grains.Secrets;
 using DriftFabric.Grains.Telemetry;
+using DriftFabric.Sources.Git;
 using DriftFabric.Sources.Proxies;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -114,6 +115,11 @@ public static class DriftFabricHostingExtensions
         silo.Services.TryAddSingleton<FleetLoader>();
         silo.Services.TryAddSingleton<DriftFabric.Sources.Kubernetes.IKubeClientFactory, DriftFabric.Sources.Kubernetes.KubeClientFactory>();
         silo.Services.TryAddSingleton<IClusterSourceFactory, ClusterSourceFactory>();
+
+        // Git desired sources: one bounded cache of fetched repositories per silo.
+        silo.Services.AddOptions<GitCacheOptions>().BindConfiguration(GitCacheOptions.Section).ValidateOnStart();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GitCacheOptions>, GitCacheOptionsValidator>());
+        silo.Services.TryAddSingleton(sp => new GitCache(sp.GetRequiredService<IOptions<GitCacheOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GitCache>>()));
         silo.Services.TryAddSingleton<FabricHealth>();
         silo.Services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = WebhookSender.DeliveryTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });

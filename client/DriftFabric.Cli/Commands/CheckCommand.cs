@@ -23,7 +23,7 @@ internal static class CheckCommand
     {
         var desired = new Option<string[]>("--desired")
         {
-            Description = "Desired state: a YAML/JSON file or a directory read recursively (repeatable)",
+            Description = "Desired state: a YAML/JSON file, a directory read recursively, or a Git remote URL[#ref][//path] (repeatable; an HTTPS token from DRIFTFABRIC_GIT_TOKEN)",
             Required = true,
             Arity = ArgumentArity.OneOrMore,
         };
@@ -142,19 +142,17 @@ internal static class CheckCommand
         var errors = new List<ManifestError>();
         var policy = Policy(options, errors);
 
-        // The same sources a fabric's cluster reads its files with.
-        using var desired = DesiredSource(options).Read();
+        // The same sources a fabric's cluster reads its files and repositories with.
+        using var inputs = new DesiredInputs(options.Desired);
+        using var desired = inputs.Read();
         using var live = new PathSource(options.Live).Read();
         errors.AddRange(desired.Errors);
         errors.AddRange(live.Errors);
 
         var result = new DriftEngine(policy).Check(desired.Manifests, live.Manifests);
         errors.AddRange(result.Errors);
-        return Write(options, new CheckReport(result.Drifts, errors, result.Resources), output);
+        return Write(options, new CheckReport(inputs.Named(result.Drifts), errors, result.Resources), output);
     }
-
-    /// <summary>Where <c>--desired</c> is read from: files and directories (a kustomization rendered), through the path source a fabric's cluster uses.</summary>
-    public static IDesiredSource DesiredSource(CheckOptions options) => new PathSource(options.Desired);
 
     /// <summary>Writes the report in the chosen format; returns the exit status it comes to.</summary>
     public static int Write(CheckOptions options, CheckReport report, TextWriter output)

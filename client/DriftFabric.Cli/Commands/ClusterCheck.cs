@@ -20,7 +20,8 @@ internal static class ClusterCheck
     {
         var errors = new List<ManifestError>();
         var policy = CheckCommand.Policy(options, errors);
-        using var desired = CheckCommand.DesiredSource(options).Read();
+        using var inputs = new DesiredInputs(options.Desired);
+        using var desired = inputs.Read();
         errors.AddRange(desired.Errors);
         var context = options.Context!;
 
@@ -49,7 +50,7 @@ internal static class ClusterCheck
             var judged = desired.Manifests.Where(m => !listing.IsUnlisted(m, policy.DefaultNamespace)).ToList();
             var result = new DriftEngine(policy).Check(judged, listing.Objects);
             errors.AddRange(result.Errors);
-            return CheckCommand.Write(options, new CheckReport(result.Drifts, errors, result.Resources), output);
+            return CheckCommand.Write(options, new CheckReport(inputs.Named(result.Drifts), errors, result.Resources), output);
         }
     }
 

@@ -74,6 +74,12 @@ internal static class FabricCommands
                 foreach (var cluster in tenant.Clusters)
                 {
                     var state = cluster.Status.State == SourceState.Ok ? "ok" : $"[red]{cluster.Status.State.ToString().ToLowerInvariant()}[/]";
+                    if (cluster.DesiredRevision is { Length: >= 12 } revision)
+                    {
+                        // A Git desired state: the commit its services judge against.
+                        state += " @" + revision[..12];
+                    }
+
                     table.AddRow(FabricOutput.Row($"  {Markup.Escape(cluster.Cluster)}", cluster.Summary, state));
                 }
             }

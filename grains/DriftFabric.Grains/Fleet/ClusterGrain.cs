@@ -208,6 +208,12 @@ public sealed class ClusterGrain(
         var dirty = sent > 0 || servicesChanged || fingerprint != state.State.Fingerprint || status != state.State.Status || _kept.Unsaved;
         state.State.Fingerprint = fingerprint;
         state.State.Status = status;
+        if (load.DesiredUsable && load.DesiredRevision != state.State.DesiredRevision)
+        {
+            state.State.DesiredRevision = load.DesiredRevision;
+            dirty = true;
+        }
+
         var summary = Summary();
         if (dirty)
         {
@@ -335,7 +341,7 @@ public sealed class ClusterGrain(
 
     /// <summary>The roll-up; a proxy that cannot be read makes the cluster degraded, with the proxy's error among the cluster's.</summary>
     private ClusterSummary Summary() =>
-        _tables.RollUp.Summary(state.State.Config?.Cluster ?? _key, state.State.Status, state.State.Proxies, state.State.ProxiesHeld);
+        _tables.RollUp.Summary(state.State.Config?.Cluster ?? _key, state.State.Status, state.State.Proxies, state.State.ProxiesHeld) with { DesiredRevision = state.State.DesiredRevision };
 
     public async Task ObserveProxy(ProxyReport report)
     {
@@ -367,6 +373,18 @@ public sealed class ClusterGrain(
     }
 
     public Task<ClusterConfig?> GetConfig() => Task.FromResult(state.State.Config);
+
+    public Task<bool> RefreshDesired()
+    {
+        // The source looks now; a new commit moves its fingerprint, and the next poll reads it.
+        if (_sources.Desired is not { } desired)
+        {
+            return Task.FromResult(false);
+        }
+
+        desired.Refresh();
+        return Task.FromResult(true);
+    }
 
     public Task<WatchedTarget?> GetWatchedTarget(string resource) => Task.FromResult(_sources.Live?.TargetOf(resource));
 

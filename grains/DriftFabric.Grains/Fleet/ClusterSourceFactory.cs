@@ -1,6 +1,7 @@
 using DriftFabric.Abstractions;
 using DriftFabric.Sources;
 using DriftFabric.Sources.Files;
+using DriftFabric.Sources.Git;
 using DriftFabric.Sources.Kubernetes;
 using Microsoft.Extensions.Logging;
 
@@ -18,12 +19,18 @@ public interface IClusterSourceFactory
     ILiveSource Live(ClusterConfig config);
 }
 
-/// <summary>Desired state from files; live state from a snapshot, or a watch of the API server when the cluster has one.</summary>
-public sealed class ClusterSourceFactory(IKubeClientFactory kubeClients, TimeProvider time, ILoggerFactory loggers) : IClusterSourceFactory
+/// <summary>
+/// Desired state from files, or a Git repository fetched into the silo's cache; live state from a
+/// snapshot, or a watch of the API server when the cluster has one.
+/// </summary>
+public sealed class ClusterSourceFactory(IKubeClientFactory kubeClients, GitCache git, TimeProvider time, ILoggerFactory loggers) : IClusterSourceFactory
 {
     private readonly ILogger _logger = loggers.CreateLogger<KubernetesWatchSource>();
+    private readonly ILogger _gitLogger = loggers.CreateLogger<GitSource>();
 
-    public IDesiredSource Desired(ClusterConfig config) => new PathSource(config.DesiredPath);
+    public IDesiredSource Desired(ClusterConfig config) => config.Git is { } remote
+        ? new GitSource(remote, git, _gitLogger)
+        : new PathSource(config.DesiredPath);
 
     public ILiveSource Live(ClusterConfig config) => config.Kube is { } kube
         ? new KubernetesWatchSource(kubeClients, kube, config.Cluster, config.Tenant + "/" + config.Cluster, time, _logger)

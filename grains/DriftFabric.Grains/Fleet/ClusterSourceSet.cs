@@ -18,6 +18,9 @@ internal sealed class ClusterSourceSet(IClusterSourceFactory factory, SecretDige
     /// <summary>The live source as the grain routes it; null before the first <see cref="ForAsync"/>.</summary>
     public ClusterLive? Live => _live;
 
+    /// <summary>The desired source; null before the first <see cref="ForAsync"/>.</summary>
+    public IDesiredSource? Desired => _desired;
+
     public async Task<(IDesiredSource Desired, ClusterLive Live)> ForAsync(ClusterConfig config)
     {
         if (_of is null || _desired is null || _live is null || !SameSources(_of, config))
@@ -35,15 +38,21 @@ internal sealed class ClusterSourceSet(IClusterSourceFactory factory, SecretDige
     public static string Fingerprint(IDesiredSource desired, ClusterLive live) => desired.Fingerprint() + live.Source.Fingerprint();
 
     public static bool SameSources(ClusterConfig a, ClusterConfig b) =>
-        a.Tenant == b.Tenant && a.Cluster == b.Cluster && a.DesiredPath == b.DesiredPath && a.LivePath == b.LivePath && a.Kube == b.Kube;
+        a.Tenant == b.Tenant && a.Cluster == b.Cluster && a.DesiredPath == b.DesiredPath && a.LivePath == b.LivePath && a.Kube == b.Kube && a.Git == b.Git;
 
-    /// <summary>Stops the live source: the end of the activation, or the configuration names another.</summary>
+    /// <summary>Stops both sources (a Git source fetches on its own schedule): the end of the activation, or the configuration names others.</summary>
     public async ValueTask CloseAsync()
     {
         if (_live is { } live)
         {
             _live = null;
             await live.CloseAsync();
+        }
+
+        if (_desired is IAsyncDisposable desired)
+        {
+            _desired = null;
+            await desired.DisposeAsync();
         }
     }
 }

@@ -31,6 +31,9 @@ public sealed class ClusterLoad
 
     public bool DesiredUsable { get; set; } = true;
 
+    /// <summary>The revision the desired source was read at (a Git commit SHA); null for a directory.</summary>
+    public string? DesiredRevision { get; set; }
+
     public bool LiveUsable { get; set; } = true;
 
     /// <summary>The live source could not be reached at all (an API server down), rather than read wrong.</summary>
@@ -98,6 +101,7 @@ public static class ClusterSources
         using var desired = desiredSource.Read();
         load.Errors.AddRange(desired.Errors.Select(e => "desired " + e));
         load.DesiredUsable = desired.Errors.Count == 0;
+        load.DesiredRevision = desiredSource.Revision;
         using var live = liveSource.ReadSnapshot();
         load.Errors.AddRange(live.Errors.Select(e => "live " + e));
         load.LiveUsable = !liveSource.Follows && live.Errors.Count == 0;
@@ -135,6 +139,11 @@ public static class ClusterSources
 
             declared.Add(service.Key);
             Add(load.Desired, service.Key, key, manifest, digest);
+            if (load.DesiredRevision is not null && load.Desired[service.Key][^1] is { Source: { } file } added)
+            {
+                // A repository's file at its commit, not the silo's cache of it.
+                load.Desired[service.Key][^1] = added with { Source = desiredSource.NameOf(file) };
+            }
         }
 
         router = new LiveRouter(config, owners, declared);

@@ -29,6 +29,10 @@ public sealed class ClusterState
     /// </summary>
     [Id(8)]
     public HashSet<string> Services { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The revision of the desired state last read well (a Git commit SHA): what the services judge against.</summary>
+    [Id(9)]
+    public string? DesiredRevision { get; set; }
 }
 
 /// <summary>
@@ -79,7 +83,8 @@ internal sealed class ClusterTables
         {
             var docs = load.Desired.GetValueOrDefault(service) ?? [];
             var kinds = ClusterSources.DefinitionsFor(load, docs);
-            var hash = ClusterSources.Hash([.. docs, .. kinds], config.Policy.Hash);
+            // A new revision is sent to every service, so that each drift names the commit it was judged against.
+            var hash = ClusterSources.Hash([.. docs, .. kinds], config.Policy.Hash + "|" + load.DesiredRevision);
             if (!DesiredHashes.TryGetValue(service, out var sent) || sent != hash)
             {
                 desired = docs;
@@ -102,6 +107,6 @@ internal sealed class ClusterTables
             }
         }
 
-        return desired is null && live is null ? null : new ServiceUpdate(desired, desired is null ? null : config.Policy, live, definitions);
+        return desired is null && live is null ? null : new ServiceUpdate(desired, desired is null ? null : config.Policy, live, definitions) { Revision = load.DesiredRevision };
     }
 }

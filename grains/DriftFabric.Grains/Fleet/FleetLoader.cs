@@ -49,6 +49,7 @@ public sealed class FleetLoader(IGrainFactory grains)
                     tenant.Name, cluster.Name, cluster.DesiredPath, cluster.LivePath, cluster.DefaultNamespace, [.. cluster.ServiceLabels], policy, cluster.PollInterval)
                 {
                     Kube = cluster.Kube is { } kube ? new KubeEndpoint(kube.Kubeconfig, kube.Context, kube.InCluster, kube.Qps, kube.Burst) : null,
+                    Git = cluster.Git,
                 };
                 var grain = grains.GetGrain<IClusterGrain>(ClusterKeys.Of(tenant.Name, cluster.Name));
                 configure.Add(GrainCalls.RetryTransientAsync(() => ensure ? grain.EnsureWatching(config) : grain.Configure(config), cancellationToken));

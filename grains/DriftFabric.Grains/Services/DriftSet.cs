@@ -46,6 +46,25 @@ internal static class DriftSet
     }
 
     /// <summary>
+    /// Marks each drift of <paramref name="current"/> with the desired state's <paramref name="revision"/>
+    /// (in place); true when any named another before.
+    /// </summary>
+    public static bool StampRevision(Dictionary<string, DriftRecord> current, string? revision)
+    {
+        var moved = false;
+        foreach (var (id, record) in current)
+        {
+            if (record.Revision != revision)
+            {
+                current[id] = record with { Revision = revision };
+                moved = true;
+            }
+        }
+
+        return moved;
+    }
+
+    /// <summary>
     /// <paramref name="previous"/> with <paramref name="resource"/>'s drifts replaced by
     /// <paramref name="drifts"/> (none when null): how a proxy that fronts the service reports its own.
     /// </summary>

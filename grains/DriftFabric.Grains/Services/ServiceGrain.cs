@@ -96,6 +96,8 @@ public sealed partial class ServiceGrain(
 
             state.State.Policy = policy;
             state.State.DesiredUpdates++;
+            unchanged &= update.Revision == state.State.DesiredRevision;
+            state.State.DesiredRevision = update.Revision;
         }
 
         if (update.Live is not null)
@@ -295,21 +297,23 @@ public sealed partial class ServiceGrain(
     {
         var now = time.GetUtcNow();
         var current = _judge.Judge(state.State, policies.EngineFor(state.State.Policy, _id.Namespace), changed, texts, now);
-        return Transition(current, now);
+        var revisionMoved = DriftSet.StampRevision(current, state.State.DesiredRevision);
+        return Transition(current, now, revisionMoved);
     }
 
     /// <summary>
     /// Makes <paramref name="current"/> the drift set: a drift keeps the onset it opened with;
     /// returns what opened, changed and resolved.
     /// </summary>
-    private List<DriftTransition> Transition(Dictionary<string, DriftRecord> current, DateTimeOffset now)
+    /// <param name="revisionMoved">Some drift now names another revision than it was stored with: the set is kept anew.</param>
+    private List<DriftTransition> Transition(Dictionary<string, DriftRecord> current, DateTimeOffset now, bool revisionMoved = false)
     {
         var previous = state.State.Drifts;
         var transitions = DriftSet.Transitions(previous, current, now);
 
         // Unchanged drifts and summary keep their objects: a resync of a million resources would
         // otherwise leave every service's old copies behind as long-lived garbage.
-        if (transitions.Count > 0 || current.Count != previous.Count)
+        if (transitions.Count > 0 || current.Count != previous.Count || revisionMoved)
         {
             state.State.Drifts = current;
         }

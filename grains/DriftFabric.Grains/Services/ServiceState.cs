@@ -22,6 +22,10 @@ public sealed class ServiceState
     [Id(4)]
     public DriftSummary Summary { get; set; } = DriftSummary.Empty;
 
+    /// <summary>The revision of <see cref="Desired"/> (a Git commit SHA); null for a directory.</summary>
+    [Id(17)]
+    public string? DesiredRevision { get; set; }
+
     [Id(5)]
     public long DesiredUpdates { get; set; }
 

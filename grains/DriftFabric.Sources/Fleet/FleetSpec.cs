@@ -75,6 +75,9 @@ public sealed record ClusterSpec(
 
     /// <summary>The access proxies and data-plane proxies of the cluster.</summary>
     public IReadOnlyList<ProxySpec> Proxies { get; init; } = [];
+
+    /// <summary>The Git repository the desired state is read from (then <see cref="DesiredPath"/> only names it: <c>URL#ref//path</c>); null for a folder.</summary>
+    public Abstractions.GitDesired? Git { get; init; }
 }
 
 /// <summary>

@@ -4,6 +4,9 @@ using DriftFabric.Engine.Model;
 using DriftFabric.Engine.Policy;
 using DriftFabric.Engine.Proxies;
 
+using DriftFabric.Abstractions;
+using DriftFabric.Sources.Git;
+
 namespace DriftFabric.Sources.Fleet;
 
 /// <summary>
@@ -27,6 +30,7 @@ public static class FleetSpecReader
     private static readonly string[] ClusterFields = ["name", "desired", "live", "defaultNamespace", "serviceLabels", "pollInterval", "proxies"];
     private static readonly string[] ProxyFields = ["name", "kind", "admin", "desired", "pollInterval", "timeout", "services"];
     private static readonly string[] LiveFields = ["snapshot", "kubeconfig", "context", "inCluster", "qps", "burst"];
+    private static readonly string[] GitFields = ["git", "ref", "path", "interval", "tokenFile", "tokenEnv", "username", "sshKeyFile", "sshKeyEnv", "knownHosts", "webhookSecretFile", "webhookSecretEnv"];
 
     public static FleetSpec Load(string path)
     {
@@ -197,7 +201,18 @@ public static class FleetSpecReader
         var errors = reader.Errors.Count;
         reader.CheckFields(item, ClusterFields, name);
         var cluster = reader.RequiredName(item, "name", name + ".name");
-        var desired = reader.RequiredPath(item, "desired", name + ".desired", defaults.BaseDirectory);
+        string? desired = null;
+        GitDesired? git = null;
+        if (item["desired"] is MapNode gitMap)
+        {
+            git = ReadGit(gitMap, name + ".desired", reader, defaults.BaseDirectory);
+            desired = git is null ? null : $"{git.Url}#{git.Ref}//{git.Path}";
+        }
+        else
+        {
+            desired = reader.RequiredPath(item, "desired", name + ".desired", defaults.BaseDirectory);
+        }
+
         string? live = null;
         KubeSourceSpec? kube = null;
         const string LiveForms = "live: { snapshot: PATH }, live: { kubeconfig: PATH, context: NAME } or live: { inCluster: true }";
@@ -240,7 +255,64 @@ public static class FleetSpecReader
         CheckUnique(proxies.Select(p => (p.Name, p.Location)), name + ".proxies", "proxy", reader);
         return reader.Errors.Count > errors || cluster is null || desired is null || live is null
             ? null
-            : new ClusterSpec(cluster, desired, live, ns, labels, poll, reader.Location(item)) { Kube = kube, Proxies = proxies };
+            : new ClusterSpec(cluster, desired, live, ns, labels, poll, reader.Location(item)) { Kube = kube, Proxies = proxies, Git = git };
+    }
+
+    /// <summary>
+    /// <c>desired: { git: URL, ref, path, interval, ... }</c>: a remote without a password in its
+    /// URL, at most one place for each credential (files resolved against the spec's folder; they
+    /// are read at each fetch, so a missing one is the cluster's error then, not the spec's).
+    /// </summary>
+    private static GitDesired? ReadGit(MapNode map, string name, SpecReader reader, string? baseDirectory)
+    {
+        var errors = reader.Errors.Count;
+        reader.CheckFields(map, GitFields, name);
+        const string Form = "desired: { git: URL, ref: BRANCH|TAG|SHA, path: DIR, interval: 1m }";
+        var url = map["git"] is null ? null : reader.OptionalString(map, "git", name + ".git");
+        if (url is null)
+        {
+            reader.Error(map, name + ".git", $"is required: a desired state is a path or {Form}");
+        }
+        else if (!GitUrls.IsRemote(url))
+        {
+            reader.Error(map["git"]!, name + ".git", $"'{url}' is not a Git URL (https://, http://, ssh://, git://, file:// or user@host:path)");
+        }
+        else if (GitUrls.HasPassword(url))
+        {
+            // The URL is shown in statuses and logs: a credential there would be shown with it.
+            reader.Error(map["git"]!, name + ".git", "must not carry credentials (user:password@): name them with tokenFile or tokenEnv");
+        }
+
+        var reference = reader.OptionalString(map, "ref", name + ".ref") ?? "HEAD";
+        var path = (reader.OptionalString(map, "path", name + ".path") ?? string.Empty).Trim('/');
+        if (path.Split('/').Contains(".."))
+        {
+            reader.Error(map["path"]!, name + ".path", $"'{path}' must stay inside the repository");
+        }
+
+        var interval = reader.OptionalDuration(map, "interval", name + ".interval", TimeSpan.FromMinutes(1));
+        string? File(string key) => reader.OptionalString(map, key, $"{name}.{key}") is { } file
+            ? (baseDirectory is null ? file : Path.GetFullPath(Path.Combine(baseDirectory, file)))
+            : null;
+        var credentials = new GitCredentialNames(
+            File("tokenFile"), reader.OptionalString(map, "tokenEnv", name + ".tokenEnv"), reader.OptionalString(map, "username", name + ".username"),
+            File("sshKeyFile"), reader.OptionalString(map, "sshKeyEnv", name + ".sshKeyEnv"), File("knownHosts"));
+        OneOf("tokenFile", "tokenEnv", credentials.TokenFile, credentials.TokenEnv);
+        OneOf("sshKeyFile", "sshKeyEnv", credentials.SshKeyFile, credentials.SshKeyEnv);
+        var webhookFile = File("webhookSecretFile");
+        var webhookEnv = reader.OptionalString(map, "webhookSecretEnv", name + ".webhookSecretEnv");
+        OneOf("webhookSecretFile", "webhookSecretEnv", webhookFile, webhookEnv);
+        return reader.Errors.Count > errors || url is null
+            ? null
+            : new GitDesired(url, reference, path, interval) { Credentials = credentials, WebhookSecretFile = webhookFile, WebhookSecretEnv = webhookEnv };
+
+        void OneOf(string a, string b, string? first, string? second)
+        {
+            if (first is not null && second is not null)
+            {
+                reader.Error(map, $"{name}.{a}", $"give {a} or {b}, not both");
+            }
+        }
     }
 
     private static ProxySpec? ReadProxy(MapNode item, string name, SpecReader reader, string defaultNamespace, string? baseDirectory)

@@ -1,0 +1,52 @@
+namespace DriftFabric.Sources.Git;
+
+/// <summary>Why a Git remote could not give a cluster its desired state.</summary>
+public enum GitFailureKind
+{
+    Unreachable,
+    AuthFailed,
+    RefNotFound,
+    Oversized,
+    TimedOut,
+    Credentials,
+    ForcePushed,
+    PathNotFound,
+    Failed,
+}
+
+/// <summary>A failed fetch: its kind, and a message fit for a status (no credential in it).</summary>
+public sealed record GitFailure(GitFailureKind Kind, string Message)
+{
+    /// <summary>
+    /// What git's own words (in the C locale) say went wrong, with its last <c>fatal:</c> or
+    /// <c>error:</c> line as the detail; <paramref name="stderr"/> is already redacted.
+    /// </summary>
+    public static GitFailure From(string @ref, string stderr)
+    {
+        var detail = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .LastOrDefault(l => l.StartsWith("fatal:", StringComparison.Ordinal) || l.StartsWith("error:", StringComparison.Ordinal))
+            ?? stderr.Trim();
+        if (detail.Length > 300)
+        {
+            detail = detail[..300];
+        }
+
+        bool Says(params string[] words) => words.Any(w => stderr.Contains(w, StringComparison.OrdinalIgnoreCase));
+        if (Says("Authentication failed", "could not read Username", "could not read Password", "returned error: 401", "returned error: 403", "Permission denied (publickey", "Host key verification failed", "terminal prompts disabled"))
+        {
+            return new(GitFailureKind.AuthFailed, "authentication failed: " + detail);
+        }
+
+        if (Says("couldn't find remote ref", "not our ref", "no such remote ref", "unadvertised object", "remote error: upload-pack: not our ref"))
+        {
+            return new(GitFailureKind.RefNotFound, $"ref '{@ref}' is not in the repository (deleted, or never pushed): {detail}");
+        }
+
+        if (Says("Could not resolve host", "Connection refused", "Failed to connect", "unable to connect", "Could not read from remote repository", "does not appear to be a git repository", "not found", "returned error: 404", "Connection timed out", "No route to host", "unable to access"))
+        {
+            return new(GitFailureKind.Unreachable, "remote unreachable: " + detail);
+        }
+
+        return new(GitFailureKind.Failed, "fetch failed: " + detail);
+    }
+}
