@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading.Channels;
 
 namespace DriftFabric.KubeSim.Tests;
 
@@ -26,7 +25,7 @@ public sealed class DemoTests
         using var kubectl = new Kubectl(await File.ReadAllTextAsync(kubeconfig));
         await kubectl.SucceedAsync("--context", "acme-prod-eu", "-n", "shop", "scale", "deployment/catalog", "--replicas", "5");
         var scaled = await events.NextAsync("/spec/replicas");
-        var exit = await demo.TerminateAsync();
+        var exit = await demo.InterruptAsync();
 
         Assert.Equal(("opened", "apps/Deployment/shop/catalog", 5, "kubectl"), (scaled["type"]!.GetValue<string>(), scaled["drift"]!["resource"]!.GetValue<string>(), scaled["drift"]!["live"]!.GetValue<int>(), scaled["drift"]!["manager"]!.GetValue<string>()));
         Assert.Equal(api.Port.ToString(CultureInfo.InvariantCulture), apiPort);
@@ -40,15 +39,13 @@ public sealed class DemoTests
     {
         private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
         private readonly Process _process;
-        private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
-        private readonly List<string> _seen = [];
+        private readonly ConsoleLines _lines = new("the demo", Patience);
 
         private DemoProcess(Process process) => _process = process;
 
         public static DemoProcess Start(string[] arguments, string dataDirectory)
         {
-            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "driftfabric-kubesim.dll"));
+            var start = InterruptibleStart.Dotnet(Path.Combine(AppContext.BaseDirectory, "driftfabric-kubesim.dll"));
             foreach (var argument in arguments)
             {
                 start.ArgumentList.Add(argument);
@@ -58,38 +55,18 @@ public sealed class DemoTests
             start.Environment["DRIFTFABRIC__SECRETDIGEST__DATADIRECTORY"] = dataDirectory;
             var process = Process.Start(start) ?? throw new InvalidOperationException("the demo did not start");
             var demo = new DemoProcess(process);
-            process.OutputDataReceived += (_, e) => demo.Receive(e.Data);
-            process.ErrorDataReceived += (_, e) => demo.Receive(e.Data);
+            demo._lines.Follow(process);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             return demo;
         }
 
-        public async Task<string> WaitForLineAsync(string text)
-        {
-            using var timeout = new CancellationTokenSource(Patience);
-            try
-            {
-                while (true)
-                {
-                    var line = await _lines.Reader.ReadAsync(timeout.Token);
-                    _seen.Add(line);
-                    if (line.Contains(text, StringComparison.Ordinal))
-                    {
-                        return line;
-                    }
-                }
-            }
-            catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
-            {
-                throw new TimeoutException($"no line with '{text}'; output so far:\n{string.Join('\n', _seen)}");
-            }
-        }
+        public Task<string> WaitForLineAsync(string text) => _lines.WaitForLineAsync(text);
 
-        /// <summary>SIGTERM (what a service manager sends; a terminal's Ctrl+C is SIGINT, handled alike), then the exit status.</summary>
-        public async Task<int> TerminateAsync()
+        /// <summary>Ctrl+C: SIGINT, then the exit status.</summary>
+        public async Task<int> InterruptAsync()
         {
-            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
             }
@@ -108,14 +85,6 @@ public sealed class DemoTests
             }
 
             _process.Dispose();
-        }
-
-        private void Receive(string? line)
-        {
-            if (line is not null)
-            {
-                _lines.Writer.TryWrite(line);
-            }
         }
     }
 }

@@ -278,4 +278,26 @@ public sealed class KubectlCommandTests : IAsyncLifetime
         Assert.Equal("""{"f:status":{"f:readyReplicas":{}}}""", Fields(Kubectl.Entry(web, "kubectl-patch", "status")));
         Assert.Equal(1, web["metadata"]!["generation"]!.GetValue<long>());
     }
+
+    [Fact]
+    public async Task A_custom_resource_takes_merge_patches_and_refuses_strategic_ones_as_the_real_server_does()
+    {
+        await _kubectl.SucceedAsync("apply", "-f", _kubectl.Write("vs.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: web, namespace: shop}
+            spec:
+              hosts: [web]
+              http: [{route: [{destination: {host: web}, weight: 100}]}]
+            """));
+
+        var (exit, _, error) = await _kubectl.RunAsync("patch", "vs/web", "-n", "shop", "-p", """{"spec":{"hosts":["web","web.shop"]}}""");
+        await _kubectl.SucceedAsync("patch", "vs/web", "-n", "shop", "--type", "merge", "-p", """{"spec":{"hosts":["web","web.shop"]}}""");
+        var vs = await _kubectl.GetAsync("virtualservice/web");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("application/strategic-merge-patch+json is not supported by networking.istio.io/v1, Kind=VirtualService", error, StringComparison.Ordinal);
+        Assert.Equal("""["web","web.shop"]""", vs["spec"]!["hosts"]!.ToJsonString());
+        Assert.Equal("""{"f:spec":{"f:hosts":{}}}""", Fields(Kubectl.Entry(vs, "kubectl-patch")));
+    }
 }

@@ -7,13 +7,13 @@ namespace DriftFabric.KubeSim.Tests;
 public sealed class StandaloneSimulatorTests
 {
     [Fact]
-    public async Task Loaded_with_a_snapshot_it_serves_its_objects_with_their_managers_to_kubectl_and_stops_on_sigterm()
+    public async Task Loaded_with_a_snapshot_it_serves_its_objects_with_their_managers_to_kubectl_and_stops_on_ctrl_c()
     {
         using var folder = new TempDirectory("driftfabric-kubesim-");
         var kubeconfig = Path.Combine(folder.Root, "sim.kubeconfig");
         var port = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture);
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "driftfabric-kubesim.dll"), "--port", port, "--kubeconfig", kubeconfig, "--load", Path.Combine(AppContext.BaseDirectory, "examples", "acme", "prod-eu", "live.json"), "--log-requests" })
+        var start = InterruptibleStart.Dotnet(Path.Combine(AppContext.BaseDirectory, "driftfabric-kubesim.dll"));
+        foreach (var argument in new[] { "--port", port, "--kubeconfig", kubeconfig, "--load", Path.Combine(AppContext.BaseDirectory, "examples", "acme", "prod-eu", "live.json"), "--log-requests" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -25,9 +25,9 @@ public sealed class StandaloneSimulatorTests
             using var kubectl = new Kubectl(await File.ReadAllTextAsync(kubeconfig));
             var names = await kubectl.SucceedAsync("get", "deploy", "-A", "-o", "custom-columns=NAME:.metadata.name", "--no-headers");
             var cart = await kubectl.GetAsync("deployment/cart");
-            using (var terminate = Process.Start("kill", ["-TERM", sim.Id.ToString(CultureInfo.InvariantCulture)]))
+            using (var interrupt = Process.Start("kill", ["-INT", sim.Id.ToString(CultureInfo.InvariantCulture)]))
             {
-                await terminate.WaitForExitAsync();
+                await interrupt.WaitForExitAsync();
             }
 
             var log = await sim.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));

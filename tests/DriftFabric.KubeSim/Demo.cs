@@ -48,20 +48,26 @@ internal static class Demo
         var clusters = new List<(string Tenant, string Cluster, SimulatedCluster Sim)>();
         try
         {
+            // The silo checks the spec in full when it starts; the demo needs only its clusters.
             var spec = KubeManifests.ReadFile(fleetPath).Single();
             var specFolder = Path.GetDirectoryName(fleetPath)!;
-            foreach (var tenant in spec["tenants"]!.AsArray().OfType<JsonObject>())
+            foreach (var tenant in Items(spec, "tenants", fleetPath))
             {
-                foreach (var cluster in tenant["clusters"]!.AsArray().OfType<JsonObject>())
+                foreach (var cluster in Items(tenant, "clusters", fleetPath))
                 {
-                    var tenantName = tenant["name"]!.GetValue<string>();
-                    var clusterName = cluster["name"]!.GetValue<string>();
+                    var tenantName = Text(tenant, "name", fleetPath);
+                    var clusterName = Text(cluster, "name", fleetPath);
                     var snapshot = cluster["live"]?["snapshot"]?.GetValue<string>();
                     var sim = await SimulatedCluster.StartAsync($"{tenantName}-{clusterName}", 0, snapshot is null ? null : Path.Combine(specFolder, snapshot), requests: null);
                     clusters.Add((tenantName, clusterName, sim));
-                    cluster["desired"] = Path.Combine(specFolder, cluster["desired"]!.GetValue<string>());
+                    cluster["desired"] = Path.Combine(specFolder, Text(cluster, "desired", fleetPath));
                     cluster["live"] = new JsonObject { ["kubeconfig"] = Path.Combine(folder.Root, "kubeconfig"), ["context"] = sim.Name };
                 }
+            }
+
+            if (clusters.Count == 0)
+            {
+                throw new InvalidDataException($"{fleetPath}: no clusters");
             }
 
             folder.Write("kubeconfig", KubeConfig(clusters.Select(c => c.Sim)));
@@ -71,7 +77,7 @@ internal static class Demo
             Explain(output, folder.Root, clusters, apiPort);
             return await RunSiloAsync(Path.Combine(folder.Root, "driftfabric.yaml"), apiPort, output, error, stop);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or NullReferenceException)
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException)
         {
             error.WriteLine($"demo: {e.Message}");
             return 1;
@@ -86,6 +92,12 @@ internal static class Demo
             folder.Dispose();
         }
     }
+
+    private static IEnumerable<JsonObject> Items(JsonObject parent, string field, string file) =>
+        parent[field] is JsonArray items ? items.OfType<JsonObject>() : throw new InvalidDataException($"{file}: '{field}' is not a list");
+
+    private static string Text(JsonObject parent, string field, string file) =>
+        parent[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : throw new InvalidDataException($"{file}: '{field}' is missing");
 
     private static void Explain(TextWriter output, string folder, List<(string Tenant, string Cluster, SimulatedCluster Sim)> clusters, string apiPort)
     {
@@ -127,7 +139,7 @@ internal static class Demo
         return text.Append(CultureInfo.InvariantCulture, $"current-context: {list[0].Name}\n").ToString();
     }
 
-    /// <summary>The silo as its own process, its output passed through; stopped with SIGINT (as Ctrl+C does) when <paramref name="stop"/> fires.</summary>
+    /// <summary>The silo as its own process, its output passed through; stopped cleanly when <paramref name="stop"/> fires.</summary>
     private static async Task<int> RunSiloAsync(string fleet, string apiPort, TextWriter output, TextWriter error, CancellationToken stop)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -149,7 +161,9 @@ internal static class Demo
         }
         catch (OperationCanceledException)
         {
-            using (var interrupt = Process.Start("kill", ["-INT", silo.Id.ToString(CultureInfo.InvariantCulture)]))
+            // SIGTERM, which the silo's host takes as it takes Ctrl+C: a SIGINT would be ignored by a
+            // silo whose demo was started with SIGINT ignored (in a shell's background), as children inherit it.
+            using (var interrupt = Process.Start("kill", ["-TERM", silo.Id.ToString(CultureInfo.InvariantCulture)]))
             {
                 await interrupt.WaitForExitAsync(CancellationToken.None);
             }
