@@ -300,4 +300,33 @@ public sealed class KubectlCommandTests : IAsyncLifetime
         Assert.Equal("""["web","web.shop"]""", vs["spec"]!["hosts"]!.ToJsonString());
         Assert.Equal("""{"f:spec":{"f:hosts":{}}}""", Fields(Kubectl.Entry(vs, "kubectl-patch")));
     }
+
+    [Fact]
+    public async Task Get_with_an_equality_label_selector_lists_only_what_it_selects_and_a_set_based_one_is_refused()
+    {
+        await ApplyWebAsync();
+        await _kubectl.SucceedAsync("apply", "-f", _kubectl.Write("api.yaml", Web.Replace("web", "api", StringComparison.Ordinal).Replace("labels: {app: api}\n", string.Empty, StringComparison.Ordinal)));
+        string[] Names(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        var web = await _kubectl.SucceedAsync("get", "deploy", "-n", "shop", "-l", "app=web", "-o", "name");
+        var notWeb = await _kubectl.SucceedAsync("get", "deploy", "-n", "shop", "-l", "app!=web", "-o", "name");
+        var labelled = await _kubectl.SucceedAsync("get", "deploy", "-n", "shop", "-l", "app", "-o", "name");
+        var (exit, _, error) = await _kubectl.RunAsync("get", "deploy", "-n", "shop", "-l", "app in (web,api)");
+
+        Assert.Equal(["deployment.apps/web"], Names(web));
+        Assert.Equal(["deployment.apps/api"], Names(notWeb));
+        Assert.Equal(["deployment.apps/web"], Names(labelled));
+        Assert.NotEqual(0, exit);
+        Assert.Contains("set-based label selectors are not supported by this simulation", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_protobuf_body_from_kubectls_typed_generators_is_refused_as_an_unknown_format()
+    {
+        var (exit, _, error) = await _kubectl.RunAsync("create", "configmap", "flags", "-n", "shop", "--from-literal=debug=true");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml", error, StringComparison.Ordinal);
+        Assert.Null(_server.Get("v1", "ConfigMap", "shop", "flags"));
+    }
 }

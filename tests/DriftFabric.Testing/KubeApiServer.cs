@@ -397,6 +397,13 @@ public sealed class KubeApiServer : IAsyncDisposable
             return;
         }
 
+        if (method is "POST" or "PUT" && !contentType.StartsWith("application/json", StringComparison.Ordinal) && !contentType.StartsWith("application/yaml", StringComparison.Ordinal))
+        {
+            // Protobuf (what kubectl's typed clients send, e.g. create deployment) is not simulated.
+            await WriteStatus(context, 415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
+            return;
+        }
+
         if (method == "POST")
         {
             await (name is null ? CreateAsync(context, type, ns) : WriteStatus(context, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
@@ -422,17 +429,11 @@ public sealed class KubeApiServer : IAsyncDisposable
 
         var query = context.Request.Query;
         var rv = query["resourceVersion"].ToString();
-        string? only = null;
-        if (query["fieldSelector"].ToString() is { Length: > 0 } selector)
+        var only = KubeSelector.Parse(query["fieldSelector"].ToString(), query["labelSelector"].ToString(), out var refused);
+        if (refused is not null)
         {
-            // What kubectl get NAME --watch sends; other field selectors are not simulated.
-            if (!selector.StartsWith("metadata.name=", StringComparison.Ordinal))
-            {
-                await WriteStatus(context, 400, "BadRequest", $"field selector not supported by this simulation: \"{selector}\"");
-                return;
-            }
-
-            only = selector["metadata.name=".Length..].TrimStart('=');
+            await WriteStatus(context, 400, "BadRequest", refused);
+            return;
         }
 
         if (query["watch"] is var watch && (watch == "true" || watch == "1"))
@@ -447,7 +448,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         }
     }
 
-    private async Task ListAsync(HttpContext context, KubeResourceType type, string? ns, string? only)
+    private async Task ListAsync(HttpContext context, KubeResourceType type, string? ns, KubeSelector? only)
     {
         var typeKey = TypeKey(type.Group, type.Kind);
         var items = new List<string>();
@@ -457,7 +458,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             rv = _resourceVersion;
             foreach (var ((t, n, objectName), obj) in _objects.OrderBy(o => o.Key.Namespace, StringComparer.Ordinal).ThenBy(o => o.Key.Name, StringComparer.Ordinal))
             {
-                if (t == typeKey && (ns is null || n == ns) && (only is null || objectName == only))
+                if (t == typeKey && (ns is null || n == ns) && (only is null || only.Matches(objectName, obj)))
                 {
                     items.Add(obj);
                 }
@@ -470,7 +471,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             Encoding.UTF8);
     }
 
-    private async Task WatchAsync(HttpContext context, KubeResourceType type, string? ns, string? only, string rvText, bool bookmarks, TimeSpan timeout)
+    private async Task WatchAsync(HttpContext context, KubeResourceType type, string? ns, KubeSelector? only, string rvText, bool bookmarks, TimeSpan timeout)
     {
         var typeKey = TypeKey(type.Group, type.Kind);
         context.Response.StatusCode = 200;
@@ -495,7 +496,7 @@ public sealed class KubeApiServer : IAsyncDisposable
                 {
                     foreach (var ((t, n, objectName), obj) in _objects)
                     {
-                        if (t == typeKey && (ns is null || n == ns) && (only is null || objectName == only))
+                        if (t == typeKey && (ns is null || n == ns) && (only is null || only.Matches(objectName, obj)))
                         {
                             initial.Add(EventLine("ADDED", obj));
                         }
@@ -542,7 +543,7 @@ public sealed class KubeApiServer : IAsyncDisposable
                     for (; cursor < _log.Count; cursor++)
                     {
                         var e = _log[cursor];
-                        if (e.ResourceVersion > position && e.Type == typeKey && (ns is null || e.Namespace == ns) && (only is null || e.Name == only))
+                        if (e.ResourceVersion > position && e.Type == typeKey && (ns is null || e.Namespace == ns) && (only is null || only.Matches(e.Name, e.Json)))
                         {
                             pending.Add(EventLine(e.Kind, e.Json));
                         }
