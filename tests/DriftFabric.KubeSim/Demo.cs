@@ -70,7 +70,7 @@ internal static class Demo
                 throw new InvalidDataException($"{fleetPath}: no clusters");
             }
 
-            folder.Write("kubeconfig", KubeConfig(clusters.Select(c => c.Sim)));
+            folder.Write("kubeconfig", KubeApiServer.KubeConfigOf([.. clusters.Select(c => (c.Sim.Name, c.Sim.Server.BaseUri))]));
 
             // JSON is YAML: the fleet spec the silo reads is the example's, each cluster watched.
             folder.Write("driftfabric.yaml", spec.ToJsonString());
@@ -119,24 +119,6 @@ internal static class Demo
         output.WriteLine($"  DRIFTFABRIC__TOKEN=TOKEN dotnet run --project client/DriftFabric.Cli -- watch --tenant {clusters[0].Tenant} --server http://127.0.0.1:{apiPort}");
         output.WriteLine("Ctrl+C stops the silo and the simulated clusters.");
         output.WriteLine();
-    }
-
-    private static string KubeConfig(IEnumerable<SimulatedCluster> sims)
-    {
-        var text = new System.Text.StringBuilder("apiVersion: v1\nkind: Config\nclusters:\n");
-        var list = sims.ToList();
-        foreach (var sim in list)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"- name: {sim.Name}\n  cluster:\n    server: {sim.Server.BaseUri.ToString().TrimEnd('/')}\n");
-        }
-
-        text.Append("users:\n- name: demo\n  user:\n    token: demo-token\ncontexts:\n");
-        foreach (var sim in list)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"- name: {sim.Name}\n  context:\n    cluster: {sim.Name}\n    user: demo\n    namespace: default\n");
-        }
-
-        return text.Append(CultureInfo.InvariantCulture, $"current-context: {list[0].Name}\n").ToString();
     }
 
     /// <summary>The silo as its own process, its output passed through; stopped cleanly when <paramref name="stop"/> fires.</summary>

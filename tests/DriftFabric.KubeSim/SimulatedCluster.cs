@@ -52,7 +52,7 @@ internal sealed class SimulatedCluster : IAsyncDisposable
             Directory.CreateDirectory(folder);
         }
 
-        File.WriteAllText(path, Server.KubeConfig(Name) + "\n");
+        File.WriteAllText(path, Server.KubeConfig(Name));
     }
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();

@@ -118,25 +118,31 @@ public sealed class KubeApiServer : IAsyncDisposable
     }
 
     /// <summary>A kubeconfig file content that points a context at this server.</summary>
-    public string KubeConfig(string context = "test") => $"""
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: {context}
-          cluster:
-            server: {BaseUri.ToString().TrimEnd('/')}
-        users:
-        - name: {context}
-          user:
-            token: test-token
-        contexts:
-        - name: {context}
-          context:
-            cluster: {context}
-            user: {context}
-            namespace: default
-        current-context: {context}
-        """;
+    public string KubeConfig(string context = "test") => KubeConfigOf([(context, BaseUri)]);
+
+    /// <summary>A kubeconfig with one context (and cluster and user of the same name) per server; the first is current.</summary>
+    public static string KubeConfigOf(IReadOnlyList<(string Context, Uri Server)> servers)
+    {
+        var text = new StringBuilder("apiVersion: v1\nkind: Config\nclusters:\n");
+        foreach (var (context, server) in servers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"- name: {context}\n  cluster:\n    server: {server.ToString().TrimEnd('/')}\n");
+        }
+
+        text.Append("users:\n");
+        foreach (var (context, _) in servers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"- name: {context}\n  user:\n    token: test-token\n");
+        }
+
+        text.Append("contexts:\n");
+        foreach (var (context, _) in servers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"- name: {context}\n  context:\n    cluster: {context}\n    user: {context}\n    namespace: default\n");
+        }
+
+        return text.Append(CultureInfo.InvariantCulture, $"current-context: {servers[0].Context}\n").ToString();
+    }
 
     // ---- changes, as an operator or a controller makes them ----
 
