@@ -6,23 +6,7 @@ namespace DriftFabric.KubeSim.Tests;
 /// </summary>
 public sealed class FabricWatchesTheSimulationTests : IAsyncLifetime
 {
-    private const string Desired = """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: web
-          namespace: shop
-          labels: {app: web}
-        spec:
-          replicas: 2
-          selector: {matchLabels: {app: web}}
-          template:
-            metadata: {labels: {app: web}}
-            spec:
-              containers:
-              - name: web
-                image: registry.example.com/web:1.0.0
-        """;
+    private static readonly string Desired = Objects.DesiredDeployment("web", "shop", 2, "registry.example.com/web:1.0.0");
 
     private KubeApiServer _server = null!;
     private Kubectl _kubectl = null!;
