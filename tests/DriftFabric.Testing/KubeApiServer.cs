@@ -14,12 +14,14 @@ namespace DriftFabric.Testing;
 
 /// <summary>
 /// A Kubernetes API server in-process (Kestrel on 127.0.0.1) that speaks the real protocol to the
-/// real KubernetesClient: discovery, lists with a resourceVersion, chunked watch streams with
-/// ADDED/MODIFIED/DELETED/BOOKMARK/ERROR events, 410 Gone for compacted versions, server-set
-/// managedFields, creates, server-side apply, JSON patches and deletes with their preconditions and
-/// dry runs, and fault injection (drop watches, stall, fail requests, expire versions, another
-/// writer's change just before a given request). Objects change through its methods, as an
-/// operator's kubectl would change them.
+/// real KubernetesClient and the real kubectl: discovery, lists with a resourceVersion, chunked
+/// watch streams with ADDED/MODIFIED/DELETED/BOOKMARK/ERROR events, 410 Gone for compacted
+/// versions, server-set managedFields, creates, updates, server-side apply, JSON, merge and
+/// strategic merge patches, the scale and status subresources and deletes with their
+/// preconditions and dry runs, and fault injection (drop watches, stall, fail requests, expire
+/// versions, another writer's change just before a given request). Objects also change through
+/// its methods, as an operator's kubectl would change them; <c>tests/DriftFabric.KubeSim</c> runs
+/// it as a program of its own.
 /// </summary>
 public sealed class KubeApiServer : IAsyncDisposable
 {
@@ -28,6 +30,9 @@ public sealed class KubeApiServer : IAsyncDisposable
     // process the latency benchmark measures.
     private readonly Dictionary<(string Type, string Namespace, string Name), string> _objects = [];
     private readonly List<StoredEvent> _log = [];
+
+    // Namespaces objects were stored in: they exist, as they would have to on a real server.
+    private readonly HashSet<string> _namespaces = ["default"];
     private readonly Dictionary<string, KubeResourceType> _typesByKey;
     private readonly WebApplication _app;
     private readonly Dictionary<(string Type, string? Namespace), TaskCompletionSource> _pulses = [];
@@ -59,6 +64,18 @@ public sealed class KubeApiServer : IAsyncDisposable
 
     public int OpenWatches => Volatile.Read(ref _openWatches);
 
+    /// <summary>How many objects the server holds.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _objects.Count;
+            }
+        }
+    }
+
     public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>Every request as it arrived: when, and its path and query.</summary>
@@ -77,49 +94,91 @@ public sealed class KubeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Called with each request as it arrives, before it is handled (the standalone simulator logs them).</summary>
+    public Func<HttpRequest, Task>? OnRequest { get; set; }
+
     /// <summary>How many watches were refused with 410 Gone.</summary>
     public int GoneResponses => Volatile.Read(ref _gone);
 
     public IReadOnlyCollection<KubeResourceType> Types => _typesByKey.Values;
 
-    public static async Task<KubeApiServer> StartAsync(IEnumerable<KubeResourceType>? types = null)
+    /// <summary>Starts a server on 127.0.0.1, on <paramref name="port"/> or (0) a free port the OS picks.</summary>
+    public static async Task<KubeApiServer> StartAsync(IEnumerable<KubeResourceType>? types = null, int port = 0)
     {
         KubeApiServer? server = null;
-        var (app, baseUri) = await LoopbackWeb.StartAsync(app =>
-        {
-            server = new KubeApiServer(app, types ?? KubeResourceType.Defaults);
-            app.Run(server.HandleAsync);
-        });
+        var (app, baseUri) = await LoopbackWeb.StartAsync(
+            app =>
+            {
+                server = new KubeApiServer(app, types ?? KubeResourceType.Defaults);
+                app.Run(server.HandleAsync);
+            },
+            port);
         server!.BaseUri = baseUri;
         return server;
     }
 
     /// <summary>A kubeconfig file content that points a context at this server.</summary>
-    public string KubeConfig(string context = "test") => $"""
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: {context}
-          cluster:
-            server: {BaseUri.ToString().TrimEnd('/')}
-        users:
-        - name: {context}
-          user:
-            token: test-token
-        contexts:
-        - name: {context}
-          context:
-            cluster: {context}
-            user: {context}
-            namespace: default
-        current-context: {context}
-        """;
+    public string KubeConfig(string context = "test") => KubeConfigOf([(context, BaseUri)]);
+
+    /// <summary>A kubeconfig with one context (and cluster and user of the same name) per server; the first is current.</summary>
+    public static string KubeConfigOf(IReadOnlyList<(string Context, Uri Server)> servers)
+    {
+        var text = new StringBuilder("apiVersion: v1\nkind: Config\nclusters:\n");
+        foreach (var (context, server) in servers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"- name: {context}\n  cluster:\n    server: {server.ToString().TrimEnd('/')}\n");
+        }
+
+        text.Append("users:\n");
+        foreach (var (context, _) in servers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"- name: {context}\n  user:\n    token: test-token\n");
+        }
+
+        text.Append("contexts:\n");
+        foreach (var (context, _) in servers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"- name: {context}\n  context:\n    cluster: {context}\n    user: {context}\n    namespace: default\n");
+        }
+
+        return text.Append(CultureInfo.InvariantCulture, $"current-context: {servers[0].Context}\n").ToString();
+    }
 
     // ---- changes, as an operator or a controller makes them ----
 
     /// <summary>Creates or replaces an object (YAML-free: JSON text), owned by <paramref name="manager"/>.</summary>
     public JsonObject Put(string json, string manager = "kubectl-client-side-apply", DateTimeOffset? at = null) =>
         Put(ManagedFieldsTracker.Parse(json), manager, null, at);
+
+    /// <summary>
+    /// Loads an object as if it had been applied: one that carries <c>managedFields</c> (a
+    /// <c>kubectl get -o json --show-managed-fields</c> snapshot) keeps them, with their managers and
+    /// times; one without is created as <c>kubectl apply</c> (client-side) creates it, its
+    /// <c>last-applied-configuration</c> annotation included.
+    /// </summary>
+    public JsonObject Load(JsonObject obj)
+    {
+        var metadata = obj["metadata"] as JsonObject ?? throw new ArgumentException("metadata is required");
+        metadata.Remove("resourceVersion");
+        if (metadata["managedFields"] is JsonArray { Count: > 0 })
+        {
+            var type = TypeOf(obj["apiVersion"]?.GetValue<string>() ?? string.Empty, obj["kind"]?.GetValue<string>() ?? string.Empty);
+            if (_typesByKey[type].Namespaced)
+            {
+                metadata["namespace"] ??= "default";
+            }
+
+            lock (_lock)
+            {
+                var key = (type, metadata["namespace"]?.GetValue<string>() ?? string.Empty, metadata["name"]!.GetValue<string>());
+                var previous = _objects.TryGetValue(key, out var json) ? ManagedFieldsTracker.Parse(json) : null;
+                return Store(obj, previous, DateTimeOffset.UtcNow);
+            }
+        }
+
+        ClientSideApply.Annotate(obj);
+        return Put(obj, ClientSideApply.Manager, null, null);
+    }
 
     /// <summary>Changes an existing object in place; the fields it changes move to <paramref name="manager"/>.</summary>
     public JsonObject Edit(string apiVersion, string kind, string? ns, string name, Action<JsonObject> edit, string manager, string? subresource = null, DateTimeOffset? at = null)
@@ -150,7 +209,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             var rv = ++_resourceVersion;
             var existing = ManagedFieldsTracker.Parse(existingJson);
             existing["metadata"]!["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
-            Append(new StoredEvent(rv, "DELETED", type, ns ?? string.Empty, existing.ToJsonString()));
+            Append(new StoredEvent(rv, "DELETED", type, ns ?? string.Empty, name, existing.ToJsonString()));
             return true;
         }
     }
@@ -253,6 +312,10 @@ public sealed class KubeApiServer : IAsyncDisposable
     {
         Interlocked.Increment(ref _requests);
         _requestLog.Enqueue((DateTime.UtcNow, context.Request.Path + context.Request.QueryString));
+        if (OnRequest is { } observe)
+        {
+            await observe(context.Request);
+        }
         if (_stall is { } stall)
         {
             await stall.Task.WaitAsync(context.RequestAborted);
@@ -279,18 +342,30 @@ public sealed class KubeApiServer : IAsyncDisposable
 
         Interlocked.Exchange(ref _failNext, Math.Max(0, Volatile.Read(ref _failNext)));
         var segments = context.Request.Path.Value!.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var apply = context.Request.Method == "PATCH" && (context.Request.ContentType ?? string.Empty).StartsWith("application/apply-patch", StringComparison.Ordinal);
-        var delete = context.Request.Method == "DELETE";
-        var jsonPatch = context.Request.Method == "PATCH" && (context.Request.ContentType ?? string.Empty).StartsWith("application/json-patch+json", StringComparison.Ordinal);
-        var create = context.Request.Method == "POST";
-        if (context.Request.Method != "GET" && !apply && !delete && !jsonPatch && !create)
+        var method = context.Request.Method;
+        var contentType = context.Request.ContentType ?? string.Empty;
+        var apply = method == "PATCH" && contentType.StartsWith("application/apply-patch", StringComparison.Ordinal);
+        if (method is not ("GET" or "POST" or "PUT" or "PATCH" or "DELETE"))
         {
-            await WriteStatus(context, 405, "MethodNotAllowed", "only reads, creates, server-side apply, JSON patches and deletes are served over HTTP");
+            await WriteStatus(context, 405, "MethodNotAllowed", $"the server does not allow this method on the requested resource ({method})");
             return;
         }
 
         switch (segments)
         {
+            case ["version"]:
+                // kubectl asks before anything else; the version this simulation's behaviour follows.
+                await WriteJson(context, new JsonObject { ["major"] = "1", ["minor"] = "32", ["gitVersion"] = "v1.32.0-driftfabric-sim", ["platform"] = "linux/amd64" });
+                return;
+            case ["openapi", "v3"]:
+                await WriteJson(context, OpenApiIndex());
+                return;
+            case ["openapi", "v3", "api", var coreVersion]:
+                await WriteJson(context, OpenApiDocument(string.Empty, coreVersion));
+                return;
+            case ["openapi", "v3", "apis", var apiGroup, var apiVersion]:
+                await WriteJson(context, OpenApiDocument(apiGroup, apiVersion));
+                return;
             case ["api"]:
                 await WriteJson(context, new JsonObject { ["kind"] = "APIVersions", ["versions"] = new JsonArray("v1") });
                 return;
@@ -311,56 +386,75 @@ public sealed class KubeApiServer : IAsyncDisposable
             ["apis", var g, var v, .. var r] => (g, v, r),
             _ => (string.Empty, string.Empty, Array.Empty<string>()),
         };
-        var (plural, ns, name) = rest switch
+        var (plural, ns, name, subresource) = rest switch
         {
-            ["namespaces", var n, var p] => (p, n, (string?)null),
-            ["namespaces", var n, var p, var o] => (p, n, o),
-            [var p] => (p, null, null),
-            [var p, var o] => (p, null, o),
-            _ => (string.Empty, null, null),
+            ["namespaces", var n, var p] => (p, n, (string?)null, (string?)null),
+            ["namespaces", var n, var p, var o] => (p, n, o, null),
+            ["namespaces", var n, var p, var o, var sub] => (p, n, o, sub),
+            [var p] => (p, null, null, null),
+            [var p, var o] => (p, null, o, null),
+            [var p, var o, var sub] => (p, null, o, sub),
+            _ => (string.Empty, null, null, null),
         };
         var type = _typesByKey.Values.FirstOrDefault(t => t.Group == group2 && t.Version == version2 && t.Plural == plural);
-        if (type is null)
+        if (type is null || (subresource is not null && !(subresource == "scale" && type.Scales) && subresource != "status"))
         {
             await WriteStatus(context, 404, "NotFound", $"the server could not find the requested resource ({context.Request.Path})");
             return;
         }
 
-        if (create)
+        if (method is "POST" or "PUT" && !contentType.StartsWith("application/json", StringComparison.Ordinal) && !contentType.StartsWith("application/yaml", StringComparison.Ordinal))
+        {
+            // Protobuf (what kubectl's typed clients send, e.g. create deployment) is not simulated.
+            await WriteStatus(context, 415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
+            return;
+        }
+
+        if (method == "POST")
         {
             await (name is null ? CreateAsync(context, type, ns) : WriteStatus(context, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
             return;
         }
 
-        if (apply || delete || jsonPatch)
+        if (method != "GET")
         {
-            await (name is null ? WriteStatus(context, 405, "MethodNotAllowed", "apply, patch and delete name one object")
-                : apply ? ApplyAsync(context, type, ns, name) : delete ? DeleteAsync(context, type, ns, name) : JsonPatchAsync(context, type, ns, name));
+            await (name is null ? WriteStatus(context, 405, "MethodNotAllowed", "apply, update, patch and delete name one object")
+                : apply && subresource is null ? ApplyAsync(context, type, ns, name)
+                : method == "DELETE" && subresource is null ? DeleteAsync(context, type, ns, name)
+                : method is "PUT" or "PATCH" && !apply ? WriteAsync(context, type, ns, name, subresource)
+                : WriteStatus(context, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
             return;
         }
 
         if (name is not null)
         {
-            var obj = Get(type.ApiVersion, type.Kind, ns, name);
-            await (obj is null ? WriteStatus(context, 404, "NotFound", $"{type.Plural} \"{name}\" not found") : WriteJson(context, obj));
+            var obj = Get(type.ApiVersion, type.Kind, ns ?? (type.Namespaced ? "default" : null), name) ?? (type.Kind == "Namespace" ? ImpliedNamespace(name) : null);
+            await (obj is null ? WriteNotFound(context, type, name) : WriteJson(context, subresource == "scale" ? ScaleOf(obj) : obj));
             return;
         }
 
         var query = context.Request.Query;
         var rv = query["resourceVersion"].ToString();
+        var only = KubeSelector.Parse(query["fieldSelector"].ToString(), query["labelSelector"].ToString(), out var refused);
+        if (refused is not null)
+        {
+            await WriteStatus(context, 400, "BadRequest", refused);
+            return;
+        }
+
         if (query["watch"] is var watch && (watch == "true" || watch == "1"))
         {
             var bookmarks = query["allowWatchBookmarks"] == "true";
             var timeout = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
-            await WatchAsync(context, type, ns, rv, bookmarks, timeout);
+            await WatchAsync(context, type, ns, only, rv, bookmarks, timeout);
         }
         else
         {
-            await ListAsync(context, type, ns);
+            await ListAsync(context, type, ns, only);
         }
     }
 
-    private async Task ListAsync(HttpContext context, KubeResourceType type, string? ns)
+    private async Task ListAsync(HttpContext context, KubeResourceType type, string? ns, KubeSelector? only)
     {
         var typeKey = TypeKey(type.Group, type.Kind);
         var items = new List<string>();
@@ -368,9 +462,9 @@ public sealed class KubeApiServer : IAsyncDisposable
         lock (_lock)
         {
             rv = _resourceVersion;
-            foreach (var ((t, n, _), obj) in _objects.OrderBy(o => o.Key.Namespace, StringComparer.Ordinal).ThenBy(o => o.Key.Name, StringComparer.Ordinal))
+            foreach (var ((t, n, objectName), obj) in _objects.OrderBy(o => o.Key.Namespace, StringComparer.Ordinal).ThenBy(o => o.Key.Name, StringComparer.Ordinal))
             {
-                if (t == typeKey && (ns is null || n == ns))
+                if (t == typeKey && (ns is null || n == ns) && (only is null || only.Matches(objectName, obj)))
                 {
                     items.Add(obj);
                 }
@@ -398,7 +492,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             Encoding.UTF8);
     }
 
-    private async Task WatchAsync(HttpContext context, KubeResourceType type, string? ns, string rvText, bool bookmarks, TimeSpan timeout)
+    private async Task WatchAsync(HttpContext context, KubeResourceType type, string? ns, KubeSelector? only, string rvText, bool bookmarks, TimeSpan timeout)
     {
         var typeKey = TypeKey(type.Group, type.Kind);
         context.Response.StatusCode = 200;
@@ -421,9 +515,9 @@ public sealed class KubeApiServer : IAsyncDisposable
             {
                 if (rvText.Length == 0 || rvText == "0")
                 {
-                    foreach (var ((t, n, _), obj) in _objects)
+                    foreach (var ((t, n, objectName), obj) in _objects)
                     {
-                        if (t == typeKey && (ns is null || n == ns))
+                        if (t == typeKey && (ns is null || n == ns) && (only is null || only.Matches(objectName, obj)))
                         {
                             initial.Add(EventLine("ADDED", obj));
                         }
@@ -470,7 +564,7 @@ public sealed class KubeApiServer : IAsyncDisposable
                     for (; cursor < _log.Count; cursor++)
                     {
                         var e = _log[cursor];
-                        if (e.ResourceVersion > position && e.Type == typeKey && (ns is null || e.Namespace == ns))
+                        if (e.ResourceVersion > position && e.Type == typeKey && (ns is null || e.Namespace == ns) && (only is null || only.Matches(e.Name, e.Json)))
                         {
                             pending.Add(EventLine(e.Kind, e.Json));
                         }
@@ -592,6 +686,11 @@ public sealed class KubeApiServer : IAsyncDisposable
                 result = ManagedFieldsTracker.Apply(current, applied, manager, force, DateTimeOffset.UtcNow, conflicts) ?? new JsonObject();
                 if (conflicts.Count == 0 || force)
                 {
+                    if (current?["status"] is { } status)
+                    {
+                        result["status"] = status.DeepClone();
+                    }
+
                     if (type.Namespaced)
                     {
                         result["metadata"]!["namespace"] = storedNs;
@@ -604,11 +703,11 @@ public sealed class KubeApiServer : IAsyncDisposable
 
         if (result is null)
         {
-            await WriteStatus(context, 409, "Conflict", $"Operation cannot be fulfilled on {type.Plural}.{type.Group} \"{name}\": the object has been modified; please apply your changes to the latest version and try again");
+            await WriteStatus(context, 409, "Conflict", $"Operation cannot be fulfilled on {Qualified(type)} \"{name}\": the object has been modified; please apply your changes to the latest version and try again");
         }
         else if (conflicts.Count > 0 && !force)
         {
-            var status = Status(409, "Conflict", $"Apply failed with {conflicts.Count} conflict{(conflicts.Count == 1 ? string.Empty : "s")}: {string.Join("; ", conflicts.Select(c => $"conflict with \"{c.Manager}\" using {type.ApiVersion}: {c.Field}"))}");
+            var status = Status(409, "Conflict", $"Apply failed with {conflicts.Count} conflict{(conflicts.Count == 1 ? string.Empty : "s")}: {string.Join("; ", conflicts.Select(c => $"conflict with {c.Manager} using {type.ApiVersion}: {c.Field}"))}");
             status["details"] = new JsonObject
             {
                 ["name"] = name,
@@ -617,7 +716,7 @@ public sealed class KubeApiServer : IAsyncDisposable
                 ["causes"] = new JsonArray([.. conflicts.Select(c => (JsonNode)new JsonObject
                 {
                     ["reason"] = "FieldManagerConflict",
-                    ["message"] = $"conflict with \"{c.Manager}\" using {type.ApiVersion}",
+                    ["message"] = $"conflict with {c.Manager} using {type.ApiVersion}",
                     ["field"] = c.Field,
                 })]),
             };
@@ -632,19 +731,34 @@ public sealed class KubeApiServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// A JSON patch (RFC 6902: <c>test</c> and <c>remove</c>) of one object, as an Update by the
-    /// request's <c>fieldManager</c>; <c>dryRun=All</c> answers the result without storing it. As
-    /// on the real server, an object that does not exist is a 404, and a patch that does not apply
-    /// (a failed <c>test</c>, a path not in the object) is a 422 <c>Invalid</c> whose message does
-    /// not say which: the real one answers it with its generic message and no causes.
+    /// An Update of one object, or of its <c>scale</c> or <c>status</c> subresource: <c>PUT</c> of
+    /// the whole (its <c>metadata.resourceVersion</c> a precondition: 409 when the object moved on),
+    /// or <c>PATCH</c> as JSON patch, JSON merge patch or strategic merge patch (built-in kinds only:
+    /// a custom resource answers 415 as on the real server). The fields it changes move to the
+    /// request's <c>fieldManager</c>, else the manager the User-Agent names, as an Update with the
+    /// subresource written; <c>dryRun=All</c> answers the result without storing it. An object that
+    /// does not exist is a 404; a patch that does not apply is a 422 <c>Invalid</c> whose message,
+    /// like the real one's, does not say why.
     /// </summary>
-    private async Task JsonPatchAsync(HttpContext context, KubeResourceType type, string? ns, string name)
+    private async Task WriteAsync(HttpContext context, KubeResourceType type, string? ns, string name, string? subresource)
     {
+        var contentType = context.Request.ContentType ?? string.Empty;
+        var format = context.Request.Method == "PUT" ? "update"
+            : contentType.StartsWith("application/json-patch+json", StringComparison.Ordinal) ? "json"
+            : contentType.StartsWith("application/merge-patch+json", StringComparison.Ordinal) ? "merge"
+            : contentType.StartsWith("application/strategic-merge-patch+json", StringComparison.Ordinal) && IsBuiltIn(type) ? "strategic"
+            : null;
+        if (format is null)
+        {
+            await WriteStatus(context, 415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml{(IsBuiltIn(type) ? ", application/strategic-merge-patch+json" : string.Empty)}");
+            return;
+        }
+
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-        JsonArray? ops;
+        JsonNode? body;
         try
         {
-            ops = JsonNode.Parse(await reader.ReadToEndAsync(context.RequestAborted)) as JsonArray;
+            body = JsonNode.Parse(await reader.ReadToEndAsync(context.RequestAborted), documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 128 });
         }
         catch (System.Text.Json.JsonException e)
         {
@@ -652,92 +766,186 @@ public sealed class KubeApiServer : IAsyncDisposable
             return;
         }
 
-        if (ops is null)
+        if (format == "json" ? body is not JsonArray : body is not JsonObject)
         {
-            await WriteStatus(context, 400, "BadRequest", "json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+            await WriteStatus(context, 400, "BadRequest", format == "json" ? "json: cannot unmarshal object into Go value of type jsonpatch.Patch" : "the body of the request is not a JSON object");
             return;
         }
 
-        var manager = context.Request.Query["fieldManager"].ToString() is { Length: > 0 } m ? m : "unknown";
+        var manager = UpdateManager(context.Request);
+        var dryRun = context.Request.Query["dryRun"] == "All";
         var storedNs = type.Namespaced ? ns ?? "default" : string.Empty;
         var key = (TypeKey(type.Group, type.Kind), storedNs, name);
-        JsonObject? next;
-        bool found;
+        JsonObject? next = null;
+        var outcome = 200;
         lock (_lock)
         {
-            found = _objects.TryGetValue(key, out var json);
-            next = found ? Patched(ManagedFieldsTracker.Parse(json!), ops) : null;
-            if (next is not null && context.Request.Query["dryRun"] != "All")
+            if (!_objects.TryGetValue(key, out var json))
             {
-                next = Put(next, manager, null, null);
+                outcome = 404;
             }
-            else if (next is not null)
+            else
             {
-                ManagedFieldsTracker.Record(ManagedFieldsTracker.Parse(json!), next, manager, null, DateTimeOffset.UtcNow);
+                var current = ManagedFieldsTracker.Parse(json);
+                var view = subresource == "scale" ? ScaleOf(current) : ManagedFieldsTracker.Parse(json);
+                var patched = format switch
+                {
+                    "update" => body!.AsObject(),
+                    "json" => PatchDocuments.JsonPatch(view, body!.AsArray()),
+                    "merge" => PatchDocuments.MergePatch(view, body) as JsonObject,
+                    _ => PatchDocuments.StrategicMergePatch(view, body!.AsObject()),
+                };
+                if (patched is null || patched["metadata"]?["name"]?.GetValue<string>() is { } renamed && renamed != name)
+                {
+                    outcome = 422;
+                }
+                else if (format == "update" && patched["metadata"]?["resourceVersion"]?.GetValue<string>() is { } precondition
+                    && precondition != current["metadata"]?["resourceVersion"]?.GetValue<string>())
+                {
+                    outcome = 409;
+                }
+                else
+                {
+                    // A write of the main resource leaves status as it was, and one of status leaves the rest.
+                    next = subresource switch
+                    {
+                        "scale" when patched["spec"]?["replicas"] is JsonValue replicas && replicas.TryGetValue<long>(out _) => WithMember(current, "spec", "replicas", replicas.DeepClone()),
+                        "scale" => null,
+                        "status" => WithMember(current, null, "status", patched["status"]?.DeepClone()),
+                        _ => WithMember(patched, null, "status", current["status"]?.DeepClone()),
+                    };
+                    // Absent managedFields keep the stored ones, as on the real server (an empty list resets them).
+                    var managedFieldsGiven = subresource is null && next?["metadata"]?["managedFields"] is { } given
+                        && !JsonNode.DeepEquals(given, current["metadata"]?["managedFields"]);
+                    if (next is null)
+                    {
+                        outcome = 422;
+                    }
+                    else if (dryRun)
+                    {
+                        ManagedFieldsTracker.Record(current, next, manager, subresource, DateTimeOffset.UtcNow);
+                    }
+                    else if (managedFieldsGiven)
+                    {
+                        // A request that sets managedFields itself (kubectl's move from client-side
+                        // to server-side apply rewrites them) has them stored as given.
+                        next = Store(next, current, DateTimeOffset.UtcNow);
+                    }
+                    else
+                    {
+                        next = Put(next, manager, subresource, null);
+                    }
+                }
             }
         }
 
-        if (!found)
+        switch (outcome)
         {
-            await WriteNotFound(context, type, name);
-            return;
+            case 404:
+                await WriteNotFound(context, type, name);
+                return;
+            case 409:
+                await WriteStatus(context, 409, "Conflict", $"Operation cannot be fulfilled on {Qualified(type)} \"{name}\": the object has been modified; please apply your changes to the latest version and try again");
+                return;
+            case 422:
+                var status = Status(422, "Invalid", "the server rejected our request due to an error in our request");
+                status["details"] = new JsonObject();
+                context.Response.StatusCode = 422;
+                await WriteJson(context, status);
+                return;
         }
 
-        if (next is null)
-        {
-            var status = Status(422, "Invalid", "the server rejected our request due to an error in our request");
-            status["details"] = new JsonObject();
-            context.Response.StatusCode = 422;
-            await WriteJson(context, status);
-            return;
-        }
-
-        await WriteJson(context, next);
+        await WriteJson(context, subresource == "scale" ? ScaleOf(next!) : next!);
     }
 
-    /// <summary>The object with the operations applied in order, or null when one does not apply.</summary>
-    private static JsonObject? Patched(JsonObject obj, JsonArray ops)
+    /// <summary>
+    /// A namespace that held objects (or <c>default</c>) exists, as on a real server where nothing
+    /// is created in a namespace that does not: kubectl asks for it when an object is not found.
+    /// </summary>
+    private JsonObject? ImpliedNamespace(string name)
     {
-        foreach (var op in ops)
+        lock (_lock)
         {
-            if (op?["path"]?.GetValue<string>() is not { } pointer || (pointer.Length > 0 && pointer[0] != '/'))
+            if (!_namespaces.Contains(name))
             {
                 return null;
             }
+        }
 
-            var path = pointer.Length == 0 ? [] : pointer[1..].Split('/').Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
-            JsonNode? parent = obj;
-            for (var i = 0; i < path.Length - 1 && parent is not null; i++)
-            {
-                parent = Child(parent, path[i]);
-            }
+        return new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Namespace",
+            ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = new JsonObject { ["kubernetes.io/metadata.name"] = name } },
+            ["spec"] = new JsonObject { ["finalizers"] = new JsonArray("kubernetes") },
+            ["status"] = new JsonObject { ["phase"] = "Active" },
+        };
+    }
 
-            var target = path.Length == 0 ? obj : parent is null ? null : Child(parent, path[^1]);
-            var exists = path.Length == 0 || (parent is JsonObject o ? o.ContainsKey(path[^1]) : target is not null);
-            switch (op["op"]?.GetValue<string>())
+    /// <summary>
+    /// The manager of an Update: the request's <c>fieldManager</c>, else, as the real server does,
+    /// the User-Agent up to its first <c>/</c> (<c>kubectl/v1.32.4 (linux/amd64) ...</c>: <c>kubectl</c>).
+    /// </summary>
+    private static string UpdateManager(HttpRequest request)
+    {
+        if (request.Query["fieldManager"].ToString() is { Length: > 0 } given)
+        {
+            return given;
+        }
+
+        var agent = request.Headers.UserAgent.ToString();
+        var slash = agent.IndexOf('/', StringComparison.Ordinal);
+        var prefix = slash < 0 ? agent : agent[..slash];
+        return prefix.Length > 0 ? prefix : "unknown";
+    }
+
+    /// <summary>Kinds of the Kubernetes API itself, which take strategic merge patches; custom resources (Istio's) do not.</summary>
+    private static bool IsBuiltIn(KubeResourceType type) => type.Group.Length == 0 || type.Group.EndsWith(".k8s.io", StringComparison.Ordinal) || !type.Group.Contains('.', StringComparison.Ordinal);
+
+    private static JsonObject WithMember(JsonObject obj, string? parent, string member, JsonNode? value)
+    {
+        var copy = ManagedFieldsTracker.Parse(obj.ToJsonString());
+        var target = parent is null ? copy : (JsonObject)(copy[parent] ??= new JsonObject());
+        if (value is null)
+        {
+            target.Remove(member);
+        }
+        else
+        {
+            target[member] = value;
+        }
+
+        return copy;
+    }
+
+    /// <summary>The <c>autoscaling/v1</c> Scale of a Deployment, StatefulSet or ReplicaSet, as its <c>/scale</c> subresource answers.</summary>
+    private static JsonObject ScaleOf(JsonObject obj)
+    {
+        var metadata = obj["metadata"]!;
+        var replicas = obj["spec"]?["replicas"]?.DeepClone() ?? 1;
+        var labels = obj["spec"]?["selector"]?["matchLabels"] as JsonObject;
+        var scaleMetadata = new JsonObject();
+        foreach (var field in new[] { "name", "namespace", "uid", "resourceVersion", "creationTimestamp" })
+        {
+            if (metadata[field] is { } value)
             {
-                case "test" when exists && JsonNode.DeepEquals(target, op["value"]):
-                    break;
-                case "remove" when exists && parent is JsonObject map:
-                    map.Remove(path[^1]);
-                    break;
-                case "remove" when exists && parent is JsonArray items:
-                    items.RemoveAt(int.Parse(path[^1], CultureInfo.InvariantCulture));
-                    break;
-                default:
-                    return null;
+                scaleMetadata[field] = value.DeepClone();
             }
         }
 
-        return obj;
+        return new JsonObject
+        {
+            ["kind"] = "Scale",
+            ["apiVersion"] = "autoscaling/v1",
+            ["metadata"] = scaleMetadata,
+            ["spec"] = new JsonObject { ["replicas"] = replicas },
+            ["status"] = new JsonObject
+            {
+                ["replicas"] = obj["status"]?["replicas"]?.DeepClone() ?? 0,
+                ["selector"] = labels is null ? string.Empty : string.Join(",", labels.Select(kv => $"{kv.Key}={kv.Value}")),
+            },
+        };
     }
-
-    private static JsonNode? Child(JsonNode parent, string segment) => parent switch
-    {
-        JsonObject map => map[segment],
-        JsonArray list when int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < list.Count => list[index],
-        _ => null,
-    };
 
     /// <summary>The request's body as one object; null after a 400 (its message after <paramref name="refusal"/>) when it is none.</summary>
     private static async Task<JsonObject?> ReadObjectAsync(HttpContext context, string refusal)
@@ -796,7 +1004,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         }
 
         var dryRun = context.Request.Query["dryRun"] == "All";
-        var manager = context.Request.Query["fieldManager"].ToString() is { Length: > 0 } m ? m : "unknown";
+        var manager = UpdateManager(context.Request);
         if (type.Namespaced)
         {
             metadata["namespace"] = storedNs;
@@ -880,14 +1088,14 @@ public sealed class KubeApiServer : IAsyncDisposable
 
         if (current is null)
         {
-            await WriteStatus(context, 404, "NotFound", $"{type.Plural}.{type.Group} \"{name}\" not found");
+            await WriteNotFound(context, type, name);
             return;
         }
 
         var version = ManagedFieldsTracker.Parse(current)["metadata"]?["resourceVersion"]?.GetValue<string>();
         if (precondition is not null && precondition != version)
         {
-            await WriteStatus(context, 409, "Conflict", $"Operation cannot be fulfilled on {type.Plural}.{type.Group} \"{name}\": Precondition failed: ResourceVersion in precondition: {precondition}, ResourceVersion in object meta: {version}");
+            await WriteStatus(context, 409, "Conflict", $"Operation cannot be fulfilled on {Qualified(type)} \"{name}\": Precondition failed: ResourceVersion in precondition: {precondition}, ResourceVersion in object meta: {version}");
             return;
         }
 
@@ -919,10 +1127,18 @@ public sealed class KubeApiServer : IAsyncDisposable
         metadata["creationTimestamp"] = previous?["metadata"]?["creationTimestamp"]?.DeepClone() ?? now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         metadata["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
         var generation = previous?["metadata"]?["generation"]?.GetValue<long>() ?? 0;
-        metadata["generation"] = statusOnly ? generation : generation + 1;
+        // As on the real server, the generation counts changes of the spec: not of status, labels or annotations.
+        var specKept = previous?["spec"] is { } previousSpec && JsonNode.DeepEquals(previousSpec, obj["spec"]);
+        metadata["generation"] = statusOnly || specKept ? generation : generation + 1;
         var json = obj.ToJsonString();
-        _objects[(type, ns, metadata["name"]!.GetValue<string>())] = json;
-        Append(new StoredEvent(rv, previous is null ? "ADDED" : "MODIFIED", type, ns, json));
+        var name = metadata["name"]!.GetValue<string>();
+        _objects[(type, ns, name)] = json;
+        if (ns.Length > 0)
+        {
+            _namespaces.Add(ns);
+        }
+
+        Append(new StoredEvent(rv, previous is null ? "ADDED" : "MODIFIED", type, ns, name, json));
         return obj;
     }
 
@@ -968,6 +1184,69 @@ public sealed class KubeApiServer : IAsyncDisposable
 
     private static string TypeKey(string group, string kind) => group + "/" + kind;
 
+    /// <summary>
+    /// OpenAPI v3's index: one document per group version. kubectl's <c>apply</c>, <c>create</c>
+    /// and <c>edit</c> validate against it and fail when there is none (a 404 here makes them fall
+    /// back to v2, and fail on that too).
+    /// </summary>
+    private JsonObject OpenApiIndex()
+    {
+        var paths = new JsonObject();
+        foreach (var (group, version) in _typesByKey.Values.Select(t => (t.Group, t.Version)).Distinct())
+        {
+            var path = group.Length == 0 ? $"api/{version}" : $"apis/{group}/{version}";
+            paths[path] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{path}" };
+        }
+
+        return new JsonObject { ["paths"] = paths };
+    }
+
+    /// <summary>
+    /// A group version's OpenAPI v3 document, saying only what this simulation knows: each kind it
+    /// serves is an object with its group, version and kind, whose fields are not described (every
+    /// field is accepted, as <c>x-kubernetes-preserve-unknown-fields</c> says). Client-side apply
+    /// and edit compute their strategic merge patches of built-in kinds from kubectl's compiled-in
+    /// types, not from this.
+    /// </summary>
+    private JsonObject OpenApiDocument(string group, string version)
+    {
+        var schemas = new JsonObject();
+        foreach (var type in _typesByKey.Values.Where(t => t.Group == group && t.Version == version))
+        {
+            schemas[$"sim.{(group.Length == 0 ? "core" : group)}.{version}.{type.Kind}"] = new JsonObject
+            {
+                ["type"] = "object",
+                ["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject { ["group"] = group, ["version"] = version, ["kind"] = type.Kind }),
+                ["x-kubernetes-preserve-unknown-fields"] = true,
+            };
+        }
+
+        // Each write names its kind and the fieldValidation parameter: kubectl then leaves validation
+        // to the server (fieldValidation=Strict) instead of downloading OpenAPI v2 to validate itself.
+        var paths = new JsonObject();
+        foreach (var type in _typesByKey.Values.Where(t => t.Group == group && t.Version == version))
+        {
+            var collection = type.Prefix + (type.Namespaced ? "/namespaces/{namespace}/" : "/") + type.Plural;
+            JsonObject Operation(string id) => new()
+            {
+                ["operationId"] = id + type.Kind,
+                ["x-kubernetes-group-version-kind"] = new JsonObject { ["group"] = group, ["version"] = version, ["kind"] = type.Kind },
+                ["parameters"] = new JsonArray(new JsonObject { ["name"] = "fieldValidation", ["in"] = "query", ["schema"] = new JsonObject { ["type"] = "string" } }),
+                ["responses"] = new JsonObject(),
+            };
+            paths[collection] = new JsonObject { ["post"] = Operation("create") };
+            paths[collection + "/{name}"] = new JsonObject { ["put"] = Operation("replace"), ["patch"] = Operation("patch") };
+        }
+
+        return new JsonObject
+        {
+            ["openapi"] = "3.0.0",
+            ["info"] = new JsonObject { ["title"] = "DriftFabric simulated Kubernetes", ["version"] = "v1.32.0" },
+            ["paths"] = paths,
+            ["components"] = new JsonObject { ["schemas"] = schemas },
+        };
+    }
+
     private JsonObject GroupList()
     {
         var groups = new JsonArray();
@@ -990,14 +1269,33 @@ public sealed class KubeApiServer : IAsyncDisposable
         var resources = new JsonArray();
         foreach (var type in _typesByKey.Values.Where(t => t.Group == group && t.Version == version))
         {
-            resources.Add(new JsonObject
+            var resource = new JsonObject
             {
                 ["name"] = type.Plural,
                 ["singularName"] = type.Kind.ToLowerInvariant(),
                 ["namespaced"] = type.Namespaced,
                 ["kind"] = type.Kind,
                 ["verbs"] = new JsonArray("get", "list", "watch", "create", "update", "patch", "delete"),
-            });
+            };
+            if (type.ShortNames.Count > 0)
+            {
+                resource["shortNames"] = new JsonArray([.. type.ShortNames.Select(n => (JsonNode)n)]);
+            }
+
+            resources.Add(resource);
+            if (type.Scales)
+            {
+                resources.Add(new JsonObject
+                {
+                    ["name"] = type.Plural + "/scale",
+                    ["singularName"] = string.Empty,
+                    ["namespaced"] = type.Namespaced,
+                    ["group"] = "autoscaling",
+                    ["version"] = "v1",
+                    ["kind"] = "Scale",
+                    ["verbs"] = new JsonArray("get", "patch", "update"),
+                });
+            }
         }
 
         return new JsonObject { ["kind"] = "APIResourceList", ["apiVersion"] = "v1", ["groupVersion"] = group.Length == 0 ? version : $"{group}/{version}", ["resources"] = resources };
@@ -1028,7 +1326,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         return WriteJson(context, Status(code, reason, message));
     }
 
-    private sealed record StoredEvent(long ResourceVersion, string Kind, string Type, string Namespace, string Json);
+    private sealed record StoredEvent(long ResourceVersion, string Kind, string Type, string Namespace, string Name, string Json);
 
     private sealed class Releaser(Action release) : IDisposable
     {

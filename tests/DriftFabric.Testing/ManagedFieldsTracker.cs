@@ -19,14 +19,23 @@ internal static class ManagedFieldsTracker
     public static void Record(JsonObject? previous, JsonObject next, string manager, string? subresource, DateTimeOffset at)
     {
         var entries = ReadEntries(previous);
-        var before = previous is null ? new Dictionary<string, string>() : Leaves(previous, subresource);
-        var after = Leaves(next, subresource);
+        var containersBefore = new HashSet<string>();
+        var before = previous is null ? new Dictionary<string, string>() : Leaves(previous, subresource, containersBefore);
+        var containersAfter = new HashSet<string>();
+        var after = Leaves(next, subresource, containersAfter);
 
         var changed = after.Where(kv => !before.TryGetValue(kv.Key, out var old) || old != kv.Value).Select(kv => kv.Key).ToHashSet();
         var removed = before.Keys.Where(k => !after.ContainsKey(k)).ToHashSet();
+
+        // A map or list the write brings into being is the writer's as a whole too (the "." of
+        // fieldsV1); one it takes away leaves everyone. The structs the kind's Go type always has
+        // (spec, status, a pod template) are never new, even to a create.
+        changed.UnionWith(containersAfter.Except(containersBefore).Except(ZeroObjectContainers(next)).Select(c => c + Separator + "."));
+        removed.UnionWith(containersBefore.Except(containersAfter).Select(c => c + Separator + "."));
         foreach (var entry in entries)
         {
-            if (entry.Subresource == subresource)
+            // The main resource and its scale subresource write the same fields; status is apart.
+            if ((entry.Subresource == "status") == (subresource == "status"))
             {
                 entry.Fields.ExceptWith(changed);
             }
@@ -68,9 +77,10 @@ internal static class ManagedFieldsTracker
         var changed = appliedLeaves.Where(kv => !currentLeaves.TryGetValue(kv.Key, out var value) || value != kv.Value).Select(kv => kv.Key).ToHashSet();
         foreach (var field in changed.Where(currentLeaves.ContainsKey).Order(StringComparer.Ordinal))
         {
-            foreach (var entry in entries.Where(e => e.Manager != manager && e.Subresource is null && e.Fields.Contains(field)))
+            foreach (var entry in entries.Where(e => e.Manager != manager && e.Subresource != "status" && e.Fields.Contains(field)))
             {
-                conflicts.Add((entry.Manager, FieldText(field)));
+                // As the API server words it: "kubectl-edit", or "kubectl" with subresource "scale".
+                conflicts.Add(($"\"{entry.Manager}\"{(entry.Subresource is null ? string.Empty : $" with subresource \"{entry.Subresource}\"")}", FieldText(field)));
             }
         }
 
@@ -88,7 +98,7 @@ internal static class ManagedFieldsTracker
             Remove(result, field.Split(Separator));
         }
 
-        foreach (var entry in entries.Where(e => e.Subresource is null))
+        foreach (var entry in entries.Where(e => e.Subresource != "status"))
         {
             entry.Fields.ExceptWith(changed);
         }
@@ -277,8 +287,36 @@ internal static class ManagedFieldsTracker
         return entries;
     }
 
-    /// <summary>Every owned leaf as a path of fieldsV1 keys, with its value's JSON.</summary>
-    private static Dictionary<string, string> Leaves(JsonObject obj, string? subresource)
+    /// <summary>
+    /// The maps and lists of a kind's zero object (its Go type with nothing set, as the API server
+    /// compares a create against): metadata, spec, status, and the pod template's structs.
+    /// </summary>
+    private static HashSet<string> ZeroObjectContainers(JsonObject obj)
+    {
+        var template = "f:spec" + Separator + "f:template";
+        var podSpec = template + Separator + "f:spec";
+        string[] workload = [template, template + Separator + "f:metadata", podSpec, podSpec + Separator + "f:containers"];
+        var jobTemplate = "f:spec" + Separator + "f:jobTemplate";
+        string[] paths = obj["kind"]?.GetValue<string>() switch
+        {
+            "Deployment" => [.. workload, "f:spec" + Separator + "f:strategy"],
+            "StatefulSet" or "DaemonSet" => [.. workload, "f:spec" + Separator + "f:updateStrategy"],
+            "ReplicaSet" or "Job" => workload,
+            "CronJob" => [jobTemplate, jobTemplate + Separator + "f:spec", .. workload.Select(w => jobTemplate + Separator + w)],
+            "Pod" => ["f:spec" + Separator + "f:containers"],
+            _ => [],
+        };
+        return ["f:metadata", "f:spec", "f:status", .. paths];
+    }
+
+    /// <summary>Maps the API server owns whole (<c>x-kubernetes-map-type: atomic</c>): label selectors.</summary>
+    private static bool IsAtomicMap(string name) => name is "selector" or "podSelector" or "namespaceSelector";
+
+    /// <summary>
+    /// Every owned leaf as a path of fieldsV1 keys, with its value's JSON; null values are absent.
+    /// With <paramref name="containers"/>, the maps and granular lists on the way are added to it.
+    /// </summary>
+    private static Dictionary<string, string> Leaves(JsonObject obj, string? subresource, HashSet<string>? containers = null)
     {
         var leaves = new Dictionary<string, string>();
         foreach (var (key, value) in obj)
@@ -295,31 +333,35 @@ internal static class ManagedFieldsTracker
                 {
                     if (Array.IndexOf(SystemMetadata, mk) < 0)
                     {
-                        Walk(mv, "f:metadata" + Separator + "f:" + mk, mk, leaves);
+                        Walk(mv, "f:metadata" + Separator + "f:" + mk, mk, leaves, containers);
                     }
                 }
 
                 continue;
             }
 
-            Walk(value, "f:" + key, key, leaves);
+            Walk(value, "f:" + key, key, leaves, containers);
         }
 
         return leaves;
     }
 
-    private static void Walk(JsonNode? value, string path, string name, Dictionary<string, string> leaves)
+    private static void Walk(JsonNode? value, string path, string name, Dictionary<string, string> leaves, HashSet<string>? containers)
     {
         switch (value)
         {
-            case JsonObject map when map.Count > 0:
+            case null:
+                break;
+            case JsonObject map when map.Count > 0 && !IsAtomicMap(name):
+                containers?.Add(path);
                 foreach (var (key, child) in map)
                 {
-                    Walk(child, path + Separator + "f:" + key, key, leaves);
+                    Walk(child, path + Separator + "f:" + key, key, leaves, containers);
                 }
 
                 break;
             case JsonArray list when list.Count > 0 && KeyOf(name, list) is { } keyFields:
+                containers?.Add(path);
                 foreach (var element in list.OfType<JsonObject>())
                 {
                     var key = new JsonObject();
@@ -332,13 +374,22 @@ internal static class ManagedFieldsTracker
                     leaves[elementPath + Separator + "."] = string.Empty;
                     foreach (var (field, child) in element)
                     {
-                        Walk(child, elementPath + Separator + "f:" + field, field, leaves);
+                        Walk(child, elementPath + Separator + "f:" + field, field, leaves, containers);
                     }
                 }
 
                 break;
+            case JsonArray list when list.Count > 0 && name == "finalizers" && list.All(e => e is JsonValue):
+                // A set of strings (listType=set): each value is owned on its own, as v:"value".
+                containers?.Add(path);
+                foreach (var item in list)
+                {
+                    leaves[path + Separator + "v:" + item!.ToJsonString()] = string.Empty;
+                }
+
+                break;
             default:
-                leaves[path] = value?.ToJsonString() ?? "null";
+                leaves[path] = value.ToJsonString();
                 break;
         }
     }
