@@ -21,6 +21,31 @@ public sealed class ManifestSet : IDisposable
     /// <summary>Files read that held nothing but white space (for a live snapshot: one being written).</summary>
     public List<string> EmptyFiles { get; } = [];
 
+    /// <summary>
+    /// Errors of files that were read at an earlier, good version instead (a repository's last
+    /// commit that read without errors): their objects are in <see cref="Manifests"/>, so the set
+    /// is whole, and each error still says what is wrong with the file now.
+    /// </summary>
+    public List<ManifestError> ReadAtEarlierVersion { get; } = [];
+
+    /// <summary>Takes <paramref name="other"/>'s manifests with the memory they are read from; <paramref name="other"/> is left empty.</summary>
+    public void Absorb(ManifestSet other)
+    {
+        Manifests.AddRange(other.Manifests);
+        other.Manifests.Clear();
+        if (other._documents is { } documents)
+        {
+            Own(documents);
+            other._documents = null;
+        }
+
+        if (other._buffers is { } buffers)
+        {
+            (_buffers ??= []).AddRange(buffers);
+            other._buffers = null;
+        }
+    }
+
     internal void Own(List<System.Text.Json.JsonDocument> documents) => (_documents ??= []).AddRange(documents);
 
     /// <summary>A pooled buffer the documents read from; it goes back to the pool with them.</summary>

@@ -101,6 +101,13 @@ public static class ClusterSources
         using var desired = desiredSource.Read();
         load.Errors.AddRange(desired.Errors.Select(e => "desired " + e));
         load.DesiredUsable = desired.Errors.Count == 0;
+        if (desired.ReadAtEarlierVersion.Count > 0)
+        {
+            // A broken file judged at its last good version: the rest is judged as it is now, and the cluster says what is broken.
+            load.Errors.AddRange(desired.ReadAtEarlierVersion.Select(e => "desired " + e));
+            load.PartlyUsable = true;
+        }
+
         load.DesiredRevision = desiredSource.Revision;
         using var live = liveSource.ReadSnapshot();
         load.Errors.AddRange(live.Errors.Select(e => "live " + e));

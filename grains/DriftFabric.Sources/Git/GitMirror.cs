@@ -189,6 +189,21 @@ internal sealed class GitMirror(string url, string @ref, string root, GitCache c
         return (folder, null);
     }
 
+    /// <summary>Keeps the folder of <paramref name="commit"/> until one more <see cref="Release"/>; false when it is already gone.</summary>
+    public bool TryPin(string commit)
+    {
+        lock (_pins)
+        {
+            if (!_pins.TryGetValue(commit, out var count) || !Directory.Exists(Path.Combine(Trees, commit)))
+            {
+                return false;
+            }
+
+            _pins[commit] = count + 1;
+            return true;
+        }
+    }
+
     /// <summary>A source no longer reads <paramref name="commit"/>: its folder goes when no source does.</summary>
     public void Release(string commit)
     {

@@ -37,6 +37,9 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
     private string? _readRevision;
     private GitSourceState _read = GitSourceState.Pending;
 
+    /// <summary>The last commit read without errors, and its folder, pinned in the mirror: where a file broken in a later commit is read from.</summary>
+    private (string Commit, string Folder)? _clean;
+
     /// <param name="variables">Reads an environment variable (the process's own in the silo).</param>
     public GitSource(GitDesired spec, GitCache cache, ILogger logger, Func<string, string?>? variables = null, ParseLimits? limits = null)
     {
@@ -86,6 +89,11 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
         _readRevision = state.Commit;
         _read = state;
         var set = ReadFolder(state);
+        if (set.Errors.Count == 0 && set.ReadAtEarlierVersion.Count == 0 && state is { Failure: null, Commit: { } commit, Folder: { } folder })
+        {
+            KeepClean(commit, folder);
+        }
+
         if (state.Failure is { } failure)
         {
             set.Errors.Add(new ManifestError(Display, 0, failure.Message + (state.Commit is { } kept ? $"; desired state kept at {kept}" : string.Empty)));
@@ -116,13 +124,76 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
         }
 
         var read = new PathSource([path], _limits).Read();
+        if (read.Errors.Count > 0)
+        {
+            ReadBrokenFilesAtCleanCommit(read, state.Folder);
+        }
+
+        // Named as the repository's file at its commit, not the cache's folder.
         for (var i = 0; i < read.Errors.Count; i++)
         {
-            // Named as the repository's file at its commit, not the cache's folder.
             read.Errors[i] = read.Errors[i] with { Source = NameOf(read.Errors[i].Source) };
         }
 
+        for (var i = 0; i < read.ReadAtEarlierVersion.Count; i++)
+        {
+            read.ReadAtEarlierVersion[i] = read.ReadAtEarlierVersion[i] with { Source = NameOf(read.ReadAtEarlierVersion[i].Source) };
+        }
+
         return read;
+    }
+
+    /// <summary>
+    /// A file that does not read in this commit (broken YAML pushed) is read as it was in the last
+    /// commit that read without errors, so its objects are judged against that version and the
+    /// rest of the commit as it is: one broken file neither blinds the cluster nor turns its
+    /// objects unmanaged. A file new since then, or an error of no single file (a kustomization
+    /// that fails to render), leaves the read with its error, and the cluster keeps what it had.
+    /// </summary>
+    private void ReadBrokenFilesAtCleanCommit(ManifestSet read, string folder)
+    {
+        if (_clean is not (string cleanCommit, string cleanFolder) || cleanFolder == folder)
+        {
+            return;
+        }
+
+        var prefix = folder + Path.DirectorySeparatorChar;
+        foreach (var broken in read.Errors.GroupBy(e => e.Source, StringComparer.Ordinal).ToList())
+        {
+            var earlier = Path.Combine(cleanFolder, broken.Key.Length > prefix.Length ? broken.Key[prefix.Length..] : string.Empty);
+            if (!broken.Key.StartsWith(prefix, StringComparison.Ordinal) || !File.Exists(broken.Key) || !File.Exists(earlier))
+            {
+                continue;
+            }
+
+            using var older = new PathSource([earlier], _limits).Read();
+            if (older.Errors.Count > 0)
+            {
+                continue;
+            }
+
+            read.Absorb(older);
+            foreach (var error in broken)
+            {
+                read.Errors.Remove(error);
+                read.ReadAtEarlierVersion.Add(error with { Message = $"{error.Message}; its objects are judged as commit {cleanCommit[..12]} declared them" });
+            }
+        }
+    }
+
+    private void KeepClean(string commit, string folder)
+    {
+        if (_clean?.Commit == commit || !_mirror.TryPin(commit))
+        {
+            return;
+        }
+
+        var previous = _clean;
+        _clean = (commit, folder);
+        if (previous is { } released)
+        {
+            _mirror.Release(released.Commit);
+        }
     }
 
     /// <summary>
@@ -133,8 +204,14 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
     {
         var state = _read;
         var prefix = state.Folder + Path.DirectorySeparatorChar;
-        return state.Folder is not null && file.StartsWith(prefix, StringComparison.Ordinal)
-            ? $"{_spec.Url}@{state.Commit![..12]}:{file[prefix.Length..]}"
+        if (state.Folder is not null && file.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return $"{_spec.Url}@{state.Commit![..12]}:{file[prefix.Length..]}";
+        }
+
+        // A broken file's objects, read at the last commit that read well.
+        return _clean is (string cleanCommit, string cleanFolder) && file.StartsWith(cleanFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? $"{_spec.Url}@{cleanCommit[..12]}:{file[(cleanFolder.Length + 1)..]}"
             : file;
     }
 
@@ -267,6 +344,11 @@ public sealed class GitSource : IDesiredSource, IAsyncDisposable
         if (_state.Commit is { } commit)
         {
             _mirror.Release(commit);
+        }
+
+        if (_clean is { } clean)
+        {
+            _mirror.Release(clean.Commit);
         }
 
         _stop.Dispose();

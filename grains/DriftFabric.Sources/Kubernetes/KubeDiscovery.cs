@@ -14,8 +14,12 @@ namespace DriftFabric.Sources.Kubernetes;
 /// </summary>
 internal static class KubeDiscovery
 {
+    /// <param name="everyCoreKind">
+    /// True for a one-time listing (every core kind lists the same raw way); false for the watch,
+    /// which follows only the core kinds it has typed watches for.
+    /// </param>
     public static async Task<(List<KubeTarget> Targets, List<string> Errors)> ResolveAsync(
-        IKubernetes client, IReadOnlyCollection<(string Group, string Kind)> kinds, IReadOnlyCollection<string> namespaces, CancellationToken ct)
+        IKubernetes client, IReadOnlyCollection<(string Group, string Kind)> kinds, IReadOnlyCollection<string> namespaces, CancellationToken ct, bool everyCoreKind = false)
     {
         var targets = new List<KubeTarget>();
         var errors = new List<string>();
@@ -53,7 +57,7 @@ internal static class KubeDiscovery
                 }
 
                 var apiGroup = group == "core" ? string.Empty : group;
-                if (apiGroup.Length == 0 && !KubeReader.IsSupportedCore(resource.Name))
+                if (apiGroup.Length == 0 && !everyCoreKind && !KubeReader.IsSupportedCore(resource.Name))
                 {
                     errors.Add($"{group}/{kind}: core resource '{resource.Name}' is not watched by DriftFabric");
                     continue;

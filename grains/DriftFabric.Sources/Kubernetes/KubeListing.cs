@@ -67,7 +67,7 @@ public static class KubeLister
         {
             progress?.Invoke($"discovering the kinds {server} serves");
             await budget.AcquireAsync(ct);
-            (targets, var unserved) = await KubeDiscovery.ResolveAsync(client, scope.Kinds, scope.Namespaces, ct);
+            (targets, var unserved) = await KubeDiscovery.ResolveAsync(client, scope.Kinds, scope.Namespaces, ct, everyCoreKind: true);
             foreach (var error in unserved)
             {
                 listing.Errors.Add(new ManifestError(server, 0, error));

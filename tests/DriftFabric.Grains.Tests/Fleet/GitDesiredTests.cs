@@ -1,4 +1,5 @@
 using DriftFabric.Abstractions;
+using DriftFabric.Engine.Comparison;
 using DriftFabric.Grains.Fleet;
 
 namespace DriftFabric.Grains.Tests.Fleet;
@@ -121,6 +122,42 @@ public sealed class GitDesiredTests(FabricFixture fabric)
         var error = Assert.Single(degraded.Status.Errors);
         Assert.StartsWith($"desired {repo.FileUrl}@{second[..12]}:deploy/broken.yaml:", error, StringComparison.Ordinal);
         Assert.Equal((before.Summary, first), (degraded.Summary, degraded.DesiredRevision));
+    }
+
+    [Fact]
+    public async Task A_file_broken_by_a_push_is_judged_as_the_last_good_commit_declared_it_and_the_rest_of_the_push_is_judged()
+    {
+        using var repo = GitRepo.Create();
+        repo.Write("deploy/web.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        repo.Write("deploy/api.yaml", Objects.DesiredDeployment("api", "shop", 1, "api:1"));
+        var first = repo.Commit();
+        using var fleet = GitFleet("gitpartly", repo.FileUrl);
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 3, "web:1"), Objects.Deployment("api", "shop", 1, "api:1")));
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, "gitpartly");
+        var loaded = await Loader.LoadAsync(fleet.SpecPath);
+        Assert.Equal((SourceState.Ok, first), (loaded.Tenants[0].Clusters[0].Status.State, loaded.Tenants[0].Clusters[0].DesiredRevision));
+        var webOpened = await events.ReadOneAsync();
+        Assert.Equal(("apps/Deployment/shop/web", "/spec/replicas"), (webOpened.Drift.Resource, webOpened.Drift.Path));
+
+        // One push breaks web's file and changes api's.
+        repo.Write("deploy/web.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: [web\n");
+        repo.Write("deploy/api.yaml", Objects.DesiredDeployment("api", "shop", 2, "api:1"));
+        var second = repo.Commit();
+        await fabric.Client.GetGrain<IClusterGrain>("gitpartly/prod").RefreshDesired();
+
+        // api is judged at the new commit...
+        var apiOpened = await events.ReadOneAsync();
+        Assert.Equal(("apps/Deployment/shop/api", "/spec/replicas", DriftEventType.Opened, second), (apiOpened.Drift.Resource, apiOpened.Drift.Path, apiOpened.Type, apiOpened.Drift.Revision));
+        var summary = await SummaryOnceAsync("gitpartly/prod", s => s.DesiredRevision == second && s.Status.State == SourceState.Degraded);
+        var error = Assert.Single(summary.Status.Errors);
+        Assert.StartsWith($"desired {repo.FileUrl}@{second[..12]}:deploy/web.yaml:", error, StringComparison.Ordinal);
+        Assert.Contains($"its objects are judged as commit {first[..12]} declared them", error, StringComparison.Ordinal);
+
+        // ...and web as the last good commit declared it: its drift stays, never turned unmanaged or missing.
+        var web = Assert.Single(await fabric.Client.GetGrain<IServiceGrain>("gitpartly/prod/shop/web").GetDrifts());
+        Assert.Equal(("/spec/replicas", DriftKind.Modified), (web.Path, web.Kind));
+        Assert.StartsWith($"{repo.FileUrl}@{first[..12]}:deploy/web.yaml", web.Source, StringComparison.Ordinal);
+        Assert.Equal(2, summary.Summary.DriftedResources);
     }
 
     [Fact]

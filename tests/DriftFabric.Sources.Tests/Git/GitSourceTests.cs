@@ -242,6 +242,39 @@ public sealed class GitSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_a_later_commit_breaks_is_read_as_the_last_commit_that_read_well_had_it()
+    {
+        using var repo = RepoWithWeb(out var first);
+        var cache = Cache();
+        var source = Source(cache, repo.FileUrl);
+        Assert.Equal(["web"], Names(source));
+
+        repo.Write("deploy/web.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [web\n");
+        repo.Write("deploy/api.yaml", ConfigMap("api"));
+        var second = repo.Commit();
+        source.Refresh();
+        await ReachAsync(source, s => s.Commit == second);
+
+        using var set = source.Read();
+
+        Assert.Empty(set.Errors);
+        var error = Assert.Single(set.ReadAtEarlierVersion);
+        Assert.Equal($"{repo.FileUrl}@{second[..12]}:deploy/web.yaml", error.Source);
+        Assert.EndsWith($"its objects are judged as commit {first[..12]} declared them", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["api", "web"], set.Manifests.Select(m => m.Name).Order(StringComparer.Ordinal));
+        Assert.Equal($"{repo.FileUrl}@{first[..12]}:deploy/web.yaml", source.NameOf(set.Manifests.Single(m => m.Name == "web").Location.Source));
+        Assert.Equal(second, source.Revision);
+
+        // A file that no good commit had is an error as it was: its objects are unknown.
+        repo.Write("deploy/db.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [db\n");
+        var third = repo.Commit();
+        source.Refresh();
+        await ReachAsync(source, s => s.Commit == third);
+        using var later = source.Read();
+        Assert.Equal($"{repo.FileUrl}@{third[..12]}:deploy/db.yaml", Assert.Single(later.Errors).Source);
+    }
+
+    [Fact]
     public async Task Clusters_following_the_same_remote_and_ref_share_one_fetch()
     {
         using var repo = RepoWithWeb(out var first);

@@ -56,5 +56,21 @@ public sealed class KubeListerTests : IAsyncLifetime
         Assert.All(result.Objects, o => Assert.NotNull(o.Metadata?["managedFields"]));
     }
 
+    [Fact]
+    public async Task A_core_kind_the_watch_does_not_follow_is_listed_all_the_same()
+    {
+        await using var server = await KubeApiServer.StartAsync([.. KubeResourceType.Defaults, new(string.Empty, "v1", "ResourceQuota", "resourcequotas")]);
+        using var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = server.BaseUri.ToString() });
+        server.Put("""{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"compute","namespace":"shop"},"spec":{"hard":{"cpu":"20"}}}""");
+        await using var budget = new RequestBudget(qps: 100, burst: 100, _time);
+
+        var result = await KubeLister.ListAsync(client, new LiveScope([("core", "ResourceQuota")], ["shop"]), pageSize: 500, budget, null, CancellationToken.None);
+
+        Assert.Empty(result.Errors);
+        var quota = Assert.Single(result.Objects);
+        Assert.Equal("compute", quota.Name);
+        Assert.Equal("ResourceQuota", quota.Kind);
+    }
+
     private int Pages() => _server.RequestLog.Count(r => r.Request.StartsWith("/api/v1/namespaces/shop/configmaps", StringComparison.Ordinal));
 }
