@@ -4,8 +4,8 @@ using DriftFabric.Sources.Git;
 namespace DriftFabric.Sources.Tests.Git;
 
 /// <summary>
-/// How credentials reach git: never on a command line or in a URL. SSH cannot be served here (no
-/// sshd), so the command git is given is checked instead of a connection.
+/// How credentials reach git: never on a command line or in a URL. The command git is given for
+/// SSH is checked here; GitSshTests fetches with it from a real sshd.
 /// </summary>
 public sealed class GitAuthTests
 {
