@@ -27,6 +27,14 @@ public sealed record GitFailure(GitFailureKind Kind, string Message)
         var detail = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .LastOrDefault(l => l.StartsWith("fatal:", StringComparison.Ordinal) || l.StartsWith("error:", StringComparison.Ordinal))
             ?? stderr.Trim();
+        // Over SSH git's last words say nothing of why: ssh's own line before them does.
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var fatalAt = Array.FindIndex(lines, l => l.StartsWith("fatal: Could not read from remote repository", StringComparison.Ordinal));
+        if (fatalAt > 0)
+        {
+            detail = lines[fatalAt - 1] + " (" + detail + ")";
+        }
+
         if (detail.Length > 300)
         {
             detail = detail[..300];

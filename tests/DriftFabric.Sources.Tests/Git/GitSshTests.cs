@@ -75,11 +75,18 @@ public sealed class GitSshTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task A_key_file_fetches_over_ssh_and_a_refresh_takes_the_new_commit()
     {
         using var repo = RepoWithWeb(out var first);
         await using var sshd = await SshGitServer.StartAsync();
-        var source = Source(sshd.UrlOf(repo.Root), KeyFile(sshd.ClientKeyFile, sshd.KnownHostsFile));
+
+        // Paths with spaces, quotes and a %: git runs GIT_SSH_COMMAND through the shell, and ssh
+        // expands %-tokens in both and splits a known_hosts option at spaces.
+        var keyFile = _keys.Write("it's 100% a key/id_ed25519", File.ReadAllText(sshd.ClientKeyFile));
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var knownHosts = _keys.Write("known 'hosts' \"100%\"", File.ReadAllText(sshd.KnownHostsFile));
+        var source = Source(sshd.UrlOf(repo.Root), KeyFile(keyFile, knownHosts));
 
         Assert.Equal(["web"], Names(source));
         Assert.Equal(first, source.Revision);
