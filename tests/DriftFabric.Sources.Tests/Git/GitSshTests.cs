@@ -159,6 +159,24 @@ public sealed class GitSshTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stopped_ssh_server_is_unreachable_with_ssh_s_own_reason()
+    {
+        using var repo = RepoWithWeb(out _);
+        var sshd = await SshGitServer.StartAsync();
+        var url = sshd.UrlOf(repo.Root);
+        var knownHosts = _keys.Write("known_hosts", File.ReadAllText(sshd.KnownHostsFile));
+        var keyFile = _keys.Write("id_ed25519", File.ReadAllText(sshd.ClientKeyFile));
+        await sshd.DisposeAsync();
+        var source = Source(url, KeyFile(keyFile, knownHosts));
+
+        var errors = ErrorsOf(source);
+
+        Assert.Equal(GitFailureKind.Unreachable, source.Failure?.Kind);
+        Assert.Contains($"remote unreachable: ssh: connect to host 127.0.0.1 port {sshd.Port}: Connection refused", errors, StringComparison.Ordinal);
+        Assert.Contains(url, errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task A_key_file_others_can_read_is_reported_as_ssh_ignoring_it()
     {
