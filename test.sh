@@ -9,6 +9,9 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+# The Git source's SSH tests start their own sshd (and need ssh and ssh-keygen).
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 # kubectl renders Kustomize layouts (`kubectl kustomize`): the `kubectl` package where a Kubernetes
 # apt repository is configured, else Debian's own `kubernetes-client`.
 need_kubectl=false
@@ -26,10 +29,10 @@ fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]} (apt-get)"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # The packages start system-wide servers (Redis on 6379, Caddy on 80 and 2019, HAProxy); the
-  # tests start their own, on free ports.
+  # The packages start system-wide servers (Redis on 6379, Caddy on 80 and 2019, HAProxy, sshd
+  # on 22); the tests start their own, on free ports.
   if command -v systemctl >/dev/null 2>&1; then
-    for service in redis-server caddy haproxy; do
+    for service in redis-server caddy haproxy ssh; do
       if systemctl is-active --quiet "$service" 2>/dev/null; then
         $sudo systemctl stop "$service" || true
       fi

@@ -89,18 +89,28 @@ internal sealed class GitAuth : IDisposable
             _keyFile = keyFile;
         }
 
+        // Both paths as -o options, read by ssh's config parser (which splits a value at spaces
+        // unless quoted) and later %-expanded: not -i, whose path ssh checks before expanding it,
+        // so that a path holding a % could not be given at all.
         if (keyFile is not null)
         {
-            command.Append(" -i ").Append(Quote(keyFile)).Append(" -o IdentitiesOnly=yes");
+            command.Append(" -o ").Append(Quote("IdentityFile=" + SshConfigWord(SshPath(keyFile)))).Append(" -o IdentitiesOnly=yes");
         }
 
         if (names.KnownHostsFile is not null)
         {
-            command.Append(" -o UserKnownHostsFile=").Append(Quote(names.KnownHostsFile));
+            command.Append(" -o ").Append(Quote("UserKnownHostsFile=" + SshConfigWord(SshPath(names.KnownHostsFile))));
         }
 
         return command.ToString();
     }
+
+    /// <summary>A path as ssh's %-token expansion gives it back: a literal <c>%</c> doubled.</summary>
+    private static string SshPath(string path) => path.Replace("%", "%%", StringComparison.Ordinal);
+
+    /// <summary>One word of an ssh config line: double-quoted, its <c>\</c> and <c>"</c> escaped.</summary>
+    private static string SshConfigWord(string text) =>
+        "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>A POSIX shell word: git runs GIT_SSH_COMMAND through the shell.</summary>
     internal static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

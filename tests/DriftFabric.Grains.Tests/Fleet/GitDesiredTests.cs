@@ -6,18 +6,18 @@ namespace DriftFabric.Grains.Tests.Fleet;
 
 /// <summary>
 /// Clusters whose desired state is a Git repository (real repositories made with the git CLI,
-/// served by <c>file://</c> and a real <c>git daemon</c> on loopback), judged in the in-process fabric.
+/// served by <c>file://</c>, a real <c>git daemon</c> and a real <c>sshd</c> on loopback), judged in the in-process fabric.
 /// </summary>
 [Collection(FabricTests.Name)]
 public sealed class GitDesiredTests(FabricFixture fabric)
 {
     private FleetLoader Loader => new(fabric.Client);
 
-    private static TempFleet GitFleet(string tenant, string url, string extraCluster = "")
+    private static TempFleet GitFleet(string tenant, string url, string extraCluster = "", string credentials = "")
     {
         var fleet = TempFleet.Single(tenant);
         fleet.Write("driftfabric.yaml", fleet.Read("driftfabric.yaml")
-            .Replace("desired: desired", $"desired: {{ git: \"{url}\", ref: main, path: deploy, interval: 1h }}", StringComparison.Ordinal)
+            .Replace("desired: desired", $"desired: {{ git: \"{url}\", ref: main, path: deploy, interval: 1h{credentials} }}", StringComparison.Ordinal)
             .Replace("pollInterval: 10m", "pollInterval: 200ms", StringComparison.Ordinal) + extraCluster);
         return fleet;
     }
@@ -59,6 +59,32 @@ public sealed class GitDesiredTests(FabricFixture fabric)
         var summary = await SummaryOnceAsync("gitflow/prod", s => s.DesiredRevision == second);
         Assert.Equal((SourceState.Ok, second), (summary.Status.State, summary.DesiredRevision));
         Assert.Equal(second, (await fabric.Client.GetGrain<ITenantGrain>("gitflow").GetSummary()).Clusters.Single().DesiredRevision);
+    }
+
+    [Fact]
+    public async Task A_repository_over_ssh_is_judged_with_the_fleet_spec_s_key_file_and_known_hosts()
+    {
+        using var repo = GitRepo.Create();
+        repo.Write("deploy/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        var first = repo.Commit();
+        await using var sshd = await SshGitServer.StartAsync();
+        using var fleet = GitFleet("gitssh", sshd.UrlOf(repo.Root), credentials: $", sshKeyFile: \"{sshd.ClientKeyFile}\", knownHosts: \"{sshd.KnownHostsFile}\"");
+        fleet.Write("live.json", Objects.List(Objects.Deployment("web", "shop", 3, "web:1")));
+
+        var loaded = await Loader.LoadAsync(fleet.SpecPath);
+
+        Assert.Empty(loaded.Errors);
+        var cluster = Assert.Single(loaded.Tenants[0].Clusters);
+        Assert.Equal((SourceState.Ok, first), (cluster.Status.State, cluster.DesiredRevision));
+        var drift = Assert.Single(await fabric.Client.GetGrain<IServiceGrain>("gitssh/prod/shop/web").GetDrifts());
+        Assert.Equal(("/spec/replicas", first), (drift.Path, drift.Revision));
+        Assert.Contains("Accepted publickey for " + sshd.User, sshd.Log, StringComparison.Ordinal);
+
+        repo.Write("deploy/app.yaml", Objects.DesiredDeployment("web", "shop", 3, "web:1"));
+        var second = repo.Commit();
+        Assert.True(await fabric.Client.GetGrain<IClusterGrain>("gitssh/prod").RefreshDesired());
+        var summary = await SummaryOnceAsync("gitssh/prod", s => s.DesiredRevision == second);
+        Assert.Equal((SourceState.Ok, 0), (summary.Status.State, summary.Summary.DriftedResources));
     }
 
     [Fact]

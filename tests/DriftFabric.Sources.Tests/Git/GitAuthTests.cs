@@ -4,8 +4,8 @@ using DriftFabric.Sources.Git;
 namespace DriftFabric.Sources.Tests.Git;
 
 /// <summary>
-/// How credentials reach git: never on a command line or in a URL. SSH cannot be served here (no
-/// sshd), so the command git is given is checked instead of a connection.
+/// How credentials reach git: never on a command line or in a URL. The command git is given for
+/// SSH is checked here; GitSshTests fetches with it from a real sshd.
 /// </summary>
 public sealed class GitAuthTests
 {
@@ -19,7 +19,7 @@ public sealed class GitAuthTests
 
         var ssh = auth.Environment["GIT_SSH_COMMAND"];
 
-        Assert.Equal("ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -i '/keys/id_ed25519' -o IdentitiesOnly=yes -o UserKnownHostsFile='/keys/known hosts'", ssh);
+        Assert.Equal("ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o 'IdentityFile=\"/keys/id_ed25519\"' -o IdentitiesOnly=yes -o 'UserKnownHostsFile=\"/keys/known hosts\"'", ssh);
         Assert.Null(auth.Problem);
     }
 
@@ -32,7 +32,7 @@ public sealed class GitAuthTests
         using (var auth = GitAuth.For("ssh://git@example.invalid/acme/fleet.git", names, scratch.Root, v => v == "FLEET_SSH_KEY" ? "-----BEGIN KEY-----\nabc\n-----END KEY-----" : null))
         {
             var ssh = auth.Environment["GIT_SSH_COMMAND"];
-            keyFile = ssh.Split("-i '")[1].Split('\'')[0];
+            keyFile = ssh.Split("IdentityFile=\"")[1].Split('"')[0];
             Assert.StartsWith(scratch.Root, keyFile, StringComparison.Ordinal);
             Assert.Equal("-----BEGIN KEY-----\nabc\n-----END KEY-----\n", File.ReadAllText(keyFile));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, OperatingSystem.IsWindows() ? UnixFileMode.UserRead | UnixFileMode.UserWrite : File.GetUnixFileMode(keyFile));
