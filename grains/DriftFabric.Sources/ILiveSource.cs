@@ -50,8 +50,8 @@ public sealed record LiveChange(string Key, MapNode? Object);
 public sealed class LiveListing
 {
     /// <summary>Nothing new: the stream that runs covers the scope, or the source is polled.</summary>
-    public static LiveListing Unchanged(IReadOnlyDictionary<string, ResourceDocument>? definitions = null, IReadOnlyList<string>? definitionErrors = null) =>
-        new() { IsUnchanged = true, Definitions = definitions ?? Empty, DefinitionErrors = definitionErrors ?? [] };
+    public static LiveListing Unchanged(IReadOnlyDictionary<string, ResourceDocument>? definitions = null, IReadOnlyList<string>? definitionErrors = null, IReadOnlyList<UnlistedKind>? unlisted = null) =>
+        new() { IsUnchanged = true, Definitions = definitions ?? Empty, DefinitionErrors = definitionErrors ?? [], Unlisted = unlisted ?? [] };
 
     private static readonly IReadOnlyDictionary<string, ResourceDocument> Empty = System.Collections.ObjectModel.ReadOnlyDictionary<string, ResourceDocument>.Empty;
 
@@ -71,4 +71,13 @@ public sealed class LiveListing
 
     /// <summary>What the source could not say about a definition: an error of the cluster for as long as the stream runs.</summary>
     public IReadOnlyList<string> DefinitionErrors { get; init; } = [];
+
+    /// <summary>
+    /// The kinds the server would not list (refused, or answered what is not Kubernetes JSON), in
+    /// their namespace: their live state is unknown, not absent, for as long as the stream runs.
+    /// </summary>
+    public IReadOnlyList<UnlistedKind> Unlisted { get; init; } = [];
 }
+
+/// <summary>A kind (by group, <c>core</c> for the core group) a followed source could not list in a namespace (null: cluster-scoped), with why, naming the server.</summary>
+public sealed record UnlistedKind(string Group, string Kind, string? Namespace, string Error);

@@ -26,6 +26,8 @@ public static class LogEvents
     public const int WatchExpired = 3002;
     public const int WatchFailed = 3003;
     public const int WatchUndelivered = 3004;
+    public const int WatchListFailed = 3005;
+    public const int WatchDiscoveryFailed = 3006;
     public const int GitFetched = 3101;
     public const int GitFetchFailed = 3102;
     public const int GitEvicted = 3103;

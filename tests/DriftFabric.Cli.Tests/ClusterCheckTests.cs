@@ -2,8 +2,6 @@ using System.Globalization;
 using DriftFabric.Cli.Commands;
 using DriftFabric.Cli.Tests.Support;
 using DriftFabric.Engine.Comparison;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 
 namespace DriftFabric.Cli.Tests;
 
@@ -151,7 +149,7 @@ public sealed class ClusterCheckTests : IAsyncLifetime
     public async Task A_kind_the_server_forbids_is_an_error_naming_kind_and_server_and_the_rest_is_judged()
     {
         var desired = ShopInCodeAndCluster();
-        await using var front = await Front.StartAsync(_server, path => path.Contains("/deployments", StringComparison.Ordinal) ? Front.Forbidden : null);
+        await using var front = await KubeFront.StartAsync(_server, path => path.Contains("/deployments", StringComparison.Ordinal) ? KubeFront.Forbidden("deployments", "apps", "shop") : null);
         var kubeconfig = _dir.Write("kubeconfig", front.KubeConfig(_server));
 
         var run = await CheckAsync(desired, kubeconfig);
@@ -170,7 +168,7 @@ public sealed class ClusterCheckTests : IAsyncLifetime
     public async Task A_server_that_refuses_the_credentials_exits_1_with_nothing_reported_missing()
     {
         var desired = ShopInCodeAndCluster();
-        await using var front = await Front.StartAsync(_server, _ => Front.Unauthorized);
+        await using var front = await KubeFront.StartAsync(_server, _ => KubeFront.Unauthorized);
         var kubeconfig = _dir.Write("kubeconfig", front.KubeConfig(_server));
 
         var run = await CheckAsync(desired, kubeconfig, format: "json");
@@ -186,7 +184,7 @@ public sealed class ClusterCheckTests : IAsyncLifetime
     public async Task A_kind_answered_with_garbage_is_an_error_naming_it_and_the_rest_is_judged()
     {
         var desired = ShopInCodeAndCluster();
-        await using var front = await Front.StartAsync(_server, path => path.Contains("/configmaps", StringComparison.Ordinal) ? Front.Garbage : null);
+        await using var front = await KubeFront.StartAsync(_server, path => path.Contains("/configmaps", StringComparison.Ordinal) ? KubeFront.Garbage : null);
         var kubeconfig = _dir.Write("kubeconfig", front.KubeConfig(_server));
 
         var run = await CheckAsync(desired, kubeconfig);
@@ -236,66 +234,5 @@ public sealed class ClusterCheckTests : IAsyncLifetime
 
         Assert.Equal(1, exitCode);
         Assert.Contains("either --live (a snapshot) or --context (a cluster)", stderr, StringComparison.Ordinal);
-    }
-
-    /// <summary>A loopback responder in front of the simulated API server: answers some paths itself (a fault), forwards the rest.</summary>
-    private sealed class Front : IAsyncDisposable
-    {
-        public static readonly Func<HttpContext, Task> Forbidden = context => Status(context, 403, "Forbidden",
-            "deployments.apps is forbidden: User \"ci\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"shop\"");
-
-        public static readonly Func<HttpContext, Task> Unauthorized = context => Status(context, 401, "Unauthorized", "Unauthorized");
-
-        public static readonly Func<HttpContext, Task> Garbage = async context =>
-        {
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync("<html><body>502 from a load balancer</body></html>");
-        };
-
-        private readonly WebApplication _app;
-        private readonly HttpClient _forward;
-
-        private Front(WebApplication app, Uri uri, HttpClient forward)
-        {
-            _app = app;
-            Uri = uri.ToString().TrimEnd('/');
-            _forward = forward;
-        }
-
-        public string Uri { get; }
-
-        public static async Task<Front> StartAsync(KubeApiServer server, Func<string, Func<HttpContext, Task>?> faultFor)
-        {
-            var forward = new HttpClient { BaseAddress = server.BaseUri };
-            var (app, uri) = await LoopbackWeb.StartAsync(app => app.Run(async context =>
-            {
-                if (faultFor(context.Request.Path + context.Request.QueryString) is { } fault)
-                {
-                    await fault(context);
-                    return;
-                }
-
-                using var answer = await forward.GetAsync(context.Request.Path.ToString().TrimStart('/') + context.Request.QueryString, context.RequestAborted);
-                context.Response.StatusCode = (int)answer.StatusCode;
-                context.Response.ContentType = answer.Content.Headers.ContentType?.ToString();
-                await answer.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
-            }));
-            return new Front(app, uri, forward);
-        }
-
-        public string KubeConfig(KubeApiServer server) => server.KubeConfig().Replace(server.BaseUri.ToString().TrimEnd('/'), Uri, StringComparison.Ordinal);
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.DisposeAsync();
-            _forward.Dispose();
-        }
-
-        private static async Task Status(HttpContext context, int code, string reason, string message)
-        {
-            context.Response.StatusCode = code;
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(new { kind = "Status", apiVersion = "v1", status = "Failure", message, reason, code }));
-        }
     }
 }

@@ -49,10 +49,12 @@ internal sealed class ClusterLive(ILiveSource source, ClusterConfig config, Secr
         {
             load.LiveUsable = false;
             load.LiveUnchanged = true;
+            LeaveOutUnlisted(load, listing.Unlisted);
         }
         else
         {
             load.Errors.AddRange(listing.Errors);
+            LeaveOutUnlisted(load, listing.Unlisted);
             _routes.Clear();
             foreach (var (key, obj) in listing.Objects)
             {
@@ -65,6 +67,28 @@ internal sealed class ClusterLive(ILiveSource source, ClusterConfig config, Secr
             }
 
             load.LiveUsable = true;
+        }
+    }
+
+    /// <summary>
+    /// A kind the server would not list (RBAC's 403, an answer that is not Kubernetes JSON) has
+    /// an unknown live state, not an absent one: its declared objects are left out of what the
+    /// services judge (none turns into a false <c>Missing</c>), and the cluster is degraded with
+    /// the error naming kind, namespace and server. The other kinds are judged as usual.
+    /// </summary>
+    private static void LeaveOutUnlisted(ClusterLoad load, IReadOnlyList<UnlistedKind> unlisted)
+    {
+        if (unlisted.Count == 0)
+        {
+            return;
+        }
+
+        load.Errors.AddRange(unlisted.Select(u => "live " + u.Error));
+        load.PartlyUsable = true;
+        foreach (var documents in load.Desired.Values)
+        {
+            documents.RemoveAll(d => ResourceKey.TryParse(d.Key, out var key)
+                && unlisted.Any(u => u.Group == key.Group && u.Kind == key.Kind && (u.Namespace is null || u.Namespace == key.Namespace)));
         }
     }
 

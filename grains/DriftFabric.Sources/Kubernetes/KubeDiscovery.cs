@@ -119,13 +119,10 @@ internal static class KubeDiscovery
             }
             catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or JsonException or ParseException)
             {
-                errors.Add($"{target.Group}/{target.Kind}: its CustomResourceDefinition {name} could not be read ({Describe(e)}); its defaults are unknown");
+                errors.Add($"{target.Group}/{target.Kind}: its CustomResourceDefinition {name} could not be read ({KubeAnswers.Describe(e, KubeAnswers.ServerOf(client))}); its defaults are unknown");
             }
         }
 
         return (definitions, errors);
     }
-
-    private static string Describe(Exception e) =>
-        e is k8s.Autorest.HttpOperationException http ? $"the API server answered {(int)http.Response.StatusCode}" : e.Message;
 }

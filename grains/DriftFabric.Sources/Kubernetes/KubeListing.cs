@@ -1,9 +1,7 @@
-using System.Net;
 using System.Text.Json;
 using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Parsing;
 using k8s;
-using k8s.Autorest;
 
 namespace DriftFabric.Sources.Kubernetes;
 
@@ -60,7 +58,7 @@ public static class KubeLister
     internal static async Task<KubeListing> ListAsync(IKubernetes client, LiveScope scope, int pageSize, RequestBudget budget, Action<string>? progress, CancellationToken ct)
     {
         var listing = new KubeListing();
-        var server = client.BaseUri?.ToString().TrimEnd('/') ?? "the API server";
+        var server = KubeAnswers.ServerOf(client);
 
         List<KubeTarget> targets;
         try
@@ -78,9 +76,9 @@ public static class KubeLister
                 listing.Unlisted.Add((group, kind, null));
             }
         }
-        catch (Exception e) when (IsAnswerProblem(e))
+        catch (Exception e) when (KubeAnswers.IsAnswerProblem(e))
         {
-            listing.Errors.Add(new ManifestError(server, 0, $"API discovery failed: {Describe(e, server)}; nothing was listed"));
+            listing.Errors.Add(new ManifestError(server, 0, $"API discovery failed: {KubeAnswers.Describe(e, server)}; nothing was listed"));
             foreach (var (group, kind) in scope.Kinds)
             {
                 listing.Unlisted.Add((group, kind, null));
@@ -97,10 +95,10 @@ public static class KubeLister
                 var items = await ListPagesAsync(client, target, budget, pageSize, progress, ct);
                 listing.Objects.AddRange(items.Select(item => new Manifest(item, new SourceLocation($"{server} {target}", 0))));
             }
-            catch (Exception e) when (IsAnswerProblem(e))
+            catch (Exception e) when (KubeAnswers.IsAnswerProblem(e))
             {
                 var where = target.Namespace is null ? string.Empty : $" in namespace {target.Namespace}";
-                listing.Errors.Add(new ManifestError(server, 0, $"{group}/{target.Kind}{where} could not be listed: {Describe(e, server)}; its objects are not judged"));
+                listing.Errors.Add(new ManifestError(server, 0, $"{group}/{target.Kind}{where} could not be listed: {KubeAnswers.Describe(e, server)}; its objects are not judged"));
                 listing.Unlisted.Add((group, target.Kind, target.Namespace));
             }
         }
@@ -150,46 +148,4 @@ public static class KubeLister
 
     private static bool SameKind(KubeTarget target, (string Group, string Kind) kind) =>
         target.Kind == kind.Kind && (target.Group.Length == 0 ? "core" : target.Group) == kind.Group;
-
-    private static bool IsAnswerProblem(Exception e) =>
-        e is HttpOperationException or HttpRequestException or JsonException or InvalidDataException or ParseException or k8s.Exceptions.KubernetesClientException
-            or InvalidOperationException or KeyNotFoundException or TaskCanceledException { InnerException: TimeoutException };
-
-    /// <summary>Why, in words that name the server; never the request's credentials.</summary>
-    private static string Describe(Exception e, string server) => e switch
-    {
-        HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } => $"{server} answered 401 Unauthorized: its credentials were refused (check the kubeconfig's user)",
-        HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } http => $"{server} answered 403 Forbidden: the user may not list it{Reason(http)}",
-        HttpOperationException { Response.StatusCode: HttpStatusCode.Gone } => $"{server} answered 410 Gone: the listing expired between pages; run again",
-        HttpOperationException http => $"{server} answered {(int)http.Response.StatusCode}{Reason(http)}",
-        HttpRequestException request => $"cannot reach {server}: {request.Message}",
-        TaskCanceledException => $"{server} did not answer in time",
-        _ => $"{server} answered what is not Kubernetes JSON ({e.Message})",
-    };
-
-    /// <summary>The server's own reason (a Status object's message), short.</summary>
-    private static string Reason(HttpOperationException http)
-    {
-        var content = http.Response.Content;
-        if (string.IsNullOrEmpty(content))
-        {
-            return string.Empty;
-        }
-
-        try
-        {
-            using var status = JsonDocument.Parse(content);
-            if (status.RootElement.ValueKind == JsonValueKind.Object && status.RootElement.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
-            {
-                var text = message.GetString() ?? string.Empty;
-                return ": " + (text.Length > 300 ? text[..300] + "…" : text);
-            }
-        }
-        catch (JsonException)
-        {
-            // Not a Status: the code says enough.
-        }
-
-        return string.Empty;
-    }
 }

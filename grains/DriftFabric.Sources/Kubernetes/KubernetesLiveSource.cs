@@ -4,7 +4,6 @@ using DriftFabric.Engine.Manifests;
 using DriftFabric.Engine.Model;
 using Microsoft.Extensions.Logging;
 using k8s;
-using k8s.Autorest;
 
 namespace DriftFabric.Sources.Kubernetes;
 
@@ -36,6 +35,7 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<KubeTarget, TargetState> _states = [];
     private readonly List<Task> _loops = [];
+    private readonly List<UnlistedKind> _unlisted = [];
 
     public KubernetesLiveSource(IKubernetes client, IReadOnlyList<KubeTarget> targets, LiveSourceOptions options, ILogger logger)
     {
@@ -52,6 +52,9 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
 
     public IReadOnlyList<KubeTarget> Targets => _targets;
 
+    /// <summary>The targets the last <see cref="SyncAllAsync"/> could not list, with why: they are not watched.</summary>
+    public IReadOnlyList<UnlistedKind> Unlisted => _unlisted;
+
     /// <summary>Requests waiting for the budget: a test sees the limit hold without waiting on the clock.</summary>
     internal int Waiting => _budget.Waiting;
 
@@ -59,11 +62,28 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
     public async Task<List<(string Key, MapNode Object)>> SyncAllAsync(CancellationToken ct)
     {
         var all = new List<(string, MapNode)>();
+        var server = KubeAnswers.ServerOf(_client);
+        _unlisted.Clear();
         foreach (var target in _targets)
         {
             var state = _states[target];
             await Acquire(ct);
-            var (items, rv) = await KubeReader.ListAsync(_client, target, ct);
+            List<MapNode> items;
+            string rv;
+            try
+            {
+                (items, rv) = await KubeReader.ListAsync(_client, target, ct);
+            }
+            catch (Exception e) when (KubeAnswers.IsRefusalOrGarbage(e))
+            {
+                // One kind refused (RBAC) or answered wrong: the others are still listed and watched.
+                var where = target.Namespace is null ? string.Empty : $" in namespace {target.Namespace}";
+                var group = target.Group.Length == 0 ? ResourceKey.CoreGroup : target.Group;
+                LogListFailed(_logger, e, target);
+                _unlisted.Add(new UnlistedKind(group, target.Kind, target.Namespace, $"{group}/{target.Kind}{where} could not be listed: {KubeAnswers.Describe(e, server)}; its objects are not judged"));
+                continue;
+            }
+
             state.Known.Clear();
             foreach (var item in items)
             {
@@ -85,7 +105,7 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
     /// </summary>
     public void StartWatching(Func<IReadOnlyList<LiveChange>, Task> onChanges, Func<string?, Task> onHealth)
     {
-        foreach (var target in _targets)
+        foreach (var target in _targets.Where(t => !IsUnlisted(t)))
         {
             var state = _states[target];
             _loops.Add(Task.Run(() => RunAsync(target, state, onHealth, _stop.Token)));
@@ -172,21 +192,31 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
 
                 Exception? watchError = null;
                 await Acquire(ct);
-                using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct, state.RelistRequested);
-                await foreach (var (type, obj) in KubeReader.WatchAsync(_client, target, state.ResourceVersion, e => watchError = e, watch.Token))
+                // An error in the stream (an expired resourceVersion, a line that is not JSON) ends
+                // this watch at once: what came after it cannot be trusted without a re-list.
+                using var broken = new CancellationTokenSource();
+                using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct, state.RelistRequested, broken.Token);
+                try
                 {
-                    if (failing)
+                    await foreach (var (type, obj) in KubeReader.WatchAsync(_client, target, state.ResourceVersion, e => { watchError ??= e; broken.Cancel(); }, watch.Token))
                     {
-                        failing = false;
-                        await onHealth(null);
-                    }
+                        if (failing)
+                        {
+                            failing = false;
+                            await onHealth(null);
+                        }
 
-                    backoff = _options.MinBackoff;
-                    state.ResourceVersion = obj.GetMap("metadata")?.GetString("resourceVersion") ?? state.ResourceVersion;
-                    if (Apply(target, state, type, obj) is { } change)
-                    {
-                        state.Pending.Writer.TryWrite(change);
+                        backoff = _options.MinBackoff;
+                        state.ResourceVersion = obj.GetMap("metadata")?.GetString("resourceVersion") ?? state.ResourceVersion;
+                        if (Apply(target, state, type, obj) is { } change)
+                        {
+                            state.Pending.Writer.TryWrite(change);
+                        }
                     }
+                }
+                catch (OperationCanceledException) when (broken.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    // Ended for the error below.
                 }
 
                 if (watchError is KubernetesException { Status.Code: 410 })
@@ -208,11 +238,11 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
                 state.NeedsRelist = true;
                 state.ResetRelistRequest();
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or HttpOperationException or KubernetesException or InvalidDataException or TimeoutException or OperationCanceledException)
+            catch (Exception e) when (KubeAnswers.IsAnswerProblem(e) || e is TimeoutException or OperationCanceledException)
             {
                 LogWatchFailed(_logger, e, target, backoff);
                 failing = true;
-                await onHealth($"{target}: {Describe(e)}");
+                await onHealth($"{target}: {KubeAnswers.Describe(e, KubeAnswers.ServerOf(_client))}");
                 state.NeedsRelist = true;
                 var jitter = Random.Shared.NextDouble() * 0.5 + 0.75;
                 await Task.Delay(backoff * jitter, _options.Time, ct).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -283,14 +313,11 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
         return new ResourceKey(target.Group.Length == 0 ? ResourceKey.CoreGroup : target.Group, target.Kind, ns, metadata?.GetString("name") ?? string.Empty).ToString();
     }
 
-    private Task Acquire(CancellationToken ct) => _budget.AcquireAsync(ct);
+    /// <summary>True when <paramref name="target"/> could not be listed: it is neither watched nor read from.</summary>
+    public bool IsUnlisted(KubeTarget target) =>
+        _unlisted.Any(u => u.Kind == target.Kind && u.Namespace == target.Namespace && u.Group == (target.Group.Length == 0 ? ResourceKey.CoreGroup : target.Group));
 
-    private static string Describe(Exception e) => e switch
-    {
-        HttpOperationException http => $"HTTP {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}",
-        KubernetesException k => $"{k.Status?.Code} {k.Status?.Reason}: {k.Status?.Message}",
-        _ => e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message,
-    };
+    private Task Acquire(CancellationToken ct) => _budget.AcquireAsync(ct);
 
     private sealed class TargetState : IDisposable
     {
@@ -330,6 +357,9 @@ public sealed partial class KubernetesLiveSource : IAsyncDisposable
 
     [LoggerMessage(EventId = LogEvents.WatchUndelivered, Level = LogLevel.Warning, Message = "Changes of {Target} could not be delivered; re-listing")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, KubeTarget target);
+
+    [LoggerMessage(EventId = LogEvents.WatchListFailed, Level = LogLevel.Warning, Message = "{Target} could not be listed; it is not watched until the next re-list")]
+    private static partial void LogListFailed(ILogger logger, Exception exception, KubeTarget target);
 
     [LoggerMessage(EventId = LogEvents.WatchFailed, Level = LogLevel.Warning, Message = "Watch of {Target} failed; retrying in about {Backoff}")]
     private static partial void LogWatchFailed(ILogger logger, Exception exception, KubeTarget target, TimeSpan backoff);

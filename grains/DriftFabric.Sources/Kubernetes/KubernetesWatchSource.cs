@@ -34,7 +34,7 @@ public sealed partial class KubernetesWatchSource(IKubeClientFactory clients, Ku
     {
         if (_stream is not null && !relist && Covers(_stream, scope))
         {
-            return LiveListing.Unchanged(_definitions, _definitionErrors);
+            return LiveListing.Unchanged(_definitions, _definitionErrors, _stream.Unlisted);
         }
 
         await StopAsync();
@@ -43,7 +43,19 @@ public sealed partial class KubernetesWatchSource(IKubeClientFactory clients, Ku
             _client ??= clients.Create(endpoint);
             var client = _client;
             using var timeout = new CancellationTokenSource(ListTimeout);
-            var (targets, errors) = await Task.Run(() => KubeDiscovery.ResolveAsync(client, scope.Kinds, scope.Namespaces, timeout.Token));
+            List<KubeTarget> targets;
+            List<string> errors;
+            try
+            {
+                (targets, errors) = await Task.Run(() => KubeDiscovery.ResolveAsync(client, scope.Kinds, scope.Namespaces, timeout.Token));
+            }
+            catch (Exception e) when (KubeAnswers.IsRefusalOrGarbage(e))
+            {
+                // Answered, but refused (401: every request will be) or not Kubernetes JSON: nothing can be listed.
+                LogDiscoveryFailed(logger, e, name);
+                return new LiveListing { Unreachable = $"live {cluster}: API discovery failed: {KubeAnswers.Describe(e, KubeAnswers.ServerOf(client))}; nothing is watched", Definitions = _definitions, DefinitionErrors = _definitionErrors };
+            }
+
             var (definitions, definitionErrors) = await Task.Run(() => KubeDiscovery.DefinitionsAsync(client, targets, cluster, timeout.Token));
             _definitions = definitions;
             _definitionErrors = [.. definitionErrors.Select(e => "live " + e)];
@@ -57,13 +69,15 @@ public sealed partial class KubernetesWatchSource(IKubeClientFactory clients, Ku
                 Errors = [.. errors.Select(e => "live " + e)],
                 Definitions = _definitions,
                 DefinitionErrors = _definitionErrors,
+                Unlisted = stream.Unlisted,
             };
         }
         catch (Exception e) when (e is HttpRequestException or IOException or k8s.Autorest.HttpOperationException or k8s.Exceptions.KubeConfigException
             or OperationCanceledException or InvalidDataException or k8s.KubernetesException)
         {
             LogUnreachable(logger, e, name);
-            return new LiveListing { Unreachable = $"live {cluster}: unreachable: {e.Message}", Definitions = _definitions, DefinitionErrors = _definitionErrors };
+            var reason = _client is { } client && KubeAnswers.IsAnswerProblem(e) ? KubeAnswers.Describe(e, KubeAnswers.ServerOf(client)) : e.Message;
+            return new LiveListing { Unreachable = $"live {cluster}: unreachable: {reason}", Definitions = _definitions, DefinitionErrors = _definitionErrors };
         }
     }
 
@@ -75,7 +89,7 @@ public sealed partial class KubernetesWatchSource(IKubeClientFactory clients, Ku
         }
 
         var group = key.Group == ResourceKey.CoreGroup ? string.Empty : key.Group;
-        var target = stream.Targets.FirstOrDefault(t => t.Group == group && t.Kind == key.Kind && (!t.Namespaced || t.Namespace == key.Namespace));
+        var target = stream.Targets.FirstOrDefault(t => t.Group == group && t.Kind == key.Kind && (!t.Namespaced || t.Namespace == key.Namespace) && !stream.IsUnlisted(t));
         return target is null ? null : new WatchedTarget(target.Group, target.Version, target.Kind, target.Plural, target.Namespaced, target.Namespace);
     }
 
@@ -101,6 +115,9 @@ public sealed partial class KubernetesWatchSource(IKubeClientFactory clients, Ku
         stream.Targets.Select(t => (t.Group.Length == 0 ? "core" : t.Group, t.Kind)).Distinct().Order().SequenceEqual(scope.Kinds.Order())
         && stream.Targets.Where(t => t.Namespace is not null).Select(t => t.Namespace!).Distinct().Order(StringComparer.Ordinal)
             .SequenceEqual(scope.Namespaces.Order(StringComparer.Ordinal));
+
+    [LoggerMessage(EventId = LogEvents.WatchDiscoveryFailed, Level = LogLevel.Warning, Message = "Cluster {Cluster}: API discovery was refused or answered wrong")]
+    private static partial void LogDiscoveryFailed(ILogger logger, Exception exception, string cluster);
 
     [LoggerMessage(EventId = LogEvents.ClusterUnreachable, Level = LogLevel.Warning, Message = "Cluster {Cluster}: the API server is unreachable")]
     private static partial void LogUnreachable(ILogger logger, Exception exception, string cluster);

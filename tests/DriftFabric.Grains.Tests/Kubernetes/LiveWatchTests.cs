@@ -192,6 +192,61 @@ public sealed class LiveWatchTests(FabricFixture fabric) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cluster_whose_server_refuses_the_credentials_is_reported_naming_it_while_the_tenants_other_cluster_is_judged()
+    {
+        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
+        _server.Put(Objects.ConfigMap("web-config", "shop", "web", manager: Objects.Applied));
+        await using var front = await KubeFront.StartAsync(_server, _ => KubeFront.Unauthorized);
+        using var fleet = TempFleet.Single("watch-refused");
+        fleet.Write("desired/app.yaml", Desired);
+        fleet.Write("kube-ok.yaml", _server.KubeConfig());
+        fleet.Write("kube-refused.yaml", front.KubeConfig(_server));
+        fleet.Write("driftfabric.yaml", "apiVersion: driftfabric.io/v1alpha1\nkind: Fleet\ntenants:\n- name: watch-refused\n  clusters:\n"
+            + "  - name: ok\n    desired: desired\n    live: { kubeconfig: kube-ok.yaml, context: test }\n"
+            + "  - name: refused\n    desired: desired\n    live: { kubeconfig: kube-refused.yaml, context: test }\n");
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, "watch-refused");
+
+        await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 4, "kubectl-scale");
+        var e = await events.ReadOneAsync();
+
+        var refused = await fabric.Client.GetGrain<IClusterGrain>("watch-refused/refused").GetSummary();
+        Assert.NotEqual(SourceState.Ok, refused.Status.State);
+        var error = Assert.Single(refused.Status.Errors);
+        Assert.Contains(front.Uri + " answered 401 Unauthorized: its credentials were refused", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("test-token", error, StringComparison.Ordinal);
+        Assert.Equal(0, refused.Summary.Drifts);
+        Assert.Equal(("ok", "/spec/replicas"), (e.Service.Cluster, e.Drift.Path));
+        Assert.Equal(SourceState.Ok, (await fabric.Client.GetGrain<IClusterGrain>("watch-refused/ok").GetSummary()).Status.State);
+    }
+
+    [Fact]
+    public async Task A_kind_the_server_forbids_degrades_the_cluster_naming_it_and_drift_of_the_other_kinds_is_still_reported()
+    {
+        _server.Put(Objects.Deployment("web", "shop", 2, "web:1"));
+        _server.Put(Objects.ConfigMap("web-config", "shop", "web", manager: Objects.Applied));
+        await using var front = await KubeFront.StartAsync(_server, request => request.Contains("/configmaps", StringComparison.Ordinal) ? KubeFront.Forbidden("configmaps", null, "shop") : null);
+        using var fleet = TempFleet.Single("watch-forbidden");
+        fleet.Write("desired/app.yaml", Desired);
+        fleet.WatchLive(front.KubeConfig(_server));
+        await using var events = await EventCollector.SubscribeAsync(fabric.Client, "watch-forbidden");
+
+        var loaded = await new FleetLoader(fabric.Client).LoadAsync(fleet.SpecPath);
+        await _server.WhenWatchesSpokeAsync(1);
+        _server.Edit("apps/v1", "Deployment", "shop", "web", o => o["spec"]!["replicas"] = 4, "kubectl-scale");
+        var e = await events.ReadOneAsync();
+
+        var status = loaded.Tenants[0].Clusters[0].Status;
+        Assert.Equal(SourceState.Degraded, status.State);
+        var error = Assert.Single(status.Errors);
+        Assert.Contains("core/ConfigMap in namespace shop could not be listed: " + front.Uri + " answered 403 Forbidden", error, StringComparison.Ordinal);
+        // The forbidden ConfigMap is not judged (not a false Missing); the Deployment's drift is.
+        Assert.Equal(0, loaded.Tenants[0].Summary.Drifts);
+        Assert.Equal(("apps/Deployment/shop/web", "/spec/replicas", DriftEventType.Opened), (e.Drift.Resource, e.Drift.Path, e.Type));
+        Assert.Equal(SourceState.Degraded, (await fabric.Client.GetGrain<IClusterGrain>("watch-forbidden/prod").GetSummary()).Status.State);
+    }
+
+    [Fact]
     public async Task Several_clusters_are_watched_at_once_each_by_its_own_grain()
     {
         await using var second = await KubeApiServer.StartAsync();
