@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace DriftFabric.Testing;
 
 /// <summary>A real <c>git daemon</c> on a free loopback port serving a folder's repositories (every one exported); stopped on dispose.</summary>
@@ -25,19 +23,7 @@ public sealed class GitDaemon : IAsyncDisposable
             ["daemon", "--export-all", "--reuseaddr", "--informative-errors", "--listen=127.0.0.1", $"--port={port}", $"--base-path={servedFolder}", servedFolder],
             new TempDirectory("driftfabric-git-daemon-"));
         var daemon = new GitDaemon(process, port);
-        await process.WaitUntilReadyAsync(async () =>
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }, "git daemon");
+        await process.WaitUntilReadyAsync(() => LoopbackPorts.AcceptsAsync(port), "git daemon");
         return daemon;
     }
 

@@ -32,6 +32,21 @@ public static class LoopbackPorts
         throw new InvalidOperationException($"no free loopback port between {Lowest} and {Highest}");
     }
 
+    /// <summary>True when something accepts connections on <paramref name="port"/>: a server started on it is listening.</summary>
+    public static async Task<bool> AcceptsAsync(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     private static bool CanListen(int port)
     {
         try

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace DriftFabric.Testing;
 
@@ -81,19 +80,7 @@ public sealed class SshGitServer : IAsyncDisposable
 
         var process = ChildProcess.Start(Sshd, ["-D", "-e", "-f", config, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], folder);
         var server = new SshGitServer(process, port, user);
-        await process.WaitUntilReadyAsync(async () =>
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }, "sshd");
+        await process.WaitUntilReadyAsync(() => LoopbackPorts.AcceptsAsync(port), "sshd");
         return server;
     }
 
