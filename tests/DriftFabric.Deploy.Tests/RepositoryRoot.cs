@@ -1,0 +1,22 @@
+namespace DriftFabric.Deploy.Tests;
+
+/// <summary>The checkout these tests run from: <c>deploy/</c> and the sources the image is built from are read in place.</summary>
+internal static class RepositoryRoot
+{
+    public static string Path { get; } = Find();
+
+    public static string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    private static string Find()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(directory.FullName, "DriftFabric.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("DriftFabric.sln not found above " + AppContext.BaseDirectory);
+    }
+}
