@@ -48,6 +48,9 @@ public sealed class KubeApiServer : IAsyncDisposable
     private int _failNext;
     private int _openWatches;
     private int _requests;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, KubeUser> _tokens = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Code, string Method, string Request, string Message)> _refusals = new();
+    private volatile bool _rbac;
 
     private KubeApiServer(WebApplication app, IEnumerable<KubeResourceType> types)
     {
@@ -103,7 +106,8 @@ public sealed class KubeApiServer : IAsyncDisposable
     public IReadOnlyCollection<KubeResourceType> Types => _typesByKey.Values;
 
     /// <summary>Starts a server on 127.0.0.1, on <paramref name="port"/> or (0) a free port the OS picks.</summary>
-    public static async Task<KubeApiServer> StartAsync(IEnumerable<KubeResourceType>? types = null, int port = 0)
+    /// <param name="certificate">Serve HTTPS with this certificate (as a real API server does, and as in-cluster configuration requires).</param>
+    public static async Task<KubeApiServer> StartAsync(IEnumerable<KubeResourceType>? types = null, int port = 0, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         KubeApiServer? server = null;
         var (app, baseUri) = await LoopbackWeb.StartAsync(
@@ -112,13 +116,134 @@ public sealed class KubeApiServer : IAsyncDisposable
                 server = new KubeApiServer(app, types ?? KubeResourceType.Defaults);
                 app.Run(server.HandleAsync);
             },
-            port);
+            port,
+            certificate);
         server!.BaseUri = baseUri;
         return server;
     }
 
+    // ---- authentication and RBAC (off unless a test turns them on) ----
+
+    /// <summary>
+    /// Turns on authentication and RBAC: from now on a request without a known bearer token is
+    /// refused 401, and one whose user the stored Roles, ClusterRoles and bindings do not allow
+    /// (<see cref="KubeRbac"/>) is refused 403 with Kubernetes' own Status. Objects changed
+    /// through the server's methods (<see cref="Put(string, string, DateTimeOffset?)"/>, <see cref="Load"/>) are not
+    /// checked: they stand for the cluster's administrator.
+    /// </summary>
+    public void EnableRbac() => _rbac = true;
+
+    /// <summary>A new bearer token that authenticates as <paramref name="user"/> (a ServiceAccount's, an administrator's).</summary>
+    public string IssueToken(KubeUser user)
+    {
+        var token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        _tokens[token] = user;
+        return token;
+    }
+
+    /// <summary>Makes a token unknown (a rotated or expired one): its requests are refused 401 from now on.</summary>
+    public void RevokeToken(string token) => _tokens.TryRemove(token, out _);
+
+    /// <summary>Every request refused 401 or 403: its status, method, path and query, and the Status message sent.</summary>
+    public IReadOnlyCollection<(int Code, string Method, string Request, string Message)> Refusals => _refusals;
+
+    /// <summary>The RBAC objects the server holds now, parsed.</summary>
+    public RbacObjects RbacObjects()
+    {
+        lock (_lock)
+        {
+            return Testing.RbacObjects.Of(_objects.Where(o => o.Key.Type.StartsWith(KubeRbac.Group + "/", StringComparison.Ordinal)).Select(o => ManagedFieldsTracker.Parse(o.Value)));
+        }
+    }
+
+    /// <summary>The user of the request's bearer token (null: no token or an unknown one).</summary>
+    private KubeUser? Authenticate(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) && _tokens.TryGetValue(header["Bearer ".Length..].Trim(), out var user) ? user : null;
+    }
+
+    /// <summary>True when the request may go on; otherwise the refusal (401 or 403) has been written.</summary>
+    private async Task<bool> AuthorizeAsync(HttpContext context, KubeUser? user, KubeAccess access)
+    {
+        var request = context.Request.Path + context.Request.QueryString;
+        if (user is null)
+        {
+            _refusals.Enqueue((401, context.Request.Method, request, "Unauthorized"));
+            await WriteStatus(context, 401, "Unauthorized", "Unauthorized");
+            return false;
+        }
+
+        if (KubeRbac.Allows(user, access, RbacObjects()))
+        {
+            return true;
+        }
+
+        var message = KubeRbac.ForbiddenMessage(user, access);
+        _refusals.Enqueue((403, context.Request.Method, request, message));
+        var status = Status(403, "Forbidden", message);
+        if (access.Path is null)
+        {
+            var details = new JsonObject();
+            if (access.Name is not null)
+            {
+                details["name"] = access.Name;
+            }
+
+            if (access.Group.Length > 0)
+            {
+                details["group"] = access.Group;
+            }
+
+            details["kind"] = access.Resource;
+            status["details"] = details;
+        }
+
+        context.Response.StatusCode = 403;
+        await WriteJson(context, status);
+        return false;
+    }
+
+    /// <summary>The verb Kubernetes' request-info resolver reads off a resource request.</summary>
+    private static string VerbOf(string method, string? name, bool watch) => method switch
+    {
+        "GET" => name is not null ? "get" : watch ? "watch" : "list",
+        "POST" => "create",
+        "PUT" => "update",
+        "PATCH" => "patch",
+        "DELETE" => name is not null ? "delete" : "deletecollection",
+        _ => method.ToLowerInvariant(),
+    };
+
     /// <summary>A kubeconfig file content that points a context at this server.</summary>
     public string KubeConfig(string context = "test") => KubeConfigOf([(context, BaseUri)]);
+
+    /// <summary>
+    /// A kubeconfig with one context for this server that authenticates with <paramref name="token"/>
+    /// and, over HTTPS, trusts the server by <paramref name="certificateAuthorityPem"/>: what a
+    /// cluster Secret of an install holds for a remote cluster.
+    /// </summary>
+    public string KubeConfig(string context, string token, string? certificateAuthorityPem) =>
+        $"""
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: {context}
+          cluster:
+            server: {BaseUri.ToString().TrimEnd('/')}
+        {(certificateAuthorityPem is null ? string.Empty : "    certificate-authority-data: " + Convert.ToBase64String(Encoding.UTF8.GetBytes(certificateAuthorityPem)))}
+        users:
+        - name: {context}
+          user:
+            token: {token}
+        contexts:
+        - name: {context}
+          context:
+            cluster: {context}
+            user: {context}
+        current-context: {context}
+
+        """;
 
     /// <summary>A kubeconfig with one context (and cluster and user of the same name) per server; the first is current.</summary>
     public static string KubeConfigOf(IReadOnlyList<(string Context, Uri Server)> servers)
@@ -351,6 +476,13 @@ public sealed class KubeApiServer : IAsyncDisposable
             return;
         }
 
+        var user = _rbac ? Authenticate(context.Request) : null;
+        if (_rbac && (user is null || segments is ["version"] or ["openapi", ..] or ["api"] or ["apis"] or ["api", _] or ["apis", _, _])
+            && !await AuthorizeAsync(context, user, KubeAccess.NonResource(context.Request.Path.Value ?? "/")))
+        {
+            return;
+        }
+
         switch (segments)
         {
             case ["version"]:
@@ -396,6 +528,16 @@ public sealed class KubeApiServer : IAsyncDisposable
             [var p, var o, var sub] => (p, null, o, sub),
             _ => (string.Empty, null, null, null),
         };
+        if (_rbac)
+        {
+            var watching = context.Request.Query["watch"] is var w && (w == "true" || w == "1");
+            var access = new KubeAccess(VerbOf(method, name, watching), group2, plural, subresource, ns, name);
+            if (!await AuthorizeAsync(context, user, access))
+            {
+                return;
+            }
+        }
+
         var type = _typesByKey.Values.FirstOrDefault(t => t.Group == group2 && t.Version == version2 && t.Plural == plural);
         if (type is null || (subresource is not null && !(subresource == "scale" && type.Scales) && subresource != "status"))
         {

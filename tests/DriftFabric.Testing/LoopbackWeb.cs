@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -12,11 +13,18 @@ namespace DriftFabric.Testing;
 public static class LoopbackWeb
 {
     /// <summary>Starts an app with the routes <paramref name="map"/> adds; returns it with the address it listens on (ending in <c>/</c>).</summary>
-    public static async Task<(WebApplication App, Uri BaseUri)> StartAsync(Action<WebApplication> map, int port = 0)
+    /// <param name="certificate">Serve HTTPS with this certificate (its private key included) instead of plain HTTP.</param>
+    public static async Task<(WebApplication App, Uri BaseUri)> StartAsync(Action<WebApplication> map, int port = 0, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         var app = builder.Build();
         map(app);
         await app.StartAsync();
