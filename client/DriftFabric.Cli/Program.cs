@@ -5,6 +5,7 @@ using DriftFabric.Cli.Fabric;
 var root = new RootCommand("DriftFabric: infrastructure-as-code drift detection for Kubernetes fleets.")
 {
     CheckCommand.Create(),
+    RbacCommand.Create(),
 };
 foreach (var option in FabricCommands.GlobalOptions)
 {

@@ -77,15 +77,6 @@ internal static class KubeDiscovery
         return (targets, errors);
     }
 
-    // Groups the API server serves itself: none of their kinds has a CustomResourceDefinition.
-    private static readonly HashSet<string> BuiltInGroups = new(StringComparer.Ordinal)
-    {
-        string.Empty, "apps", "batch", "autoscaling", "policy", "extensions", "rbac.authorization.k8s.io", "networking.k8s.io", "storage.k8s.io",
-        "admissionregistration.k8s.io", "scheduling.k8s.io", "node.k8s.io", "discovery.k8s.io", "flowcontrol.apiserver.k8s.io",
-        "apiextensions.k8s.io", "apiregistration.k8s.io", "certificates.k8s.io", "coordination.k8s.io", "events.k8s.io", "resource.k8s.io",
-        "authentication.k8s.io", "authorization.k8s.io", "storagemigration.k8s.io", "internal.apiserver.k8s.io",
-    };
-
     /// <summary>
     /// The CustomResourceDefinition the API server serves for each custom kind among
     /// <paramref name="targets"/> (read by its name, <c>plural.group</c>), compacted, by
@@ -98,7 +89,7 @@ internal static class KubeDiscovery
     {
         var definitions = new Dictionary<string, ResourceDocument>(StringComparer.Ordinal);
         var errors = new List<string>();
-        foreach (var target in targets.Where(t => !BuiltInGroups.Contains(t.Group)).DistinctBy(t => (t.Group, t.Kind)))
+        foreach (var target in targets.Where(t => !KubeGroups.IsBuiltIn(t.Group)).DistinctBy(t => (t.Group, t.Kind)))
         {
             var name = $"{target.Plural}.{target.Group}";
             try
