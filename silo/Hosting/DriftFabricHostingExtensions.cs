@@ -113,7 +113,10 @@ public static class DriftFabricHostingExtensions
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<FleetLoader>();
-        silo.Services.TryAddSingleton<DriftFabric.Sources.Kubernetes.IKubeClientFactory, DriftFabric.Sources.Kubernetes.KubeClientFactory>();
+        // API servers: in-cluster configuration reads the service account from a folder of the settings (a test's own, or the pod's).
+        silo.Services.AddOptions<DriftFabric.Sources.Kubernetes.KubernetesOptions>().BindConfiguration(DriftFabric.Sources.Kubernetes.KubernetesOptions.Section).ValidateOnStart();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DriftFabric.Sources.Kubernetes.KubernetesOptions>, KubernetesOptionsValidator>());
+        silo.Services.TryAddSingleton<DriftFabric.Sources.Kubernetes.IKubeClientFactory>(sp => new DriftFabric.Sources.Kubernetes.KubeClientFactory(sp.GetRequiredService<IOptions<DriftFabric.Sources.Kubernetes.KubernetesOptions>>().Value));
         silo.Services.TryAddSingleton<IClusterSourceFactory, ClusterSourceFactory>();
 
         // Git desired sources: one bounded cache of fetched repositories per silo.
