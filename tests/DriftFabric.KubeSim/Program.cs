@@ -3,9 +3,11 @@ using System.Runtime.InteropServices;
 using DriftFabric.KubeSim;
 
 const string Usage = """
-    usage: driftfabric-kubesim --port P --kubeconfig FILE [--load DIR|FILE] [--name NAME] [--log-requests]
+    usage: driftfabric-kubesim --port P --kubeconfig FILE [--load DIR|FILE] [--name NAME] [--log-requests] [--rbac]
            driftfabric-kubesim demo [--fleet PATH]
     A simulated Kubernetes API server (no real one runs here) that the real kubectl can drive.
+    --rbac: bearer tokens and RBAC enforced; the kubeconfig's context NAME is an administrator
+    (system:masters), NAME-driftfabric the ServiceAccount driftfabric/driftfabric.
     """;
 
 // Ctrl+C (SIGINT) and SIGTERM stop the servers (and the demo's silo) cleanly.
@@ -26,6 +28,7 @@ if (args is ["demo", .. var demoArgs])
 
 string? port = null, kubeconfig = null, load = null, name = "kubesim";
 var logRequests = false;
+var rbac = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -44,6 +47,9 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--log-requests":
             logRequests = true;
+            break;
+        case "--rbac":
+            rbac = true;
             break;
         default:
             Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'");
@@ -69,7 +75,7 @@ if (load is not null && !File.Exists(load) && !Directory.Exists(load))
 SimulatedCluster cluster;
 try
 {
-    cluster = await SimulatedCluster.StartAsync(name, portNumber, load, logRequests ? Console.Out : null);
+    cluster = await SimulatedCluster.StartAsync(name, portNumber, load, logRequests ? Console.Out : null, rbac);
 }
 catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException)
 {

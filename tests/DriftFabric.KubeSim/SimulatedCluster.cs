@@ -17,9 +17,12 @@ internal sealed class SimulatedCluster : IAsyncDisposable
     /// <summary>The kubeconfig's cluster, user and context name.</summary>
     public string Name { get; }
 
-    public static async Task<SimulatedCluster> StartAsync(string name, int port, string? load, TextWriter? requests)
+    /// <param name="rbac">Authenticate and authorize requests: <see cref="WriteKubeConfig"/> then writes an administrator's context and the fabric's ServiceAccount's.</param>
+    public static async Task<SimulatedCluster> StartAsync(string name, int port, string? load, TextWriter? requests, bool rbac = false)
     {
-        var server = await KubeApiServer.StartAsync(port: port);
+        // kubectl sends a bearer token only over TLS: with RBAC on, the server speaks HTTPS under a CA of its own, which the kubeconfig trusts.
+        var certificates = rbac ? TestCertificates.Create() : null;
+        var server = await KubeApiServer.StartAsync(port: port, certificate: certificates?.Server);
         if (requests is not null)
         {
             server.OnRequest = async r =>
@@ -31,7 +34,7 @@ internal sealed class SimulatedCluster : IAsyncDisposable
             };
         }
 
-        var cluster = new SimulatedCluster(server, name);
+        var cluster = new SimulatedCluster(server, name) { _certificates = certificates };
         if (load is not null)
         {
             foreach (var obj in KubeManifests.ReadPath(load))
@@ -40,8 +43,19 @@ internal sealed class SimulatedCluster : IAsyncDisposable
             }
         }
 
+        if (rbac)
+        {
+            server.EnableRbac();
+            cluster._adminToken = server.IssueToken(KubeUser.Admin());
+            cluster._fabricToken = server.IssueToken(KubeUser.ServiceAccount("driftfabric", "driftfabric"));
+        }
+
         return cluster;
     }
+
+    private TestCertificates? _certificates;
+    private string? _adminToken;
+    private string? _fabricToken;
 
     public int Objects => Server.Count;
 
@@ -52,8 +66,49 @@ internal sealed class SimulatedCluster : IAsyncDisposable
             Directory.CreateDirectory(folder);
         }
 
-        File.WriteAllText(path, Server.KubeConfig(Name));
+        if (_adminToken is null || _fabricToken is null || _certificates is null)
+        {
+            File.WriteAllText(path, Server.KubeConfig(Name));
+            return;
+        }
+
+        // Two contexts on the one server: the administrator's (current) and the fabric's ServiceAccount's.
+        var server = Server.BaseUri.ToString().TrimEnd('/');
+        var fabric = Name + "-driftfabric";
+        File.WriteAllText(path, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: {Name}
+              cluster:
+                server: {server}
+                certificate-authority-data: {Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(_certificates.AuthorityPem))}
+            users:
+            - name: {Name}
+              user:
+                token: {_adminToken}
+            - name: {fabric}
+              user:
+                token: {_fabricToken}
+            contexts:
+            - name: {Name}
+              context:
+                cluster: {Name}
+                user: {Name}
+                namespace: default
+            - name: {fabric}
+              context:
+                cluster: {Name}
+                user: {fabric}
+                namespace: default
+            current-context: {Name}
+
+            """);
     }
 
-    public ValueTask DisposeAsync() => Server.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        _certificates?.Dispose();
+    }
 }
