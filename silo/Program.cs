@@ -118,6 +118,11 @@ catch (Exception e) when (e is DriftFabric.Grains.Secrets.SecretDigestException
     Console.Error.WriteLine($"secret digest: {e.Message}");
     return 1;
 }
+catch (Microsoft.Extensions.Options.OptionsValidationException e) when (e.OptionsType == typeof(DriftFabric.Sources.Kubernetes.KubernetesOptions))
+{
+    Console.Error.WriteLine($"kubernetes: {e.Message} (DRIFTFABRIC__KUBERNETES__SERVICEACCOUNTDIRECTORY)");
+    return 1;
+}
 catch (IOException e)
 {
     // Kestrel starts last: the silo is up, and stops cleanly before the process says why and exits.

@@ -72,4 +72,14 @@ public sealed class EmbeddedSiloTests : IDisposable
 
         Assert.Equal(1, await silo.ExitCodeAsync());
     }
+
+    [Fact]
+    public async Task A_service_account_folder_that_is_not_an_absolute_path_is_one_clear_line_and_exit_1()
+    {
+        await using var silo = SiloProcess.Start(new Dictionary<string, string> { ["DRIFTFABRIC__KUBERNETES__SERVICEACCOUNTDIRECTORY"] = "relative/sa" }, "--fleet", Spec);
+
+        await silo.WaitForLineAsync("kubernetes: Kubernetes ServiceAccountDirectory must be an absolute path, not 'relative/sa' (DRIFTFABRIC__KUBERNETES__SERVICEACCOUNTDIRECTORY)");
+
+        Assert.Equal(1, await silo.ExitCodeAsync());
+    }
 }

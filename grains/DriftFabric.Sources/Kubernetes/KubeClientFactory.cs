@@ -73,6 +73,10 @@ public sealed class KubeClientFactory(KubernetesOptions options, Func<string, st
         try
         {
             authorities.ImportFromPemFile(caFile);
+            if (authorities.Count == 0)
+            {
+                throw new IOException("no CERTIFICATE block in it");
+            }
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException)
         {
