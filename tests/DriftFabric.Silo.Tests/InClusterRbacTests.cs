@@ -172,6 +172,12 @@ public sealed class InClusterRbacTests : IAsyncLifetime
         Assert.Equal("failed", ((string?)remediated["remediation"]!["outcome"])!.ToLowerInvariant());
         Assert.Contains("is forbidden", remediated.ToJsonString(), StringComparison.Ordinal);
 
+        // The CLI says the same, and exits 2 (a resource left as it was).
+        var (cliCode, cliOut, _) = await CliAgainstSiloTests.Run(["remediate", "default/local/default/frontend", "--revert", "--format", "json", "--server", _silo!.ApiUri.ToString(), "--token", ApiToken]);
+        Assert.Equal(2, cliCode);
+        Assert.Contains("is forbidden: User", cliOut, StringComparison.Ordinal);
+        Assert.Equal(5, Replicas("frontend"));
+
         // The whole drift set: each resource refused at its dry run, every object as it was.
         var (clusterStatus, clusterReport) = await Post(Cluster + "/remediate", """{"action":"revert","dryRun":false}""");
         Assert.Equal(System.Net.HttpStatusCode.OK, clusterStatus);
