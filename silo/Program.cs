@@ -66,12 +66,21 @@ builder.UseOrleans(silo =>
         {
             silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort);
         }
+        else if (options.KubernetesHosting)
+        {
+            // Kubernetes hosting advertises the pod's IP (POD_IP) and listens on every address.
+            silo.Configure<Orleans.Configuration.EndpointOptions>(o => (o.SiloPort, o.GatewayPort) = (options.SiloPort, options.GatewayPort));
+        }
         else
         {
             silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort);
         }
 
         silo.AddDriftFabricRedis(redis);
+        if (options.KubernetesHosting)
+        {
+            silo.UseDriftFabricKubernetesHosting();
+        }
     }
     else
     {
