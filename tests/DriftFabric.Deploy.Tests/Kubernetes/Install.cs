@@ -71,20 +71,26 @@ public sealed class Install
             return Read(name, await KustomizeAsync(overlayDirectory));
         }
 
-        using var folder = new TempDirectory("driftfabric-install-");
-
-        // kustomize takes neither absolute paths nor files outside a kustomization's folder, but
-        // it does take folders named relative to it.
-        string Relative(string directory) => Path.GetRelativePath(folder.Root, directory).Replace('\\', '/');
-        folder.Write("kustomization.yaml", $"""
+        return await RenderOwnAsync(name, $$"""
             apiVersion: kustomize.config.k8s.io/v1beta1
             kind: Kustomization
             resources:
-            - {Relative(overlayDirectory)}
+            - {kubernetes}/overlays/{{overlay}}
             components:
-            {string.Join('\n', components.Select(c => "- " + Relative(Path.Combine(KubernetesDirectory, "components", c))))}
+            {{string.Join('\n', components.Select(c => "- {kubernetes}/components/" + c))}}
 
             """);
+    }
+
+    /// <summary>
+    /// Renders a kustomization of a user's own, written in a temporary folder, where
+    /// <c>{kubernetes}</c> stands for <c>deploy/kubernetes</c>: kustomize takes neither absolute
+    /// paths nor files outside a kustomization's folder, but it does take folders named relative to it.
+    /// </summary>
+    public static async Task<Install> RenderOwnAsync(string name, string kustomization)
+    {
+        using var folder = new TempDirectory("driftfabric-install-");
+        folder.Write("kustomization.yaml", kustomization.Replace("{kubernetes}", Path.GetRelativePath(folder.Root, KubernetesDirectory).Replace('\\', '/'), StringComparison.Ordinal));
         return Read(name, await KustomizeAsync(folder.Root));
     }
 

@@ -51,7 +51,7 @@ public sealed partial class InstallManifestTests
 
     [Theory]
     [MemberData(nameof(Installs))]
-    public async Task Every_pod_passes_the_restricted_pod_security_standard(string install)
+    public async Task Every_pod_passes_the_restricted_pod_security_standard_on_a_read_only_root(string install)
     {
         var templates = (await RenderAsync(install)).PodTemplates.ToList();
 
@@ -59,6 +59,9 @@ public sealed partial class InstallManifestTests
         foreach (var (workload, template) in templates)
         {
             Assert.True(PodSecurityRestricted.Violations(template.Spec) is [], $"{install} {workload}: {string.Join("; ", PodSecurityRestricted.Violations(template.Spec))}");
+
+            // Beyond the profile, the install's own rule: nothing writes to the image's files.
+            Assert.All(template.Spec.Containers, c => Assert.True(c.SecurityContext?.ReadOnlyRootFilesystem, $"{install} {workload} {c.Name}: root filesystem writable"));
         }
     }
 
@@ -339,6 +342,34 @@ public sealed partial class InstallManifestTests
         var mount = rendered.SiloContainer.VolumeMounts.Single(m => m.MountPath == "/etc/driftfabric/clusters/prod-eu");
         var secret = rendered.Silo.Spec.Template.Spec.Volumes.Single(v => v.Name == mount.Name).Secret;
         Assert.Equal("driftfabric-cluster-prod-eu", secret.SecretName);
+    }
+
+    [Fact]
+    public async Task An_external_Redis_replaces_the_shipped_one_as_the_install_guide_says()
+    {
+        var rendered = await Install.RenderOwnAsync("ha with an external Redis", """
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            resources:
+            - {kubernetes}/overlays/ha
+            secretGenerator:
+            - name: driftfabric-redis
+              namespace: driftfabric
+              behavior: replace
+              literals:
+              - connection=redis.example.com:6380,ssl=true
+            patches:
+            - target: { kind: StatefulSet, name: driftfabric-redis }
+              patch: '[{"op": "add", "path": "/metadata/annotations", "value": {"config.kubernetes.io/local-config": "true"}}]'
+            - target: { kind: Service, name: driftfabric-redis }
+              patch: '[{"op": "add", "path": "/metadata/annotations", "value": {"config.kubernetes.io/local-config": "true"}}]'
+            """);
+
+        Assert.Empty(rendered.All<V1StatefulSet>());
+        Assert.DoesNotContain(rendered.All<V1Service>(), s => s.Metadata.Name == "driftfabric-redis");
+        var redisRef = rendered.SiloContainer.Env.Single(e => e.Name == "DRIFTFABRIC__REDIS").ValueFrom.SecretKeyRef;
+        Assert.Equal("redis.example.com:6380,ssl=true", System.Text.Encoding.UTF8.GetString(rendered.One<V1Secret>(redisRef.Name).Data[redisRef.Key]));
+        Assert.Contains("patch: '[{\"op\": \"add\", \"path\": \"/metadata/annotations\", \"value\": {\"config.kubernetes.io/local-config\": \"true\"}}]'", await File.ReadAllTextAsync(RepositoryRoot.Combine("docs", "kubernetes-install.md")), StringComparison.Ordinal);
     }
 
     [Fact]
