@@ -37,7 +37,12 @@ public sealed class SiloOptions
     };
 
     /// <summary>The downward API's variables Kubernetes hosting reads: the pod's name, its namespace and its IP.</summary>
-    public static readonly IReadOnlyList<string> PodVariables = ["POD_NAME", "POD_NAMESPACE", "POD_IP"];
+    public static readonly IReadOnlyList<string> PodVariables =
+    [
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodNameEnvironmentVariable,
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodNamespaceEnvironmentVariable,
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodIPEnvironmentVariable,
+    ];
 
     /// <summary>The fleet spec; the repository's example fleet when none is given.</summary>
     public string? Fleet { get; set; }
@@ -216,9 +221,9 @@ public sealed class SiloOptionsValidator(Func<string, string?>? environment = nu
             {
                 failures.Add($"{SiloOptions.Describe("--kubernetes-hosting")} needs {string.Join(", ", SiloOptions.PodVariables)} from the downward API: {string.Join(", ", missing)} not set");
             }
-            else if (!IPAddress.TryParse(_environment("POD_IP"), out _))
+            else if (_environment(Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodIPEnvironmentVariable) is var podIP && !IPAddress.TryParse(podIP, out _))
             {
-                failures.Add($"{SiloOptions.Describe("--kubernetes-hosting")}: POD_IP is not an IP address: '{_environment("POD_IP")}'");
+                failures.Add($"{SiloOptions.Describe("--kubernetes-hosting")}: POD_IP is not an IP address: '{podIP}'");
             }
 
             if (string.IsNullOrWhiteSpace(_environment("KUBECONFIG")) && string.IsNullOrWhiteSpace(_environment("KUBERNETES_SERVICE_HOST")))

@@ -68,6 +68,16 @@ public sealed class KubernetesHostingTests : IAsyncLifetime
     }
 
     [Fact]
+    public void The_ha_overlay_sets_the_pod_labels_and_variables_Orleans_reads()
+    {
+        var overlay = File.ReadAllText(Path.Combine(SiloOptions.FindExampleFleet()!, "..", "..", "kubernetes", "overlays", "ha", "deployment-patch.yaml"));
+
+        Assert.Contains($"{Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ServiceIdLabel}: {FabricDefaults.FabricId}", overlay, StringComparison.Ordinal);
+        Assert.Contains($"{Orleans.Hosting.Kubernetes.KubernetesHostingOptions.ClusterIdLabel}: {FabricDefaults.FabricId}", overlay, StringComparison.Ordinal);
+        Assert.All(SiloOptions.PodVariables, v => Assert.Contains("- name: " + v + "\n", overlay, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Without_the_downward_api_variables_the_silo_says_which_are_missing_and_exits()
     {
         var silo = SiloProcess.Start(

@@ -149,6 +149,7 @@ public sealed partial class InstallManifestTests
         {
             var needed = template.Spec.Containers.SelectMany(c => c.Env ?? []).Select(e => e.ValueFrom?.SecretKeyRef).OfType<V1SecretKeySelector>()
                 .Where(s => s.Optional != true).Select(s => s.Name)
+                .Concat(template.Spec.Containers.SelectMany(c => c.EnvFrom ?? []).Select(e => e.SecretRef).OfType<V1SecretEnvSource>().Where(s => s.Optional != true).Select(s => s.Name))
                 .Concat((template.Spec.Volumes ?? []).Select(v => v.Secret).OfType<V1SecretVolumeSource>().Where(s => s.Optional != true).Select(s => s.SecretName));
             foreach (var secret in needed)
             {
