@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DriftFabric.Client;
@@ -11,6 +12,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Hosting.Kubernetes;
 
 if (SiloOptions.CheckArguments(args) is { } wrong)
 {
@@ -68,8 +70,11 @@ builder.UseOrleans(silo =>
         }
         else if (options.KubernetesHosting)
         {
-            // Kubernetes hosting advertises the pod's IP (POD_IP) and listens on every address.
-            silo.Configure<Orleans.Configuration.EndpointOptions>(o => (o.SiloPort, o.GatewayPort) = (options.SiloPort, options.GatewayPort));
+            // The pod's IP (POD_IP, checked above), on every address of the pod. Orleans' Kubernetes
+            // hosting would take it only where nothing else set the address, and Orleans' defaults
+            // set it first: to an address of the host's, not necessarily the pod's.
+            var podIP = IPAddress.Parse(Environment.GetEnvironmentVariable(KubernetesHostingOptions.PodIPEnvironmentVariable)!);
+            silo.ConfigureEndpoints(podIP, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
         }
         else
         {

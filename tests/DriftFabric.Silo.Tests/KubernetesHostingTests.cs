@@ -60,7 +60,11 @@ public sealed class KubernetesHostingTests : IAsyncLifetime
 
         // The second silo's pod is deleted: the first declares it dead, and it stops.
         Assert.True(_api.Delete("v1", "Pod", Namespace, "driftfabric-second"));
-        Assert.Contains("driftfabric-second", await first.WaitForLineAsync("has been deleted"), StringComparison.Ordinal);
+        // Orleans' line names the silo by the address it advertises: the pod's IP (POD_IP).
+        var declared = await first.WaitForLineAsync("has been deleted");
+        Assert.Contains($"S127.0.0.1:{second.SiloPort.ToString(CultureInfo.InvariantCulture)}:", declared, StringComparison.Ordinal);
+        Assert.Contains("driftfabric-second", declared, StringComparison.Ordinal);
+        await second.WaitForLineAsync("I have been told I am dead");
         await second.ExitCodeAsync();
 
         using var http = new HttpClient { BaseAddress = first.ApiUri };
