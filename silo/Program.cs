@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DriftFabric.Client;
@@ -11,6 +12,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Hosting.Kubernetes;
 
 if (SiloOptions.CheckArguments(args) is { } wrong)
 {
@@ -66,12 +68,24 @@ builder.UseOrleans(silo =>
         {
             silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort);
         }
+        else if (options.KubernetesHosting)
+        {
+            // The pod's IP (POD_IP, checked above), on every address of the pod. Orleans' Kubernetes
+            // hosting would take it only where nothing else set the address, and Orleans' defaults
+            // set it first: to an address of the host's, not necessarily the pod's.
+            var podIP = IPAddress.Parse(Environment.GetEnvironmentVariable(KubernetesHostingOptions.PodIPEnvironmentVariable)!);
+            silo.ConfigureEndpoints(podIP, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+        }
         else
         {
             silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort);
         }
 
         silo.AddDriftFabricRedis(redis);
+        if (options.KubernetesHosting)
+        {
+            silo.UseDriftFabricKubernetesHosting();
+        }
     }
     else
     {

@@ -14,11 +14,12 @@ public sealed class SiloOptions
 {
     public const string Section = "DriftFabric";
 
-    public const string Usage = "usage: driftfabric-silo [--fleet PATH] [--silo-port N] [--gateway-port N] [--redis HOST:PORT] [--address IP] [--api-port N] [--api-address IP]\n"
+    public const string Usage = "usage: driftfabric-silo [--fleet PATH] [--silo-port N] [--gateway-port N] [--redis HOST:PORT] [--address IP] [--api-port N] [--api-address IP] [--kubernetes-hosting true]\n"
         + "  each option can also be set as DRIFTFABRIC__<NAME> (DRIFTFABRIC__FLEET, DRIFTFABRIC__SILOPORT, DRIFTFABRIC__REDIS...) or in appsettings.json (section DriftFabric)\n"
         + "  --redis: Redis-backed fabric (clustering, grain state, reminders, durable event log)\n"
         + "  --address: the IP other silos and clients reach this silo on (Redis fabric; default: this host's address)\n"
-        + "  --api-port, --api-address: where the HTTP API listens (default 127.0.0.1:5080)";
+        + "  --api-port, --api-address: where the HTTP API listens (default 127.0.0.1:5080)\n"
+        + "  --kubernetes-hosting: Orleans' Kubernetes hosting (Redis fabric in a pod: POD_NAME, POD_NAMESPACE and POD_IP from the downward API)";
 
     public const int DefaultApiPort = 5080;
 
@@ -32,7 +33,16 @@ public sealed class SiloOptions
         ["--address"] = Section + ":" + nameof(Address),
         ["--api-port"] = Section + ":" + nameof(ApiPort),
         ["--api-address"] = Section + ":" + nameof(ApiAddress),
+        ["--kubernetes-hosting"] = Section + ":" + nameof(KubernetesHosting),
     };
+
+    /// <summary>The downward API's variables Kubernetes hosting reads: the pod's name, its namespace and its IP.</summary>
+    public static readonly IReadOnlyList<string> PodVariables =
+    [
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodNameEnvironmentVariable,
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodNamespaceEnvironmentVariable,
+        Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodIPEnvironmentVariable,
+    ];
 
     /// <summary>The fleet spec; the repository's example fleet when none is given.</summary>
     public string? Fleet { get; set; }
@@ -52,6 +62,13 @@ public sealed class SiloOptions
 
     /// <summary>The address the HTTP API listens on: loopback unless asked otherwise.</summary>
     public string ApiAddress { get; set; } = IPAddress.Loopback.ToString();
+
+    /// <summary>
+    /// Orleans' Kubernetes hosting (<c>UseKubernetesHosting</c>): the silo is named for its pod,
+    /// advertises the pod's IP, labels its pod with the fabric's service and cluster ids, and
+    /// declares dead a silo whose pod was deleted. A Redis fabric in a pod only.
+    /// </summary>
+    public bool KubernetesHosting { get; set; }
 
     // Resolved values are methods, not properties: the configuration binder reads properties.
 
@@ -123,7 +140,8 @@ public sealed class SiloOptions
     /// Reads and validates the settings from <paramref name="configuration"/>: the settings, or
     /// the one line that says what is wrong.
     /// </summary>
-    public static SiloOptions? Read(IConfiguration configuration, out string? error)
+    /// <param name="environment">The process' environment (the downward API's variables); the real one by default.</param>
+    public static SiloOptions? Read(IConfiguration configuration, out string? error, Func<string, string?>? environment = null)
     {
         var section = configuration.GetSection(Section);
         foreach (var (option, setting) in Switches)
@@ -133,6 +151,12 @@ public sealed class SiloOptions
                 && !int.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
             {
                 error = $"{Describe(option)} is not a port (1 to 65535): '{raw}'";
+                return null;
+            }
+
+            if (name is nameof(KubernetesHosting) && section[name] is { } flag && !bool.TryParse(flag, out _))
+            {
+                error = $"{Describe(option)} is not true or false: '{flag}'";
                 return null;
             }
         }
@@ -149,7 +173,7 @@ public sealed class SiloOptions
             return null;
         }
 
-        var result = new SiloOptionsValidator().Validate(null, options);
+        var result = new SiloOptionsValidator(environment).Validate(null, options);
         error = result.Failed ? string.Join("; ", result.Failures) : null;
         return result.Failed ? null : options;
     }
@@ -160,8 +184,10 @@ public sealed class SiloOptions
 }
 
 /// <summary>What the silo's settings must be before it starts.</summary>
-public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
+public sealed class SiloOptionsValidator(Func<string, string?>? environment = null) : IValidateOptions<SiloOptions>
 {
+    private readonly Func<string, string?> _environment = environment ?? Environment.GetEnvironmentVariable;
+
     public ValidateOptionsResult Validate(string? name, SiloOptions options)
     {
         var failures = new List<string>();
@@ -181,6 +207,29 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         if (string.IsNullOrWhiteSpace(options.Fleet) && SiloOptions.FindExampleFleet() is null)
         {
             failures.Add("no --fleet given and no deploy/examples/driftfabric.yaml found above the working directory");
+        }
+
+        if (options.KubernetesHosting)
+        {
+            // Orleans would find out only once the silo starts, with a stack trace.
+            if (options.RedisOrNull() is null)
+            {
+                failures.Add($"{SiloOptions.Describe("--kubernetes-hosting")} needs the Redis fabric (--redis): silos in pods find each other through Redis");
+            }
+
+            if (SiloOptions.PodVariables.Where(v => string.IsNullOrWhiteSpace(_environment(v))).ToList() is [_, ..] missing)
+            {
+                failures.Add($"{SiloOptions.Describe("--kubernetes-hosting")} needs {string.Join(", ", SiloOptions.PodVariables)} from the downward API: {string.Join(", ", missing)} not set");
+            }
+            else if (_environment(Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodIPEnvironmentVariable) is var podIP && !IPAddress.TryParse(podIP, out _))
+            {
+                failures.Add($"{SiloOptions.Describe("--kubernetes-hosting")}: POD_IP is not an IP address: '{podIP}'");
+            }
+
+            if (string.IsNullOrWhiteSpace(_environment("KUBECONFIG")) && string.IsNullOrWhiteSpace(_environment("KUBERNETES_SERVICE_HOST")))
+            {
+                failures.Add($"{SiloOptions.Describe("--kubernetes-hosting")} needs the API server: in a pod (KUBERNETES_SERVICE_HOST) or named by KUBECONFIG");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -89,6 +89,25 @@ public static class DriftFabricHostingExtensions
     }
 
     /// <summary>
+    /// Orleans' Kubernetes hosting for a Redis fabric whose silos run in pods: each silo is named
+    /// for its pod (POD_NAME), advertises its IP (POD_IP), labels its pod
+    /// <c>orleans/serviceId</c> and <c>orleans/clusterId</c> with the fabric's ids, and two of the
+    /// silos watch the pods so labelled in their namespace (POD_NAMESPACE): a silo whose pod is
+    /// deleted is declared dead at once rather than after missed probes. Pods of dead silos are
+    /// not deleted (<c>DeleteDefunctSiloPods</c> stays off), so the silo's Role needs pods
+    /// get, list, watch and patch, never delete. The API server is the pod's own (its service
+    /// account), or the one a kubeconfig named by <c>KUBECONFIG</c> gives when the silo runs
+    /// outside a pod.
+    /// </summary>
+    public static ISiloBuilder UseDriftFabricKubernetesHosting(this ISiloBuilder silo) =>
+        silo.UseKubernetesHosting(options => options.Configure(k => k.GetClientConfiguration = KubernetesApiConfiguration));
+
+    private static k8s.KubernetesClientConfiguration KubernetesApiConfiguration() =>
+        Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } kubeconfig
+            ? k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
+            : k8s.KubernetesClientConfiguration.InClusterConfig();
+
+    /// <summary>
     /// Failover in seconds, not the default's 10 to 15: a silo is probed every second (Orleans
     /// adapts the timeout to the answers it sees, between 0.5 and 4 s), suspected after two missed
     /// probes and declared dead on two votes (or every survivor's, when fewer remain), so a killed

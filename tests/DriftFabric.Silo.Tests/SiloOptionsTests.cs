@@ -51,6 +51,34 @@ public sealed class SiloOptionsTests
     }
 
     [Theory]
+    [InlineData("yes", "POD_NAME=p POD_NAMESPACE=n POD_IP=10.0.0.7 KUBERNETES_SERVICE_HOST=10.96.0.1", "--kubernetes-hosting (DRIFTFABRIC__KUBERNETESHOSTING) is not true or false: 'yes'")]
+    [InlineData("true", "POD_NAMESPACE=n POD_IP=10.0.0.7 KUBERNETES_SERVICE_HOST=10.96.0.1", "--kubernetes-hosting (DRIFTFABRIC__KUBERNETESHOSTING) needs POD_NAME, POD_NAMESPACE, POD_IP from the downward API: POD_NAME not set")]
+    [InlineData("true", "POD_NAME=p POD_NAMESPACE=n POD_IP=pod KUBERNETES_SERVICE_HOST=10.96.0.1", "--kubernetes-hosting (DRIFTFABRIC__KUBERNETESHOSTING): POD_IP is not an IP address: 'pod'")]
+    [InlineData("true", "POD_NAME=p POD_NAMESPACE=n POD_IP=10.0.0.7", "--kubernetes-hosting (DRIFTFABRIC__KUBERNETESHOSTING) needs the API server: in a pod (KUBERNETES_SERVICE_HOST) or named by KUBECONFIG")]
+    public void Kubernetes_hosting_is_refused_in_one_line_without_what_it_reads_from_the_pod(string value, string environment, string expected)
+    {
+        var variables = environment.Split(' ').Select(v => v.Split('=')).ToDictionary(v => v[0], v => v[1]);
+
+        var options = SiloOptions.Read(Configuration([], [], "--redis", "redis:6379", "--kubernetes-hosting", value), out var error, name => variables.GetValueOrDefault(name));
+
+        Assert.Null(options);
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
+    public void Kubernetes_hosting_needs_the_Redis_fabric_and_is_taken_in_a_pod()
+    {
+        var pod = new Dictionary<string, string> { ["POD_NAME"] = "driftfabric-0", ["POD_NAMESPACE"] = "driftfabric", ["POD_IP"] = "10.0.0.7", ["KUBERNETES_SERVICE_HOST"] = "10.96.0.1" };
+
+        SiloOptions.Read(Configuration([], [], "--kubernetes-hosting", "true"), out var embedded, pod.GetValueOrDefault);
+        var options = SiloOptions.Read(Configuration([], new() { ["DRIFTFABRIC:KUBERNETESHOSTING"] = "true" }, "--redis", "redis:6379"), out var error, pod.GetValueOrDefault);
+
+        Assert.Equal("--kubernetes-hosting (DRIFTFABRIC__KUBERNETESHOSTING) needs the Redis fabric (--redis): silos in pods find each other through Redis", embedded);
+        Assert.Null(error);
+        Assert.True(options!.KubernetesHosting);
+    }
+
+    [Theory]
     [InlineData("--flee", "x")]
     [InlineData("--fleet")]
     [InlineData("--redis", "--fleet", "x")]
