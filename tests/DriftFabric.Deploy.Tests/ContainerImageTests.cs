@@ -162,6 +162,51 @@ public sealed class ContainerImageTests(ContainerImageFixture image, ITestOutput
         Assert.True(exit == 0, $"the silo exited {exit} on SIGTERM: {await silo.LogsAsync()}");
     }
 
+    [Fact]
+    public async Task An_embedded_silo_writes_its_installation_key_to_the_data_folder_and_stops_with_one_line_when_that_is_read_only()
+    {
+        // A fleet of snapshots: no server needed, the embedded fabric (no --redis).
+        var config = image.Folder("embedded-" + Guid.NewGuid().ToString("N"));
+        Write(config, "desired/app.yaml", Objects.DesiredDeployment("web", "shop", 2, "web:1"));
+        Write(config, "live.json", Objects.List(Objects.Deployment("web", "shop", 2, "web:1")));
+        Write(config, "driftfabric.yaml", """
+            apiVersion: driftfabric.io/v1alpha1
+            kind: Fleet
+            tenants:
+            - name: boxed
+              clusters:
+              - name: prod
+                desired: desired
+                live: { snapshot: live.json }
+            """);
+        string[] Run(int apiPort, params string[] writable) =>
+        [
+            "--network", "host", "--read-only", "--read-only-tmpfs=false",
+            .. writable.SelectMany(path => new[] { "--tmpfs", path }),
+            "-v", $"{config}:/etc/driftfabric:ro",
+            ContainerImageFixture.Image,
+            "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
+            "--silo-port", LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
+            "--gateway-port", LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
+        ];
+
+        // Only /tmp writable: the key cannot be kept, and the silo says so in one line.
+        var (code, _, error) = await image.Podman.TryRunAsync(["run", "--rm", .. Run(LoopbackPorts.Free(), "/tmp:rw,mode=1777")]);
+        Assert.Equal(1, code);
+        Assert.Contains("secret digest: cannot read or keep the installation key in /var/lib/driftfabric/secret-digest.key: Read-only file system", error, StringComparison.Ordinal);
+
+        // With the data folder writable too (a volume in a cluster, a tmpfs here), it starts and keeps the key there.
+        var apiPort = LoopbackPorts.Free();
+        await using var silo = await SiloContainer.StartAsync(image.Podman, Run(apiPort, "/tmp:rw,mode=1777", "/var/lib/driftfabric:rw,mode=0700,U"));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}/") };
+        await Eventually.HoldsAsync(
+            async () => (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode == HttpStatusCode.OK,
+            async () => $"/readyz never answered 200; the container says: {await silo.LogsAsync()}",
+            TimeSpan.FromSeconds(90));
+        var key = await image.Podman.RunAsync("exec", silo.Name, "/usr/bin/stat", "--format", "%u %a %s", "/var/lib/driftfabric/secret-digest.key");
+        Assert.Equal($"{AppUid} 600 65", key.Trim()); // 64 hex digits and a newline
+    }
+
     private static void Write(string folder, string relative, string text)
     {
         var path = Path.Combine(folder, relative);
