@@ -12,6 +12,11 @@ command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 # The Git source's SSH tests start their own sshd (and need ssh and ssh-keygen).
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+# The container image's test builds and runs deploy/Dockerfile with podman (runc as its runtime)
+# on a base image made with debootstrap.
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+[ -x /usr/sbin/runc ] || command -v runc >/dev/null 2>&1 || missing+=(runc)
+[ -x /usr/sbin/debootstrap ] || command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 # kubectl renders Kustomize layouts (`kubectl kustomize`): the `kubectl` package where a Kubernetes
 # apt repository is configured, else Debian's own `kubernetes-client`.
 need_kubectl=false
