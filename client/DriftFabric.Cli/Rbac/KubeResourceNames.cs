@@ -14,8 +14,10 @@ internal sealed record KubeResourceName(string Group, string Plural, bool Namesp
 /// discovery): a table of the built-in kinds; for a custom kind, the CustomResourceDefinition the
 /// desired state declares; else the guess Kubernetes itself makes (apimachinery's
 /// <c>UnsafeGuessKindToResource</c>: lower case, <c>+es</c> after s, <c>y</c> to <c>ies</c>, else
-/// <c>+s</c>). A custom kind whose plural is irregular (the guess makes <c>gatewaies</c> of
-/// Gateway) must have its CRD in the desired state, or its rules name a resource that does not exist.
+/// <c>+s</c>), after a short table of common custom resources (Istio, the Gateway API, the Prometheus
+/// operator, cert-manager). Any other custom kind whose plural is irregular (the guess makes
+/// <c>gatewaies</c> of Gateway) must have its CRD in the desired state, or its rules name a resource
+/// that does not exist.
 /// </summary>
 internal static class KubeResourceNames
 {
@@ -72,6 +74,36 @@ internal static class KubeResourceNames
         ["storage.k8s.io/VolumeAttachment"] = ("volumeattachments", false),
     };
 
+    // Custom resources common enough to name without their CRD in the desired state, with the
+    // plurals their CRDs declare (Istio's and the Gateway API's Gateway is where the guess fails).
+    // A CRD the desired state declares still wins.
+    private static readonly Dictionary<string, (string Plural, bool Namespaced)> WellKnownCustom = new(StringComparer.Ordinal)
+    {
+        ["networking.istio.io/DestinationRule"] = ("destinationrules", true),
+        ["networking.istio.io/EnvoyFilter"] = ("envoyfilters", true),
+        ["networking.istio.io/Gateway"] = ("gateways", true),
+        ["networking.istio.io/ServiceEntry"] = ("serviceentries", true),
+        ["networking.istio.io/Sidecar"] = ("sidecars", true),
+        ["networking.istio.io/VirtualService"] = ("virtualservices", true),
+        ["networking.istio.io/WorkloadEntry"] = ("workloadentries", true),
+        ["networking.istio.io/WorkloadGroup"] = ("workloadgroups", true),
+        ["security.istio.io/AuthorizationPolicy"] = ("authorizationpolicies", true),
+        ["security.istio.io/PeerAuthentication"] = ("peerauthentications", true),
+        ["security.istio.io/RequestAuthentication"] = ("requestauthentications", true),
+        ["telemetry.istio.io/Telemetry"] = ("telemetries", true),
+        ["gateway.networking.k8s.io/Gateway"] = ("gateways", true),
+        ["gateway.networking.k8s.io/GatewayClass"] = ("gatewayclasses", false),
+        ["gateway.networking.k8s.io/GRPCRoute"] = ("grpcroutes", true),
+        ["gateway.networking.k8s.io/HTTPRoute"] = ("httproutes", true),
+        ["gateway.networking.k8s.io/ReferenceGrant"] = ("referencegrants", true),
+        ["monitoring.coreos.com/PodMonitor"] = ("podmonitors", true),
+        ["monitoring.coreos.com/PrometheusRule"] = ("prometheusrules", true),
+        ["monitoring.coreos.com/ServiceMonitor"] = ("servicemonitors", true),
+        ["cert-manager.io/Certificate"] = ("certificates", true),
+        ["cert-manager.io/ClusterIssuer"] = ("clusterissuers", false),
+        ["cert-manager.io/Issuer"] = ("issuers", true),
+    };
+
     /// <summary>The resource of <paramref name="group"/>/<paramref name="kind"/> (<c>core</c> for the core group); <paramref name="namespaced"/> says its scope as the fabric reads it.</summary>
     public static KubeResourceName Resolve(string group, string kind, bool namespaced, IReadOnlyDictionary<string, string> declaredPlurals)
     {
@@ -81,8 +113,13 @@ internal static class KubeResourceNames
             return new KubeResourceName(apiGroup, known.Plural, known.Namespaced);
         }
 
-        return declaredPlurals.TryGetValue(group + "/" + kind, out var plural)
-            ? new KubeResourceName(apiGroup, plural, namespaced)
+        if (declaredPlurals.TryGetValue(group + "/" + kind, out var plural))
+        {
+            return new KubeResourceName(apiGroup, plural, namespaced);
+        }
+
+        return WellKnownCustom.TryGetValue(group + "/" + kind, out var common)
+            ? new KubeResourceName(apiGroup, common.Plural, common.Namespaced)
             : new KubeResourceName(apiGroup, Guess(kind), namespaced) { Guessed = true };
     }
 

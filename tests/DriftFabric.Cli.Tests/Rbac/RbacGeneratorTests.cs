@@ -110,6 +110,22 @@ public sealed class RbacGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void Common_custom_kinds_get_the_plural_their_definitions_declare_without_the_definition_in_the_desired_state()
+    {
+        _dir.Write("desired/gw.yaml", "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: shop}\nspec: {}\n");
+        _dir.Write("desired/route.yaml", "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: shop}\nspec: {}\n");
+
+        var (code, yaml, _) = Run(Fleet());
+        var rbac = Objects(yaml);
+
+        Assert.Equal(0, code);
+        Assert.True(KubeRbac.Allows(Fabric, Access("watch", "networking.istio.io", "gateways", "shop"), rbac));
+        Assert.False(KubeRbac.Allows(Fabric, Access("watch", "networking.istio.io", "gatewaies", "shop"), rbac));
+        Assert.True(KubeRbac.Allows(Fabric, Access("list", "gateway.networking.k8s.io", "httproutes", "shop"), rbac));
+        Assert.DoesNotContain("guessed", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Remediation_adds_exactly_the_verbs_a_revert_sends_and_its_part_alone_plugs_in_by_label()
     {
         _dir.Write("desired/web.yaml", DriftFabric.Testing.Objects.DesiredDeployment("web", "shop", 2, "web:1"));
