@@ -24,6 +24,8 @@ public sealed class ContainerImageFixture : IAsyncLifetime
     private readonly TempDirectory _dir = new("driftfabric-image-");
     private readonly List<string> _steps = [];
     private bool _disposed;
+    private string _packages = string.Empty;
+    private string _nugetConfig = string.Empty;
 
     internal Podman Podman { get; private set; } = null!;
 
@@ -62,7 +64,7 @@ public sealed class ContainerImageFixture : IAsyncLifetime
         Podman = Podman.In(_dir.Root);
         var rootfs = Path.Combine(_dir.Root, "rootfs");
         var dotnetRoot = DotnetRoot();
-        var packages = await GlobalPackagesAsync();
+        _packages = await GlobalPackagesAsync();
 
         await StepAsync("runtime packs for a self-contained linux-x64 publish (host restore)", () => PrimeRuntimePacksAsync());
         await StepAsync("debootstrap bookworm minbase + runtime-deps' packages", () => Tool.RunAsync(
@@ -91,10 +93,8 @@ public sealed class ContainerImageFixture : IAsyncLifetime
         await StepAsync("kubectl image (this host's kubectl at /bin/kubectl)", () => Podman.RunAsync(
             ["import", "--change", "ENTRYPOINT [\"/bin/kubectl\"]", "-", KubectlImage], Tool.OutputOf("tar", "-C", kubectl, "-c", "bin")));
 
-        // The restore reads only the host's packages: a NuGet.Config of the build's user (root in
-        // the SDK stage) naming that folder as the one source. Test wiring, not the Dockerfile's.
-        var nugetConfig = Path.Combine(_dir.Root, "NuGet.Config");
-        File.WriteAllText(nugetConfig, """
+        _nugetConfig = Path.Combine(_dir.Root, "NuGet.Config");
+        File.WriteAllText(_nugetConfig, """
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
@@ -103,18 +103,26 @@ public sealed class ContainerImageFixture : IAsyncLifetime
               </packageSources>
             </configuration>
             """);
-        await StepAsync("podman build -f deploy/Dockerfile", () => Podman.RunAsync(
-            "build", "--network", "host", "-f", RepositoryRoot.Combine("deploy", "Dockerfile"),
-            "--build-arg", $"SDK_IMAGE={SdkImage}",
-            "--build-arg", $"RUNTIME_IMAGE={BaseImage}",
-            "--build-arg", $"KUBECTL_IMAGE={KubectlImage}",
-            "--build-arg", "WITH_GIT=true",
-            "-v", $"{packages}:/root/.nuget/packages",
-            "-v", $"{nugetConfig}:/root/.nuget/NuGet/NuGet.Config:ro",
-            "-t", Image,
-            RepositoryRoot.Path));
+        await StepAsync("podman build -f deploy/Dockerfile", () => BuildImageAsync(Image, withGit: true, withKubectl: true));
         ImageSize = long.Parse((await Podman.RunAsync("image", "inspect", "--format", "{{.Size}}", Image)).Trim(), CultureInfo.InvariantCulture);
     }
+
+    /// <summary>
+    /// <c>podman build -f deploy/Dockerfile</c> with the local images as its base images, its restore
+    /// reading only this host's packages (a NuGet.Config of the build's user, root in the SDK stage,
+    /// naming that folder as the one source: test wiring, not the Dockerfile's).
+    /// </summary>
+    public Task<string> BuildImageAsync(string tag, bool withGit, bool withKubectl) => Podman.RunAsync(
+        "build", "--network", "host", "-f", RepositoryRoot.Combine("deploy", "Dockerfile"),
+        "--build-arg", $"SDK_IMAGE={SdkImage}",
+        "--build-arg", $"RUNTIME_IMAGE={BaseImage}",
+        "--build-arg", $"KUBECTL_IMAGE={KubectlImage}",
+        "--build-arg", "WITH_GIT=" + (withGit ? "true" : "false"),
+        "--build-arg", "WITH_KUBECTL=" + (withKubectl ? "true" : "false"),
+        "-v", $"{_packages}:/root/.nuget/packages",
+        "-v", $"{_nugetConfig}:/root/.nuget/NuGet/NuGet.Config:ro",
+        "-t", tag,
+        RepositoryRoot.Path);
 
     public async Task DisposeAsync()
     {

@@ -60,6 +60,28 @@ public sealed class ContainerImageTests(ContainerImageFixture image, ITestOutput
     }
 
     [Fact]
+    public async Task Without_git_and_kubectl_the_image_holds_neither_and_still_runs_the_silo()
+    {
+        const string Lean = "localhost/driftfabric-silo:lean";
+        var clock = Stopwatch.StartNew();
+        await image.BuildImageAsync(Lean, withGit: false, withKubectl: false);
+        var size = long.Parse((await image.Podman.RunAsync("image", "inspect", "--format", "{{.Size}}", Lean)).Trim(), CultureInfo.InvariantCulture);
+        output.WriteLine($"lean build: {clock.Elapsed.TotalSeconds:F1} s, image size: {size} bytes ({size / 1_000_000.0:F0} MB)");
+
+        foreach (var tool in new[] { "/usr/local/bin/kubectl", "/usr/bin/git", "/usr/bin/ssh" })
+        {
+            var probe = await image.Podman.TryRunAsync(["run", "--rm", "--read-only", "--entrypoint", "/usr/bin/test", Lean, "-e", tool]);
+            Assert.True(probe.Code == 1, $"{tool} is in the image built without it (test -e: {probe.Code}, {probe.Error.Trim()})");
+        }
+
+        // The silo itself runs there: an option it does not know is its one-line refusal and usage.
+        var silo = await image.Podman.TryRunAsync(["run", "--rm", "--read-only", Lean, "--flee"]);
+        Assert.Equal(1, silo.Code);
+        Assert.Contains("usage: driftfabric-silo", silo.Error, StringComparison.Ordinal);
+        Assert.True(size < image.ImageSize, $"the image without git and kubectl ({size} bytes) is not smaller than the one with them ({image.ImageSize} bytes)");
+    }
+
+    [Fact]
     public async Task The_silo_in_the_image_runs_read_only_on_redis_judges_a_watched_cluster_and_streams_its_events()
     {
         var clock = Stopwatch.StartNew();

@@ -53,7 +53,19 @@ internal static class GitProcess
             start.Environment[name] = value;
         }
 
-        using var git = Process.Start(start) ?? throw new InvalidOperationException("git did not start");
+        Process? started;
+        try
+        {
+            started = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            // An image built without git (deploy/Dockerfile's WITH_GIT=false): said in git's own form, so
+            // the cluster's error reads like any other failed fetch.
+            return new GitRun(127, string.Empty, $"fatal: cannot run 'git' ({e.Message}): install git, which fetches Git desired state", TimedOut: false, OverLimit: false);
+        }
+
+        using var git = started ?? throw new InvalidOperationException("git did not start");
         git.StandardInput.Close();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(timeout);
