@@ -70,13 +70,10 @@ public sealed class InClusterRbacTests : IAsyncLifetime
         return server;
     }
 
-    /// <summary>The install's RBAC: its base rendered by the real <c>kubectl kustomize</c> when the worktree holds the base, else the generated rbac.yaml alone.</summary>
+    /// <summary>The install's RBAC: its base rendered by the real <c>kubectl kustomize</c>, the RBAC objects of it.</summary>
     private static async Task<IEnumerable<JsonObject>> InstallRbacAsync()
     {
-        var install = Path.Combine(AppContext.BaseDirectory, "install", "base");
-        var objects = File.Exists(Path.Combine(install, "kustomization.yaml"))
-            ? KubeManifests.Read(await KustomizeLayouts.RenderAsync(install))
-            : KubeManifests.ReadFile(Path.Combine(install, "rbac.yaml"));
+        var objects = KubeManifests.Read(await KustomizeLayouts.RenderAsync(Path.Combine(AppContext.BaseDirectory, "install", "base")));
         return objects.Where(o => ((string?)o["apiVersion"])?.StartsWith(KubeRbac.Group, StringComparison.Ordinal) == true);
     }
 
