@@ -46,6 +46,6 @@ public static class KustomizeLayouts
         // Only a hung kubectl ever meets this limit; it fails the test rather than timing it.
         using var hung = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(hung.Token);
-        return process.ExitCode == 0 ? await output : throw new InvalidOperationException("kubectl kustomize failed: " + await error);
+        return process.ExitCode == 0 ? await output : throw new InvalidOperationException($"kubectl kustomize {directory} failed ({process.ExitCode}): {(await error).Trim()}");
     }
 }

@@ -16,22 +16,6 @@ public sealed class InstallRbacTests : IDisposable
     private const string PublishedRepository = "https://github.com/GoogleCloudPlatform/microservices-demo.git";
     private const string PublishedCommit = "34ffea9175946982c3088ed84994fe6019ad6e92";
 
-    /// <summary>The install's fleet as agreed with deploy/kubernetes, for as long as the worktree does not hold it yet.</summary>
-    private const string AgreedFleet = $"""
-        apiVersion: driftfabric.io/v1alpha1
-        kind: Fleet
-        tenants:
-        - name: default
-          clusters:
-          - name: local
-            desired:
-              git: {PublishedRepository}
-              ref: {PublishedCommit}
-              path: kustomize/base
-            live: {"{"} inCluster: true {"}"}
-            defaultNamespace: default
-        """;
-
     private readonly GitRepo _repo = GitRepo.Create("microservices-demo");
     private readonly TempDirectory _dir = new("driftfabric-install-rbac-");
 
@@ -53,8 +37,7 @@ public sealed class InstallRbacTests : IDisposable
         }
 
         var commit = _repo.Commit("Online Boutique's kustomize/base");
-        var installFleet = Repository("deploy/kubernetes/base/fleet.yaml");
-        var fleetText = File.Exists(installFleet) ? File.ReadAllText(installFleet) : AgreedFleet;
+        var fleetText = File.ReadAllText(RepositoryRoot.Combine("deploy", "kubernetes", "base", "fleet.yaml"));
         Assert.Contains(PublishedRepository, fleetText, StringComparison.Ordinal);
         Assert.Contains(PublishedCommit, fleetText, StringComparison.Ordinal);
         var fleet = _dir.Write("fleet.yaml", fleetText.Replace(PublishedRepository, _repo.FileUrl, StringComparison.Ordinal).Replace(PublishedCommit, commit, StringComparison.Ordinal));
@@ -64,24 +47,11 @@ public sealed class InstallRbacTests : IDisposable
         Assert.Empty(problems);
         if (Environment.GetEnvironmentVariable("DRIFTFABRIC_WRITE_RBAC") == "1")
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Repository(committed))!);
-            File.WriteAllText(Repository(committed), yaml);
+            Directory.CreateDirectory(Path.GetDirectoryName(RepositoryRoot.Combine(committed))!);
+            File.WriteAllText(RepositoryRoot.Combine(committed), yaml);
         }
 
-        Assert.True(File.Exists(Repository(committed)), $"{committed} is missing: run this test with DRIFTFABRIC_WRITE_RBAC=1");
-        Assert.Equal(yaml, File.ReadAllText(Repository(committed)));
-    }
-
-    private static string Repository(string relative)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "DriftFabric.sln")))
-            {
-                return Path.Combine(directory.FullName, relative);
-            }
-        }
-
-        throw new InvalidOperationException("DriftFabric.sln not found above " + AppContext.BaseDirectory);
+        Assert.True(File.Exists(RepositoryRoot.Combine(committed)), $"{committed} is missing: run this test with DRIFTFABRIC_WRITE_RBAC=1");
+        Assert.Equal(yaml, File.ReadAllText(RepositoryRoot.Combine(committed)));
     }
 }

@@ -68,7 +68,7 @@ public sealed class Install
         var overlayDirectory = Path.Combine(KubernetesDirectory, "overlays", overlay);
         if (components.Length == 0)
         {
-            return Read(name, await KustomizeAsync(overlayDirectory));
+            return Read(name, await KustomizeLayouts.RenderAsync(overlayDirectory));
         }
 
         return await RenderOwnAsync(name, $$"""
@@ -91,7 +91,7 @@ public sealed class Install
     {
         using var folder = new TempDirectory("driftfabric-install-");
         folder.Write("kustomization.yaml", kustomization.Replace("{kubernetes}", Path.GetRelativePath(folder.Root, KubernetesDirectory).Replace('\\', '/'), StringComparison.Ordinal));
-        return Read(name, await KustomizeAsync(folder.Root));
+        return Read(name, await KustomizeLayouts.RenderAsync(folder.Root));
     }
 
     /// <summary>Reads a multi-document YAML stream as <c>kubectl kustomize</c> prints it, one typed, strictly read object per document.</summary>
@@ -129,21 +129,4 @@ public sealed class Install
     /// <summary>The documents of a YAML stream: kubectl kustomize separates them with a line <c>---</c>, never indented.</summary>
     public static IEnumerable<string> Documents(string yaml) =>
         yaml.Replace("\r\n", "\n", StringComparison.Ordinal).Split("\n---\n").Select(d => d.Trim('\n')).Where(d => d.Length > 0 && d != "---");
-
-    private static async Task<string> KustomizeAsync(string directory)
-    {
-        var start = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("kustomize");
-        start.ArgumentList.Add(directory);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kubectl kustomize {directory} failed ({process.ExitCode}): {(await error).Trim()}");
-        }
-
-        return await output;
-    }
 }

@@ -1,7 +1,7 @@
-namespace DriftFabric.Deploy.Tests;
+namespace DriftFabric.Testing;
 
-/// <summary>The checkout these tests run from: <c>deploy/</c> and the sources the image is built from are read in place.</summary>
-internal static class RepositoryRoot
+/// <summary>The checkout the tests run from, for what they read in place (deploy/, the sources an image is built from).</summary>
+public static class RepositoryRoot
 {
     public static string Path { get; } = Find();
 
