@@ -40,9 +40,14 @@ public sealed class WebhookOptions
             {
                 yield return "webhook: give both DRIFTFABRIC__WEBHOOK__CERTFILE and DRIFTFABRIC__WEBHOOK__KEYFILE, or neither (a generated certificate)";
             }
-            else if (WebhookCertificateFiles.TryLoad(CertFile, KeyFile, out _) is { } problem)
+            else
             {
-                yield return $"webhook: {problem} (DRIFTFABRIC__WEBHOOK__CERTFILE, DRIFTFABRIC__WEBHOOK__KEYFILE)";
+                var problem = WebhookCertificateFiles.TryLoad(CertFile, KeyFile, out var loaded);
+                loaded?.Certificate.Dispose();
+                if (problem is not null)
+                {
+                    yield return $"webhook: {problem} (DRIFTFABRIC__WEBHOOK__CERTFILE, DRIFTFABRIC__WEBHOOK__KEYFILE)";
+                }
             }
         }
 
