@@ -12,7 +12,8 @@ namespace DriftFabric.Silo;
 /// per-cluster summary, then prints every drift transition as it happens until stopped.
 /// </summary>
 internal sealed class FleetConsole(
-    SiloOptions options, FleetLoader loader, IClusterClient client, FabricHealth health, ApiTokens tokens, FleetReadiness readiness, IHostApplicationLifetime lifetime) : BackgroundService
+    SiloOptions options, FleetLoader loader, IClusterClient client, FabricHealth health, ApiTokens tokens, FleetReadiness readiness, IHostApplicationLifetime lifetime,
+    Injection.IWebhookCertificate webhookCertificate, Injection.WebhookServing webhook) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,6 +21,9 @@ internal sealed class FleetConsole(
         var address = options.ApiIPAddress();
         var api = $"http://{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address)}:{options.ApiPort}";
         Console.WriteLine(tokens.Generated is { } token ? $"api: {api} token: {token}" : $"api: {api} ({ConsoleText.Plural(tokens.Count, "token")} from configuration)");
+        var webhookAddress = options.WebhookIPAddress();
+        Console.WriteLine($"webhook: https://{(webhookAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{webhookAddress}]" : webhookAddress)}:{options.WebhookPort}{Injection.InjectEndpoint.Path} "
+            + $"({webhookCertificate.Description}; the agent as a {(webhook.Sidecar.NativeSidecar ? "native sidecar" : "plain container")}{(webhook.Cluster is { } cluster ? $", cluster {cluster}" : string.Empty)})");
         health.Changed += e => Console.WriteLine(e.Healthy ? $"health: {e.Component} ok" : $"health: {e.Component} unhealthy: {e.Problem}");
         var result = await loader.LoadAsync(options.FleetPath(), stoppingToken);
         readiness.MarkLoaded();

@@ -5,6 +5,7 @@ using DriftFabric.Client;
 using DriftFabric.Silo;
 using DriftFabric.Silo.Api;
 using DriftFabric.Silo.Hosting;
+using DriftFabric.Silo.Injection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -59,6 +60,32 @@ catch (InvalidOperationException e)
     return 1;
 }
 
+// The sidecar injector: its agent from the settings and the fleet, its certificate from files or generated now.
+if (InjectEndpoint.Sidecar(options.Webhook, DriftFabric.Sources.Fleet.FleetSpecReader.Load(options.FleetPath()), out var webhookError, out var webhookCluster) is not { } sidecar)
+{
+    Console.Error.WriteLine(webhookError);
+    return 1;
+}
+
+builder.Services.AddSingleton(new PodInjector(sidecar));
+builder.Services.AddSingleton(new WebhookServing(sidecar, webhookCluster));
+if (options.Webhook.HasCertificateFiles())
+{
+    builder.Services.AddSingleton<IWebhookCertificate>(sp => new WebhookCertificateFiles(options.Webhook.CertFile!, options.Webhook.KeyFile!, sp.GetRequiredService<ILogger<WebhookCertificateFiles>>()));
+}
+else
+{
+    try
+    {
+        builder.Services.AddSingleton<IWebhookCertificate>(GeneratedWebhookCertificate.Create(options.Webhook.CaPath(options.WebhookPort), TimeProvider.System));
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"webhook: cannot write the generated certificate's CA to {options.Webhook.CaPath(options.WebhookPort)}: {e.Message} (DRIFTFABRIC__WEBHOOK__CAFILE)");
+        return 1;
+    }
+}
+
 builder.Services.AddSingleton(options);
 builder.UseOrleans(silo =>
 {
@@ -98,8 +125,17 @@ builder.Services.AddHostedService<FleetWatchdog>();
 builder.Services.AddSingleton(HeapReclaimOptions.Default);
 builder.Services.AddHostedService<HeapReclaimer>();
 
-// The HTTP API: on loopback unless --api-address says otherwise.
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.ApiIPAddress(), options.ApiPort));
+// The HTTP API: on loopback unless --api-address says otherwise. The webhook: HTTPS only, on a port of its own.
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Listen(options.ApiIPAddress(), options.ApiPort);
+    var certificate = kestrel.ApplicationServices.GetRequiredService<IWebhookCertificate>();
+    kestrel.Listen(options.WebhookIPAddress(), options.WebhookPort, listen => listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+    {
+        // Asked at each handshake: a certificate rotated on disk is served from the next connection on.
+        ServerCertificateSelector = (_, _) => certificate.Current(),
+    }));
+});
 builder.Services.AddSingleton(tokens);
 builder.Services.AddSingleton<FleetReadiness>();
 builder.Services.AddDriftFabricHealthChecks();
@@ -112,6 +148,7 @@ builder.Services.AddOpenApi();
 builder.Services.AddDriftFabricTelemetry(builder.Configuration);
 
 await using var app = builder.Build();
+app.MapSidecarInjector(options.WebhookPort);
 app.UseDriftFabricProblemDetails();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -135,6 +172,12 @@ catch (Exception e) when (e is DriftFabric.Grains.Secrets.SecretDigestException
 catch (Microsoft.Extensions.Options.OptionsValidationException e) when (e.OptionsType == typeof(DriftFabric.Sources.Kubernetes.KubernetesOptions))
 {
     Console.Error.WriteLine($"kubernetes: {e.Message} (DRIFTFABRIC__KUBERNETES__SERVICEACCOUNTDIRECTORY)");
+    return 1;
+}
+catch (IOException e) when (e.Message.Contains($":{options.WebhookPort}", StringComparison.Ordinal))
+{
+    Console.Error.WriteLine($"webhook: cannot listen on {options.WebhookIPAddress()}:{options.WebhookPort}: {e.Message} (choose another with --webhook-port or DRIFTFABRIC__WEBHOOKPORT)");
+    await app.StopAsync();
     return 1;
 }
 catch (IOException e)

@@ -14,14 +14,17 @@ public sealed class SiloOptions
 {
     public const string Section = "DriftFabric";
 
-    public const string Usage = "usage: driftfabric-silo [--fleet PATH] [--silo-port N] [--gateway-port N] [--redis HOST:PORT] [--address IP] [--api-port N] [--api-address IP] [--kubernetes-hosting true]\n"
+    public const string Usage = "usage: driftfabric-silo [--fleet PATH] [--silo-port N] [--gateway-port N] [--redis HOST:PORT] [--address IP] [--api-port N] [--api-address IP] [--webhook-port N] [--webhook-address IP] [--kubernetes-hosting true]\n"
         + "  each option can also be set as DRIFTFABRIC__<NAME> (DRIFTFABRIC__FLEET, DRIFTFABRIC__SILOPORT, DRIFTFABRIC__REDIS...) or in appsettings.json (section DriftFabric)\n"
         + "  --redis: Redis-backed fabric (clustering, grain state, reminders, durable event log)\n"
         + "  --address: the IP other silos and clients reach this silo on (Redis fabric; default: this host's address)\n"
         + "  --api-port, --api-address: where the HTTP API listens (default 127.0.0.1:5080)\n"
+        + "  --webhook-port, --webhook-address: where the sidecar injector's HTTPS webhook listens (default port 9443, the API's address)\n"
         + "  --kubernetes-hosting: Orleans' Kubernetes hosting (Redis fabric in a pod: POD_NAME, POD_NAMESPACE and POD_IP from the downward API)";
 
     public const int DefaultApiPort = 5080;
+
+    public const int DefaultWebhookPort = 9443;
 
     /// <summary>The command line's options and the settings they set.</summary>
     public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -33,6 +36,8 @@ public sealed class SiloOptions
         ["--address"] = Section + ":" + nameof(Address),
         ["--api-port"] = Section + ":" + nameof(ApiPort),
         ["--api-address"] = Section + ":" + nameof(ApiAddress),
+        ["--webhook-port"] = Section + ":" + nameof(WebhookPort),
+        ["--webhook-address"] = Section + ":" + nameof(WebhookAddress),
         ["--kubernetes-hosting"] = Section + ":" + nameof(KubernetesHosting),
     };
 
@@ -63,6 +68,15 @@ public sealed class SiloOptions
     /// <summary>The address the HTTP API listens on: loopback unless asked otherwise.</summary>
     public string ApiAddress { get; set; } = IPAddress.Loopback.ToString();
 
+    /// <summary>The port of the sidecar injector's admission webhook (HTTPS, <c>POST /inject</c> only).</summary>
+    public int WebhookPort { get; set; } = DefaultWebhookPort;
+
+    /// <summary>The address the webhook listens on; the API's when not given.</summary>
+    public string? WebhookAddress { get; set; }
+
+    /// <summary>The injector's certificate, cluster and agent (section <c>DriftFabric:Webhook</c>).</summary>
+    public Injection.WebhookOptions Webhook { get; set; } = new();
+
     /// <summary>
     /// Orleans' Kubernetes hosting (<c>UseKubernetesHosting</c>): the silo is named for its pod,
     /// advertises the pod's IP, labels its pod with the fabric's service and cluster ids, and
@@ -81,6 +95,8 @@ public sealed class SiloOptions
     public IPAddress? AdvertisedAddress() => string.IsNullOrWhiteSpace(Address) ? null : IPAddress.Parse(Address);
 
     public IPAddress ApiIPAddress() => IPAddress.Parse(ApiAddress);
+
+    public IPAddress WebhookIPAddress() => string.IsNullOrWhiteSpace(WebhookAddress) ? ApiIPAddress() : IPAddress.Parse(WebhookAddress);
 
     /// <summary>The example fleet shipped in the repository, found from the working directory or the binary upwards.</summary>
     public static string? FindExampleFleet()
@@ -147,7 +163,7 @@ public sealed class SiloOptions
         foreach (var (option, setting) in Switches)
         {
             var name = setting[(Section.Length + 1)..];
-            if (name is nameof(SiloPort) or nameof(GatewayPort) or nameof(ApiPort) && section[name] is { } raw
+            if (name is nameof(SiloPort) or nameof(GatewayPort) or nameof(ApiPort) or nameof(WebhookPort) && section[name] is { } raw
                 && !int.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
             {
                 error = $"{Describe(option)} is not a port (1 to 65535): '{raw}'";
@@ -194,6 +210,18 @@ public sealed class SiloOptionsValidator(Func<string, string?>? environment = nu
         Port(options.SiloPort, "--silo-port");
         Port(options.GatewayPort, "--gateway-port");
         Port(options.ApiPort, "--api-port");
+        Port(options.WebhookPort, "--webhook-port");
+        if (options.WebhookPort == options.ApiPort)
+        {
+            failures.Add($"{SiloOptions.Describe("--webhook-port")} and {SiloOptions.Describe("--api-port")} are both {options.ApiPort}: the webhook has a port of its own");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.WebhookAddress) && !IPAddress.TryParse(options.WebhookAddress, out _))
+        {
+            failures.Add($"{SiloOptions.Describe("--webhook-address")} is not an IP address: '{options.WebhookAddress}'");
+        }
+
+        failures.AddRange(options.Webhook.Problems());
         if (!string.IsNullOrWhiteSpace(options.Address) && !IPAddress.TryParse(options.Address, out _))
         {
             failures.Add($"{SiloOptions.Describe("--address")} is not an IP address: '{options.Address}'");

@@ -58,4 +58,8 @@ public static class LogEvents
     public const int ApiFailed = 8011;
     public const int ApiCursorRefused = 8012;
     public const int GitHookRefused = 8013;
+    public const int WebhookCertificateLoaded = 8021;
+    public const int WebhookCertificateRefused = 8022;
+    public const int WebhookReviewMalformed = 8023;
+    public const int WebhookInjected = 8024;
 }

@@ -134,6 +134,7 @@ public sealed class ContainerImageTests(ContainerImageFixture image, ITestOutput
                 "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
                 "--silo-port", LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
                 "--gateway-port", LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
+                "--webhook-port", LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
             ]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}/") };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
@@ -210,6 +211,7 @@ public sealed class ContainerImageTests(ContainerImageFixture image, ITestOutput
             "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
             "--silo-port", LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
             "--gateway-port", LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
+            "--webhook-port", LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
         ];
 
         // Only /tmp writable: the key cannot be kept, and the silo says so in one line.

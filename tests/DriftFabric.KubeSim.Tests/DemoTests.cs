@@ -53,6 +53,8 @@ public sealed class DemoTests
 
             // The silo the demo starts keeps its digest key here, not in the home of whoever runs the tests.
             start.Environment["DRIFTFABRIC__SECRETDIGEST__DATADIRECTORY"] = dataDirectory;
+            // ...and the CA of its generated webhook certificate, which would otherwise stay in the temp folder.
+            start.Environment["DRIFTFABRIC__WEBHOOK__CAFILE"] = Path.Combine(dataDirectory, "webhook-ca.crt");
             var process = Process.Start(start) ?? throw new InvalidOperationException("the demo did not start");
             var demo = new DemoProcess(process);
             demo._lines.Follow(process);

@@ -125,7 +125,7 @@ internal static class Demo
     private static async Task<int> RunSiloAsync(string fleet, string apiPort, TextWriter output, TextWriter error, CancellationToken stop)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "driftfabric-silo.dll"), "--fleet", fleet, "--api-port", apiPort, "--silo-port", Port(), "--gateway-port", Port() })
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "driftfabric-silo.dll"), "--fleet", fleet, "--api-port", apiPort, "--silo-port", Port(), "--gateway-port", Port(), "--webhook-port", Port() })
         {
             start.ArgumentList.Add(argument);
         }

@@ -39,6 +39,7 @@ public sealed class GitHookSilo : WebApplicationFactory<Program>, IAsyncLifetime
             ["DriftFabric:SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["DriftFabric:GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["DriftFabric:SecretDigest:DataDirectory"] = _data.Root,
+            ["DriftFabric:Webhook:CaFile"] = Path.Combine(_data.Root, "webhook-ca.crt"),
             ["DriftFabric:Api:Tokens:0:Token"] = Token,
             ["DriftFabric:Api:Tokens:0:Tenants:0"] = "*",
             ["DriftFabric:Git:WebhookSecretFile"] = Path.Combine(Fleet.Root, "silo-hook-secret"),

@@ -35,6 +35,7 @@ public sealed class InProcessSilo : WebApplicationFactory<Program>, IAsyncLifeti
             ["DriftFabric:SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["DriftFabric:GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["DriftFabric:SecretDigest:DataDirectory"] = _data.Root,
+            ["DriftFabric:Webhook:CaFile"] = Path.Combine(_data.Root, "webhook-ca.crt"),
             ["DriftFabric:Api:Tokens:0:Token"] = ApiSilo.AllTenants,
             ["DriftFabric:Api:Tokens:0:Tenants:0"] = "*",
             ["DriftFabric:Api:Tokens:0:Scopes:0"] = "read",

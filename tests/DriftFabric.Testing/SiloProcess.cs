@@ -11,15 +11,17 @@ public sealed class SiloProcess : IAsyncDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     private const string DataDirectoryVariable = "DRIFTFABRIC__SECRETDIGEST__DATADIRECTORY";
+    private const string CaFileVariable = "DRIFTFABRIC__WEBHOOK__CAFILE";
     private readonly Process _process;
     private TempDirectory? _dataDirectory;
     private readonly ConsoleLines _lines = new("the silo", Patience);
 
-    private SiloProcess(Process process, int siloPort, int apiPort)
+    private SiloProcess(Process process, int siloPort, int apiPort, int webhookPort)
     {
         _process = process;
         SiloPort = siloPort;
         ApiPort = apiPort;
+        WebhookPort = webhookPort;
     }
 
     /// <summary>Lines read so far by <see cref="WaitForLineAsync"/>.</summary>
@@ -35,6 +37,12 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public Uri ApiUri => new($"http://127.0.0.1:{ApiPort}/");
 
+    /// <summary>The port of the sidecar injector's HTTPS webhook (on 127.0.0.1).</summary>
+    public int WebhookPort { get; }
+
+    /// <summary>Where a silo without certificate files wrote its generated CA, unless the test named another place.</summary>
+    public string? WebhookCaFile { get; private init; }
+
     public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
@@ -47,6 +55,8 @@ public sealed class SiloProcess : IAsyncDisposable
         var siloPort = LoopbackPorts.Free();
         var given = Array.IndexOf(arguments, "--api-port");
         var apiPort = given >= 0 ? int.Parse(arguments[given + 1], System.Globalization.CultureInfo.InvariantCulture) : LoopbackPorts.Free();
+        var givenWebhook = Array.IndexOf(arguments, "--webhook-port");
+        var webhookPort = givenWebhook >= 0 ? int.Parse(arguments[givenWebhook + 1], System.Globalization.CultureInfo.InvariantCulture) : LoopbackPorts.Free();
         var start = InterruptibleStart.Dotnet(Path.Combine(AppContext.BaseDirectory, "driftfabric-silo.dll"));
         // A silo keeps a generated digest key in its data directory: a test's silo keeps it in a
         // directory of its own (removed with the silo), never in the home of whoever runs the tests.
@@ -57,19 +67,32 @@ public sealed class SiloProcess : IAsyncDisposable
             start.Environment[DataDirectoryVariable] = data.Root;
         }
 
+        // Likewise the webhook's generated CA: in the silo's own directory, not a path other silos share.
+        string? caFile = null;
+        if (!environment.Keys.Any(k => k.Equals(CaFileVariable, StringComparison.OrdinalIgnoreCase)))
+        {
+            data ??= new TempDirectory("driftfabric-silo-data-");
+            caFile = Path.Combine(data.Root, "webhook-ca.crt");
+            start.Environment[CaFileVariable] = caFile;
+        }
+        else
+        {
+            caFile = environment.First(e => e.Key.Equals(CaFileVariable, StringComparison.OrdinalIgnoreCase)).Value;
+        }
+
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
         }
 
         string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var argument in arguments.Concat(["--silo-port", Port(siloPort), "--gateway-port", Port(LoopbackPorts.Free())]).Concat(given >= 0 ? [] : ["--api-port", Port(apiPort)]))
+        foreach (var argument in arguments.Concat(["--silo-port", Port(siloPort), "--gateway-port", Port(LoopbackPorts.Free())]).Concat(given >= 0 ? [] : ["--api-port", Port(apiPort)]).Concat(givenWebhook >= 0 ? [] : ["--webhook-port", Port(webhookPort)]))
         {
             start.ArgumentList.Add(argument);
         }
 
         var process = new Process { StartInfo = start };
-        var silo = new SiloProcess(process, siloPort, apiPort) { _dataDirectory = data };
+        var silo = new SiloProcess(process, siloPort, apiPort, webhookPort) { _dataDirectory = data, WebhookCaFile = caFile };
         silo._lines.Follow(process);
         process.Start();
         process.BeginOutputReadLine();

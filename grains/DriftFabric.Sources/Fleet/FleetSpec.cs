@@ -78,6 +78,36 @@ public sealed record ClusterSpec(
 
     /// <summary>The Git repository the desired state is read from (then <see cref="DesiredPath"/> only names it: <c>URL#ref//path</c>); null for a folder.</summary>
     public Abstractions.GitDesired? Git { get; init; }
+
+    /// <summary>
+    /// The cluster's Kubernetes version (<c>kubernetesVersion: "1.28"</c>, major and minor); null
+    /// when the spec does not say, taken as current. The injector adds its agent as a native
+    /// sidecar from 1.29 on, as a plain container before.
+    /// </summary>
+    public Version? KubernetesVersion { get; init; }
+}
+
+/// <summary>Kubernetes versions as the fleet spec writes them.</summary>
+public static class KubernetesVersions
+{
+    /// <summary>The first minor version with native sidecars on by default (an init container with <c>restartPolicy: Always</c>).</summary>
+    public static readonly Version NativeSidecars = new(1, 29);
+
+    /// <summary><c>1.28</c>, <c>v1.28</c> or <c>1.28.3</c>, read as major and minor.</summary>
+    public static bool TryParse(string text, out Version version)
+    {
+        var parts = text.TrimStart('v').Split('.');
+        version = new Version(0, 0);
+        if (parts.Length is < 2 or > 3 || !parts.All(p => p.Length > 0 && p.All(char.IsAsciiDigit))
+            || !int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var major)
+            || !int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var minor) || major < 1)
+        {
+            return false;
+        }
+
+        version = new Version(major, minor);
+        return true;
+    }
 }
 
 /// <summary>

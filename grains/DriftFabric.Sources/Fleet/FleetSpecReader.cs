@@ -27,7 +27,7 @@ public static class FleetSpecReader
     private static readonly string[] WebhookFields = ["name", "url", "format", "secretEnv", "tenants", "minSeverity", "kinds", "events", "skippedReview"];
     private static readonly string[] TenantFields = ["name", "clusters", "events"];
     private static readonly string[] EventFields = ["maxLength", "maxAge"];
-    private static readonly string[] ClusterFields = ["name", "desired", "live", "defaultNamespace", "serviceLabels", "pollInterval", "proxies"];
+    private static readonly string[] ClusterFields = ["name", "desired", "live", "defaultNamespace", "serviceLabels", "pollInterval", "proxies", "kubernetesVersion"];
     private static readonly string[] ProxyFields = ["name", "kind", "admin", "desired", "pollInterval", "timeout", "services"];
     private static readonly string[] LiveFields = ["snapshot", "kubeconfig", "context", "inCluster", "qps", "burst"];
     private static readonly string[] GitFields = ["git", "ref", "path", "interval", "tokenFile", "tokenEnv", "username", "sshKeyFile", "sshKeyEnv", "knownHosts", "webhookSecretFile", "webhookSecretEnv"];
@@ -253,9 +253,32 @@ public static class FleetSpecReader
         var ns = reader.OptionalString(item, "defaultNamespace", name + ".defaultNamespace") ?? defaults.Namespace;
         var proxies = reader.ReadList(item, "proxies", (p, n, r) => ReadProxy(p, $"{name}.{n}", r, ns, defaults.BaseDirectory));
         CheckUnique(proxies.Select(p => (p.Name, p.Location)), name + ".proxies", "proxy", reader);
+        var version = ReadKubernetesVersion(item, name + ".kubernetesVersion", reader);
         return reader.Errors.Count > errors || cluster is null || desired is null || live is null
             ? null
-            : new ClusterSpec(cluster, desired, live, ns, labels, poll, reader.Location(item)) { Kube = kube, Proxies = proxies, Git = git };
+            : new ClusterSpec(cluster, desired, live, ns, labels, poll, reader.Location(item)) { Kube = kube, Proxies = proxies, Git = git, KubernetesVersion = version };
+    }
+
+    /// <summary>
+    /// <c>kubernetesVersion: "1.28"</c>: the cluster's minor version, <c>MAJOR.MINOR</c> (a <c>v</c>
+    /// and a patch number are taken and dropped). A string: unquoted, YAML reads 1.30 as the number 1.3.
+    /// </summary>
+    private static Version? ReadKubernetesVersion(MapNode item, string field, SpecReader reader)
+    {
+        const string Form = "a quoted MAJOR.MINOR such as \"1.28\"";
+        switch (item["kubernetesVersion"])
+        {
+            case null:
+                return null;
+            case ScalarNode { Kind: NodeKind.String } text when KubernetesVersions.TryParse(text.Text, out var version):
+                return version;
+            case ScalarNode { Kind: NodeKind.Number } number:
+                reader.Error(number, field, $"must be {Form}: unquoted, YAML reads it as the number {number.Text}");
+                return null;
+            case { } other:
+                reader.Error(other, field, $"must be {Form}");
+                return null;
+        }
     }
 
     /// <summary>

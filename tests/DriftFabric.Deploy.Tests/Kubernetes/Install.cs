@@ -27,7 +27,10 @@ public sealed class Install
         [("rbac.authorization.k8s.io/v1", "RoleBinding")] = typeof(V1RoleBinding),
         [("rbac.authorization.k8s.io/v1", "ClusterRole")] = typeof(V1ClusterRole),
         [("rbac.authorization.k8s.io/v1", "ClusterRoleBinding")] = typeof(V1ClusterRoleBinding),
+        [("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration")] = typeof(V1MutatingWebhookConfiguration),
         [(ServiceMonitor.KubeApiVersion, ServiceMonitor.KubeKind)] = typeof(ServiceMonitor),
+        [(CertManagerIssuer.KubeApiVersion, CertManagerIssuer.KubeKind)] = typeof(CertManagerIssuer),
+        [(CertManagerCertificate.KubeApiVersion, CertManagerCertificate.KubeKind)] = typeof(CertManagerCertificate),
     };
 
     private Install(string name, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects)
