@@ -39,6 +39,8 @@ internal static class KeyedLists
             "volumeMounts" => "mountPath",
             "ports" when IsInsideContainer(path) => "containerPort",
             "ports" when path.Count == 2 && path[0] == PathStep.Field("spec") && resource is { Kind: "Service", Group: ResourceKey.CoreGroup } => "port",
+            // A list-map keyed by name in the API (listMapKey=name), as kubectl and server-side apply treat it.
+            "webhooks" when path.Count == 1 && Policy.CertificateBundles.IsWebhookConfiguration(resource) => "name",
             _ => null,
         };
     }

@@ -171,6 +171,12 @@ public sealed record DriftPolicy
             }
         }
 
+        var bundles = CertificateBundles.Of(key);
+        if (bundles.Count > 0)
+        {
+            (paths ??= []).AddRange(bundles);
+        }
+
         return paths ?? (IReadOnlyList<PathPattern>)[];
     }
 
