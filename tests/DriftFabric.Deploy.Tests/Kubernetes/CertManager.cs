@@ -8,22 +8,10 @@ namespace DriftFabric.Deploy.Tests.Kubernetes;
 /// cert-manager's Issuer (<c>cert-manager.io/v1</c>), only the fields the install uses: KubernetesClient
 /// has no model for it, and a strict read refuses any other field.
 /// </summary>
-public sealed class CertManagerIssuer : IKubernetesObject<V1ObjectMeta>
+public sealed class CertManagerIssuer() : CustomResource<CertManagerIssuerSpec>(KubeApiVersion, KubeKind)
 {
     public const string KubeApiVersion = "cert-manager.io/v1";
     public const string KubeKind = "Issuer";
-
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = KubeApiVersion;
-
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = KubeKind;
-
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    [JsonPropertyName("spec")]
-    public CertManagerIssuerSpec Spec { get; set; } = new();
 }
 
 public sealed class CertManagerIssuerSpec
@@ -34,22 +22,10 @@ public sealed class CertManagerIssuerSpec
 }
 
 /// <summary>cert-manager's Certificate (<c>cert-manager.io/v1</c>), the fields the install uses.</summary>
-public sealed class CertManagerCertificate : IKubernetesObject<V1ObjectMeta>
+public sealed class CertManagerCertificate() : CustomResource<CertManagerCertificateSpec>(KubeApiVersion, KubeKind)
 {
     public const string KubeApiVersion = "cert-manager.io/v1";
     public const string KubeKind = "Certificate";
-
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = KubeApiVersion;
-
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = KubeKind;
-
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    [JsonPropertyName("spec")]
-    public CertManagerCertificateSpec Spec { get; set; } = new();
 }
 
 public sealed class CertManagerCertificateSpec

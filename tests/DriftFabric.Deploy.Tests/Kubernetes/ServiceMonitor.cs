@@ -8,22 +8,10 @@ namespace DriftFabric.Deploy.Tests.Kubernetes;
 /// The Prometheus Operator's ServiceMonitor (<c>monitoring.coreos.com/v1</c>), only the fields the
 /// install uses: KubernetesClient has no model for it, and a strict read refuses any other field.
 /// </summary>
-public sealed class ServiceMonitor : IKubernetesObject<V1ObjectMeta>
+public sealed class ServiceMonitor() : CustomResource<ServiceMonitorSpec>(KubeApiVersion, KubeKind)
 {
     public const string KubeApiVersion = "monitoring.coreos.com/v1";
     public const string KubeKind = "ServiceMonitor";
-
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = KubeApiVersion;
-
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = KubeKind;
-
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    [JsonPropertyName("spec")]
-    public ServiceMonitorSpec Spec { get; set; } = new();
 }
 
 public sealed class ServiceMonitorSpec
