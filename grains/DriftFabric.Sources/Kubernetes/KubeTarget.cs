@@ -11,7 +11,10 @@ public sealed record KubeTarget(string Group, string Version, string Kind, strin
 {
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 
-    public override string ToString() => Namespace is null ? $"{Plural}.{Group}" : $"{Plural}.{Group} in {Namespace}";
+    /// <summary>The resource as kubectl names it (<c>deployments.apps</c>; a core one bare: <c>services</c>), and where.</summary>
+    public string Resource => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
+
+    public override string ToString() => Namespace is null ? Resource : $"{Resource} in {Namespace}";
 }
 
 /// <summary>

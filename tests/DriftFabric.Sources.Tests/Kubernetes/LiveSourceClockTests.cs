@@ -79,7 +79,7 @@ public sealed class LiveSourceClockTests : IAsyncLifetime
         await Eventually.ReachAsync(() => { lock (health) { return health.LastOrDefault("failing"); } }, last => last is null);
 
         Assert.Equal([1.0, 2.0, 3.0, 3.0], hours);
-        Assert.Matches(@"^configmaps\. in a: http://127\.0\.0\.1:\d+ answered 500", health[0]);
+        Assert.Matches(@"^configmaps in a: http://127\.0\.0\.1:\d+ answered 500", health[0]);
     }
 
     private List<TimeSpan> Backoffs() => _log.Values<TimeSpan>(LogEvents.WatchFailed, "Backoff");
